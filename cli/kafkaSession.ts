@@ -1,0 +1,46 @@
+// A short-lived Kafka connection for CLI commands: fails fast with one clear line when no broker answers.
+import type { Admin, Kafka } from 'kafkajs';
+import { AvroCodec } from '../schemas/codec.ts';
+import { allTopics } from '../schemas/topics.ts';
+import { loadKafkaConfig, type KafkaConfig } from '../services/shared/config.ts';
+import { UserInputError } from '../services/shared/errors.ts';
+import { createKafka, describeConnectionError } from '../services/shared/kafka/client.ts';
+import { KafkaSchemaSource } from '../services/shared/kafka/schemaStore.ts';
+import { createLogger } from '../services/shared/logger.ts';
+
+export interface KafkaSession {
+  kafka: Kafka;
+  admin: Admin;
+  config: KafkaConfig;
+  codec: AvroCodec;
+  close(): Promise<void>;
+}
+
+export async function openKafkaSession(clientId = 'webtrail-cli'): Promise<KafkaSession> {
+  const config = loadKafkaConfig(clientId);
+  const log = createLogger('cli', process.env.LOG_LEVEL ?? 'fatal');
+  const kafka = createKafka({ ...config }, log);
+  const admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (error) {
+    await admin.disconnect().catch(() => undefined);
+    throw new UserInputError(describeConnectionError(error, config.brokers), { cause: error });
+  }
+  return {
+    kafka,
+    admin,
+    config,
+    codec: new AvroCodec(undefined, new KafkaSchemaSource(kafka)),
+    close: () => admin.disconnect(),
+  };
+}
+
+/** Checks a topic exists, naming the webtrail topics when it does not. */
+export async function requireTopic(admin: Admin, topic: string): Promise<void> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) return;
+  const known = allTopics().map((t) => t.name).filter((t) => existing.includes(t));
+  throw new UserInputError(`unknown topic '${topic}'${known.length ? `; existing webtrail topics: ${known.join(', ')}` : ' (no webtrail topics exist yet: submit sites or start a service)'}`);
+}

@@ -1,0 +1,106 @@
+// The webtrail command line. Errors a user can cause print one line and exit non-zero, no stack trace.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { errorMessage, UserInputError } from '../services/shared/errors.ts';
+import { clusterStatus } from './status.ts';
+import { readInput, submitSites } from './submit.ts';
+import { formatTable } from './table.ts';
+import { tap } from './tap.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Writes to stdout honouring backpressure; a closed pipe (| head) ends quietly. */
+function writeLine(line: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(`${line}\n`)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('webtrail')
+    .description('Turn a list of websites into training data for web agents, over Kafka.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('submit')
+    .description('Submit sites (one domain or http(s) URL per line; # comments and blank lines allowed) to webtrail.sites')
+    .argument('<file>', "file with the list, or '-' for standard input")
+    .option('--source <label>', 'label recorded on each site', 'cli')
+    .option('--strict', 'submit nothing if any line is bad')
+    .action(async (file: string, opts: { source: string; strict?: boolean }) => {
+      const text = await readInput(file);
+      const interactive = process.stderr.isTTY;
+      const summary = await submitSites(text, {
+        source: opts.source,
+        strict: opts.strict,
+        progress: (done, total) => {
+          if (interactive && total > 1000) process.stderr.write(`\rsubmitted ${done}/${total}`);
+        },
+      });
+      if (interactive && summary.sites.length > 1000) process.stderr.write('\n');
+      const skipped = [...summary.bad, ...summary.duplicates].sort((a, b) => a.line - b.line);
+      for (const p of skipped) process.stderr.write(`line ${p.line}: skipped '${p.text}': ${p.reason}\n`);
+      if (summary.sites.length === 0) throw new UserInputError(`no valid site in ${file === '-' ? 'standard input' : file}`);
+      if (opts.strict && summary.bad.length > 0) throw new UserInputError(`${summary.bad.length} bad line(s); nothing submitted (--strict)`);
+      console.log(`submitted ${summary.submitted} site(s) to webtrail.sites; skipped ${summary.bad.length} bad line(s) and ${summary.duplicates.length} duplicate(s)`);
+    });
+
+  program
+    .command('tap')
+    .description('Print the decoded records of a topic as JSON lines, without touching any service consumer group')
+    .argument('<topic>', 'e.g. webtrail.sites, webtrail.trajectories, webtrail.dlq.rollout')
+    .option('--from-beginning', 'start at the oldest record (default: only new records)')
+    .option('--follow', 'keep reading new records (default when not --from-beginning)')
+    .option('--limit <n>', 'stop after n records', positiveInt)
+    .option('--filter <expr>', 'keep records where path=value, path!=value or path~regex (repeatable), e.g. value.domain=shop.localhost', collect, [])
+    .action(async (topic: string, opts: { fromBeginning?: boolean; follow?: boolean; limit?: number; filter: string[] }) => {
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      process.stdout.on('error', () => controller.abort());
+      const follow = opts.follow ?? !opts.fromBeginning;
+      await tap(topic, { fromBeginning: Boolean(opts.fromBeginning), follow, limit: opts.limit, filters: opts.filter, write: writeLine, signal: controller.signal });
+    });
+
+  program
+    .command('status')
+    .description('Topics with message counts, consumer groups with lag')
+    .option('--json', 'print JSON instead of tables')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await clusterStatus();
+      if (opts.json) return void console.log(JSON.stringify(status, null, 2));
+      console.log(`Kafka ${status.brokers.join(',')}\n`);
+      console.log(formatTable(status.topics.map((t) => ({ topic: t.topic, partitions: t.partitions, messages: t.messages }))));
+      console.log('');
+      console.log(formatTable(status.groups.map((g) => ({ group: g.group, topic: g.topic, state: g.state, members: g.members, committed: g.committed, lag: g.lag }))));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UserInputError) {
+      console.error(`webtrail: ${error.message}`);
+      return 2;
+    }
+    console.error(`webtrail: ${errorMessage(error)}`);
+    if (process.env.WEBTRAIL_DEBUG) console.error(error);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => process.exit(code));

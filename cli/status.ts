@@ -1,0 +1,65 @@
+// webtrail status: message counts per topic and lag per consumer group.
+import { allTopics } from '../schemas/topics.ts';
+import { openKafkaSession } from './kafkaSession.ts';
+
+export interface TopicStatus {
+  topic: string;
+  partitions: number;
+  messages: number;
+}
+
+export interface GroupStatus {
+  group: string;
+  topic: string;
+  committed: number;
+  lag: number;
+  members: number;
+  state: string;
+}
+
+export interface ClusterStatus {
+  brokers: string[];
+  topics: TopicStatus[];
+  groups: GroupStatus[];
+}
+
+export async function clusterStatus(): Promise<ClusterStatus> {
+  const session = await openKafkaSession('webtrail-status');
+  try {
+    const existing = new Set(await session.admin.listTopics());
+    const declared = allTopics().map((t) => t.name);
+    const names = [...declared.filter((t) => existing.has(t)), ...[...existing].filter((t) => t.startsWith('webtrail.') && !declared.includes(t)).sort()];
+    const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>();
+    const topics: TopicStatus[] = [];
+    for (const topic of names) {
+      const offsets = await session.admin.fetchTopicOffsets(topic);
+      ends.set(topic, offsets);
+      topics.push({ topic, partitions: offsets.length, messages: offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0) });
+    }
+    const { groups: listed } = await session.admin.listGroups();
+    const groupIds = listed.map((g) => g.groupId).filter((g) => !g.startsWith('webtrail-tap-') && !g.startsWith('webtrail-schema-reader-')).sort();
+    const described = groupIds.length ? (await session.admin.describeGroups(groupIds)).groups : [];
+    const groups: GroupStatus[] = [];
+    for (const groupId of groupIds) {
+      const info = described.find((d) => d.groupId === groupId);
+      const committed = await session.admin.fetchOffsets({ groupId, topics: names });
+      for (const { topic, partitions } of committed) {
+        const used = partitions.filter((p) => Number(p.offset) >= 0);
+        if (used.length === 0) continue;
+        const high = ends.get(topic) ?? [];
+        let lag = 0;
+        let total = 0;
+        for (const p of partitions) {
+          const end = BigInt(high.find((h) => h.partition === p.partition)?.high ?? '0');
+          const at = Number(p.offset) >= 0 ? BigInt(p.offset) : BigInt(high.find((h) => h.partition === p.partition)?.low ?? '0');
+          lag += Number(end - at);
+          if (Number(p.offset) >= 0) total += Number(p.offset);
+        }
+        groups.push({ group: groupId, topic, committed: total, lag, members: info?.members.length ?? 0, state: info?.state ?? 'unknown' });
+      }
+    }
+    return { brokers: session.config.brokers, topics, groups };
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,60 @@
+// webtrail submit <file|->: puts the good, distinct sites of a list on webtrail.sites.
+import { readFile } from 'node:fs/promises';
+import { TOPICS } from '../schemas/topics.ts';
+import type { Site } from '../schemas/types.ts';
+import { UserInputError } from '../services/shared/errors.ts';
+import { ensureTopics } from '../services/shared/kafka/client.ts';
+import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
+import { publishSchemas } from '../services/shared/kafka/schemaStore.ts';
+import { openKafkaSession } from './kafkaSession.ts';
+import { parseSiteList, type ParsedSiteList } from './siteList.ts';
+
+export async function readInput(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserInputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`);
+  }
+}
+
+export interface SubmitSummary extends ParsedSiteList {
+  submitted: number;
+}
+
+export async function submitSites(text: string, options: { source: string; strict?: boolean; progress?: (done: number, total: number) => void }): Promise<SubmitSummary> {
+  const parsed = parseSiteList(text);
+  if (options.strict && parsed.bad.length > 0) return { ...parsed, submitted: 0 };
+  if (parsed.sites.length === 0) return { ...parsed, submitted: 0 };
+  const session = await openKafkaSession();
+  const producer = session.kafka.producer({ allowAutoTopicCreation: false });
+  try {
+    await ensureTopics(session.admin);
+    await producer.connect();
+    await publishSchemas(producer, session.codec.schemas());
+    const records = new RecordProducer(producer, session.codec, { lingerMs: 5, maxBatchRecords: 1000 });
+    const now = Date.now();
+    let done = 0;
+    const chunkSize = 1000;
+    for (let i = 0; i < parsed.sites.length; i += chunkSize) {
+      const chunk = parsed.sites.slice(i, i + chunkSize);
+      await records.send(
+        chunk.map((s) => {
+          const site: Site = { domain: s.domain, url: s.url, submittedAtMs: now, source: options.source };
+          return records.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: site });
+        }),
+      );
+      done += chunk.length;
+      options.progress?.(done, parsed.sites.length);
+    }
+    return { ...parsed, submitted: done };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await session.close();
+  }
+}

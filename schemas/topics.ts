@@ -1,0 +1,80 @@
+// The single declaration of webtrail's topics: name, value schema, key, sizing, retention, who writes
+// and who reads. Topic creation, the Strimzi KafkaTopic resources and the README table derive from it.
+import type { SchemaName } from './schemaFiles.ts';
+
+export interface TopicSpec {
+  name: string;
+  /** Schema of the value; null for the schema store, whose values are schema JSON. */
+  valueSchema: SchemaName | null;
+  key: string;
+  partitions: number;
+  /** -1 keeps records forever (what re-judging history needs). */
+  retentionMs: number;
+  cleanupPolicy: 'delete' | 'compact';
+  maxMessageBytes: number;
+  producers: string[];
+  consumers: string[];
+  description: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MIB = 1024 * 1024;
+
+export const TOPICS = {
+  sites: {
+    name: 'webtrail.sites', valueSchema: 'Site', key: 'domain', partitions: 12, retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['webtrail submit', 'users'], consumers: ['generator'],
+    description: 'Sites to generate tasks for.',
+  },
+  sitesRejected: {
+    name: 'webtrail.sites.rejected', valueSchema: 'SiteRejection', key: 'domain', partitions: 3, retentionMs: -1,
+    cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['analysis'],
+    description: 'Sites screened out as unsafe, unreachable or blocked, with the reason.',
+  },
+  tasks: {
+    name: 'webtrail.tasks', valueSchema: 'Task', key: 'taskId', partitions: 24, retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['rollout'],
+    description: 'Tasks proposed for the sites.',
+  },
+  trajectories: {
+    name: 'webtrail.trajectories', valueSchema: 'Trajectory', key: 'taskId', partitions: 24, retentionMs: -1,
+    cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: ['rollout'], consumers: ['judge', 'webtrail replay'],
+    description: 'Recorded agent trajectories; kept forever so that a new judge can re-judge history.',
+  },
+  verdicts: {
+    name: 'webtrail.verdicts', valueSchema: 'Verdict', key: 'trajectoryId', partitions: 12, retentionMs: -1,
+    cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: ['judge'], consumers: ['sink'],
+    description: 'Judge verdicts, each with the trajectory it scored.',
+  },
+  trainingExamples: {
+    name: 'webtrail.training-examples', valueSchema: 'TrainingExample', key: 'exampleId', partitions: 12, retentionMs: -1,
+    cleanupPolicy: 'delete', maxMessageBytes: 4 * MIB, producers: ['sink'], consumers: ['trainers', 'analysis'],
+    description: 'Chat-format training examples, one per step of an accepted trajectory.',
+  },
+  schemas: {
+    name: 'webtrail.schemas', valueSchema: null, key: 'schema fingerprint', partitions: 1, retentionMs: -1,
+    cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['every producer'], consumers: ['every consumer'],
+    description: 'Writer schemas by fingerprint, so a reader can decode records written with a newer schema.',
+  },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicKey = keyof typeof TOPICS;
+
+export const DLQ_SERVICES = ['generator', 'rollout', 'judge', 'sink'] as const;
+
+export function dlqTopic(service: string): TopicSpec {
+  return {
+    name: `webtrail.dlq.${service}`, valueSchema: 'DeadLetter', key: 'original key', partitions: 1, retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: [service], consumers: ['operators'],
+    description: `Messages the ${service} gave up on, with the reason and the original bytes.`,
+  };
+}
+
+/** Every topic webtrail uses, dead-letter topics included. */
+export function allTopics(): TopicSpec[] {
+  return [...Object.values(TOPICS), ...DLQ_SERVICES.map(dlqTopic)];
+}
+
+export function findTopic(name: string): TopicSpec | undefined {
+  return allTopics().find((t) => t.name === name);
+}

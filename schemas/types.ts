@@ -1,0 +1,274 @@
+// Generated from schemas/*.avsc by `npm run schemas:gen`. Do not edit by hand.
+
+/** LLM token usage and latency summed over the calls that made a message. */
+export interface TokenUsage {
+  /** Number of LLM calls, retries included. */
+  calls: number;
+  /** Prompt tokens reported by the endpoint. */
+  promptTokens: number;
+  /** Completion tokens reported by the endpoint. */
+  completionTokens: number;
+  /** Wall time spent waiting for the LLM, in milliseconds. */
+  latencyMs: number;
+}
+
+/** A website submitted for task generation. Topic webtrail.sites, keyed by domain. */
+export interface Site {
+  /** Lower-case host name, the message key (e.g. shop.example.com). */
+  domain: string;
+  /** Start URL of the site: the submitted URL, or https://<domain>/ for a bare domain. */
+  url: string;
+  /** When it was submitted, epoch milliseconds. */
+  submittedAtMs: number;
+  /** Who submitted it: 'cli', 'demo', or a user-chosen label. */
+  source: string;
+}
+
+/** unsafe: the screening judged it harmful; unreachable: the page did not load; blocked: a browser guard refused it; no_tasks: no feasible task was proposed. */
+export type RejectionReason = 'unsafe' | 'unreachable' | 'blocked' | 'no_tasks';
+
+export const RejectionReasonValues = ['unsafe', 'unreachable', 'blocked', 'no_tasks'] as const;
+
+/** A site the generator did not make tasks for. Topic webtrail.sites.rejected, keyed by domain. */
+export interface SiteRejection {
+  /** The rejected site's domain. */
+  domain: string;
+  /** The URL that was tried. */
+  url: string;
+  /** Why it was rejected. */
+  reason: RejectionReason;
+  /** Human-readable explanation (screening reason, network error, guard reason). */
+  detail: string;
+  /** Content category named by the screening, when there was one. */
+  category: null | string;
+  /** Generator model and prompt version that decided. */
+  generatorVersion: string;
+  /** When it was rejected. */
+  rejectedAtMs: number;
+  /** LLM usage spent on this site. */
+  usage: TokenUsage;
+}
+
+/** A task proposed for a site. Topic webtrail.tasks, keyed by taskId. */
+export interface Task {
+  /** Deterministic id: hash of domain, instruction and generator version. */
+  taskId: string;
+  /** The site's domain. */
+  domain: string;
+  /** Where the agent starts. */
+  startUrl: string;
+  /** What the agent is asked to do, in natural language. */
+  instruction: string;
+  /** Expected steps, as proposed by the generator (guidance for the judge, not shown to the agent). */
+  steps: Array<string>;
+  /** What must be true at the end for the task to count as solved. */
+  successCriteria: Array<string>;
+  /** Generator model and prompt version (model@prompt). */
+  generatorVersion: string;
+  /** When it was proposed. */
+  createdAtMs: number;
+  /** LLM usage of the screening and proposal, shared by the site's tasks. */
+  usage: TokenUsage;
+}
+
+export type ActionKind = 'click' | 'type' | 'select' | 'check' | 'uncheck' | 'hover' | 'scroll' | 'press' | 'go_back' | 'go_forward' | 'goto' | 'new_tab' | 'switch_tab' | 'wait' | 'answer';
+
+export const ActionKindValues = ['click', 'type', 'select', 'check', 'uncheck', 'hover', 'scroll', 'press', 'go_back', 'go_forward', 'goto', 'new_tab', 'switch_tab', 'wait', 'answer'] as const;
+
+/** The parsed action. */
+export interface Action {
+  /** What to do. */
+  kind: ActionKind;
+  /** Target element [N] from the observation, when the action has one. */
+  elementId: null | number;
+  /** Text to type, option to select, key to press, URL, scroll direction, tab index or final answer. */
+  value: null | string;
+  /** For type: press Enter afterwards. */
+  submit: boolean;
+}
+
+/** What happened when the action ran. */
+export interface ActionResult {
+  /** Whether the action ran. */
+  ok: boolean;
+  /** Why not, when it did not. */
+  error: null | string;
+  /** Whether the page navigated. */
+  navigated: boolean;
+  /** Whether a new tab opened. */
+  newTab: boolean;
+  /** URL after the action. */
+  url: string;
+}
+
+/** One observe, think, act cycle. */
+export interface Step {
+  /** 0-based step number. */
+  index: number;
+  /** Page URL when observed. */
+  url: string;
+  /** Page title when observed. */
+  title: string;
+  /** The observation text the agent saw (markdown with numbered elements). */
+  observation: string;
+  /** Blob-store URI of the JPEG screenshot, when taken. */
+  screenshotRef: null | string;
+  /** The raw LLM response text. */
+  llmOutput: string;
+  /** The parsed action, null when the output could not be parsed. */
+  action: null | Action;
+  /** Result of the action, null when none ran. */
+  result: null | ActionResult;
+  /** Error of this step (LLM failure, parse failure), if any. */
+  error: null | string;
+  /** When the step started. */
+  startedAtMs: number;
+  /** Time to observe the page. */
+  observeMs: number;
+  /** Time waiting for the LLM. */
+  llmMs: number;
+  /** Time to act and let the page settle. */
+  actMs: number;
+  /** LLM usage of this step. */
+  usage: TokenUsage;
+}
+
+export type TrajectoryStatus = 'answered' | 'step_limit' | 'error' | 'blocked';
+
+export const TrajectoryStatusValues = ['answered', 'step_limit', 'error', 'blocked'] as const;
+
+/** An agent's attempt at a task in a real browser. Topic webtrail.trajectories, keyed by taskId. */
+export interface Trajectory {
+  /** Deterministic id: hash of taskId and agent version. */
+  trajectoryId: string;
+  /** The task as received. */
+  task: Task;
+  /** Agent model and prompt version (model@prompt). */
+  agentVersion: string;
+  /** Every step, in order. */
+  steps: Array<Step>;
+  /** The agent's answer, when it answered. */
+  finalAnswer: null | string;
+  /** URL of the last page. */
+  finalUrl: string;
+  /** Observation text of the last page (for the judge). */
+  finalObservation: string;
+  /** How it ended. */
+  status: TrajectoryStatus;
+  /** Why, for error and blocked (and the loop detector). */
+  statusReason: null | string;
+  /** When the rollout started. */
+  startedAtMs: number;
+  /** When it ended. */
+  endedAtMs: number;
+  /** LLM usage summed over the steps. */
+  usage: TokenUsage;
+}
+
+/** A judge's scoring of a trajectory, with the trajectory the sink needs. Topic webtrail.verdicts, keyed by trajectoryId. */
+export interface Verdict {
+  /** Deterministic id: hash of trajectoryId and judge version. */
+  verdictId: string;
+  /** The judged trajectory. */
+  trajectoryId: string;
+  /** Judge model and prompt version (model@prompt); names the dataset. */
+  judgeVersion: string;
+  /** Probability the task was solved, in [0,1]. */
+  success: number;
+  /** How directly it was solved, in [0,1]. */
+  efficiency: number;
+  /** How well the agent recovered from its mistakes, in [0,1]. */
+  selfCorrection: number;
+  /** The judge's explanation. */
+  reasoning: string;
+  /** When it was judged. */
+  judgedAtMs: number;
+  /** LLM usage of the judgement. */
+  usage: TokenUsage;
+  /** The judged trajectory, so the sink needs nothing else. */
+  trajectory: Trajectory;
+}
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export const ChatRoleValues = ['system', 'user', 'assistant'] as const;
+
+/** One chat turn. */
+export interface ChatMessage {
+  /** Who speaks. */
+  role: ChatRole;
+  /** What is said. */
+  content: string;
+}
+
+/** One agent step as chat-format SFT data. Topic webtrail.training-examples, keyed by exampleId. */
+export interface TrainingExample {
+  /** Deterministic id: hash of trajectoryId, step and judge version. */
+  exampleId: string;
+  /** The trajectory it comes from. */
+  trajectoryId: string;
+  /** The task it comes from. */
+  taskId: string;
+  /** The site. */
+  domain: string;
+  /** Step index within the trajectory. */
+  step: number;
+  /** Judge version that selected it. */
+  judgeVersion: string;
+  /** system, user (task, observation, history), assistant (the agent's response). */
+  messages: Array<ChatMessage>;
+  /** Judge's success score of the trajectory. */
+  success: number;
+  /** Judge's efficiency score. */
+  efficiency: number;
+  /** Judge's self-correction score. */
+  selfCorrection: number;
+  /** When it was made. */
+  createdAtMs: number;
+}
+
+export type FailureStage = 'decode' | 'handle' | 'produce';
+
+export const FailureStageValues = ['decode', 'handle', 'produce'] as const;
+
+/** A message a service could not process. Topic webtrail.dlq.<service>, keyed by the original key. */
+export interface DeadLetter {
+  /** The service that gave up (generator, rollout, judge, sink). */
+  service: string;
+  /** Topic the message was read from. */
+  topic: string;
+  /** Its partition. */
+  partition: number;
+  /** Its offset. */
+  offset: number;
+  /** The original key bytes. */
+  key: null | Buffer;
+  /** The original value bytes, untouched. */
+  value: null | Buffer;
+  /** The original headers (as UTF-8). */
+  headers: Record<string, string>;
+  /** Where it failed. */
+  stage: FailureStage;
+  /** The error message. */
+  error: string;
+  /** The error's class name. */
+  errorName: string;
+  /** Whether the error was retriable (and attempts ran out). */
+  retriable: boolean;
+  /** How many times it was tried. */
+  attempts: number;
+  /** When the service gave up. */
+  failedAtMs: number;
+}
+
+/** Value type of each top-level schema. */
+export interface SchemaTypes {
+  TokenUsage: TokenUsage;
+  Site: Site;
+  SiteRejection: SiteRejection;
+  Task: Task;
+  Trajectory: Trajectory;
+  Verdict: Verdict;
+  TrainingExample: TrainingExample;
+  DeadLetter: DeadLetter;
+}

@@ -1,0 +1,209 @@
+// The local single-broker Kafka (KRaft) that the demo, the tests and the benchmarks use: Apache Kafka's
+// own jars, resolved from Maven Central by kafka/pom.xml, run on Java 17. State lives in
+// $WEBTRAIL_HOME/kafka. With KAFKA_BROKERS set nothing is started: that cluster is used.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadKafkaConfig, webtrailHome, type Env } from '../services/shared/config.ts';
+import { UserInputError } from '../services/shared/errors.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const POM = path.join(ROOT, 'kafka', 'pom.xml');
+
+export interface KafkaPaths {
+  dir: string;
+  libs: string;
+  data: string;
+  properties: string;
+  pidFile: string;
+  logFile: string;
+}
+
+export function kafkaPaths(env: Env = process.env): KafkaPaths {
+  const dir = path.join(webtrailHome(env), 'kafka');
+  return {
+    dir,
+    libs: path.join(dir, 'libs'),
+    data: path.join(dir, 'data'),
+    properties: path.join(dir, 'server.properties'),
+    pidFile: path.join(dir, 'kafka.pid'),
+    logFile: path.join(dir, 'kafka.log'),
+  };
+}
+
+function pinnedVersion(): string {
+  const match = /<artifactId>kafka_2\.13<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(readFileSync(POM, 'utf8'));
+  if (!match?.[1]) throw new Error('kafka/pom.xml does not pin kafka_2.13');
+  return match[1];
+}
+
+function requireTool(command: string, args: string[], hint: string): void {
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  if (result.error || result.status !== 0) throw new UserInputError(`${command} is not available: ${hint}`);
+}
+
+/** Resolves the pinned broker jars into $WEBTRAIL_HOME/kafka/libs once. */
+export function resolveJars(paths: KafkaPaths): string {
+  const version = pinnedVersion();
+  const marker = path.join(paths.libs, `.kafka-${version}`);
+  if (existsSync(marker)) return version;
+  requireTool('mvn', ['-v'], 'install Maven (apt-get install -y maven) to fetch the Kafka jars');
+  rmSync(paths.libs, { recursive: true, force: true });
+  mkdirSync(paths.libs, { recursive: true });
+  const result = spawnSync('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${paths.libs}`, '-DincludeScope=runtime'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`could not resolve the Kafka ${version} jars with Maven (exit ${result.status})`);
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
+  return version;
+}
+
+function writeProperties(paths: KafkaPaths, port: number): void {
+  const controllerPort = port + 1;
+  writeFileSync(
+    paths.properties,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      `log.dirs=${paths.data}`,
+      'num.partitions=3',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=10',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'group.initial.rebalance.delay.ms=0',
+      'auto.create.topics.enable=false',
+      'message.max.bytes=16777216',
+      'replica.fetch.max.bytes=16777216',
+      '',
+    ].join('\n'),
+  );
+}
+
+function java(paths: KafkaPaths, args: string[], options: { detached?: boolean; logFd?: number } = {}) {
+  const classpath = `${paths.libs}/*`;
+  return spawn('java', ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true', '-cp', classpath, ...args], {
+    detached: options.detached,
+    stdio: options.logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', options.logFd, options.logFd],
+  });
+}
+
+function formatStorage(paths: KafkaPaths): void {
+  if (existsSync(path.join(paths.data, 'meta.properties'))) return;
+  mkdirSync(paths.data, { recursive: true });
+  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
+  const result = spawnSync('java', ['-cp', `${paths.libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`formatting Kafka storage failed: ${result.stderr || result.stdout}`);
+}
+
+function readPid(paths: KafkaPaths): number | null {
+  try {
+    const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a broker answers a metadata request at these addresses. */
+export async function brokerAnswers(brokers: string[], timeoutMs = 2000): Promise<boolean> {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface KafkaStartResult {
+  brokers: string[];
+  started: boolean;
+  external: boolean;
+  startMs: number;
+  version?: string;
+}
+
+/** Starts the local broker unless one already answers (or KAFKA_BROKERS points elsewhere). */
+export async function startKafka(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<KafkaStartResult> {
+  const config = loadKafkaConfig('webtrail-kafka-script', env);
+  if (config.external) return { brokers: config.brokers, started: false, external: true, startMs: 0 };
+  if (await brokerAnswers(config.brokers)) return { brokers: config.brokers, started: false, external: false, startMs: 0 };
+
+  requireTool('java', ['-version'], 'install Java 17 (apt-get install -y openjdk-17-jre-headless)');
+  const paths = kafkaPaths(env);
+  mkdirSync(paths.dir, { recursive: true });
+  const version = resolveJars(paths);
+  const port = Number(config.brokers[0]!.split(':')[1]);
+  writeProperties(paths, port);
+  formatStorage(paths);
+
+  const started = Date.now();
+  const logFd = openSync(paths.logFile, 'a');
+  const logging = ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-Dorg.slf4j.simpleLogger.log.kafka.server.BrokerServer=info', '-Dorg.slf4j.simpleLogger.showDateTime=true'];
+  const child = java(paths, [...logging, 'kafka.Kafka', paths.properties], { detached: true, logFd });
+  writeFileSync(paths.pidFile, String(child.pid));
+  child.unref();
+  log(`starting Kafka ${version} on ${config.brokers.join(',')} (log: ${paths.logFile})`);
+
+  const deadline = started + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || readPid(paths) === null) {
+      throw new Error(`Kafka exited during start-up; see ${paths.logFile}:\n${tail(paths.logFile)}`);
+    }
+    if (await brokerAnswers(config.brokers, 1000)) return { brokers: config.brokers, started: true, external: false, startMs: Date.now() - started, version };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Kafka did not answer within 90 s; see ${paths.logFile}`);
+}
+
+/** Stops the broker this project started (by its pid file); returns whether one was running. */
+export async function stopKafka(env: Env = process.env): Promise<boolean> {
+  const paths = kafkaPaths(env);
+  const pid = readPid(paths);
+  if (pid === null) return false;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(paths.pidFile, { force: true });
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  process.kill(pid, 'SIGKILL');
+  rmSync(paths.pidFile, { force: true });
+  return true;
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Jars present, for diagnostics. */
+export function installedJars(env: Env = process.env): string[] {
+  try {
+    return readdirSync(kafkaPaths(env).libs).filter((f) => f.endsWith('.jar'));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,73 @@
+// kafkajs client construction and topic creation from the single topic declaration.
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { KafkaConfig } from '../config.ts';
+import { DependencyError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { allTopics, type TopicSpec } from '../../../schemas/topics.ts';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
+};
+
+// kafkajs reports expected, self-healing conditions (a coordinator still loading, a rebalance) as
+// errors; they are routine for a long-running consumer, so they are logged one level lower.
+const ROUTINE = /coordinator is not available|coordinator is loading|rebalanc|not the correct coordinator|leadership election/i;
+
+export function createKafka(config: KafkaConfig, log: Logger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    sasl: config.sasl as never,
+    connectionTimeout: config.connectionTimeoutMs,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, ...extra } = entry;
+      let method = LEVELS[level] ?? 'info';
+      const text = `${message} ${String(extra.error ?? '')}`;
+      if (method === 'error' && ROUTINE.test(text)) method = 'debug';
+      log[method]({ kafkajs: namespace, ...extra, timestamp: undefined, logger: undefined }, message);
+    },
+  });
+}
+
+export function topicConfig(spec: TopicSpec): Array<{ name: string; value: string }> {
+  return [
+    { name: 'cleanup.policy', value: spec.cleanupPolicy },
+    { name: 'retention.ms', value: String(spec.retentionMs) },
+    { name: 'max.message.bytes', value: String(spec.maxMessageBytes) },
+  ];
+}
+
+/** Creates the declared topics that do not exist yet; returns the names it created. */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(), replicationFactor = -1): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length === 0) return [];
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor,
+        configEntries: topicConfig(s),
+      })),
+    });
+  } catch (error) {
+    // Another process may have created them meanwhile: only fail if some are still missing.
+    const now = new Set(await admin.listTopics());
+    if (missing.some((s) => !now.has(s.name))) throw new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error });
+  }
+  return missing.map((s) => s.name);
+}
+
+/** Turns kafkajs' connection failures into one line a person can act on. */
+export function describeConnectionError(error: unknown, brokers: string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/ECONNREFUSED|Connection error|connect ETIMEDOUT|ENOTFOUND|Connection timeout|KafkaJSNumberOfRetriesExceeded|Closed connection/i.test(`${message} ${(error as Error)?.name}`)) {
+    return `cannot reach Kafka at ${brokers.join(',')}: start it with 'npm run kafka:start' or set KAFKA_BROKERS`;
+  }
+  return message;
+}

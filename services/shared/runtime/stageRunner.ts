@@ -1,0 +1,349 @@
+// The consume → handle → produce → commit loop every stage runs on.
+//
+// - At-least-once: an offset is committed only after the message's outputs (or its dead letter) are
+//   acknowledged, and only as one past the longest finished prefix of its partition.
+// - Many messages in flight: eachBatch hands messages to local slots and returns at once, because
+//   kafkajs fetches again only after every batch of a fetch has returned; a handler that ran inside
+//   eachBatch for minutes would starve every other partition.
+// - Backpressure: when the slots are full the partition is paused, and resumed when one frees.
+// - Membership: eachBatch returns quickly, so kafkajs' fetch loop keeps heartbeating while handlers run.
+// - Failures: retriable errors are retried with backoff; the rest, or the last attempt, go to the
+//   service's dead-letter topic with the reason, and the service goes on.
+// - Drain: stop() takes no new message, waits for the in-flight ones, commits, leaves the group.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { AvroCodec } from '../../../schemas/codec.ts';
+import type { SchemaName } from '../../../schemas/schemaFiles.ts';
+import type { SchemaTypes } from '../../../schemas/types.ts';
+import type { RuntimeConfig } from '../config.ts';
+import { isRetriable, errorMessage, TimeoutError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { StageMetrics } from '../metrics.ts';
+import type { OutputRecord, RecordProducer } from '../kafka/recordProducer.ts';
+import { backoffMs, sleep } from '../retry.ts';
+import { ATTRS, SPANS, SpanKind, extractTraceContext, inSpan, traceHeaders } from '../telemetry.ts';
+import { deadLetterRecord } from './deadLetter.ts';
+import { PartitionOffsets } from './offsetTracker.ts';
+
+export interface HandlerContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  attempt: number;
+  /** Aborted when the partition is revoked or the drain deadline passes. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** Stage logic: a decoded input in, the records to write out. */
+export type StageHandler<T> = (value: T, ctx: HandlerContext) => Promise<OutputRecord[]>;
+
+export interface StageRunnerOptions<N extends SchemaName> {
+  config: RuntimeConfig;
+  kafka: Kafka;
+  codec: AvroCodec;
+  producer: RecordProducer;
+  input: { topic: string; schema: N };
+  handler: StageHandler<SchemaTypes[N]>;
+  log: Logger;
+  metrics: StageMetrics;
+  /** Where a new consumer group starts; true so a new judge group re-reads history. */
+  fromBeginning?: boolean;
+  /** Longest wait of a fetch when there is nothing to read; lower means lower latency. */
+  maxWaitTimeMs?: number;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  offsets: PartitionOffsets;
+  controllers: Map<string, AbortController>;
+  highWatermark: bigint;
+}
+
+export class StageRunner<N extends SchemaName> {
+  private consumer: Consumer | undefined;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly paused = new Map<string, { topic: string; partition: number }>();
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private draining = false;
+  private stopping: Promise<void> | undefined;
+  private joined = false;
+  private crashed: Error | undefined;
+
+  constructor(private readonly options: StageRunnerOptions<N>) {}
+
+  /** Ready: joined the group and not draining. */
+  get ready(): boolean {
+    return this.joined && !this.draining && !this.crashed;
+  }
+
+  /** Live: the consumer has not crashed for good. */
+  get live(): boolean {
+    return !this.crashed;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  async start(onFatal: (error: Error) => void = () => undefined): Promise<void> {
+    const { config, kafka, input, log } = this.options;
+    const consumer = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      rebalanceTimeout: config.rebalanceTimeoutMs,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      retry: { retries: 10 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
+    consumer.on(consumer.events.REBALANCING, () => {
+      log.info({ groupId: config.groupId }, 'group rebalancing');
+      void this.flushCommits();
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      if (!event.payload.restart) {
+        this.crashed = error;
+        log.error({ err: error }, 'consumer crashed for good');
+        onFatal(error);
+      } else {
+        log.warn({ err: error }, 'consumer crashed, restarting');
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: input.topic, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    log.info({ topic: input.topic, groupId: config.groupId, concurrency: config.concurrency }, 'consuming');
+  }
+
+  /** Drains: no new messages, in-flight ones finish (or are aborted at the deadline), offsets committed. */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const { log, config } = this.options;
+    this.draining = true;
+    log.info({ inFlight: this.inFlight }, 'draining');
+    const finished = await this.waitIdle(config.drainTimeoutMs);
+    if (!finished) {
+      log.warn({ inFlight: this.inFlight }, 'drain deadline passed: aborting in-flight work (it will be redelivered)');
+      for (const state of this.partitions.values()) for (const c of state.controllers.values()) c.abort(new TimeoutError('drain deadline passed'));
+      await this.waitIdle(5_000);
+    }
+    await this.flushCommits();
+    await this.consumer?.disconnect();
+    log.info('drained');
+  }
+
+  private waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private onGroupJoin(assignment: Record<string, number[]>): void {
+    this.joined = true;
+    const assigned = new Set(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((p) => `${topic}:${p}`)));
+    for (const [tp, state] of this.partitions) {
+      if (assigned.has(tp)) continue;
+      // Revoked: its uncommitted messages belong to the new owner now; stop working on them.
+      for (const c of state.controllers.values()) c.abort(new TimeoutError('partition revoked'));
+      this.partitions.delete(tp);
+      this.pendingCommits.delete(tp);
+    }
+    if (this.paused.size > 0) {
+      this.consumer?.resume([...this.paused.values()].map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+      this.paused.clear();
+      this.options.metrics.pausedPartitions.set(0);
+    }
+    this.options.log.info({ assignment }, 'joined group');
+  }
+
+  private async onBatch({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { config, metrics } = this.options;
+    const tp = `${batch.topic}:${batch.partition}`;
+    let state = this.partitions.get(tp);
+    if (!state) {
+      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n };
+      this.partitions.set(tp, state);
+    }
+    state.highWatermark = BigInt(batch.highWatermark);
+    for (const message of batch.messages) {
+      if (this.draining || !isRunning() || isStale()) break;
+      if (state.offsets.seen(message.offset)) {
+        // Refetched after a rebalance while still in flight or awaiting commit here: not again.
+        resolveOffset(message.offset);
+        continue;
+      }
+      if (this.inFlight >= config.concurrency || state.offsets.inFlight >= config.maxInFlightPerPartition) {
+        pause();
+        this.paused.set(tp, { topic: batch.topic, partition: batch.partition });
+        metrics.pausedPartitions.set(this.paused.size);
+        break;
+      }
+      this.dispatch(state, message);
+      resolveOffset(message.offset);
+    }
+    this.updateLag(state);
+    await heartbeat();
+  }
+
+  private dispatch(state: PartitionState, message: KafkaMessage): void {
+    const { metrics } = this.options;
+    const controller = new AbortController();
+    state.offsets.dispatched(message.offset);
+    state.controllers.set(message.offset, controller);
+    this.inFlight += 1;
+    metrics.inFlight.set(this.inFlight);
+    metrics.consumed.inc({ topic: state.topic });
+    const endTimer = metrics.handlerSeconds.startTimer();
+    this.process(state, message, controller.signal)
+      .then(() => {
+        endTimer();
+        if (this.partitions.get(`${state.topic}:${state.partition}`) !== state) return;
+        const next = state.offsets.finished(message.offset);
+        if (next !== null) this.scheduleCommit(state, next);
+      })
+      .catch((error: unknown) => {
+        // Aborted (revoked or drain deadline): not committed, so it will be redelivered.
+        this.options.log.warn({ offset: message.offset, partition: state.partition, err: errorMessage(error) }, 'message abandoned');
+      })
+      .finally(() => {
+        state.controllers.delete(message.offset);
+        this.inFlight -= 1;
+        metrics.inFlight.set(this.inFlight);
+        this.resumeWhereRoom();
+        if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+  }
+
+  /** Handles one message to the end: outputs acknowledged, or a dead letter acknowledged. */
+  private async process(state: PartitionState, message: KafkaMessage, signal: AbortSignal): Promise<void> {
+    const { codec, handler, input, config, producer, metrics, log } = this.options;
+    const source = { topic: state.topic, partition: state.partition, message };
+    let value: SchemaTypes[N];
+    try {
+      value = await codec.decodeAs(input.schema, message.headers, message.value);
+    } catch (error) {
+      metrics.failed.inc({ stage: 'decode', retriable: 'false' });
+      await this.deadLetter(source, 'decode', error, 1, signal);
+      return;
+    }
+    const parent = extractTraceContext(message.headers);
+    const key = message.key?.toString() ?? null;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await inSpan(
+          SPANS.handle(config.service),
+          {
+            parent,
+            kind: SpanKind.CONSUMER,
+            attributes: { [ATTRS.topic]: state.topic, [ATTRS.partition]: state.partition, [ATTRS.offset]: message.offset, [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}) },
+          },
+          async () => {
+            const ctx: HandlerContext = { topic: state.topic, partition: state.partition, offset: message.offset, key, attempt, signal, log };
+            const outputs = await handler(value, ctx);
+            const headers = traceHeaders();
+            await producer.send(outputs.map((o) => producer.encode(o, headers)));
+            for (const o of outputs) metrics.produced.inc({ topic: o.topic });
+          },
+        );
+        return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        const retriable = isRetriable(error);
+        metrics.failed.inc({ stage: 'handle', retriable: String(retriable) });
+        if (!retriable || attempt >= config.maxAttempts) {
+          log.warn({ err: errorMessage(error), attempt, key, offset: message.offset }, 'giving up on message: dead-lettered');
+          await this.deadLetter(source, 'handle', error, attempt, signal);
+          return;
+        }
+        metrics.retried.inc();
+        log.info({ err: errorMessage(error), attempt, key }, 'retrying message');
+        await sleep(backoffMs(attempt, config.retryBackoffMs), signal);
+      }
+    }
+  }
+
+  /** Writes the dead letter, retrying until Kafka takes it: the offset must not pass an unrecorded failure. */
+  private async deadLetter(source: { topic: string; partition: number; message: KafkaMessage }, stage: 'decode' | 'handle', error: unknown, attempts: number, signal: AbortSignal): Promise<void> {
+    const { producer, config, metrics, log } = this.options;
+    const record = deadLetterRecord(config.service, source, stage, error, attempts);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await producer.send([producer.encode(record)]);
+        metrics.deadLettered.inc({ stage });
+        log.warn({ stage, reason: record.value.error, topic: source.topic, offset: source.message.offset }, 'dead-lettered');
+        return;
+      } catch (produceError) {
+        log.error({ err: errorMessage(produceError) }, 'cannot write dead letter, retrying');
+        await sleep(backoffMs(attempt, 500, 10_000), signal);
+      }
+    }
+  }
+
+  private resumeWhereRoom(): void {
+    if (this.paused.size === 0 || this.draining || this.inFlight >= this.options.config.concurrency) return;
+    const resumable = [...this.paused].filter(([tp]) => (this.partitions.get(tp)?.offsets.inFlight ?? 0) < this.options.config.maxInFlightPerPartition);
+    if (resumable.length === 0) return;
+    for (const [tp] of resumable) this.paused.delete(tp);
+    this.consumer?.resume(resumable.map(([, p]) => ({ topic: p.topic, partitions: [p.partition] })));
+    this.options.metrics.pausedPartitions.set(this.paused.size);
+  }
+
+  private scheduleCommit(state: PartitionState, offset: string): void {
+    this.pendingCommits.set(`${state.topic}:${state.partition}`, { topic: state.topic, partition: state.partition, offset });
+    this.updateLag(state);
+    if (this.commitTimer) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.flushCommits();
+    }, this.options.config.commitIntervalMs);
+  }
+
+  /** Commits what finished; a failed commit (e.g. during a rebalance) stays pending for the next try. */
+  private flushCommits(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      if (this.pendingCommits.size === 0 || !this.consumer) return;
+      const offsets = [...this.pendingCommits.values()];
+      this.pendingCommits.clear();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (error) {
+        this.options.log.warn({ err: errorMessage(error) }, 'commit failed; will retry');
+        for (const o of offsets) {
+          const tp = `${o.topic}:${o.partition}`;
+          if (!this.pendingCommits.has(tp) && this.partitions.has(tp)) this.pendingCommits.set(tp, o);
+        }
+      }
+    });
+    return this.committing;
+  }
+
+  private updateLag(state: PartitionState): void {
+    const committed = state.offsets.nextCommit;
+    if (committed === null) return;
+    const lag = state.highWatermark - BigInt(committed);
+    this.options.metrics.lag.set({ topic: state.topic, partition: String(state.partition) }, Number(lag > 0n ? lag : 0n));
+  }
+}

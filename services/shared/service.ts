@@ -1,0 +1,105 @@
+// Wiring shared by every stage's main.ts: config, Kafka, topics, schemas, telemetry, health, signals.
+// The stage brings its input topic and handler; this runs them until SIGTERM and drains.
+import { AvroCodec } from '../../schemas/codec.ts';
+import type { SchemaName } from '../../schemas/schemaFiles.ts';
+import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from './config.ts';
+import { errorMessage, UserInputError } from './errors.ts';
+import { startHealthServer, type HealthServer } from './health.ts';
+import { createKafka, describeConnectionError, ensureTopics } from './kafka/client.ts';
+import { RecordProducer } from './kafka/recordProducer.ts';
+import { KafkaSchemaSource, publishSchemas } from './kafka/schemaStore.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createStageMetrics, type StageMetrics } from './metrics.ts';
+import { StageRunner, type StageHandler } from './runtime/stageRunner.ts';
+import { startTelemetry } from './telemetry.ts';
+import type { SchemaTypes } from '../../schemas/types.ts';
+
+export interface StageDefinition<N extends SchemaName> {
+  service: ServiceName;
+  input: { topic: string; schema: N };
+  /** Builds the handler once Kafka is up; returns it with a close function for its own resources. */
+  setup(ctx: { log: Logger; runtime: RuntimeConfig; metrics: StageMetrics }): Promise<{ handler: StageHandler<SchemaTypes[N]>; close?: () => Promise<void> }>;
+  env?: Env;
+  /** Overrides parts of the runtime config (re-judging uses its own group). */
+  runtime?: Partial<RuntimeConfig>;
+}
+
+export interface RunningStage {
+  runner: StageRunner<SchemaName>;
+  health: HealthServer;
+  stop(): Promise<void>;
+}
+
+export async function startStage<N extends SchemaName>(def: StageDefinition<N>): Promise<RunningStage> {
+  const env = def.env ?? process.env;
+  const log = createLogger(def.service);
+  const runtime = { ...loadRuntimeConfig(def.service, env), ...def.runtime };
+  const kafkaConfig = loadKafkaConfig(`webtrail-${def.service}`, env);
+  const telemetry = startTelemetry(def.service, env);
+  const metrics = createStageMetrics(def.service);
+  const kafka = createKafka(kafkaConfig, log);
+
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const created = await ensureTopics(admin);
+    if (created.length) log.info({ created }, 'created topics');
+  } catch (error) {
+    throw new UserInputError(describeConnectionError(error, kafkaConfig.brokers), { cause: error });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const codec = new AvroCodec(undefined, new KafkaSchemaSource(kafka));
+  await publishSchemas(producer, codec.schemas());
+  const records = new RecordProducer(producer, codec);
+
+  const { handler, close } = await def.setup({ log, runtime, metrics });
+  const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, handler, log, metrics });
+  const health = await startHealthServer(runtime.httpPort, { live: () => runner.live, ready: () => runner.ready }, metrics.registry);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await runner.stop();
+      await records.drain();
+      await producer.disconnect();
+      await close?.();
+      await telemetry.shutdown();
+      await health.close();
+    })();
+    return stopping;
+  };
+  await runner.start((error) => {
+    log.fatal({ err: errorMessage(error) }, 'consumer cannot go on; exiting so the orchestrator restarts it');
+    void stop().finally(() => process.exit(1));
+  });
+  log.info({ port: health.port }, 'started');
+  return { runner: runner as unknown as StageRunner<SchemaName>, health, stop };
+}
+
+/** Runs a stage as the process's main job: SIGTERM / SIGINT drain it and exit 0. */
+export async function runStageMain<N extends SchemaName>(def: StageDefinition<N>): Promise<void> {
+  let stage: RunningStage;
+  try {
+    stage = await startStage(def);
+  } catch (error) {
+    console.error(`webtrail ${def.service}: ${errorMessage(error)}`);
+    process.exit(error instanceof UserInputError ? 2 : 1);
+  }
+  const log = createLogger(def.service);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    stage.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: errorMessage(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

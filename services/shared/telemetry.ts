@@ -1,0 +1,113 @@
+// OpenTelemetry for every service: one trace per trajectory, carried between services in Kafka headers
+// (W3C traceparent). Spans are always recorded so the context propagates; they are exported over OTLP
+// only when OTEL_EXPORTER_OTLP_ENDPOINT is set. Span and attribute names are declared here, once.
+import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { Headers } from '../../schemas/codec.ts';
+import { headerString } from '../../schemas/codec.ts';
+
+export const SPANS = {
+  handle: (service: string) => `${service}.handle`,
+  task: 'generator.task',
+  step: 'rollout.step',
+  observe: 'rollout.observe',
+  llm: 'llm.call',
+  act: 'rollout.act',
+  judge: 'judge.score',
+  sink: 'sink.write',
+} as const;
+
+export const ATTRS = {
+  topic: 'messaging.destination.name',
+  partition: 'messaging.kafka.destination.partition',
+  offset: 'messaging.kafka.message.offset',
+  key: 'messaging.kafka.message.key',
+  attempt: 'webtrail.attempt',
+  taskId: 'webtrail.task_id',
+  trajectoryId: 'webtrail.trajectory_id',
+  domain: 'webtrail.domain',
+  step: 'webtrail.step',
+  action: 'webtrail.action',
+  promptTokens: 'gen_ai.usage.input_tokens',
+  completionTokens: 'gen_ai.usage.output_tokens',
+  model: 'gen_ai.request.model',
+} as const;
+
+export interface Telemetry {
+  tracer: Tracer;
+  shutdown(): Promise<void>;
+}
+
+let sdk: NodeSDK | undefined;
+
+/** Starts tracing for a process once; exports over OTLP/HTTP when the endpoint is configured. */
+export function startTelemetry(serviceName: string, env: Record<string, string | undefined> = process.env): Telemetry {
+  if (!sdk) {
+    const spanProcessors: SpanProcessor[] = [];
+    if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+      spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 }));
+    }
+    sdk = new NodeSDK({
+      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `webtrail-${serviceName}`, [ATTR_SERVICE_VERSION]: '0.1.0' }),
+      spanProcessors,
+      instrumentations: [],
+    });
+    sdk.start();
+  }
+  const started = sdk;
+  return {
+    tracer: trace.getTracer('webtrail', '0.1.0'),
+    shutdown: async () => {
+      await started.shutdown().catch(() => undefined);
+      if (sdk === started) sdk = undefined;
+    },
+  };
+}
+
+export function tracer(): Tracer {
+  return trace.getTracer('webtrail', '0.1.0');
+}
+
+/** The trace context carried by a Kafka record's headers (root when none). */
+export function extractTraceContext(headers: Headers | undefined): Context {
+  const carrier: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = headerString(headers, name);
+    if (value) carrier[name] = value;
+  }
+  return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+/** Headers that carry a trace context to the next service. */
+export function traceHeaders(ctx: Context = context.active()): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier;
+}
+
+/** Runs fn inside a span that records errors and always ends. */
+export async function inSpan<T>(
+  name: string,
+  options: { attributes?: Record<string, string | number | boolean>; kind?: SpanKind; parent?: Context },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = options.parent ?? context.active();
+  return tracer().startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+export { SpanKind, context, trace, ROOT_CONTEXT };
+export type { Context, Span };
