@@ -19,7 +19,7 @@ export interface KafkaSession {
 export async function openKafkaSession(clientId = 'webtrail-cli'): Promise<KafkaSession> {
   const config = loadKafkaConfig(clientId);
   const log = createLogger('cli', process.env.LOG_LEVEL ?? 'fatal');
-  const kafka = createKafka({ ...config }, log);
+  const kafka = createKafka(config, log, 2);
   const admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
   try {
     await admin.connect();

@@ -81,7 +81,7 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
 }
 
 /** Runs a stage as the process's main job: SIGTERM / SIGINT drain it and exit 0. */
-export async function runStageMain<N extends SchemaName>(def: StageDefinition<N>): Promise<void> {
+export async function runStageMain<N extends SchemaName>(def: StageDefinition<N>): Promise<RunningStage> {
   let stage: RunningStage;
   try {
     stage = await startStage(def);
@@ -102,4 +102,5 @@ export async function runStageMain<N extends SchemaName>(def: StageDefinition<N>
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  return stage;
 }

@@ -13,14 +13,15 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 // errors; they are routine for a long-running consumer, so they are logged one level lower.
 const ROUTINE = /coordinator is not available|coordinator is loading|rebalanc|not the correct coordinator|leadership election/i;
 
-export function createKafka(config: KafkaConfig, log: Logger): Kafka {
+/** retries: how often a failed request is retried; the CLI keeps it low to fail fast. */
+export function createKafka(config: KafkaConfig, log: Logger, retries = 8): Kafka {
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
     ssl: config.ssl,
     sasl: config.sasl as never,
     connectionTimeout: config.connectionTimeoutMs,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+    retry: { retries, initialRetryTime: 200, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
       const { message, ...extra } = entry;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything webtrail needs on a Debian machine: Java 17 and Maven (the local Kafka broker),
+# Chromium (the browser environment), kubectl (manifest rendering), the npm packages and the Kafka jars.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "${WEBTRAIL_CHROMIUM:-}" ] || missing+=(chromium)
+fonts_ok=$(fc-list 2>/dev/null | head -n 1 || true)
+[ -n "$fonts_ok" ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# Resolve the pinned Kafka jars now, so the first start is quick.
+npx tsx -e "import('./scripts/localKafka.ts').then(m => m.resolveJars(m.kafkaPaths()))"
+echo "setup: done"

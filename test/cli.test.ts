@@ -1,0 +1,79 @@
+// The webtrail CLI as a user runs it, against the real broker.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/processes.ts';
+
+describe('webtrail submit and tap', () => {
+  it('submits exactly the good, distinct sites and tap prints them decoded', async () => {
+    const label = `test-${randomUUID().slice(0, 8)}`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-'));
+    const file = path.join(dir, 'sites.txt');
+    writeFileSync(file, [
+      '# sites for a test', '', `a-${label}.example.com`, `https://B-${label}.example.org/start?x=1`, 'ftp://nope.example.com',
+      'two words', `a-${label}.example.com`, `http://a-${label}.example.com/again`, `c-${label}.example.net  # comment`, '192.168.0.1',
+    ].join('\n'));
+
+    const submitted = await runCli(['submit', file, '--source', label]);
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toContain('submitted 3 site(s)');
+    expect(submitted.stderr.trim().split('\n')).toEqual([
+      "line 5: skipped 'ftp://nope.example.com': only http(s) URLs or bare domains are accepted",
+      "line 6: skipped 'two words': contains spaces: one domain or URL per line",
+      `line 7: skipped 'a-${label}.example.com': duplicate of line 3`,
+      `line 8: skipped 'http://a-${label}.example.com/again': duplicate of line 3`,
+      "line 10: skipped '192.168.0.1': an IP address is not a site: give its domain",
+    ]);
+
+    const tapped = await runCli(['tap', 'webtrail.sites', '--from-beginning', '--limit', '3', '--filter', `value.source=${label}`]);
+    expect(tapped.code).toBe(0);
+    const records = tapped.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; schema: string; value: { domain: string; url: string } });
+    expect(records.map((r) => r.schema)).toEqual(['Site', 'Site', 'Site']);
+    expect(records.map((r) => [r.key, r.value.url]).sort()).toEqual([
+      [`a-${label}.example.com`, `https://a-${label}.example.com/`],
+      [`b-${label}.example.org`, `https://b-${label}.example.org/start?x=1`],
+      [`c-${label}.example.net`, `https://c-${label}.example.net/`],
+    ]);
+
+    // Standard input works too, and tap without --limit stops at the end of the topic.
+    const again = await runCli(['submit', '-', '--source', `${label}-stdin`], { input: `d-${label}.example.com\n` });
+    expect(again.code).toBe(0);
+    const all = await runCli(['tap', 'webtrail.sites', '--from-beginning', '--filter', `value.source~^${label}`]);
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split('\n')).toHaveLength(4);
+  }, 60_000);
+
+  it('says what is wrong in one line, without a stack trace, and exits non-zero', async () => {
+    const noBroker = await runCli(['status'], { env: { KAFKA_BROKERS: '127.0.0.1:1' } });
+    expect(noBroker.code).toBe(2);
+    expect(noBroker.stderr.trim()).toBe("webtrail: cannot reach Kafka at 127.0.0.1:1: start it with 'npm run kafka:start' or set KAFKA_BROKERS");
+
+    const unknownTopic = await runCli(['tap', 'webtrail.nope', '--from-beginning']);
+    expect(unknownTopic.code).toBe(2);
+    expect(unknownTopic.stderr).toMatch(/^webtrail: unknown topic 'webtrail.nope'; existing webtrail topics: .*webtrail.sites/);
+
+    const missing = await runCli(['submit', '/no/such/file.txt']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe('webtrail: cannot read /no/such/file.txt: no such file');
+
+    const nothingGood = await runCli(['submit', '-'], { input: 'not a site\n' });
+    expect(nothingGood.code).toBe(2);
+    expect(nothingGood.stderr).toContain('webtrail: no valid site in standard input');
+
+    const badLimit = await runCli(['tap', 'webtrail.sites', '--limit', 'many']);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('expected a positive integer');
+
+    for (const result of [noBroker, unknownTopic, missing, nothingGood]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('status lists the topics with counts and the consumer groups with lag', async () => {
+    const status = await runCli(['status', '--json']);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { topics: Array<{ topic: string; messages: number }>; groups: unknown[] };
+    expect(parsed.topics.find((t) => t.topic === 'webtrail.sites')?.messages).toBeGreaterThan(0);
+    expect(Array.isArray(parsed.groups)).toBe(true);
+  }, 30_000);
+});

@@ -1,0 +1,77 @@
+// Shared helpers for scenario tests against the real broker (as kafkajs' testHelpers).
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { AvroCodec } from '../../schemas/codec.ts';
+import { loadKafkaConfig } from '../../services/shared/config.ts';
+import { RecordProducer, type OutputRecord } from '../../services/shared/kafka/recordProducer.ts';
+import { KafkaSchemaSource } from '../../services/shared/kafka/schemaStore.ts';
+import { tap, type TappedRecord } from '../../cli/tap.ts';
+
+export function testKafka(): Kafka {
+  const config = loadKafkaConfig('webtrail-test');
+  return new Kafka({ clientId: config.clientId, brokers: config.brokers, logLevel: logLevel.NOTHING });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}.${randomUUID().slice(0, 8)}`;
+}
+
+export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Produces typed records (acks=all) and returns when they are acknowledged. */
+export async function produce(kafka: Kafka, records: OutputRecord[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    const out = new RecordProducer(producer, new AvroCodec());
+    await out.send(records.map((r) => out.encode(r)));
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Every record now in the topic, decoded (read the way `webtrail tap --from-beginning` reads). */
+export async function readTopic(topic: string): Promise<TappedRecord[]> {
+  const lines: string[] = [];
+  await tap(topic, { fromBeginning: true, follow: false, filters: [], write: async (line) => void lines.push(line) });
+  return lines.map((l) => JSON.parse(l) as TappedRecord);
+}
+
+/** Polls until check returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export function schemaAwareCodec(kafka: Kafka): AvroCodec {
+  return new AvroCodec(undefined, new KafkaSchemaSource(kafka));
+}

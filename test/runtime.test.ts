@@ -1,0 +1,173 @@
+// The stage runtime against the real broker: crash recovery, long handlers, dead letters, draining.
+import { describe, expect, it } from 'vitest';
+import { AvroCodec } from '../schemas/codec.ts';
+import { dlqTopic } from '../schemas/topics.ts';
+import type { DeadLetter, Site } from '../schemas/types.ts';
+import { loadRuntimeConfig } from '../services/shared/config.ts';
+import { DependencyError, WebtrailError } from '../services/shared/errors.ts';
+import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
+import { silentLogger } from '../services/shared/logger.ts';
+import { createStageMetrics } from '../services/shared/metrics.ts';
+import { sleep } from '../services/shared/retry.ts';
+import { StageRunner, type StageHandler } from '../services/shared/runtime/stageRunner.ts';
+import { committedOffsets, createTopic, produce, readTopic, testKafka, uniqueName, waitFor } from './helpers/kafka.ts';
+import { ChildRunner } from './helpers/processes.ts';
+import { site } from './helpers/samples.ts';
+
+const kafka = testKafka();
+
+function sites(prefix: string, n: number): Site[] {
+  return Array.from({ length: n }, (_, i) => site(`${prefix}-${i}.example.com`));
+}
+
+async function produceSites(topic: string, list: Site[]): Promise<void> {
+  await produce(kafka, list.map((s) => ({ topic, key: s.domain, schema: 'Site' as const, value: s })));
+}
+
+async function startRunner(topic: string, groupId: string, handler: StageHandler<Site>, overrides: Record<string, string> = {}) {
+  const producer = kafka.producer();
+  await producer.connect();
+  const codec = new AvroCodec();
+  const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_SESSION_TIMEOUT_MS: '6000', WEBTRAIL_JUDGE_HEARTBEAT_INTERVAL_MS: '1000', WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50', ...overrides }), groupId, commitIntervalMs: 100 };
+  const runner = new StageRunner({
+    config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic, schema: 'Site' }, handler,
+    log: silentLogger, metrics: createStageMetrics('test', false),
+  });
+  await runner.start();
+  return { runner, stop: async () => (await runner.stop(), await producer.disconnect()) };
+}
+
+function echoTo(output: string): StageHandler<Site> {
+  return async (s) => [{ topic: output, key: s.domain, schema: 'Site', value: s }];
+}
+
+describe('stage runtime', () => {
+  it('loses nothing when the consumer is killed with SIGKILL mid-batch and restarted', async () => {
+    const input = uniqueName('test.crash.in');
+    const output = uniqueName('test.crash.out');
+    const groupId = uniqueName('test-crash');
+    await createTopic(kafka, input, 3);
+    await createTopic(kafka, output, 1);
+    const list = sites('crash', 60);
+    await produceSites(input, list);
+    const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, GROUP_ID: groupId, HANDLER_DELAY_MS: '150', WEBTRAIL_SINK_CONCURRENCY: '4', WEBTRAIL_SINK_SESSION_TIMEOUT_MS: '6000', WEBTRAIL_SINK_HEARTBEAT_INTERVAL_MS: '1000' };
+
+    const first = new ChildRunner('test/fixtures/echoStage.ts', env);
+    await waitFor(() => (first.count('done') >= 8 ? true : undefined), 60_000, 'the first consumer to handle some messages');
+    first.child.kill('SIGKILL');
+    const killed = await first.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    const handledBeforeKill = new Set(first.keys('done'));
+    expect(handledBeforeKill.size).toBeLessThan(list.length);
+
+    const second = new ChildRunner('test/fixtures/echoStage.ts', { ...env, HANDLER_DELAY_MS: '10' });
+    try {
+      const expected = new Set(list.map((s) => s.domain));
+      const seen = await waitFor(async () => {
+        const keys = new Set((await readTopic(output)).map((r) => r.key!));
+        return [...expected].every((k) => keys.has(k)) ? keys : undefined;
+      }, 90_000, 'every input to reach the output topic');
+      expect([...seen].sort()).toEqual([...expected].sort());
+      await waitFor(async () => {
+        const offsets = await committedOffsets(kafka, groupId, input);
+        return [...offsets.values()].reduce((a, b) => a + b, 0) === list.length ? true : undefined;
+      }, 30_000, 'the group to commit every offset');
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  }, 180_000);
+
+  it('keeps a handler that outlives the session timeout to itself: no second consumer gets its message', async () => {
+    const topic = uniqueName('test.long.in');
+    const output = uniqueName('test.long.out');
+    const groupId = uniqueName('test-long');
+    await createTopic(kafka, topic, 1);
+    await createTopic(kafka, output, 1);
+    const calls: string[] = [];
+    const handler = (name: string): StageHandler<Site> => async (s, ctx) => {
+      calls.push(`${name}:${s.domain}`);
+      if (s.domain.startsWith('slow')) await sleep(10_000, ctx.signal); // session timeout is 6 s
+      return echoTo(output)(s, ctx);
+    };
+    const a = await startRunner(topic, groupId, handler('a'));
+    const b = await startRunner(topic, groupId, handler('b'));
+    try {
+      await waitFor(() => (a.runner.ready && b.runner.ready ? true : undefined), 30_000, 'both consumers to join');
+      await sleep(2000); // let the join of the second member settle
+      await produceSites(topic, [site('slow.example.com')]);
+      await waitFor(async () => ((await readTopic(output)).length >= 1 ? true : undefined), 40_000, 'the slow message to be handled');
+      await produceSites(topic, [site('after.example.com')]);
+      await waitFor(async () => ((await readTopic(output)).length >= 2 ? true : undefined), 30_000, 'the next message');
+      expect(calls.filter((c) => c.endsWith('slow.example.com'))).toHaveLength(1);
+      expect(calls.filter((c) => c.endsWith('after.example.com'))).toHaveLength(1);
+      expect(calls[0]!.split(':')[0]).toBe(calls[1]!.split(':')[0]); // the same member still owns the partition
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 120_000);
+
+  it('dead-letters what cannot be decoded or keeps failing, retries what is retriable, and goes on', async () => {
+    const topic = uniqueName('test.dlq.in');
+    const output = uniqueName('test.dlq.out');
+    await createTopic(kafka, topic, 1);
+    await createTopic(kafka, output, 1);
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'garbage', value: Buffer.from('not avro at all') }] });
+    await raw.disconnect();
+    await produceSites(topic, [site('fatal.example.com'), site('flaky.example.com'), site('fine.example.com')]);
+    const attempts = new Map<string, number>();
+    const { stop } = await startRunner(topic, uniqueName('test-dlq'), async (s, ctx) => {
+      attempts.set(s.domain, (attempts.get(s.domain) ?? 0) + 1);
+      if (s.domain === 'fatal.example.com') throw new WebtrailError('this site cannot be handled', { retriable: false });
+      if (s.domain === 'flaky.example.com' && ctx.attempt < 2) throw new DependencyError('upstream 503');
+      return echoTo(output)(s, ctx);
+    });
+    try {
+      const handled = await waitFor(async () => {
+        const out = await readTopic(output);
+        return out.length >= 2 ? out.map((r) => r.key) : undefined;
+      }, 30_000, 'the good messages to be handled');
+      expect(handled.sort()).toEqual(['fine.example.com', 'flaky.example.com']);
+      expect(attempts.get('flaky.example.com')).toBe(2);
+      expect(attempts.get('fatal.example.com')).toBe(1);
+      const letters = await waitFor(async () => {
+        const mine = (await readTopic(dlqTopic('judge').name)).map((r) => r.value as DeadLetter).filter((d) => d.topic === topic);
+        return mine.length >= 2 ? mine : undefined;
+      }, 30_000, 'two dead letters');
+      const decode = letters.find((l) => l.stage === 'decode')!;
+      expect(decode.error).toMatch(/missing webtrail-schema/);
+      expect(Buffer.from(decode.value as unknown as string, 'base64').toString()).toBe('not avro at all');
+      const handle = letters.find((l) => l.stage === 'handle')!;
+      expect(handle).toMatchObject({ error: 'this site cannot be handled', retriable: false, attempts: 1, offset: 1 });
+    } finally {
+      await stop();
+    }
+  }, 90_000);
+
+  it('on SIGTERM finishes the work in flight, commits it, takes nothing new and exits 0', async () => {
+    const input = uniqueName('test.term.in');
+    const output = uniqueName('test.term.out');
+    const groupId = uniqueName('test-term');
+    await createTopic(kafka, input, 1);
+    await createTopic(kafka, output, 1);
+    await produceSites(input, sites('term', 10));
+    const child = new ChildRunner('test/fixtures/echoStage.ts', { INPUT_TOPIC: input, OUTPUT_TOPIC: output, GROUP_ID: groupId, HANDLER_DELAY_MS: '3000', WEBTRAIL_SINK_CONCURRENCY: '4' });
+    const ready = await waitFor(() => child.events.find((e) => e.event === 'ready'), 30_000, 'the stage to start');
+    const health = await fetch(`http://127.0.0.1:${String(ready.port)}/healthz`);
+    expect(health.status).toBe(200);
+    await waitFor(() => (child.count('start') >= 4 ? true : undefined), 30_000, 'four messages in flight');
+    const metrics = await (await fetch(`http://127.0.0.1:${String(ready.port)}/metrics`)).text();
+    expect(metrics).toMatch(/webtrail_in_flight\{service="sink"\} 4/);
+    expect(metrics).toMatch(/webtrail_paused_partitions\{service="sink"\} 1/);
+    child.child.kill('SIGTERM');
+    const exit = await child.exited;
+    expect(exit.code).toBe(0);
+    const started = child.keys('start');
+    expect(started).toHaveLength(4);
+    expect(child.keys('done').sort()).toEqual([...started].sort());
+    expect((await readTopic(output)).map((r) => r.key).sort()).toEqual([...started].sort());
+    expect((await committedOffsets(kafka, groupId, input)).get(0)).toBe(4);
+  }, 90_000);
+});

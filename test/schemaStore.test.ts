@@ -1,0 +1,37 @@
+// An old reader decodes a record from a newer writer by finding its schema in the schema topic.
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import { HEADER_FINGERPRINT, HEADER_SCHEMA } from '../schemas/codec.ts';
+import { describeType, readSchemaJson } from '../schemas/schemaFiles.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import { ensureTopics } from '../services/shared/kafka/client.ts';
+import { publishSchemas } from '../services/shared/kafka/schemaStore.ts';
+import { createTopic, readTopic, schemaAwareCodec, testKafka, uniqueName } from './helpers/kafka.ts';
+import { site } from './helpers/samples.ts';
+
+describe('schema topic', () => {
+  it('lets a reader built with the old Site schema read records written with a newer one', async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [TOPICS.schemas]);
+    await admin.disconnect();
+    const schema = readSchemaJson('Site') as { fields: unknown[] };
+    const marker = uniqueName('field').replace('.', '_');
+    const newer = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: marker, type: 'string', default: '' }] } as avro.Schema);
+    const described = describeType(newer);
+    const topic = uniqueName('test.evolution');
+    await createTopic(kafka, topic);
+    const producer = kafka.producer();
+    await producer.connect();
+    await publishSchemas(producer, [{ name: 'Site', ...described }]);
+    await producer.send({ topic, messages: [{ key: 'new.example.com', value: newer.toBuffer({ ...site('new.example.com'), [marker]: 'x' }), headers: { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint } }] });
+    await producer.disconnect();
+
+    const [record] = await readTopic(topic); // what `webtrail tap` prints
+    expect(record?.value).toEqual(site('new.example.com'));
+    const reader = schemaAwareCodec(kafka);
+    const raw = newer.toBuffer({ ...site('other.example.com'), [marker]: 'y' });
+    expect(await reader.decodeAs('Site', { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint }, raw)).toEqual(site('other.example.com'));
+  }, 60_000);
+});
