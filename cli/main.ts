@@ -1,6 +1,7 @@
 // The webtrail command line. Errors a user can cause print one line and exit non-zero, no stack trace.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { errorMessage, UserInputError } from '../services/shared/errors.ts';
+import { observeInputs } from './observe.ts';
 import { clusterStatus } from './status.ts';
 import { readInput, submitSites } from './submit.ts';
 import { formatTable } from './table.ts';
@@ -81,6 +82,26 @@ export function buildProgram(): Command {
       console.log(formatTable(status.topics.map((t) => ({ topic: t.topic, partitions: t.partitions, messages: t.messages }))));
       console.log('');
       console.log(formatTable(status.groups.map((g) => ({ group: g.group, topic: g.topic, state: g.state, members: g.members, committed: g.committed, lag: g.lag }))));
+    });
+
+  program
+    .command('observe')
+    .description('Print what the agent sees on pages: markdown with numbered elements (--json: one JSON line per input)')
+    .argument('<inputs...>', 'http(s) URLs or local HTML files (a local file is loaded with every outside request blocked)')
+    .option('--json', 'one JSON line per input, in input order: {url, title, text, elements, tokens}')
+    .option('--screenshot <file>', 'save a JPEG screenshot (numbered when several inputs)')
+    .option('--max-tokens <n>', 'observation token budget', positiveInt)
+    .action(async (inputs: string[], opts: { json?: boolean; screenshot?: string; maxTokens?: number }) => {
+      await observeInputs(inputs, { screenshot: opts.screenshot, maxTokens: opts.maxTokens }, async (page) => {
+        if (opts.json) {
+          await writeLine(JSON.stringify({ url: page.url, title: page.title, text: page.text, elements: page.elements, tokens: page.tokens, ...(page.error ? { error: page.error } : {}) }));
+        } else {
+          if (inputs.length > 1) await writeLine(`===== ${page.input}`);
+          if (page.error) process.stderr.write(`webtrail: ${page.input}: ${page.error}\n`);
+          await writeLine(page.text);
+          await writeLine(`\n(${page.elements.length} elements, ~${page.tokens} tokens)`);
+        }
+      });
     });
 
   return program;

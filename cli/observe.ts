@@ -1,0 +1,64 @@
+// webtrail observe <url-or-html-file>...: what the agent would see on each page.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
+import { BrowserPool } from '../services/shared/browser/browserPool.ts';
+import { serveDirectory } from '../services/shared/browser/localPages.ts';
+import type { ElementInfo } from '../services/shared/browser/observation.ts';
+import { UserInputError } from '../services/shared/errors.ts';
+import { createLogger } from '../services/shared/logger.ts';
+
+export interface ObservedPage {
+  input: string;
+  url: string;
+  title: string;
+  text: string;
+  elements: ElementInfo[];
+  tokens: number;
+  error?: string;
+}
+
+async function isFile(input: string): Promise<boolean> {
+  if (/^https?:\/\//i.test(input)) return false;
+  try {
+    return (await stat(input)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function observeInputs(inputs: string[], options: { screenshot?: string; maxTokens?: number }, emit: (page: ObservedPage) => Promise<void>): Promise<void> {
+  const pool = new BrowserPool(loadBrowserConfig(), createLogger('observe', process.env.LOG_LEVEL ?? 'fatal'));
+  try {
+    for (const [index, input] of inputs.entries()) {
+      const local = await isFile(input);
+      if (!local && !/^https?:\/\//i.test(input)) {
+        if (/^[a-z]+:/i.test(input)) throw new UserInputError(`${input}: only http(s) URLs and local HTML files can be observed`);
+        throw new UserInputError(`${input}: no such file (give an http(s) URL or an HTML file)`);
+      }
+      const server = local ? await serveDirectory(path.dirname(path.resolve(input))) : undefined;
+      // A URL typed on the command line is the user's explicit choice: its host is allowed even if local.
+      const url = server ? server.urlFor(input) : input;
+      const allowHost = new URL(url).host;
+      const session = await pool.newSession({ allowHosts: [allowHost], blockOutside: Boolean(server) });
+      try {
+        const result = await session.goto(url);
+        const observation = await session.observe(options.maxTokens);
+        if (options.screenshot) {
+          const file = inputs.length > 1 ? options.screenshot.replace(/(\.jpe?g)?$/i, `-${index + 1}.jpg`) : options.screenshot;
+          await writeFile(file, await session.screenshot());
+        }
+        await emit({
+          input, url: observation.facts.url, title: observation.facts.title, text: observation.text, elements: observation.elements,
+          tokens: observation.tokens, ...(result.ok ? {} : { error: result.error ?? 'navigation failed' }),
+        });
+      } finally {
+        await session.close();
+        await server?.close();
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,63 @@
+// Browser environment settings, from WEBTRAIL_BROWSER_* variables.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { parseEnv, type Env } from '../config.ts';
+
+export interface BrowserConfig {
+  /** Chromium binary; undefined lets Playwright use its own browser. */
+  executablePath: string | undefined;
+  actionTimeoutMs: number;
+  navigationTimeoutMs: number;
+  trajectoryTimeoutMs: number;
+  settleMs: number;
+  maxDomNodes: number;
+  maxObservationTokens: number;
+  allowHosts: string[];
+  allowPrivateNetwork: boolean;
+  maxTabs: number;
+  maxDialogs: number;
+  viewport: { width: number; height: number };
+  screenshotQuality: number;
+}
+
+const int = (d: number) => z.coerce.number().int().positive().default(d);
+
+const schema = z.object({
+  WEBTRAIL_CHROMIUM: z.string().optional(),
+  WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: int(10_000),
+  WEBTRAIL_BROWSER_NAVIGATION_TIMEOUT_MS: int(20_000),
+  WEBTRAIL_BROWSER_TRAJECTORY_TIMEOUT_MS: int(600_000),
+  WEBTRAIL_BROWSER_SETTLE_MS: int(1_500),
+  WEBTRAIL_BROWSER_MAX_DOM_NODES: int(30_000),
+  WEBTRAIL_OBSERVATION_MAX_TOKENS: int(6_000),
+  WEBTRAIL_BROWSER_ALLOW_HOSTS: z.string().default(''),
+  WEBTRAIL_BROWSER_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  WEBTRAIL_BROWSER_MAX_TABS: int(5),
+  WEBTRAIL_BROWSER_MAX_DIALOGS: int(10),
+  WEBTRAIL_BROWSER_VIEWPORT: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800').default('1280x800'),
+  WEBTRAIL_SCREENSHOT_QUALITY: z.coerce.number().int().min(1).max(100).default(60),
+});
+
+export function defaultChromium(): string | undefined {
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+}
+
+export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
+  const raw = parseEnv(schema, env);
+  const [width, height] = raw.WEBTRAIL_BROWSER_VIEWPORT.split('x').map(Number) as [number, number];
+  return {
+    executablePath: raw.WEBTRAIL_CHROMIUM ?? defaultChromium(),
+    actionTimeoutMs: raw.WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS,
+    navigationTimeoutMs: raw.WEBTRAIL_BROWSER_NAVIGATION_TIMEOUT_MS,
+    trajectoryTimeoutMs: raw.WEBTRAIL_BROWSER_TRAJECTORY_TIMEOUT_MS,
+    settleMs: raw.WEBTRAIL_BROWSER_SETTLE_MS,
+    maxDomNodes: raw.WEBTRAIL_BROWSER_MAX_DOM_NODES,
+    maxObservationTokens: raw.WEBTRAIL_OBSERVATION_MAX_TOKENS,
+    allowHosts: raw.WEBTRAIL_BROWSER_ALLOW_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
+    allowPrivateNetwork: raw.WEBTRAIL_BROWSER_ALLOW_PRIVATE === 'true',
+    maxTabs: raw.WEBTRAIL_BROWSER_MAX_TABS,
+    maxDialogs: raw.WEBTRAIL_BROWSER_MAX_DIALOGS,
+    viewport: { width, height },
+    screenshotQuality: raw.WEBTRAIL_SCREENSHOT_QUALITY,
+  };
+}

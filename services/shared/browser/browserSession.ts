@@ -1,0 +1,353 @@
+// A browser context for one trajectory: guarded network, tabs, observation and actions, each bounded in
+// time. Everything a guard refused is recorded in guardEvents with its reason.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
+import type { Action, ActionResult } from '../../../schemas/types.ts';
+import { DependencyError } from '../errors.ts';
+import type { BrowserConfig } from './browserConfig.ts';
+import { renderObservation, type Observation, type RawObservation } from './observation.ts';
+import { UrlGuard } from './urlGuard.ts';
+
+const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
+  .replace(/^\s*\/\/.*$/gm, '')
+  .trim();
+
+export interface GuardEvent {
+  kind: 'request_blocked' | 'download_refused' | 'dialog_answered' | 'dialog_loop' | 'popup_refused' | 'popup_followed' | 'time_limit' | 'dom_cap';
+  detail: string;
+  url: string;
+  atMs: number;
+}
+
+export interface SessionOptions {
+  /** Extra hosts allowed for this session only (a local file's server). */
+  allowHosts?: string[];
+  /** Blocks every request not to an allowed host (for saved pages that would reach out). */
+  blockOutside?: boolean;
+  trajectoryTimeoutMs?: number;
+}
+
+export class BrowserSession {
+  readonly guardEvents: GuardEvent[] = [];
+  private readonly tabs: Page[] = [];
+  private active = 0;
+  private readonly nextIds = new WeakMap<Page, number>();
+  private readonly dialogCounts = new WeakMap<Page, number>();
+  private readonly deadline: number;
+  private readonly guard: UrlGuard;
+
+  private constructor(
+    private readonly context: BrowserContext,
+    private readonly config: BrowserConfig,
+    private readonly options: SessionOptions,
+  ) {
+    this.deadline = Date.now() + (options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs);
+    this.guard = new UrlGuard({ allowHosts: [...config.allowHosts, ...(options.allowHosts ?? [])], allowPrivateNetwork: config.allowPrivateNetwork });
+  }
+
+  static async open(browser: Browser, config: BrowserConfig, options: SessionOptions): Promise<BrowserSession> {
+    const context = await browser.newContext({
+      acceptDownloads: false,
+      serviceWorkers: 'block',
+      viewport: config.viewport,
+      javaScriptEnabled: true,
+      bypassCSP: false,
+    });
+    const session = new BrowserSession(context, config, options);
+    await session.install();
+    return session;
+  }
+
+  private record(kind: GuardEvent['kind'], detail: string, url: string): void {
+    this.guardEvents.push({ kind, detail, url: url.slice(0, 300), atMs: Date.now() });
+  }
+
+  private async install(): Promise<void> {
+    this.context.setDefaultTimeout(this.config.actionTimeoutMs);
+    this.context.setDefaultNavigationTimeout(this.config.navigationTimeoutMs);
+    await this.context.route('**/*', async (route) => {
+      const url = route.request().url();
+      let verdict = await this.guard.check(url);
+      if (verdict.allowed && this.options.blockOutside && /^https?:/.test(url) && !this.guard.allowsHost(new URL(url))) {
+        verdict = { allowed: false, reason: 'outside requests are blocked for this page' };
+      }
+      if (verdict.allowed) return route.continue().catch(() => undefined);
+      if (!this.options.blockOutside || route.request().isNavigationRequest()) this.record('request_blocked', verdict.reason, url);
+      return route.abort('blockedbyclient').catch(() => undefined);
+    });
+    this.context.on('page', (page) => this.adopt(page));
+    const first = await this.context.newPage();
+    if (!this.tabs.includes(first)) this.adopt(first);
+  }
+
+  private adopt(page: Page): void {
+    if (this.tabs.includes(page)) return;
+    if (this.tabs.length >= this.config.maxTabs) {
+      this.record('popup_refused', `more than ${this.config.maxTabs} tabs`, page.url());
+      void page.close().catch(() => undefined);
+      return;
+    }
+    this.tabs.push(page);
+    if (this.tabs.length > 1) {
+      this.record('popup_followed', 'a new tab opened and became the active tab', page.url());
+      this.active = this.tabs.length - 1;
+    }
+    page.on('dialog', (dialog) => {
+      const count = (this.dialogCounts.get(page) ?? 0) + 1;
+      this.dialogCounts.set(page, count);
+      if (count === this.config.maxDialogs + 1) {
+        this.record('dialog_loop', `more than ${this.config.maxDialogs} dialogs: the page was closed`, page.url());
+        void page.close().catch(() => undefined);
+        return;
+      }
+      if (count <= this.config.maxDialogs) this.record('dialog_answered', `${dialog.type()}: ${dialog.message().slice(0, 120)}`, page.url());
+      const answer = dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss();
+      void answer.catch(() => undefined);
+    });
+    page.on('download', (download) => {
+      this.record('download_refused', `download of ${download.suggestedFilename()} refused`, download.url());
+      void download.cancel().catch(() => undefined);
+    });
+    page.on('close', () => {
+      const index = this.tabs.indexOf(page);
+      if (index >= 0) this.tabs.splice(index, 1);
+      if (this.active >= this.tabs.length) this.active = Math.max(0, this.tabs.length - 1);
+    });
+  }
+
+  /** The active tab; a fresh blank one if every tab was closed (e.g. by the dialog guard). */
+  async page(): Promise<Page> {
+    const current = this.tabs[this.active];
+    if (current && !current.isClosed()) return current;
+    const page = await this.context.newPage();
+    this.adopt(page);
+    this.active = this.tabs.indexOf(page);
+    return page;
+  }
+
+  get tabCount(): number {
+    return this.tabs.length;
+  }
+
+  get remainingMs(): number {
+    return this.deadline - Date.now();
+  }
+
+  private timeout(limitMs: number): number {
+    const remaining = this.remainingMs;
+    if (remaining <= 0) throw new DependencyError('trajectory time limit reached', { retriable: false });
+    return Math.max(1, Math.min(limitMs, remaining));
+  }
+
+  /** Opens a URL in the active tab, through the guard. */
+  async goto(url: string): Promise<ActionResult> {
+    return this.run(async (page) => {
+      const verdict = await this.guard.check(url);
+      if (!verdict.allowed) {
+        this.record('request_blocked', verdict.reason, url);
+        throw new Error(`blocked: ${verdict.reason}`);
+      }
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
+    });
+  }
+
+  /** Observes the active tab: the whole page, frames and shadow roots included. */
+  async observe(maxTokens = this.config.maxObservationTokens): Promise<Observation> {
+    const page = await this.page();
+    const raw = await withTimeout(this.evaluateObservation(page), this.timeout(this.config.actionTimeoutMs), 'observation');
+    if (raw.truncated) this.record('dom_cap', `DOM walk stopped after ${this.config.maxDomNodes} nodes`, page.url());
+    const observation = renderObservation(raw, maxTokens);
+    if (this.tabs.length > 1) {
+      const list = this.tabs.map((t, i) => `${i === this.active ? '*' : ' '}${i}: ${t.url().slice(0, 80)}`).join('\n');
+      observation.text += `\n\nTabs (switch_tab with the number):\n${list}`;
+    }
+    return observation;
+  }
+
+  private async evaluateObservation(page: Page): Promise<RawObservation> {
+    const nextId = this.nextIds.get(page) ?? 1;
+    const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`)) as RawObservation;
+    this.nextIds.set(page, raw.nextId);
+    return raw;
+  }
+
+  async screenshot(): Promise<Buffer> {
+    const page = await this.page();
+    return page.screenshot({ type: 'jpeg', quality: this.config.screenshotQuality, timeout: this.timeout(this.config.actionTimeoutMs), animations: 'disabled' });
+  }
+
+  /** Runs one agent action; returns what happened after the page settles. Never throws. */
+  async act(action: Action): Promise<ActionResult> {
+    if (action.kind === 'answer') return { ok: true, error: null, navigated: false, newTab: false, url: (await this.page()).url() };
+    return this.run((page) => this.perform(page, action));
+  }
+
+  private async run(step: (page: Page) => Promise<void>): Promise<ActionResult> {
+    const page = await this.page().catch(() => undefined);
+    const before = page?.url() ?? '';
+    const tabsBefore = this.tabs.length;
+    let navigated = false;
+    const onNavigate = (frame: Frame) => {
+      if (frame === page?.mainFrame()) navigated = true;
+    };
+    page?.on('framenavigated', onNavigate);
+    let error: string | null = null;
+    try {
+      if (!page) throw new Error('no page');
+      await step(page);
+      await this.settle();
+    } catch (caught) {
+      error = cleanError(caught);
+    } finally {
+      page?.off('framenavigated', onNavigate);
+    }
+    const after = await this.page().catch(() => undefined);
+    const url = after?.url() ?? '';
+    return { ok: error === null, error, navigated: navigated || url !== before, newTab: this.tabs.length > tabsBefore, url };
+  }
+
+  private async settle(): Promise<void> {
+    const page = await this.page();
+    const budget = Math.min(this.config.settleMs, Math.max(0, this.remainingMs));
+    await page.waitForLoadState('domcontentloaded', { timeout: budget }).catch(() => undefined);
+    await page.waitForLoadState('networkidle', { timeout: Math.min(budget, 800) }).catch(() => undefined);
+  }
+
+  private async locate(page: Page, id: number | null): Promise<Locator> {
+    if (id === null || id === undefined) throw new Error('this action needs an element id');
+    for (const frame of page.frames()) {
+      const locator = frame.locator(`[data-wt-id="${id}"]`);
+      if ((await locator.count().catch(() => 0)) > 0) return locator.first();
+    }
+    throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
+  }
+
+  private async perform(page: Page, action: Action): Promise<void> {
+    const timeout = this.timeout(this.config.actionTimeoutMs);
+    const value = action.value ?? '';
+    switch (action.kind) {
+      case 'click':
+        return (await this.locate(page, action.elementId)).click({ timeout });
+      case 'hover':
+        return (await this.locate(page, action.elementId)).hover({ timeout });
+      case 'type': {
+        const target = await this.locate(page, action.elementId);
+        try {
+          await target.fill(value, { timeout });
+        } catch {
+          await target.click({ timeout });
+          await page.keyboard.press('ControlOrMeta+a');
+          await page.keyboard.type(value);
+        }
+        if (action.submit) await target.press('Enter', { timeout });
+        return;
+      }
+      case 'select': {
+        const target = await this.locate(page, action.elementId);
+        const tag = await target.evaluate((el) => el.tagName);
+        if (tag === 'SELECT') {
+          const byLabel = await target.selectOption({ label: value }, { timeout }).catch(() => null);
+          if (byLabel === null || byLabel.length === 0) {
+            const options = await target.evaluate((el) => Array.from((el as HTMLSelectElement).options).map((o) => ({ value: o.value, label: o.label.trim() })));
+            const match = options.find((o) => o.value === value) ?? options.find((o) => o.label.toLowerCase() === value.toLowerCase()) ?? options.find((o) => o.label.toLowerCase().includes(value.toLowerCase()));
+            if (!match) throw new Error(`no option "${value}"; options are: ${options.slice(0, 20).map((o) => o.label).join(', ')}`);
+            await target.selectOption(match.value, { timeout });
+          }
+          return;
+        }
+        // A custom dropdown: open it, then pick the option by its text.
+        await target.click({ timeout });
+        const option = page.getByRole('option', { name: value, exact: false }).first();
+        await option.click({ timeout: Math.min(timeout, 5000) });
+        return;
+      }
+      case 'check':
+      case 'uncheck': {
+        const target = await this.locate(page, action.elementId);
+        const want = action.kind === 'check';
+        try {
+          await target.setChecked(want, { timeout });
+        } catch {
+          const state = await target.getAttribute('aria-checked');
+          if ((state === 'true') !== want) await target.click({ timeout });
+        }
+        return;
+      }
+      case 'scroll': {
+        if (action.elementId !== null && action.elementId !== undefined) {
+          return (await this.locate(page, action.elementId)).scrollIntoViewIfNeeded({ timeout });
+        }
+        const direction = value.toLowerCase() === 'up' ? -1 : 1;
+        await page.evaluate((dy) => window.scrollBy(0, dy), direction * Math.round(this.config.viewport.height * 0.8));
+        return;
+      }
+      case 'press':
+        if (!value) throw new Error('press needs a key, e.g. Enter');
+        return page.keyboard.press(value);
+      case 'go_back':
+        await page.goBack({ waitUntil: 'domcontentloaded', timeout });
+        return;
+      case 'go_forward':
+        await page.goForward({ waitUntil: 'domcontentloaded', timeout });
+        return;
+      case 'goto': {
+        const verdict = await this.guard.check(value);
+        if (!verdict.allowed) {
+          this.record('request_blocked', verdict.reason, value);
+          throw new Error(`blocked: ${verdict.reason}`);
+        }
+        await page.goto(value, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
+        return;
+      }
+      case 'new_tab': {
+        const tab = await this.context.newPage();
+        this.active = this.tabs.indexOf(tab);
+        if (value) {
+          const verdict = await this.guard.check(value);
+          if (!verdict.allowed) {
+            this.record('request_blocked', verdict.reason, value);
+            throw new Error(`blocked: ${verdict.reason}`);
+          }
+          await tab.goto(value, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
+        }
+        return;
+      }
+      case 'switch_tab': {
+        const index = Number(value);
+        if (!Number.isInteger(index) || index < 0 || index >= this.tabs.length) throw new Error(`no tab ${value}; there are ${this.tabs.length} tabs (0-${this.tabs.length - 1})`);
+        this.active = index;
+        await this.tabs[index]!.bringToFront();
+        return;
+      }
+      case 'wait': {
+        const seconds = Math.min(10, Math.max(0, Number(value) || 1));
+        await page.waitForTimeout(Math.min(seconds * 1000, timeout));
+        return;
+      }
+      default:
+        throw new Error(`unknown action ${String(action.kind)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+}
+
+/** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */
+export function cleanError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.replace(/^(locator|page|frame)\.\w+: /, '').replace(/^Error: /, '').slice(0, 300);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DependencyError(`${what} took longer than ${ms} ms`)), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+}

@@ -1,0 +1,230 @@
+// Runs inside the page (evaluated as source, never transpiled). Walks the whole DOM — below the fold,
+// same-origin iframes, open shadow roots — and returns ordered blocks of text and interactive elements.
+// Interactive elements get a data-wt-id attribute that stays while the element lives, so the agent's
+// [N] keeps meaning the same element across observations and actions find it again by that id.
+// eslint-disable-next-line no-unused-expressions
+(options) => {
+  const ATTR = 'data-wt-id';
+  const maxNodes = options.maxNodes;
+  let nextId = options.nextId;
+  let visited = 0;
+  let truncated = false;
+  const blocks = [];
+  const elements = [];
+
+  const WIDGET_ROLES = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'combobox', 'listbox', 'textbox', 'searchbox', 'slider', 'spinbutton', 'treeitem', 'gridcell']);
+  const BLOCK_TAGS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BODY', 'DD', 'DIALOG', 'DIV', 'DL', 'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'LI', 'MAIN', 'NAV', 'OL', 'P', 'PRE', 'SECTION', 'TABLE', 'TBODY', 'THEAD', 'TFOOT', 'TR', 'UL', 'BR', 'CAPTION', 'LEGEND', 'DETAILS', 'SUMMARY']);
+  const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'SVG', 'CANVAS', 'IFRAME_SKIP']);
+
+  const squash = (s) => (s || '').replace(/\s+/g, ' ').trim();
+  const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+  let line = '';
+  let lineKind = 'text';
+  const flush = () => {
+    const text = squash(line);
+    if (text) blocks.push({ kind: lineKind, text });
+    line = '';
+    lineKind = 'text';
+  };
+
+  function hidden(el, style) {
+    if (el.hidden && !(el.tagName === 'INPUT' && el.type !== 'hidden')) return true;
+    if (style.display === 'none' || style.visibility === 'hidden' || style.visibility === 'collapse') return true;
+    if (el.getAttribute('aria-hidden') === 'true' && !el.matches('input,select,textarea,button,a[href]')) return true;
+    return false;
+  }
+
+  function labelText(el) {
+    const doc = el.ownerDocument;
+    const labelledby = el.getAttribute('aria-labelledby');
+    if (labelledby) {
+      const text = labelledby.split(/\s+/).map((id) => doc.getElementById(id)).filter(Boolean).map((n) => n.textContent).join(' ');
+      if (squash(text)) return squash(text);
+    }
+    const aria = el.getAttribute('aria-label');
+    if (squash(aria)) return squash(aria);
+    if (el.id) {
+      try {
+        const label = doc.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+        if (label && squash(label.textContent)) return squash(label.textContent);
+      } catch (_) { /* odd id */ }
+    }
+    const wrapping = el.closest('label');
+    if (wrapping) {
+      const clone = wrapping.cloneNode(true);
+      clone.querySelectorAll('select,textarea,option').forEach((n) => n.remove());
+      if (squash(clone.textContent)) return squash(clone.textContent);
+    }
+    return '';
+  }
+
+  function accessibleName(el, tag, type) {
+    const label = labelText(el);
+    if (label) return label;
+    if (tag === 'INPUT' && ['submit', 'button', 'reset'].includes(type)) return squash(el.value) || (type === 'submit' ? 'Submit' : type);
+    if (tag === 'INPUT' && type === 'image') return squash(el.alt) || 'Submit';
+    if (['INPUT', 'TEXTAREA', 'SELECT'].includes(tag)) return squash(el.getAttribute('placeholder')) || squash(el.title) || '';
+    const text = squash(el.innerText || el.textContent);
+    if (text) return clip(text, 120);
+    const img = el.querySelector && el.querySelector('img[alt],[aria-label],svg title');
+    if (img) return squash(img.getAttribute('alt') || img.getAttribute('aria-label') || img.textContent);
+    return squash(el.title);
+  }
+
+  function interactiveKind(el, tag, style) {
+    const role = (el.getAttribute('role') || '').toLowerCase();
+    if (tag === 'A' && el.hasAttribute('href')) return role && WIDGET_ROLES.has(role) ? role : 'link';
+    if (tag === 'BUTTON') return role && WIDGET_ROLES.has(role) ? role : 'button';
+    if (tag === 'INPUT') {
+      const type = (el.getAttribute('type') || 'text').toLowerCase();
+      if (type === 'hidden') return null;
+      if (['submit', 'button', 'reset', 'image'].includes(type)) return 'button';
+      if (type === 'checkbox') return role === 'switch' ? 'switch' : 'checkbox';
+      if (type === 'radio') return 'radio';
+      if (type === 'range') return 'slider';
+      if (type === 'number') return 'spinbutton';
+      if (type === 'search') return 'searchbox';
+      if (['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type)) return type === 'file' ? 'file' : 'textbox';
+      return 'textbox';
+    }
+    if (tag === 'SELECT') return el.multiple ? 'listbox' : 'combobox';
+    if (tag === 'TEXTAREA') return 'textbox';
+    if (tag === 'SUMMARY') return 'button';
+    if (role && WIDGET_ROLES.has(role)) return role;
+    if (el.isContentEditable && (el.getAttribute('contenteditable') !== null) && !(el.parentElement && el.parentElement.isContentEditable)) return 'editable';
+    if (el.hasAttribute('onclick') || (el.tabIndex >= 0 && el.hasAttribute('tabindex') && style.cursor === 'pointer')) return 'button';
+    return null;
+  }
+
+  function describe(el, tag, kind, frameUrl, offsetX, offsetY) {
+    let id = Number(el.getAttribute(ATTR));
+    if (!id) {
+      id = nextId++;
+      el.setAttribute(ATTR, String(id));
+    }
+    const type = tag === 'INPUT' ? (el.getAttribute('type') || 'text').toLowerCase() : tag === 'TEXTAREA' ? 'textarea' : null;
+    const rect = el.getBoundingClientRect();
+    const win = el.ownerDocument.defaultView;
+    const top = win === window ? window : window;
+    const box = { x: Math.round(rect.x + offsetX), y: Math.round(rect.y + offsetY + top.scrollY), width: Math.round(rect.width), height: Math.round(rect.height) };
+    const inViewport = rect.width > 0 && rect.height > 0 && rect.y + offsetY < top.innerHeight && rect.y + offsetY + rect.height > 0 && rect.x + offsetX < top.innerWidth && rect.x + offsetX + rect.width > 0;
+    const info = {
+      id, role: kind, tag: tag.toLowerCase(), name: clip(accessibleName(el, tag, type || ''), 150),
+      htmlName: el.getAttribute('name'), type, value: null, href: null, checked: null, selected: null,
+      disabled: Boolean(el.disabled || el.getAttribute('aria-disabled') === 'true'),
+      required: Boolean(el.required || el.getAttribute('aria-required') === 'true'),
+      placeholder: el.getAttribute('placeholder'), expanded: el.getAttribute('aria-expanded'),
+      box, inViewport, frameUrl, options: null, min: el.getAttribute('min') || el.getAttribute('aria-valuemin'), max: el.getAttribute('max') || el.getAttribute('aria-valuemax'),
+    };
+    if (tag === 'A') info.href = el.href || el.getAttribute('href');
+    if (tag === 'INPUT' || tag === 'TEXTAREA') {
+      if (type === 'checkbox' || type === 'radio') info.checked = el.checked;
+      else if (type !== 'password' && type !== 'file') info.value = clip(String(el.value || ''), 200);
+      else if (type === 'password') info.value = el.value ? '••••' : '';
+    } else if (tag === 'SELECT') {
+      const opts = Array.from(el.options);
+      info.options = opts.slice(0, 200).map((o) => ({ value: o.value, label: squash(o.label || o.textContent), selected: o.selected }));
+      info.value = opts.filter((o) => o.selected).map((o) => squash(o.label || o.textContent)).join(', ');
+      info.optionCount = opts.length;
+    } else if (kind === 'editable') {
+      info.value = clip(squash(el.innerText), 200);
+    } else {
+      const ariaChecked = el.getAttribute('aria-checked');
+      if (ariaChecked !== null) info.checked = ariaChecked === 'true';
+      const ariaSelected = el.getAttribute('aria-selected');
+      if (ariaSelected !== null) info.selected = ariaSelected === 'true';
+      const valueNow = el.getAttribute('aria-valuenow');
+      if (valueNow !== null) info.value = valueNow;
+      if (kind === 'combobox' || kind === 'textbox' || kind === 'searchbox') {
+        const v = el.getAttribute('aria-valuetext') || ('value' in el ? el.value : null) || squash(el.textContent);
+        if (v) info.value = clip(String(v), 200);
+      }
+    }
+    elements.push(info);
+    return info;
+  }
+
+  function walk(node, frameUrl, offsetX, offsetY) {
+    if (truncated) return;
+    if (node.nodeType === 3) {
+      line += node.nodeValue;
+      return;
+    }
+    if (node.nodeType !== 1 && node.nodeType !== 11) return;
+    if (++visited > maxNodes) {
+      truncated = true;
+      return;
+    }
+    if (node.nodeType === 11) {
+      for (const child of node.childNodes) walk(child, frameUrl, offsetX, offsetY);
+      return;
+    }
+    const el = node;
+    const tag = el.tagName;
+    if (SKIP_TAGS.has(tag)) return;
+    const style = el.ownerDocument.defaultView.getComputedStyle(el);
+    if (hidden(el, style)) return;
+
+    if (tag === 'IFRAME' || tag === 'FRAME') {
+      let doc = null;
+      try { doc = el.contentDocument; } catch (_) { doc = null; }
+      flush();
+      if (doc && doc.body) {
+        const rect = el.getBoundingClientRect();
+        blocks.push({ kind: 'frame', text: `[frame ${squash(el.title || el.name || '') || doc.title || ''}]`.replace(' ]', ']') });
+        walk(doc.body, doc.location.href, offsetX + rect.x, offsetY + rect.y);
+        flush();
+        blocks.push({ kind: 'frame', text: '[/frame]' });
+      } else if (el.src) {
+        blocks.push({ kind: 'frame', text: `[frame from another origin: ${clip(el.src, 80)}]` });
+      }
+      return;
+    }
+
+    const kind = interactiveKind(el, tag, style);
+    if (kind) {
+      flush();
+      const info = describe(el, tag, kind, frameUrl, offsetX, offsetY);
+      blocks.push({ kind: 'element', id: info.id });
+      // Widgets that contain other widgets (a listbox of options, a row of buttons) are walked too.
+      if (['listbox', 'combobox', 'menu', 'tablist', 'editable', 'gridcell', 'treeitem'].includes(kind) || (kind !== 'link' && el.querySelector && el.querySelector('a[href],button,input,select,textarea,[role]'))) {
+        if (tag !== 'SELECT') {
+          for (const child of el.childNodes) walk(child, frameUrl, offsetX, offsetY);
+          if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
+          flush();
+        }
+      }
+      return;
+    }
+
+    const block = BLOCK_TAGS.has(tag) || style.display === 'block' || style.display === 'flex' || style.display === 'grid' || style.display === 'list-item' || style.display === 'table-row';
+    if (block) flush();
+    if (/^H[1-6]$/.test(tag)) lineKind = `h${tag[1]}`;
+    else if (tag === 'LI') lineKind = 'li';
+    else if (tag === 'TR') lineKind = 'row';
+    if (tag === 'TD' || tag === 'TH') line += ' | ';
+    if (tag === 'IMG' && el.alt && squash(el.alt)) line += ` [image: ${clip(squash(el.alt), 60)}] `;
+    for (const child of el.childNodes) walk(child, frameUrl, offsetX, offsetY);
+    if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
+    if (block || tag === 'BR') flush();
+    else if (tag === 'TD' || tag === 'TH' || tag === 'SPAN' || tag === 'LABEL') line += ' ';
+  }
+
+  walk(document.body || document.documentElement, location.href, 0, 0);
+  flush();
+  return {
+    blocks,
+    elements,
+    nextId,
+    truncated,
+    visited,
+    facts: {
+      url: location.href,
+      title: document.title,
+      scrollY: Math.round(window.scrollY),
+      viewportHeight: window.innerHeight,
+      pageHeight: Math.round(Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)),
+    },
+  };
+}
