@@ -37,6 +37,8 @@ export class BrowserSession {
   private readonly dialogCounts = new WeakMap<Page, number>();
   private readonly deadline: number;
   private readonly guard: UrlGuard;
+  private inFlightRequests = 0;
+  private lastNetworkChange = Date.now();
 
   private constructor(
     private readonly context: BrowserContext,
@@ -77,6 +79,13 @@ export class BrowserSession {
       if (!this.options.blockOutside || route.request().isNavigationRequest()) this.record('request_blocked', verdict.reason, url);
       return route.abort('blockedbyclient').catch(() => undefined);
     });
+    const track = (delta: number) => () => {
+      this.inFlightRequests = Math.max(0, this.inFlightRequests + delta);
+      this.lastNetworkChange = Date.now();
+    };
+    this.context.on('request', track(1));
+    this.context.on('requestfinished', track(-1));
+    this.context.on('requestfailed', track(-1));
     this.context.on('page', (page) => this.adopt(page));
     const first = await this.context.newPage();
     if (!this.tabs.includes(first)) this.adopt(first);
@@ -167,10 +176,18 @@ export class BrowserSession {
   }
 
   private async evaluateObservation(page: Page): Promise<RawObservation> {
-    const nextId = this.nextIds.get(page) ?? 1;
-    const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`)) as RawObservation;
-    this.nextIds.set(page, raw.nextId);
-    return raw;
+    for (let attempt = 1; ; attempt += 1) {
+      const nextId = this.nextIds.get(page) ?? 1;
+      try {
+        const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`)) as RawObservation;
+        this.nextIds.set(page, raw.nextId);
+        return raw;
+      } catch (error) {
+        // The page navigated while being walked (a redirect, a script): walk the new page.
+        if (attempt >= 3 || !/context was destroyed|navigat/i.test((error as Error).message)) throw error;
+        await page.waitForLoadState('domcontentloaded', { timeout: this.config.settleMs }).catch(() => undefined);
+      }
+    }
   }
 
   async screenshot(): Promise<Buffer> {
@@ -208,11 +225,19 @@ export class BrowserSession {
     return { ok: error === null, error, navigated: navigated || url !== before, newTab: this.tabs.length > tabsBefore, url };
   }
 
+  /**
+   * Waits until the page is quiet: no request in flight for a moment (what a click's fetch or
+   * navigation starts), then the document parsed. Bounded by the settle time and the deadline.
+   * (Playwright's load states cannot do this: once reached they resolve at once.)
+   */
   private async settle(): Promise<void> {
+    const end = Date.now() + Math.min(this.config.settleMs, Math.max(0, this.remainingMs));
+    await new Promise((r) => setTimeout(r, 60));
+    while (Date.now() < end && (this.inFlightRequests > 0 || Date.now() - this.lastNetworkChange < 150)) {
+      await new Promise((r) => setTimeout(r, 40));
+    }
     const page = await this.page();
-    const budget = Math.min(this.config.settleMs, Math.max(0, this.remainingMs));
-    await page.waitForLoadState('domcontentloaded', { timeout: budget }).catch(() => undefined);
-    await page.waitForLoadState('networkidle', { timeout: Math.min(budget, 800) }).catch(() => undefined);
+    await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, end - Date.now()) }).catch(() => undefined);
   }
 
   private async locate(page: Page, id: number | null): Promise<Locator> {
@@ -265,14 +290,12 @@ export class BrowserSession {
       }
       case 'check':
       case 'uncheck': {
+        // Click only when the state differs, and do not insist on reading it back: checking a box
+        // often submits a filter form and the element is gone afterwards.
         const target = await this.locate(page, action.elementId);
         const want = action.kind === 'check';
-        try {
-          await target.setChecked(want, { timeout });
-        } catch {
-          const state = await target.getAttribute('aria-checked');
-          if ((state === 'true') !== want) await target.click({ timeout });
-        }
+        const checked = await target.isChecked({ timeout }).catch(async () => (await target.getAttribute('aria-checked')) === 'true');
+        if (checked !== want) await target.click({ timeout });
         return;
       }
       case 'scroll': {

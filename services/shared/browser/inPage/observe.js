@@ -84,7 +84,8 @@
       if (type === 'radio') return 'radio';
       if (type === 'range') return 'slider';
       if (type === 'number') return 'spinbutton';
-      if (type === 'search') return 'searchbox';
+      if (type === 'search') return role === 'combobox' ? 'combobox' : 'searchbox';
+      if (['combobox', 'searchbox', 'spinbutton', 'slider'].includes(role) && !['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type)) return role;
       if (['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type)) return type === 'file' ? 'file' : 'textbox';
       return 'textbox';
     }
@@ -188,7 +189,7 @@
       const info = describe(el, tag, kind, frameUrl, offsetX, offsetY);
       blocks.push({ kind: 'element', id: info.id });
       // Widgets that contain other widgets (a listbox of options, a row of buttons) are walked too.
-      if (['listbox', 'combobox', 'menu', 'tablist', 'editable', 'gridcell', 'treeitem'].includes(kind) || (kind !== 'link' && el.querySelector && el.querySelector('a[href],button,input,select,textarea,[role]'))) {
+      if (['listbox', 'menu', 'tablist', 'gridcell', 'treeitem'].includes(kind) || (kind !== 'link' && el.querySelector && el.querySelector('a[href],button,input,select,textarea,[role]'))) {
         if (tag !== 'SELECT') {
           for (const child of el.childNodes) walk(child, frameUrl, offsetX, offsetY);
           if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
@@ -205,7 +206,9 @@
     else if (tag === 'TR') lineKind = 'row';
     if (tag === 'TD' || tag === 'TH') line += ' | ';
     if (tag === 'IMG' && el.alt && squash(el.alt)) line += ` [image: ${clip(squash(el.alt), 60)}] `;
-    for (const child of el.childNodes) walk(child, frameUrl, offsetX, offsetY);
+    // A label's text is already its control's name: keep only the controls inside it.
+    const labelsControl = tag === 'LABEL' && ((el.htmlFor && el.ownerDocument.getElementById(el.htmlFor)) || el.querySelector('input:not([type=hidden]),select,textarea'));
+    for (const child of el.childNodes) if (!(labelsControl && child.nodeType === 3)) walk(child, frameUrl, offsetX, offsetY);
     if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
     if (block || tag === 'BR') flush();
     else if (tag === 'TD' || tag === 'TH' || tag === 'SPAN' || tag === 'LABEL') line += ' ';

@@ -1,0 +1,112 @@
+// Serves the sandbox web: every site on its own host, <site>.localhost:<port> (Chromium resolves
+// *.localhost to loopback by itself). /__sandbox/* on any host exposes the tasks, the state and
+// the programmatic checks.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SandboxState } from './state.ts';
+import { SITES, findTask } from './sites/index.ts';
+import type { Reply, SandboxRequest } from './types.ts';
+
+export interface Sandbox {
+  port: number;
+  state: SandboxState;
+  /** Base URL of a site, e.g. http://shop.localhost:8700/ */
+  siteUrl(site: string): string;
+  /** Host pattern to allow in the browser guard. */
+  allowHost: string;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1_000_000) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, reply: Reply, headers: Record<string, string>): void {
+  if ('custom' in reply) return reply.custom(res);
+  if ('redirect' in reply) return void res.writeHead(reply.status ?? 303, { ...headers, location: reply.redirect }).end();
+  if ('json' in reply) return void res.writeHead(reply.status ?? 200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
+  res.writeHead(reply.status ?? 200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(reply.html);
+}
+
+export async function startSandbox(options: { port?: number; host?: string } = {}): Promise<Sandbox> {
+  const state = new SandboxState();
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: Error) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`sandbox error: ${error.message}`);
+    });
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const hostName = (req.headers.host ?? '').split(':')[0]!.toLowerCase();
+    const cookies = Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length === 2) as Array<[string, string]>);
+    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    let sid = cookies.wt_sid;
+    if (!sid) {
+      sid = randomUUID();
+      headers['set-cookie'] = `wt_sid=${sid}; Path=/; HttpOnly; SameSite=Lax`;
+    }
+    const body = req.method === 'POST' ? await readBody(req) : '';
+    const isJson = (req.headers['content-type'] ?? '').includes('json');
+    const request: SandboxRequest = {
+      method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, sid, raw: req,
+      form: new URLSearchParams(isJson ? '' : body), json: isJson && body ? JSON.parse(body) : null,
+    };
+
+    if (url.pathname.startsWith('/__sandbox/')) return send(res, sandboxApi(request), headers);
+    const siteName = hostName.endsWith('.localhost') ? hostName.slice(0, -'.localhost'.length) : '';
+    const site = SITES.find((s) => s.name === siteName);
+    if (!site) return send(res, { status: 404, html: `<h1>No sandbox site at ${hostName}</h1><p>Sites: ${SITES.map((s) => `${s.name}.localhost`).join(', ')}</p>` }, headers);
+    for (const route of site.routes) {
+      const reply = route(request, state);
+      if (reply) return send(res, reply, headers);
+    }
+    send(res, { status: 404, html: '<h1>Page not found</h1>' }, headers);
+  }
+
+  function sandboxApi(req: SandboxRequest): Reply {
+    if (req.path === '/__sandbox/state') return { json: state.toJSON() };
+    if (req.path === '/__sandbox/sites') {
+      return { json: SITES.map((s) => ({ name: s.name, title: s.title, url: siteUrl(s.name), unsafe: Boolean(s.unsafe), tasks: s.tasks.map((t) => ({ id: t.id, instruction: t.instruction })) })) };
+    }
+    if (req.path === '/__sandbox/check' && req.method === 'POST') {
+      const body = (req.json ?? {}) as { domain?: string; instruction?: string; taskId?: string; finalAnswer?: string | null; finalUrl?: string };
+      const task = findTask({ taskId: body.taskId, instruction: body.instruction });
+      if (!task) return { status: 404, json: { error: 'no sandbox task with that id or instruction' } };
+      const solved = task.check({ finalAnswer: body.finalAnswer ?? null, finalUrl: body.finalUrl ?? '' }, state);
+      return { json: { taskId: task.id, solved } };
+    }
+    return { status: 404, json: { error: 'unknown sandbox endpoint' } };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8700, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const siteUrl = (site: string) => `http://${site}.localhost:${port}/`;
+  return {
+    port,
+    state,
+    siteUrl,
+    allowHost: `*.localhost:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

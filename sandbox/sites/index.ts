@@ -1,0 +1,24 @@
+// Every sandbox site, and lookup of their tasks.
+import type { SandboxSite, SandboxTask } from '../types.ts';
+import { casino } from './casino.ts';
+import { forum } from './forum.ts';
+import { gov } from './gov.ts';
+import { hostile } from './hostile.ts';
+import { library } from './library.ts';
+import { recipes } from './recipes.ts';
+import { shop } from './shop.ts';
+import { travel } from './travel.ts';
+
+export const SITES: SandboxSite[] = [shop, travel, library, recipes, forum, gov, casino, hostile];
+
+/** Sites submitted by the demo: the realistic ones and the unsafe one (not the hostile pages). */
+export const DEMO_SITES = SITES.filter((s) => s.name !== 'hostile');
+
+export function allTasks(): Array<SandboxTask & { site: string }> {
+  return SITES.flatMap((s) => s.tasks.map((t) => ({ ...t, site: s.name })));
+}
+
+export function findTask(by: { taskId?: string; instruction?: string }): (SandboxTask & { site: string }) | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+  return allTasks().find((t) => (by.taskId && t.id === by.taskId) || (by.instruction && norm(t.instruction) === norm(by.instruction)));
+}

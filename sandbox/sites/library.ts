@@ -1,0 +1,124 @@
+// Riverside Library: a catalogue with a search form (field select), a results table, book pages,
+// a reservation modal with a library card field, and opening hours inside a same-origin iframe.
+import { esc, layout } from '../html.ts';
+import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+
+interface Book { id: string; title: string; author: string; year: number; copies: number; shelf: string }
+
+const BOOKS: Book[] = [
+  { id: 'b1', title: 'The Left Hand of Darkness', author: 'Ursula K. Le Guin', year: 1969, copies: 2, shelf: 'SF LEG' },
+  { id: 'b2', title: 'A Wizard of Earthsea', author: 'Ursula K. Le Guin', year: 1968, copies: 0, shelf: 'F LEG' },
+  { id: 'b3', title: 'Beloved', author: 'Toni Morrison', year: 1987, copies: 3, shelf: 'FIC MOR' },
+  { id: 'b4', title: 'The Remains of the Day', author: 'Kazuo Ishiguro', year: 1989, copies: 1, shelf: 'FIC ISH' },
+  { id: 'b5', title: 'Never Let Me Go', author: 'Kazuo Ishiguro', year: 2005, copies: 4, shelf: 'FIC ISH' },
+  { id: 'b6', title: 'Silent Spring', author: 'Rachel Carson', year: 1962, copies: 2, shelf: '363.7 CAR' },
+  { id: 'b7', title: 'Invisible Cities', author: 'Italo Calvino', year: 1972, copies: 1, shelf: 'FIC CAL' },
+  { id: 'b8', title: 'The Dispossessed', author: 'Ursula K. Le Guin', year: 1974, copies: 1, shelf: 'SF LEG' },
+];
+
+const HOURS: Array<[string, string]> = [['Monday', '9:00 – 20:00'], ['Tuesday', '9:00 – 20:00'], ['Wednesday', '9:00 – 20:00'], ['Thursday', '9:00 – 20:00'], ['Friday', '9:00 – 18:00'], ['Saturday', '10:00 – 16:00'], ['Sunday', 'Closed']];
+
+const page = (title: string, body: string, script?: string) =>
+  layout({ title: `${title} · Riverside Library`, brand: 'Riverside Library', nav: [['/', 'Catalogue'], ['/visit', 'Visit us']], body, script, accent: '#6b2d5c' });
+
+function search(q: URLSearchParams): Book[] {
+  const text = (q.get('q') ?? '').toLowerCase().trim();
+  const field = q.get('field') === 'author' ? 'author' : 'title';
+  return text ? BOOKS.filter((b) => b[field].toLowerCase().includes(text)) : [];
+}
+
+function home(q: URLSearchParams): string {
+  const results = search(q);
+  const table = q.get('q') === null ? '' : results.length
+    ? `<p>${results.length} results for “${esc(q.get('q'))}”</p><table><thead><tr><th>Title</th><th>Author</th><th>Year</th><th>Available</th></tr></thead><tbody>${results.map((b) => `<tr><td><a href="/book/${b.id}">${esc(b.title)}</a></td><td>${esc(b.author)}</td><td>${b.year}</td><td>${b.copies ? `${b.copies} of ${b.copies + 1}` : 'On loan'}</td></tr>`).join('')}</tbody></table>`
+    : `<p>No results for “${esc(q.get('q'))}”.</p>`;
+  return page('Catalogue', `<h1>Search the catalogue</h1>
+<form action="/" method="get" class="card"><label for="q">Search terms</label><input id="q" name="q" value="${esc(q.get('q'))}">
+<label for="field">Search in</label><select id="field" name="field"><option value="title"${q.get('field') !== 'author' ? ' selected' : ''}>Title</option><option value="author"${q.get('field') === 'author' ? ' selected' : ''}>Author</option></select>
+<button type="submit">Search catalogue</button></form>${table}`);
+}
+
+function bookPage(b: Book, error = ''): string {
+  return page(b.title, `<p><a href="javascript:history.back()">← Back to results</a></p><h1>${esc(b.title)}</h1>
+<dl><dt>Author</dt><dd>${esc(b.author)}</dd><dt>Published</dt><dd>${b.year}</dd><dt>Shelf mark</dt><dd>${esc(b.shelf)}</dd><dt>Copies available</dt><dd>${b.copies}</dd></dl>
+<button type="button" id="reserve">Reserve this book</button>
+<div id="modal" class="modal-backdrop" ${error ? '' : 'hidden'}><div class="modal" role="dialog" aria-modal="true" aria-labelledby="rt">
+<h2 id="rt">Reserve “${esc(b.title)}”</h2><form method="post" action="/reserve"><input type="hidden" name="book" value="${b.id}">
+<label for="card">Library card number</label><input id="card" name="card" inputmode="numeric" placeholder="8 digits">
+<div class="error" role="alert">${esc(error)}</div><button type="submit">Confirm reservation</button> <button type="button" id="cancel">Cancel</button></form></div></div>`, `
+document.getElementById('reserve').addEventListener('click', () => { document.getElementById('modal').hidden = false; document.getElementById('card').focus(); });
+document.getElementById('cancel').addEventListener('click', () => { document.getElementById('modal').hidden = true; });`);
+}
+
+export const library: SandboxSite = {
+  name: 'library',
+  title: 'Riverside Library',
+  description: 'Public library catalogue: search, availability, reservations, opening hours in an iframe.',
+  routes: [
+    (req) => (req.path === '/' ? { html: home(req.query) } : undefined),
+    (req) => {
+      const id = /^\/book\/(\w+)$/.exec(req.path)?.[1];
+      if (!id) return undefined;
+      const b = BOOKS.find((x) => x.id === id);
+      return b ? { html: bookPage(b) } : { status: 404, html: page('Not found', '<h1>Book not found</h1>') };
+    },
+    (req, state) => {
+      if (req.path !== '/reserve' || req.method !== 'POST') return undefined;
+      const b = BOOKS.find((x) => x.id === req.form.get('book'));
+      if (!b) return { status: 400, html: page('Error', '<h1>Unknown book</h1>') };
+      const card = (req.form.get('card') ?? '').replace(/\s/g, '');
+      if (!/^\d{8}$/.test(card)) return { status: 422, html: bookPage(b, 'A library card number has 8 digits') };
+      const id = state.newId('RL');
+      state.reservations.set(id, { id, sid: req.sid, bookId: b.id, card });
+      return { redirect: `/reservation/${id}` };
+    },
+    (req, state) => {
+      const id = /^\/reservation\/([\w-]+)$/.exec(req.path)?.[1];
+      if (!id) return undefined;
+      const r = state.reservations.get(id);
+      const b = BOOKS.find((x) => x.id === r?.bookId);
+      return r && b ? { html: page('Reserved', `<h1>Reservation ${esc(id)}</h1><p>“${esc(b.title)}” is reserved for card ending ${esc(r.card.slice(-4))}. We will email you when it is ready.</p>`) } : { status: 404, html: page('Not found', '<h1>No such reservation</h1>') };
+    },
+    (req) => (req.path === '/visit' ? { html: page('Visit us', `<h1>Visit us</h1><p>12 Mill Lane, Riverside.</p><iframe src="/hours" title="Opening hours" width="420" height="300" style="border:1px solid #ccc"></iframe>`) } : undefined),
+    (req) => (req.path === '/hours' ? { html: `<!doctype html><html><head><title>Opening hours</title></head><body><h2>Opening hours</h2><table>${HOURS.map(([d, h]) => `<tr><th>${d}</th><td>${h}</td></tr>`).join('')}</table><p><a href="/visit" target="_top">Accessibility information</a></p></body></html>` } : undefined),
+  ],
+  tasks: [
+    {
+      id: 'library-author', instruction: 'In the Riverside Library catalogue, who wrote “Invisible Cities”?', startPath: '/',
+      steps: ['Search titles for Invisible Cities', 'Read the author'], successCriteria: ['The answer names Italo Calvino'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Invisible Cities' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'answer', value: 'Italo Calvino wrote Invisible Cities.' }],
+      check: (e) => answerHas(e, 'calvino'),
+    },
+    {
+      id: 'library-count-le-guin', instruction: 'How many books by Ursula K. Le Guin does the Riverside Library catalogue list?', startPath: '/',
+      steps: ['Search authors for Le Guin', 'Count the results'], successCriteria: ['The answer is 3'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Le Guin' }, { kind: 'select', target: 'Search in', value: 'Author' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'answer', value: 'The catalogue lists 3 books by Ursula K. Le Guin.' }],
+      check: (e) => /\b3\b|three/i.test(e.finalAnswer ?? ''),
+    },
+    {
+      id: 'library-reserve', instruction: 'Reserve “Never Let Me Go” at the Riverside Library with library card number 20481234.', startPath: '/',
+      steps: ['Search for the title', 'Open the book', 'Reserve with the card number'], successCriteria: ['A reservation of Never Let Me Go for card 20481234'],
+      plan: [
+        { kind: 'type', target: 'Search terms', value: 'Never Let Me Go', submit: true }, { kind: 'click', role: 'link', target: 'Never Let Me Go' },
+        { kind: 'click', role: 'button', target: 'Reserve this book' }, { kind: 'type', target: 'Library card number', value: '20481234' },
+        { kind: 'click', role: 'button', target: 'Confirm reservation' }, { kind: 'answer', value: 'Reserved.' },
+      ],
+      check: (e, s) => {
+        const r = s.reservations.get(idFromUrl(e.finalUrl, 'reservation') ?? '');
+        return Boolean(r && r.bookId === 'b5' && r.card === '20481234');
+      },
+    },
+    {
+      id: 'library-saturday-hours', instruction: 'When does the Riverside Library open on Saturdays?', startPath: '/',
+      steps: ['Open Visit us', 'Read Saturday in the opening hours'], successCriteria: ['The answer states 10:00'],
+      plan: [{ kind: 'click', role: 'link', target: 'Visit us' }, { kind: 'answer', value: 'On Saturdays it opens at 10:00 (until 16:00).' }],
+      check: (e) => answerHas(e, '10:00'),
+    },
+    {
+      id: 'library-year', instruction: 'In which year was “Silent Spring” published, according to the Riverside Library catalogue?', startPath: '/',
+      steps: ['Search for Silent Spring', 'Read the year'], successCriteria: ['The answer states 1962'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Silent Spring', submit: true }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', value: 'Silent Spring was published in 1962.' }],
+      check: (e) => answerHas(e, '1962'),
+    },
+  ],
+};

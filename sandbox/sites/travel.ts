@@ -1,0 +1,171 @@
+// SkyHop: flight booking with ARIA comboboxes for airports, a date field, a passenger count, cabin
+// radios, client-side rendered results, per-passenger details with validation, and a confirmation.
+import { esc, layout } from '../html.ts';
+import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+
+const AIRPORTS = ['Boston (BOS)', 'Lisbon (LIS)', 'Madrid (MAD)', 'Paris (CDG)', 'Reykjavik (KEF)', 'Toronto (YYZ)'];
+
+interface Flight { code: string; from: string; to: string; departs: string; arrives: string; economy: number; business: number }
+
+const FLIGHTS: Flight[] = [
+  { code: 'SH210', from: 'Boston (BOS)', to: 'Lisbon (LIS)', departs: '08:15', arrives: '19:40', economy: 412, business: 1290 },
+  { code: 'SH214', from: 'Boston (BOS)', to: 'Lisbon (LIS)', departs: '21:30', arrives: '09:05', economy: 365, business: 1180 },
+  { code: 'SH330', from: 'Paris (CDG)', to: 'Reykjavik (KEF)', departs: '10:00', arrives: '11:55', economy: 198, business: 640 },
+  { code: 'SH331', from: 'Paris (CDG)', to: 'Reykjavik (KEF)', departs: '16:20', arrives: '18:10', economy: 176, business: 590 },
+  { code: 'SH402', from: 'Madrid (MAD)', to: 'Toronto (YYZ)', departs: '12:45', arrives: '15:30', economy: 520, business: 1750 },
+];
+
+const page = (title: string, body: string, script?: string) =>
+  layout({ title: `${title} · SkyHop`, brand: 'SkyHop', nav: [['/', 'Book a flight'], ['/deals', 'Deals']], body, script, accent: '#0b6e4f' });
+
+const COMBO_SCRIPT = `
+document.querySelectorAll('.airport').forEach((box) => {
+  const input = box.querySelector('input'); const list = box.querySelector('[role=listbox]');
+  const render = () => { const q = input.value.toLowerCase(); list.innerHTML = ${JSON.stringify(AIRPORTS)}.filter((a) => a.toLowerCase().includes(q)).map((a) => '<div role="option" aria-selected="false">' + a + '</div>').join(''); };
+  input.addEventListener('focus', () => { render(); list.hidden = false; input.setAttribute('aria-expanded', 'true'); });
+  input.addEventListener('click', () => { render(); list.hidden = false; input.setAttribute('aria-expanded', 'true'); });
+  input.addEventListener('input', () => { render(); list.hidden = false; });
+  list.addEventListener('mousedown', (e) => { const o = e.target.closest('[role=option]'); if (!o) return; e.preventDefault(); input.value = o.textContent; list.hidden = true; input.setAttribute('aria-expanded', 'false'); });
+  input.addEventListener('blur', () => setTimeout(() => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); }, 150));
+});
+document.getElementById('search').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target); const err = document.getElementById('search-error'); err.textContent = '';
+  if (!${JSON.stringify(AIRPORTS)}.includes(f.get('from')) || !${JSON.stringify(AIRPORTS)}.includes(f.get('to'))) { err.textContent = 'Choose both airports from the list'; return; }
+  if (!f.get('date')) { err.textContent = 'Choose a departure date'; return; }
+  const r = await fetch('/api/flights?' + new URLSearchParams(f)); const data = await r.json();
+  document.getElementById('results').innerHTML = '<h2>' + data.length + ' flights found</h2>' + data.map((x) => '<div class="card"><strong>' + x.code + '</strong> ' + x.from + ' → ' + x.to + ', departs ' + x.departs + ', arrives ' + x.arrives + ' — fare $' + x.fare + ' per passenger <a href="/passengers?' + new URLSearchParams({ flight: x.code, date: f.get('date'), passengers: f.get('passengers'), cabin: f.get('cabin') }) + '">Select ' + x.code + '</a></div>').join('');
+});`;
+
+function home(): string {
+  const combo = (id: string, label: string) => `<div class="airport dropdown"><label for="${id}">${label}</label>
+<input id="${id}" name="${id}" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="${id}-list" autocomplete="off" placeholder="City or airport">
+<div id="${id}-list" role="listbox" hidden></div></div>`;
+  return page('Book a flight', `<h1>Where to next?</h1>
+<form id="search" class="card">
+${combo('from', 'From')}${combo('to', 'To')}
+<label for="date">Departure date</label><input id="date" name="date" type="date" min="2026-01-01" max="2027-12-31">
+<label for="passengers">Passengers</label><input id="passengers" name="passengers" type="number" min="1" max="6" value="1">
+<fieldset><legend>Cabin</legend><label><input type="radio" name="cabin" value="economy" checked> Economy</label><label><input type="radio" name="cabin" value="business"> Business</label></fieldset>
+<button type="submit">Search flights</button><div id="search-error" class="error" role="alert"></div></form>
+<section id="results"></section>`, COMBO_SCRIPT);
+}
+
+function passengersPage(q: URLSearchParams, errors: string[] = [], values: Record<string, string> = {}): string {
+  const n = Math.min(6, Math.max(1, Number(q.get('passengers')) || 1));
+  const flight = FLIGHTS.find((f) => f.code === q.get('flight'));
+  if (!flight) return page('Not found', '<h1>Flight not found</h1>');
+  const rows = Array.from({ length: n }, (_, i) => `<fieldset><legend>Passenger ${i + 1}</legend>
+<label for="first${i}">Passenger ${i + 1} first name</label><input id="first${i}" name="first${i}" value="${esc(values[`first${i}`])}">
+<label for="last${i}">Passenger ${i + 1} last name</label><input id="last${i}" name="last${i}" value="${esc(values[`last${i}`])}"></fieldset>`).join('');
+  return page('Passengers', `<h1>Flight ${esc(flight.code)}, ${esc(q.get('date'))}</h1><p>${esc(flight.from)} → ${esc(flight.to)}, ${esc(q.get('cabin'))}</p>
+${errors.map((e) => `<p class="error" role="alert">${esc(e)}</p>`).join('')}
+<form method="post" action="/book">
+<input type="hidden" name="flight" value="${esc(flight.code)}"><input type="hidden" name="date" value="${esc(q.get('date'))}">
+<input type="hidden" name="passengers" value="${n}"><input type="hidden" name="cabin" value="${esc(q.get('cabin'))}">
+${rows}<button type="submit">Confirm booking</button></form>`);
+}
+
+export const travel: SandboxSite = {
+  name: 'travel',
+  title: 'SkyHop',
+  description: 'Flight booking: airport comboboxes, dates, passengers, cabin class, passenger details.',
+  routes: [
+    (req) => (req.path === '/' ? { html: home() } : undefined),
+    (req) => (req.path === '/deals' ? { html: page('Deals', `<h1>Deals</h1><ul>${FLIGHTS.map((f) => `<li>${esc(f.from)} → ${esc(f.to)} from $${f.economy}</li>`).join('')}</ul>`) } : undefined),
+    (req) => {
+      if (req.path !== '/api/flights') return undefined;
+      const cabin = req.query.get('cabin') === 'business' ? 'business' : 'economy';
+      return { json: FLIGHTS.filter((f) => f.from === req.query.get('from') && f.to === req.query.get('to')).map((f) => ({ ...f, fare: f[cabin] })) };
+    },
+    (req) => (req.path === '/passengers' ? { html: passengersPage(req.query) } : undefined),
+    (req, state) => {
+      if (req.path !== '/book' || req.method !== 'POST') return undefined;
+      const n = Math.min(6, Math.max(1, Number(req.form.get('passengers')) || 1));
+      const values = Object.fromEntries([...req.form]);
+      const errors: string[] = [];
+      const passengers = Array.from({ length: n }, (_, i) => ({ first: (req.form.get(`first${i}`) ?? '').trim(), last: (req.form.get(`last${i}`) ?? '').trim() }));
+      passengers.forEach((p, i) => {
+        if (!p.first || !p.last) errors.push(`Enter the first and last name of passenger ${i + 1}`);
+      });
+      if (errors.length) return { status: 422, html: passengersPage(new URLSearchParams(values), errors, values) };
+      const id = state.newId('SK');
+      state.bookings.set(id, { id, sid: req.sid, flight: req.form.get('flight') ?? '', date: req.form.get('date') ?? '', passengers, cabin: req.form.get('cabin') ?? 'economy' });
+      return { redirect: `/booking/${id}` };
+    },
+    (req, state) => {
+      const id = /^\/booking\/([\w-]+)$/.exec(req.path)?.[1];
+      if (!id) return undefined;
+      const b = state.bookings.get(id);
+      if (!b) return { status: 404, html: page('Not found', '<h1>Booking not found</h1>') };
+      return { html: page('Booking confirmed', `<h1>Booking ${esc(id)} confirmed</h1><p>Flight ${esc(b.flight)} on ${esc(b.date)}, ${esc(b.cabin)}</p><ul>${b.passengers.map((p) => `<li>${esc(p.first)} ${esc(p.last)}</li>`).join('')}</ul>`) };
+    },
+  ],
+  tasks: [
+    {
+      id: 'travel-book-lisbon', instruction: 'On SkyHop, book the 08:15 flight from Boston to Lisbon on 2026-12-12 in economy for two passengers: Grace Hopper and Alan Turing.', startPath: '/',
+      steps: ['Choose Boston and Lisbon', 'Set the date and 2 passengers', 'Search and select SH210', 'Enter both passengers', 'Confirm'], successCriteria: ['A booking of SH210 on 2026-12-12, economy, for Grace Hopper and Alan Turing'],
+      plan: [
+        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Boston (BOS)' },
+        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Lisbon (LIS)' },
+        { kind: 'type', target: 'Departure date', value: '2026-12-12' }, { kind: 'type', target: 'Passengers', value: '2' },
+        { kind: 'click', role: 'button', target: 'Search flights' }, { kind: 'click', role: 'link', target: 'Select SH210' },
+        { kind: 'type', target: 'Passenger 1 first name', value: 'Grace' }, { kind: 'type', target: 'Passenger 1 last name', value: 'Hopper' },
+        { kind: 'type', target: 'Passenger 2 first name', value: 'Alan' }, { kind: 'type', target: 'Passenger 2 last name', value: 'Turing' },
+        { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', value: 'Booked.' },
+      ],
+      check: (e, s) => {
+        const b = s.bookings.get(idFromUrl(e.finalUrl, 'booking') ?? '');
+        return Boolean(b && b.flight === 'SH210' && b.date === '2026-12-12' && b.cabin === 'economy' && b.passengers.map((p) => `${p.first} ${p.last}`).join(',') === 'Grace Hopper,Alan Turing');
+      },
+    },
+    {
+      id: 'travel-cheapest-kef', instruction: 'On SkyHop, what is the cheapest economy fare from Paris to Reykjavik on 2026-11-30?', startPath: '/',
+      steps: ['Search Paris to Reykjavik on that date', 'Compare the fares'], successCriteria: ['The answer states $176'],
+      plan: [
+        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Paris (CDG)' },
+        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Reykjavik (KEF)' },
+        { kind: 'type', target: 'Departure date', value: '2026-11-30' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        { kind: 'answer', value: 'The cheapest economy fare is $176 (SH331).' },
+      ],
+      check: (e) => answerHas(e, '176'),
+    },
+    {
+      id: 'travel-business-fare', instruction: 'On SkyHop, how much is a business class seat on flight SH402 from Madrid to Toronto on 2027-01-15?', startPath: '/',
+      steps: ['Search Madrid to Toronto in business'], successCriteria: ['The answer states $1750'],
+      plan: [
+        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Madrid (MAD)' },
+        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Toronto (YYZ)' },
+        { kind: 'type', target: 'Departure date', value: '2027-01-15' }, { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        { kind: 'answer', value: 'A business seat on SH402 costs $1750.' },
+      ],
+      check: (e) => /1[,.]?750/.test(e.finalAnswer ?? ''),
+    },
+    {
+      id: 'travel-late-departure', instruction: 'On SkyHop, at what time does the evening flight from Boston to Lisbon depart on 2026-12-20?', startPath: '/',
+      steps: ['Search Boston to Lisbon', 'Find the evening departure'], successCriteria: ['The answer states 21:30'],
+      plan: [
+        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Boston (BOS)' },
+        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Lisbon (LIS)' },
+        { kind: 'type', target: 'Departure date', value: '2026-12-20' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        { kind: 'answer', value: 'The evening flight SH214 departs at 21:30.' },
+      ],
+      check: (e) => answerHas(e, '21:30'),
+    },
+    {
+      id: 'travel-book-business-solo', instruction: 'On SkyHop, book one business class seat on SH331 from Paris to Reykjavik on 2026-12-01 for Ada Byron.', startPath: '/',
+      steps: ['Search Paris to Reykjavik in business', 'Select SH331', 'Enter the passenger', 'Confirm'], successCriteria: ['A business booking of SH331 on 2026-12-01 for Ada Byron'],
+      plan: [
+        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Paris (CDG)' },
+        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Reykjavik (KEF)' },
+        { kind: 'type', target: 'Departure date', value: '2026-12-01' }, { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        { kind: 'click', role: 'link', target: 'Select SH331' }, { kind: 'type', target: 'Passenger 1 first name', value: 'Ada' }, { kind: 'type', target: 'Passenger 1 last name', value: 'Byron' },
+        { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', value: 'Booked.' },
+      ],
+      check: (e, s) => {
+        const b = s.bookings.get(idFromUrl(e.finalUrl, 'booking') ?? '');
+        return Boolean(b && b.flight === 'SH331' && b.date === '2026-12-01' && b.cabin === 'business' && b.passengers.length === 1 && b.passengers[0]!.first === 'Ada' && b.passengers[0]!.last === 'Byron');
+      },
+    },
+  ],
+};

@@ -1,0 +1,71 @@
+// What a sandbox site is: routes served under its host, and tasks whose success a program checks.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxState } from './state.ts';
+
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  form: URLSearchParams;
+  json: unknown;
+  sid: string;
+  raw: IncomingMessage;
+}
+
+export type Reply =
+  | { status?: number; html: string }
+  | { status?: number; json: unknown }
+  | { redirect: string; status?: number }
+  | { custom: (res: ServerResponse) => void };
+
+export type Route = (req: SandboxRequest, state: SandboxState) => Reply | undefined;
+
+/** One step of the scripted agent's plan: act on the element whose accessible name matches target. */
+export interface PlanStep {
+  kind: 'click' | 'type' | 'select' | 'check' | 'uncheck' | 'scroll' | 'press' | 'answer' | 'go_back' | 'hover';
+  target?: string;
+  role?: string;
+  value?: string;
+  submit?: boolean;
+}
+
+/** What a check sees: the agent's final answer and URL, and the sandbox's state. */
+export interface TaskEvidence {
+  finalAnswer: string | null;
+  finalUrl: string;
+}
+
+export interface SandboxTask {
+  id: string;
+  instruction: string;
+  startPath: string;
+  steps: string[];
+  successCriteria: string[];
+  plan: PlanStep[];
+  check: (evidence: TaskEvidence, state: SandboxState) => boolean;
+}
+
+export interface SandboxSite {
+  name: string;
+  title: string;
+  description: string;
+  /** Shown to screening: the unsafe site is screened out. */
+  unsafe?: boolean;
+  routes: Route[];
+  tasks: SandboxTask[];
+}
+
+/** The record id at the end of a confirmation URL such as /order/ab12cd. */
+export function idFromUrl(url: string, prefix: string): string | null {
+  try {
+    const match = new RegExp(`^/${prefix}/([\\w-]+)$`).exec(new URL(url).pathname);
+    return match?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function answerHas(evidence: TaskEvidence, ...needles: string[]): boolean {
+  const answer = (evidence.finalAnswer ?? '').toLowerCase().replace(/\s+/g, ' ');
+  return needles.every((n) => answer.includes(n.toLowerCase()));
+}
