@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { errorMessage, UserInputError } from '../services/shared/errors.ts';
 import { observeInputs } from './observe.ts';
+import { serveSandbox } from './sandbox.ts';
 import { clusterStatus } from './status.ts';
 import { readInput, submitSites } from './submit.ts';
 import { formatTable } from './table.ts';
@@ -102,6 +103,14 @@ export function buildProgram(): Command {
           await writeLine(`\n(${page.elements.length} elements, ~${page.tokens} tokens)`);
         }
       });
+    });
+
+  program
+    .command('sandbox')
+    .description('Serve the sandbox web (realistic sites with checkable tasks, an unsafe site, hostile pages) and print its URLs')
+    .option('--port <n>', 'port (0 picks a free one)', (v) => Number(v), Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 8700))
+    .action(async (opts: { port: number }) => {
+      await serveSandbox(opts.port, (line) => console.log(line));
     });
 
   return program;

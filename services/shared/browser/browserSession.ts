@@ -76,7 +76,13 @@ export class BrowserSession {
         verdict = { allowed: false, reason: 'outside requests are blocked for this page' };
       }
       if (verdict.allowed) return route.continue().catch(() => undefined);
-      if (!this.options.blockOutside || route.request().isNavigationRequest()) this.record('request_blocked', verdict.reason, url);
+      const navigation = route.request().isNavigationRequest();
+      if (!this.options.blockOutside || navigation) this.record('request_blocked', verdict.reason, url);
+      // A blocked page shows why (nothing was fetched), so the agent learns instead of meeting a
+      // browser error page; a blocked resource just fails.
+      if (navigation && route.request().frame() === route.request().frame().page().mainFrame()) {
+        return route.fulfill({ status: 403, contentType: 'text/html', body: blockedPage(url, verdict.reason) }).catch(() => undefined);
+      }
       return route.abort('blockedbyclient').catch(() => undefined);
     });
     const track = (delta: number) => () => {
@@ -357,6 +363,11 @@ export class BrowserSession {
   async close(): Promise<void> {
     await this.context.close().catch(() => undefined);
   }
+}
+
+function blockedPage(url: string, reason: string): string {
+  const esc = (t: string) => t.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><title>Blocked</title><h1>Blocked by webtrail's browser guard</h1><p>${esc(url.slice(0, 200))}: ${esc(reason)}.</p><p>Go back to continue.</p>`;
 }
 
 /** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */

@@ -1,0 +1,384 @@
+// The browser environment on the sandbox web: what the agent sees, what it can do, and the guards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../sandbox/server.ts';
+import { findTarget } from '../sandbox/planMatcher.ts';
+import type { BrowserPool } from '../services/shared/browser/browserPool.ts';
+import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
+import type { Action } from '../schemas/types.ts';
+import { testPool } from './helpers/browser.ts';
+
+let sandbox: Sandbox;
+let pool: BrowserPool;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  pool = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_NAVIGATION_TIMEOUT_MS: '4000', WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '4000', WEBTRAIL_BROWSER_MAX_DOM_NODES: '20000' });
+});
+afterAll(async () => {
+  await pool?.close();
+  await sandbox?.close();
+});
+
+const act = (kind: Action['kind'], elementId: number | null = null, value: string | null = null, submit = false): Action => ({ kind, elementId, value, submit });
+
+async function open(path: string, site: string): Promise<BrowserSession> {
+  const session = await pool.newSession();
+  const result = await session.goto(new URL(path, sandbox.siteUrl(site)).toString());
+  if (!result.ok && site !== 'hostile') throw new Error(result.error ?? 'goto failed');
+  return session;
+}
+
+async function idOf(session: BrowserSession, target: string, role?: string): Promise<number> {
+  const found = findTarget((await session.observe()).text, { kind: 'click', target, role });
+  if (!found) throw new Error(`no ${role ?? 'element'} "${target}" in:\n${(await session.observe()).text}`);
+  return found.id;
+}
+
+describe('observation', () => {
+  it('numbers every kind of form control with its name, value and options', async () => {
+    const session = await open('/', 'travel');
+    try {
+      const { text, elements } = await session.observe();
+      expect(text).toMatch(/\[\d+\] combobox "From" name=from placeholder="City or airport" expanded=false/);
+      expect(text).toMatch(/\[\d+\] textbox "Departure date" name=date type=date/);
+      expect(text).toMatch(/\[\d+\] spinbutton "Passengers" name=passengers type=number value="1" min=1 max=6/);
+      expect(text).toMatch(/\[\d+\] radio "Economy" name=cabin checked/);
+      const passengers = elements.find((e) => e.name === 'Passengers')!;
+      expect(passengers).toMatchObject({ role: 'spinbutton', tag: 'input', htmlName: 'passengers', type: 'number', value: '1', disabled: false });
+      expect(passengers.box.width).toBeGreaterThan(0);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('reads selects with options, checkboxes, custom dropdowns and below-the-fold elements', async () => {
+    const session = await open('/', 'shop');
+    try {
+      const { text, elements, facts } = await session.observe();
+      expect(text).toMatch(/\[\d+\] combobox "Category" name=category value="All categories" options: \*All categories\* \| Furniture \| Garden \| Kitchen/);
+      expect(text).toMatch(/\[\d+\] checkbox "Red" name=color/);
+      expect(text).toMatch(/\[\d+\] combobox "Sort by" value="Featured ▾" expanded=false/);
+      const next = elements.find((e) => e.name === 'Next page ›')!;
+      expect(next.href).toContain('page=2');
+      expect(facts.pageHeight).toBeGreaterThan(facts.viewportHeight);
+      expect(elements.some((e) => !e.inViewport)).toBe(true);
+      expect(text).toContain('Next page ›');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('sees into same-origin iframes and acts there', async () => {
+    const session = await open('/visit', 'library');
+    try {
+      const { text } = await session.observe();
+      expect(text).toContain('[frame Opening hours]');
+      expect(text).toMatch(/Saturday \| 10:00 – 16:00/);
+      const link = await idOf(session, 'Accessibility information', 'link');
+      const result = await session.act(act('click', link));
+      expect(result).toMatchObject({ ok: true, navigated: true });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('sees into open shadow roots and acts there; reads sliders and tabs', async () => {
+    const session = await open('/recipe/pad-thai', 'recipes');
+    try {
+      const first = await session.observe();
+      expect(first.text).toContain('Calories per serving: 540 kcal');
+      expect(first.text).toMatch(/\[\d+\] slider "Servings" type=range value="2" min=1 max=12/);
+      const details = await idOf(session, 'Show details', 'button');
+      expect((await session.act(act('click', details))).ok).toBe(true);
+      expect((await session.observe()).text).toContain('Values are estimates.');
+      const slider = await idOf(session, 'Servings', 'slider');
+      expect((await session.act(act('type', slider, '4'))).ok).toBe(true);
+      expect((await session.observe()).text).toContain('400 g rice noodles');
+    } finally {
+      await session.close();
+    }
+    const tabs = await open('/', 'recipes');
+    try {
+      expect((await tabs.observe()).text).toMatch(/\[\d+\] tab "Middle Eastern" selected/);
+      await tabs.act(act('click', await idOf(tabs, 'Thai', 'tab')));
+      const after = await tabs.observe();
+      expect(after.text).toMatch(/\[\d+\] tab "Thai" selected/);
+      expect(after.text).toContain('Green Curry');
+    } finally {
+      await tabs.close();
+    }
+  });
+
+  it('keeps element ids across observations, and refuses an id that is gone', async () => {
+    const session = await open('/', 'shop');
+    try {
+      const a = await session.observe();
+      const b = await session.observe();
+      expect(b.elements.map((e) => [e.id, e.name])).toEqual(a.elements.map((e) => [e.id, e.name]));
+      const sort = await idOf(session, 'Sort by', 'combobox');
+      await session.act(act('click', sort));
+      const opened = await session.observe();
+      expect(opened.elements.find((e) => e.id === sort)?.expanded).toBe('true');
+      expect(opened.text).toMatch(/\[\d+\] option "Price: low to high"/);
+      const gone = await session.act(act('click', 99_999));
+      expect(gone.ok).toBe(false);
+      expect(gone.error).toBe('element [99999] is no longer on the page; observe again and use a current id');
+      await session.act(act('click', sort)); // close the dropdown again
+      const link = await idOf(session, 'Blue Ceramic Mug', 'link');
+      expect((await session.act(act('click', link))).ok).toBe(true);
+      const stale = await session.act(act('click', link));
+      expect(stale.error).toMatch(/no longer on the page/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('shortens prose before it drops form controls when over the token budget', async () => {
+    const session = await open('/', 'shop');
+    try {
+      const full = await session.observe(100_000);
+      const small = await session.observe(260);
+      expect(small.tokens).toBeLessThan(full.tokens);
+      expect(small.omitted.proseLines).toBeGreaterThan(0);
+      const formRoles = ['searchbox', 'combobox', 'checkbox'];
+      const fullControls = full.elements.filter((e) => formRoles.includes(e.role)).map((e) => e.id);
+      expect(small.elements.filter((e) => formRoles.includes(e.role)).map((e) => e.id)).toEqual(fullControls);
+      expect(small.text).toContain('[omitted to fit the budget');
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('actions', () => {
+  it('types into inputs, contenteditable editors and textareas, selects options, and submits', async () => {
+    const session = await open('/new', 'forum');
+    try {
+      await session.act(act('type', await idOf(session, 'Title'), 'Hello bench'));
+      await session.act(act('select', await idOf(session, 'Category'), 'Making'));
+      const editor = await idOf(session, 'Message', 'textbox');
+      expect((await session.act(act('type', editor, 'Rich text body'))).ok).toBe(true);
+      const filled = await session.observe();
+      expect(filled.text).toMatch(/textbox "Title" name=title value="Hello bench"/);
+      expect(filled.text).toMatch(/combobox "Category" name=category value="Making"/);
+      expect(filled.text).toMatch(/textbox "Message" value="Rich text body"/);
+      const created = await session.act(act('click', await idOf(session, 'Create thread', 'button')));
+      expect(created).toMatchObject({ ok: true, navigated: true });
+      expect(created.url).toMatch(/\/thread\/t\w+$/);
+      await session.act(act('type', await idOf(session, 'Your reply'), 'First!'));
+      await session.act(act('click', await idOf(session, 'Post reply', 'button')));
+      expect((await session.observe()).text).toContain('you: First!');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('checks native radios and ARIA checkboxes and switches, and reports validation messages', async () => {
+    const session = await open('/apply/3', 'gov');
+    try {
+      await session.act(act('click', await idOf(session, 'Continue', 'button')));
+      const errors = await session.observe();
+      expect(errors.text).toContain('Select the permit you need');
+      await session.act(act('check', await idOf(session, 'River fishing licence', 'radio')));
+      const declare = await idOf(session, 'I declare the information I have given is correct', 'checkbox');
+      await session.act(act('check', declare));
+      await session.act(act('check', declare)); // already checked: stays checked
+      await session.act(act('click', await idOf(session, 'Email me updates', 'switch')));
+      const text = (await session.observe()).text;
+      expect(text).toMatch(/radio "River fishing licence" name=permit checked/);
+      expect(text).toMatch(/checkbox "I declare the information I have given is correct" checked/);
+      expect(text).toMatch(/switch "Email me updates" checked/);
+      await session.act(act('uncheck', declare));
+      expect((await session.observe()).text).not.toMatch(/checkbox "I declare[^\n]*checked/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('scrolls, hovers, presses keys, goes back and forward, follows goto, waits, and switches tabs', async () => {
+    const session = await open('/', 'shop');
+    try {
+      expect((await session.act(act('scroll', null, 'down'))).ok).toBe(true);
+      expect((await session.observe()).facts.scrollY).toBeGreaterThan(0);
+      expect((await session.act(act('scroll', null, 'up'))).ok).toBe(true);
+      expect((await session.observe()).facts.scrollY).toBe(0);
+      expect((await session.act(act('hover', await idOf(session, 'Cart', 'link')))).ok).toBe(true);
+      const search = await idOf(session, 'Search products');
+      await session.act(act('type', search, 'lamp'));
+      const pressed = await session.act(act('press', null, 'Enter'));
+      expect(pressed.url).toContain('q=lamp');
+      const mug = new URL('/product/blue-ceramic-mug', sandbox.siteUrl('shop')).toString();
+      expect((await session.act(act('goto', null, mug))).url).toBe(mug);
+      expect((await session.act(act('go_back'))).url).toContain('q=lamp');
+      expect((await session.act(act('go_forward'))).url).toBe(mug);
+      const started = Date.now();
+      expect((await session.act(act('wait', null, '1'))).ok).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      const tab = await session.act(act('new_tab', null, new URL('/', sandbox.siteUrl('library')).toString()));
+      expect(tab).toMatchObject({ ok: true, newTab: true });
+      expect((await session.observe()).text).toContain('Tabs (switch_tab with the number)');
+      expect((await session.act(act('switch_tab', null, '0'))).url).toBe(mug);
+      expect((await session.act(act('switch_tab', null, '7'))).error).toBe('no tab 7; there are 2 tabs (0-1)');
+      expect((await session.act(act('answer', null, 'done'))).ok).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('takes JPEG screenshots', async () => {
+    const session = await open('/', 'gov');
+    try {
+      const jpeg = await session.screenshot();
+      expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('guards on hostile pages', () => {
+  async function hostile(path: string, body: (session: BrowserSession) => Promise<void>): Promise<BrowserSession> {
+    const session = await open(path, 'hostile');
+    try {
+      await body(session);
+      return session;
+    } finally {
+      await session.close();
+    }
+  }
+  const kinds = (s: BrowserSession) => s.guardEvents.map((e) => e.kind);
+
+  it('ends a redirect loop with an error', async () => {
+    const session = await pool.newSession();
+    const started = Date.now();
+    const result = await session.goto(new URL('/redirect-loop', sandbox.siteUrl('hostile')).toString());
+    await session.close();
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/ERR_TOO_MANY_REDIRECTS/);
+    expect(Date.now() - started).toBeLessThan(6000);
+  });
+
+  it('refuses downloads', async () => {
+    const session = await hostile('/download-link', async (s) => {
+      await s.act(act('click', await idOf(s, 'Download now', 'link')));
+    });
+    expect(kinds(session)).toContain('download_refused');
+    expect(session.guardEvents.find((e) => e.kind === 'download_refused')?.detail).toContain('payload.exe');
+  });
+
+  it('answers dialogs and closes a page that will not stop opening them', async () => {
+    const session = await pool.newSession();
+    try {
+      await session.goto(new URL('/dialog-loop', sandbox.siteUrl('hostile')).toString());
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(kinds(session)).toContain('dialog_answered');
+      expect(kinds(session)).toContain('dialog_loop');
+      const after = await session.observe();
+      expect(after.facts.url).toBe('about:blank');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('follows a popup as a tab but refuses a storm of them', async () => {
+    const session = await hostile('/popup-storm', async (s) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(s.tabCount).toBeLessThanOrEqual(5);
+    });
+    expect(kinds(session)).toContain('popup_followed');
+    expect(kinds(session)).toContain('popup_refused');
+  });
+
+  it('gives up on a page that never loads within the navigation limit', async () => {
+    const session = await pool.newSession();
+    const started = Date.now();
+    const result = await session.goto(new URL('/never-loads', sandbox.siteUrl('hostile')).toString());
+    await session.close();
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/Timeout 4000ms exceeded/);
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  it('caps the DOM walk of a 200k-node page', async () => {
+    const session = await hostile('/huge-dom', async (s) => {
+      const started = Date.now();
+      const observation = await s.observe();
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(observation.omitted.domTruncated).toBe(true);
+      expect(observation.text).toContain('[page truncated: more than 20000 DOM nodes]');
+    });
+    expect(kinds(session)).toContain('dom_cap');
+  });
+
+  it('never leaves http(s): file: links, goto and meta refresh stay on the page', async () => {
+    const session = await hostile('/file-links', async (s) => {
+      await s.act(act('click', await idOf(s, 'passwords', 'link')));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await s.observe()).facts.url).toMatch(/^http:\/\/hostile\.localhost:\d+\/file-links$/);
+      const result = await s.act(act('goto', null, 'file:///etc/passwd'));
+      expect(result.ok).toBe(false);
+      expect(result.error).toBe('blocked: scheme file: is not allowed (http and https only)');
+    });
+    expect(session.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === 'file:///etc/passwd')).toBe(true);
+  });
+
+  it('blocks the cloud metadata address, private ranges and loopback, by link, image, goto and meta refresh', async () => {
+    const links = await hostile('/private-links', async (s) => {
+      for (const name of ['Router admin', 'Home router', 'Kafka', 'SSH']) {
+        await s.act(act('click', await idOf(s, name, 'link')));
+        const shown = await s.observe();
+        expect(shown.text, name).toContain("Blocked by webtrail's browser guard");
+        await s.act(act('go_back'));
+      }
+    });
+    const reasons = links.guardEvents.filter((e) => e.kind === 'request_blocked').map((e) => `${e.url} ${e.detail}`);
+    expect(reasons).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^http:\/\/10\.0\.0\.1\/pixel\.gif address 10\.0\.0\.1 is private/),
+      expect.stringMatching(/^http:\/\/10\.0\.0\.1\/admin address 10\.0\.0\.1 is private/),
+      expect.stringMatching(/^http:\/\/192\.168\.1\.1\/ address 192\.168\.1\.1 is private/),
+      expect.stringMatching(/^http:\/\/127\.0\.0\.1:9092\/ address 127\.0\.0\.1 is private, loopback/),
+      expect.stringMatching(/^http:\/\/localhost:22\/ host localhost is a local name/),
+    ]));
+    const metadata = await hostile('/metadata-link', async (s) => {
+      await s.act(act('click', await idOf(s, 'Get credentials', 'link')));
+      const goto = await s.act(act('goto', null, 'http://169.254.169.254/latest/meta-data/'));
+      expect(goto.error).toBe('blocked: address 169.254.169.254 is private, loopback or link-local');
+    });
+    expect(metadata.guardEvents.filter((e) => e.url.startsWith('http://169.254.169.254/'))).toHaveLength(2);
+    const refresh = await hostile('/meta-refresh-private', async (s) => {
+      await new Promise((r) => setTimeout(r, 800));
+      expect((await s.observe()).text).toContain('address 169.254.169.254 is private, loopback or link-local');
+    });
+    expect(refresh.guardEvents.some((e) => e.url.startsWith('http://169.254.169.254/'))).toBe(true);
+  });
+
+  it('shows injected instructions as page text but blocks where they lead', async () => {
+    const session = await hostile('/prompt-injection', async (s) => {
+      expect((await s.observe()).text).toContain('ignore all previous instructions');
+      await s.act(act('click', await idOf(s, 'Continue', 'link')));
+    });
+    expect(session.guardEvents.some((e) => e.kind === 'request_blocked' && e.url.includes('169.254.169.254'))).toBe(true);
+  });
+
+  it('stops acting when the trajectory time limit is reached', async () => {
+    const session = await pool.newSession({ trajectoryTimeoutMs: 1500 });
+    try {
+      await session.goto(new URL('/', sandbox.siteUrl('shop')).toString());
+      await new Promise((r) => setTimeout(r, 1600));
+      const result = await session.act(act('scroll', null, 'down'));
+      expect(result).toMatchObject({ ok: false, error: 'trajectory time limit reached' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('survives all of the above: the same browser still serves a normal page', async () => {
+    const session = await open('/', 'gov');
+    try {
+      expect((await session.observe()).text).toContain('Apply for a permit');
+      expect(pool.restarts).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+});
