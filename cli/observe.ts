@@ -5,7 +5,9 @@ import { writeFile } from 'node:fs/promises';
 import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
 import { BrowserPool } from '../services/shared/browser/browserPool.ts';
 import { serveDirectory } from '../services/shared/browser/localPages.ts';
-import type { ElementInfo } from '../services/shared/browser/observation.ts';
+import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
+import type { ElementInfo, Observation } from '../services/shared/browser/observation.ts';
+import { observeSnapshot } from '../services/shared/browser/snapshot.ts';
 import { UserInputError } from '../services/shared/errors.ts';
 import { createLogger } from '../services/shared/logger.ts';
 
@@ -41,20 +43,27 @@ export async function observeInputs(inputs: string[], options: { screenshot?: st
       // A URL typed on the command line is the user's explicit choice: its host is allowed even if local.
       const url = server ? server.urlFor(input) : input;
       const allowHost = new URL(url).host;
-      const session = await pool.newSession({ allowHosts: [allowHost], blockOutside: Boolean(server) });
+      let session: BrowserSession | undefined;
       try {
-        const result = await session.goto(url);
-        const observation = await session.observe(options.maxTokens);
+        let observation: Observation;
+        let error: string | null;
+        if (server) {
+          ({ session, observation, error } = await observeSnapshot(pool, url, allowHost, options.maxTokens));
+        } else {
+          session = await pool.newSession({ allowHosts: [allowHost] });
+          error = (await session.goto(url)).error;
+          observation = await session.observe(options.maxTokens);
+        }
         if (options.screenshot) {
           const file = inputs.length > 1 ? options.screenshot.replace(/(\.jpe?g)?$/i, `-${index + 1}.jpg`) : options.screenshot;
           await writeFile(file, await session.screenshot());
         }
         await emit({
           input, url: observation.facts.url, title: observation.facts.title, text: observation.text, elements: observation.elements,
-          tokens: observation.tokens, ...(result.ok ? {} : { error: result.error ?? 'navigation failed' }),
+          tokens: observation.tokens, ...(error ? { error } : {}),
         });
       } finally {
-        await session.close();
+        await session?.close();
         await server?.close();
       }
     }

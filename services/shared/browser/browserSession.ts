@@ -26,6 +26,10 @@ export interface SessionOptions {
   allowHosts?: string[];
   /** Blocks every request not to an allowed host (for saved pages that would reach out). */
   blockOutside?: boolean;
+  /** Keeps the tab on the first page it loads: a saved snapshot's scripts must not navigate it away. */
+  pinFirstPage?: boolean;
+  /** Run the page's scripts (default true). */
+  javaScriptEnabled?: boolean;
   trajectoryTimeoutMs?: number;
 }
 
@@ -38,6 +42,9 @@ export class BrowserSession {
   private readonly deadline: number;
   private readonly guard: UrlGuard;
   private inFlightRequests = 0;
+  private pinnedUrl: string | undefined;
+  /** Navigations a pinned page's scripts attempted (and were refused). */
+  pinViolations = 0;
   private lastNetworkChange = Date.now();
 
   private constructor(
@@ -54,7 +61,7 @@ export class BrowserSession {
       acceptDownloads: false,
       serviceWorkers: 'block',
       viewport: config.viewport,
-      javaScriptEnabled: true,
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
       bypassCSP: false,
     });
     const session = new BrowserSession(context, config, options);
@@ -71,6 +78,14 @@ export class BrowserSession {
     this.context.setDefaultNavigationTimeout(this.config.navigationTimeoutMs);
     await this.context.route('**/*', async (route) => {
       const url = route.request().url();
+      const request = route.request();
+      if (this.options.pinFirstPage && request.isNavigationRequest() && request.frame().parentFrame() === null) {
+        if (this.pinnedUrl !== undefined && url !== this.pinnedUrl) {
+          this.pinViolations += 1;
+          return route.abort('aborted').catch(() => undefined);
+        }
+        this.pinnedUrl = url;
+      }
       let verdict = await this.guard.check(url);
       if (verdict.allowed && this.options.blockOutside && /^https?:/.test(url) && !this.guard.allowsHost(new URL(url))) {
         verdict = { allowed: false, reason: 'outside requests are blocked for this page' };

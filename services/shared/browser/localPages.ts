@@ -22,7 +22,8 @@ export function decodeHtml(bytes: Buffer): string {
   const head = bytes.subarray(0, 4096).toString('latin1');
   const charset = /<meta[^>]+charset\s*=\s*["']?([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
   try {
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') return new TextDecoder(charset).decode(bytes);
+    // A document that parses as ASCII cannot really be UTF-16: browsers read such a label as UTF-8.
+    if (charset && charset !== 'utf-8' && charset !== 'utf8' && !charset.startsWith('utf-16')) return new TextDecoder(charset).decode(bytes);
   } catch {
     // unknown label: fall through to UTF-8
   }

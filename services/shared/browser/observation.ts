@@ -15,10 +15,14 @@ export interface ElementInfo {
   selected: boolean | null;
   disabled: boolean;
   required: boolean;
+  /** Inside a <form>: its buttons count as form controls for the token budget. */
+  inForm: boolean;
   placeholder: string | null;
   expanded: string | null;
   box: { x: number; y: number; width: number; height: number };
   inViewport: boolean;
+  /** In a hidden part of the page (listed so the agent knows the form exists; acting needs it revealed). */
+  hidden: boolean;
   frameUrl: string;
   options: Array<{ value: string; label: string; selected: boolean }> | null;
   optionCount?: number;
@@ -91,6 +95,7 @@ export function formatElement(el: ElementInfo, pageUrl: string): string {
   if (el.expanded !== null) parts.push(`expanded=${el.expanded}`);
   if (el.required) parts.push('required');
   if (el.disabled) parts.push('disabled');
+  if (el.hidden) parts.push('hidden');
   if (el.href && el.role === 'link') parts.push(`→ ${shortHref(el.href, pageUrl)}`);
   if (el.options) {
     const shown = el.options.slice(0, 25).map((o) => (o.selected ? `*${o.label}*` : o.label));
@@ -130,9 +135,10 @@ export function renderObservation(raw: RawObservation, maxTokens: number): Obser
   const omitted = { proseLines: 0, elements: 0, domTruncated: raw.truncated };
   const cost = (ls: Line[]) => ls.reduce((sum, l) => sum + estimateTokens(l.text) + 1, estimateTokens(header));
   let kept = lines;
-  if (cost(kept) > maxTokens) {
-    // 1. Long prose lines are shortened.
-    kept = kept.map((l) => (l.element || l.text.length <= 160 ? l : { text: `${l.text.slice(0, 159)}…` }));
+  // 1. Long prose lines are shortened, only as far as needed.
+  for (const cap of [1200, 700, 400, 250, 160]) {
+    if (cost(kept) <= maxTokens) break;
+    kept = kept.map((l) => (l.element || l.text.length <= cap ? l : { text: `${l.text.slice(0, cap - 1)}…` }));
   }
   if (cost(kept) > maxTokens) {
     // 2. Prose is dropped from the bottom of the page up, keeping headings longest.
@@ -152,8 +158,9 @@ export function renderObservation(raw: RawObservation, maxTokens: number): Obser
     kept = kept.filter((l) => l.element || keepProse.has(l));
   }
   if (cost(kept) > maxTokens) {
-    // 3. Links and buttons go before form controls, from the bottom of the page up.
-    const dropOrder = [...kept.filter((l) => l.element && !FORM_ROLES.has(l.element.role)).reverse(), ...kept.filter((l) => l.element && FORM_ROLES.has(l.element.role)).reverse()];
+    // 3. Links and buttons go before form controls (a form's own buttons included), from the bottom up.
+    const isFormControl = (e: ElementInfo) => FORM_ROLES.has(e.role) || (e.inForm && e.role === 'button');
+    const dropOrder = [...kept.filter((l) => l.element && !isFormControl(l.element)).reverse(), ...kept.filter((l) => l.element && isFormControl(l.element)).reverse()];
     const dropped = new Set<Line>();
     let total = cost(kept);
     for (const l of dropOrder) {

@@ -16,6 +16,7 @@
   const BLOCK_TAGS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BODY', 'DD', 'DIALOG', 'DIV', 'DL', 'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'LI', 'MAIN', 'NAV', 'OL', 'P', 'PRE', 'SECTION', 'TABLE', 'TBODY', 'THEAD', 'TFOOT', 'TR', 'UL', 'BR', 'CAPTION', 'LEGEND', 'DETAILS', 'SUMMARY']);
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'SVG', 'CANVAS', 'IFRAME_SKIP']);
 
+  const HIDDEN_CONTROLS = 'input:not([type=hidden]),select,textarea,button[name]';
   const squash = (s) => (s || '').replace(/\s+/g, ' ').trim();
   const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -98,7 +99,7 @@
     return null;
   }
 
-  function describe(el, tag, kind, frameUrl, offsetX, offsetY) {
+  function describe(el, tag, kind, frameUrl, offsetX, offsetY, isHidden) {
     let id = Number(el.getAttribute(ATTR));
     if (!id) {
       id = nextId++;
@@ -115,8 +116,9 @@
       htmlName: el.getAttribute('name'), type, value: null, href: null, checked: null, selected: null,
       disabled: Boolean(el.disabled || el.getAttribute('aria-disabled') === 'true'),
       required: Boolean(el.required || el.getAttribute('aria-required') === 'true'),
+      inForm: Boolean(el.form || el.closest('form')),
       placeholder: el.getAttribute('placeholder'), expanded: el.getAttribute('aria-expanded'),
-      box, inViewport, frameUrl, options: null, min: el.getAttribute('min') || el.getAttribute('aria-valuemin'), max: el.getAttribute('max') || el.getAttribute('aria-valuemax'),
+      box, inViewport: inViewport && !isHidden, hidden: Boolean(isHidden), frameUrl, options: null, min: el.getAttribute('min') || el.getAttribute('aria-valuemin'), max: el.getAttribute('max') || el.getAttribute('aria-valuemax'),
     };
     if (tag === 'A') info.href = el.href || el.getAttribute('href');
     if (tag === 'INPUT' || tag === 'TEXTAREA') {
@@ -165,7 +167,19 @@
     const tag = el.tagName;
     if (SKIP_TAGS.has(tag)) return;
     const style = el.ownerDocument.defaultView.getComputedStyle(el);
-    if (hidden(el, style)) return;
+    if (hidden(el, style)) {
+      // Form controls inside hidden parts (a login modal, a section opened by a checkbox) are listed,
+      // marked hidden, so the agent knows the form is there and what reveals it.
+      const controls = el.matches(HIDDEN_CONTROLS) ? [el] : Array.from(el.querySelectorAll(HIDDEN_CONTROLS));
+      if (controls.length) flush();
+      for (const control of controls.slice(0, 200)) {
+        const kind = interactiveKind(control, control.tagName, style);
+        if (!kind) continue;
+        const info = describe(control, control.tagName, kind, frameUrl, offsetX, offsetY, true);
+        blocks.push({ kind: 'element', id: info.id });
+      }
+      return;
+    }
 
     if (tag === 'IFRAME' || tag === 'FRAME') {
       let doc = null;

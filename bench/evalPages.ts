@@ -1,0 +1,157 @@
+// npm run eval:pages -- --corpus ../shared/webpages [--out bench/eval-pages.json] [--max-tokens N] [--limit N]
+// Observes every saved page of the corpus (served on 127.0.0.1, every outside request blocked, <base href>
+// and meta refresh neutralised) and reports speed, size and recall against the corpus' labels.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
+import { BrowserPool } from '../services/shared/browser/browserPool.ts';
+import { decodeHtml, serveDirectory } from '../services/shared/browser/localPages.ts';
+import { estimateTokens } from '../services/shared/browser/observation.ts';
+import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
+import { observeSnapshot } from '../services/shared/browser/snapshot.ts';
+import { createLogger } from '../services/shared/logger.ts';
+import { percentile } from './stats.ts';
+
+interface ManifestEntry { source: string; file: string; url: string }
+interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }
+
+const { values: args } = parseArgs({
+  options: { corpus: { type: 'string' }, out: { type: 'string', default: 'bench/eval-pages.json' }, 'max-tokens': { type: 'string' }, limit: { type: 'string' } },
+});
+if (!args.corpus) {
+  console.error('usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N]');
+  process.exit(2);
+}
+const corpus = path.resolve(args.corpus);
+
+async function readJson<T>(file: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path.join(corpus, file), 'utf8')) as T;
+  } catch (error) {
+    console.error(`eval:pages: cannot read ${path.join(corpus, file)}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+const manifest = (await readFile(path.join(corpus, 'manifest.jsonl'), 'utf8').catch(() => {
+  console.error(`eval:pages: ${corpus} has no manifest.jsonl: is it the webpages corpus?`);
+  process.exit(2);
+})).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
+const forms = await readJson<Record<string, FormAnnotation>>('formasaurus/annotations.json');
+const snippets = await readJson<Record<string, { file: string; with: string[] }>>('trafilatura-eval/evaldata-subset.json');
+const pagination = (await readFile(path.join(corpus, 'autopager/pagination-labels.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => {
+  const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+  return { file: `${cells[0]}.html`, next: cells[5] ?? '' };
+});
+const nextByFile = new Map(pagination.filter((p) => p.next).map((p) => [p.file, p.next]));
+const snippetsByFile = new Map(Object.values(snippets).map((s) => [s.file, s.with]));
+
+const config = loadBrowserConfig();
+const maxTokens = args['max-tokens'] ? Number(args['max-tokens']) : config.maxObservationTokens;
+const pool = new BrowserPool(config, createLogger('eval-pages', 'fatal'));
+const server = await serveDirectory(corpus);
+
+const observeMs: number[] = [];
+const tokens: number[] = [];
+const htmlTokens: number[] = [];
+let fieldsTotal = 0;
+let fieldsFound = 0;
+let nextTotal = 0;
+let nextFound = 0;
+let snippetTotal = 0;
+let snippetFound = 0;
+const missedFields: Array<{ file: string; name: string }> = [];
+const missedNext: Array<{ file: string; selector: string; why: string }> = [];
+const missedSnippets: Array<{ file: string; snippet: string }> = [];
+const failed: Array<{ file: string; error: string }> = [];
+const withoutScripts: string[] = [];
+const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+
+const entries = manifest.slice(0, args.limit ? Number(args.limit) : undefined);
+let done = 0;
+for (const entry of entries) {
+  const file = entry.file.replace(/^pages\//, '');
+  const name = path.basename(file);
+  let session: BrowserSession | undefined;
+  try {
+    const opened = await observeSnapshot(pool, server.urlFor(path.join(corpus, file)), server.host, maxTokens);
+    session = opened.session;
+    if (!opened.scripts) withoutScripts.push(name);
+    // Timed separately from loading: what one observation of a loaded page costs.
+    const started = performance.now();
+    const observation = await session.observe(maxTokens);
+    observeMs.push(performance.now() - started);
+    tokens.push(observation.tokens);
+    htmlTokens.push(estimateTokens(decodeHtml(await readFile(path.join(corpus, file)))));
+    const shownNames = new Set(observation.elements.map((e) => e.htmlName).filter(Boolean));
+    const shownIds = new Set(observation.elements.map((e) => e.id));
+
+    const annotation = entry.source === 'formasaurus' ? forms[name] : undefined;
+    for (const fields of annotation?.visible_html_fields ?? []) {
+      for (const field of Object.keys(fields)) {
+        fieldsTotal += 1;
+        if (shownNames.has(field)) fieldsFound += 1;
+        else missedFields.push({ file: name, name: field });
+      }
+    }
+    const selector = entry.source === 'autopager' ? nextByFile.get(name) : undefined;
+    if (selector) {
+      nextTotal += 1;
+      const page = await session.page();
+      // The labelled element, or the link inside / around it, must carry an id the agent was shown.
+      const id = await page.evaluate((sel) => {
+        const el = document.querySelector(sel);
+        if (!el) return 'no element matches the selector';
+        const marked = el.closest('[data-wt-id]') ?? el.querySelector('[data-wt-id]');
+        return marked ? Number(marked.getAttribute('data-wt-id')) : 'the element has no id (not seen as interactive)';
+      }, selector);
+      if (typeof id === 'number' && shownIds.has(id)) nextFound += 1;
+      else missedNext.push({ file: name, selector, why: typeof id === 'number' ? 'dropped by the token budget' : id });
+    }
+    const wanted = entry.source === 'trafilatura-eval' ? snippetsByFile.get(name) : undefined;
+    const text = norm(observation.text);
+    for (const snippet of wanted ?? []) {
+      snippetTotal += 1;
+      if (text.includes(norm(snippet))) snippetFound += 1;
+      else missedSnippets.push({ file: name, snippet });
+    }
+  } catch (error) {
+    failed.push({ file, error: (error as Error).message.split('\n')[0]! });
+  } finally {
+    await session?.close();
+  }
+  done += 1;
+  if (process.stderr.isTTY) process.stderr.write(`\robserved ${done}/${entries.length}`);
+}
+if (process.stderr.isTTY) process.stderr.write('\n');
+await pool.close();
+await server.close();
+
+const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 100 : null);
+const report = {
+  corpus,
+  maxTokens,
+  pages: entries.length,
+  observed: observeMs.length,
+  failed,
+  observed_without_scripts: withoutScripts,
+  observe_ms: { p50: percentile(observeMs, 50), p95: percentile(observeMs, 95) },
+  tokens_p50: percentile(tokens, 50),
+  html_tokens_p50: percentile(htmlTokens, 50),
+  form_field_recall_percent: ratio(fieldsFound, fieldsTotal),
+  form_fields: { found: fieldsFound, total: fieldsTotal, missed: missedFields },
+  next_link_recall_percent: ratio(nextFound, nextTotal),
+  next_links: { found: nextFound, total: nextTotal, missed: missedNext },
+  snippet_share_percent: ratio(snippetFound, snippetTotal),
+  snippets: { found: snippetFound, total: snippetTotal, missed: missedSnippets },
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+};
+await writeFile(args.out!, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed)` : ''}`);
+console.log(`observation time      p50 ${report.observe_ms.p50.toFixed(0)} ms, p95 ${report.observe_ms.p95.toFixed(0)} ms`);
+console.log(`tokens p50            ${report.tokens_p50} (raw HTML ${report.html_tokens_p50}), budget ${maxTokens}`);
+console.log(`form-field recall     ${report.form_field_recall_percent}% (${fieldsFound}/${fieldsTotal})`);
+console.log(`NEXT-link recall      ${report.next_link_recall_percent}% (${nextFound}/${nextTotal})`);
+console.log(`must-contain snippets ${report.snippet_share_percent}% (${snippetFound}/${snippetTotal})`);
+console.log(`report: ${args.out}`);

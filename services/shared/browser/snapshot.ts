@@ -1,0 +1,33 @@
+// Observing a saved page (a snapshot served locally): every outside request blocked, the tab pinned to
+// the page, and — when the page's scripts try to leave it, which also halts its parsing — observed
+// again with scripts off, since a saved page's scripts cannot work offline anyway.
+import type { BrowserPool } from './browserPool.ts';
+import type { BrowserSession } from './browserSession.ts';
+import type { Observation } from './observation.ts';
+
+export interface SnapshotObservation {
+  observation: Observation;
+  session: BrowserSession;
+  scripts: boolean;
+  error: string | null;
+}
+
+/** Opens and observes a locally served snapshot; the caller closes the returned session. */
+export async function observeSnapshot(pool: BrowserPool, url: string, allowHost: string, maxTokens?: number): Promise<SnapshotObservation> {
+  for (const scripts of [true, false]) {
+    const session = await pool.newSession({ allowHosts: [allowHost], blockOutside: true, pinFirstPage: true, javaScriptEnabled: scripts });
+    try {
+      const opened = await session.goto(url);
+      if (scripts && session.pinViolations > 0) {
+        await session.close();
+        continue;
+      }
+      const observation = await session.observe(maxTokens);
+      return { observation, session, scripts, error: opened.ok ? null : opened.error };
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+  throw new Error('unreachable');
+}
