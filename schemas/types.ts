@@ -215,6 +215,10 @@ export interface TrainingExample {
   step: number;
   /** Judge version that selected it. */
   judgeVersion: string;
+  /** Agent model and prompt version that acted. */
+  agentVersion: string;
+  /** Generator model and prompt version that proposed the task. */
+  generatorVersion: string;
   /** system, user (task, observation, history), assistant (the agent's response). */
   messages: Array<ChatMessage>;
   /** Judge's success score of the trajectory. */

@@ -99,6 +99,8 @@ export interface RuntimeConfig {
   httpPort: number;
   /** How long SIGTERM waits for in-flight work before giving up. */
   drainTimeoutMs: number;
+  /** Where a new consumer group starts: the oldest record (true) or only new ones. */
+  fromBeginning: boolean;
 }
 
 const SERVICE_DEFAULTS: Record<ServiceName, { concurrency: number; httpPort: number; rebalanceTimeoutMs: number }> = {
@@ -123,6 +125,7 @@ export function loadRuntimeConfig(service: ServiceName, env: Env = process.env):
     [`${p}COMMIT_INTERVAL_MS`]: nonNegativeInt.default(500),
     [`${p}HTTP_PORT`]: nonNegativeInt.default(d.httpPort),
     [`${p}DRAIN_TIMEOUT_MS`]: positiveInt.default(d.rebalanceTimeoutMs),
+    [`${p}FROM_BEGINNING`]: bool.default(true),
   });
   const raw = parseEnv(schema, env) as Record<string, unknown>;
   const get = <T>(name: string) => raw[`${p}${name}`] as T;
@@ -139,6 +142,7 @@ export function loadRuntimeConfig(service: ServiceName, env: Env = process.env):
     commitIntervalMs: get('COMMIT_INTERVAL_MS'),
     httpPort: get('HTTP_PORT'),
     drainTimeoutMs: get('DRAIN_TIMEOUT_MS'),
+    fromBeginning: get('FROM_BEGINNING'),
   };
   if (config.heartbeatIntervalMs * 3 > config.sessionTimeoutMs) {
     throw new UserInputError(`invalid configuration: ${p}HEARTBEAT_INTERVAL_MS must be at most a third of ${p}SESSION_TIMEOUT_MS`);

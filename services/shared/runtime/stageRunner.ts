@@ -119,7 +119,7 @@ export class StageRunner<N extends SchemaName> {
       }
     });
     await consumer.connect();
-    await consumer.subscribe({ topic: input.topic, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.subscribe({ topic: input.topic, fromBeginning: this.options.fromBeginning ?? config.fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

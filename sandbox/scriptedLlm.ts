@@ -1,0 +1,200 @@
+// The scripted LLM: an OpenAI-compatible HTTP server (POST /v1/chat/completions) that plays a
+// deterministic policy on the sandbox web by reading the real prompts. It screens out the unsafe site,
+// proposes each sandbox site's tasks, acts by finding the planned element in the observation it is
+// sent, and judges with the sandbox's own checks. It can misbehave on request: 429, 500, invalid JSON,
+// slow, truncated. It serves tests, the offline demo and benchmarks; it is never a production default.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { findTarget, planAction } from './planMatcher.ts';
+import { SITES, findTask } from './sites/index.ts';
+
+export type Misbehaviour = '429' | '500' | 'invalid_json' | 'slow' | 'truncated';
+export const MISBEHAVIOURS: Misbehaviour[] = ['429', '500', 'invalid_json', 'slow', 'truncated'];
+
+export interface ScriptedLlmOptions {
+  port?: number;
+  /** Where the sandbox's /__sandbox/check answers (for judging). */
+  sandboxUrl?: string;
+  /** Added to every reply, to model a real endpoint's latency. */
+  latencyMs?: number;
+  /** Chance of each misbehaviour per call, drawn from a seeded generator (deterministic). */
+  chaos?: Partial<Record<Misbehaviour, number>>;
+  seed?: number;
+  /** How long a 'slow' reply takes. */
+  slowMs?: number;
+}
+
+export interface ScriptedLlm {
+  url: string;
+  port: number;
+  /** Calls by kind of prompt, and misbehaviours served. */
+  stats: { calls: Record<string, number>; misbehaved: Record<string, number> };
+  /** The next replies misbehave in this order. */
+  queue(...modes: Misbehaviour[]): void;
+  close(): Promise<void>;
+}
+
+const UNSAFE_WORDS = /\b(gambling|casino|no age check|counterfeit|oxycodone|prescription-free|untraceable)\b/i;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const line = (text: string, label: string) => new RegExp(`^${label}: ?(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+const after = (text: string, label: string) => text.split(`\n${label}:\n`)[1] ?? '';
+
+function siteOf(domain: string) {
+  return SITES.find((s) => domain === `${s.name}.localhost` || domain.startsWith(`${s.name}.`));
+}
+
+async function judge(user: string, sandboxUrl: string | undefined): Promise<object> {
+  const instruction = line(user, 'Task');
+  const finalAnswer = line(user, 'Final answer');
+  const finalUrl = line(user, 'Final URL');
+  const stepCount = Number(/\((\d+) steps, status/.exec(user)?.[1] ?? '0');
+  const task = findTask({ instruction });
+  let solved = false;
+  let how = 'no sandbox check for this task';
+  if (task && sandboxUrl) {
+    const response = await fetch(new URL('/__sandbox/check', sandboxUrl), {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instruction, finalAnswer: finalAnswer === '(none)' ? null : finalAnswer, finalUrl }),
+    });
+    solved = response.ok && ((await response.json()) as { solved: boolean }).solved;
+    how = solved ? 'the final state meets the success criteria' : 'the final state does not meet the success criteria';
+  }
+  const planLength = task?.plan.length ?? stepCount;
+  const efficiency = stepCount > 0 ? Math.min(1, planLength / stepCount) : 0;
+  const errors = (user.match(/→ error/g) ?? []).length;
+  return { success: solved ? 1 : 0, efficiency: Math.round(efficiency * 100) / 100, selfCorrection: errors === 0 ? 1 : solved ? 0.7 : 0.2, reasoning: `Judged against the task: ${how}.` };
+}
+
+function act(user: string): object {
+  const instruction = line(user, 'Task');
+  const taken = Number(/Actions taken so far: (\d+)/.exec(user)?.[1] ?? '0');
+  const observation = after(user, 'Current page');
+  const task = findTask({ instruction });
+  if (!task) return { thought: 'This is not a task I have a plan for.', action: { kind: 'answer', elementId: null, value: 'I cannot complete this task.', submit: false } };
+  const step = task.plan[taken];
+  if (!step) return { thought: 'The plan is done.', action: { kind: 'answer', elementId: null, value: 'Done.', submit: false } };
+  const action = planAction(observation, step);
+  if (!action) return { thought: `I cannot see "${step.target}" yet; waiting for the page.`, action: { kind: 'wait', elementId: null, value: '1', submit: false } };
+  const target = step.target ? findTarget(observation, step) : undefined;
+  return { thought: `Step ${taken + 1}: ${step.kind}${target ? ` ${target.role} "${target.name}"` : ''}.`, action };
+}
+
+function screen(user: string): object {
+  const domain = line(user, 'Domain');
+  const page = after(user, 'Home page as seen in a browser');
+  const site = siteOf(domain);
+  if (UNSAFE_WORDS.test(page)) return { safe: false, category: 'gambling', reason: 'The site offers unlicensed gambling without age checks and prescription-free drugs.' };
+  return { safe: true, category: site ? site.description.split(':')[0]!.toLowerCase() : 'unknown', reason: 'Ordinary site content.' };
+}
+
+function propose(user: string): object {
+  const url = line(user, 'Site');
+  const domain = line(user, 'Domain');
+  const count = Number(/Propose up to (\d+) tasks/.exec(user)?.[1] ?? '5');
+  const site = siteOf(domain);
+  const tasks = (site?.tasks ?? []).slice(0, count).map((t) => ({
+    instruction: t.instruction, startUrl: new URL(t.startPath, url).toString(), steps: t.steps, successCriteria: t.successCriteria,
+    requiresLogin: false, requiresPayment: false, changesOthersData: false,
+  }));
+  return { tasks };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+}
+
+export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promise<ScriptedLlm> {
+  const random = mulberry32(options.seed ?? 42);
+  const queued: Misbehaviour[] = [];
+  const stats = { calls: {} as Record<string, number>, misbehaved: {} as Record<string, number> };
+  const sockets = new Set<import('node:net').Socket>();
+
+  const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/v1/models') return reply(res, 200, { object: 'list', data: [{ id: 'scripted', object: 'model', owned_by: 'webtrail' }] });
+      if (req.method === 'POST' && path === '/__scripted/misbehave') {
+        const body = (await readJson(req)) as { modes?: Misbehaviour[] };
+        queued.push(...(body.modes ?? []).filter((m) => MISBEHAVIOURS.includes(m)));
+        return reply(res, 200, { queued: queued.length });
+      }
+      if (req.method !== 'POST' || path !== '/v1/chat/completions') return reply(res, 404, { error: { message: `no route ${req.method} ${path}` } });
+      const body = (await readJson(req)) as { model?: string; messages?: Array<{ role: string; content: string }> };
+      const messages = body.messages ?? [];
+      const system = messages.find((m) => m.role === 'system')?.content ?? '';
+      const user = messages.find((m) => m.role === 'user')?.content ?? '';
+      const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : 'unknown';
+      stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
+
+      let mode = queued.shift();
+      if (!mode && options.chaos) {
+        for (const m of MISBEHAVIOURS) if (!mode && random() < (options.chaos[m] ?? 0)) mode = m;
+      }
+      if (mode) stats.misbehaved[mode] = (stats.misbehaved[mode] ?? 0) + 1;
+      if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+      if (mode === '429') return reply(res, 429, { error: { message: 'Rate limit reached (scripted)', type: 'rate_limit' } }, { 'retry-after': '0' });
+      if (mode === '500') return reply(res, 500, { error: { message: 'Internal error (scripted)' } });
+      if (mode === 'slow') await new Promise((r) => setTimeout(r, options.slowMs ?? 30_000));
+
+      let content: object;
+      if (kind === 'screen') content = screen(user);
+      else if (kind === 'propose') content = propose(user);
+      else if (kind === 'agent') content = act(user);
+      else if (kind === 'judge') content = await judge(user, options.sandboxUrl);
+      else return reply(res, 400, { error: { message: 'the scripted LLM does not know this prompt' } });
+
+      let text = JSON.stringify(content);
+      let finish = 'stop';
+      if (mode === 'invalid_json') text = `Sure! Here is my answer: ${text.slice(0, Math.floor(text.length / 2)).replace(/"/g, "'")}`;
+      if (mode === 'truncated') {
+        text = text.slice(0, Math.floor(text.length / 2));
+        finish = 'length';
+      }
+      const promptTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
+      const completionTokens = Math.ceil(text.length / 4);
+      reply(res, 200, {
+        id: `chatcmpl-scripted-${Date.now()}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'scripted',
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      });
+    })().catch((error: Error) => {
+      if (!res.headersSent) reply(res, 500, { error: { message: error.message } });
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    stats,
+    queue: (...modes) => void queued.push(...modes),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

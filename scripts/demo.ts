@@ -1,0 +1,103 @@
+// npm run demo: Kafka, the sandbox web, the scripted LLM (or the endpoint in OPENAI_BASE_URL) and the
+// four services as separate processes; submits the sandbox sites, shows progress, waits until every
+// site has been carried through, prints a summary and writes $WEBTRAIL_HOME/demo-summary.json.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEMO_SITES } from '../sandbox/sites/index.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import type { Trajectory } from '../schemas/types.ts';
+import { webtrailHome } from '../services/shared/config.ts';
+import { errorMessage } from '../services/shared/errors.ts';
+import { openKafkaSession } from '../cli/kafkaSession.ts';
+import { submitSites } from '../cli/submit.ts';
+import { formatTable } from '../cli/table.ts';
+import { tap } from '../cli/tap.ts';
+import { startKafka, stopKafka } from './localKafka.ts';
+import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
+import { datasetDirName } from '../services/sink/sink.ts';
+
+const started = Date.now();
+const home = webtrailHome();
+const say = (line: string) => process.stderr.write(`${line}\n`);
+let pipeline: Pipeline | undefined;
+let kafkaStarted = false;
+
+async function main(): Promise<void> {
+  say('demo: starting Kafka…');
+  const kafka = await startKafka(process.env, say);
+  kafkaStarted = kafka.started;
+  const session = await openKafkaSession('webtrail-demo');
+  try {
+    const { ensureTopics } = await import('../services/shared/kafka/client.ts');
+    await ensureTopics(session.admin);
+    const startEnds = await topicEnds(session.admin);
+    say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);
+    pipeline = await startPipeline({ home, startAtEnd: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0) });
+    const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
+    const submitted = await submitSites(list, { source: `demo-${started}` });
+    say(`demo: submitted ${submitted.submitted} sites (logs in ${path.join(home, 'logs')})`);
+
+    const deadline = Date.now() + Number(process.env.WEBTRAIL_DEMO_TIMEOUT_MS ?? 15 * 60_000);
+    let counts = { sites: 0, rejected: 0, tasks: 0, trajectories: 0, verdicts: 0, examples: 0 };
+    for (;;) {
+      const ends = await topicEnds(session.admin);
+      counts = {
+        sites: countSince(ends, startEnds, TOPICS.sites.name), rejected: countSince(ends, startEnds, TOPICS.sitesRejected.name),
+        tasks: countSince(ends, startEnds, TOPICS.tasks.name), trajectories: countSince(ends, startEnds, TOPICS.trajectories.name),
+        verdicts: countSince(ends, startEnds, TOPICS.verdicts.name), examples: countSince(ends, startEnds, TOPICS.trainingExamples.name),
+      };
+      const line = `sites ${counts.sites} · rejected ${counts.rejected} · tasks ${counts.tasks} · trajectories ${counts.trajectories}/${counts.tasks} · verdicts ${counts.verdicts} · examples ${counts.examples} · ${Math.round((Date.now() - started) / 1000)} s`;
+      if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+      else if (Math.round((Date.now() - started) / 1000) % 10 < 2) say(line);
+      if (counts.sites > 0 && (await drained(session.admin, pipeline, startEnds))) break;
+      for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
+      if (Date.now() > deadline) throw new Error('the pipeline did not finish in time (WEBTRAIL_DEMO_TIMEOUT_MS)');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    if (process.stderr.isTTY) process.stderr.write('\n');
+
+    // Which trajectories the sandbox's own checks call solved.
+    const trajectories: Trajectory[] = [];
+    await tap(TOPICS.trajectories.name, {
+      fromBeginning: true, follow: false, filters: [],
+      write: async (line) => {
+        const record = JSON.parse(line) as { partition: number; offset: string; value: Trajectory };
+        if (BigInt(record.offset) >= (startEnds[TOPICS.trajectories.name]?.get(record.partition) ?? 0n)) trajectories.push(record.value);
+      },
+    });
+    let solved = 0;
+    for (const t of trajectories) {
+      const response = await fetch(`http://127.0.0.1:${pipeline.sandbox.port}/__sandbox/check`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }),
+      });
+      if (response.ok && ((await response.json()) as { solved: boolean }).solved) solved += 1;
+    }
+    const judgeModel = process.env.WEBTRAIL_JUDGE_LLM_MODEL ?? process.env.OPENAI_MODEL ?? 'scripted';
+    const judgeVersion = process.env.WEBTRAIL_JUDGE_VERSION ?? `${judgeModel}@judge.${process.env.WEBTRAIL_JUDGE_PROMPT ?? 'v1'}`;
+    const summary = { ...counts, solved_by_check: solved, dataset_dir: path.join(home, 'datasets', datasetDirName(judgeVersion)), wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    const byStatus = new Map<string, number>();
+    for (const t of trajectories) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
+    console.log(`\nwebtrail demo finished in ${summary.wall_time_s} s\n`);
+    console.log(formatTable(Object.entries(summary).filter(([k]) => k !== 'wall_time_s').map(([k, v]) => ({ what: k, value: String(v) }))));
+    console.log(`\ntrajectories by status: ${[...byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    console.log(`summary: ${path.join(home, 'demo-summary.json')}`);
+  } finally {
+    await session.close();
+  }
+}
+
+async function shutdown(): Promise<void> {
+  await pipeline?.stop().catch(() => undefined);
+  if (kafkaStarted && !process.env.WEBTRAIL_DEMO_KEEP_KAFKA) await stopKafka().catch(() => undefined);
+}
+
+process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
+main().then(
+  () => shutdown().then(() => process.exit(0)),
+  (error: unknown) => {
+    say(`\ndemo: ${errorMessage(error)}`);
+    void shutdown().then(() => process.exit(1));
+  },
+);

@@ -1,0 +1,169 @@
+// Runs the whole pipeline locally: the sandbox web, the scripted LLM (unless OPENAI_BASE_URL points at a
+// real endpoint) and the four services as separate processes, against a Kafka broker that is up.
+// The demo and the end-to-end tests drive it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import { startSandbox, type Sandbox } from '../sandbox/server.ts';
+import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../services/shared/config.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface PipelineOptions {
+  home: string;
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+  /** Per service extra environment. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  sandboxPort?: number;
+  scripted?: ScriptedLlmOptions | false;
+  /** Suffix for the consumer groups, so a run does not share offsets with another. */
+  groupSuffix?: string;
+  /** New groups start at the end of their topics (tests that share a broker). */
+  startAtEnd?: boolean;
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  child: ChildProcess;
+  port: number;
+  groupId: string;
+  exited: Promise<number | null>;
+}
+
+export interface Pipeline {
+  sandbox: Sandbox;
+  llm: ScriptedLlm | undefined;
+  services: Map<ServiceName, ServiceProcess>;
+  env: Record<string, string>;
+  start(name: ServiceName): Promise<ServiceProcess>;
+  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+const BASE_PORT: Record<ServiceName, number> = { generator: 18081, rollout: 18082, judge: 18083, sink: 18084 };
+
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const sandbox = await startSandbox({ port: options.sandboxPort ?? 0 });
+  const useScripted = options.scripted !== false && !process.env.OPENAI_BASE_URL;
+  const llm = useScripted ? await startScriptedLlm({ sandboxUrl: `http://127.0.0.1:${sandbox.port}`, ...(options.scripted || {}) }) : undefined;
+  const logs = path.join(options.home, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    WEBTRAIL_HOME: options.home,
+    WEBTRAIL_BROWSER_ALLOW_HOSTS: [process.env.WEBTRAIL_BROWSER_ALLOW_HOSTS, sandbox.allowHost].filter(Boolean).join(','),
+    ...(llm ? { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'not-needed' } : {}),
+    ...options.env,
+  };
+  const services = new Map<ServiceName, ServiceProcess>();
+
+  async function start(name: ServiceName): Promise<ServiceProcess> {
+    const upper = name.toUpperCase();
+    const serviceEnv: Record<string, string> = { ...env, ...options.serviceEnv?.[name] };
+    const port = Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) || (await freePort(BASE_PORT[name]));
+    serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
+    if (options.groupSuffix && !serviceEnv[`WEBTRAIL_${upper}_GROUP_ID`]) serviceEnv[`WEBTRAIL_${upper}_GROUP_ID`] = `webtrail-${name}-${options.groupSuffix}`;
+    if (options.startAtEnd) serviceEnv[`WEBTRAIL_${upper}_FROM_BEGINNING`] = 'false';
+    const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
+    const log = openSync(path.join(logs, `${name}.log`), 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services', name, 'main.ts')], { cwd: ROOT, env: serviceEnv, stdio: ['ignore', log, log] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const service: ServiceProcess = { name, child, port, groupId, exited };
+    services.set(name, service);
+    await waitReady(service, path.join(logs, `${name}.log`));
+    return service;
+  }
+
+  async function stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const service = services.get(name);
+    if (!service) return null;
+    services.delete(name);
+    if (service.child.exitCode === null) service.child.kill(signal);
+    return service.exited;
+  }
+
+  try {
+    await Promise.all(SERVICE_NAMES.map((name) => start(name)));
+  } catch (error) {
+    await Promise.all([...services.keys()].map((n) => stopService(n, 'SIGKILL')));
+    await llm?.close();
+    await sandbox.close();
+    throw error;
+  }
+
+  return {
+    sandbox, llm, services, env, start, stopService,
+    stop: async () => {
+      await Promise.all([...services.keys()].map((n) => stopService(n)));
+      await llm?.close();
+      await sandbox.close();
+    },
+  };
+}
+
+async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) throw new Error(`${service.name} exited with ${service.child.exitCode} during start-up; see ${logFile}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${service.port}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${service.name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
+}
+
+async function freePort(preferred: number): Promise<number> {
+  const net = await import('node:net');
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const { port: got } = server.address() as import('node:net').AddressInfo;
+        server.close(() => resolve(got));
+      });
+    });
+  return tryPort(preferred).catch(() => tryPort(0));
+}
+
+/** Records written to each pipeline topic since `since` (high watermarks summed). */
+export async function topicEnds(admin: Admin): Promise<Record<string, Map<number, bigint>>> {
+  const result: Record<string, Map<number, bigint>> = {};
+  for (const topic of [TOPICS.sites, TOPICS.sitesRejected, TOPICS.tasks, TOPICS.trajectories, TOPICS.verdicts, TOPICS.trainingExamples]) {
+    const offsets = await admin.fetchTopicOffsets(topic.name);
+    result[topic.name] = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+  }
+  return result;
+}
+
+export function countSince(now: Record<string, Map<number, bigint>>, start: Record<string, Map<number, bigint>>, topic: string): number {
+  let total = 0n;
+  for (const [partition, high] of now[topic] ?? []) total += high - (start[topic]?.get(partition) ?? 0n);
+  return Number(total);
+}
+
+/** Whether every service's group has committed everything on its input topic. */
+export async function drained(admin: Admin, pipeline: Pipeline, startEnds: Record<string, Map<number, bigint>>): Promise<boolean> {
+  const inputs: Record<ServiceName, string> = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name };
+  for (const [name, service] of pipeline.services) {
+    const topic = inputs[name];
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: service.groupId, topics: [topic] });
+    for (const end of ends) {
+      const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      // A group that has committed nothing there yet started at the run's start (or the log start).
+      const notYet = startEnds[topic]?.get(end.partition) ?? BigInt(end.low);
+      const position = BigInt(at) < 0n ? notYet : BigInt(at);
+      if (position < BigInt(end.high)) return false;
+    }
+  }
+  return true;
+}

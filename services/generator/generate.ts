@@ -1,0 +1,105 @@
+// sites → tasks: open the home page, screen the site, propose tasks grounded in what it shows, keep
+// the feasible and distinct ones. Plain functions: the browser and the LLM come in as arguments.
+import type { Site, SiteRejection, Task, TokenUsage } from '../../schemas/types.ts';
+import type { Observation } from '../shared/browser/observation.ts';
+import { stableId } from '../shared/ids.ts';
+import { addUsage, zeroUsage, type LlmClient } from '../shared/llm/llmClient.ts';
+import { ProposalOutput, ScreeningOutput } from '../shared/llm/outputs.ts';
+import type { Prompt } from '../shared/llm/prompts.ts';
+import { blocklisted, type GeneratorConfig } from './config.ts';
+
+export interface HomePage {
+  ok: boolean;
+  /** Why it could not be opened (network error, guard). */
+  error: string | null;
+  blocked: boolean;
+  observation: Observation | null;
+}
+
+export interface GeneratorDeps {
+  openHomePage(url: string, signal: AbortSignal): Promise<HomePage>;
+  llm: LlmClient;
+  screenPrompt: Prompt;
+  proposePrompt: Prompt;
+  config: GeneratorConfig;
+  now(): number;
+}
+
+export type GeneratorResult = { kind: 'tasks'; tasks: Task[]; dropped: Array<{ instruction: string; why: string }> } | { kind: 'rejected'; rejection: SiteRejection };
+
+export function generatorVersion(deps: Pick<GeneratorDeps, 'llm' | 'screenPrompt' | 'proposePrompt'>): string {
+  return `${deps.llm.model}@${deps.screenPrompt.id}+${deps.proposePrompt.id}`;
+}
+
+const words = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+
+/** Jaccard similarity of the word sets: near-duplicate instructions score high. */
+export function similarity(a: string, b: string): number {
+  const x = words(a);
+  const y = words(b);
+  const shared = [...x].filter((w) => y.has(w)).length;
+  return shared / Math.max(1, x.size + y.size - shared);
+}
+
+const INFEASIBLE = /\b(log ?in|sign ?in|password|credit card|debit card|card details|cvv|delete (?:the |your )?account)\b/i;
+
+export async function generateForSite(site: Site, deps: GeneratorDeps, signal: AbortSignal): Promise<GeneratorResult> {
+  const version = generatorVersion(deps);
+  let usage: TokenUsage = zeroUsage();
+  const reject = (reason: SiteRejection['reason'], detail: string, category: string | null = null): GeneratorResult => ({
+    kind: 'rejected',
+    rejection: { domain: site.domain, url: site.url, reason, detail, category, generatorVersion: version, rejectedAtMs: deps.now(), usage },
+  });
+
+  const listed = blocklisted(site.domain, deps.config.blocklist);
+  if (listed && deps.config.blocklistStrict) return reject('unsafe', 'domain is on the blocklist (strict mode)', 'blocklisted');
+
+  const home = await deps.openHomePage(site.url, signal);
+  if (!home.ok || !home.observation) return reject(home.blocked ? 'blocked' : 'unreachable', home.error ?? 'the home page did not load');
+  const observation = home.observation.text;
+
+  const screening = await deps.llm.complete({ messages: deps.screenPrompt.render({ url: site.url, domain: site.domain, observation }), schema: ScreeningOutput, schemaName: 'Screening', signal });
+  usage = addUsage(usage, screening.usage);
+  if (!screening.value.safe) return reject('unsafe', screening.value.reason || 'judged unsafe by the screening model', screening.value.category);
+
+  const proposal = await deps.llm.complete({
+    messages: deps.proposePrompt.render({ url: site.url, domain: site.domain, count: deps.config.tasksPerSite, observation }),
+    schema: ProposalOutput, schemaName: 'Proposal', signal,
+  });
+  usage = addUsage(usage, proposal.usage);
+
+  const tasks: Task[] = [];
+  const dropped: Array<{ instruction: string; why: string }> = [];
+  for (const proposed of proposal.value.tasks) {
+    const instruction = proposed.instruction.trim();
+    if (proposed.requiresLogin || proposed.requiresPayment || proposed.changesOthersData) {
+      dropped.push({ instruction, why: 'needs login, payment or changing others’ data' });
+      continue;
+    }
+    if (INFEASIBLE.test(instruction)) {
+      dropped.push({ instruction, why: 'mentions login or payment details' });
+      continue;
+    }
+    if (tasks.some((t) => similarity(t.instruction, instruction) >= 0.8)) {
+      dropped.push({ instruction, why: 'near-duplicate of another task' });
+      continue;
+    }
+    let startUrl = site.url;
+    try {
+      const proposedUrl = new URL(proposed.startUrl || site.url, site.url);
+      // Tasks stay on the site: a start URL elsewhere is replaced by the site's own.
+      if (proposedUrl.hostname === new URL(site.url).hostname) startUrl = proposedUrl.toString();
+    } catch {
+      // keep the site's URL
+    }
+    tasks.push({
+      taskId: stableId('task', site.domain, instruction, version),
+      domain: site.domain, startUrl, instruction,
+      steps: proposed.steps, successCriteria: proposed.successCriteria,
+      generatorVersion: version, createdAtMs: deps.now(), usage,
+    });
+    if (tasks.length >= deps.config.tasksPerSite) break;
+  }
+  if (tasks.length === 0) return reject('no_tasks', dropped.length ? `every proposed task was dropped (${dropped[0]!.why})` : 'the model proposed no task', screening.value.category);
+  return { kind: 'tasks', tasks, dropped };
+}

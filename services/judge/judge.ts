@@ -1,0 +1,54 @@
+// trajectories → verdicts: the judge sees the task with its steps and criteria, the actions and the
+// last observations, the final answer and the final page, and scores success, efficiency and
+// self-correction. Versioned by model and prompt: the version names the dataset.
+import type { Trajectory, Verdict } from '../../schemas/types.ts';
+import { stableId } from '../shared/ids.ts';
+import type { LlmClient } from '../shared/llm/llmClient.ts';
+import { JudgeOutput } from '../shared/llm/outputs.ts';
+import type { Prompt } from '../shared/llm/prompts.ts';
+import { formatHistory } from '../shared/trajectoryText.ts';
+
+export interface JudgeDeps {
+  llm: LlmClient;
+  prompt: Prompt;
+  /** Overrides model@prompt as the version (e.g. for a re-judging run). */
+  version?: string;
+  /** Observations of the last K steps shown beside the actions. */
+  observationSteps: number;
+  now(): number;
+}
+
+export function judgeVersion(deps: Pick<JudgeDeps, 'llm' | 'prompt' | 'version'>): string {
+  return deps.version ?? `${deps.llm.model}@${deps.prompt.id}`;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
+
+export function judgeHistory(trajectory: Trajectory, observationSteps: number): string {
+  const actions = formatHistory(trajectory.steps, trajectory.steps.length);
+  const recent = trajectory.steps.slice(-observationSteps).map((s) => `--- page before step ${s.index + 1} (${s.url}):\n${clip(s.observation, 1500)}`);
+  return `${actions}${recent.length ? `\n\nLast observations:\n${recent.join('\n')}` : ''}`;
+}
+
+export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, signal: AbortSignal): Promise<Verdict> {
+  const version = judgeVersion(deps);
+  const { task } = trajectory;
+  const reply = await deps.llm.complete({
+    messages: deps.prompt.render({
+      instruction: task.instruction, domain: task.domain,
+      steps: task.steps.length ? task.steps.join('; ') : '(none given)',
+      criteria: task.successCriteria.length ? task.successCriteria.join('; ') : '(none given)',
+      stepCount: trajectory.steps.length, status: trajectory.status, statusReason: trajectory.statusReason ? `: ${trajectory.statusReason}` : '',
+      history: judgeHistory(trajectory, deps.observationSteps),
+      finalAnswer: trajectory.finalAnswer ?? '(none)', finalUrl: trajectory.finalUrl,
+      finalObservation: clip(trajectory.finalObservation, 6000),
+    }),
+    schema: JudgeOutput, schemaName: 'Verdict', signal,
+  });
+  return {
+    verdictId: stableId('verdict', trajectory.trajectoryId, version),
+    trajectoryId: trajectory.trajectoryId, judgeVersion: version,
+    success: reply.value.success, efficiency: reply.value.efficiency, selfCorrection: reply.value.selfCorrection,
+    reasoning: reply.value.reasoning, judgedAtMs: deps.now(), usage: reply.usage, trajectory,
+  };
+}

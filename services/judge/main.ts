@@ -1,0 +1,29 @@
+// The judge service: webtrail.trajectories → webtrail.verdicts.
+import { TOPICS } from '../../schemas/topics.ts';
+import { OpenAiLlmClient } from '../shared/llm/llmClient.ts';
+import { loadLlmConfig } from '../shared/llm/llmConfig.ts';
+import { loadPrompt } from '../shared/llm/prompts.ts';
+import { runStageMain } from '../shared/service.ts';
+import { ATTRS, trace } from '../shared/telemetry.ts';
+import { judgeGroupId, loadJudgeConfig } from './config.ts';
+import { judgeTrajectory, judgeVersion } from './judge.ts';
+
+const config = loadJudgeConfig();
+const groupId = judgeGroupId(config.version);
+
+await runStageMain({
+  service: 'judge',
+  input: { topic: TOPICS.trajectories.name, schema: 'Trajectory' },
+  runtime: groupId ? { groupId } : undefined,
+  async setup({ log }) {
+    const deps = { llm: new OpenAiLlmClient(loadLlmConfig('JUDGE')), prompt: loadPrompt('judge', config.prompt), version: config.version, observationSteps: config.observationSteps, now: () => Date.now() };
+    log.info({ judgeVersion: judgeVersion(deps) }, 'judging');
+    return {
+      handler: async (trajectory, ctx) => {
+        trace.getActiveSpan()?.setAttributes({ [ATTRS.trajectoryId]: trajectory.trajectoryId, [ATTRS.taskId]: trajectory.task.taskId });
+        const verdict = await judgeTrajectory(trajectory, deps, ctx.signal);
+        return [{ topic: TOPICS.verdicts.name, key: verdict.trajectoryId, schema: 'Verdict', value: verdict }];
+      },
+    };
+  },
+});

@@ -1,0 +1,168 @@
+// tasks → trajectories: observe → LLM → act until the agent answers, hits the step limit or fails.
+// Every step is recorded: observation, screenshot reference, raw LLM output, parsed action, result,
+// errors, timings and tokens. Plain function: the browser session, LLM and blob store come in.
+import { createHash } from 'node:crypto';
+import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/types.ts';
+import type { BlobStore } from '../shared/blobStore.ts';
+import type { GuardEvent } from '../shared/browser/browserSession.ts';
+import type { Observation } from '../shared/browser/observation.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { stableId } from '../shared/ids.ts';
+import { describeAction, formatHistory } from '../shared/trajectoryText.ts';
+import { addUsage, LlmCallError, LlmOutputError, zeroUsage, type LlmClient } from '../shared/llm/llmClient.ts';
+import { AgentOutput } from '../shared/llm/outputs.ts';
+import type { Prompt } from '../shared/llm/prompts.ts';
+import { ATTRS, SPANS, inSpan } from '../shared/telemetry.ts';
+import type { RolloutConfig } from './config.ts';
+
+/** The part of a browser session the loop uses (BrowserSession fits). */
+export interface AgentBrowser {
+  goto(url: string): Promise<ActionResult>;
+  observe(): Promise<Observation>;
+  act(action: Action): Promise<ActionResult>;
+  screenshot(): Promise<Buffer>;
+  readonly guardEvents: GuardEvent[];
+  readonly remainingMs: number;
+  close(): Promise<void>;
+}
+
+export interface RolloutDeps {
+  openBrowser(): Promise<AgentBrowser>;
+  llm: LlmClient;
+  prompt: Prompt;
+  blobs: BlobStore | null;
+  config: RolloutConfig;
+  now(): number;
+}
+
+export function agentVersion(deps: Pick<RolloutDeps, 'llm' | 'prompt'>): string {
+  return `${deps.llm.model}@${deps.prompt.id}`;
+}
+
+const actionsTaken = (steps: Step[]) => steps.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length;
+
+export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal): Promise<Trajectory> {
+  const { config } = deps;
+  const version = agentVersion(deps);
+  const trajectoryId = stableId('traj', task.taskId, version);
+  const startedAtMs = deps.now();
+  const steps: Step[] = [];
+  let usage: TokenUsage = zeroUsage();
+  let status: Trajectory['status'] = 'step_limit';
+  let statusReason: string | null = null;
+  let finalAnswer: string | null = null;
+  let finalObservation: Observation | null = null;
+  const browser = await deps.openBrowser();
+  try {
+    const opened = await browser.goto(task.startUrl);
+    if (!opened.ok) {
+      const blocked = opened.error?.startsWith('blocked') || browser.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === task.startUrl);
+      status = blocked ? 'blocked' : 'error';
+      statusReason = `the start page did not load: ${opened.error}`;
+    } else {
+      let consecutiveErrors = 0;
+      const signatures: string[] = [];
+      for (let index = 0; index < config.maxSteps; index += 1) {
+        if (signal.aborted) throw signal.reason;
+        if (browser.remainingMs <= 0) {
+          status = 'error';
+          statusReason = 'trajectory time limit reached';
+          break;
+        }
+        const step = await inSpan(SPANS.step, { attributes: { [ATTRS.step]: index, [ATTRS.taskId]: task.taskId } }, (span) => runStep(index));
+        steps.push(step);
+        usage = addUsage(usage, step.usage);
+        if (step.action?.kind === 'answer') {
+          status = 'answered';
+          finalAnswer = step.action.value ?? '';
+          break;
+        }
+        consecutiveErrors = step.error || !step.result?.ok ? consecutiveErrors + 1 : 0;
+        if (step.error && consecutiveErrors >= config.maxConsecutiveErrors) {
+          status = 'error';
+          statusReason = `${consecutiveErrors} failed steps in a row; last: ${step.error}`;
+          break;
+        }
+        // The same action on an unchanged page, again and again, is a loop.
+        signatures.push(`${createHash('sha1').update(step.observation).digest('hex')}|${describeAction(step.action)}`);
+        const recent = signatures.slice(-config.loopRepeats);
+        if (recent.length === config.loopRepeats && recent.every((s) => s === recent[0])) {
+          status = 'error';
+          statusReason = `loop: ${describeAction(step.action)} repeated ${config.loopRepeats} times on an unchanged page`;
+          break;
+        }
+      }
+      if (status === 'step_limit') statusReason = `no answer after ${config.maxSteps} steps`;
+    }
+    finalObservation = await browser.observe().catch(() => null);
+  } finally {
+    await browser.close();
+  }
+  return {
+    trajectoryId, task, agentVersion: version, steps, finalAnswer,
+    finalUrl: finalObservation?.facts.url ?? steps.at(-1)?.result?.url ?? task.startUrl,
+    finalObservation: finalObservation?.text ?? '',
+    status, statusReason, startedAtMs, endedAtMs: deps.now(), usage,
+  };
+
+  async function runStep(index: number): Promise<Step> {
+    const startedAt = deps.now();
+    const step: Step = {
+      index, url: '', title: '', observation: '', screenshotRef: null, llmOutput: '', action: null, result: null, error: null,
+      startedAtMs: startedAt, observeMs: 0, llmMs: 0, actMs: 0, usage: zeroUsage(),
+    };
+    let t = Date.now();
+    let observation: Observation;
+    try {
+      observation = await inSpan(SPANS.observe, {}, () => browser.observe());
+    } catch (error) {
+      step.error = `observation failed: ${errorMessage(error)}`;
+      return step;
+    }
+    step.observeMs = Date.now() - t;
+    step.url = observation.facts.url;
+    step.title = observation.facts.title;
+    step.observation = observation.text;
+    if (deps.blobs && config.screenshots) {
+      try {
+        step.screenshotRef = await deps.blobs.put(`screenshots/${trajectoryId}/${String(index).padStart(3, '0')}.jpg`, await browser.screenshot(), 'image/jpeg');
+      } catch (error) {
+        step.error = null; // a missing screenshot is not a failed step
+        step.screenshotRef = null;
+        void error;
+      }
+    }
+    t = Date.now();
+    try {
+      const reply = await deps.llm.complete({
+        messages: deps.prompt.render({
+          instruction: task.instruction, step: index + 1, maxSteps: config.maxSteps, actionsTaken: actionsTaken(steps),
+          history: formatHistory(steps, config.historySteps), observation: observation.text,
+        }),
+        schema: AgentOutput, schemaName: 'AgentAction', signal,
+      });
+      step.llmOutput = reply.raw;
+      step.usage = reply.usage;
+      const a = reply.value.action;
+      step.action = { kind: a.kind, elementId: a.elementId ?? null, value: a.value ?? null, submit: a.submit ?? false };
+    } catch (error) {
+      if (error instanceof LlmOutputError) {
+        step.llmOutput = error.raw;
+        step.usage = error.usage;
+      } else if (error instanceof LlmCallError) {
+        step.usage = error.usage;
+      } else if (signal.aborted) {
+        throw error;
+      }
+      step.error = `LLM: ${errorMessage(error)}`;
+    }
+    step.llmMs = Date.now() - t;
+    if (step.action && step.action.kind !== 'answer') {
+      t = Date.now();
+      const action = step.action;
+      step.result = await inSpan(SPANS.act, { attributes: { [ATTRS.action]: describeAction(action) } }, () => browser.act(action));
+      step.actMs = Date.now() - t;
+    }
+    return step;
+  }
+}

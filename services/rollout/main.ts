@@ -1,0 +1,42 @@
+// The rollout service: webtrail.tasks → webtrail.trajectories.
+import path from 'node:path';
+import { TOPICS } from '../../schemas/topics.ts';
+import { LocalBlobStore } from '../shared/blobStore.ts';
+import { loadBrowserConfig } from '../shared/browser/browserConfig.ts';
+import { BrowserPool } from '../shared/browser/browserPool.ts';
+import { webtrailHome } from '../shared/config.ts';
+import { OpenAiLlmClient } from '../shared/llm/llmClient.ts';
+import { loadLlmConfig } from '../shared/llm/llmConfig.ts';
+import { loadPrompt } from '../shared/llm/prompts.ts';
+import { runStageMain } from '../shared/service.ts';
+import { ATTRS, trace } from '../shared/telemetry.ts';
+import { runTrajectory } from './agentLoop.ts';
+import { loadRolloutConfig } from './config.ts';
+import { DomainLimiter } from './domainLimiter.ts';
+
+await runStageMain({
+  service: 'rollout',
+  input: { topic: TOPICS.tasks.name, schema: 'Task' },
+  async setup({ log }) {
+    const config = loadRolloutConfig();
+    const pool = new BrowserPool(loadBrowserConfig(), log);
+    const limiter = new DomainLimiter(config.perDomainConcurrency);
+    const deps = {
+      openBrowser: () => pool.newSession(),
+      llm: new OpenAiLlmClient(loadLlmConfig('AGENT')),
+      prompt: loadPrompt('agent', config.agentPrompt),
+      blobs: new LocalBlobStore(path.join(webtrailHome(), 'blobs')),
+      config,
+      now: () => Date.now(),
+    };
+    return {
+      close: () => pool.close(),
+      handler: async (task, ctx) => {
+        trace.getActiveSpan()?.setAttributes({ [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain });
+        const trajectory = await limiter.run(task.domain, () => runTrajectory(task, deps, ctx.signal));
+        log.info({ taskId: task.taskId, status: trajectory.status, steps: trajectory.steps.length, reason: trajectory.statusReason }, 'trajectory recorded');
+        return [{ topic: TOPICS.trajectories.name, key: task.taskId, schema: 'Trajectory', value: trajectory }];
+      },
+    };
+  },
+});

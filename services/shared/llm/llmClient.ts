@@ -1,0 +1,161 @@
+// Any OpenAI-compatible endpoint (vLLM, SGLang, Ollama, llama.cpp, OpenAI) through the openai package.
+// Structured output by JSON schema where the server takes it, tolerant extraction where it does not,
+// zod validation with one re-ask, retries with backoff and jitter, a per-call timeout, a concurrency
+// cap, and token usage and latency kept for every call.
+import OpenAI from 'openai';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { z } from 'zod';
+import type { TokenUsage } from '../../../schemas/types.ts';
+import { DependencyError, TimeoutError, WebtrailError } from '../errors.ts';
+import { backoffMs, sleep } from '../retry.ts';
+import { ATTRS, SPANS, inSpan } from '../telemetry.ts';
+import { extractJson } from './jsonExtract.ts';
+import type { LlmConfig } from './llmConfig.ts';
+
+export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+export interface LlmRequest<T> {
+  messages: ChatMessage[];
+  schema: z.ZodType<T>;
+  schemaName: string;
+  signal?: AbortSignal;
+}
+
+export interface LlmReply<T> {
+  value: T;
+  /** The text the model returned (the last attempt). */
+  raw: string;
+  usage: TokenUsage;
+}
+
+/** The seam every stage talks to; tests may use the real client against the scripted server. */
+export interface LlmClient {
+  readonly model: string;
+  complete<T>(request: LlmRequest<T>): Promise<LlmReply<T>>;
+}
+
+/** The model's output stayed invalid after the re-ask. Carries what it said. */
+export class LlmOutputError extends WebtrailError {
+  constructor(message: string, readonly raw: string, readonly usage: TokenUsage) {
+    super(message, { retriable: false });
+  }
+}
+
+/** The endpoint failed after every retry. Carries the usage spent trying. */
+export class LlmCallError extends DependencyError {
+  constructor(message: string, readonly status: number | undefined, retriable: boolean, readonly usage: TokenUsage, cause?: unknown) {
+    super(message, { retriable, cause });
+  }
+}
+
+/** Which endpoint failures are worth another attempt (one table, not scattered ifs). */
+export function classifyLlmError(error: unknown): { retriable: boolean; status?: number; retryAfterMs?: number; message: string } {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return { retriable: true, message: 'request timed out' };
+  if (error instanceof OpenAI.APIConnectionError) return { retriable: true, message: `connection failed: ${error.message}` };
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status;
+    const retryAfter = Number(error.headers?.get?.('retry-after'));
+    const retriable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+    return { retriable, status, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined, message: `HTTP ${status}: ${error.message.slice(0, 200)}` };
+  }
+  if (error instanceof SyntaxError) return { retriable: true, message: `unreadable response: ${error.message}` };
+  return { retriable: false, message: error instanceof Error ? error.message : String(error) };
+}
+
+const jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+/** The JSON schema sent for structured output: what the model must write (the input side of transforms). */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  let json = jsonSchemas.get(schema);
+  if (!json) jsonSchemas.set(schema, (json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>));
+  return json;
+}
+
+export const zeroUsage = (): TokenUsage => ({ calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 });
+
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return { calls: a.calls + b.calls, promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, latencyMs: a.latencyMs + b.latencyMs };
+}
+
+export class OpenAiLlmClient implements LlmClient {
+  private readonly client: OpenAI;
+  private readonly limit: LimitFunction;
+  private structured: boolean;
+
+  constructor(private readonly config: LlmConfig) {
+    this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: 0 });
+    this.limit = pLimit(config.concurrency);
+    this.structured = config.structuredOutput;
+  }
+
+  get model(): string {
+    return this.config.model;
+  }
+
+  complete<T>(request: LlmRequest<T>): Promise<LlmReply<T>> {
+    return this.limit(() => this.completeNow(request));
+  }
+
+  private async completeNow<T>(request: LlmRequest<T>): Promise<LlmReply<T>> {
+    let usage = zeroUsage();
+    let messages = request.messages;
+    for (let ask = 1; ; ask += 1) {
+      const { text, usage: spent } = await this.call(messages, request);
+      usage = addUsage(usage, spent);
+      let problem: string;
+      try {
+        const parsed = request.schema.safeParse(extractJson(text));
+        if (parsed.success) return { value: parsed.data, raw: text, usage };
+        problem = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      if (ask >= 2) throw new LlmOutputError(`invalid ${request.schemaName} from the model after a re-ask: ${problem}`, text, usage);
+      // One re-ask: show the model what was wrong with its reply.
+      messages = [...request.messages, { role: 'assistant', content: text.slice(0, 4000) }, { role: 'user', content: `That reply was not valid (${problem}). Reply again with only a JSON object that matches the schema ${request.schemaName}.` }];
+    }
+  }
+
+  /** One completion, retried on retriable failures. */
+  private async call<T>(messages: ChatMessage[], request: LlmRequest<T>): Promise<{ text: string; usage: TokenUsage }> {
+    let usage = zeroUsage();
+    for (let attempt = 1; ; attempt += 1) {
+      const started = Date.now();
+      try {
+        const response = await inSpan(SPANS.llm, { attributes: { [ATTRS.model]: this.config.model, 'webtrail.llm.schema': request.schemaName, [ATTRS.attempt]: attempt } }, async (span) => {
+          const result = await this.client.chat.completions.create(
+            {
+              model: this.config.model,
+              messages,
+              temperature: this.config.temperature,
+              max_tokens: this.config.maxTokens,
+              ...(this.structured ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.schemaName, schema: jsonSchemaOf(request.schema), strict: false } } } : {}),
+            },
+            { signal: request.signal },
+          );
+          span.setAttribute(ATTRS.promptTokens, result.usage?.prompt_tokens ?? 0);
+          span.setAttribute(ATTRS.completionTokens, result.usage?.completion_tokens ?? 0);
+          return result;
+        });
+        usage = addUsage(usage, { calls: 1, promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: response.usage?.completion_tokens ?? 0, latencyMs: Date.now() - started });
+        const choice = response.choices?.[0];
+        const text = choice?.message?.content ?? '';
+        if (!choice) throw new SyntaxError('no choices in the response');
+        return { text: choice.finish_reason === 'length' ? `${text}` : text, usage };
+      } catch (error) {
+        usage = addUsage(usage, { calls: 1, promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started });
+        if (request.signal?.aborted) throw new TimeoutError('LLM call aborted', { cause: error });
+        const failure = classifyLlmError(error);
+        // A server that does not take response_format says 400: ask it for plain JSON from now on.
+        if (this.structured && failure.status === 400 && /response_format|json_schema|guided/i.test(failure.message)) {
+          this.structured = false;
+          continue;
+        }
+        if (!failure.retriable || attempt > this.config.maxRetries) {
+          throw new LlmCallError(`LLM ${this.config.model} at ${this.config.baseUrl}: ${failure.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, failure.status, failure.retriable, usage, error);
+        }
+        await sleep(Math.min(30_000, failure.retryAfterMs ?? backoffMs(attempt, this.config.retryBaseMs)), request.signal);
+      }
+    }
+  }
+}

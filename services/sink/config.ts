@@ -1,0 +1,37 @@
+// Sink settings (WEBTRAIL_SINK_*): InSTA-style filters and the dataset files.
+import path from 'node:path';
+import { z } from 'zod';
+import { parseEnv, webtrailHome, type Env } from '../shared/config.ts';
+import type { Thresholds } from './examples.ts';
+
+export interface SinkConfig {
+  thresholds: Thresholds;
+  datasetsDir: string;
+  maxShardBytes: number;
+  flushIntervalMs: number;
+  historySteps: number;
+  maxSteps: number;
+}
+
+const score = z.coerce.number().min(0).max(1);
+
+export function loadSinkConfig(env: Env = process.env): SinkConfig {
+  const raw = parseEnv(z.object({
+    WEBTRAIL_SINK_MIN_SUCCESS: score.default(0.5),
+    WEBTRAIL_SINK_MIN_EFFICIENCY: score.default(0),
+    WEBTRAIL_SINK_MIN_SELF_CORRECTION: score.default(0),
+    WEBTRAIL_SINK_DATASETS_DIR: z.string().optional(),
+    WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+    WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
+    WEBTRAIL_ROLLOUT_HISTORY_STEPS: z.coerce.number().int().min(0).default(5),
+    WEBTRAIL_ROLLOUT_MAX_STEPS: z.coerce.number().int().min(1).default(30),
+  }), env);
+  return {
+    thresholds: { minSuccess: raw.WEBTRAIL_SINK_MIN_SUCCESS, minEfficiency: raw.WEBTRAIL_SINK_MIN_EFFICIENCY, minSelfCorrection: raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION },
+    datasetsDir: raw.WEBTRAIL_SINK_DATASETS_DIR ?? path.join(webtrailHome(env), 'datasets'),
+    maxShardBytes: raw.WEBTRAIL_SINK_MAX_SHARD_BYTES,
+    flushIntervalMs: raw.WEBTRAIL_SINK_FLUSH_INTERVAL_MS,
+    historySteps: raw.WEBTRAIL_ROLLOUT_HISTORY_STEPS,
+    maxSteps: raw.WEBTRAIL_ROLLOUT_MAX_STEPS,
+  };
+}

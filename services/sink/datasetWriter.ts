@@ -1,0 +1,188 @@
+// Gzip JSONL shards under <root>/<judge-version>/, durable before offsets are committed.
+//
+// Appends are group-committed: what arrives within flushIntervalMs is written as one gzip member to
+// the open shard (part-NNNNN.jsonl.gz.tmp), fsynced, and its length recorded in a sidecar (written to a
+// temp file, fsynced, renamed); only then do the appends resolve. At maxShardBytes the shard is renamed
+// to part-NNNNN.jsonl.gz. After a crash the open shard is cut back to its recorded length and finished.
+// Example ids already in the dataset are skipped, across restarts.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { TrainingExample } from '../../schemas/types.ts';
+
+export interface DatasetWriterOptions {
+  maxShardBytes: number;
+  flushIntervalMs: number;
+}
+
+interface Pending {
+  examples: TrainingExample[];
+  lines: string[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export interface DatasetStats {
+  examples: number;
+  trajectories: Set<string>;
+  successByTrajectory: Map<string, number>;
+  agentVersions: Set<string>;
+  generatorVersions: Set<string>;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeFileDurably(file: string, data: string | Buffer): void {
+  const temp = `${file}.${process.pid}.new`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+export class DatasetWriter {
+  readonly ids = new Set<string>();
+  readonly stats: DatasetStats = { examples: 0, trajectories: new Set(), successByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
+  private shardIndex = 0;
+  private fd: number | undefined;
+  private shardBytes = 0;
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(readonly dir: string, private readonly options: DatasetWriterOptions) {
+    mkdirSync(dir, { recursive: true });
+    this.recover();
+  }
+
+  private shardName(index: number): string {
+    return path.join(this.dir, `part-${String(index).padStart(5, '0')}.jsonl.gz`);
+  }
+
+  /** Finishes a shard left open by a crash and indexes every example already written. */
+  private recover(): void {
+    for (const file of readdirSync(this.dir)) {
+      if (!file.endsWith('.jsonl.gz.tmp')) continue;
+      const temp = path.join(this.dir, file);
+      const sidecar = `${temp}.len`;
+      const durable = existsSync(sidecar) ? Number(readFileSync(sidecar, 'utf8')) : 0;
+      if (durable > 0 && statSync(temp).size >= durable) {
+        truncateSync(temp, durable);
+        renameSync(temp, temp.replace(/\.tmp$/, ''));
+      } else {
+        rmSync(temp);
+      }
+      rmSync(sidecar, { force: true });
+    }
+    for (const file of readdirSync(this.dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort()) {
+      this.shardIndex = Math.max(this.shardIndex, Number(file.slice(5, 10)) + 1);
+      const text = gunzipSync(readFileSync(path.join(this.dir, file))).toString('utf8');
+      for (const line of text.split('\n')) if (line) this.count(fromRow(JSON.parse(line) as Record<string, unknown>));
+    }
+    fsyncDir(this.dir);
+  }
+
+  private count(example: TrainingExample): void {
+    this.ids.add(example.exampleId);
+    if (example.agentVersion) this.stats.agentVersions.add(example.agentVersion);
+    if (example.generatorVersion) this.stats.generatorVersions.add(example.generatorVersion);
+    this.stats.examples += 1;
+    this.stats.trajectories.add(example.trajectoryId);
+    this.stats.successByTrajectory.set(example.trajectoryId, example.success);
+  }
+
+  /** Resolves once the examples not yet in the dataset are durable on disk. Returns how many were new. */
+  append(examples: TrainingExample[]): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('dataset writer is closed'));
+    const fresh = examples.filter((e) => !this.ids.has(e.exampleId));
+    if (fresh.length === 0) return Promise.resolve(0);
+    for (const e of fresh) this.count(e);
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ examples: fresh, lines: fresh.map((e) => JSON.stringify(toRow(e))), resolve: () => resolve(fresh.length), reject });
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.writing = this.writing.then(() => this.flush());
+      }, this.options.flushIntervalMs);
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      if (this.fd === undefined) {
+        this.fd = openSync(`${this.shardName(this.shardIndex)}.tmp`, 'w');
+        this.shardBytes = 0;
+      }
+      const member = gzipSync(`${batch.flatMap((p) => p.lines).join('\n')}\n`);
+      writeSync(this.fd, member);
+      fsyncSync(this.fd);
+      this.shardBytes += member.length;
+      writeFileDurably(`${this.shardName(this.shardIndex)}.tmp.len`, String(this.shardBytes));
+      if (this.shardBytes >= this.options.maxShardBytes) this.rotate();
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      // Not written: forget them, so the redelivered verdict writes them again.
+      for (const p of batch) {
+        for (const e of p.examples) this.ids.delete(e.exampleId);
+        this.stats.examples -= p.examples.length;
+        p.reject(error as Error);
+      }
+    }
+  }
+
+  private rotate(): void {
+    if (this.fd === undefined) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+    const final = this.shardName(this.shardIndex);
+    renameSync(`${final}.tmp`, final);
+    rmSync(`${final}.tmp.len`, { force: true });
+    fsyncDir(this.dir);
+    this.shardIndex += 1;
+  }
+
+  /** Writes what is queued and finishes the open shard. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing = this.writing.then(() => this.flush());
+    await this.writing;
+    this.rotate();
+    this.closed = true;
+  }
+
+  shardFiles(): string[] {
+    return readdirSync(this.dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort();
+  }
+}
+
+/** One JSON line: the chat messages that TRL and `datasets` read, plus where they came from. */
+export function toRow(e: TrainingExample): Record<string, unknown> {
+  return {
+    messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, task_id: e.taskId, domain: e.domain, step: e.step,
+    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
+  };
+}
+
+function fromRow(row: Record<string, unknown>): TrainingExample {
+  return {
+    exampleId: String(row.example_id), trajectoryId: String(row.trajectory_id), taskId: String(row.task_id), domain: String(row.domain), step: Number(row.step),
+    judgeVersion: String(row.judge_version), agentVersion: String(row.agent_version ?? ''), generatorVersion: String(row.generator_version ?? ''),
+    messages: row.messages as TrainingExample['messages'], success: Number(row.success), efficiency: Number(row.efficiency), selfCorrection: Number(row.self_correction), createdAtMs: 0,
+  };
+}
