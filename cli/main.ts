@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { errorMessage, UserInputError } from '../services/shared/errors.ts';
 import { observeInputs } from './observe.ts';
 import { serveSandbox } from './sandbox.ts';
+import { replay } from './replay.ts';
 import { clusterStatus } from './status.ts';
 import { readInput, submitSites } from './submit.ts';
 import { formatTable } from './table.ts';
@@ -103,6 +104,20 @@ export function buildProgram(): Command {
           await writeLine(`\n(${page.elements.length} elements, ~${page.tokens} tokens)`);
         }
       });
+    });
+
+  program
+    .command('replay')
+    .description('Re-judge every trajectory with a new judge version and its own consumer group; the sink writes its examples to a new dataset')
+    .requiredOption('--judge-version <v>', 'the new judge version, e.g. qwen72b@judge.v2 (names the dataset folder)')
+    .option('--model <m>', 'judge model (default: WEBTRAIL_JUDGE_LLM_MODEL or OPENAI_MODEL)')
+    .option('--follow', 'keep judging new trajectories instead of stopping once caught up')
+    .action(async (opts: { judgeVersion: string; model?: string; follow?: boolean }) => {
+      const interactive = process.stderr.isTTY;
+      const result = await replay({ ...opts, progress: (line) => interactive && process.stderr.write(`\r${line}   `) });
+      if (interactive) process.stderr.write('\n');
+      if (result.exitCode !== 0) throw new Error(`the judge exited with ${result.exitCode}`);
+      console.log(`re-judged ${result.judged} trajectories as ${opts.judgeVersion} (consumer group ${result.groupId}); the sink writes them to datasets/${opts.judgeVersion.replace(/[^\w.@+-]+/g, '_')}`);
     });
 
   program
