@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { errorMessage, UserInputError } from '../services/shared/errors.ts';
 import { observeInputs } from './observe.ts';
 import { serveSandbox } from './sandbox.ts';
+import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { replay } from './replay.ts';
 import { clusterStatus } from './status.ts';
 import { readInput, submitSites } from './submit.ts';
@@ -126,6 +127,18 @@ export function buildProgram(): Command {
     .option('--port <n>', 'port (0 picks a free one)', (v) => Number(v), Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 8700))
     .action(async (opts: { port: number }) => {
       await serveSandbox(opts.port, (line) => console.log(line));
+    });
+
+  program
+    .command('scripted-llm')
+    .description('Serve the scripted OpenAI-compatible LLM that plays the sandbox tasks (tests, offline demo, benchmarks; never production)')
+    .option('--port <n>', 'port (0 picks a free one)', '8701')
+    .option('--sandbox-url <url>', 'the sandbox web it judges against, e.g. http://127.0.0.1:8700')
+    .option('--latency-ms <ms>', 'added to every reply, to model a real endpoint', '0')
+    .option('--chaos <spec>', 'misbehave at random, e.g. 429=0.1,500=0.05,invalid_json=0.05,slow=0.01,truncated=0.02')
+    .option('--seed <n>', 'seed of the chaos', '42')
+    .action(async (opts: ScriptedLlmCliOptions) => {
+      await serveScriptedLlm(opts, (line) => console.log(line));
     });
 
   return program;

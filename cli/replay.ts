@@ -16,6 +16,8 @@ export interface ReplayOptions {
   model?: string;
   follow?: boolean;
   progress?: (line: string) => void;
+  /** The judge's environment (default: this process's). */
+  env?: Record<string, string | undefined>;
 }
 
 export async function replay(options: ReplayOptions): Promise<{ groupId: string; judged: number; exitCode: number | null }> {
@@ -25,11 +27,11 @@ export async function replay(options: ReplayOptions): Promise<{ groupId: string;
   try {
     await requireTopic(session.admin, TOPICS.trajectories.name);
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
+      ...((options.env ?? process.env) as Record<string, string>),
       WEBTRAIL_JUDGE_VERSION: options.judgeVersion,
       WEBTRAIL_JUDGE_GROUP_ID: groupId,
       WEBTRAIL_JUDGE_FROM_BEGINNING: 'true',
-      WEBTRAIL_JUDGE_HTTP_PORT: process.env.WEBTRAIL_JUDGE_HTTP_PORT ?? '0',
+      WEBTRAIL_JUDGE_HTTP_PORT: (options.env ?? process.env).WEBTRAIL_REPLAY_HTTP_PORT ?? '0',
       ...(options.model ? { WEBTRAIL_JUDGE_LLM_MODEL: options.model } : {}),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/judge/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });

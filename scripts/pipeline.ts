@@ -6,10 +6,12 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
+import { createKafka } from '../services/shared/kafka/client.ts';
+import { createLogger } from '../services/shared/logger.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../services/shared/config.ts';
+import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../services/shared/config.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,7 +25,11 @@ export interface PipelineOptions {
   scripted?: ScriptedLlmOptions | false;
   /** Suffix for the consumer groups, so a run does not share offsets with another. */
   groupSuffix?: string;
-  /** New groups start at the end of their topics (tests that share a broker). */
+  /**
+   * Point every service's group at the current end of its input topic before the services start, so
+   * the run handles only what is submitted after it (tests and the demo share a broker with older
+   * runs). Committed offsets, unlike a "latest" reset, also hold when a service is killed and restarted.
+   */
   startAtEnd?: boolean;
 }
 
@@ -67,8 +73,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const serviceEnv: Record<string, string> = { ...env, ...options.serviceEnv?.[name] };
     const port = Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) || (await freePort(BASE_PORT[name]));
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
-    if (options.groupSuffix && !serviceEnv[`WEBTRAIL_${upper}_GROUP_ID`]) serviceEnv[`WEBTRAIL_${upper}_GROUP_ID`] = `webtrail-${name}-${options.groupSuffix}`;
-    if (options.startAtEnd) serviceEnv[`WEBTRAIL_${upper}_FROM_BEGINNING`] = 'false';
+    Object.assign(serviceEnv, groupEnv(name, { ...options, serviceEnv: { [name]: serviceEnv } }));
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
     const log = openSync(path.join(logs, `${name}.log`), 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services', name, 'main.ts')], { cwd: ROOT, env: serviceEnv, stdio: ['ignore', log, log] });
@@ -88,6 +93,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }
 
   try {
+    if (options.startAtEnd) {
+      await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, { ...env, ...options.serviceEnv?.[name], ...groupEnv(name, options) }).groupId, topic: SERVICE_INPUTS[name] })));
+    }
     await Promise.all(SERVICE_NAMES.map((name) => start(name)));
   } catch (error) {
     await Promise.all([...services.keys()].map((n) => stopService(n, 'SIGKILL')));
@@ -104,6 +112,30 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await sandbox.close();
     },
   };
+}
+
+/** The consumer group override a run with a group suffix gives a service. */
+function groupEnv(name: ServiceName, options: PipelineOptions): Record<string, string> {
+  const variable = `WEBTRAIL_${name.toUpperCase()}_GROUP_ID`;
+  if (!options.groupSuffix || options.serviceEnv?.[name]?.[variable] || options.env?.[variable]) return {};
+  return { [variable]: `webtrail-${name}-${options.groupSuffix}` };
+}
+
+export const SERVICE_INPUTS: Record<ServiceName, string> = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name };
+
+/** Commits each group's offsets at the end of its topic (groups must have no live members). */
+async function commitAtEnd(groups: Array<{ groupId: string; topic: string }>): Promise<void> {
+  const kafka = createKafka(loadKafkaConfig('webtrail-pipeline'), createLogger('pipeline', 'error'));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const { groupId, topic } of groups) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
@@ -152,9 +184,8 @@ export function countSince(now: Record<string, Map<number, bigint>>, start: Reco
 
 /** Whether every service's group has committed everything on its input topic. */
 export async function drained(admin: Admin, pipeline: Pipeline, startEnds: Record<string, Map<number, bigint>>): Promise<boolean> {
-  const inputs: Record<ServiceName, string> = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name };
   for (const [name, service] of pipeline.services) {
-    const topic = inputs[name];
+    const topic = SERVICE_INPUTS[name];
     const ends = await admin.fetchTopicOffsets(topic);
     const [committed] = await admin.fetchOffsets({ groupId: service.groupId, topics: [topic] });
     for (const end of ends) {

@@ -8,6 +8,7 @@ export interface SinkConfig {
   thresholds: Thresholds;
   datasetsDir: string;
   maxShardBytes: number;
+  maxShardAgeMs: number;
   flushIntervalMs: number;
   historySteps: number;
   maxSteps: number;
@@ -22,6 +23,7 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_MIN_SELF_CORRECTION: score.default(0),
     WEBTRAIL_SINK_DATASETS_DIR: z.string().optional(),
     WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+    WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
     WEBTRAIL_ROLLOUT_HISTORY_STEPS: z.coerce.number().int().min(0).default(5),
     WEBTRAIL_ROLLOUT_MAX_STEPS: z.coerce.number().int().min(1).default(30),
@@ -30,6 +32,7 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     thresholds: { minSuccess: raw.WEBTRAIL_SINK_MIN_SUCCESS, minEfficiency: raw.WEBTRAIL_SINK_MIN_EFFICIENCY, minSelfCorrection: raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION },
     datasetsDir: raw.WEBTRAIL_SINK_DATASETS_DIR ?? path.join(webtrailHome(env), 'datasets'),
     maxShardBytes: raw.WEBTRAIL_SINK_MAX_SHARD_BYTES,
+    maxShardAgeMs: raw.WEBTRAIL_SINK_MAX_SHARD_AGE_MS,
     flushIntervalMs: raw.WEBTRAIL_SINK_FLUSH_INTERVAL_MS,
     historySteps: raw.WEBTRAIL_ROLLOUT_HISTORY_STEPS,
     maxSteps: raw.WEBTRAIL_ROLLOUT_MAX_STEPS,

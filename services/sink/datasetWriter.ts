@@ -2,8 +2,9 @@
 //
 // Appends are group-committed: what arrives within flushIntervalMs is written as one gzip member to
 // the open shard (part-NNNNN.jsonl.gz.tmp), fsynced, and its length recorded in a sidecar (written to a
-// temp file, fsynced, renamed); only then do the appends resolve. At maxShardBytes the shard is renamed
-// to part-NNNNN.jsonl.gz. After a crash the open shard is cut back to its recorded length and finished.
+// temp file, fsynced, renamed); only then do the appends resolve. At maxShardBytes, or maxShardAgeMs
+// after its first write (so a long, slow run's examples become readable), the shard is renamed to
+// part-NNNNN.jsonl.gz. After a crash the open shard is cut back to its recorded length and finished.
 // Example ids already in the dataset are skipped, across restarts.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import type { TrainingExample } from '../../schemas/types.ts';
 
 export interface DatasetWriterOptions {
   maxShardBytes: number;
+  /** A shard is finished this long after its first write, so readers see examples while a run goes on. */
+  maxShardAgeMs: number;
   flushIntervalMs: number;
 }
 
@@ -57,6 +60,8 @@ export class DatasetWriter {
   private shardIndex = 0;
   private fd: number | undefined;
   private shardBytes = 0;
+  private shardOpenedAt = 0;
+  private ageTimer: NodeJS.Timeout | undefined;
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -126,13 +131,20 @@ export class DatasetWriter {
       if (this.fd === undefined) {
         this.fd = openSync(`${this.shardName(this.shardIndex)}.tmp`, 'w');
         this.shardBytes = 0;
+        this.shardOpenedAt = Date.now();
+        this.ageTimer = setTimeout(() => {
+          this.ageTimer = undefined;
+          // A failed rename leaves the shard open; the next size or age check tries again.
+          this.writing = this.writing.then(() => this.rotate()).catch(() => undefined);
+        }, this.options.maxShardAgeMs);
+        this.ageTimer.unref();
       }
       const member = gzipSync(`${batch.flatMap((p) => p.lines).join('\n')}\n`);
       writeSync(this.fd, member);
       fsyncSync(this.fd);
       this.shardBytes += member.length;
       writeFileDurably(`${this.shardName(this.shardIndex)}.tmp.len`, String(this.shardBytes));
-      if (this.shardBytes >= this.options.maxShardBytes) this.rotate();
+      if (this.shardBytes >= this.options.maxShardBytes || Date.now() - this.shardOpenedAt >= this.options.maxShardAgeMs) this.rotate();
       for (const p of batch) p.resolve();
     } catch (error) {
       // Not written: forget them, so the redelivered verdict writes them again.
@@ -145,6 +157,8 @@ export class DatasetWriter {
   }
 
   private rotate(): void {
+    if (this.ageTimer) clearTimeout(this.ageTimer);
+    this.ageTimer = undefined;
     if (this.fd === undefined) return;
     fsyncSync(this.fd);
     closeSync(this.fd);

@@ -24,7 +24,7 @@ export class Sink {
   writer(judgeVersion: string): DatasetWriter {
     let writer = this.writers.get(judgeVersion);
     if (!writer) {
-      writer = new DatasetWriter(path.join(this.config.datasetsDir, datasetDirName(judgeVersion)), { maxShardBytes: this.config.maxShardBytes, flushIntervalMs: this.config.flushIntervalMs });
+      writer = new DatasetWriter(path.join(this.config.datasetsDir, datasetDirName(judgeVersion)), { maxShardBytes: this.config.maxShardBytes, maxShardAgeMs: this.config.maxShardAgeMs, flushIntervalMs: this.config.flushIntervalMs });
       this.writers.set(judgeVersion, writer);
     }
     return writer;

@@ -34,10 +34,13 @@ export interface LlmClient {
   complete<T>(request: LlmRequest<T>): Promise<LlmReply<T>>;
 }
 
-/** The model's output stayed invalid after the re-ask. Carries what it said. */
+/**
+ * The model's output stayed invalid after the re-ask. Carries what it said. Retriable: a stage that
+ * cannot go on without the output (screening, judging) tries the message again before dead-lettering it.
+ */
 export class LlmOutputError extends WebtrailError {
   constructor(message: string, readonly raw: string, readonly usage: TokenUsage) {
-    super(message, { retriable: false });
+    super(message, { retriable: true });
   }
 }
 

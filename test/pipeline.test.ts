@@ -1,0 +1,254 @@
+// The whole pipeline end to end, as users run it: the four services as separate processes over the
+// real broker, real Chromium on the sandbox web, the scripted LLM over HTTP misbehaving now and then,
+// spans exported over OTLP to a receiver in the test. Then the sink is killed mid-run, and the
+// trajectories are re-judged under a second judge version.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replay } from '../cli/replay.ts';
+import { submitSites } from '../cli/submit.ts';
+import { DEMO_SITES, SITES } from '../sandbox/sites/index.ts';
+import { DLQ_SERVICES, TOPICS, dlqTopic } from '../schemas/topics.ts';
+import type { SiteRejection, Task, Trajectory, Verdict } from '../schemas/types.ts';
+import { ensureTopics } from '../services/shared/kafka/client.ts';
+import { loadPrompt } from '../services/shared/llm/prompts.ts';
+import { loadSinkConfig } from '../services/sink/config.ts';
+import { examplesFor } from '../services/sink/examples.ts';
+import { datasetDirName } from '../services/sink/sink.ts';
+import { drained, startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';
+import { readTopic, testKafka, waitFor } from './helpers/kafka.ts';
+import { startOtlpReceiver } from './helpers/otlp.ts';
+
+const run = randomUUID().slice(0, 8);
+const home = mkdtempSync(path.join(tmpdir(), 'webtrail-e2e-'));
+const SECOND_JUDGE = `scripted@judge.v1-rejudge-${run}`;
+let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+let pipeline: Pipeline;
+let admin: Admin;
+let startEnds: Awaited<ReturnType<typeof topicEnds>>;
+let dlqStart: Map<string, bigint>;
+let sinkKilledAtExamples = -1;
+
+/** Records this run wrote to a topic (the broker is shared with other runs). */
+async function since<T>(topic: string): Promise<T[]> {
+  const records = await readTopic(topic);
+  return records.filter((r) => BigInt(r.offset) >= (startEnds[topic]?.get(r.partition) ?? 0n)).map((r) => r.value as T);
+}
+
+function datasetRows(judgeVersion: string): Array<Record<string, unknown>> {
+  const dir = path.join(home, 'datasets', datasetDirName(judgeVersion));
+  return readdirSync(dir)
+    .filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
+    .flatMap((f) => gunzipSync(readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+}
+
+/** Waits until the open shard has been finished (by age), so every written example is readable. */
+async function settledDataset(judgeVersion: string): Promise<void> {
+  const dir = path.join(home, 'datasets', datasetDirName(judgeVersion));
+  await waitFor(() => (readdirSync(dir).some((f) => f.includes('.tmp')) ? undefined : true), 20_000, `the open shard of ${judgeVersion} to be finished`);
+  await new Promise((r) => setTimeout(r, 1200)); // and the card, rewritten at most once a second
+}
+
+function hashDir(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')]));
+}
+
+async function dlqCount(): Promise<number> {
+  let total = 0n;
+  for (const service of DLQ_SERVICES) {
+    const name = dlqTopic(service).name;
+    for (const p of await admin.fetchTopicOffsets(name)) total += BigInt(p.high) - (dlqStart.get(`${name}/${p.partition}`) ?? 0n);
+  }
+  return Number(total);
+}
+
+async function waitDrained(timeoutMs: number): Promise<void> {
+  await waitFor(async () => {
+    for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited with ${service.child.exitCode}; see ${home}/logs`);
+    return (await drained(admin, pipeline, startEnds)) || undefined;
+  }, timeoutMs, 'the pipeline to carry every site through');
+}
+
+async function checkedBySandbox(t: Trajectory): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${pipeline.sandbox.port}/__sandbox/check`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }),
+  });
+  return ((await response.json()) as { solved: boolean }).solved;
+}
+
+beforeAll(async () => {
+  otlp = await startOtlpReceiver();
+  admin = testKafka().admin();
+  await admin.connect();
+  await ensureTopics(admin);
+  startEnds = await topicEnds(admin);
+  dlqStart = new Map();
+  for (const service of DLQ_SERVICES) {
+    const name = dlqTopic(service).name;
+    for (const p of await admin.fetchTopicOffsets(name)) dlqStart.set(`${name}/${p.partition}`, BigInt(p.high));
+  }
+  const fastRetries = Object.fromEntries(['GENERATOR', 'AGENT', 'JUDGE'].map((s) => [`WEBTRAIL_${s}_LLM_RETRY_BASE_MS`, '50']));
+  pipeline = await startPipeline({
+    home, groupSuffix: run, startAtEnd: true,
+    // Light chaos all through the run: every stage must ride out rate limits, server errors and bad JSON.
+    scripted: { chaos: { '429': 0.04, '500': 0.04, invalid_json: 0.02 }, seed: 11 },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries },
+  });
+  const list = DEMO_SITES.map((s) => pipeline.sandbox.siteUrl(s.name)).join('\n');
+  await submitSites(list, { source: `e2e-${run}` });
+
+  // Kill the sink with SIGKILL once it has written its first examples, and start it again.
+  await waitFor(async () => {
+    const ends = await topicEnds(admin);
+    const examples = countSince(ends, startEnds, TOPICS.trainingExamples.name);
+    return examples > 0 ? examples : undefined;
+  }, 240_000, 'the first training examples');
+  const ends = await topicEnds(admin);
+  sinkKilledAtExamples = countSince(ends, startEnds, TOPICS.trainingExamples.name);
+  expect(await pipeline.stopService('sink', 'SIGKILL')).toBeNull();
+  await pipeline.start('sink');
+
+  await waitDrained(300_000);
+}, 600_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await admin?.disconnect();
+  await otlp?.close();
+});
+
+describe('the pipeline on the sandbox web', () => {
+  it('rejects the unsafe site with its reason and proposes the sandbox tasks for every other site', async () => {
+    const rejections = await since<SiteRejection>(TOPICS.sitesRejected.name);
+    const casino = SITES.find((s) => s.unsafe)!;
+    expect(rejections.map((r) => r.domain)).toEqual([`${casino.name}.localhost`]);
+    expect(rejections[0]!.reason).toBe('unsafe');
+    expect(rejections[0]!.detail).toMatch(/gambling/i);
+
+    const tasks = await since<Task>(TOPICS.tasks.name);
+    const bySite = new Map<string, string[]>();
+    for (const t of tasks) bySite.set(t.domain, [...(bySite.get(t.domain) ?? []), t.instruction]);
+    for (const site of DEMO_SITES.filter((s) => !s.unsafe)) {
+      expect(bySite.get(`${site.name}.localhost`)?.sort(), site.name).toEqual(site.tasks.map((t) => t.instruction).sort());
+    }
+    expect(new Set(tasks.map((t) => t.taskId)).size).toBe(tasks.length);
+    expect(bySite.size).toBe(DEMO_SITES.filter((s) => !s.unsafe).length);
+  });
+
+  it('carries each task to exactly one trajectory and each trajectory to exactly one verdict, losing nothing', async () => {
+    const tasks = await since<Task>(TOPICS.tasks.name);
+    const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
+    const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    expect(trajectories.map((t) => t.task.taskId).sort()).toEqual(tasks.map((t) => t.taskId).sort());
+    expect(verdicts.map((v) => v.trajectoryId).sort()).toEqual(trajectories.map((t) => t.trajectoryId).sort());
+    expect(await dlqCount()).toBe(0);
+    // The chaos really happened, and every stage rode it out.
+    expect(Object.values(pipeline.llm!.stats.misbehaved).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    // Every step is recorded with what the agent saw and said, and usage sums up.
+    for (const t of trajectories) {
+      expect(t.steps.length).toBeGreaterThan(0);
+      for (const s of t.steps) expect(s.observation.length).toBeGreaterThan(0);
+      expect(t.usage.calls).toBeGreaterThanOrEqual(t.steps.filter((s) => s.llmOutput).length);
+    }
+  });
+
+  it('solves the sandbox tasks as the sites own checks see it, and the verdicts agree with the checks', async () => {
+    const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    const solved = await Promise.all(verdicts.map((v) => checkedBySandbox(v.trajectory)));
+    verdicts.forEach((v, i) => expect(v.success, v.trajectory.task.instruction).toBe(solved[i] ? 1 : 0));
+    expect(solved.filter(Boolean).length).toBe(DEMO_SITES.flatMap((s) => s.tasks).length);
+  });
+
+  it('keeps one trace per trajectory with spans from the generator, the rollout, the judge and the sink', async () => {
+    const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
+    const byTask = () => {
+      const traces = new Map<string, Set<string>>();
+      const servicesOf = new Map<string, Set<string>>();
+      for (const s of otlp.spans) {
+        const set = servicesOf.get(s.traceId) ?? new Set();
+        set.add(s.service);
+        servicesOf.set(s.traceId, set);
+        const taskId = s.attributes['webtrail.task_id'];
+        if (typeof taskId === 'string') traces.set(taskId, (traces.get(taskId) ?? new Set()).add(s.traceId));
+      }
+      return { traces, servicesOf };
+    };
+    const everyStage = ['webtrail-generator', 'webtrail-rollout', 'webtrail-judge', 'webtrail-sink'];
+    const { traces, servicesOf } = await waitFor(() => {
+      const got = byTask();
+      const complete = trajectories.every((t) => [...(got.traces.get(t.task.taskId) ?? [])].some((id) => everyStage.every((s) => got.servicesOf.get(id)?.has(s))));
+      return complete ? got : undefined;
+    }, 30_000, 'spans of every stage for every trajectory');
+    for (const t of trajectories) {
+      expect(traces.get(t.task.taskId)?.size, t.task.instruction).toBe(1);
+      const traceId = [...traces.get(t.task.taskId)!][0]!;
+      expect([...servicesOf.get(traceId)!].sort()).toEqual(everyStage.sort());
+      const spans = otlp.spans.filter((s) => s.traceId === traceId);
+      // A span per step, each with its observe / LLM / act children and token counts.
+      const steps = spans.filter((s) => s.name === 'rollout.step');
+      expect(steps.length).toBe(t.steps.length);
+      const childrenOf = (id: string) => new Set(spans.filter((s) => s.parentSpanId === id).map((s) => s.name));
+      expect([...childrenOf(steps[0]!.spanId)]).toEqual(expect.arrayContaining(['rollout.observe', 'llm.call']));
+      expect(spans.some((s) => s.name === 'llm.call' && Number(s.attributes['gen_ai.usage.input_tokens']) > 0)).toBe(true);
+    }
+    expect(otlp.rejected).toEqual([]);
+  });
+});
+
+describe('the dataset', () => {
+  it('holds exactly the expected examples, none missing and none twice, after the sink was killed mid-run', async () => {
+    expect(sinkKilledAtExamples).toBeGreaterThan(0);
+    const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    const config = loadSinkConfig(pipeline.env);
+    const expected = verdicts.flatMap((v) => examplesFor(v, { thresholds: config.thresholds, historySteps: config.historySteps, maxSteps: config.maxSteps, now: () => v.judgedAtMs, agentPrompt: (id) => loadPrompt(...(id.split('.') as [string, string])) }));
+    expect(expected.length).toBeGreaterThan(verdicts.length);
+    const judgeVersion = verdicts[0]!.judgeVersion;
+    await settledDataset(judgeVersion);
+    const rows = datasetRows(judgeVersion);
+    const ids = rows.map((r) => r.example_id as string);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(expected.map((e) => e.exampleId).sort());
+    // Rows are what TRL reads: system, user, assistant, exactly as the agent saw and said it.
+    const sample = expected[0]!;
+    const row = rows.find((r) => r.example_id === sample.exampleId)!;
+    expect(row.messages).toEqual(sample.messages);
+    expect((row.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
+
+    const card = readFileSync(path.join(home, 'datasets', datasetDirName(judgeVersion), 'README.md'), 'utf8');
+    expect(card).toContain(`${expected.length}`);
+    expect(card).toContain('load_dataset(');
+  });
+
+  it('re-judges every trajectory once under a second judge version into a second dataset, leaving the first byte for byte', async () => {
+    const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    const firstDir = path.join(home, 'datasets', datasetDirName(verdicts[0]!.judgeVersion));
+    await settledDataset(verdicts[0]!.judgeVersion);
+    const before = hashDir(firstDir);
+
+    const result = await replay({ judgeVersion: SECOND_JUDGE, env: { ...pipeline.env, LOG_LEVEL: 'warn' } });
+    expect(result.exitCode).toBe(0);
+    await waitDrained(120_000);
+
+    // The replay judges the whole topic, older runs' trajectories too (the broker is shared, and
+    // trajectory ids are stable per task); this run's are told apart by when they started.
+    const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
+    const identity = (t: Trajectory) => `${t.trajectoryId}@${t.startedAtMs}`;
+    const ours = new Set(trajectories.map(identity));
+    const rejudged = (await since<Verdict>(TOPICS.verdicts.name)).filter((v) => v.judgeVersion === SECOND_JUDGE && ours.has(identity(v.trajectory)));
+    expect(rejudged.map((v) => identity(v.trajectory)).sort()).toEqual([...ours].sort());
+
+    await settledDataset(SECOND_JUDGE);
+    const oursById = new Set(trajectories.map((t) => t.trajectoryId));
+    const secondRows = datasetRows(SECOND_JUDGE);
+    const ids = secondRows.map((r) => r.example_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(secondRows.filter((r) => oursById.has(r.trajectory_id as string)).length).toBeGreaterThan(0);
+    expect(secondRows.every((r) => r.judge_version === SECOND_JUDGE)).toBe(true);
+    expect(hashDir(firstDir)).toEqual(before);
+  });
+});
