@@ -1,0 +1,116 @@
+// The LLM client against the scripted OpenAI-compatible server over real HTTP, misbehaving on request,
+// and a rollout (real Chromium on the sandbox web) whose LLM keeps failing.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../sandbox/server.ts';
+import { startScriptedLlm, type ScriptedLlm } from '../sandbox/scriptedLlm.ts';
+import { SITES } from '../sandbox/sites/index.ts';
+import { LocalBlobStore } from '../services/shared/blobStore.ts';
+import type { BrowserPool } from '../services/shared/browser/browserPool.ts';
+import { LlmCallError, LlmOutputError, OpenAiLlmClient } from '../services/shared/llm/llmClient.ts';
+import { loadLlmConfig } from '../services/shared/llm/llmConfig.ts';
+import { ScreeningOutput } from '../services/shared/llm/outputs.ts';
+import { loadPrompt } from '../services/shared/llm/prompts.ts';
+import { loadRolloutConfig } from '../services/rollout/config.ts';
+import { runTrajectory } from '../services/rollout/agentLoop.ts';
+import { task as sampleTask, usage } from './helpers/samples.ts';
+import { testPool } from './helpers/browser.ts';
+
+let llm: ScriptedLlm;
+let sandbox: Sandbox;
+let pool: BrowserPool;
+
+const client = (env: Record<string, string> = {}) =>
+  new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', WEBTRAIL_GENERATOR_LLM_TIMEOUT_MS: '1000', ...env }));
+
+const screenRequest = () => ({
+  messages: loadPrompt('screen', 'v1').render({ url: 'http://shop.localhost/', domain: 'shop.localhost', observation: 'Acme Shop: mugs, kettles and teapots.' }),
+  schema: ScreeningOutput, schemaName: 'Screening',
+});
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  llm = await startScriptedLlm({ sandboxUrl: `http://127.0.0.1:${sandbox.port}`, slowMs: 3000 });
+  pool = testPool(sandbox.allowHost);
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await llm?.close();
+  await sandbox?.close();
+});
+
+describe('the LLM client against a misbehaving OpenAI-compatible server', () => {
+  it('answers with validated output and counts tokens and latency', async () => {
+    const reply = await client().complete(screenRequest());
+    expect(reply.value).toEqual({ safe: true, category: expect.stringContaining('shop'), reason: expect.any(String) });
+    expect(reply.usage.calls).toBe(1);
+    expect(reply.usage.promptTokens).toBeGreaterThan(50);
+    expect(reply.usage.completionTokens).toBeGreaterThan(5);
+  });
+
+  it.each([
+    ['429', ['429'], 2],
+    ['500', ['500', '500'], 3],
+    ['a reply slower than the timeout', ['slow'], 2],
+  ] as const)('retries %s and then succeeds', async (_what, modes, calls) => {
+    llm.queue(...modes);
+    const reply = await client().complete(screenRequest());
+    expect(reply.value.safe).toBe(true);
+    expect(reply.usage.calls).toBe(calls);
+  });
+
+  it.each([['invalid JSON', 'invalid_json'], ['a truncated reply', 'truncated']] as const)('re-asks once after %s', async (_what, mode) => {
+    llm.queue(mode);
+    const reply = await client().complete(screenRequest());
+    expect(reply.value.safe).toBe(true);
+    expect(reply.usage.calls).toBe(2);
+  });
+
+  it('gives up after its retries with the status and the usage spent', async () => {
+    llm.queue('500', '500', '500');
+    const error = await client({ WEBTRAIL_GENERATOR_LLM_MAX_RETRIES: '2' }).complete(screenRequest()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmCallError);
+    expect((error as LlmCallError).status).toBe(500);
+    expect((error as LlmCallError).usage.calls).toBe(3);
+    expect((error as Error).message).toContain('after 3 attempts');
+    expect((error as Error).message).not.toContain('not-needed'); // never the key
+  });
+
+  it('reports output that stays invalid after the re-ask, with what the model said', async () => {
+    llm.queue('invalid_json', 'invalid_json');
+    const error = await client().complete(screenRequest()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmOutputError);
+    expect((error as LlmOutputError).raw).toContain('Sure! Here is my answer');
+    expect((error as LlmOutputError).usage.calls).toBe(2);
+  });
+});
+
+describe('a rollout whose LLM keeps failing', () => {
+  it('records each failed step with its error and ends the trajectory as an error, without crashing', async () => {
+    const site = SITES.find((s) => s.name === 'library')!;
+    const planned = site.tasks[0]!;
+    const task = { ...sampleTask('llm-down'), domain: 'library.localhost', startUrl: new URL(planned.startPath, sandbox.siteUrl('library')).toString(), instruction: planned.instruction, usage: usage() };
+    const config = loadRolloutConfig({ WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: '2' });
+    llm.queue(...Array.from({ length: 6 }, () => '500' as const));
+    const trajectory = await runTrajectory(task, {
+      openBrowser: () => pool.newSession(),
+      llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', WEBTRAIL_AGENT_LLM_RETRY_BASE_MS: '10', WEBTRAIL_AGENT_LLM_MAX_RETRIES: '2' })),
+      prompt: loadPrompt('agent', 'v1'),
+      blobs: new LocalBlobStore(mkdtempSync(path.join(tmpdir(), 'webtrail-blobs-'))),
+      config, now: () => Date.now(),
+    }, new AbortController().signal);
+    expect(trajectory.status).toBe('error');
+    expect(trajectory.statusReason).toMatch(/2 failed steps in a row; last: LLM: .*HTTP 500/);
+    expect(trajectory.steps).toHaveLength(2);
+    for (const step of trajectory.steps) {
+      expect(step.error).toMatch(/^LLM: .*after 3 attempts/);
+      expect(step.observation).toContain('[');
+      expect(step.screenshotRef).toMatch(/^file:/);
+      expect(step.usage.calls).toBe(3);
+    }
+    expect(trajectory.usage.calls).toBe(6);
+  });
+});
