@@ -6,6 +6,8 @@ import { serveSandbox } from './sandbox.ts';
 import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { replay } from './replay.ts';
 import { clusterStatus } from './status.ts';
+import { collectStats, formatStats } from './stats.ts';
+import { loadPrices, STAGES } from './statsReport.ts';
 import { readInput, submitSites } from './submit.ts';
 import { formatTable } from './table.ts';
 import { tap } from './tap.ts';
@@ -13,6 +15,12 @@ import { tap } from './tap.ts';
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
   return n;
 }
 
@@ -85,6 +93,33 @@ export function buildProgram(): Command {
       console.log(formatTable(status.topics.map((t) => ({ topic: t.topic, partitions: t.partitions, messages: t.messages }))));
       console.log('');
       console.log(formatTable(status.groups.map((g) => ({ group: g.group, topic: g.topic, state: g.state, members: g.members, committed: g.committed, lag: g.lag }))));
+    });
+
+  program
+    .command('stats')
+    .description('What the run has produced: counts per topic, success per judge version, outcome per site, steps, tokens and cost')
+    .option('--follow', 'keep reading and print a fresh report every --interval seconds until Ctrl-C')
+    .option('--interval <s>', 'seconds between reports with --follow', positiveInt, 10)
+    .option('--judge-version <v>', 'whose verdicts count as solved per site (default: the most recent)')
+    .option('--price-input <usd>', 'USD per million prompt tokens, every stage (default: WEBTRAIL_PRICE_*)', nonNegativeNumber)
+    .option('--price-output <usd>', 'USD per million completion tokens, every stage (default: WEBTRAIL_PRICE_*)', nonNegativeNumber)
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { follow?: boolean; interval: number; judgeVersion?: string; priceInput?: number; priceOutput?: number; json?: boolean }) => {
+      const prices = loadPrices();
+      for (const stage of STAGES) {
+        if (opts.priceInput !== undefined) prices[stage].input = opts.priceInput;
+        if (opts.priceOutput !== undefined) prices[stage].output = opts.priceOutput;
+      }
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      const clear = process.stdout.isTTY && !opts.json ? '\x1b[2J\x1b[H' : '';
+      await collectStats({
+        prices, judgeVersion: opts.judgeVersion, follow: Boolean(opts.follow), intervalMs: opts.interval * 1000, signal: controller.signal,
+        onReport: (report, final) => {
+          if (opts.json) return void console.log(JSON.stringify(report));
+          console.log(`${clear}${formatStats(report)}${final ? '' : `\n\n(${new Date().toISOString()}; following, Ctrl-C to stop)`}`);
+        },
+      });
     });
 
   program

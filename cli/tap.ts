@@ -37,65 +37,89 @@ export function toJsonLine(record: unknown): string {
   });
 }
 
-export async function tap(topic: string, options: TapOptions): Promise<{ printed: number }> {
+export interface ReadOptions {
+  fromBeginning: boolean;
+  /** Keep reading new records; otherwise stop at the end offsets as they are at the start. */
+  follow: boolean;
+  signal?: AbortSignal;
+  /** Called for every record in order per partition; return true to stop reading. */
+  onRecord: (record: TappedRecord) => Promise<boolean | void> | boolean | void;
+}
+
+/**
+ * Reads decoded records from topics with a throwaway consumer group that commits nothing and is
+ * deleted afterwards, so no service's group is disturbed. `tap` and `stats` read this way.
+ */
+export async function readTopics(topics: string[], options: ReadOptions): Promise<void> {
   const session = await openKafkaSession('webtrail-tap');
   const groupId = `webtrail-tap-${randomUUID()}`;
-  const consumer = session.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-  const matches = combineFilters(options.filters);
-  let printed = 0;
+  const consumer = session.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: 64 << 20 });
   try {
-    await requireTopic(session.admin, topic);
-    const ends = await session.admin.fetchTopicOffsets(topic);
-    // Without --follow, stop at the end offsets as they are now.
-    const remaining = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-    const startFromEnd = !options.fromBeginning;
-    if (!options.follow && (startFromEnd || remaining.size === 0)) return { printed };
+    const remaining = new Map<string, bigint>();
+    for (const topic of topics) {
+      await requireTopic(session.admin, topic);
+      for (const p of await session.admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
+    }
+    if (!options.follow && (!options.fromBeginning || remaining.size === 0)) return;
 
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+    await consumer.subscribe({ topics, fromBeginning: options.fromBeginning });
     await new Promise<void>((resolve, reject) => {
-      const finish = () => resolve();
-      options.signal?.addEventListener('abort', finish, { once: true });
-      const handle = async (partition: number, message: KafkaMessage) => {
-        const record: TappedRecord = {
-          topic, partition, offset: message.offset, timestamp: new Date(Number(message.timestamp)).toISOString(),
-          key: message.key?.toString() ?? null,
-        };
-        try {
-          const decoded = await session.codec.decode(message.headers, message.value);
-          record.schema = decoded.schema;
-          record.value = decoded.value;
-        } catch (error) {
-          record.error = errorMessage(error);
-        }
-        if (matches(record)) {
-          await options.write(toJsonLine(record));
-          printed += 1;
-          if (options.limit !== undefined && printed >= options.limit) return finish();
-        }
-        if (!options.follow) {
-          const end = remaining.get(partition);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-          if (remaining.size === 0) finish();
-        }
+      let done = false;
+      const finish = () => {
+        done = true;
+        resolve();
       };
+      options.signal?.addEventListener('abort', finish, { once: true });
       consumer
         .run({
           autoCommit: false,
           eachBatchAutoResolve: true,
           eachBatch: async ({ batch, isRunning }) => {
             for (const message of batch.messages) {
-              if (!isRunning() || (options.limit !== undefined && printed >= options.limit)) return;
-              await handle(batch.partition, message);
+              if (!isRunning() || done) return;
+              const record: TappedRecord = {
+                topic: batch.topic, partition: batch.partition, offset: message.offset, timestamp: new Date(Number(message.timestamp)).toISOString(),
+                key: message.key?.toString() ?? null,
+              };
+              try {
+                const decoded = await session.codec.decode(message.headers, message.value);
+                record.schema = decoded.schema;
+                record.value = decoded.value;
+              } catch (error) {
+                record.error = errorMessage(error);
+              }
+              if (await options.onRecord(record)) return finish();
+              if (!options.follow) {
+                const key = `${batch.topic}/${batch.partition}`;
+                const end = remaining.get(key);
+                if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(key);
+                if (remaining.size === 0) return finish();
+              }
             }
           },
         })
         .catch(reject);
     });
-    return { printed };
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await session.admin.deleteGroups([groupId]).catch(() => undefined);
     await session.close();
   }
+}
+
+export async function tap(topic: string, options: TapOptions): Promise<{ printed: number }> {
+  const matches = combineFilters(options.filters);
+  let printed = 0;
+  if (options.limit === 0) return { printed };
+  await readTopics([topic], {
+    fromBeginning: options.fromBeginning, follow: options.follow, signal: options.signal,
+    onRecord: async (record) => {
+      if (!matches(record)) return false;
+      await options.write(toJsonLine(record));
+      printed += 1;
+      return options.limit !== undefined && printed >= options.limit;
+    },
+  });
+  return { printed };
 }

@@ -6,6 +6,7 @@ import type { BrowserPool } from '../services/shared/browser/browserPool.ts';
 import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
 import type { Action } from '../schemas/types.ts';
 import { testPool } from './helpers/browser.ts';
+import { waitFor } from './helpers/kafka.ts';
 
 let sandbox: Sandbox;
 let pool: BrowserPool;
@@ -198,10 +199,13 @@ describe('actions', () => {
   it('scrolls, hovers, presses keys, goes back and forward, follows goto, waits, and switches tabs', async () => {
     const session = await open('/', 'shop');
     try {
+      // The shop renders its catalogue on the client: wait until the page is taller than the window.
+      await waitFor(async () => ((await session.observe()).facts.pageHeight > 1000 ? true : undefined), 10_000, 'the catalogue to render');
       expect((await session.act(act('scroll', null, 'down'))).ok).toBe(true);
       expect((await session.observe()).facts.scrollY).toBeGreaterThan(0);
       expect((await session.act(act('scroll', null, 'up'))).ok).toBe(true);
       expect((await session.observe()).facts.scrollY).toBe(0);
+      expect(await session.act(act('scroll', null, 'up'))).toMatchObject({ ok: false, error: 'the page did not scroll: already at the top' });
       expect((await session.act(act('hover', await idOf(session, 'Cart', 'link')))).ok).toBe(true);
       const search = await idOf(session, 'Search products');
       await session.act(act('type', search, 'lamp'));

@@ -21,6 +21,8 @@ import { examplesFor } from '../services/sink/examples.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
 import { drained, startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';
 import { readTopic, testKafka, waitFor } from './helpers/kafka.ts';
+import { runCli } from './helpers/processes.ts';
+import type { StatsReport } from '../cli/statsReport.ts';
 import { startOtlpReceiver } from './helpers/otlp.ts';
 
 const run = randomUUID().slice(0, 8);
@@ -124,7 +126,8 @@ afterAll(async () => {
 
 describe('the pipeline on the sandbox web', () => {
   it('rejects the unsafe site with its reason and proposes the sandbox tasks for every other site', async () => {
-    const rejections = await since<SiteRejection>(TOPICS.sitesRejected.name);
+    // Other test files may submit sites to the same broker meanwhile; this run's are the sandbox's.
+    const rejections = (await since<SiteRejection>(TOPICS.sitesRejected.name)).filter((r) => r.domain.endsWith('.localhost'));
     const casino = SITES.find((s) => s.unsafe)!;
     expect(rejections.map((r) => r.domain)).toEqual([`${casino.name}.localhost`]);
     expect(rejections[0]!.reason).toBe('unsafe');
@@ -151,8 +154,8 @@ describe('the pipeline on the sandbox web', () => {
     expect(Object.values(pipeline.llm!.stats.misbehaved).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
     // Every step is recorded with what the agent saw and said, and usage sums up.
     for (const t of trajectories) {
-      expect(t.steps.length).toBeGreaterThan(0);
-      for (const s of t.steps) expect(s.observation.length).toBeGreaterThan(0);
+      expect(t.steps.length, `${t.task.instruction}: ${t.statusReason}`).toBeGreaterThan(0);
+      for (const s of t.steps) expect(s.observation.length, `${t.task.instruction}, step ${s.index}: ${s.error}`).toBeGreaterThan(0);
       expect(t.usage.calls).toBeGreaterThanOrEqual(t.steps.filter((s) => s.llmOutput).length);
     }
   });
@@ -250,5 +253,25 @@ describe('the dataset', () => {
     expect(secondRows.filter((r) => oursById.has(r.trajectory_id as string)).length).toBeGreaterThan(0);
     expect(secondRows.every((r) => r.judge_version === SECOND_JUDGE)).toBe(true);
     expect(hashDir(firstDir)).toEqual(before);
+  });
+
+  it('webtrail stats reports what the topics hold, per judge version and per site', async () => {
+    const cli = await runCli(['stats', '--json', '--judge-version', SECOND_JUDGE, '--price-input', '1', '--price-output', '2'], { env: pipeline.env, timeoutMs: 120_000 });
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const report = JSON.parse(cli.stdout) as StatsReport;
+    const allVerdicts = (await readTopic(TOPICS.verdicts.name)).map((r) => r.value as Verdict);
+    const second = new Map(allVerdicts.filter((v) => v.judgeVersion === SECOND_JUDGE).map((v) => [v.verdictId, v]));
+    const judge = report.judges.find((j) => j.judgeVersion === SECOND_JUDGE)!;
+    expect(judge.verdicts).toBe(second.size);
+    expect(judge.successRate).toBeCloseTo([...second.values()].filter((v) => v.success >= 0.5).length / second.size, 3);
+    expect(judge.successHistogram.reduce((a, b) => a + b, 0)).toBe(second.size);
+    const trajectoriesOnTopic = (await admin.fetchTopicOffsets(TOPICS.trajectories.name)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    expect(report.topics.find((t) => t.topic === TOPICS.trajectories.name)?.records).toBe(trajectoriesOnTopic);
+    expect(report.sites.rejectedByReason.unsafe).toBeGreaterThanOrEqual(1);
+    const shop = report.perSite.find((s) => s.domain === 'shop.localhost')!;
+    expect(shop).toMatchObject({ outcome: 'tasks proposed', tasks: 5, trajectories: 5 });
+    expect(report.tokens.every((t) => t.calls > 0 && t.promptTokens > 0)).toBe(true);
+    expect(report.totalCostUsd).toBeGreaterThan(0);
   });
 });

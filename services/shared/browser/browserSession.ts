@@ -324,7 +324,13 @@ export class BrowserSession {
           return (await this.locate(page, action.elementId)).scrollIntoViewIfNeeded({ timeout });
         }
         const direction = value.toLowerCase() === 'up' ? -1 : 1;
-        await page.evaluate((dy) => window.scrollBy(0, dy), direction * Math.round(this.config.viewport.height * 0.8));
+        const moved = await page.evaluate((dy) => {
+          const before = window.scrollY;
+          window.scrollBy({ top: dy, behavior: 'instant' });
+          return window.scrollY !== before;
+        }, direction * Math.round(this.config.viewport.height * 0.8));
+        // Tell the agent, so it does not scroll a page that is all in view again and again.
+        if (!moved) throw new Error(direction < 0 ? 'the page did not scroll: already at the top' : 'the page did not scroll: already at the bottom');
         return;
       }
       case 'press':

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { site, task, trajectory, usage, verdict } from '../test/helpers/samples.ts';
+import { loadPrices, StatsCollector } from './statsReport.ts';
+
+const prices = loadPrices({ WEBTRAIL_PRICE_INPUT_PER_MTOK: '1', WEBTRAIL_PRICE_OUTPUT_PER_MTOK: '2', WEBTRAIL_PRICE_JUDGE_INPUT_PER_MTOK: '10' });
+
+describe('stats report', () => {
+  it('counts each record once despite redelivery, per judge version, per site, with tokens and cost', () => {
+    const c = new StatsCollector();
+    c.add('Site', site('shop.example.com'));
+    c.add('Site', site('bad.example.com'));
+    c.add('SiteRejection', { domain: 'bad.example.com', url: 'https://bad.example.com/', reason: 'unsafe', detail: 'gambling', category: 'gambling', generatorVersion: 'm@gen-v1', rejectedAtMs: 1, usage: usage(1) });
+    for (const id of ['t1', 't2', 't2']) c.add('Task', task(id)); // t2 redelivered
+    c.add('Trajectory', trajectory('t1'));
+    c.add('Trajectory', { ...trajectory('t2'), status: 'step_limit', steps: [...trajectory('t2').steps, ...trajectory('t2').steps, ...trajectory('t2').steps] });
+    c.add('Trajectory', trajectory('t1')); // redelivered
+    c.add('Verdict', verdict('t1'));
+    c.add('Verdict', { ...verdict('t2'), success: 0.1 });
+    c.add('Verdict', { ...verdict('t1'), verdictId: 'v2-t1', judgeVersion: 'big@judge-v2', success: 0.7, judgedAtMs: 1_800_000_000_000 });
+    c.add(undefined, { garbage: true });
+
+    const report = c.report({ topics: [{ topic: 'webtrail.sites', records: 2 }], prices, judgeVersion: 'm@judge-v1' });
+    expect(report.sites).toEqual({ submitted: 2, accepted: 1, rejected: 1, rejectedByReason: { unsafe: 1 } });
+    expect(report.judges).toEqual([
+      { judgeVersion: 'big@judge-v2', verdicts: 1, successRate: 1, meanSuccess: 0.7, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [0, 0, 0, 1, 0] },
+      { judgeVersion: 'm@judge-v1', verdicts: 2, successRate: 0.5, meanSuccess: 0.55, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [1, 0, 0, 0, 1] },
+    ]);
+    expect(report.perSite).toEqual([
+      { domain: 'bad.example.com', outcome: 'rejected: unsafe', tasks: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0 },
+      { domain: 'shop.example.com', outcome: 'tasks proposed', tasks: 2, trajectories: 2, answered: 1, stepLimit: 1, error: 0, blocked: 0, solved: 1 },
+    ]);
+    expect(report.steps).toMatchObject({ trajectories: 2, mean: 2, max: 3, byStatus: { answered: 1, step_limit: 1 } });
+    // generator: once per site (shop via its tasks, bad via its rejection); agent: per trajectory; judge: per verdict.
+    expect(report.tokens.map((t) => [t.stage, t.calls, t.promptTokens, t.completionTokens])).toEqual([['generator', 2, 200, 40], ['agent', 2, 200, 40], ['judge', 3, 300, 60]]);
+    expect(report.tokens.find((t) => t.stage === 'judge')!.costUsd).toBeCloseTo((300 * 10 + 60 * 2) / 1e6, 6);
+    expect(report.totalCostUsd).toBeCloseTo((200 + 80 + 200 + 80 + 3000 + 120) / 1e6, 6);
+    // Default judge version: the most recently used.
+    expect(c.report({ topics: [], prices }).judgeVersion).toBe('big@judge-v2');
+  });
+
+  it('refuses a negative or non-numeric price by its variable name', () => {
+    expect(() => loadPrices({ WEBTRAIL_PRICE_AGENT_OUTPUT_PER_MTOK: '-1' })).toThrow(/WEBTRAIL_PRICE_AGENT_OUTPUT_PER_MTOK/);
+    expect(() => loadPrices({ WEBTRAIL_PRICE_INPUT_PER_MTOK: 'cheap' })).toThrow(/WEBTRAIL_PRICE_INPUT_PER_MTOK/);
+  });
+});

@@ -1,0 +1,178 @@
+// What `webtrail stats` reports, computed from decoded records. Plain data in, plain data out: the
+// collector dedupes redelivered records by their ids, so at-least-once delivery does not inflate counts.
+import { z } from 'zod';
+import type { SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/types.ts';
+import { percentile } from '../bench/stats.ts';
+import { parseEnv, type Env } from '../services/shared/config.ts';
+
+export type Stage = 'generator' | 'agent' | 'judge';
+export const STAGES: Stage[] = ['generator', 'agent', 'judge'];
+
+/** USD per million tokens, per stage. */
+export type Prices = Record<Stage, { input: number; output: number }>;
+
+const price = z.coerce.number().min(0, 'a price cannot be negative');
+
+/** WEBTRAIL_PRICE_<STAGE>_{INPUT,OUTPUT}_PER_MTOK, falling back to WEBTRAIL_PRICE_{INPUT,OUTPUT}_PER_MTOK. */
+export function loadPrices(env: Env = process.env): Prices {
+  const names = ['INPUT', 'OUTPUT'].flatMap((io) => [`WEBTRAIL_PRICE_${io}_PER_MTOK`, ...STAGES.map((s) => `WEBTRAIL_PRICE_${s.toUpperCase()}_${io}_PER_MTOK`)]);
+  const raw = parseEnv(z.object(Object.fromEntries(names.map((n) => [n, price.optional()]))), env) as Record<string, number | undefined>;
+  const get = (stage: Stage, io: 'INPUT' | 'OUTPUT') => raw[`WEBTRAIL_PRICE_${stage.toUpperCase()}_${io}_PER_MTOK`] ?? raw[`WEBTRAIL_PRICE_${io}_PER_MTOK`] ?? 0;
+  return Object.fromEntries(STAGES.map((s) => [s, { input: get(s, 'INPUT'), output: get(s, 'OUTPUT') }])) as Prices;
+}
+
+export interface JudgeStats {
+  judgeVersion: string;
+  verdicts: number;
+  /** Share of verdicts with success ≥ 0.5. */
+  successRate: number;
+  meanSuccess: number;
+  meanEfficiency: number;
+  meanSelfCorrection: number;
+  /** Success scores in five buckets: [0,0.2), [0.2,0.4), [0.4,0.6), [0.6,0.8), [0.8,1]. */
+  successHistogram: number[];
+}
+
+export interface SiteStats {
+  domain: string;
+  outcome: string;
+  tasks: number;
+  trajectories: number;
+  answered: number;
+  stepLimit: number;
+  error: number;
+  blocked: number;
+  /** Trajectories judged successful by the report's judge version. */
+  solved: number;
+}
+
+export interface StatsReport {
+  topics: Array<{ topic: string; records: number }>;
+  sites: { submitted: number; accepted: number; rejected: number; rejectedByReason: Record<string, number> };
+  judgeVersion: string | null;
+  judges: JudgeStats[];
+  perSite: SiteStats[];
+  steps: { trajectories: number; mean: number; p50: number; p90: number; max: number; byStatus: Record<string, number> };
+  tokens: Array<{ stage: Stage; calls: number; promptTokens: number; completionTokens: number; costUsd: number }>;
+  totalCostUsd: number;
+}
+
+interface TrajectorySummary { domain: string; status: string; steps: number; usage: TokenUsage; startedAtMs: number }
+interface VerdictSummary { trajectoryId: string; judgeVersion: string; success: number; efficiency: number; selfCorrection: number; usage: TokenUsage; judgedAtMs: number }
+
+const mean = (values: number[]) => (values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / 1000 : 0);
+
+export class StatsCollector {
+  private readonly submitted = new Set<string>();
+  private readonly rejections = new Map<string, SiteRejection>();
+  private readonly tasks = new Map<string, Task>();
+  private readonly generatorUsage = new Map<string, TokenUsage>();
+  private readonly trajectories = new Map<string, TrajectorySummary>();
+  private readonly verdicts = new Map<string, VerdictSummary>();
+
+  /** Takes one decoded record of webtrail.sites, .sites.rejected, .tasks, .trajectories or .verdicts. */
+  add(schema: string | undefined, value: unknown): void {
+    switch (schema) {
+      case 'Site':
+        this.submitted.add((value as { domain: string }).domain);
+        break;
+      case 'SiteRejection': {
+        const r = value as SiteRejection;
+        this.rejections.set(r.domain, r);
+        this.generatorUsage.set(r.domain, r.usage);
+        break;
+      }
+      case 'Task': {
+        const t = value as Task;
+        this.tasks.set(t.taskId, { ...t });
+        // A site's screening and proposal usage is carried by each of its tasks: count it once.
+        this.generatorUsage.set(t.domain, t.usage);
+        break;
+      }
+      case 'Trajectory': {
+        const t = value as Trajectory;
+        this.trajectories.set(t.trajectoryId, { domain: t.task.domain, status: t.status, steps: t.steps.length, usage: t.usage, startedAtMs: t.startedAtMs });
+        break;
+      }
+      case 'Verdict': {
+        const v = value as Verdict;
+        this.verdicts.set(v.verdictId, { trajectoryId: v.trajectoryId, judgeVersion: v.judgeVersion, success: v.success, efficiency: v.efficiency, selfCorrection: v.selfCorrection, usage: v.usage, judgedAtMs: v.judgedAtMs });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** judgeVersion: whose verdicts count as "solved" per site (default: the most recently used one). */
+  report(options: { topics: Array<{ topic: string; records: number }>; prices: Prices; judgeVersion?: string }): StatsReport {
+    const byVersion = new Map<string, VerdictSummary[]>();
+    for (const v of this.verdicts.values()) byVersion.set(v.judgeVersion, [...(byVersion.get(v.judgeVersion) ?? []), v]);
+    const latest = [...this.verdicts.values()].sort((a, b) => b.judgedAtMs - a.judgedAtMs)[0]?.judgeVersion ?? null;
+    const judgeVersion = options.judgeVersion ?? latest;
+
+    const judges: JudgeStats[] = [...byVersion].sort(([a], [b]) => a.localeCompare(b)).map(([version, list]) => {
+      const histogram = [0, 0, 0, 0, 0];
+      for (const v of list) histogram[Math.min(4, Math.floor(v.success * 5))]! += 1;
+      return {
+        judgeVersion: version, verdicts: list.length,
+        successRate: Math.round((list.filter((v) => v.success >= 0.5).length / list.length) * 1000) / 1000,
+        meanSuccess: mean(list.map((v) => v.success)), meanEfficiency: mean(list.map((v) => v.efficiency)), meanSelfCorrection: mean(list.map((v) => v.selfCorrection)),
+        successHistogram: histogram,
+      };
+    });
+
+    const solvedTrajectories = new Set((byVersion.get(judgeVersion ?? '') ?? []).filter((v) => v.success >= 0.5).map((v) => v.trajectoryId));
+    const sites = new Map<string, SiteStats>();
+    const site = (domain: string) => {
+      let s = sites.get(domain);
+      if (!s) sites.set(domain, (s = { domain, outcome: 'submitted', tasks: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0 }));
+      return s;
+    };
+    for (const domain of this.submitted) site(domain);
+    for (const r of this.rejections.values()) site(r.domain).outcome = `rejected: ${r.reason}`;
+    for (const t of this.tasks.values()) {
+      const s = site(t.domain);
+      s.tasks += 1;
+      s.outcome = 'tasks proposed';
+    }
+    const statusKey = { answered: 'answered', step_limit: 'stepLimit', error: 'error', blocked: 'blocked' } as const;
+    for (const [id, t] of this.trajectories) {
+      const s = site(t.domain);
+      s.trajectories += 1;
+      s[statusKey[t.status as keyof typeof statusKey] ?? 'error'] += 1;
+      if (solvedTrajectories.has(id)) s.solved += 1;
+    }
+
+    const stepCounts = [...this.trajectories.values()].map((t) => t.steps);
+    const byStatus: Record<string, number> = {};
+    for (const t of this.trajectories.values()) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+
+    const usageOf: Record<Stage, TokenUsage[]> = {
+      generator: [...this.generatorUsage.values()],
+      agent: [...this.trajectories.values()].map((t) => t.usage),
+      judge: [...this.verdicts.values()].map((v) => v.usage),
+    };
+    const tokens = STAGES.map((stage) => {
+      const list = usageOf[stage];
+      const promptTokens = list.reduce((n, u) => n + u.promptTokens, 0);
+      const completionTokens = list.reduce((n, u) => n + u.completionTokens, 0);
+      const costUsd = Math.round(((promptTokens * options.prices[stage].input + completionTokens * options.prices[stage].output) / 1e6) * 1e6) / 1e6;
+      return { stage, calls: list.reduce((n, u) => n + u.calls, 0), promptTokens, completionTokens, costUsd };
+    });
+
+    return {
+      topics: options.topics,
+      sites: {
+        submitted: this.submitted.size, accepted: new Set([...this.tasks.values()].map((t) => t.domain)).size, rejected: this.rejections.size,
+        rejectedByReason: [...this.rejections.values()].reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.reason]: (acc[r.reason] ?? 0) + 1 }), {}),
+      },
+      judgeVersion,
+      judges,
+      perSite: [...sites.values()].sort((a, b) => a.domain.localeCompare(b.domain)),
+      steps: { trajectories: stepCounts.length, mean: mean(stepCounts), p50: percentile(stepCounts, 50), p90: percentile(stepCounts, 90), max: stepCounts.length ? Math.max(...stepCounts) : 0, byStatus },
+      tokens,
+      totalCostUsd: Math.round(tokens.reduce((n, t) => n + t.costUsd, 0) * 1e6) / 1e6,
+    };
+  }
+}
