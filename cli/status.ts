@@ -1,5 +1,5 @@
 // webtrail status: message counts per topic and lag per consumer group.
-import { allTopics } from '../schemas/topics.ts';
+import { allTopics, TOPIC_PREFIX } from '../schemas/topics.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 
 export interface TopicStatus {
@@ -28,7 +28,7 @@ export async function clusterStatus(): Promise<ClusterStatus> {
   try {
     const existing = new Set(await session.admin.listTopics());
     const declared = allTopics().map((t) => t.name);
-    const names = [...declared.filter((t) => existing.has(t)), ...[...existing].filter((t) => t.startsWith('webtrail.') && !declared.includes(t)).sort()];
+    const names = [...declared.filter((t) => existing.has(t)), ...[...existing].filter((t) => t.startsWith(`${TOPIC_PREFIX}webtrail.`) && !declared.includes(t)).sort()];
     const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>();
     const topics: TopicStatus[] = [];
     for (const topic of names) {

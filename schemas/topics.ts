@@ -18,41 +18,54 @@ export interface TopicSpec {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * WEBTRAIL_TOPIC_PREFIX puts a whole pipeline's topics (and default consumer groups) under a prefix, so
+ * several pipelines (staging beside production, a benchmark beside a run) share one cluster. Read once.
+ */
+export const TOPIC_PREFIX = topicPrefix(process.env.WEBTRAIL_TOPIC_PREFIX);
+
+export function topicPrefix(raw: string | undefined): string {
+  if (!raw) return '';
+  if (!/^[a-zA-Z0-9._-]{1,100}$/.test(raw)) throw new Error(`invalid configuration: WEBTRAIL_TOPIC_PREFIX: '${raw}' may hold only letters, digits, '.', '_' and '-'`);
+  return raw;
+}
+
 const MIB = 1024 * 1024;
 
 export const TOPICS = {
   sites: {
-    name: 'webtrail.sites', valueSchema: 'Site', key: 'domain', partitions: 12, retentionMs: 30 * DAY_MS,
+    name: `${TOPIC_PREFIX}webtrail.sites`, valueSchema: 'Site', key: 'domain', partitions: 12, retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['webtrail submit', 'users'], consumers: ['generator'],
     description: 'Sites to generate tasks for.',
   },
   sitesRejected: {
-    name: 'webtrail.sites.rejected', valueSchema: 'SiteRejection', key: 'domain', partitions: 3, retentionMs: -1,
+    name: `${TOPIC_PREFIX}webtrail.sites.rejected`, valueSchema: 'SiteRejection', key: 'domain', partitions: 3, retentionMs: -1,
     cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['analysis'],
     description: 'Sites screened out as unsafe, unreachable or blocked, with the reason.',
   },
   tasks: {
-    name: 'webtrail.tasks', valueSchema: 'Task', key: 'taskId', partitions: 24, retentionMs: 30 * DAY_MS,
+    name: `${TOPIC_PREFIX}webtrail.tasks`, valueSchema: 'Task', key: 'taskId', partitions: 24, retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['rollout'],
     description: 'Tasks proposed for the sites.',
   },
   trajectories: {
-    name: 'webtrail.trajectories', valueSchema: 'Trajectory', key: 'taskId', partitions: 24, retentionMs: -1,
+    name: `${TOPIC_PREFIX}webtrail.trajectories`, valueSchema: 'Trajectory', key: 'taskId', partitions: 24, retentionMs: -1,
     cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: ['rollout'], consumers: ['judge', 'webtrail replay'],
     description: 'Recorded agent trajectories; kept forever so that a new judge can re-judge history.',
   },
   verdicts: {
-    name: 'webtrail.verdicts', valueSchema: 'Verdict', key: 'trajectoryId', partitions: 12, retentionMs: -1,
+    name: `${TOPIC_PREFIX}webtrail.verdicts`, valueSchema: 'Verdict', key: 'trajectoryId', partitions: 12, retentionMs: -1,
     cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: ['judge'], consumers: ['sink'],
     description: 'Judge verdicts, each with the trajectory it scored.',
   },
   trainingExamples: {
-    name: 'webtrail.training-examples', valueSchema: 'TrainingExample', key: 'exampleId', partitions: 12, retentionMs: -1,
+    name: `${TOPIC_PREFIX}webtrail.training-examples`, valueSchema: 'TrainingExample', key: 'exampleId', partitions: 12, retentionMs: -1,
     cleanupPolicy: 'delete', maxMessageBytes: 4 * MIB, producers: ['sink'], consumers: ['trainers', 'analysis'],
     description: 'Chat-format training examples, one per step of an accepted trajectory.',
   },
   schemas: {
-    name: 'webtrail.schemas', valueSchema: null, key: 'schema fingerprint', partitions: 1, retentionMs: -1,
+    name: `${TOPIC_PREFIX}webtrail.schemas`, valueSchema: null, key: 'schema fingerprint', partitions: 1, retentionMs: -1,
     cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['every producer'], consumers: ['every consumer'],
     description: 'Writer schemas by fingerprint, so a reader can decode records written with a newer schema.',
   },
@@ -64,7 +77,7 @@ export const DLQ_SERVICES = ['generator', 'rollout', 'judge', 'sink'] as const;
 
 export function dlqTopic(service: string): TopicSpec {
   return {
-    name: `webtrail.dlq.${service}`, valueSchema: 'DeadLetter', key: 'original key', partitions: 1, retentionMs: 30 * DAY_MS,
+    name: `${TOPIC_PREFIX}webtrail.dlq.${service}`, valueSchema: 'DeadLetter', key: 'original key', partitions: 1, retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: [service], consumers: ['operators'],
     description: `Messages the ${service} gave up on, with the reason and the original bytes.`,
   };

@@ -34,7 +34,7 @@ export function kafkaPaths(env: Env = process.env): KafkaPaths {
   };
 }
 
-function pinnedVersion(): string {
+export function pinnedVersion(): string {
   const match = /<artifactId>kafka_2\.13<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(readFileSync(POM, 'utf8'));
   if (!match?.[1]) throw new Error('kafka/pom.xml does not pin kafka_2.13');
   return match[1];

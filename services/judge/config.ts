@@ -1,5 +1,6 @@
 // Judge settings (WEBTRAIL_JUDGE_*).
 import { z } from 'zod';
+import { TOPIC_PREFIX } from '../../schemas/topics.ts';
 import { parseEnv, type Env } from '../shared/config.ts';
 
 export interface JudgeConfig {
@@ -21,5 +22,5 @@ export function loadJudgeConfig(env: Env = process.env): JudgeConfig {
 /** A re-judging run gets its own consumer group, so it reads history without touching the live judge's. */
 export function judgeGroupId(version: string | undefined, env: Env = process.env): string | undefined {
   if (env.WEBTRAIL_JUDGE_GROUP_ID || !version) return undefined;
-  return `webtrail-judge-${version.replace(/[^\w.-]+/g, '_')}`;
+  return `${TOPIC_PREFIX}webtrail-judge-${version.replace(/[^\w.-]+/g, '_')}`;
 }

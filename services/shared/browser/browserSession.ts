@@ -10,7 +10,7 @@ import type { BrowserConfig } from './browserConfig.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
 import { UrlGuard } from './urlGuard.ts';
 
-const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
+export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
   .replace(/^\s*\/\/.*$/gm, '')
   .trim();
 

@@ -5,7 +5,9 @@
 // - Many messages in flight: eachBatch hands messages to local slots and returns at once, because
 //   kafkajs fetches again only after every batch of a fetch has returned; a handler that ran inside
 //   eachBatch for minutes would starve every other partition.
-// - Backpressure: when the slots are full the partition is paused, and resumed when one frees.
+// - Backpressure: when the slots are full, the rest of a fetched batch waits in a local backlog and its
+//   partition is paused; freed slots take from the backlogs, and a partition is resumed once its
+//   backlog is empty. (Pausing and refetching instead would fetch once per freed slot.)
 // - Membership: eachBatch returns quickly, so kafkajs' fetch loop keeps heartbeating while handlers run.
 // - Failures: retriable errors are retried with backoff; the rest, or the last attempt, go to the
 //   service's dead-letter topic with the reason, and the service goes on.
@@ -59,6 +61,8 @@ interface PartitionState {
   offsets: PartitionOffsets;
   controllers: Map<string, AbortController>;
   highWatermark: bigint;
+  /** Fetched, not yet dispatched (no free slot); dropped if the partition is revoked. */
+  backlog: KafkaMessage[];
 }
 
 export class StageRunner<N extends SchemaName> {
@@ -180,29 +184,30 @@ export class StageRunner<N extends SchemaName> {
   }
 
   private async onBatch({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { config, metrics } = this.options;
+    const { metrics } = this.options;
     const tp = `${batch.topic}:${batch.partition}`;
     let state = this.partitions.get(tp);
     if (!state) {
-      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n };
+      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n, backlog: [] };
       this.partitions.set(tp, state);
     }
     state.highWatermark = BigInt(batch.highWatermark);
+    const waiting = new Set(state.backlog.map((m) => m.offset));
     for (const message of batch.messages) {
       if (this.draining || !isRunning() || isStale()) break;
-      if (state.offsets.seen(message.offset)) {
-        // Refetched after a rebalance while still in flight or awaiting commit here: not again.
+      if (state.offsets.seen(message.offset) || waiting.has(message.offset)) {
+        // Refetched after a rebalance while still in flight, waiting or awaiting commit here: not again.
         resolveOffset(message.offset);
         continue;
       }
-      if (this.inFlight >= config.concurrency || state.offsets.inFlight >= config.maxInFlightPerPartition) {
-        pause();
-        this.paused.set(tp, { topic: batch.topic, partition: batch.partition });
-        metrics.pausedPartitions.set(this.paused.size);
-        break;
-      }
-      this.dispatch(state, message);
+      if (state.backlog.length === 0 && this.hasRoom(state)) this.dispatch(state, message);
+      else state.backlog.push(message);
       resolveOffset(message.offset);
+    }
+    if (state.backlog.length > 0 && !this.paused.has(tp)) {
+      pause();
+      this.paused.set(tp, { topic: batch.topic, partition: batch.partition });
+      metrics.pausedPartitions.set(this.paused.size);
     }
     this.updateLag(state);
     await heartbeat();
@@ -302,12 +307,26 @@ export class StageRunner<N extends SchemaName> {
     }
   }
 
+  private hasRoom(state: PartitionState): boolean {
+    return this.inFlight < this.options.config.concurrency && state.offsets.inFlight < this.options.config.maxInFlightPerPartition;
+  }
+
+  /** Freed slots take from the backlogs, partition by partition; a partition with none left resumes. */
   private resumeWhereRoom(): void {
-    if (this.paused.size === 0 || this.draining || this.inFlight >= this.options.config.concurrency) return;
-    const resumable = [...this.paused].filter(([tp]) => (this.partitions.get(tp)?.offsets.inFlight ?? 0) < this.options.config.maxInFlightPerPartition);
-    if (resumable.length === 0) return;
-    for (const [tp] of resumable) this.paused.delete(tp);
-    this.consumer?.resume(resumable.map(([, p]) => ({ topic: p.topic, partitions: [p.partition] })));
+    if (this.draining) return;
+    let progressed = true;
+    while (progressed && this.inFlight < this.options.config.concurrency) {
+      progressed = false;
+      for (const [tp, state] of this.partitions) {
+        if (state.backlog.length === 0 || !this.hasRoom(state)) continue;
+        this.dispatch(state, state.backlog.shift()!);
+        progressed = true;
+        if (state.backlog.length === 0 && this.paused.has(tp)) {
+          this.paused.delete(tp);
+          this.consumer?.resume([{ topic: state.topic, partitions: [state.partition] }]);
+        }
+      }
+    }
     this.options.metrics.pausedPartitions.set(this.paused.size);
   }
 

@@ -1,0 +1,37 @@
+// Records for the bus benchmark: each instant stage turns its input into the next topic's record at
+// once, carrying the time the site was submitted so the last hop can measure end-to-end latency.
+import type { Site, Task, TrainingExample, Trajectory, Verdict, TokenUsage, Step } from '../schemas/types.ts';
+
+const noUsage = (): TokenUsage => ({ calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 });
+
+/** A step the sink turns into a training example: a valid agent output that ran. */
+export function benchStep(index: number, url: string): Step {
+  return {
+    index, url, title: 'Bench', observation: `# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"`, screenshotRef: null,
+    llmOutput: JSON.stringify({ thought: 'Go on.', action: { kind: 'click', elementId: 1, value: null, submit: false } }),
+    action: { kind: 'click', elementId: 1, value: null, submit: false }, result: { ok: true, error: null, navigated: true, newTab: false, url },
+    error: null, startedAtMs: 0, observeMs: 1, llmMs: 1, actMs: 1, usage: { calls: 1, promptTokens: 500, completionTokens: 30, latencyMs: 1 },
+  };
+}
+
+export const toTask = (site: Site): Task => ({
+  taskId: `task-${site.domain}`, domain: site.domain, startUrl: site.url, instruction: 'Bench task', steps: [], successCriteria: [],
+  generatorVersion: 'bench@generator', createdAtMs: site.submittedAtMs, usage: noUsage(),
+});
+
+export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
+  trajectoryId: `traj-${task.taskId}`, task, agentVersion: 'bench@agent.v1', steps: Array.from({ length: steps }, (_, i) => benchStep(i, task.startUrl)),
+  finalAnswer: 'done', finalUrl: task.startUrl, finalObservation: '# Done', status: 'answered', statusReason: null,
+  startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs, usage: noUsage(),
+});
+
+export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1'): Verdict => ({
+  verdictId: `verdict-${trajectory.trajectoryId}-${judgeVersion}`, trajectoryId: trajectory.trajectoryId, judgeVersion, success: 1, efficiency: 1, selfCorrection: 1,
+  reasoning: 'bench', judgedAtMs: trajectory.startedAtMs, usage: noUsage(), trajectory,
+});
+
+export const toExample = (verdict: Verdict): TrainingExample => ({
+  exampleId: `ex-${verdict.verdictId}`, trajectoryId: verdict.trajectoryId, taskId: verdict.trajectory.task.taskId, domain: verdict.trajectory.task.domain, step: 0,
+  judgeVersion: verdict.judgeVersion, agentVersion: verdict.trajectory.agentVersion, generatorVersion: verdict.trajectory.task.generatorVersion,
+  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs,
+});

@@ -1,0 +1,230 @@
+// Rollout throughput: the real rollout service (Kafka in and out, guards, screenshots, settling) at a
+// given number of concurrent browser contexts, against a bare Playwright loop doing the same page
+// loads, observations and actions with the same LLM latency, and no Kafka and no services.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Admin, Kafka } from 'kafkajs';
+import pLimit from 'p-limit';
+import type { Page } from 'playwright-core';
+import { findTask, allTasks } from '../sandbox/sites/index.ts';
+import { planAction } from '../sandbox/planMatcher.ts';
+import type { Sandbox } from '../sandbox/server.ts';
+import { AvroCodec } from '../schemas/codec.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import type { Action, Task, Trajectory } from '../schemas/types.ts';
+import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
+import { BrowserPool } from '../services/shared/browser/browserPool.ts';
+import { OBSERVE_SOURCE } from '../services/shared/browser/browserSession.ts';
+import { renderObservation, type RawObservation } from '../services/shared/browser/observation.ts';
+import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
+import { silentLogger } from '../services/shared/logger.ts';
+import { spawnService, stopChild } from './bus.ts';
+
+export interface ThroughputRow {
+  contexts: number;
+  trajectories: number;
+  steps_per_s: number;
+  trajectories_per_min: number;
+  baseline_steps_per_s: number;
+  ratio: number;
+  cpu_percent: number;
+  peak_rss_mb: number;
+  rss_mb_per_context: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resident memory of a process and all its descendants (Chromium's processes are children), in MB. */
+export function treeRssMb(pid: number): number {
+  let kb = 0;
+  const visit = (p: number) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        for (const child of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  };
+  visit(pid);
+  return kb / 1024;
+}
+
+/** Machine-wide CPU time used (all processes), in core-seconds ×100 per second = percent of one core. */
+function cpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function cpuPercent(before: { busy: number; total: number }, cores: number): number {
+  const after = cpuTicks();
+  return Math.round(((after.busy - before.busy) / Math.max(1, after.total - before.total)) * cores * 100);
+}
+
+function benchTasks(sandbox: Sandbox, tag: string, count: number): Task[] {
+  const planned = allTasks();
+  return Array.from({ length: count }, (_, i) => {
+    const t = planned[i % planned.length]!;
+    return {
+      taskId: `bench-${tag}-${i}`, domain: `${t.site}.localhost`, startUrl: new URL(t.startPath, sandbox.siteUrl(t.site)).toString(), instruction: t.instruction,
+      steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'bench@generator', createdAtMs: Date.now(), usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 },
+    };
+  });
+}
+
+/** The bare loop: same observation script and rendering, the scripted policy in process, a sleep for the LLM. */
+async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number): Promise<number> {
+  const planned = findTask({ instruction: task.instruction })!;
+  await page.goto(task.startUrl, { waitUntil: 'load' });
+  let nextId = 1;
+  let taken = 0;
+  let steps = 0;
+  while (steps < 30) {
+    const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes })})`).catch(() => null)) as RawObservation | null;
+    if (!raw) {
+      await page.waitForLoadState('load').catch(() => undefined);
+      continue;
+    }
+    nextId = raw.nextId;
+    const text = renderObservation(raw, maxTokens).text;
+    await sleep(latencyMs);
+    steps += 1;
+    const step = planned.plan[taken];
+    if (!step || step.kind === 'answer') break;
+    const action = planAction(text, step);
+    if (!action) {
+      await sleep(1000);
+      continue;
+    }
+    await perform(page, action).catch(() => undefined);
+    await page.waitForLoadState('load').catch(() => undefined);
+    taken += 1;
+  }
+  return steps;
+}
+
+async function perform(page: Page, action: Action): Promise<void> {
+  const locate = async () => {
+    for (const frame of page.frames()) {
+      const l = frame.locator(`[data-wt-id="${action.elementId}"]`);
+      if ((await l.count()) > 0) return l.first();
+    }
+    throw new Error('gone');
+  };
+  const value = action.value ?? '';
+  switch (action.kind) {
+    case 'click': return (await locate()).click({ timeout: 5000 });
+    case 'hover': return (await locate()).hover({ timeout: 5000 });
+    case 'type': {
+      const l = await locate();
+      await l.fill(value, { timeout: 5000 });
+      if (action.submit) await l.press('Enter');
+      return;
+    }
+    case 'select': {
+      const l = await locate();
+      await l.selectOption({ label: value }, { timeout: 5000 }).catch(() => l.selectOption(value, { timeout: 5000 }));
+      return;
+    }
+    case 'check': return (await locate()).check({ timeout: 5000 });
+    case 'uncheck': return (await locate()).uncheck({ timeout: 5000 });
+    case 'scroll': return void (await page.mouse.wheel(0, value === 'up' ? -600 : 600));
+    case 'press': return page.keyboard.press(value);
+    case 'go_back': return void (await page.goBack());
+    default: return;
+  }
+}
+
+export async function benchRollout(kafka: Kafka, admin: Admin, options: {
+  sandbox: Sandbox; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; home: string; say: (line: string) => void;
+}): Promise<ThroughputRow[]> {
+  const codec = new AvroCodec();
+  const producer = kafka.producer();
+  await producer.connect();
+  const out = new RecordProducer(producer, codec);
+  const finished = new Map<string, Trajectory>();
+  const consumer = kafka.consumer({ groupId: `${TOPICS.trajectories.name}-bench-${Date.now()}`, maxWaitTimeInMs: 100, maxBytes: 64 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.trajectories.name, fromBeginning: false });
+  await consumer.run({ eachMessage: async ({ message }) => void finished.set(message.key!.toString(), await codec.decodeAs('Trajectory', message.headers, message.value)) });
+  await sleep(4000);
+  const browserConfig = loadBrowserConfig({ ...process.env, WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost });
+  const cores = (await import('node:os')).cpus().length;
+  const rows: ThroughputRow[] = [];
+  const waitDone = async (ids: string[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ids.every((id) => finished.has(id))) {
+      if (Date.now() > deadline) throw new Error(`rollout bench: ${ids.filter((id) => !finished.has(id)).length} trajectories missing after ${timeoutMs / 1000} s`);
+      await sleep(100);
+    }
+  };
+  try {
+    for (const contexts of options.levels) {
+      const count = Math.max(4, contexts * options.tasksPerContext);
+      options.say(`rollout: ${contexts} context(s), ${count} trajectories through the rollout service`);
+      const groupId = `${TOPICS.tasks.name}-bench-rollout-${contexts}-${Date.now()}`;
+      const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
+      await admin.setOffsets({ groupId, topic: TOPICS.tasks.name, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      const service = spawnService('services/rollout/main.ts', {
+        LOG_LEVEL: 'warn', WEBTRAIL_HOME: options.home, OPENAI_BASE_URL: options.llmUrl, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'unused',
+        WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost, WEBTRAIL_ROLLOUT_GROUP_ID: groupId, WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
+        WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts), WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts), WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
+      }, path.join(options.home, `rollout-${contexts}.log`));
+      try {
+        // One trajectory first: the service has joined its group and launched Chromium before the clock starts.
+        const [warm] = benchTasks(options.sandbox, `warm-${contexts}-${Date.now()}`, 1);
+        await out.send([out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! })]);
+        await waitDone([warm!.taskId], 120_000);
+        const idleRss = treeRssMb(service.pid!);
+        const tasks = benchTasks(options.sandbox, `${contexts}-${Date.now()}`, count);
+        let peakRss = idleRss;
+        const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treeRssMb(service.pid!))), 250);
+        const cpuBefore = cpuTicks();
+        const started = performance.now();
+        await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
+        await waitDone(tasks.map((t) => t.taskId), 600_000);
+        const seconds = (performance.now() - started) / 1000;
+        clearInterval(sampler);
+        const cpu = cpuPercent(cpuBefore, cores);
+        const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
+
+        options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
+        const pool = new BrowserPool(browserConfig, silentLogger);
+        const browser = await pool.getBrowser();
+        const limit = pLimit(contexts);
+        const bareStarted = performance.now();
+        const bareSteps = await Promise.all(tasks.map((t) => limit(async () => {
+          const context = await browser.newContext({ viewport: browserConfig.viewport });
+          try {
+            return await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes);
+          } finally {
+            await context.close();
+          }
+        })));
+        const bareSeconds = (performance.now() - bareStarted) / 1000;
+        await pool.close();
+        const stepsPerS = steps / seconds;
+        const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
+        rows.push({
+          contexts, trajectories: count, steps_per_s: round(stepsPerS), trajectories_per_min: round((count / seconds) * 60),
+          baseline_steps_per_s: round(baselineStepsPerS), ratio: round(stepsPerS / baselineStepsPerS),
+          cpu_percent: cpu, peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
+        });
+        options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
+      } finally {
+        await stopChild(service);
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+      }
+    }
+    return rows;
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
