@@ -34,13 +34,17 @@ export interface ThroughputRow {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resident memory of a process and all its descendants (Chromium's processes are children), in MB. */
-export function treeRssMb(pid: number): number {
+/**
+ * Memory of a process and all its descendants (Chromium's processes are its children), in MB, as
+ * proportional set size: shared pages are split among the processes that map them, so summing over
+ * Chromium's many processes does not count its shared libraries once per process (summed RSS does).
+ */
+export function treePssMb(pid: number): number {
   let kb = 0;
   const visit = (p: number) => {
     try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
+      kb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
       for (const task of readdirSync(`/proc/${p}/task`)) {
         for (const child of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(child));
       }
@@ -179,10 +183,10 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const [warm] = benchTasks(options.sandbox, `warm-${contexts}-${Date.now()}`, 1);
         await out.send([out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! })]);
         await waitDone([warm!.taskId], 120_000);
-        const idleRss = treeRssMb(service.pid!);
+        const idleRss = treePssMb(service.pid!);
         const tasks = benchTasks(options.sandbox, `${contexts}-${Date.now()}`, count);
         let peakRss = idleRss;
-        const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treeRssMb(service.pid!))), 250);
+        const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(service.pid!))), 250);
         const cpuBefore = cpuTicks();
         const started = performance.now();
         await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
