@@ -9,6 +9,8 @@ missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "${WEBTRAIL_CHROMIUM:-}" ] || missing+=(chromium)
+# Any kubectl renders the manifests; Debian's kubernetes-client (1.20) is the one apt always has.
+command -v kubectl >/dev/null 2>&1 || [ -n "${WEBTRAIL_KUBECTL:-}" ] || missing+=(kubernetes-client)
 fonts_ok=$(fc-list 2>/dev/null | head -n 1 || true)
 [ -n "$fonts_ok" ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then

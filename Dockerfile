@@ -1,0 +1,32 @@
+# One image for the four services; the Deployment's args pick the service (services/<stage>/main.ts).
+# Not built in this project's CI (no container engine there): `docker build -t webtrail:0.1.0 .`
+FROM node:20-bookworm-slim
+
+# Chromium from Debian for the generator and the rollout (the browser environment), fonts for pages.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-liberation ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV NODE_ENV=production \
+    WEBTRAIL_CHROMIUM=/usr/bin/chromium \
+    WEBTRAIL_HOME=/var/lib/webtrail \
+    KAFKAJS_NO_PARTITIONER_WARNING=1
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY schemas ./schemas
+COPY services ./services
+COPY prompts ./prompts
+COPY cli ./cli
+COPY bin ./bin
+COPY sandbox ./sandbox
+COPY scripts ./scripts
+COPY tsconfig.json ./
+
+RUN mkdir -p /var/lib/webtrail && chown node:node /var/lib/webtrail
+USER node
+
+# TypeScript runs through tsx (no build step); SIGTERM reaches node directly, so the stage drains.
+ENTRYPOINT ["node", "--import", "tsx"]
+CMD ["services/rollout/main.ts"]

@@ -1,0 +1,148 @@
+// Renders every kustomize overlay under k8s/overlays (kubectl kustomize, offline) and checks each object:
+// against the Kubernetes, KEDA and Strimzi schemas (kubernetes-models), and against the code — the
+// KafkaTopics must match schemas/topics.ts, each ScaledObject must watch its stage's input topic and
+// consumer group, and each stage must be given the time to drain that its runtime takes.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount, Namespace } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { KafkaTopic } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1';
+import { allTopics } from '../../schemas/topics.ts';
+import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../services/shared/config.ts';
+import { SERVICE_INPUTS } from '../pipeline.ts';
+import { kafkaTopicResource } from './topics.ts';
+
+type K8sObject = { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap, 'v1/Service': Service, 'v1/PersistentVolumeClaim': PersistentVolumeClaim, 'v1/Secret': Secret,
+  'v1/ServiceAccount': ServiceAccount, 'v1/Namespace': Namespace,
+  'apps/v1/Deployment': Deployment, 'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject, 'kafka.strimzi.io/v1/KafkaTopic': KafkaTopic,
+};
+
+export interface OverlayReport {
+  overlay: string;
+  objects: K8sObject[];
+  problems: string[];
+}
+
+export function findKubectl(): string {
+  const candidates = [process.env.WEBTRAIL_KUBECTL, 'kubectl'].filter(Boolean) as string[];
+  for (const c of candidates) if (spawnSync(c, ['version', '--client'], { encoding: 'utf8' }).status === 0) return c;
+  throw new Error('k8s:validate needs kubectl to render kustomize overlays: apt-get install -y kubernetes-client (or set WEBTRAIL_KUBECTL)');
+}
+
+export function render(kubectl: string, dir: string): { objects: K8sObject[]; error?: string } {
+  const result = spawnSync(kubectl, ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) return { objects: [], error: `kubectl kustomize ${dir} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(0, 5).join(' | ')}` };
+  const docs = parseAllDocuments(result.stdout);
+  const objects: K8sObject[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length) return { objects: [], error: `unreadable YAML from kustomize: ${doc.errors[0]!.message}` };
+    const value = doc.toJS() as K8sObject | null;
+    if (value) objects.push(value);
+  }
+  return { objects };
+}
+
+const id = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.name ?? '?'}`;
+
+function schemaProblems(o: K8sObject): string[] {
+  const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+  if (!Model) return [`${id(o)}: no schema for ${o.apiVersion}/${o.kind}; add it to scripts/k8s/validate.ts`];
+  try {
+    new Model(o as never).validate();
+    return [];
+  } catch (error) {
+    return [`${id(o)}: ${(error as Error).message.split('\n')[0]}`];
+  }
+}
+
+interface ContainerLike { name: string; args?: string[]; env?: Array<{ name: string; value?: string }>; readinessProbe?: unknown; livenessProbe?: unknown; resources?: { requests?: unknown; limits?: unknown } }
+interface DeploymentLike { metadata: { name: string }; spec: { template: { spec: { terminationGracePeriodSeconds?: number; containers: ContainerLike[] } } } }
+
+/** The stage a container runs, from its entry point (services/<stage>/main.ts). */
+function stageOf(c: ContainerLike): ServiceName | undefined {
+  const script = c.args?.find((a) => /^services\/\w+\/main\.ts$/.test(a));
+  const name = script?.split('/')[1];
+  return SERVICE_NAMES.find((s) => s === name);
+}
+
+function codeProblems(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as DeploymentLike[];
+  const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
+  const stages = new Map<ServiceName, { deployment: DeploymentLike; env: Record<string, string> }>();
+
+  for (const d of deployments) {
+    for (const c of d.spec.template.spec.containers) {
+      if (!c.readinessProbe || !c.livenessProbe) problems.push(`Deployment ${d.metadata.name}: container ${c.name} needs a readiness and a liveness probe`);
+      if (!c.resources?.requests || !c.resources?.limits) problems.push(`Deployment ${d.metadata.name}: container ${c.name} needs resource requests and limits`);
+      const stage = stageOf(c);
+      if (!stage) continue;
+      const env = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+      stages.set(stage, { deployment: d, env });
+      const drainS = loadRuntimeConfig(stage, env).drainTimeoutMs / 1000;
+      const grace = d.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      if (grace < drainS) problems.push(`Deployment ${d.metadata.name}: terminationGracePeriodSeconds ${grace} is shorter than the ${stage}'s drain timeout (${drainS} s): pods would be killed mid-work`);
+    }
+  }
+  for (const stage of SERVICE_NAMES) if (!stages.has(stage)) problems.push(`no Deployment runs the ${stage} (services/${stage}/main.ts)`);
+
+  for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+    const labels = (pdb.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
+    const matches = deployments.some((d) => Object.entries(labels).every(([k, v]) => (d.spec as unknown as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels[k] === v));
+    if (!matches) problems.push(`${id(pdb)}: its selector matches no Deployment`);
+  }
+
+  for (const so of objects.filter((o) => o.kind === 'ScaledObject')) {
+    const target = (so.spec?.scaleTargetRef as { name?: string } | undefined)?.name ?? '';
+    const deployment = byName.get(target);
+    if (!deployment) {
+      problems.push(`${id(so)}: scaleTargetRef ${target} is not a Deployment here`);
+      continue;
+    }
+    const stage = [...stages].find(([, s]) => s.deployment === deployment)?.[0];
+    if (!stage) continue;
+    const groupId = loadRuntimeConfig(stage, stages.get(stage)!.env).groupId;
+    for (const trigger of (so.spec?.triggers as Array<{ type: string; metadata: Record<string, string> }> | undefined) ?? []) {
+      if (trigger.type !== 'kafka') continue;
+      if (trigger.metadata.topic !== SERVICE_INPUTS[stage]) problems.push(`${id(so)}: watches topic ${trigger.metadata.topic}, but the ${stage} reads ${SERVICE_INPUTS[stage]}`);
+      if (trigger.metadata.consumerGroup !== groupId) problems.push(`${id(so)}: watches consumer group ${trigger.metadata.consumerGroup}, but the ${stage} consumes as ${groupId}`);
+    }
+  }
+
+  const declared = new Map(allTopics().map((t) => [t.name, kafkaTopicResource(t)]));
+  const rendered = new Map(objects.filter((o) => o.kind === 'KafkaTopic').map((o) => [String((o.spec as { topicName?: string })?.topicName ?? o.metadata?.name), o]));
+  for (const [name, want] of declared) {
+    const got = rendered.get(name);
+    if (!got) {
+      problems.push(`KafkaTopic ${name} is declared in schemas/topics.ts but missing from the manifests (npm run k8s:topics)`);
+      continue;
+    }
+    const spec = got.spec as { partitions?: number; config?: Record<string, unknown> };
+    if (spec.partitions !== want.spec.partitions) problems.push(`KafkaTopic ${name}: ${spec.partitions} partitions, but schemas/topics.ts declares ${want.spec.partitions} (npm run k8s:topics)`);
+    const config = Object.fromEntries(Object.entries(spec.config ?? {}).map(([k, v]) => [k, String(v)]));
+    for (const [key, value] of Object.entries(want.spec.config)) {
+      if (config[key] !== value) problems.push(`KafkaTopic ${name}: ${key} is ${config[key] ?? '(unset)'}, but schemas/topics.ts declares ${value} (npm run k8s:topics)`);
+    }
+  }
+  for (const name of rendered.keys()) if (!declared.has(name)) problems.push(`KafkaTopic ${name} is not declared in schemas/topics.ts`);
+  return problems;
+}
+
+export function validateK8s(k8sDir: string, kubectl = findKubectl()): OverlayReport[] {
+  const overlaysDir = path.join(k8sDir, 'overlays');
+  if (!existsSync(overlaysDir)) throw new Error(`${overlaysDir} does not exist`);
+  const overlays = readdirSync(overlaysDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return overlays.map((overlay) => {
+    const { objects, error } = render(kubectl, path.join(overlaysDir, overlay));
+    if (error) return { overlay, objects, problems: [error] };
+    return { overlay, objects, problems: [...objects.flatMap(schemaProblems), ...codeProblems(objects)] };
+  });
+}

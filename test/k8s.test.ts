@@ -1,0 +1,70 @@
+// The Kubernetes manifests: every overlay renders and validates offline, and the validation fails on a
+// broken manifest and on topics that drifted from schemas/topics.ts.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allTopics } from '../schemas/topics.ts';
+import { topicsYaml } from '../scripts/k8s/topics.ts';
+import { validateK8s } from '../scripts/k8s/validate.ts';
+import { ROOT } from './helpers/processes.ts';
+import { spawnSync } from 'node:child_process';
+
+function copyOfK8s(): string {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'webtrail-k8s-')), 'k8s');
+  cpSync(path.join(ROOT, 'k8s'), dir, { recursive: true });
+  return dir;
+}
+
+function edit(file: string, from: string | RegExp, to: string): void {
+  const text = readFileSync(file, 'utf8');
+  const changed = text.replace(from, to);
+  expect(changed, `${file} has no ${from}`).not.toBe(text);
+  writeFileSync(file, changed);
+}
+
+describe('k8s manifests', () => {
+  it('render and validate for every overlay, with a Deployment, scaling and topics for each stage', () => {
+    const reports = validateK8s(path.join(ROOT, 'k8s'));
+    expect(reports.map((r) => r.overlay)).toEqual(['dev', 'prod']);
+    for (const r of reports) {
+      expect(r.problems, r.overlay).toEqual([]);
+      const names = (kind: string) => r.objects.filter((o) => o.kind === kind).map((o) => o.metadata?.name).sort();
+      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-generator', 'webtrail-judge', 'webtrail-rollout', 'webtrail-sink']);
+      expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
+      expect(names('KafkaTopic')).toEqual(allTopics().map((t) => t.name).sort());
+    }
+    const max = (overlay: string) => (validateK8s(path.join(ROOT, 'k8s')).find((r) => r.overlay === overlay)!.objects.find((o) => o.kind === 'ScaledObject' && o.metadata?.name === 'webtrail-rollout')!.spec as { maxReplicaCount: number }).maxReplicaCount;
+    expect(max('dev')).toBe(1);
+    expect(max('prod')).toBeGreaterThan(max('dev'));
+  });
+
+  it('keeps k8s/base/topics.yaml generated from the topic declaration', () => {
+    expect(readFileSync(path.join(ROOT, 'k8s/base/topics.yaml'), 'utf8')).toBe(topicsYaml());
+  });
+
+  it('fails on a manifest that breaks the Kubernetes schema, naming the object and field', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/rollout.yaml'), 'containerPort: 8082', 'containerPort: eight-thousand');
+    const problems = validateK8s(dir).flatMap((r) => r.problems);
+    expect(problems.some((p) => p.includes('Deployment webtrail-rollout') && p.includes('containerPort'))).toBe(true);
+  });
+
+  it('fails when a stage is not given the time its drain takes, or KEDA watches the wrong group', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/rollout.yaml'), 'terminationGracePeriodSeconds: 930', 'terminationGracePeriodSeconds: 30');
+    edit(path.join(dir, 'base/judge.yaml'), 'consumerGroup: webtrail-judge', 'consumerGroup: webtrail-judges');
+    const problems = validateK8s(dir).flatMap((r) => r.problems);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/webtrail-rollout: terminationGracePeriodSeconds 30 is shorter than the rollout's drain timeout/), expect.stringMatching(/ScaledObject webtrail-judge: watches consumer group webtrail-judges/)]));
+  });
+
+  it('fails on topics that drifted from schemas/topics.ts, through npm run k8s:validate', async () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/topics.yaml'), /(topicName: webtrail\.tasks\n\s+partitions:) 24/, '$1 25');
+    edit(path.join(dir, 'base/topics.yaml'), /apiVersion: kafka\.strimzi\.io\/v1\nkind: KafkaTopic\nmetadata:\n\s+name: webtrail\.verdicts[\s\S]*?---\n/, '');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/k8sValidate.ts'), dir], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('KafkaTopic webtrail.tasks: 25 partitions, but schemas/topics.ts declares 24');
+    expect(result.stdout).toContain('KafkaTopic webtrail.verdicts is declared in schemas/topics.ts but missing');
+  });
+});
