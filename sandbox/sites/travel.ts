@@ -1,7 +1,14 @@
 // SkyHop: flight booking with ARIA comboboxes for airports, a date field, a passenger count, cabin
 // radios, client-side rendered results, per-passenger details with validation, and a confirmation.
 import { esc, layout } from '../html.ts';
-import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+import { answerHas, idFromUrl, type PlanStep, type SandboxSite } from '../types.ts';
+
+/** The plan steps that pick a route in the custom dropdowns and type the date. */
+const chooseRoute = (from: string, to: string, date: string): PlanStep[] => [
+  { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: from },
+  { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: to },
+  { kind: 'type', target: 'Departure date', value: date },
+];
 
 const AIRPORTS = ['Boston (BOS)', 'Lisbon (LIS)', 'Madrid (MAD)', 'Paris (CDG)', 'Reykjavik (KEF)', 'Toronto (YYZ)'];
 
@@ -106,9 +113,7 @@ export const travel: SandboxSite = {
       id: 'travel-book-lisbon', instruction: 'On SkyHop, book the 08:15 flight from Boston to Lisbon on 2026-12-12 in economy for two passengers: Grace Hopper and Alan Turing.', startPath: '/',
       steps: ['Choose Boston and Lisbon', 'Set the date and 2 passengers', 'Search and select SH210', 'Enter both passengers', 'Confirm'], successCriteria: ['A booking of SH210 on 2026-12-12, economy, for Grace Hopper and Alan Turing'],
       plan: [
-        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Boston (BOS)' },
-        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Lisbon (LIS)' },
-        { kind: 'type', target: 'Departure date', value: '2026-12-12' }, { kind: 'type', target: 'Passengers', value: '2' },
+        ...chooseRoute('Boston (BOS)', 'Lisbon (LIS)', '2026-12-12'), { kind: 'type', target: 'Passengers', value: '2' },
         { kind: 'click', role: 'button', target: 'Search flights' }, { kind: 'click', role: 'link', target: 'Select SH210' },
         { kind: 'type', target: 'Passenger 1 first name', value: 'Grace' }, { kind: 'type', target: 'Passenger 1 last name', value: 'Hopper' },
         { kind: 'type', target: 'Passenger 2 first name', value: 'Alan' }, { kind: 'type', target: 'Passenger 2 last name', value: 'Turing' },
@@ -123,9 +128,7 @@ export const travel: SandboxSite = {
       id: 'travel-cheapest-kef', instruction: 'On SkyHop, what is the cheapest economy fare from Paris to Reykjavik on 2026-11-30?', startPath: '/',
       steps: ['Search Paris to Reykjavik on that date', 'Compare the fares'], successCriteria: ['The answer states $176'],
       plan: [
-        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Paris (CDG)' },
-        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Reykjavik (KEF)' },
-        { kind: 'type', target: 'Departure date', value: '2026-11-30' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        ...chooseRoute('Paris (CDG)', 'Reykjavik (KEF)', '2026-11-30'), { kind: 'click', role: 'button', target: 'Search flights' },
         { kind: 'answer', value: 'The cheapest economy fare is $176 (SH331).' },
       ],
       check: (e) => answerHas(e, '176'),
@@ -134,9 +137,7 @@ export const travel: SandboxSite = {
       id: 'travel-business-fare', instruction: 'On SkyHop, how much is a business class seat on flight SH402 from Madrid to Toronto on 2027-01-15?', startPath: '/',
       steps: ['Search Madrid to Toronto in business'], successCriteria: ['The answer states $1750'],
       plan: [
-        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Madrid (MAD)' },
-        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Toronto (YYZ)' },
-        { kind: 'type', target: 'Departure date', value: '2027-01-15' }, { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        ...chooseRoute('Madrid (MAD)', 'Toronto (YYZ)', '2027-01-15'), { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
         { kind: 'answer', value: 'A business seat on SH402 costs $1750.' },
       ],
       check: (e) => /1[,.]?750/.test(e.finalAnswer ?? ''),
@@ -145,9 +146,7 @@ export const travel: SandboxSite = {
       id: 'travel-late-departure', instruction: 'On SkyHop, at what time does the evening flight from Boston to Lisbon depart on 2026-12-20?', startPath: '/',
       steps: ['Search Boston to Lisbon', 'Find the evening departure'], successCriteria: ['The answer states 21:30'],
       plan: [
-        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Boston (BOS)' },
-        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Lisbon (LIS)' },
-        { kind: 'type', target: 'Departure date', value: '2026-12-20' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        ...chooseRoute('Boston (BOS)', 'Lisbon (LIS)', '2026-12-20'), { kind: 'click', role: 'button', target: 'Search flights' },
         { kind: 'answer', value: 'The evening flight SH214 departs at 21:30.' },
       ],
       check: (e) => answerHas(e, '21:30'),
@@ -156,9 +155,7 @@ export const travel: SandboxSite = {
       id: 'travel-book-business-solo', instruction: 'On SkyHop, book one business class seat on SH331 from Paris to Reykjavik on 2026-12-01 for Ada Byron.', startPath: '/',
       steps: ['Search Paris to Reykjavik in business', 'Select SH331', 'Enter the passenger', 'Confirm'], successCriteria: ['A business booking of SH331 on 2026-12-01 for Ada Byron'],
       plan: [
-        { kind: 'click', role: 'combobox', target: 'From' }, { kind: 'click', role: 'option', target: 'Paris (CDG)' },
-        { kind: 'click', role: 'combobox', target: 'To' }, { kind: 'click', role: 'option', target: 'Reykjavik (KEF)' },
-        { kind: 'type', target: 'Departure date', value: '2026-12-01' }, { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        ...chooseRoute('Paris (CDG)', 'Reykjavik (KEF)', '2026-12-01'), { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
         { kind: 'click', role: 'link', target: 'Select SH331' }, { kind: 'type', target: 'Passenger 1 first name', value: 'Ada' }, { kind: 'type', target: 'Passenger 1 last name', value: 'Byron' },
         { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', value: 'Booked.' },
       ],
