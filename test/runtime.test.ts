@@ -42,6 +42,47 @@ function echoTo(output: string): StageHandler<Site> {
 }
 
 describe('stage runtime', () => {
+  it('holds at most its slots in flight, pausing partitions meanwhile, and handles every message once', async () => {
+    const input = uniqueName('test.slots.in');
+    const output = uniqueName('test.slots.out');
+    await createTopic(kafka, input, 2);
+    await createTopic(kafka, output, 1);
+    const list = sites('slots', 40);
+    await produceSites(input, list);
+    let inFlight = 0;
+    let most = 0;
+    const handled: string[] = [];
+    const metrics = createStageMetrics('test', false);
+    let pausedSeen = 0;
+    const producer = kafka.producer();
+    await producer.connect();
+    const codec = new AvroCodec();
+    const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '3' }), groupId: uniqueName('test-slots'), commitIntervalMs: 100 };
+    const runner = new StageRunner({
+      config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic: input, schema: 'Site' }, log: silentLogger, metrics,
+      handler: async (s) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        pausedSeen = Math.max(pausedSeen, (await metrics.pausedPartitions.get()).values[0]?.value ?? 0);
+        await sleep(40);
+        inFlight -= 1;
+        handled.push(s.domain);
+        return [{ topic: output, key: s.domain, schema: 'Site', value: s }];
+      },
+    });
+    await runner.start();
+    try {
+      await waitFor(() => (handled.length >= list.length ? true : undefined), 60_000, 'every message to be handled');
+      expect(most).toBe(3);
+      expect(pausedSeen).toBeGreaterThan(0);
+      expect([...handled].sort()).toEqual(list.map((s) => s.domain).sort());
+      await waitFor(async () => ([...(await committedOffsets(kafka, config.groupId, input)).values()].reduce((a, b) => a + b, 0) === list.length ? true : undefined), 30_000, 'every offset committed');
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+  }, 90_000);
+
   it('loses nothing when the consumer is killed with SIGKILL mid-batch and restarted', async () => {
     const input = uniqueName('test.crash.in');
     const output = uniqueName('test.crash.out');
