@@ -27,7 +27,9 @@ export interface BusFigures {
 /** A service or stage as a child process; its log goes to a file (the benchmark's home is kept on failure). */
 export function spawnService(script: string, env: Record<string, string>, logFile: string): ChildProcess {
   const log = openSync(logFile, 'a');
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log] });
+  // WEBTRAIL_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the services.
+  const extra = (process.env.WEBTRAIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...extra, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log] });
 }
 
 async function waitLine(child: ChildProcess, line: string, timeoutMs = 60_000): Promise<void> {

@@ -28,6 +28,7 @@ export interface ThroughputRow {
   baseline_steps_per_s: number;
   ratio: number;
   cpu_percent: number;
+  baseline_cpu_percent: number;
   peak_rss_mb: number;
   rss_mb_per_context: number;
 }
@@ -200,6 +201,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const pool = new BrowserPool(browserConfig, silentLogger);
         const browser = await pool.getBrowser();
         const limit = pLimit(contexts);
+        const bareCpuBefore = cpuTicks();
         const bareStarted = performance.now();
         const bareSteps = await Promise.all(tasks.map((t) => limit(async () => {
           const context = await browser.newContext({ viewport: browserConfig.viewport });
@@ -210,13 +212,14 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
           }
         })));
         const bareSeconds = (performance.now() - bareStarted) / 1000;
+        const bareCpu = cpuPercent(bareCpuBefore, cores);
         await pool.close();
         const stepsPerS = steps / seconds;
         const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
         rows.push({
           contexts, trajectories: count, steps_per_s: round(stepsPerS), trajectories_per_min: round((count / seconds) * 60),
           baseline_steps_per_s: round(baselineStepsPerS), ratio: round(stepsPerS / baselineStepsPerS),
-          cpu_percent: cpu, peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
+          cpu_percent: cpu, baseline_cpu_percent: bareCpu, peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
         });
         options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
       } finally {

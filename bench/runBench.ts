@@ -116,8 +116,8 @@ writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, nu
 
 const md: string[] = [`# webtrail benchmark${quick ? ' (quick)' : ''}`, '', `${report.generated_at}, ${report.wall_time_s} s. Machine: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gb} GiB, Node ${machine.node}, ${machine.chromium}, Kafka ${machine.kafka}; scripted LLM latency ${latencyMs} ms per call.`, ''];
 if (throughput.length) {
-  md.push('## Rollout throughput', '', '| contexts | trajectories | steps/s | trajectories/min | bare Playwright steps/s | ratio | CPU % (machine, 100 = one core) | peak memory MB (PSS) | memory MB per context (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.trajectories_per_min} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.cpu_percent} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} |`);
+  md.push('## Rollout throughput', '', '| contexts | trajectories | steps/s | trajectories/min | bare Playwright steps/s | ratio | CPU % (machine, 100 = one core) | bare CPU % | peak memory MB (PSS) | memory MB per context (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.trajectories_per_min} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} |`);
   md.push('');
 }
 if (observation) md.push('## Observation cost', '', `${observation.pages} pages: p50 ${observation.p50_ms} ms, p95 ${observation.p95_ms} ms; tokens p50 ${observation.tokens_p50} against ${observation.html_tokens_p50} for the raw HTML.`, '');

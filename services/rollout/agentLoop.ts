@@ -123,15 +123,12 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     step.url = observation.facts.url;
     step.title = observation.facts.title;
     step.observation = observation.text;
-    if (deps.blobs && config.screenshots) {
-      try {
-        step.screenshotRef = await deps.blobs.put(`screenshots/${trajectoryId}/${String(index).padStart(3, '0')}.jpg`, await browser.screenshot(), 'image/jpeg');
-      } catch (error) {
-        step.error = null; // a missing screenshot is not a failed step
-        step.screenshotRef = null;
-        void error;
-      }
-    }
+    // The screenshot is taken while the LLM thinks (the page does not change before the action), so it
+    // adds no latency to the step. A missing screenshot is not a failed step.
+    const blobs = deps.blobs;
+    const screenshot = blobs && config.screenshots
+      ? browser.screenshot().then((jpeg) => blobs.put(`screenshots/${trajectoryId}/${String(index).padStart(3, '0')}.jpg`, jpeg, 'image/jpeg')).catch(() => null)
+      : Promise.resolve(null);
     t = Date.now();
     try {
       const reply = await deps.llm.complete({
@@ -157,6 +154,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
       step.error = `LLM: ${errorMessage(error)}`;
     }
     step.llmMs = Date.now() - t;
+    step.screenshotRef = await screenshot;
     if (step.action && step.action.kind !== 'answer') {
       t = Date.now();
       const action = step.action;
