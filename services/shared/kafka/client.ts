@@ -61,6 +61,19 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(
     const now = new Set(await admin.listTopics());
     if (missing.some((s) => !now.has(s.name))) throw new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error });
   }
+  // A new partition's leader can take a moment more to answer offset requests than to appear in the
+  // metadata (KRaft): wait until every new topic answers, so callers can read offsets at once.
+  for (const spec of missing) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await admin.fetchTopicOffsets(spec.name);
+        break;
+      } catch (error) {
+        if (attempt >= 40) throw new DependencyError(`topic ${spec.name} was created but its partitions have no leader yet: ${(error as Error).message}`, { cause: error });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
   return missing.map((s) => s.name);
 }
 
