@@ -63,7 +63,7 @@ try {
     if (existsSync(path.join(corpus, 'manifest.jsonl'))) {
       say(`observation: the saved pages in ${corpus}`);
       const outFile = path.join(home, 'eval-pages.json');
-      const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/evalPages.ts'), '--corpus', corpus, '--out', outFile, ...(quick ? ['--limit', '60'] : [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/evalPages.ts'), '--corpus', corpus, '--out', outFile, ...(quick ? ['--limit', '20'] : [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
       if (result.status !== 0) throw new Error('eval:pages failed');
       const pages = JSON.parse(readFileSync(outFile, 'utf8')) as { observed: number; observe_ms: { p50: number; p95: number }; tokens_p50: number; html_tokens_p50: number; form_field_recall_percent: number };
       observation = { pages: pages.observed, p50_ms: pages.observe_ms.p50, p95_ms: pages.observe_ms.p95, tokens_p50: pages.tokens_p50, html_tokens_p50: pages.html_tokens_p50, form_field_recall_percent: pages.form_field_recall_percent };
