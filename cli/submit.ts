@@ -1,4 +1,5 @@
 // webtrail submit <file|->: puts the good, distinct sites of a list on webtrail.sites.
+import { Partitioners } from 'kafkajs';
 import { readFile } from 'node:fs/promises';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Site } from '../schemas/types.ts';
@@ -32,7 +33,7 @@ export async function submitSites(text: string, options: { source: string; stric
   if (options.strict && parsed.bad.length > 0) return { ...parsed, submitted: 0 };
   if (parsed.sites.length === 0) return { ...parsed, submitted: 0 };
   const session = await openKafkaSession();
-  const producer = session.kafka.producer({ allowAutoTopicCreation: false });
+  const producer = session.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   try {
     await ensureTopics(session.admin);
     await producer.connect();

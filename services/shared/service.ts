@@ -1,5 +1,6 @@
 // Wiring shared by every stage's main.ts: config, Kafka, topics, schemas, telemetry, health, signals.
 // The stage brings its input topic and handler; this runs them until SIGTERM and drains.
+import { Partitioners } from 'kafkajs';
 import { AvroCodec } from '../../schemas/codec.ts';
 import type { SchemaName } from '../../schemas/schemaFiles.ts';
 import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from './config.ts';
@@ -50,7 +51,7 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
     await admin.disconnect().catch(() => undefined);
   }
 
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const codec = new AvroCodec(undefined, new KafkaSchemaSource(kafka));
   await publishSchemas(producer, codec.schemas());

@@ -80,6 +80,20 @@ export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   return { calls: a.calls + b.calls, promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, latencyMs: a.latencyMs + b.latencyMs };
 }
 
+/**
+ * A signal of its own for one request, aborted with the caller's. The HTTP client leaves its listener on
+ * the signal it is given; a trajectory's signal lives for dozens of calls, so each call gets a child that
+ * is unlinked when the call ends.
+ */
+function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; release(): void } {
+  if (!parent) return { signal: undefined, release: () => undefined };
+  const child = new AbortController();
+  const forward = () => child.abort(parent.reason);
+  if (parent.aborted) child.abort(parent.reason);
+  else parent.addEventListener('abort', forward, { once: true });
+  return { signal: child.signal, release: () => parent.removeEventListener('abort', forward) };
+}
+
 export class OpenAiLlmClient implements LlmClient {
   private readonly client: OpenAI;
   private readonly limit: LimitFunction;
@@ -124,6 +138,7 @@ export class OpenAiLlmClient implements LlmClient {
     let usage = zeroUsage();
     for (let attempt = 1; ; attempt += 1) {
       const started = Date.now();
+      const link = linkedSignal(request.signal);
       try {
         const response = await inSpan(SPANS.llm, { attributes: { [ATTRS.model]: this.config.model, 'webtrail.llm.schema': request.schemaName, [ATTRS.attempt]: attempt } }, async (span) => {
           const result = await this.client.chat.completions.create(
@@ -134,18 +149,20 @@ export class OpenAiLlmClient implements LlmClient {
               max_tokens: this.config.maxTokens,
               ...(this.structured ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.schemaName, schema: jsonSchemaOf(request.schema), strict: false } } } : {}),
             },
-            { signal: request.signal },
+            { signal: link.signal },
           );
           span.setAttribute(ATTRS.promptTokens, result.usage?.prompt_tokens ?? 0);
           span.setAttribute(ATTRS.completionTokens, result.usage?.completion_tokens ?? 0);
           return result;
         });
+        link.release();
         usage = addUsage(usage, { calls: 1, promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: response.usage?.completion_tokens ?? 0, latencyMs: Date.now() - started });
         const choice = response.choices?.[0];
         const text = choice?.message?.content ?? '';
         if (!choice) throw new SyntaxError('no choices in the response');
         return { text: choice.finish_reason === 'length' ? `${text}` : text, usage };
       } catch (error) {
+        link.release();
         usage = addUsage(usage, { calls: 1, promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started });
         if (request.signal?.aborted) throw new TimeoutError('LLM call aborted', { cause: error });
         const failure = classifyLlmError(error);
