@@ -27,6 +27,11 @@ export interface ThroughputRow {
   trajectories_per_min: number;
   baseline_steps_per_s: number;
   ratio: number;
+  /** The same tasks done per minute, pipeline / bare (the bare loop counts its extra wait steps too). */
+  baseline_trajectories_per_min: number;
+  trajectory_ratio: number;
+  steps_per_trajectory: number;
+  baseline_steps_per_trajectory: number;
   cpu_percent: number;
   baseline_cpu_percent: number;
   peak_rss_mb: number;
@@ -219,6 +224,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         rows.push({
           contexts, trajectories: count, steps_per_s: round(stepsPerS), trajectories_per_min: round((count / seconds) * 60),
           baseline_steps_per_s: round(baselineStepsPerS), ratio: round(stepsPerS / baselineStepsPerS),
+          baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
+          steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
           cpu_percent: cpu, baseline_cpu_percent: bareCpu, peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
         });
         options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
