@@ -58,7 +58,7 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
   const records = new RecordProducer(producer, codec);
 
   const { handler, close } = await def.setup({ log, runtime, metrics });
-  const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, handler, log, metrics });
+  const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, handler, log, metrics, beforeCommit: () => telemetry.flush() });
   const health = await startHealthServer(runtime.httpPort, { live: () => runner.live, ready: () => runner.ready }, metrics.registry);
 
   let stopping: Promise<void> | undefined;

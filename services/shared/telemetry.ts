@@ -39,17 +39,21 @@ export const ATTRS = {
 
 export interface Telemetry {
   tracer: Tracer;
+  /** Exports the finished spans now (bounded: a collector that is down does not hold the caller up). */
+  flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
 let sdk: NodeSDK | undefined;
+let exporter: BatchSpanProcessor | undefined;
 
 /** Starts tracing for a process once; exports over OTLP/HTTP when the endpoint is configured. */
 export function startTelemetry(serviceName: string, env: Record<string, string | undefined> = process.env): Telemetry {
   if (!sdk) {
     const spanProcessors: SpanProcessor[] = [];
     if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-      spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 }));
+      exporter = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });
+      spanProcessors.push(exporter);
     }
     sdk = new NodeSDK({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `webtrail-${serviceName}`, [ATTR_SERVICE_VERSION]: '0.1.0' }),
@@ -61,9 +65,17 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
   const started = sdk;
   return {
     tracer: trace.getTracer('webtrail', '0.1.0'),
+    flush: async () => {
+      if (!exporter) return;
+      const flushed = exporter.forceFlush().catch(() => undefined);
+      await Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]);
+    },
     shutdown: async () => {
       await started.shutdown().catch(() => undefined);
-      if (sdk === started) sdk = undefined;
+      if (sdk === started) {
+        sdk = undefined;
+        exporter = undefined;
+      }
     },
   };
 }

@@ -53,6 +53,9 @@ export interface StageRunnerOptions<N extends SchemaName> {
   fromBeginning?: boolean;
   /** Longest wait of a fetch when there is nothing to read; lower means lower latency. */
   maxWaitTimeMs?: number;
+  /** Runs before offsets are committed: the service exports the finished messages' spans, so committed
+   *  work is not left without its trace when the process dies right after. Must not throw. */
+  beforeCommit?: () => Promise<void>;
 }
 
 interface PartitionState {
@@ -346,6 +349,7 @@ export class StageRunner<N extends SchemaName> {
       if (this.pendingCommits.size === 0 || !this.consumer) return;
       const offsets = [...this.pendingCommits.values()];
       this.pendingCommits.clear();
+      await this.options.beforeCommit?.();
       try {
         await this.consumer.commitOffsets(offsets);
       } catch (error) {
