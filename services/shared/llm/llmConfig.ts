@@ -22,7 +22,23 @@ export interface LlmConfig {
   structuredOutput: boolean;
 }
 
+const LLM_SETTINGS = ['BASE_URL', 'MODEL', 'API_KEY_VAR', 'TEMPERATURE', 'MAX_TOKENS', 'TIMEOUT_MS', 'MAX_RETRIES', 'RETRY_BASE_MS', 'STRUCTURED_OUTPUT'];
+
+/**
+ * A setting under a name that looks right but is not read (WEBTRAIL_JUDGE_MODEL, WEBTRAIL_ROLLOUT_LLM_MODEL)
+ * would be silently ignored and the run would use another model: refuse it, naming the right variable.
+ */
+function refuseMisnamed(env: Env): void {
+  for (const name of Object.keys(env)) {
+    const m = /^WEBTRAIL_(GENERATOR|AGENT|ROLLOUT|JUDGE)_(LLM_)?([A-Z_]+)$/.exec(name);
+    if (!m || !LLM_SETTINGS.includes(m[3]!) || (m[1] !== 'ROLLOUT' && m[2])) continue;
+    const right = `WEBTRAIL_${m[1] === 'ROLLOUT' ? 'AGENT' : m[1]}_LLM_${m[3]}`;
+    throw new UserInputError(`invalid configuration: ${name} is not read; did you mean ${right}?`);
+  }
+}
+
 export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfig {
+  refuseMisnamed(env);
   const p = `WEBTRAIL_${stage}_LLM_`;
   const shared = parseEnv(z.object({ OPENAI_BASE_URL: z.string().url().optional(), OPENAI_MODEL: z.string().optional() }), env);
   const raw = parseEnv(
