@@ -10,7 +10,7 @@ import { TOPICS } from '../schemas/topics.ts';
 import type { Site } from '../schemas/types.ts';
 import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
 import { toTask, toTrajectory, toVerdict } from './benchRecords.ts';
-import { percentile } from './stats.ts';
+import { percentile } from '../services/shared/percentile.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -11,7 +11,7 @@ import { estimateTokens } from '../services/shared/browser/observation.ts';
 import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
 import { observeSnapshot } from '../services/shared/browser/snapshot.ts';
 import { createLogger } from '../services/shared/logger.ts';
-import { percentile } from './stats.ts';
+import { percentile } from '../services/shared/percentile.ts';
 
 interface ManifestEntry { source: string; file: string; url: string }
 interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }

@@ -5,6 +5,7 @@ import { observeInputs } from './observe.ts';
 import { serveSandbox } from './sandbox.ts';
 import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { replay } from './replay.ts';
+import { datasetDirName } from '../services/sink/sink.ts';
 import { clusterStatus } from './status.ts';
 import { collectStats, formatStats } from './stats.ts';
 import { loadPrices, STAGES } from './statsReport.ts';
@@ -153,7 +154,7 @@ export function buildProgram(): Command {
       const result = await replay({ ...opts, progress: (line) => interactive && process.stderr.write(`\r${line}   `) });
       if (interactive) process.stderr.write('\n');
       if (result.exitCode !== 0) throw new Error(`the judge exited with ${result.exitCode}`);
-      console.log(`re-judged ${result.judged} trajectories as ${opts.judgeVersion} (consumer group ${result.groupId}); the sink writes them to datasets/${opts.judgeVersion.replace(/[^\w.@+-]+/g, '_')}`);
+      console.log(`re-judged ${result.judged} trajectories as ${opts.judgeVersion} (consumer group ${result.groupId}); the sink writes them to datasets/${datasetDirName(opts.judgeVersion)}`);
     });
 
   program

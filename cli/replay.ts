@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOPICS } from '../schemas/topics.ts';
 import { UserInputError } from '../services/shared/errors.ts';
-import { judgeGroupId } from '../services/judge/config.ts';
+import { JUDGE_VERSION, judgeGroupId } from '../services/judge/config.ts';
 import { openKafkaSession, requireTopic } from './kafkaSession.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +21,7 @@ export interface ReplayOptions {
 }
 
 export async function replay(options: ReplayOptions): Promise<{ groupId: string; judged: number; exitCode: number | null }> {
-  if (!/^[\w.@+:-]{1,100}$/.test(options.judgeVersion)) throw new UserInputError('--judge-version: letters, digits and . @ + : - _ only (it names the dataset folder)');
+  if (!JUDGE_VERSION.test(options.judgeVersion)) throw new UserInputError('--judge-version: letters, digits and . @ + : - _ only (it names the dataset folder)');
   const groupId = judgeGroupId(options.judgeVersion, {})!;
   const session = await openKafkaSession('webtrail-replay');
   try {

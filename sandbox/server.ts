@@ -15,6 +15,8 @@ export interface Sandbox {
   siteUrl(site: string): string;
   /** Host pattern to allow in the browser guard. */
   allowHost: string;
+  /** Whether a task's own check calls it solved (what POST /__sandbox/check answers); undefined for an unknown task. */
+  check(evidence: { taskId?: string; instruction?: string; finalAnswer: string | null; finalUrl: string }): boolean | undefined;
   close(): Promise<void>;
 }
 
@@ -77,17 +79,20 @@ export async function startSandbox(options: { port?: number; host?: string } = {
     send(res, { status: 404, html: '<h1>Page not found</h1>' }, headers);
   }
 
+  function check(evidence: { taskId?: string; instruction?: string; finalAnswer: string | null; finalUrl: string }): boolean | undefined {
+    return findTask(evidence)?.check({ finalAnswer: evidence.finalAnswer, finalUrl: evidence.finalUrl }, state);
+  }
+
   function sandboxApi(req: SandboxRequest): Reply {
     if (req.path === '/__sandbox/state') return { json: state.toJSON() };
     if (req.path === '/__sandbox/sites') {
       return { json: SITES.map((s) => ({ name: s.name, title: s.title, url: siteUrl(s.name), unsafe: Boolean(s.unsafe), tasks: s.tasks.map((t) => ({ id: t.id, instruction: t.instruction })) })) };
     }
     if (req.path === '/__sandbox/check' && req.method === 'POST') {
-      const body = (req.json ?? {}) as { domain?: string; instruction?: string; taskId?: string; finalAnswer?: string | null; finalUrl?: string };
-      const task = findTask({ taskId: body.taskId, instruction: body.instruction });
-      if (!task) return { status: 404, json: { error: 'no sandbox task with that id or instruction' } };
-      const solved = task.check({ finalAnswer: body.finalAnswer ?? null, finalUrl: body.finalUrl ?? '' }, state);
-      return { json: { taskId: task.id, solved } };
+      const body = (req.json ?? {}) as { instruction?: string; taskId?: string; finalAnswer?: string | null; finalUrl?: string };
+      const solved = check({ taskId: body.taskId, instruction: body.instruction, finalAnswer: body.finalAnswer ?? null, finalUrl: body.finalUrl ?? '' });
+      if (solved === undefined) return { status: 404, json: { error: 'no sandbox task with that id or instruction' } };
+      return { json: { taskId: findTask(body)!.id, solved } };
     }
     return { status: 404, json: { error: 'unknown sandbox endpoint' } };
   }
@@ -103,6 +108,7 @@ export async function startSandbox(options: { port?: number; host?: string } = {
     state,
     siteUrl,
     allowHost: `*.localhost:${port}`,
+    check,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -73,6 +73,9 @@ export const TOPICS = {
 
 export type TopicKey = keyof typeof TOPICS;
 
+/** The topic each stage consumes (its consumer group's lag is what scaling and draining watch). */
+export const STAGE_INPUTS = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name } as const;
+
 export const DLQ_SERVICES = ['generator', 'rollout', 'judge', 'sink'] as const;
 
 export function dlqTopic(service: string): TopicSpec {

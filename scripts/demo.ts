@@ -5,13 +5,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_SITES } from '../sandbox/sites/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import type { Trajectory } from '../schemas/types.ts';
+import type { Verdict } from '../schemas/types.ts';
 import { webtrailHome } from '../services/shared/config.ts';
 import { errorMessage } from '../services/shared/errors.ts';
 import { openKafkaSession } from '../cli/kafkaSession.ts';
 import { submitSites } from '../cli/submit.ts';
 import { formatTable } from '../cli/table.ts';
-import { tap } from '../cli/tap.ts';
+import { readTopics } from '../cli/tap.ts';
 import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
@@ -56,26 +56,17 @@ async function main(): Promise<void> {
     }
     if (process.stderr.isTTY) process.stderr.write('\n');
 
-    // Which trajectories the sandbox's own checks call solved.
-    const trajectories: Trajectory[] = [];
-    await tap(TOPICS.trajectories.name, {
-      fromBeginning: true, follow: false, filters: [],
-      write: async (line) => {
-        const record = JSON.parse(line) as { partition: number; offset: string; value: Trajectory };
-        if (BigInt(record.offset) >= (startEnds[TOPICS.trajectories.name]?.get(record.partition) ?? 0n)) trajectories.push(record.value);
-      },
+    // The run's verdicts: which trajectories the sandbox's own checks call solved, and the judge version
+    // that names the dataset.
+    const verdicts: Verdict[] = [];
+    await readTopics([TOPICS.verdicts.name], {
+      fromBeginning: true, follow: false,
+      onRecord: (r) => void (BigInt(r.offset) >= (startEnds[TOPICS.verdicts.name]?.get(r.partition) ?? 0n) && verdicts.push(r.value as Verdict)),
     });
-    let solved = 0;
-    for (const t of trajectories) {
-      const response = await fetch(`http://127.0.0.1:${pipeline.sandbox.port}/__sandbox/check`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }),
-      });
-      if (response.ok && ((await response.json()) as { solved: boolean }).solved) solved += 1;
-    }
-    const judgeModel = process.env.WEBTRAIL_JUDGE_LLM_MODEL ?? process.env.OPENAI_MODEL ?? 'scripted';
-    const judgeVersion = process.env.WEBTRAIL_JUDGE_VERSION ?? `${judgeModel}@judge.${process.env.WEBTRAIL_JUDGE_PROMPT ?? 'v1'}`;
-    const summary = { ...counts, solved_by_check: solved, dataset_dir: path.join(home, 'datasets', datasetDirName(judgeVersion)), wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const trajectories = verdicts.map((v) => v.trajectory);
+    const solved = trajectories.filter((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl })).length;
+    const judgeVersion = verdicts[0]?.judgeVersion;
+    const summary = { ...counts, solved_by_check: solved, dataset_dir: judgeVersion ? path.join(home, 'datasets', datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     const byStatus = new Map<string, number>();
     for (const t of trajectories) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);

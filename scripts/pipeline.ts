@@ -10,7 +10,7 @@ import { createKafka } from '../services/shared/kafka/client.ts';
 import { createLogger } from '../services/shared/logger.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
-import { TOPICS } from '../schemas/topics.ts';
+import { STAGE_INPUTS, TOPICS } from '../schemas/topics.ts';
 import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../services/shared/config.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,7 +94,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   try {
     if (options.startAtEnd) {
-      await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, { ...env, ...options.serviceEnv?.[name], ...groupEnv(name, options) }).groupId, topic: SERVICE_INPUTS[name] })));
+      await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, { ...env, ...options.serviceEnv?.[name], ...groupEnv(name, options) }).groupId, topic: STAGE_INPUTS[name] })));
     }
     await Promise.all(SERVICE_NAMES.map((name) => start(name)));
   } catch (error) {
@@ -120,8 +120,6 @@ function groupEnv(name: ServiceName, options: PipelineOptions): Record<string, s
   if (!options.groupSuffix || options.serviceEnv?.[name]?.[variable] || options.env?.[variable]) return {};
   return { [variable]: `webtrail-${name}-${options.groupSuffix}` };
 }
-
-export const SERVICE_INPUTS: Record<ServiceName, string> = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name };
 
 /** Commits each group's offsets at the end of its topic (groups must have no live members). */
 async function commitAtEnd(groups: Array<{ groupId: string; topic: string }>): Promise<void> {
@@ -185,7 +183,7 @@ export function countSince(now: Record<string, Map<number, bigint>>, start: Reco
 /** Whether every service's group has committed everything on its input topic. */
 export async function drained(admin: Admin, pipeline: Pipeline, startEnds: Record<string, Map<number, bigint>>): Promise<boolean> {
   for (const [name, service] of pipeline.services) {
-    const topic = SERVICE_INPUTS[name];
+    const topic = STAGE_INPUTS[name];
     const ends = await admin.fetchTopicOffsets(topic);
     const [committed] = await admin.fetchOffsets({ groupId: service.groupId, topics: [topic] });
     for (const end of ends) {

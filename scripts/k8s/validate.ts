@@ -11,9 +11,8 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { KafkaTopic } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1';
-import { allTopics } from '../../schemas/topics.ts';
+import { STAGE_INPUTS, allTopics } from '../../schemas/topics.ts';
 import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../services/shared/config.ts';
-import { SERVICE_INPUTS } from '../pipeline.ts';
 import { kafkaTopicResource } from './topics.ts';
 
 type K8sObject = { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
@@ -112,7 +111,7 @@ function codeProblems(objects: K8sObject[]): string[] {
     const groupId = loadRuntimeConfig(stage, stages.get(stage)!.env).groupId;
     for (const trigger of (so.spec?.triggers as Array<{ type: string; metadata: Record<string, string> }> | undefined) ?? []) {
       if (trigger.type !== 'kafka') continue;
-      if (trigger.metadata.topic !== SERVICE_INPUTS[stage]) problems.push(`${id(so)}: watches topic ${trigger.metadata.topic}, but the ${stage} reads ${SERVICE_INPUTS[stage]}`);
+      if (trigger.metadata.topic !== STAGE_INPUTS[stage]) problems.push(`${id(so)}: watches topic ${trigger.metadata.topic}, but the ${stage} reads ${STAGE_INPUTS[stage]}`);
       if (trigger.metadata.consumerGroup !== groupId) problems.push(`${id(so)}: watches consumer group ${trigger.metadata.consumerGroup}, but the ${stage} consumes as ${groupId}`);
     }
   }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { TOPIC_PREFIX } from '../../schemas/topics.ts';
 import { parseEnv, type Env } from '../shared/config.ts';
 
+/** What a judge version may look like: it names a consumer group and a dataset folder. */
+export const JUDGE_VERSION = /^[\w.@+:-]{1,100}$/;
+
 export interface JudgeConfig {
   prompt: string;
   /** Explicit judge version (re-judging); defaults to model@prompt. */
@@ -13,7 +16,7 @@ export interface JudgeConfig {
 export function loadJudgeConfig(env: Env = process.env): JudgeConfig {
   const raw = parseEnv(z.object({
     WEBTRAIL_JUDGE_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-    WEBTRAIL_JUDGE_VERSION: z.string().regex(/^[\w.@+:-]{1,100}$/, 'letters, digits and . @ + : - _ only').optional(),
+    WEBTRAIL_JUDGE_VERSION: z.string().regex(JUDGE_VERSION, 'letters, digits and . @ + : - _ only').optional(),
     WEBTRAIL_JUDGE_OBSERVATION_STEPS: z.coerce.number().int().min(0).max(30).default(3),
   }), env);
   return { prompt: raw.WEBTRAIL_JUDGE_PROMPT, version: raw.WEBTRAIL_JUDGE_VERSION, observationSteps: raw.WEBTRAIL_JUDGE_OBSERVATION_STEPS };

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv, webtrailHome, type Env } from '../shared/config.ts';
+import { loadRolloutConfig } from '../rollout/config.ts';
 import type { Thresholds } from './examples.ts';
 
 export interface SinkConfig {
@@ -25,16 +26,16 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
     WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
-    WEBTRAIL_ROLLOUT_HISTORY_STEPS: z.coerce.number().int().min(0).default(5),
-    WEBTRAIL_ROLLOUT_MAX_STEPS: z.coerce.number().int().min(1).default(30),
   }), env);
+  // The user turn is rendered as the agent saw it, so with the rollout's own settings.
+  const rollout = loadRolloutConfig(env);
   return {
     thresholds: { minSuccess: raw.WEBTRAIL_SINK_MIN_SUCCESS, minEfficiency: raw.WEBTRAIL_SINK_MIN_EFFICIENCY, minSelfCorrection: raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION },
     datasetsDir: raw.WEBTRAIL_SINK_DATASETS_DIR ?? path.join(webtrailHome(env), 'datasets'),
     maxShardBytes: raw.WEBTRAIL_SINK_MAX_SHARD_BYTES,
     maxShardAgeMs: raw.WEBTRAIL_SINK_MAX_SHARD_AGE_MS,
     flushIntervalMs: raw.WEBTRAIL_SINK_FLUSH_INTERVAL_MS,
-    historySteps: raw.WEBTRAIL_ROLLOUT_HISTORY_STEPS,
-    maxSteps: raw.WEBTRAIL_ROLLOUT_MAX_STEPS,
+    historySteps: rollout.historySteps,
+    maxSteps: rollout.maxSteps,
   };
 }

@@ -1,4 +1,4 @@
-// Small statistics helpers for reports.
+// Percentiles for reports (the benchmark, webtrail stats).
 
 /** The p-th percentile (nearest rank) of values; 0 for none. */
 export function percentile(values: number[], p: number): number {
