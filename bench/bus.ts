@@ -1,9 +1,8 @@
 // Bus benchmarks, under the benchmark's own topic prefix: one-hop round trip, a no-op stage's
 // throughput, the end-to-end latency of four instant stages, and the real sink's examples per second.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import { AvroCodec } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';
@@ -11,8 +10,8 @@ import type { Site } from '../schemas/types.ts';
 import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
 import { toTask, toTrajectory, toVerdict } from './benchRecords.ts';
 import { percentile } from '../services/shared/percentile.ts';
+import { spawnTs } from '../services/shared/spawnTs.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface BusFigures {
   round_trip_p50_ms: number;
@@ -29,7 +28,7 @@ export function spawnService(script: string, env: Record<string, string>, logFil
   const log = openSync(logFile, 'a');
   // WEBTRAIL_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the services.
   const extra = (process.env.WEBTRAIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...extra, '--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log] });
+  return spawnTs(script, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log], nodeArgs: extra });
 }
 
 async function waitLine(child: ChildProcess, line: string, timeoutMs = 60_000): Promise<void> {

@@ -5,7 +5,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startSandbox } from '../sandbox/server.ts';
@@ -17,8 +16,8 @@ import { createLogger } from '../services/shared/logger.ts';
 import { pinnedVersion, startKafka } from '../scripts/localKafka.ts';
 import { benchBus, type BusFigures } from './bus.ts';
 import { benchRollout, type ThroughputRow } from './rollout.ts';
+import { ROOT } from '../services/shared/spawnTs.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: raw } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },

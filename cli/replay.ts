@@ -1,15 +1,13 @@
 // webtrail replay --judge-version V [--model M]: re-judges history. Runs the judge with a new version and
 // its own consumer group from the start of webtrail.trajectories until it has caught up (or, with
 // --follow, until interrupted). Its verdicts carry the new version, so the sink writes a new dataset.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TOPICS } from '../schemas/topics.ts';
 import { UserInputError } from '../services/shared/errors.ts';
 import { JUDGE_VERSION, judgeGroupId } from '../services/judge/config.ts';
+import { fetchGroupPosition } from '../services/shared/kafka/client.ts';
 import { openKafkaSession, requireTopic } from './kafkaSession.ts';
+import { spawnTs } from '../services/shared/spawnTs.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ReplayOptions {
   judgeVersion: string;
@@ -34,7 +32,7 @@ export async function replay(options: ReplayOptions): Promise<{ groupId: string;
       WEBTRAIL_JUDGE_HTTP_PORT: (options.env ?? process.env).WEBTRAIL_REPLAY_HTTP_PORT ?? '0',
       ...(options.model ? { WEBTRAIL_JUDGE_LLM_MODEL: options.model } : {}),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/judge/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawnTs('services/judge/main.ts', { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const stopOnSignal = () => child.kill('SIGTERM');
     process.once('SIGINT', stopOnSignal);
@@ -42,19 +40,10 @@ export async function replay(options: ReplayOptions): Promise<{ groupId: string;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
       if (child.exitCode !== null) break;
-      const ends = await session.admin.fetchTopicOffsets(TOPICS.trajectories.name);
-      const [committed] = await session.admin.fetchOffsets({ groupId, topics: [TOPICS.trajectories.name] });
-      let lag = 0;
-      judged = 0;
-      for (const end of ends) {
-        const at = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-        const position = at < 0 ? Number(end.low) : at;
-        lag += Number(end.high) - position;
-        judged += position - Number(end.low);
-      }
+      const { lag, handled } = await fetchGroupPosition(session.admin, groupId, TOPICS.trajectories.name);
+      judged = handled;
       options.progress?.(`re-judged ${judged}, ${lag} to go`);
-      if (lag === 0 && !options.follow && judged > 0) break;
-      if (lag === 0 && !options.follow && ends.every((e) => e.high === e.low)) break;
+      if (lag === 0 && !options.follow) break;
     }
     child.kill('SIGTERM');
     const exitCode = await exited;

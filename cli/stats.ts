@@ -2,6 +2,7 @@
 // group) and reports what the run has produced so far. Training examples and dead letters are counted
 // from offsets, not read: they are the largest topics and their counts are all the report needs.
 import { allTopics, TOPICS } from '../schemas/topics.ts';
+import { recordCount } from '../services/shared/kafka/client.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 import { StatsCollector, type Prices, type StatsReport } from './statsReport.ts';
 import { formatTable } from './table.ts';
@@ -26,7 +27,7 @@ async function topicCounts(): Promise<Array<{ topic: string; records: number }>>
     const counts = [];
     for (const spec of allTopics().filter((t) => existing.has(t.name) && t.name !== TOPICS.schemas.name)) {
       const offsets = await session.admin.fetchTopicOffsets(spec.name);
-      counts.push({ topic: spec.name, records: offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0) });
+      counts.push({ topic: spec.name, records: recordCount(offsets) });
     }
     return counts;
   } finally {

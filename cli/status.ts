@@ -1,5 +1,6 @@
 // webtrail status: message counts per topic and lag per consumer group.
 import { allTopics, TOPIC_PREFIX } from '../schemas/topics.ts';
+import { groupPosition, recordCount } from '../services/shared/kafka/client.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 
 export interface TopicStatus {
@@ -34,7 +35,7 @@ export async function clusterStatus(): Promise<ClusterStatus> {
     for (const topic of names) {
       const offsets = await session.admin.fetchTopicOffsets(topic);
       ends.set(topic, offsets);
-      topics.push({ topic, partitions: offsets.length, messages: offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0) });
+      topics.push({ topic, partitions: offsets.length, messages: recordCount(offsets) });
     }
     const { groups: listed } = await session.admin.listGroups();
     const groupIds = listed.map((g) => g.groupId).filter((g) => !g.startsWith('webtrail-tap-') && !g.startsWith('webtrail-schema-reader-')).sort();
@@ -46,15 +47,8 @@ export async function clusterStatus(): Promise<ClusterStatus> {
       for (const { topic, partitions } of committed) {
         const used = partitions.filter((p) => Number(p.offset) >= 0);
         if (used.length === 0) continue;
-        const high = ends.get(topic) ?? [];
-        let lag = 0;
-        let total = 0;
-        for (const p of partitions) {
-          const end = BigInt(high.find((h) => h.partition === p.partition)?.high ?? '0');
-          const at = Number(p.offset) >= 0 ? BigInt(p.offset) : BigInt(high.find((h) => h.partition === p.partition)?.low ?? '0');
-          lag += Number(end - at);
-          if (Number(p.offset) >= 0) total += Number(p.offset);
-        }
+        const { lag } = groupPosition(ends.get(topic) ?? [], partitions);
+        const total = used.reduce((sum, p) => sum + Number(p.offset), 0);
         groups.push({ group: groupId, topic, committed: total, lag, members: info?.members.length ?? 0, state: info?.state ?? 'unknown' });
       }
     }

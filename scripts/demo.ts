@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       const line = `sites ${counts.sites} · rejected ${counts.rejected} · tasks ${counts.tasks} · trajectories ${counts.trajectories}/${counts.tasks} · verdicts ${counts.verdicts} · examples ${counts.examples} · ${Math.round((Date.now() - started) / 1000)} s`;
       if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
       else if (Math.round((Date.now() - started) / 1000) % 10 < 2) say(line);
-      if (counts.sites > 0 && (await drained(session.admin, pipeline, startEnds))) break;
+      if (counts.sites > 0 && (await drained(session.admin, pipeline))) break;
       for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
       if (Date.now() > deadline) throw new Error('the pipeline did not finish in time (WEBTRAIL_DEMO_TIMEOUT_MS)');
       await new Promise((r) => setTimeout(r, 1000));

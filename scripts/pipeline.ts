@@ -1,19 +1,18 @@
 // Runs the whole pipeline locally: the sandbox web, the scripted LLM (unless OPENAI_BASE_URL points at a
 // real endpoint) and the four services as separate processes, against a Kafka broker that is up.
 // The demo and the end-to-end tests drive it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
-import { createKafka } from '../services/shared/kafka/client.ts';
+import { createKafka, fetchGroupPosition } from '../services/shared/kafka/client.ts';
 import { createLogger } from '../services/shared/logger.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
 import { STAGE_INPUTS, TOPICS } from '../schemas/topics.ts';
 import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../services/shared/config.ts';
+import { spawnTs } from '../services/shared/spawnTs.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface PipelineOptions {
   home: string;
@@ -68,15 +67,22 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   };
   const services = new Map<ServiceName, ServiceProcess>();
 
+  /** A service's environment: the run's, its own, and its group under the run's suffix unless set. */
+  function serviceEnvOf(name: ServiceName): Record<string, string> {
+    const serviceEnv: Record<string, string> = { ...env, ...options.serviceEnv?.[name] };
+    const group = `WEBTRAIL_${name.toUpperCase()}_GROUP_ID`;
+    if (options.groupSuffix && !serviceEnv[group]) serviceEnv[group] = `webtrail-${name}-${options.groupSuffix}`;
+    return serviceEnv;
+  }
+
   async function start(name: ServiceName): Promise<ServiceProcess> {
     const upper = name.toUpperCase();
-    const serviceEnv: Record<string, string> = { ...env, ...options.serviceEnv?.[name] };
+    const serviceEnv = serviceEnvOf(name);
     const port = Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) || (await freePort(BASE_PORT[name]));
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
-    Object.assign(serviceEnv, groupEnv(name, { ...options, serviceEnv: { [name]: serviceEnv } }));
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
     const log = openSync(path.join(logs, `${name}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services', name, 'main.ts')], { cwd: ROOT, env: serviceEnv, stdio: ['ignore', log, log] });
+    const child = spawnTs(`services/${name}/main.ts`, { env: serviceEnv, stdio: ['ignore', log, log] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const service: ServiceProcess = { name, child, port, groupId, exited };
     services.set(name, service);
@@ -94,7 +100,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   try {
     if (options.startAtEnd) {
-      await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, { ...env, ...options.serviceEnv?.[name], ...groupEnv(name, options) }).groupId, topic: STAGE_INPUTS[name] })));
+      await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, serviceEnvOf(name)).groupId, topic: STAGE_INPUTS[name] })));
     }
     await Promise.all(SERVICE_NAMES.map((name) => start(name)));
   } catch (error) {
@@ -112,13 +118,6 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await sandbox.close();
     },
   };
-}
-
-/** The consumer group override a run with a group suffix gives a service. */
-function groupEnv(name: ServiceName, options: PipelineOptions): Record<string, string> {
-  const variable = `WEBTRAIL_${name.toUpperCase()}_GROUP_ID`;
-  if (!options.groupSuffix || options.serviceEnv?.[name]?.[variable] || options.env?.[variable]) return {};
-  return { [variable]: `webtrail-${name}-${options.groupSuffix}` };
 }
 
 /** Commits each group's offsets at the end of its topic (groups must have no live members). */
@@ -181,18 +180,9 @@ export function countSince(now: Record<string, Map<number, bigint>>, start: Reco
 }
 
 /** Whether every service's group has committed everything on its input topic. */
-export async function drained(admin: Admin, pipeline: Pipeline, startEnds: Record<string, Map<number, bigint>>): Promise<boolean> {
+export async function drained(admin: Admin, pipeline: Pipeline): Promise<boolean> {
   for (const [name, service] of pipeline.services) {
-    const topic = STAGE_INPUTS[name];
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: service.groupId, topics: [topic] });
-    for (const end of ends) {
-      const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-      // A group that has committed nothing there yet started at the run's start (or the log start).
-      const notYet = startEnds[topic]?.get(end.partition) ?? BigInt(end.low);
-      const position = BigInt(at) < 0n ? notYet : BigInt(at);
-      if (position < BigInt(end.high)) return false;
-    }
+    if ((await fetchGroupPosition(admin, service.groupId, STAGE_INPUTS[name])).lag > 0) return false;
   }
   return true;
 }

@@ -173,14 +173,7 @@ export class BrowserSession {
 
   /** Opens a URL in the active tab, through the guard. */
   async goto(url: string): Promise<ActionResult> {
-    return this.run(async (page) => {
-      const verdict = await this.guard.check(url);
-      if (!verdict.allowed) {
-        this.record('request_blocked', verdict.reason, url);
-        throw new Error(`blocked: ${verdict.reason}`);
-      }
-      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
-    });
+    return this.run((page) => this.guardedGoto(page, url));
   }
 
   /** Observes the active tab: the whole page, frames and shadow roots included. */
@@ -270,6 +263,16 @@ export class BrowserSession {
     throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
   }
 
+  /** Goes to a URL the agent chose, after the guard has allowed it (the route guard sees only requests). */
+  private async guardedGoto(page: Page, url: string): Promise<void> {
+    const verdict = await this.guard.check(url);
+    if (!verdict.allowed) {
+      this.record('request_blocked', verdict.reason, url);
+      throw new Error(`blocked: ${verdict.reason}`);
+    }
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
+  }
+
   private async perform(page: Page, action: Action): Promise<void> {
     const timeout = this.timeout(this.config.actionTimeoutMs);
     const value = action.value ?? '';
@@ -342,26 +345,12 @@ export class BrowserSession {
       case 'go_forward':
         await page.goForward({ waitUntil: 'domcontentloaded', timeout });
         return;
-      case 'goto': {
-        const verdict = await this.guard.check(value);
-        if (!verdict.allowed) {
-          this.record('request_blocked', verdict.reason, value);
-          throw new Error(`blocked: ${verdict.reason}`);
-        }
-        await page.goto(value, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
-        return;
-      }
+      case 'goto':
+        return this.guardedGoto(page, value);
       case 'new_tab': {
         const tab = await this.context.newPage();
         this.active = this.tabs.indexOf(tab);
-        if (value) {
-          const verdict = await this.guard.check(value);
-          if (!verdict.allowed) {
-            this.record('request_blocked', verdict.reason, value);
-            throw new Error(`blocked: ${verdict.reason}`);
-          }
-          await tab.goto(value, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
-        }
+        if (value) await this.guardedGoto(tab, value);
         return;
       }
       case 'switch_tab': {

@@ -77,6 +77,37 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(
   return missing.map((s) => s.name);
 }
 
+/** Records a topic holds now, from its partitions' offsets. */
+export function recordCount(offsets: Array<{ high: string; low: string }>): number {
+  return offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+}
+
+export interface GroupPosition {
+  /** Records not yet committed by the group. */
+  lag: number;
+  /** Records behind its committed offsets. */
+  handled: number;
+}
+
+/** A group's position on a topic from its end offsets and commits; an uncommitted partition counts from its log start. */
+export function groupPosition(ends: Array<{ partition: number; high: string; low: string }>, committed: Array<{ partition: number; offset: string }>): GroupPosition {
+  let lag = 0;
+  let handled = 0;
+  for (const end of ends) {
+    const at = Number(committed.find((p) => p.partition === end.partition)?.offset ?? -1);
+    const position = at < 0 ? Number(end.low) : at;
+    lag += Number(end.high) - position;
+    handled += position - Number(end.low);
+  }
+  return { lag, handled };
+}
+
+export async function fetchGroupPosition(admin: Admin, groupId: string, topic: string): Promise<GroupPosition> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return groupPosition(ends, committed?.partitions ?? []);
+}
+
 /** Turns kafkajs' connection failures into one line a person can act on. */
 export function describeConnectionError(error: unknown, brokers: string[]): string {
   const message = error instanceof Error ? error.message : String(error);

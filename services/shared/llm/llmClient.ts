@@ -160,7 +160,7 @@ export class OpenAiLlmClient implements LlmClient {
         const choice = response.choices?.[0];
         const text = choice?.message?.content ?? '';
         if (!choice) throw new SyntaxError('no choices in the response');
-        return { text: choice.finish_reason === 'length' ? `${text}` : text, usage };
+        return { text, usage };
       } catch (error) {
         link.release();
         usage = addUsage(usage, { calls: 1, promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started });

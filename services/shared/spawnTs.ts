@@ -1,0 +1,12 @@
+// Runs one of this project's TypeScript entry points in a new Node process, through tsx as the services
+// run: the pipeline harness, `webtrail replay` and the benchmark start services this way.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project's root folder. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function spawnTs(script: string, options: { env: NodeJS.ProcessEnv; stdio: StdioOptions; args?: string[]; nodeArgs?: string[] }): ChildProcess {
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...(options.args ?? [])], { cwd: ROOT, env: options.env, stdio: options.stdio });
+}
