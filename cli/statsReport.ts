@@ -62,10 +62,17 @@ interface VerdictSummary { trajectoryId: string; judgeVersion: string; success: 
 
 const mean = (values: number[]) => (values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / 1000 : 0);
 
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
 export class StatsCollector {
   private readonly submitted = new Set<string>();
   private readonly rejections = new Map<string, SiteRejection>();
-  private readonly tasks = new Map<string, Task>();
+  /** Task id → domain: all the report needs of a task. */
+  private readonly taskDomains = new Map<string, string>();
   private readonly generatorUsage = new Map<string, TokenUsage>();
   private readonly trajectories = new Map<string, TrajectorySummary>();
   private readonly verdicts = new Map<string, VerdictSummary>();
@@ -84,7 +91,7 @@ export class StatsCollector {
       }
       case 'Task': {
         const t = value as Task;
-        this.tasks.set(t.taskId, { ...t });
+        this.taskDomains.set(t.taskId, t.domain);
         // A site's screening and proposal usage is carried by each of its tasks: count it once.
         this.generatorUsage.set(t.domain, t.usage);
         break;
@@ -107,9 +114,14 @@ export class StatsCollector {
   /** judgeVersion: whose verdicts count as "solved" per site (default: the most recently used one). */
   report(options: { topics: Array<{ topic: string; records: number }>; prices: Prices; judgeVersion?: string }): StatsReport {
     const byVersion = new Map<string, VerdictSummary[]>();
-    for (const v of this.verdicts.values()) byVersion.set(v.judgeVersion, [...(byVersion.get(v.judgeVersion) ?? []), v]);
-    const latest = [...this.verdicts.values()].sort((a, b) => b.judgedAtMs - a.judgedAtMs)[0]?.judgeVersion ?? null;
-    const judgeVersion = options.judgeVersion ?? latest;
+    let latest: VerdictSummary | undefined;
+    for (const v of this.verdicts.values()) {
+      const list = byVersion.get(v.judgeVersion);
+      if (list) list.push(v);
+      else byVersion.set(v.judgeVersion, [v]);
+      if (!latest || v.judgedAtMs > latest.judgedAtMs) latest = v;
+    }
+    const judgeVersion = options.judgeVersion ?? latest?.judgeVersion ?? null;
 
     const judges: JudgeStats[] = [...byVersion].sort(([a], [b]) => a.localeCompare(b)).map(([version, list]) => {
       const histogram = [0, 0, 0, 0, 0];
@@ -131,8 +143,8 @@ export class StatsCollector {
     };
     for (const domain of this.submitted) site(domain);
     for (const r of this.rejections.values()) site(r.domain).outcome = `rejected: ${r.reason}`;
-    for (const t of this.tasks.values()) {
-      const s = site(t.domain);
+    for (const domain of this.taskDomains.values()) {
+      const s = site(domain);
       s.tasks += 1;
       s.outcome = 'tasks proposed';
     }
@@ -145,8 +157,7 @@ export class StatsCollector {
     }
 
     const stepCounts = [...this.trajectories.values()].map((t) => t.steps);
-    const byStatus: Record<string, number> = {};
-    for (const t of this.trajectories.values()) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+    const byStatus = countBy([...this.trajectories.values()], (t) => t.status);
 
     const usageOf: Record<Stage, TokenUsage[]> = {
       generator: [...this.generatorUsage.values()],
@@ -164,13 +175,13 @@ export class StatsCollector {
     return {
       topics: options.topics,
       sites: {
-        submitted: this.submitted.size, accepted: new Set([...this.tasks.values()].map((t) => t.domain)).size, rejected: this.rejections.size,
-        rejectedByReason: [...this.rejections.values()].reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.reason]: (acc[r.reason] ?? 0) + 1 }), {}),
+        submitted: this.submitted.size, accepted: new Set(this.taskDomains.values()).size, rejected: this.rejections.size,
+        rejectedByReason: countBy([...this.rejections.values()], (r) => r.reason),
       },
       judgeVersion,
       judges,
       perSite: [...sites.values()].sort((a, b) => a.domain.localeCompare(b.domain)),
-      steps: { trajectories: stepCounts.length, mean: mean(stepCounts), p50: percentile(stepCounts, 50), p90: percentile(stepCounts, 90), max: stepCounts.length ? Math.max(...stepCounts) : 0, byStatus },
+      steps: { trajectories: stepCounts.length, mean: mean(stepCounts), p50: percentile(stepCounts, 50), p90: percentile(stepCounts, 90), max: stepCounts.reduce((a, b) => Math.max(a, b), 0), byStatus },
       tokens,
       totalCostUsd: Math.round(tokens.reduce((n, t) => n + t.costUsd, 0) * 1e6) / 1e6,
     };

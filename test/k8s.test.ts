@@ -34,7 +34,7 @@ describe('k8s manifests', () => {
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
       expect(names('KafkaTopic')).toEqual(allTopics().map((t) => t.name).sort());
     }
-    const max = (overlay: string) => (validateK8s(path.join(ROOT, 'k8s')).find((r) => r.overlay === overlay)!.objects.find((o) => o.kind === 'ScaledObject' && o.metadata?.name === 'webtrail-rollout')!.spec as { maxReplicaCount: number }).maxReplicaCount;
+    const max = (overlay: string) => (reports.find((r) => r.overlay === overlay)!.objects.find((o) => o.kind === 'ScaledObject' && o.metadata?.name === 'webtrail-rollout')!.spec as { maxReplicaCount: number }).maxReplicaCount;
     expect(max('dev')).toBe(1);
     expect(max('prod')).toBeGreaterThan(max('dev'));
   });
