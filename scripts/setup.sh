@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything webtrail needs on a Debian machine: Java 17 and Maven (the local Kafka broker),
-# Chromium (the browser environment), kubectl (manifest rendering), the npm packages and the Kafka jars.
+# Chromium (the browser environment), kubectl (manifest rendering), unshare and ip (the tests' isolated network), the npm packages and the Kafka jars.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,9 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "${WEBTRAIL_CHROMIUM:-}" ] || missing+=(chromium)
 # Any kubectl renders the manifests; Debian's kubernetes-client (1.20) is the one apt always has.
 command -v kubectl >/dev/null 2>&1 || [ -n "${WEBTRAIL_KUBECTL:-}" ] || missing+=(kubernetes-client)
+# npm test runs in a loopback-only network namespace: unshare makes it, ip brings its lo up.
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 fonts_ok=$(fc-list 2>/dev/null | head -n 1 || true)
 [ -n "$fonts_ok" ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
