@@ -16,6 +16,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY schemas ./schemas
+COPY platform ./platform
+COPY bus ./bus
+COPY browser ./browser
+COPY llm ./llm
 COPY services ./services
 COPY prompts ./prompts
 COPY cli ./cli

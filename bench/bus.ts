@@ -7,10 +7,10 @@ import type { Admin, Kafka } from 'kafkajs';
 import { AvroCodec } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Site } from '../schemas/types.ts';
-import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
+import { RecordProducer } from '../bus/recordProducer.ts';
 import { toTask, toTrajectory, toVerdict } from './benchRecords.ts';
-import { percentile } from '../services/shared/percentile.ts';
-import { spawnTs } from '../services/shared/spawnTs.ts';
+import { percentile } from '../platform/percentile.ts';
+import { spawnTs } from '../platform/spawnTs.ts';
 
 
 export interface BusFigures {

@@ -4,14 +4,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
-import { BrowserPool } from '../services/shared/browser/browserPool.ts';
-import { decodeHtml, serveDirectory } from '../services/shared/browser/localPages.ts';
-import { estimateTokens } from '../services/shared/browser/observation.ts';
-import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
-import { observeSnapshot } from '../services/shared/browser/snapshot.ts';
-import { createLogger } from '../services/shared/logger.ts';
-import { percentile } from '../services/shared/percentile.ts';
+import { loadBrowserConfig } from '../browser/browserConfig.ts';
+import { BrowserPool } from '../browser/browserPool.ts';
+import { decodeHtml, serveDirectory } from '../browser/localPages.ts';
+import { estimateTokens } from '../browser/observation.ts';
+import type { BrowserSession } from '../browser/browserSession.ts';
+import { observeSnapshot } from '../browser/snapshot.ts';
+import { createLogger } from '../platform/logger.ts';
+import { percentile } from '../platform/percentile.ts';
 
 interface ManifestEntry { source: string; file: string; url: string }
 interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }

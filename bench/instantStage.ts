@@ -2,7 +2,7 @@
 // chains four of these, sites → tasks → trajectories → verdicts → training examples.
 import { TOPICS } from '../schemas/topics.ts';
 import type { Site, Task, Trajectory, Verdict } from '../schemas/types.ts';
-import { runStageMain } from '../services/shared/service.ts';
+import { runStageMain } from '../bus/startStage.ts';
 import { toExample, toTask, toTrajectory, toVerdict } from './benchRecords.ts';
 
 const hop = process.env.BENCH_HOP;

@@ -12,12 +12,12 @@ import type { Sandbox } from '../sandbox/server.ts';
 import { AvroCodec } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Action, Task, Trajectory } from '../schemas/types.ts';
-import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
-import { BrowserPool } from '../services/shared/browser/browserPool.ts';
-import { OBSERVE_SOURCE } from '../services/shared/browser/browserSession.ts';
-import { renderObservation, type RawObservation } from '../services/shared/browser/observation.ts';
-import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
-import { silentLogger } from '../services/shared/logger.ts';
+import { loadBrowserConfig } from '../browser/browserConfig.ts';
+import { BrowserPool } from '../browser/browserPool.ts';
+import { OBSERVE_SOURCE } from '../browser/browserSession.ts';
+import { renderObservation, type RawObservation } from '../browser/observation.ts';
+import { RecordProducer } from '../bus/recordProducer.ts';
+import { silentLogger } from '../platform/logger.ts';
 import { spawnService, stopChild } from './bus.ts';
 
 export interface ThroughputRow {

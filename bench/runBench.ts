@@ -10,13 +10,13 @@ import { z } from 'zod';
 import { startSandbox } from '../sandbox/server.ts';
 import { startScriptedLlm } from '../sandbox/scriptedLlm.ts';
 import { TOPIC_PREFIX } from '../schemas/topics.ts';
-import { loadKafkaConfig } from '../services/shared/config.ts';
-import { createKafka, ensureTopics } from '../services/shared/kafka/client.ts';
-import { createLogger } from '../services/shared/logger.ts';
+import { loadKafkaConfig } from '../platform/config.ts';
+import { createKafka, ensureTopics } from '../bus/client.ts';
+import { createLogger } from '../platform/logger.ts';
 import { pinnedVersion, startKafka } from '../scripts/localKafka.ts';
 import { benchBus, type BusFigures } from './bus.ts';
 import { benchRollout, type ThroughputRow } from './rollout.ts';
-import { ROOT } from '../services/shared/spawnTs.ts';
+import { ROOT } from '../platform/spawnTs.ts';
 
 const { values: raw } = parseArgs({
   options: {

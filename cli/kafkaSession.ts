@@ -2,11 +2,11 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { AvroCodec } from '../schemas/codec.ts';
 import { allTopics } from '../schemas/topics.ts';
-import { loadKafkaConfig, type KafkaConfig } from '../services/shared/config.ts';
-import { UserInputError } from '../services/shared/errors.ts';
-import { createKafka, describeConnectionError } from '../services/shared/kafka/client.ts';
-import { KafkaSchemaSource } from '../services/shared/kafka/schemaStore.ts';
-import { createLogger } from '../services/shared/logger.ts';
+import { loadKafkaConfig, type KafkaConfig } from '../platform/config.ts';
+import { UserInputError } from '../platform/errors.ts';
+import { createKafka, describeConnectionError } from '../bus/client.ts';
+import { KafkaSchemaSource } from '../bus/schemaStore.ts';
+import { createLogger } from '../platform/logger.ts';
 
 export interface KafkaSession {
   kafka: Kafka;

@@ -1,6 +1,6 @@
 // The webtrail command line. Errors a user can cause print one line and exit non-zero, no stack trace.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { errorMessage, UserInputError } from '../services/shared/errors.ts';
+import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { observeInputs } from './observe.ts';
 import { serveSandbox } from './sandbox.ts';
 import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';

@@ -2,14 +2,14 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { loadBrowserConfig } from '../services/shared/browser/browserConfig.ts';
-import { BrowserPool } from '../services/shared/browser/browserPool.ts';
-import { serveDirectory } from '../services/shared/browser/localPages.ts';
-import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
-import type { ElementInfo, Observation } from '../services/shared/browser/observation.ts';
-import { observeSnapshot } from '../services/shared/browser/snapshot.ts';
-import { UserInputError } from '../services/shared/errors.ts';
-import { createLogger } from '../services/shared/logger.ts';
+import { loadBrowserConfig } from '../browser/browserConfig.ts';
+import { BrowserPool } from '../browser/browserPool.ts';
+import { serveDirectory } from '../browser/localPages.ts';
+import type { BrowserSession } from '../browser/browserSession.ts';
+import type { ElementInfo, Observation } from '../browser/observation.ts';
+import { observeSnapshot } from '../browser/snapshot.ts';
+import { UserInputError } from '../platform/errors.ts';
+import { createLogger } from '../platform/logger.ts';
 
 export interface ObservedPage {
   input: string;

@@ -2,11 +2,11 @@
 // its own consumer group from the start of webtrail.trajectories until it has caught up (or, with
 // --follow, until interrupted). Its verdicts carry the new version, so the sink writes a new dataset.
 import { TOPICS } from '../schemas/topics.ts';
-import { UserInputError } from '../services/shared/errors.ts';
+import { UserInputError } from '../platform/errors.ts';
 import { JUDGE_VERSION, judgeGroupId } from '../services/judge/config.ts';
-import { fetchGroupPosition } from '../services/shared/kafka/client.ts';
+import { fetchGroupPosition } from '../bus/client.ts';
 import { openKafkaSession, requireTopic } from './kafkaSession.ts';
-import { spawnTs } from '../services/shared/spawnTs.ts';
+import { spawnTs } from '../platform/spawnTs.ts';
 
 
 export interface ReplayOptions {

@@ -2,7 +2,7 @@
 // pipeline offline, or benchmarking it with an injected latency). Never a production default.
 import { z } from 'zod';
 import { MISBEHAVIOURS, startScriptedLlm, type Misbehaviour } from '../sandbox/scriptedLlm.ts';
-import { UserInputError } from '../services/shared/errors.ts';
+import { UserInputError } from '../platform/errors.ts';
 
 export interface ScriptedLlmCliOptions {
   port: string;

@@ -2,7 +2,7 @@
 // group) and reports what the run has produced so far. Training examples and dead letters are counted
 // from offsets, not read: they are the largest topics and their counts are all the report needs.
 import { allTopics, TOPICS } from '../schemas/topics.ts';
-import { recordCount } from '../services/shared/kafka/client.ts';
+import { recordCount } from '../bus/client.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 import { StatsCollector, type Prices, type StatsReport } from './statsReport.ts';
 import { formatTable } from './table.ts';

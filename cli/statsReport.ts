@@ -2,8 +2,8 @@
 // collector dedupes redelivered records by their ids, so at-least-once delivery does not inflate counts.
 import { z } from 'zod';
 import type { SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/types.ts';
-import { percentile } from '../services/shared/percentile.ts';
-import { parseEnv, type Env } from '../services/shared/config.ts';
+import { percentile } from '../platform/percentile.ts';
+import { parseEnv, type Env } from '../platform/config.ts';
 
 export type Stage = 'generator' | 'agent' | 'judge';
 export const STAGES: Stage[] = ['generator', 'agent', 'judge'];

@@ -3,10 +3,10 @@ import { Partitioners } from 'kafkajs';
 import { readFile } from 'node:fs/promises';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Site } from '../schemas/types.ts';
-import { UserInputError } from '../services/shared/errors.ts';
-import { ensureTopics } from '../services/shared/kafka/client.ts';
-import { RecordProducer } from '../services/shared/kafka/recordProducer.ts';
-import { publishSchemas } from '../services/shared/kafka/schemaStore.ts';
+import { UserInputError } from '../platform/errors.ts';
+import { ensureTopics } from '../bus/client.ts';
+import { RecordProducer } from '../bus/recordProducer.ts';
+import { publishSchemas } from '../bus/schemaStore.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 import { parseSiteList, type ParsedSiteList } from './siteList.ts';
 

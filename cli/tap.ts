@@ -2,7 +2,7 @@
 // commits nothing and is deleted afterwards, so no service's group is disturbed.
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { errorMessage } from '../services/shared/errors.ts';
+import { errorMessage } from '../platform/errors.ts';
 import { openKafkaSession, requireTopic } from './kafkaSession.ts';
 import { combineFilters } from './recordFilter.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { SchemaError } from '../services/shared/errors.ts';
+import { SchemaError } from './errors.ts';
 import { site, task, trajectory, trainingExample, verdict } from '../test/helpers/samples.ts';
 import { generateTypes, TYPES_FILE } from '../scripts/genTypes.ts';
 import { AvroCodec, HEADER_FINGERPRINT, HEADER_SCHEMA, canRead, loadHistory } from './codec.ts';

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { SchemaError } from '../services/shared/errors.ts';
+import { SchemaError } from './errors.ts';
 import { SCHEMA_DIR, SCHEMA_NAMES, describeType, loadSchemaTypes, type SchemaName } from './schemaFiles.ts';
 import type { SchemaTypes } from './types.ts';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { DEMO_SITES } from '../sandbox/sites/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Verdict } from '../schemas/types.ts';
-import { webtrailHome } from '../services/shared/config.ts';
-import { errorMessage } from '../services/shared/errors.ts';
+import { webtrailHome } from '../platform/config.ts';
+import { errorMessage } from '../platform/errors.ts';
 import { openKafkaSession } from '../cli/kafkaSession.ts';
 import { submitSites } from '../cli/submit.ts';
 import { formatTable } from '../cli/table.ts';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   kafkaStarted = kafka.started;
   const session = await openKafkaSession('webtrail-demo');
   try {
-    const { ensureTopics } = await import('../services/shared/kafka/client.ts');
+    const { ensureTopics } = await import('../bus/client.ts');
     await ensureTopics(session.admin);
     const startEnds = await topicEnds(session.admin);
     say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);

@@ -1,7 +1,7 @@
 // npm run kafka:start | kafka:stop | kafka:status — the local broker.
-import { errorMessage, UserInputError } from '../services/shared/errors.ts';
+import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { brokerAnswers, kafkaPaths, startKafka, stopKafka } from './localKafka.ts';
-import { loadKafkaConfig } from '../services/shared/config.ts';
+import { loadKafkaConfig } from '../platform/config.ts';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadKafkaConfig, webtrailHome, type Env } from '../services/shared/config.ts';
-import { UserInputError } from '../services/shared/errors.ts';
+import { loadKafkaConfig, webtrailHome, type Env } from '../platform/config.ts';
+import { UserInputError } from '../platform/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POM = path.join(ROOT, 'kafka', 'pom.xml');

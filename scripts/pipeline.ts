@@ -5,13 +5,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from 'kafkajs';
-import { createKafka, fetchGroupPosition } from '../services/shared/kafka/client.ts';
-import { createLogger } from '../services/shared/logger.ts';
+import { createKafka, fetchGroupPosition } from '../bus/client.ts';
+import { createLogger } from '../platform/logger.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
 import { STAGE_INPUTS, TOPICS } from '../schemas/topics.ts';
-import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../services/shared/config.ts';
-import { spawnTs } from '../services/shared/spawnTs.ts';
+import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../platform/config.ts';
+import { spawnTs } from '../platform/spawnTs.ts';
 
 
 export interface PipelineOptions {

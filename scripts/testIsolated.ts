@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { kafkaPaths, resolveJars } from './localKafka.ts';
-import { ROOT } from '../services/shared/spawnTs.ts';
+import { ROOT } from '../platform/spawnTs.ts';
 
 type Mode = 'auto' | 'require' | 'off';
 

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { findTarget } from '../sandbox/planMatcher.ts';
-import type { BrowserPool } from '../services/shared/browser/browserPool.ts';
-import type { BrowserSession } from '../services/shared/browser/browserSession.ts';
+import type { BrowserPool } from '../browser/browserPool.ts';
+import type { BrowserSession } from '../browser/browserSession.ts';
 import type { Action } from '../schemas/types.ts';
 import { testPool } from './helpers/browser.ts';
 import { waitFor } from './helpers/kafka.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { SITES } from '../sandbox/sites/index.ts';
-import type { BrowserPool } from '../services/shared/browser/browserPool.ts';
+import type { BrowserPool } from '../browser/browserPool.ts';
 import { runPlan, testPool } from './helpers/browser.ts';
 
 let sandbox: Sandbox;

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { HEADER_FINGERPRINT, HEADER_SCHEMA } from '../schemas/codec.ts';
 import { describeType, readSchemaJson } from '../schemas/schemaFiles.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { ensureTopics } from '../services/shared/kafka/client.ts';
-import { publishSchemas } from '../services/shared/kafka/schemaStore.ts';
+import { ensureTopics } from '../bus/client.ts';
+import { publishSchemas } from '../bus/schemaStore.ts';
 import { createTopic, readTopic, schemaAwareCodec, testKafka, uniqueName } from './helpers/kafka.ts';
 import { site } from './helpers/samples.ts';
 

@@ -2,7 +2,7 @@
 // npm run k8s:topics writes k8s/base/topics.yaml, and k8s:validate fails when the two drift apart.
 import { stringify } from 'yaml';
 import { allTopics, type TopicSpec } from '../../schemas/topics.ts';
-import { topicConfig } from '../../services/shared/kafka/client.ts';
+import { topicConfig } from '../../bus/client.ts';
 
 export const STRIMZI_CLUSTER = 'webtrail';
 export const TOPIC_REPLICAS = 3;

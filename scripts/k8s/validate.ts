@@ -12,7 +12,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { KafkaTopic } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1';
 import { STAGE_INPUTS, allTopics } from '../../schemas/topics.ts';
-import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../services/shared/config.ts';
+import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../platform/config.ts';
 import { kafkaTopicResource } from './topics.ts';
 
 type K8sObject = { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;

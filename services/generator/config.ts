@@ -1,8 +1,8 @@
 // Generator settings (WEBTRAIL_GENERATOR_*).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseEnv, type Env } from '../shared/config.ts';
-import { UserInputError } from '../shared/errors.ts';
+import { parseEnv, type Env } from '../../platform/config.ts';
+import { UserInputError } from '../../platform/errors.ts';
 
 export interface GeneratorConfig {
   tasksPerSite: number;

@@ -1,11 +1,11 @@
 // sites → tasks: open the home page, screen the site, propose tasks grounded in what it shows, keep
 // the feasible and distinct ones. Plain functions: the browser and the LLM come in as arguments.
 import type { Site, SiteRejection, Task, TokenUsage } from '../../schemas/types.ts';
-import type { Observation } from '../shared/browser/observation.ts';
-import { stableId } from '../shared/ids.ts';
-import { addUsage, zeroUsage, type LlmClient } from '../shared/llm/llmClient.ts';
-import { ProposalOutput, ScreeningOutput } from '../shared/llm/outputs.ts';
-import type { Prompt } from '../shared/llm/prompts.ts';
+import type { Observation } from '../../browser/observation.ts';
+import { stableId } from '../../platform/ids.ts';
+import { addUsage, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
+import { ProposalOutput, ScreeningOutput } from '../../llm/outputs.ts';
+import type { Prompt } from '../../llm/prompts.ts';
 import { blocklisted, type GeneratorConfig } from './config.ts';
 
 export interface HomePage {

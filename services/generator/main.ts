@@ -1,14 +1,14 @@
 // The generator service: webtrail.sites → webtrail.tasks (+ webtrail.sites.rejected).
 import { TOPICS } from '../../schemas/topics.ts';
-import { loadBrowserConfig } from '../shared/browser/browserConfig.ts';
-import { BrowserPool } from '../shared/browser/browserPool.ts';
-import { openAndObserve } from '../shared/browser/openPage.ts';
-import { OpenAiLlmClient } from '../shared/llm/llmClient.ts';
-import { loadLlmConfig } from '../shared/llm/llmConfig.ts';
-import { loadPrompt } from '../shared/llm/prompts.ts';
-import type { OutputRecord } from '../shared/kafka/recordProducer.ts';
-import { runStageMain } from '../shared/service.ts';
-import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../shared/telemetry.ts';
+import { loadBrowserConfig } from '../../browser/browserConfig.ts';
+import { BrowserPool } from '../../browser/browserPool.ts';
+import { openAndObserve } from '../../browser/openPage.ts';
+import { OpenAiLlmClient } from '../../llm/llmClient.ts';
+import { loadLlmConfig } from '../../llm/llmConfig.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
+import type { OutputRecord } from '../../bus/recordProducer.ts';
+import { runStageMain } from '../../bus/startStage.ts';
+import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
 import { loadGeneratorConfig } from './config.ts';
 import { generateForSite } from './generate.ts';
 

@@ -1,7 +1,7 @@
 // Judge settings (WEBTRAIL_JUDGE_*).
 import { z } from 'zod';
 import { TOPIC_PREFIX } from '../../schemas/topics.ts';
-import { parseEnv, type Env } from '../shared/config.ts';
+import { parseEnv, type Env } from '../../platform/config.ts';
 
 /** What a judge version may look like: it names a consumer group and a dataset folder. */
 export const JUDGE_VERSION = /^[\w.@+:-]{1,100}$/;

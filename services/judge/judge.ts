@@ -2,11 +2,11 @@
 // last observations, the final answer and the final page, and scores success, efficiency and
 // self-correction. Versioned by model and prompt: the version names the dataset.
 import type { Trajectory, Verdict } from '../../schemas/types.ts';
-import { stableId } from '../shared/ids.ts';
-import type { LlmClient } from '../shared/llm/llmClient.ts';
-import { JudgeOutput } from '../shared/llm/outputs.ts';
-import type { Prompt } from '../shared/llm/prompts.ts';
-import { formatHistory } from '../shared/trajectoryText.ts';
+import { stableId } from '../../platform/ids.ts';
+import type { LlmClient } from '../../llm/llmClient.ts';
+import { JudgeOutput } from '../../llm/outputs.ts';
+import type { Prompt } from '../../llm/prompts.ts';
+import { formatHistory } from '../../llm/trajectoryText.ts';
 
 export interface JudgeDeps {
   llm: LlmClient;

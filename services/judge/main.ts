@@ -1,10 +1,10 @@
 // The judge service: webtrail.trajectories → webtrail.verdicts.
 import { TOPICS } from '../../schemas/topics.ts';
-import { OpenAiLlmClient } from '../shared/llm/llmClient.ts';
-import { loadLlmConfig } from '../shared/llm/llmConfig.ts';
-import { loadPrompt } from '../shared/llm/prompts.ts';
-import { runStageMain } from '../shared/service.ts';
-import { ATTRS, trace } from '../shared/telemetry.ts';
+import { OpenAiLlmClient } from '../../llm/llmClient.ts';
+import { loadLlmConfig } from '../../llm/llmConfig.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
+import { runStageMain } from '../../bus/startStage.ts';
+import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { judgeGroupId, loadJudgeConfig } from './config.ts';
 import { judgeTrajectory, judgeVersion } from './judge.ts';
 

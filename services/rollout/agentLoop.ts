@@ -3,16 +3,16 @@
 // errors, timings and tokens. Plain function: the browser session, LLM and blob store come in.
 import { createHash } from 'node:crypto';
 import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/types.ts';
-import type { BlobStore } from '../shared/blobStore.ts';
-import type { GuardEvent } from '../shared/browser/browserSession.ts';
-import type { Observation } from '../shared/browser/observation.ts';
-import { errorMessage } from '../shared/errors.ts';
-import { stableId } from '../shared/ids.ts';
-import { describeAction, formatHistory } from '../shared/trajectoryText.ts';
-import { addUsage, LlmCallError, LlmOutputError, zeroUsage, type LlmClient } from '../shared/llm/llmClient.ts';
-import { AgentOutput } from '../shared/llm/outputs.ts';
-import type { Prompt } from '../shared/llm/prompts.ts';
-import { ATTRS, SPANS, inSpan } from '../shared/telemetry.ts';
+import type { BlobStore } from '../../platform/blobStore.ts';
+import type { GuardEvent } from '../../browser/browserSession.ts';
+import type { Observation } from '../../browser/observation.ts';
+import { errorMessage } from '../../platform/errors.ts';
+import { stableId } from '../../platform/ids.ts';
+import { describeAction, formatHistory } from '../../llm/trajectoryText.ts';
+import { addUsage, LlmCallError, LlmOutputError, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
+import { AgentOutput } from '../../llm/outputs.ts';
+import type { Prompt } from '../../llm/prompts.ts';
+import { ATTRS, SPANS, inSpan } from '../../platform/telemetry.ts';
 import type { RolloutConfig } from './config.ts';
 
 /** The part of a browser session the loop uses (BrowserSession fits). */

@@ -1,15 +1,15 @@
 // The rollout service: webtrail.tasks → webtrail.trajectories.
 import path from 'node:path';
 import { TOPICS } from '../../schemas/topics.ts';
-import { LocalBlobStore } from '../shared/blobStore.ts';
-import { loadBrowserConfig } from '../shared/browser/browserConfig.ts';
-import { BrowserPool } from '../shared/browser/browserPool.ts';
-import { webtrailHome } from '../shared/config.ts';
-import { OpenAiLlmClient } from '../shared/llm/llmClient.ts';
-import { loadLlmConfig } from '../shared/llm/llmConfig.ts';
-import { loadPrompt } from '../shared/llm/prompts.ts';
-import { runStageMain } from '../shared/service.ts';
-import { ATTRS, trace } from '../shared/telemetry.ts';
+import { LocalBlobStore } from '../../platform/blobStore.ts';
+import { loadBrowserConfig } from '../../browser/browserConfig.ts';
+import { BrowserPool } from '../../browser/browserPool.ts';
+import { webtrailHome } from '../../platform/config.ts';
+import { OpenAiLlmClient } from '../../llm/llmClient.ts';
+import { loadLlmConfig } from '../../llm/llmConfig.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
+import { runStageMain } from '../../bus/startStage.ts';
+import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { runTrajectory } from './agentLoop.ts';
 import { loadRolloutConfig } from './config.ts';
 import { DomainLimiter } from './domainLimiter.ts';

@@ -1,8 +1,8 @@
 // Sink settings (WEBTRAIL_SINK_*): InSTA-style filters and the dataset files.
 import path from 'node:path';
 import { z } from 'zod';
-import { parseEnv, webtrailHome, type Env } from '../shared/config.ts';
-import { loadRolloutConfig } from '../rollout/config.ts';
+import { parseEnv, webtrailHome, type Env } from '../../platform/config.ts';
+import { loadAgentPromptConfig } from '../../llm/agentPromptConfig.ts';
 import type { Thresholds } from './examples.ts';
 
 export interface SinkConfig {
@@ -28,7 +28,7 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
   }), env);
   // The user turn is rendered as the agent saw it, so with the rollout's own settings.
-  const rollout = loadRolloutConfig(env);
+  const rollout = loadAgentPromptConfig(env);
   return {
     thresholds: { minSuccess: raw.WEBTRAIL_SINK_MIN_SUCCESS, minEfficiency: raw.WEBTRAIL_SINK_MIN_EFFICIENCY, minSelfCorrection: raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION },
     datasetsDir: raw.WEBTRAIL_SINK_DATASETS_DIR ?? path.join(webtrailHome(env), 'datasets'),

@@ -1,10 +1,10 @@
 // verdicts → training examples: for a trajectory that passes the thresholds, one chat-format example
 // per agent step — the system prompt and user turn exactly as the agent saw them, and its response.
 import type { ChatMessage, TrainingExample, Verdict } from '../../schemas/types.ts';
-import { stableId } from '../shared/ids.ts';
-import { AgentOutput } from '../shared/llm/outputs.ts';
-import type { Prompt } from '../shared/llm/prompts.ts';
-import { formatHistory } from '../shared/trajectoryText.ts';
+import { stableId } from '../../platform/ids.ts';
+import { AgentOutput } from '../../llm/outputs.ts';
+import type { Prompt } from '../../llm/prompts.ts';
+import { formatHistory } from '../../llm/trajectoryText.ts';
 
 export interface Thresholds {
   minSuccess: number;

@@ -1,7 +1,7 @@
 // The sink service: webtrail.verdicts → webtrail.training-examples + dataset files.
 import { TOPICS } from '../../schemas/topics.ts';
-import { runStageMain } from '../shared/service.ts';
-import { ATTRS, SPANS, inSpan, trace } from '../shared/telemetry.ts';
+import { runStageMain } from '../../bus/startStage.ts';
+import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
 

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
-import { loadPrompt, type Prompt } from '../shared/llm/prompts.ts';
+import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
 import type { SinkConfig } from './config.ts';
 import { datasetCard } from './datasetCard.ts';
 import { DatasetWriter } from './datasetWriter.ts';

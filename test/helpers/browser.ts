@@ -1,8 +1,8 @@
 // Browser helpers for tests: a pool allowed to reach the sandbox web, and a plan runner.
-import { loadBrowserConfig } from '../../services/shared/browser/browserConfig.ts';
-import { BrowserPool } from '../../services/shared/browser/browserPool.ts';
-import type { BrowserSession } from '../../services/shared/browser/browserSession.ts';
-import { silentLogger } from '../../services/shared/logger.ts';
+import { loadBrowserConfig } from '../../browser/browserConfig.ts';
+import { BrowserPool } from '../../browser/browserPool.ts';
+import type { BrowserSession } from '../../browser/browserSession.ts';
+import { silentLogger } from '../../platform/logger.ts';
 import { planAction } from '../../sandbox/planMatcher.ts';
 import type { SandboxTask } from '../../sandbox/types.ts';
 

@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { AvroCodec } from '../../schemas/codec.ts';
-import { loadKafkaConfig } from '../../services/shared/config.ts';
-import { RecordProducer, type OutputRecord } from '../../services/shared/kafka/recordProducer.ts';
-import { KafkaSchemaSource } from '../../services/shared/kafka/schemaStore.ts';
+import { loadKafkaConfig } from '../../platform/config.ts';
+import { RecordProducer, type OutputRecord } from '../../bus/recordProducer.ts';
+import { KafkaSchemaSource } from '../../bus/schemaStore.ts';
 import { tap, type TappedRecord } from '../../cli/tap.ts';
 
 export function testKafka(): Kafka {

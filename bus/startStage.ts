@@ -1,19 +1,19 @@
 // Wiring shared by every stage's main.ts: config, Kafka, topics, schemas, telemetry, health, signals.
 // The stage brings its input topic and handler; this runs them until SIGTERM and drains.
 import { Partitioners } from 'kafkajs';
-import { AvroCodec } from '../../schemas/codec.ts';
-import type { SchemaName } from '../../schemas/schemaFiles.ts';
-import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from './config.ts';
-import { errorMessage, UserInputError } from './errors.ts';
-import { startHealthServer, type HealthServer } from './health.ts';
-import { createKafka, describeConnectionError, ensureTopics } from './kafka/client.ts';
-import { RecordProducer } from './kafka/recordProducer.ts';
-import { KafkaSchemaSource, publishSchemas } from './kafka/schemaStore.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createStageMetrics, type StageMetrics } from './metrics.ts';
-import { StageRunner, type StageHandler } from './runtime/stageRunner.ts';
-import { startTelemetry } from './telemetry.ts';
-import type { SchemaTypes } from '../../schemas/types.ts';
+import { AvroCodec } from '../schemas/codec.ts';
+import type { SchemaName } from '../schemas/schemaFiles.ts';
+import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from '../platform/config.ts';
+import { errorMessage, UserInputError } from '../platform/errors.ts';
+import { startHealthServer, type HealthServer } from '../platform/health.ts';
+import { createKafka, describeConnectionError, ensureTopics } from './client.ts';
+import { RecordProducer } from './recordProducer.ts';
+import { KafkaSchemaSource, publishSchemas } from './schemaStore.ts';
+import { createLogger, type Logger } from '../platform/logger.ts';
+import { createStageMetrics, type StageMetrics } from '../platform/metrics.ts';
+import { StageRunner, type StageHandler } from './stageRunner.ts';
+import { startTelemetry } from '../platform/telemetry.ts';
+import type { SchemaTypes } from '../schemas/types.ts';
 
 export interface StageDefinition<N extends SchemaName> {
   service: ServiceName;

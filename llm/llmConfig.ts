@@ -1,7 +1,7 @@
 // LLM settings per stage: WEBTRAIL_<STAGE>_LLM_* override the shared OPENAI_* defaults.
 import { z } from 'zod';
-import { parseEnv, type Env } from '../config.ts';
-import { UserInputError } from '../errors.ts';
+import { parseEnv, type Env } from '../platform/config.ts';
+import { UserInputError } from '../platform/errors.ts';
 
 export type LlmStage = 'GENERATOR' | 'AGENT' | 'JUDGE';
 

@@ -7,8 +7,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { Headers } from '../../schemas/codec.ts';
-import { headerString } from '../../schemas/codec.ts';
+import type { Headers } from '../schemas/codec.ts';
+import { headerString } from '../schemas/codec.ts';
 
 export const SPANS = {
   handle: (service: string) => `${service}.handle`,

@@ -2,7 +2,7 @@
 // of a stage. Each service's own config.ts extends it. Units are in the names (…Ms, …Bytes).
 import path from 'node:path';
 import { z } from 'zod';
-import { TOPIC_PREFIX } from '../../schemas/topics.ts';
+import { TOPIC_PREFIX } from '../schemas/topics.ts';
 import { UserInputError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;

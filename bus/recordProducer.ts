@@ -2,10 +2,10 @@
 // few milliseconds into one request: a sink that writes thousands of records a second then costs
 // a handful of round trips instead of one each.
 import type { Message, Producer } from 'kafkajs';
-import type { AvroCodec } from '../../../schemas/codec.ts';
-import type { SchemaName } from '../../../schemas/schemaFiles.ts';
-import type { SchemaTypes } from '../../../schemas/types.ts';
-import { DependencyError } from '../errors.ts';
+import type { AvroCodec } from '../schemas/codec.ts';
+import type { SchemaName } from '../schemas/schemaFiles.ts';
+import type { SchemaTypes } from '../schemas/types.ts';
+import { DependencyError } from '../platform/errors.ts';
 
 /** A record a stage wants written. */
 export interface OutputRecord<N extends SchemaName = SchemaName> {

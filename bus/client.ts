@@ -1,9 +1,9 @@
 // kafkajs client construction and topic creation from the single topic declaration.
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
-import type { KafkaConfig } from '../config.ts';
-import { DependencyError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { allTopics, type TopicSpec } from '../../../schemas/topics.ts';
+import type { KafkaConfig } from '../platform/config.ts';
+import { DependencyError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import { allTopics, type TopicSpec } from '../schemas/topics.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',

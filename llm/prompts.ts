@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserInputError } from '../errors.ts';
+import { UserInputError } from '../platform/errors.ts';
 import type { ChatMessage } from './llmClient.ts';
 
-const PROMPT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../prompts');
+const PROMPT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../prompts');
 
 export interface Prompt {
   /** e.g. "agent.v1" */

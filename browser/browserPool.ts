@@ -1,8 +1,8 @@
 // One Chromium per process, launched on first use and relaunched if it crashes; a fresh context per
 // trajectory (BrowserSession).
 import { chromium, type Browser } from 'playwright-core';
-import { DependencyError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { DependencyError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
 

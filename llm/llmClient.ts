@@ -5,10 +5,10 @@
 import OpenAI from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { z } from 'zod';
-import type { TokenUsage } from '../../../schemas/types.ts';
-import { DependencyError, TimeoutError, WebtrailError } from '../errors.ts';
-import { backoffMs, sleep } from '../retry.ts';
-import { ATTRS, SPANS, inSpan } from '../telemetry.ts';
+import type { TokenUsage } from '../schemas/types.ts';
+import { DependencyError, TimeoutError, WebtrailError } from '../platform/errors.ts';
+import { backoffMs, sleep } from '../platform/retry.ts';
+import { ATTRS, SPANS, inSpan } from '../platform/telemetry.ts';
 import { extractJson } from './jsonExtract.ts';
 import type { LlmConfig } from './llmConfig.ts';
 

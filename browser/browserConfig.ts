@@ -1,7 +1,7 @@
 // Browser environment settings, from WEBTRAIL_BROWSER_* variables.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { parseEnv, type Env } from '../config.ts';
+import { parseEnv, type Env } from '../platform/config.ts';
 
 export interface BrowserConfig {
   /** Chromium binary; undefined lets Playwright use its own browser. */

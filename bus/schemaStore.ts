@@ -3,8 +3,8 @@
 // reads records from a newer one without redeploying.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import type { WriterSchemaSource } from '../../../schemas/codec.ts';
-import { TOPICS } from '../../../schemas/topics.ts';
+import type { WriterSchemaSource } from '../schemas/codec.ts';
+import { TOPICS } from '../schemas/topics.ts';
 
 export async function publishSchemas(producer: Producer, schemas: Array<{ name: string; fingerprint: string; schema: string }>): Promise<void> {
   await producer.send({
