@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseEnv, type Env } from '../platform/config.ts';
+import { invalidDenyEntries } from './egressPolicy.ts';
 
 export interface BrowserConfig {
   /** Chromium binary; undefined lets Playwright use its own browser. */
@@ -14,12 +15,15 @@ export interface BrowserConfig {
   maxObservationTokens: number;
   allowHosts: string[];
   allowPrivateNetwork: boolean;
+  /** Addresses and CIDR ranges refused even for allowed hosts or private networks. */
+  denyAddresses: string[];
   maxTabs: number;
   maxDialogs: number;
   viewport: { width: number; height: number };
   screenshotQuality: number;
 }
 
+const list = (v: string) => v.split(',').map((h) => h.trim()).filter(Boolean);
 const int = (d: number) => z.coerce.number().int().positive().default(d);
 
 const schema = z.object({
@@ -32,6 +36,10 @@ const schema = z.object({
   WEBTRAIL_OBSERVATION_MAX_TOKENS: int(6_000),
   WEBTRAIL_BROWSER_ALLOW_HOSTS: z.string().default(''),
   WEBTRAIL_BROWSER_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  WEBTRAIL_BROWSER_DENY_ADDRESSES: z.string().default('').superRefine((v, ctx) => {
+    const bad = invalidDenyEntries(list(v));
+    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not an address or CIDR range: ${bad.join(', ')}` });
+  }),
   WEBTRAIL_BROWSER_MAX_TABS: int(5),
   WEBTRAIL_BROWSER_MAX_DIALOGS: int(10),
   WEBTRAIL_BROWSER_VIEWPORT: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800').default('1280x800'),
@@ -53,8 +61,9 @@ export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
     settleMs: raw.WEBTRAIL_BROWSER_SETTLE_MS,
     maxDomNodes: raw.WEBTRAIL_BROWSER_MAX_DOM_NODES,
     maxObservationTokens: raw.WEBTRAIL_OBSERVATION_MAX_TOKENS,
-    allowHosts: raw.WEBTRAIL_BROWSER_ALLOW_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
+    allowHosts: list(raw.WEBTRAIL_BROWSER_ALLOW_HOSTS),
     allowPrivateNetwork: raw.WEBTRAIL_BROWSER_ALLOW_PRIVATE === 'true',
+    denyAddresses: list(raw.WEBTRAIL_BROWSER_DENY_ADDRESSES),
     maxTabs: raw.WEBTRAIL_BROWSER_MAX_TABS,
     maxDialogs: raw.WEBTRAIL_BROWSER_MAX_DIALOGS,
     viewport: { width, height },

@@ -1,12 +1,20 @@
 // One Chromium per process, launched on first use and relaunched if it crashes; a fresh context per
-// trajectory (BrowserSession).
+// trajectory (BrowserSession). Every connection of the browser goes through the pool's egress proxy:
+// each context through its own gate, and the browser itself through a gate that refuses everything.
 import { chromium, type Browser } from 'playwright-core';
 import { DependencyError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
+import { EgressProxy, PROXY_LOOPBACK_TOO, systemResolver, type Gate, type Resolver } from './egressProxy.ts';
 
-const CHROMIUM_ARGS = [
+/**
+ * Roads around the proxy, closed: Chromium may resolve no name itself (so no DNS prefetch, and nothing
+ * that skips the proxy can find an address); WebRTC may not send UDP that does not go through the proxy
+ * (an HTTP proxy carries none, so STUN and peer UDP stay home); no QUIC; no background networking.
+ * The proxy applies to loopback too (`<-loopback>`), so the machine itself is not a way around it.
+ */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
@@ -20,32 +28,49 @@ const CHROMIUM_ARGS = [
   '--no-default-browser-check',
   '--metrics-recording-only',
   '--mute-audio',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
+
+export interface PoolOptions {
+  /** How the proxy resolves names (tests answer without DNS). */
+  resolver?: Resolver;
+}
 
 export class BrowserPool {
   private browser: Promise<Browser> | undefined;
   private closed = false;
+  private browserGate: Gate | undefined;
+  readonly proxy: EgressProxy;
   restarts = 0;
 
-  constructor(readonly config: BrowserConfig, private readonly log: Logger) {}
+  constructor(readonly config: BrowserConfig, private readonly log: Logger, options: PoolOptions = {}) {
+    this.proxy = new EgressProxy(options.resolver ?? systemResolver);
+  }
 
-  private launch(): Promise<Browser> {
-    const launched = chromium
-      .launch({ executablePath: this.config.executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 })
-      .then((browser) => {
-        browser.on('disconnected', () => {
-          if (this.closed) return;
-          this.log.warn('browser disconnected; it will be relaunched on next use');
-          this.restarts += 1;
-          this.browser = undefined;
-        });
-        return browser;
-      })
-      .catch((error: Error) => {
-        this.browser = undefined;
-        throw new DependencyError(`cannot launch Chromium (${this.config.executablePath ?? "Playwright's own"}): ${error.message.split('\n')[0]}; set WEBTRAIL_CHROMIUM or install chromium`, { cause: error });
+  private async launch(): Promise<Browser> {
+    // Traffic not tied to a context (there should be none) meets a gate that refuses everything.
+    this.browserGate ??= await this.proxy.openGate({
+      policy: { allowHosts: [], allowPrivateNetwork: false, denyAddresses: ['0.0.0.0/0', '::/0'] },
+      events: { refused: (url, reason) => this.log.warn({ url: url.slice(0, 200), reason }, 'browser-level request refused') },
+    });
+    try {
+      const browser = await chromium.launch({
+        executablePath: this.config.executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
+        proxy: { server: this.browserGate.server, bypass: PROXY_LOOPBACK_TOO },
       });
-    return launched;
+      browser.on('disconnected', () => {
+        if (this.closed) return;
+        this.log.warn('browser disconnected; it will be relaunched on next use');
+        this.restarts += 1;
+        this.browser = undefined;
+      });
+      return browser;
+    } catch (error) {
+      this.browser = undefined;
+      throw new DependencyError(`cannot launch Chromium (${this.config.executablePath ?? "Playwright's own"}): ${(error as Error).message.split('\n')[0]}; set WEBTRAIL_CHROMIUM or install chromium`, { cause: error });
+    }
   }
 
   async getBrowser(): Promise<Browser> {
@@ -56,7 +81,7 @@ export class BrowserPool {
 
   async newSession(options: SessionOptions = {}): Promise<BrowserSession> {
     const browser = await this.getBrowser();
-    return BrowserSession.open(browser, this.config, options);
+    return BrowserSession.open(browser, this.config, this.proxy, options);
   }
 
   async close(): Promise<void> {
@@ -64,5 +89,7 @@ export class BrowserPool {
     const browser = this.browser;
     this.browser = undefined;
     if (browser) await (await browser.catch(() => undefined))?.close().catch(() => undefined);
+    await this.proxy.close();
+    this.browserGate = undefined;
   }
 }

@@ -3,16 +3,31 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import type { Action, ActionResult } from '../schemas/types.ts';
 import { DependencyError } from '../platform/errors.ts';
 import type { BrowserConfig } from './browserConfig.ts';
+import type { EgressPolicy } from './egressPolicy.ts';
+import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
+import { IsolatedWorld } from './isolatedWorld.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
-import { UrlGuard } from './urlGuard.ts';
 
 export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
   .replace(/^\s*\/\/.*$/gm, '')
   .trim();
+
+/** Marks the element an action is about to act on with a one-shot nonce (run in the isolated world). */
+const MARK_ATTR = 'data-wt-act';
+const MARK_SOURCE = `(({ id, nonce }) => {
+  const registry = globalThis.__webtrailIds;
+  if (registry && registry.marked) registry.marked.removeAttribute('${MARK_ATTR}');
+  const el = registry && registry.byId.get(id) && registry.byId.get(id).deref();
+  if (!el || !el.isConnected) return false;
+  el.setAttribute('${MARK_ATTR}', nonce);
+  registry.marked = el;
+  return true;
+})`;
 
 export interface GuardEvent {
   kind: 'request_blocked' | 'download_refused' | 'dialog_answered' | 'dialog_loop' | 'popup_refused' | 'popup_followed' | 'time_limit' | 'dom_cap';
@@ -24,7 +39,7 @@ export interface GuardEvent {
 export interface SessionOptions {
   /** Extra hosts allowed for this session only (a local file's server). */
   allowHosts?: string[];
-  /** Blocks every request not to an allowed host (for saved pages that would reach out). */
+  /** Refuses every connection not to an allowed host (for saved pages that would reach out). */
   blockOutside?: boolean;
   /** Keeps the tab on the first page it loads: a saved snapshot's scripts must not navigate it away. */
   pinFirstPage?: boolean;
@@ -40,33 +55,60 @@ export class BrowserSession {
   private readonly nextIds = new WeakMap<Page, number>();
   private readonly dialogCounts = new WeakMap<Page, number>();
   private readonly deadline: number;
-  private readonly guard: UrlGuard;
   private inFlightRequests = 0;
-  private pinnedUrl: string | undefined;
   /** Navigations a pinned page's scripts attempted (and were refused). */
   pinViolations = 0;
   private lastNetworkChange = Date.now();
+  private readonly world: IsolatedWorld;
 
   private constructor(
     private readonly context: BrowserContext,
+    private readonly gate: Gate,
     private readonly config: BrowserConfig,
-    private readonly options: SessionOptions,
+    private readonly proxy: EgressProxy,
+    private readonly policy: EgressPolicy,
   ) {
-    this.deadline = Date.now() + (options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs);
-    this.guard = new UrlGuard({ allowHosts: [...config.allowHosts, ...(options.allowHosts ?? [])], allowPrivateNetwork: config.allowPrivateNetwork });
+    this.deadline = Date.now() + config.trajectoryTimeoutMs;
+    this.world = new IsolatedWorld(context, `webtrail-${randomBytes(6).toString('hex')}`);
   }
 
-  static async open(browser: Browser, config: BrowserConfig, options: SessionOptions): Promise<BrowserSession> {
-    const context = await browser.newContext({
-      acceptDownloads: false,
-      serviceWorkers: 'block',
-      viewport: config.viewport,
-      javaScriptEnabled: options.javaScriptEnabled ?? true,
-      bypassCSP: false,
+  static async open(browser: Browser, config: BrowserConfig, proxy: EgressProxy, options: SessionOptions): Promise<BrowserSession> {
+    const policy: EgressPolicy = {
+      allowHosts: [...config.allowHosts, ...(options.allowHosts ?? [])],
+      allowPrivateNetwork: config.allowPrivateNetwork,
+      denyAddresses: config.denyAddresses,
+      onlyAllowedHosts: options.blockOutside,
+    };
+    // The session's own gate, so what it refuses is recorded here; created before the context so no
+    // request of the context can precede it.
+    let session: BrowserSession | undefined;
+    const early: Array<() => void> = [];
+    const later = (f: () => void) => (session ? f() : early.push(f));
+    const gate = await proxy.openGate({
+      policy,
+      pinFirstDocument: options.pinFirstPage,
+      events: {
+        refused: (url, reason) => later(() => session!.record('request_blocked', reason, url)),
+        pinViolation: () => later(() => (session!.pinViolations += 1)),
+      },
     });
-    const session = new BrowserSession(context, config, options);
-    await session.install();
-    return session;
+    try {
+      const context = await browser.newContext({
+        acceptDownloads: false,
+        serviceWorkers: 'block',
+        viewport: config.viewport,
+        javaScriptEnabled: options.javaScriptEnabled ?? true,
+        bypassCSP: false,
+        proxy: { server: gate.server, bypass: PROXY_LOOPBACK_TOO },
+      });
+      session = new BrowserSession(context, gate, { ...config, trajectoryTimeoutMs: options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs }, proxy, policy);
+      for (const f of early) f();
+      await session.install();
+      return session;
+    } catch (error) {
+      await gate.close();
+      throw error;
+    }
   }
 
   private record(kind: GuardEvent['kind'], detail: string, url: string): void {
@@ -76,30 +118,6 @@ export class BrowserSession {
   private async install(): Promise<void> {
     this.context.setDefaultTimeout(this.config.actionTimeoutMs);
     this.context.setDefaultNavigationTimeout(this.config.navigationTimeoutMs);
-    await this.context.route('**/*', async (route) => {
-      const url = route.request().url();
-      const request = route.request();
-      if (this.options.pinFirstPage && request.isNavigationRequest() && request.frame().parentFrame() === null) {
-        if (this.pinnedUrl !== undefined && url !== this.pinnedUrl) {
-          this.pinViolations += 1;
-          return route.abort('aborted').catch(() => undefined);
-        }
-        this.pinnedUrl = url;
-      }
-      let verdict = await this.guard.check(url);
-      if (verdict.allowed && this.options.blockOutside && /^https?:/.test(url) && !this.guard.allowsHost(new URL(url))) {
-        verdict = { allowed: false, reason: 'outside requests are blocked for this page' };
-      }
-      if (verdict.allowed) return route.continue().catch(() => undefined);
-      const navigation = route.request().isNavigationRequest();
-      if (!this.options.blockOutside || navigation) this.record('request_blocked', verdict.reason, url);
-      // A blocked page shows why (nothing was fetched), so the agent learns instead of meeting a
-      // browser error page; a blocked resource just fails.
-      if (navigation && route.request().frame() === route.request().frame().page().mainFrame()) {
-        return route.fulfill({ status: 403, contentType: 'text/html', body: blockedPage(url, verdict.reason) }).catch(() => undefined);
-      }
-      return route.abort('blockedbyclient').catch(() => undefined);
-    });
     const track = (delta: number) => () => {
       this.inFlightRequests = Math.max(0, this.inFlightRequests + delta);
       this.lastNetworkChange = Date.now();
@@ -193,7 +211,7 @@ export class BrowserSession {
     for (let attempt = 1; ; attempt += 1) {
       const nextId = this.nextIds.get(page) ?? 1;
       try {
-        const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`)) as RawObservation;
+        const raw = await this.world.evaluate<RawObservation>(page, `(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`);
         this.nextIds.set(page, raw.nextId);
         return raw;
       } catch (error) {
@@ -254,18 +272,35 @@ export class BrowserSession {
     await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, end - Date.now()) }).catch(() => undefined);
   }
 
+  /**
+   * The element the agent means by [id]: looked up in the isolated world's map (a page cannot plant or
+   * move an id there), marked with a one-shot nonce, and found by that mark; a mark found on more than
+   * one element (the page copied it) is an error, never a click on the first.
+   */
   private async locate(page: Page, id: number | null): Promise<Locator> {
     if (id === null || id === undefined) throw new Error('this action needs an element id');
+    const nonce = randomBytes(8).toString('hex');
+    const marked = await this.world.evaluate<boolean>(page, `${MARK_SOURCE}(${JSON.stringify({ id, nonce })})`).catch(() => false);
+    if (!marked) throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
+    const found: Locator[] = [];
+    let count = 0;
     for (const frame of page.frames()) {
-      const locator = frame.locator(`[data-wt-id="${id}"]`);
-      if ((await locator.count().catch(() => 0)) > 0) return locator.first();
+      const locator = frame.locator(`[${MARK_ATTR}="${nonce}"]`);
+      const n = await locator.count().catch(() => 0);
+      if (n > 0) found.push(locator);
+      count += n;
     }
-    throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
+    if (count === 0) throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
+    if (count > 1) throw new Error(`element [${id}] is ambiguous: the page duplicated it (${count} copies); observe again`);
+    return found[0]!;
   }
 
-  /** Goes to a URL the agent chose, after the guard has allowed it (the route guard sees only requests). */
+  /**
+   * Goes to a URL the agent chose. The egress proxy guards the connection itself; asking it first gives
+   * the agent a plain reason instead of a browser error page (and keeps file: and friends out of goto).
+   */
   private async guardedGoto(page: Page, url: string): Promise<void> {
-    const verdict = await this.guard.check(url);
+    const verdict = await this.proxy.check(this.policy, url);
     if (!verdict.allowed) {
       this.record('request_blocked', verdict.reason, url);
       throw new Error(`blocked: ${verdict.reason}`);
@@ -372,12 +407,8 @@ export class BrowserSession {
 
   async close(): Promise<void> {
     await this.context.close().catch(() => undefined);
+    await this.gate.close();
   }
-}
-
-function blockedPage(url: string, reason: string): string {
-  const esc = (t: string) => t.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><title>Blocked</title><h1>Blocked by webtrail's browser guard</h1><p>${esc(url.slice(0, 200))}: ${esc(reason)}.</p><p>Go back to continue.</p>`;
 }
 
 /** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */

@@ -169,7 +169,7 @@ export function buildProgram(): Command {
     .command('scripted-llm')
     .description('Serve the scripted OpenAI-compatible LLM that plays the sandbox tasks (tests, offline demo, benchmarks; never production)')
     .option('--port <n>', 'port (0 picks a free one)', '8701')
-    .option('--sandbox-url <url>', 'the sandbox web it judges against, e.g. http://127.0.0.1:8700')
+    .option('--sandbox-url <url>', "the sandbox's control URL it judges against (printed by webtrail sandbox), e.g. http://127.0.0.1:8701")
     .option('--latency-ms <ms>', 'added to every reply, to model a real endpoint', '0')
     .option('--chaos <spec>', 'misbehave at random, e.g. 429=0.1,500=0.05,invalid_json=0.05,slow=0.01,truncated=0.02')
     .option('--seed <n>', 'seed of the chaos', '42')

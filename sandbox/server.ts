@@ -1,6 +1,7 @@
-// Serves the sandbox web: every site on its own host, <site>.localhost:<port> (Chromium resolves
-// *.localhost to loopback by itself). /__sandbox/* on any host exposes the tasks, the state and
-// the programmatic checks.
+// Serves the sandbox web: every site on its own host, <site>.localhost:<port> (loopback, RFC 6761).
+// The control endpoints (/__sandbox/*: the tasks, the state, the programmatic checks) answer on a port
+// of their own, which the browser guard's allow list never names, so the agent's browser cannot read
+// the answers or the checks; on the sites' port they do not exist.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,8 @@ import type { Reply, SandboxRequest } from './types.ts';
 
 export interface Sandbox {
   port: number;
+  /** Where the control endpoints answer, e.g. http://127.0.0.1:8701 (never reachable from the agent's browser). */
+  controlUrl: string;
   state: SandboxState;
   /** Base URL of a site, e.g. http://shop.localhost:8700/ */
   siteUrl(site: string): string;
@@ -38,20 +41,25 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
   res.writeHead(reply.status ?? 200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(reply.html);
 }
 
-export async function startSandbox(options: { port?: number; host?: string } = {}): Promise<Sandbox> {
+export async function startSandbox(options: { port?: number; controlPort?: number; host?: string } = {}): Promise<Sandbox> {
   const state = new SandboxState();
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`sandbox error: ${error.message}`);
-    });
-  });
   const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const serve = (control: boolean) => {
+    const server = createServer((req, res) => {
+      void handle(req, res, control).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`sandbox error: ${error.message}`);
+      });
+    });
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    return server;
+  };
+  const server = serve(false);
+  const controlServer = serve(true);
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, control: boolean): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const hostName = (req.headers.host ?? '').split(':')[0]!.toLowerCase();
     const cookies = Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length === 2) as Array<[string, string]>);
@@ -68,7 +76,7 @@ export async function startSandbox(options: { port?: number; host?: string } = {
       form: new URLSearchParams(isJson ? '' : body), json: isJson && body ? JSON.parse(body) : null,
     };
 
-    if (url.pathname.startsWith('/__sandbox/')) return send(res, sandboxApi(request), headers);
+    if (control) return send(res, url.pathname.startsWith('/__sandbox/') ? sandboxApi(request) : { status: 404, json: { error: 'the control port serves /__sandbox/* only' } }, headers);
     const siteName = hostName.endsWith('.localhost') ? hostName.slice(0, -'.localhost'.length) : '';
     const site = SITES.find((s) => s.name === siteName);
     if (!site) return send(res, { status: 404, html: `<h1>No sandbox site at ${hostName}</h1><p>Sites: ${SITES.map((s) => `${s.name}.localhost`).join(', ')}</p>` }, headers);
@@ -97,14 +105,18 @@ export async function startSandbox(options: { port?: number; host?: string } = {
     return { status: 404, json: { error: 'unknown sandbox endpoint' } };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8700, options.host ?? '127.0.0.1', () => resolve());
+  const listen = (target: typeof server, port: number) => new Promise<void>((resolve, reject) => {
+    target.once('error', reject);
+    target.listen(port, options.host ?? '127.0.0.1', () => resolve());
   });
+  await listen(server, options.port ?? 8700);
   const port = (server.address() as AddressInfo).port;
+  await listen(controlServer, options.controlPort ?? 0);
+  const controlUrl = `http://${options.host ?? '127.0.0.1'}:${(controlServer.address() as AddressInfo).port}`;
   const siteUrl = (site: string) => `http://${site}.localhost:${port}/`;
   return {
     port,
+    controlUrl,
     state,
     siteUrl,
     allowHost: `*.localhost:${port}`,
@@ -112,7 +124,7 @@ export async function startSandbox(options: { port?: number; host?: string } = {
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        controlServer.close(() => server.close(() => resolve()));
       }),
   };
 }

@@ -326,40 +326,29 @@ describe('guards on hostile pages', () => {
     expect(session.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === 'file:///etc/passwd')).toBe(true);
   });
 
-  it('blocks the cloud metadata address, private ranges and loopback, by link, image, goto and meta refresh', async () => {
-    const links = await hostile('/private-links', async (s) => {
-      for (const name of ['Router admin', 'Home router', 'Kafka', 'SSH']) {
-        await s.act(act('click', await idOf(s, name, 'link')));
-        const shown = await s.observe();
-        expect(shown.text, name).toContain("Blocked by webtrail's browser guard");
-        await s.act(act('go_back'));
+  // The roads towards forbidden addresses are followed in test/egress.test.ts against a counter on a
+  // forbidden loopback address; here the agent's own goto is refused before the browser does anything.
+  it('refuses the cloud metadata address, private ranges and loopback when the agent goes there', async () => {
+    const session = await hostile('/metadata-link', async (s) => {
+      for (const [url, reason] of [
+        ['http://169.254.169.254/latest/meta-data/', 'address 169.254.169.254 is link-local'],
+        ['http://10.0.0.1/admin', 'address 10.0.0.1 is private'],
+        ['http://[::ffff:a9fe:a9fe]/', 'address 169.254.169.254 is link-local'],
+        ['http://0x7f.1:9092/', 'address 127.0.0.1 is loopback'],
+        ['http://localhost:9092/', 'host localhost resolves to 127.0.0.1 is loopback'],
+      ] as const) {
+        const result = await s.act(act('goto', null, url));
+        expect(result.error, url).toBe(`blocked: ${reason}`);
       }
     });
-    const reasons = links.guardEvents.filter((e) => e.kind === 'request_blocked').map((e) => `${e.url} ${e.detail}`);
-    expect(reasons).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^http:\/\/10\.0\.0\.1\/pixel\.gif address 10\.0\.0\.1 is private/),
-      expect.stringMatching(/^http:\/\/10\.0\.0\.1\/admin address 10\.0\.0\.1 is private/),
-      expect.stringMatching(/^http:\/\/192\.168\.1\.1\/ address 192\.168\.1\.1 is private/),
-      expect.stringMatching(/^http:\/\/127\.0\.0\.1:9092\/ address 127\.0\.0\.1 is private, loopback/),
-      expect.stringMatching(/^http:\/\/localhost:22\/ host localhost is a local name/),
-    ]));
-    const metadata = await hostile('/metadata-link', async (s) => {
-      await s.act(act('click', await idOf(s, 'Get credentials', 'link')));
-      const goto = await s.act(act('goto', null, 'http://169.254.169.254/latest/meta-data/'));
-      expect(goto.error).toBe('blocked: address 169.254.169.254 is private, loopback or link-local');
-    });
-    expect(metadata.guardEvents.filter((e) => e.url.startsWith('http://169.254.169.254/'))).toHaveLength(2);
-    const refresh = await hostile('/meta-refresh-private', async (s) => {
-      await new Promise((r) => setTimeout(r, 800));
-      expect((await s.observe()).text).toContain('address 169.254.169.254 is private, loopback or link-local');
-    });
-    expect(refresh.guardEvents.some((e) => e.url.startsWith('http://169.254.169.254/'))).toBe(true);
+    expect(session.guardEvents.filter((e) => e.kind === 'request_blocked')).toHaveLength(5);
   });
 
-  it('shows injected instructions as page text but blocks where they lead', async () => {
+  it('shows injected instructions as page text; where they lead is refused', async () => {
     const session = await hostile('/prompt-injection', async (s) => {
       expect((await s.observe()).text).toContain('ignore all previous instructions');
-      await s.act(act('click', await idOf(s, 'Continue', 'link')));
+      const result = await s.act(act('goto', null, 'http://169.254.169.254/latest/meta-data/'));
+      expect(result.error).toBe('blocked: address 169.254.169.254 is link-local');
     });
     expect(session.guardEvents.some((e) => e.kind === 'request_blocked' && e.url.includes('169.254.169.254'))).toBe(true);
   });

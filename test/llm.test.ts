@@ -32,7 +32,7 @@ const screenRequest = () => ({
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  llm = await startScriptedLlm({ sandboxUrl: `http://127.0.0.1:${sandbox.port}`, slowMs: 3000 });
+  llm = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, slowMs: 3000 });
   pool = testPool(sandbox.allowHost);
 });
 

@@ -1,10 +1,13 @@
 // Runs inside the page (evaluated as source, never transpiled). Walks the whole DOM — below the fold,
 // same-origin iframes, open shadow roots — and returns ordered blocks of text and interactive elements.
-// Interactive elements get a data-wt-id attribute that stays while the element lives, so the agent's
-// [N] keeps meaning the same element across observations and actions find it again by that id.
+// Interactive elements get an id that stays while the element lives, so the agent's [N] keeps meaning
+// the same element across observations. The id map lives in this script's world (the session runs it in
+// an isolated world, out of page scripts' reach), so a page can neither plant nor move an id; the
+// data-wt-id attribute is written for tools to read and is never trusted.
 // eslint-disable-next-line no-unused-expressions
 (options) => {
   const ATTR = 'data-wt-id';
+  const registry = (globalThis.__webtrailIds ||= { byElement: new WeakMap(), byId: new Map() });
   const maxNodes = options.maxNodes;
   let nextId = options.nextId;
   let visited = 0;
@@ -100,9 +103,11 @@
   }
 
   function describe(el, tag, kind, frameUrl, offsetX, offsetY, isHidden) {
-    let id = Number(el.getAttribute(ATTR));
+    let id = registry.byElement.get(el);
     if (!id) {
       id = nextId++;
+      registry.byElement.set(el, id);
+      registry.byId.set(id, new WeakRef(el));
       el.setAttribute(ATTR, String(id));
     }
     const type = tag === 'INPUT' ? (el.getAttribute('type') || 'text').toLowerCase() : tag === 'TEXTAREA' ? 'textarea' : null;

@@ -1,13 +1,13 @@
 // Browser helpers for tests: a pool allowed to reach the sandbox web, and a plan runner.
 import { loadBrowserConfig } from '../../browser/browserConfig.ts';
-import { BrowserPool } from '../../browser/browserPool.ts';
+import { BrowserPool, type PoolOptions } from '../../browser/browserPool.ts';
 import type { BrowserSession } from '../../browser/browserSession.ts';
 import { silentLogger } from '../../platform/logger.ts';
 import { planAction } from '../../sandbox/planMatcher.ts';
 import type { SandboxTask } from '../../sandbox/types.ts';
 
-export function testPool(allowHost: string, env: Record<string, string> = {}): BrowserPool {
-  return new BrowserPool(loadBrowserConfig({ WEBTRAIL_BROWSER_ALLOW_HOSTS: allowHost, WEBTRAIL_BROWSER_SETTLE_MS: '800', ...env }), silentLogger);
+export function testPool(allowHost: string, env: Record<string, string> = {}, options: PoolOptions = {}): BrowserPool {
+  return new BrowserPool(loadBrowserConfig({ WEBTRAIL_BROWSER_ALLOW_HOSTS: allowHost, WEBTRAIL_BROWSER_SETTLE_MS: '800', ...env }), silentLogger, options);
 }
 
 /** Follows a task's plan in a session; returns the final answer and URL, or where it got stuck. */
