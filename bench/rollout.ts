@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import pLimit from 'p-limit';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { findTask, allTasks } from '../sandbox/sites/index.ts';
 import { planAction } from '../sandbox/planMatcher.ts';
 import type { Sandbox } from '../sandbox/server.ts';
@@ -13,11 +13,10 @@ import { AvroCodec } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Action, Task, Trajectory } from '../schemas/types.ts';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BrowserPool } from '../browser/browserPool.ts';
+import { CHROMIUM_ARGS } from '../browser/browserPool.ts';
 import { OBSERVE_SOURCE } from '../browser/browserSession.ts';
 import { renderObservation, type RawObservation } from '../browser/observation.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
-import { silentLogger } from '../platform/logger.ts';
 import { spawnService, stopChild } from './bus.ts';
 
 export interface ThroughputRow {
@@ -34,6 +33,9 @@ export interface ThroughputRow {
   baseline_steps_per_trajectory: number;
   cpu_percent: number;
   baseline_cpu_percent: number;
+  /** Machine CPU-seconds spent per step (all processes): what a step costs, whatever the concurrency. */
+  cpu_s_per_step: number;
+  baseline_cpu_s_per_step: number;
   peak_rss_mb: number;
   rss_mb_per_context: number;
 }
@@ -203,8 +205,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
 
         options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
-        const pool = new BrowserPool(browserConfig, silentLogger);
-        const browser = await pool.getBrowser();
+        // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
+        const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: CHROMIUM_ARGS.filter((a) => !/host-resolver-rules|webrtc/.test(a)) });
         const limit = pLimit(contexts);
         const bareCpuBefore = cpuTicks();
         const bareStarted = performance.now();
@@ -218,7 +220,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         })));
         const bareSeconds = (performance.now() - bareStarted) / 1000;
         const bareCpu = cpuPercent(bareCpuBefore, cores);
-        await pool.close();
+        await browser.close();
         const stepsPerS = steps / seconds;
         const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
         rows.push({
@@ -226,7 +228,9 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
           baseline_steps_per_s: round(baselineStepsPerS), ratio: round(stepsPerS / baselineStepsPerS),
           baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
           steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
-          cpu_percent: cpu, baseline_cpu_percent: bareCpu, peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
+          cpu_percent: cpu, baseline_cpu_percent: bareCpu,
+          cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareSteps.reduce((a, b) => a + b, 0)),
+          peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
         });
         options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
       } finally {

@@ -7,12 +7,11 @@ import { createServer, type Server } from 'node:http';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { findTarget } from '../sandbox/planMatcher.ts';
 import type { BrowserPool } from '../browser/browserPool.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
-import type { Action } from '../schemas/types.ts';
-import { testPool } from './helpers/browser.ts';
+import type { Action, ActionResult } from '../schemas/types.ts';
+import { sandboxSuite, testPool } from './helpers/browser.ts';
 import { ROOT } from './helpers/processes.ts';
 
 const FORBIDDEN = '127.0.0.2';
@@ -225,64 +224,50 @@ describe('names are resolved once, by the proxy, and checked', () => {
 });
 
 describe('what the agent acts on', () => {
-  let sandbox: Sandbox;
-  let pool: BrowserPool;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0 });
-    pool = testPool(sandbox.allowHost);
-  });
-  afterAll(async () => {
-    await pool?.close();
-    await sandbox?.close();
-  });
+  const suite = sandboxSuite();
 
-  it('a page that copies the marked element fails the action instead of clicking the copy', async () => {
-    const session = await pool.newSession();
+  /** Opens a hostile page, clicks the button the agent was shown by that name; the result and the title after. */
+  async function clickShown(path: string, name: string): Promise<{ id: number; result: ActionResult; title: string }> {
+    const session = await suite.pool.newSession();
     try {
-      await session.goto(new URL('/duplicate-ids', sandbox.siteUrl('hostile')).toString());
-      const { text } = await session.observe();
-      const real = findTarget(text, { kind: 'click', target: 'Pay the real invoice', role: 'button' })!;
-      const result = await session.act(act('click', real.id));
-      expect(result.ok).toBe(false);
-      expect(result.error).toMatch(new RegExp(`element \\[${real.id}\\] is ambiguous: the page duplicated it`));
-      const page = await session.page();
-      expect(await page.evaluate(() => document.title)).toBe('Invoices');
+      await session.goto(new URL(path, suite.sandbox.siteUrl('hostile')).toString());
+      const shown = findTarget((await session.observe()).text, { kind: 'click', target: name, role: 'button' })!;
+      const result = await session.act(act('click', shown.id));
+      return { id: shown.id, result, title: await (await session.page()).evaluate(() => document.title) };
     } finally {
       await session.close();
     }
+  }
+
+  it('a page that copies the marked element fails the action instead of clicking the copy', async () => {
+    const { id, result, title } = await clickShown('/duplicate-ids', 'Pay the real invoice');
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(new RegExp(`element \\[${id}\\] is ambiguous: the page duplicated it`));
+    expect(title).toBe('Invoices');
   });
 
   it('ids a page planted in its HTML mean nothing: the agent\'s [N] is the element it was shown', async () => {
-    const session = await pool.newSession();
-    try {
-      await session.goto(new URL('/planted-ids', sandbox.siteUrl('hostile')).toString());
-      const { text } = await session.observe();
-      const shown = findTarget(text, { kind: 'click', target: 'Download report', role: 'button' })!;
-      const result = await session.act(act('click', shown.id));
-      expect(result.ok).toBe(true);
-      const page = await session.page();
-      expect(await page.evaluate(() => document.title)).toBe('clicked: report');
-    } finally {
-      await session.close();
-    }
+    const { result, title } = await clickShown('/planted-ids', 'Download report');
+    expect(result.ok).toBe(true);
+    expect(title).toBe('clicked: report');
   });
 
   it('the sandbox control endpoints cannot be reached from the agent\'s browser', async () => {
-    const session = await pool.newSession();
+    const session = await suite.pool.newSession();
     try {
-      await session.goto(new URL('/', sandbox.siteUrl('shop')).toString());
-      const control = await session.act(act('goto', null, `${sandbox.controlUrl}/__sandbox/state`));
+      await session.goto(new URL('/', suite.sandbox.siteUrl('shop')).toString());
+      const control = await session.act(act('goto', null, `${suite.sandbox.controlUrl}/__sandbox/state`));
       expect(control.ok).toBe(false);
       expect(control.error).toMatch(/^blocked: address 127\.0\.0\.1 is loopback/);
-      const viaSite = await session.goto(new URL('/__sandbox/state', sandbox.siteUrl('shop')).toString());
+      const viaSite = await session.goto(new URL('/__sandbox/state', suite.sandbox.siteUrl('shop')).toString());
       expect(viaSite.ok).toBe(true);
       const text = (await session.observe()).text;
       expect(text).not.toContain('"tasks"');
       expect(text).toContain('Page not found');
-      const fetched = await (await session.page()).evaluate(async (url) => fetch(url, { method: 'POST', body: '{}' }).then((r) => r.status, () => 'refused'), `${sandbox.controlUrl}/__sandbox/check`);
+      const fetched = await (await session.page()).evaluate(async (url) => fetch(url, { method: 'POST', body: '{}' }).then((r) => r.status, () => 'refused'), `${suite.sandbox.controlUrl}/__sandbox/check`);
       expect(fetched).not.toBe(200);
       // The control port does answer, for the harness.
-      expect((await fetch(`${sandbox.controlUrl}/__sandbox/state`)).status).toBe(200);
+      expect((await fetch(`${suite.sandbox.controlUrl}/__sandbox/state`)).status).toBe(200);
     } finally {
       await session.close();
     }

@@ -3,7 +3,9 @@ import { loadBrowserConfig } from '../../browser/browserConfig.ts';
 import { BrowserPool, type PoolOptions } from '../../browser/browserPool.ts';
 import type { BrowserSession } from '../../browser/browserSession.ts';
 import { silentLogger } from '../../platform/logger.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { planAction } from '../../sandbox/planMatcher.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import type { SandboxTask } from '../../sandbox/types.ts';
 
 export function testPool(allowHost: string, env: Record<string, string> = {}, options: PoolOptions = {}): BrowserPool {
@@ -21,4 +23,18 @@ export async function runPlan(session: BrowserSession, task: SandboxTask): Promi
     if (!result.ok) return { finalAnswer: null, finalUrl: result.url, stuck: `${JSON.stringify(step)} failed: ${result.error}` };
   }
   return { finalAnswer: null, finalUrl: '', stuck: 'plan has no answer step' };
+}
+
+/** The sandbox web and a pool allowed to reach it, for the enclosing suite (closed after it). */
+export function sandboxSuite(env: Record<string, string> = {}): { sandbox: Sandbox; pool: BrowserPool } {
+  const suite = {} as { sandbox: Sandbox; pool: BrowserPool };
+  beforeAll(async () => {
+    suite.sandbox = await startSandbox({ port: 0 });
+    suite.pool = testPool(suite.sandbox.allowHost, env);
+  });
+  afterAll(async () => {
+    await suite.pool?.close();
+    await suite.sandbox?.close();
+  });
+  return suite;
 }
