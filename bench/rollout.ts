@@ -13,7 +13,7 @@ import { AvroCodec } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Action, Task, Trajectory } from '../schemas/types.ts';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { CHROMIUM_ARGS } from '../browser/browserPool.ts';
+import { BASE_ARGS } from '../browser/browserPool.ts';
 import { OBSERVE_SOURCE } from '../browser/browserSession.ts';
 import { renderObservation, type RawObservation } from '../browser/observation.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
@@ -206,7 +206,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
 
         options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
         // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
-        const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: CHROMIUM_ARGS.filter((a) => !/host-resolver-rules|webrtc/.test(a)) });
+        const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: BASE_ARGS });
         const limit = pLimit(contexts);
         const bareCpuBefore = cpuTicks();
         const bareStarted = performance.now();

@@ -8,13 +8,8 @@ import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
 import { EgressProxy, PROXY_LOOPBACK_TOO, systemResolver, type Gate, type Resolver } from './egressProxy.ts';
 
-/**
- * Roads around the proxy, closed: Chromium may resolve no name itself (so no DNS prefetch, and nothing
- * that skips the proxy can find an address); WebRTC may not send UDP that does not go through the proxy
- * (an HTTP proxy carries none, so STUN and peer UDP stay home); no QUIC; no background networking.
- * The proxy applies to loopback too (`<-loopback>`), so the machine itself is not a way around it.
- */
-export const CHROMIUM_ARGS = [
+/** A quiet headless Chromium: no background networking, sync, updates, extensions or QUIC. */
+export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
@@ -28,10 +23,18 @@ export const CHROMIUM_ARGS = [
   '--no-default-browser-check',
   '--metrics-recording-only',
   '--mute-audio',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
-  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
+
+/**
+ * Roads around the proxy, closed. Chromium may resolve no name itself (so no DNS prefetch, and nothing
+ * that skips the proxy can find an address); WebRTC may not send UDP that does not go through the proxy
+ * (an HTTP proxy carries none, so STUN and peer UDP stay home). The proxy applies to loopback too
+ * (`<-loopback>` in the proxy settings), so the machine itself is not a way around it.
+ */
+export const NO_OWN_DNS_ARGS = ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
+export const NO_DIRECT_UDP_ARGS = ['--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--webrtc-ip-handling-policy=disable_non_proxied_udp'];
+
+export const CHROMIUM_ARGS = [...BASE_ARGS, ...NO_OWN_DNS_ARGS, ...NO_DIRECT_UDP_ARGS];
 
 export interface PoolOptions {
   /** How the proxy resolves names (tests answer without DNS). */

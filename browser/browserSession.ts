@@ -79,17 +79,17 @@ export class BrowserSession {
       denyAddresses: config.denyAddresses,
       onlyAllowedHosts: options.blockOutside,
     };
-    // The session's own gate, so what it refuses is recorded here; created before the context so no
-    // request of the context can precede it.
+    // The session's own gate, so what it refuses is recorded on this trajectory. It opens before the
+    // context, and the context makes no request before the session exists (its first page comes in install).
     let session: BrowserSession | undefined;
-    const early: Array<() => void> = [];
-    const later = (f: () => void) => (session ? f() : early.push(f));
     const gate = await proxy.openGate({
       policy,
       pinFirstDocument: options.pinFirstPage,
       events: {
-        refused: (url, reason) => later(() => session!.record('request_blocked', reason, url)),
-        pinViolation: () => later(() => (session!.pinViolations += 1)),
+        refused: (url, reason) => session?.record('request_blocked', reason, url),
+        pinViolation: () => {
+          if (session) session.pinViolations += 1;
+        },
       },
     });
     try {
@@ -102,7 +102,6 @@ export class BrowserSession {
         proxy: { server: gate.server, bypass: PROXY_LOOPBACK_TOO },
       });
       session = new BrowserSession(context, gate, { ...config, trajectoryTimeoutMs: options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs }, proxy, policy);
-      for (const f of early) f();
       await session.install();
       return session;
     } catch (error) {

@@ -76,14 +76,31 @@ function describe(range: string): string {
   return names[range] ?? `not public (${range})`;
 }
 
+// Deny-list entries parsed once (a policy is checked for every request), a single address as a /32 or /128.
+const parsedEntries = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | null>();
+function parsedEntry(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
+  if (!parsedEntries.has(entry)) {
+    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number] | null = null;
+    try {
+      if (entry.includes('/')) parsed = ipaddr.parseCIDR(entry);
+      else {
+        const address = ipaddr.process(entry);
+        parsed = [address, address.kind() === 'ipv4' ? 32 : 128];
+      }
+    } catch {
+      parsed = null;
+    }
+    parsedEntries.set(entry, parsed);
+  }
+  return parsedEntries.get(entry)!;
+}
+
 function matchesCidr(address: string, entry: string): boolean {
+  const range = parsedEntry(entry);
+  if (!range) return false;
   try {
     const parsed = ipaddr.process(address);
-    if (entry.includes('/')) {
-      const [net, bits] = ipaddr.parseCIDR(entry);
-      return parsed.kind() === net.kind() && parsed.match(net, bits);
-    }
-    return parsed.toString() === ipaddr.process(entry).toString();
+    return parsed.kind() === range[0].kind() && parsed.match(range);
   } catch {
     return false;
   }
@@ -91,15 +108,7 @@ function matchesCidr(address: string, entry: string): boolean {
 
 /** Validates deny-list entries, so a typo fails at start-up instead of denying nothing. */
 export function invalidDenyEntries(entries: string[]): string[] {
-  return entries.filter((e) => {
-    try {
-      if (e.includes('/')) ipaddr.parseCIDR(e);
-      else ipaddr.parse(e);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  return entries.filter((e) => parsedEntry(e) === null);
 }
 
 function hostMatches(pattern: string, host: string, port: string): boolean {

@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { addressDecision, canonicalHost, isLocalhostName, schemeDecision, type EgressPolicy } from './egressPolicy.ts';
+import { addressDecision, canonicalHost, isLocalhostName, schemeDecision, type Decision, type EgressPolicy } from './egressPolicy.ts';
 
 /** Chromium's bypass rule that removes its implicit "loopback goes direct": loopback is proxied too. */
 export const PROXY_LOOPBACK_TOO = '<-loopback>';
@@ -90,16 +90,17 @@ export class EgressProxy {
   }
 
   /** The decision for a URL the agent asked for, without connecting (a clear message before a goto). */
-  async check(policy: EgressPolicy, rawUrl: string): Promise<Route> {
+  async check(policy: EgressPolicy, rawUrl: string): Promise<Decision> {
     let url: URL;
     try {
       url = new URL(rawUrl);
     } catch {
       return { allowed: false, reason: `not a valid URL: ${rawUrl.slice(0, 100)}` };
     }
-    if (url.href === 'about:blank') return { allowed: true, address: '' };
+    if (url.href === 'about:blank') return { allowed: true };
     const port = url.port || (url.protocol === 'https:' || url.protocol === 'wss:' ? '443' : '80');
-    return this.route(policy, url.protocol, url.hostname, port);
+    const route = await this.route(policy, url.protocol, url.hostname, port);
+    return route.allowed ? { allowed: true } : route;
   }
 
   async openGate(options: GateOptions): Promise<Gate> {
@@ -117,7 +118,7 @@ export class EgressProxy {
       return url !== pinned;
     }));
     server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.tunnel(req, socket, head, options, track));
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head, options, track));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.upgrade(req, socket, options));
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const gate: Gate = {
@@ -141,9 +142,10 @@ export class EgressProxy {
       res.writeHead(204).end();
       return;
     }
+    // Only http: travels as a plain proxy request; https: and WebSockets come as CONNECT.
+    if (url.protocol !== 'http:') return this.refuseRequest(res, url.href, `${url.protocol} cannot be proxied as plain HTTP`, options);
     const route = await this.route(options.policy, url.protocol, url.hostname, url.port || '80');
     if (!route.allowed) return this.refuseRequest(res, url.href, route.reason, options);
-    if (url.protocol !== 'http:') return this.refuseRequest(res, url.href, `${url.protocol} cannot be proxied as plain HTTP`, options);
     const upstream = httpRequest({
       host: route.address, port: Number(url.port || 80), method: req.method, path: `${url.pathname}${url.search}`,
       headers: forwardHeaders(req.headers), agent: this.agent, setHost: false,
@@ -179,37 +181,26 @@ export class EgressProxy {
     this.splice(client, head, route.address, Number(target!.port), 'HTTP/1.1 200 Connection Established\r\n\r\n', track);
   }
 
-  /** A WebSocket upgrade sent as plain HTTP to the proxy (absolute URL): checked and tunnelled the same way. */
-  private async upgrade(req: IncomingMessage, client: Duplex, head: Buffer, options: GateOptions, track: (s: Duplex) => void): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '');
-    } catch {
-      client.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    const route = await this.route(options.policy, url.protocol === 'http:' ? 'ws:' : url.protocol, url.hostname, url.port || '80');
-    if (!route.allowed) {
-      options.events.refused(url.href, route.reason);
-      client.end(`HTTP/1.1 403 Forbidden\r\nX-Webtrail-Guard: ${headerSafe(route.reason)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-      return;
-    }
-    const lines = [`${req.method} ${url.pathname}${url.search} HTTP/1.1`];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) if (!/^proxy-/i.test(req.rawHeaders[i]!)) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-    this.splice(client, Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), head]), route.address, Number(url.port || 80), '', track, true);
+  /** Chromium sends WebSockets as CONNECT; an Upgrade sent as a plain proxy request is refused, not tunnelled. */
+  private upgrade(req: IncomingMessage, client: Duplex, options: GateOptions): void {
+    const reason = 'a WebSocket through this proxy must use CONNECT';
+    options.events.refused(req.url ?? '', reason);
+    client.end(`HTTP/1.1 403 Forbidden\r\nX-Webtrail-Guard: ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   }
 
-  private splice(client: Duplex, head: Buffer, address: string, port: number, greeting: string, track: (s: Duplex) => void, headIsRequest = false): void {
+  private splice(client: Duplex, head: Buffer, address: string, port: number, greeting: string, track: (s: Duplex) => void): void {
     const upstream: Socket = connect({ host: address, port });
     track(upstream);
+    let connected = false;
     upstream.once('connect', () => {
-      if (greeting) client.write(greeting);
+      connected = true;
+      client.write(greeting);
       if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
     });
     upstream.on('error', () => {
-      if (!upstream.readyState.includes('open') && !headIsRequest) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      if (!connected) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       else client.destroy();
     });
     client.on('error', () => upstream.destroy());

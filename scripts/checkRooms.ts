@@ -51,8 +51,9 @@ function ruleOf(table: RoomTable, room: string): RoomTable[string] {
   return table[wildcard]!;
 }
 
+/** Whether a list of allowed rooms admits a room: by name, by `x/*`, or a file-level room inside an allowed folder. */
 function allows(allowed: string[], room: string): boolean {
-  return allowed.some((a) => a === room || (a.endsWith('/*') && room.startsWith(a.slice(0, -1))) || room.startsWith(`${a}/`) && !a.endsWith('/*'));
+  return allowed.some((a) => (a.endsWith('/*') ? room.startsWith(a.slice(0, -1)) : a === room || room.startsWith(`${a}/`)));
 }
 
 /** Files and imports that break the table, one readable line each. */

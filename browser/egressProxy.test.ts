@@ -1,0 +1,72 @@
+// The egress proxy spoken to directly over loopback, for the answers Chromium's own traffic does not
+// exercise: a closed upstream, a plain-HTTP WebSocket upgrade, an https: URL sent as a plain request.
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EgressProxy, type Gate } from './egressProxy.ts';
+
+let proxy: EgressProxy;
+let gate: Gate;
+let lookups = 0;
+const refused: string[] = [];
+
+/** Sends raw bytes to the gate and returns the first line of its answer. */
+function ask(raw: string): Promise<string> {
+  const port = Number(new URL(gate.server).port);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(raw));
+    let reply = '';
+    socket.on('data', (d) => {
+      reply += d.toString('latin1');
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.split('\r\n')[0]!);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(reply.split('\r\n')[0] ?? ''));
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+beforeAll(async () => {
+  proxy = new EgressProxy(async () => {
+    lookups += 1;
+    return ['127.0.0.1'];
+  });
+  gate = await proxy.openGate({ policy: { allowHosts: [], allowPrivateNetwork: true, denyAddresses: ['127.0.0.2'] }, events: { refused: (url, reason) => refused.push(`${url} — ${reason}`) } });
+});
+afterAll(async () => {
+  await proxy.close();
+});
+
+describe('egress proxy answers', () => {
+  it('refuses a CONNECT to a forbidden address with the reason', async () => {
+    expect(await ask('CONNECT 127.0.0.2:443 HTTP/1.1\r\nHost: 127.0.0.2:443\r\n\r\n')).toBe('HTTP/1.1 403 Forbidden');
+    expect(refused.at(-1)).toBe('https://127.0.0.2:443 — address 127.0.0.2 is in the deny list');
+  });
+
+  it('answers 502 when an allowed upstream does not accept the connection', async () => {
+    const port = await closedPort();
+    expect(await ask(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)).toBe('HTTP/1.1 502 Bad Gateway');
+  });
+
+  it('refuses a WebSocket upgrade sent as a plain request instead of tunnelling it', async () => {
+    const reply = await ask('GET http://127.0.0.1:9/ws HTTP/1.1\r\nHost: 127.0.0.1:9\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    expect(reply).toBe('HTTP/1.1 403 Forbidden');
+    expect(refused.at(-1)).toBe('http://127.0.0.1:9/ws — a WebSocket through this proxy must use CONNECT');
+  });
+
+  it('refuses an https: URL sent as a plain request without resolving its name', async () => {
+    const before = lookups;
+    expect(await ask('GET https://somewhere.test/ HTTP/1.1\r\nHost: somewhere.test\r\n\r\n')).toBe('HTTP/1.1 403 Forbidden');
+    expect(lookups).toBe(before);
+    expect(refused.at(-1)).toBe('https://somewhere.test/ — https: cannot be proxied as plain HTTP');
+  });
+});
