@@ -35,7 +35,7 @@ export function canonicalHost(host: string): string | null {
 export function nonPublicReason(address: string): string | null {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
-    parsed = ipaddr.parse(canonicalHost(address) ?? address);
+    parsed = ipaddr.parse(address); // reads decimal, octal, hex and short IPv4 spellings too
   } catch {
     return `${address} is not an IP address`;
   }
@@ -55,14 +55,9 @@ export function nonPublicReason(address: string): string | null {
     if (words.slice(0, 6).every((w) => w === 0) && (words[6]! !== 0 || words[7]! > 1)) return `${address} is an IPv4-compatible IPv6 address`;
     return range === 'unicast' ? null : `${address} is ${describe(range)}`;
   }
+  // ipaddr.js calls the documentation and protocol-assignment ranges `reserved`: not public either.
   const range = (parsed as ipaddr.IPv4).range();
-  if (range === 'unicast') {
-    // ipaddr.js calls these unicast; they are not the public internet either.
-    for (const [net, bits, what] of [['192.0.0.0', 24, 'IETF protocol assignments'], ['198.51.100.0', 24, 'documentation'], ['203.0.113.0', 24, 'documentation'], ['192.0.2.0', 24, 'documentation']] as const) {
-      if (parsed.match(ipaddr.parse(net), bits)) return `${address} is ${what}`;
-    }
-    return null;
-  }
+  if (range === 'unicast') return null;
   return `${address} is ${describe(range)}`;
 }
 
