@@ -38,7 +38,36 @@ export interface ThroughputRow {
   baseline_cpu_s_per_step: number;
   peak_rss_mb: number;
   rss_mb_per_context: number;
+  /** The bare loop's Chromium (all its processes) at its peak, for comparison. */
+  baseline_peak_rss_mb: number;
+  /** Mean milliseconds per step spent observing, waiting for the LLM, and acting (settling included). */
+  step_ms: StepSplit;
+  baseline_step_ms: StepSplit;
 }
+
+export interface StepSplit { observe: number; llm: number; act: number }
+
+class SplitTotals {
+  private sum = { observe: 0, llm: 0, act: 0 };
+  private steps = 0;
+  add(observe: number, llm: number, act: number): void {
+    this.sum.observe += observe;
+    this.sum.llm += llm;
+    this.sum.act += act;
+    this.steps += 1;
+  }
+  mean(): StepSplit {
+    const n = Math.max(1, this.steps);
+    return { observe: Math.round(this.sum.observe / n), llm: Math.round(this.sum.llm / n), act: Math.round(this.sum.act / n) };
+  }
+}
+
+/**
+ * Reading smaps_rollup walks a process's page tables: sampled every 250 ms over Chromium's processes
+ * it cost a third of a core, which the pipeline side paid and the bare side did not. Once a second,
+ * on both sides, it costs a few percent and the same for each.
+ */
+const MEMORY_SAMPLE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,6 +101,21 @@ function cpuTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+/** Chromium processes started by this process (the bare loop's browser). */
+function ownChromiumPids(): number[] {
+  const pids: number[] = [];
+  for (const task of readdirSync('/proc/self/task')) {
+    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      try {
+        if (/chrom/i.test(readFileSync(`/proc/${child}/cmdline`, 'utf8'))) pids.push(Number(child));
+      } catch {
+        // ended meanwhile
+      }
+    }
+  }
+  return pids;
+}
+
 function cpuPercent(before: { busy: number; total: number }, cores: number): number {
   const after = cpuTicks();
   return Math.round(((after.busy - before.busy) / Math.max(1, after.total - before.total)) * cores * 100);
@@ -89,13 +133,14 @@ function benchTasks(sandbox: Sandbox, tag: string, count: number): Task[] {
 }
 
 /** The bare loop: same observation script and rendering, the scripted policy in process, a sleep for the LLM. */
-async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number): Promise<number> {
+async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number, split: SplitTotals): Promise<number> {
   const planned = findTask({ instruction: task.instruction })!;
   await page.goto(task.startUrl, { waitUntil: 'load' });
   let nextId = 1;
   let taken = 0;
   let steps = 0;
   while (steps < 30) {
+    let t = performance.now();
     const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes })})`).catch(() => null)) as RawObservation | null;
     if (!raw) {
       await page.waitForLoadState('load').catch(() => undefined);
@@ -103,17 +148,26 @@ async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxToke
     }
     nextId = raw.nextId;
     const text = renderObservation(raw, maxTokens).text;
+    const observeMs = performance.now() - t;
+    t = performance.now();
     await sleep(latencyMs);
     steps += 1;
     const step = planned.plan[taken];
-    if (!step || step.kind === 'answer') break;
-    const action = planAction(text, step);
+    const action = step && step.kind !== 'answer' ? planAction(text, step) : undefined;
+    const llmMs = performance.now() - t;
+    if (!step || step.kind === 'answer') {
+      split.add(observeMs, llmMs, 0);
+      break;
+    }
+    t = performance.now();
     if (!action) {
       await sleep(1000);
+      split.add(observeMs, llmMs, performance.now() - t);
       continue;
     }
     await perform(page, action).catch(() => undefined);
     await page.waitForLoadState('load').catch(() => undefined);
+    split.add(observeMs, llmMs, performance.now() - t);
     taken += 1;
   }
   return steps;
@@ -194,7 +248,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const idleRss = treePssMb(service.pid!);
         const tasks = benchTasks(options.sandbox, `${contexts}-${Date.now()}`, count);
         let peakRss = idleRss;
-        const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(service.pid!))), 250);
+        const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(service.pid!))), MEMORY_SAMPLE_MS);
         const cpuBefore = cpuTicks();
         const started = performance.now();
         await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
@@ -203,23 +257,29 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         clearInterval(sampler);
         const cpu = cpuPercent(cpuBefore, cores);
         const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
+        const split = new SplitTotals();
+        for (const t of tasks) for (const s of finished.get(t.taskId)!.steps) split.add(s.observeMs, s.llmMs, s.actMs);
 
         options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
         // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
         const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: BASE_ARGS });
         const limit = pLimit(contexts);
+        const bareSplit = new SplitTotals();
+        let barePeakRss = 0;
+        const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
         const bareCpuBefore = cpuTicks();
         const bareStarted = performance.now();
         const bareSteps = await Promise.all(tasks.map((t) => limit(async () => {
           const context = await browser.newContext({ viewport: browserConfig.viewport });
           try {
-            return await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes);
+            return await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit);
           } finally {
             await context.close();
           }
         })));
         const bareSeconds = (performance.now() - bareStarted) / 1000;
         const bareCpu = cpuPercent(bareCpuBefore, cores);
+        clearInterval(bareSampler);
         await browser.close();
         const stepsPerS = steps / seconds;
         const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
@@ -230,7 +290,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
           steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
           cpu_percent: cpu, baseline_cpu_percent: bareCpu,
           cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareSteps.reduce((a, b) => a + b, 0)),
-          peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
+          peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
+          step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
         });
         options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
       } finally {

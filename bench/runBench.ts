@@ -24,6 +24,7 @@ const { values: raw } = parseArgs({
     corpus: { type: 'string', default: path.resolve(ROOT, '../shared/webpages') },
     'latency-ms': { type: 'string', default: '500' },
     levels: { type: 'string' },
+    'tasks-per-context': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -32,8 +33,9 @@ const args = z.object({
   corpus: z.string(),
   latencyMs: z.coerce.number().int().min(0),
   levels: z.string().regex(/^\d+(,\d+)*$/, '--levels: a list such as 1,2,4').optional(),
+  tasksPerContext: z.coerce.number({ message: '--tasks-per-context: a whole number from 1' }).int('--tasks-per-context: a whole number from 1').min(1, '--tasks-per-context: a whole number from 1').optional(),
   only: z.string().regex(/^(bus|observation|rollout)(,(bus|observation|rollout))*$/, '--only: bus, observation and/or rollout').optional(),
-}).safeParse({ ...raw, latencyMs: raw['latency-ms'] });
+}).safeParse({ ...raw, latencyMs: raw['latency-ms'], tasksPerContext: raw['tasks-per-context'] });
 if (!args.success) {
   console.error(`bench: ${args.error.issues[0]!.message}`);
   process.exit(2);
@@ -75,7 +77,7 @@ try {
     const sandbox = await startSandbox({ port: 0 });
     const llm = await startScriptedLlm({ sandboxUrl: `http://127.0.0.1:${sandbox.port}`, latencyMs });
     try {
-      throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: quick ? 1 : 2, home, say });
+      throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: args.data.tasksPerContext ?? (quick ? 1 : 3), home, say });
     } finally {
       await llm.close();
       await sandbox.close();
@@ -117,8 +119,13 @@ writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, nu
 
 const md: string[] = [`# webtrail benchmark${quick ? ' (quick)' : ''}`, '', `${report.generated_at}, ${report.wall_time_s} s. Machine: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gb} GiB, Node ${machine.node}, ${machine.chromium}, Kafka ${machine.kafka}; scripted LLM latency ${latencyMs} ms per call.`, ''];
 if (throughput.length) {
-  md.push('## Rollout throughput', '', '| contexts | trajectories | steps/s | trajectories/min | bare Playwright steps/s | ratio | CPU % (machine, 100 = one core) | bare CPU % | CPU-s per step | bare CPU-s per step | peak memory MB (PSS) | memory MB per context (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.trajectories_per_min} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.cpu_s_per_step} | ${r.baseline_cpu_s_per_step} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} |`);
+  md.push('## Rollout throughput', '', '| contexts | trajectories | steps/s | trajectories/min | bare Playwright steps/s | ratio | CPU % (machine, 100 = one core) | bare CPU % | CPU-s per step | bare CPU-s per step | peak memory MB (PSS) | memory MB per context (PSS) | bare Chromium peak MB (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.trajectories_per_min} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.cpu_s_per_step} | ${r.baseline_cpu_s_per_step} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} | ${r.baseline_peak_rss_mb} |`);
+  {
+    md.push('', 'Mean time per step in ms, observe / LLM / act (acting includes waiting for the page to settle):', '', '| contexts | pipeline | bare |', '|---:|---|---|');
+    const split = (s: { observe: number; llm: number; act: number }) => `${s.observe} / ${s.llm} / ${s.act}`;
+    for (const r of throughput) md.push(`| ${r.contexts} | ${split(r.step_ms)} | ${split(r.baseline_step_ms)} |`);
+  }
   md.push('');
 }
 if (observation) md.push('## Observation cost', '', `${observation.pages} pages: p50 ${observation.p50_ms} ms, p95 ${observation.p95_ms} ms; tokens p50 ${observation.tokens_p50} against ${observation.html_tokens_p50} for the raw HTML.`, '');

@@ -11,6 +11,7 @@ import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
 import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
 import { IsolatedWorld } from './isolatedWorld.ts';
+import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
 
 export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
@@ -59,6 +60,7 @@ export class BrowserSession {
   /** Navigations a pinned page's scripts attempted (and were refused). */
   pinViolations = 0;
   private lastNetworkChange = Date.now();
+  private readonly devtools: PageDevtools;
   private readonly world: IsolatedWorld;
 
   private constructor(
@@ -69,7 +71,8 @@ export class BrowserSession {
     private readonly policy: EgressPolicy,
   ) {
     this.deadline = Date.now() + config.trajectoryTimeoutMs;
-    this.world = new IsolatedWorld(context, `webtrail-${randomBytes(6).toString('hex')}`);
+    this.devtools = new PageDevtools(context);
+    this.world = new IsolatedWorld(this.devtools, `webtrail-${randomBytes(6).toString('hex')}`);
   }
 
   static async open(browser: Browser, config: BrowserConfig, proxy: EgressProxy, options: SessionOptions): Promise<BrowserSession> {
@@ -223,7 +226,7 @@ export class BrowserSession {
 
   async screenshot(): Promise<Buffer> {
     const page = await this.page();
-    return page.screenshot({ type: 'jpeg', quality: this.config.screenshotQuality, timeout: this.timeout(this.config.actionTimeoutMs), animations: 'disabled' });
+    return withTimeout(this.devtools.jpeg(page, this.config.screenshotQuality), this.timeout(this.config.actionTimeoutMs), 'screenshot');
   }
 
   /** Runs one agent action; returns what happened after the page settles. Never throws. */

@@ -2,7 +2,8 @@
 // the same DOM, but its own globals and prototypes, so page scripts can neither read what we keep there
 // (the element id map) nor lie to us by patching DOM methods. One world per document, kept until the
 // document goes away; then a new one is made on next use.
-import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
+import type { PageDevtools } from './pageDevtools.ts';
 
 interface PageWorld {
   cdp: CDPSession;
@@ -12,12 +13,12 @@ interface PageWorld {
 export class IsolatedWorld {
   private readonly worlds = new WeakMap<Page, Promise<PageWorld>>();
 
-  constructor(private readonly context: BrowserContext, private readonly name: string) {}
+  constructor(private readonly devtools: PageDevtools, private readonly name: string) {}
 
   private world(page: Page): Promise<PageWorld> {
     let world = this.worlds.get(page);
     if (!world) {
-      world = this.context.newCDPSession(page).then((cdp) => ({ cdp }));
+      world = this.devtools.session(page).then((cdp) => ({ cdp }));
       this.worlds.set(page, world);
     }
     return world;

@@ -229,11 +229,14 @@ describe('actions', () => {
     }
   });
 
-  it('takes JPEG screenshots', async () => {
+  it('takes JPEG screenshots of the viewport (1280x800 by default)', async () => {
     const session = await open('/', 'gov');
     try {
       const jpeg = await session.screenshot();
       expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect(jpegSize(jpeg)).toEqual({ width: 1280, height: 800 });
+      // The gov home page is not one colour: a blank capture compresses to a few hundred bytes.
+      expect(jpeg.length).toBeGreaterThan(5000);
     } finally {
       await session.close();
     }
@@ -375,3 +378,15 @@ describe('guards on hostile pages', () => {
     }
   });
 });
+
+/** Width and height from a JPEG's start-of-frame segment (baseline or progressive). */
+function jpegSize(jpeg: Buffer): { width: number; height: number } | null {
+  let at = 2;
+  while (at + 9 < jpeg.length && jpeg[at] === 0xff) {
+    const marker = jpeg[at + 1]!;
+    const length = jpeg.readUInt16BE(at + 2);
+    if (marker === 0xc0 || marker === 0xc2) return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7) };
+    at += 2 + length;
+  }
+  return null;
+}
