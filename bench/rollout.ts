@@ -43,22 +43,35 @@ export interface ThroughputRow {
   /** Mean milliseconds per step spent observing, waiting for the LLM, and acting (settling included). */
   step_ms: StepSplit;
   baseline_step_ms: StepSplit;
+  /** The share of the run's context-time spent inside a trajectory (the rest: waiting for work, delivery). */
+  context_busy_share: number;
+  baseline_context_busy_share: number;
 }
 
-export interface StepSplit { observe: number; llm: number; act: number }
+/** Per step: observe, LLM, act; per trajectory: the time outside its steps (opening, the start page, closing). */
+export interface StepSplit { observe: number; llm: number; act: number; outside_steps_per_trajectory: number }
 
 class SplitTotals {
-  private sum = { observe: 0, llm: 0, act: 0 };
+  private sum = { observe: 0, llm: 0, act: 0, outside: 0 };
   private steps = 0;
+  private trajectories = 0;
   add(observe: number, llm: number, act: number): void {
     this.sum.observe += observe;
     this.sum.llm += llm;
     this.sum.act += act;
     this.steps += 1;
   }
+  /** A whole trajectory's wall time, less the time of its steps. */
+  addOutside(ms: number): void {
+    this.sum.outside += ms;
+    this.trajectories += 1;
+  }
   mean(): StepSplit {
     const n = Math.max(1, this.steps);
-    return { observe: Math.round(this.sum.observe / n), llm: Math.round(this.sum.llm / n), act: Math.round(this.sum.act / n) };
+    return {
+      observe: Math.round(this.sum.observe / n), llm: Math.round(this.sum.llm / n), act: Math.round(this.sum.act / n),
+      outside_steps_per_trajectory: Math.round(this.sum.outside / Math.max(1, this.trajectories)),
+    };
   }
 }
 
@@ -133,8 +146,10 @@ function benchTasks(sandbox: Sandbox, tag: string, count: number): Task[] {
 }
 
 /** The bare loop: same observation script and rendering, the scripted policy in process, a sleep for the LLM. */
-async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number, split: SplitTotals): Promise<number> {
+async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number, split: SplitTotals): Promise<{ steps: number; opened: number; inSteps: number }> {
   const planned = findTask({ instruction: task.instruction })!;
+  const opened = performance.now();
+  let inSteps = 0;
   await page.goto(task.startUrl, { waitUntil: 'load' });
   let nextId = 1;
   let taken = 0;
@@ -157,20 +172,23 @@ async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxToke
     const llmMs = performance.now() - t;
     if (!step || step.kind === 'answer') {
       split.add(observeMs, llmMs, 0);
+      inSteps += observeMs + llmMs;
       break;
     }
     t = performance.now();
     if (!action) {
       await sleep(1000);
       split.add(observeMs, llmMs, performance.now() - t);
+      inSteps += observeMs + llmMs + (performance.now() - t);
       continue;
     }
     await perform(page, action).catch(() => undefined);
     await page.waitForLoadState('load').catch(() => undefined);
     split.add(observeMs, llmMs, performance.now() - t);
+    inSteps += observeMs + llmMs + (performance.now() - t);
     taken += 1;
   }
-  return steps;
+  return { steps, opened, inSteps };
 }
 
 async function perform(page: Page, action: Action): Promise<void> {
@@ -258,23 +276,36 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const cpu = cpuPercent(cpuBefore, cores);
         const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
         const split = new SplitTotals();
-        for (const t of tasks) for (const s of finished.get(t.taskId)!.steps) split.add(s.observeMs, s.llmMs, s.actMs);
+        let busyMs = 0;
+        for (const t of tasks) {
+          const trajectory = finished.get(t.taskId)!;
+          busyMs += trajectory.endedAtMs - trajectory.startedAtMs;
+          for (const s of trajectory.steps) split.add(s.observeMs, s.llmMs, s.actMs);
+          split.addOutside(trajectory.endedAtMs - trajectory.startedAtMs - trajectory.steps.reduce((ms, s) => ms + s.observeMs + s.llmMs + s.actMs, 0));
+        }
 
         options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
         // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
         const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: BASE_ARGS });
         const limit = pLimit(contexts);
         const bareSplit = new SplitTotals();
+        let bareBusyMs = 0;
         let barePeakRss = 0;
         const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
         const bareCpuBefore = cpuTicks();
         const bareStarted = performance.now();
         const bareSteps = await Promise.all(tasks.map((t) => limit(async () => {
+          const began = performance.now();
           const context = await browser.newContext({ viewport: browserConfig.viewport });
           try {
-            return await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit);
-          } finally {
+            const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit);
             await context.close();
+            bareSplit.addOutside(performance.now() - began - run.inSteps);
+            bareBusyMs += performance.now() - began;
+            return run.steps;
+          } catch (error) {
+            await context.close();
+            throw error;
           }
         })));
         const bareSeconds = (performance.now() - bareStarted) / 1000;
@@ -292,6 +323,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
           cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareSteps.reduce((a, b) => a + b, 0)),
           peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
           step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
+          context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
         });
         options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
       } finally {

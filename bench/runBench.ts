@@ -122,9 +122,9 @@ if (throughput.length) {
   md.push('## Rollout throughput', '', '| contexts | trajectories | steps/s | trajectories/min | bare Playwright steps/s | ratio | CPU % (machine, 100 = one core) | bare CPU % | CPU-s per step | bare CPU-s per step | peak memory MB (PSS) | memory MB per context (PSS) | bare Chromium peak MB (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.trajectories_per_min} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.cpu_s_per_step} | ${r.baseline_cpu_s_per_step} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} | ${r.baseline_peak_rss_mb} |`);
   {
-    md.push('', 'Mean time per step in ms, observe / LLM / act (acting includes waiting for the page to settle):', '', '| contexts | pipeline | bare |', '|---:|---|---|');
-    const split = (s: { observe: number; llm: number; act: number }) => `${s.observe} / ${s.llm} / ${s.act}`;
-    for (const r of throughput) md.push(`| ${r.contexts} | ${split(r.step_ms)} | ${split(r.baseline_step_ms)} |`);
+    md.push('', 'Mean time per step in ms, observe / LLM / act (acting includes waiting for the page to settle), then per trajectory the time outside its steps (opening a context, the start page, closing); and the share of the contexts’ time spent inside a trajectory:', '', '| contexts | pipeline | bare | pipeline busy | bare busy |', '|---:|---|---|---:|---:|');
+    const split = (s: { observe: number; llm: number; act: number; outside_steps_per_trajectory: number }) => `${s.observe} / ${s.llm} / ${s.act}; ${s.outside_steps_per_trajectory}`;
+    for (const r of throughput) md.push(`| ${r.contexts} | ${split(r.step_ms)} | ${split(r.baseline_step_ms)} | ${r.context_busy_share} | ${r.baseline_context_busy_share} |`);
   }
   md.push('');
 }

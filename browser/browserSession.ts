@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Frame, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Locator, Page, Request } from 'playwright-core';
 import type { Action, ActionResult } from '../schemas/types.ts';
 import { DependencyError } from '../platform/errors.ts';
 import type { BrowserConfig } from './browserConfig.ts';
@@ -56,7 +56,8 @@ export class BrowserSession {
   private readonly nextIds = new WeakMap<Page, number>();
   private readonly dialogCounts = new WeakMap<Page, number>();
   private readonly deadline: number;
-  private inFlightRequests = 0;
+  /** Requests still waiting for their response (what settling waits for). */
+  private readonly awaitingResponse = new Set<Request>();
   /** Navigations a pinned page's scripts attempted (and were refused). */
   pinViolations = 0;
   private lastNetworkChange = Date.now();
@@ -120,13 +121,17 @@ export class BrowserSession {
   private async install(): Promise<void> {
     this.context.setDefaultTimeout(this.config.actionTimeoutMs);
     this.context.setDefaultNavigationTimeout(this.config.navigationTimeoutMs);
-    const track = (delta: number) => () => {
-      this.inFlightRequests = Math.max(0, this.inFlightRequests + delta);
+    // A request counts until its response arrives, not until its body is read: a page that never reads
+    // a fetch's body (fire-and-forget) never sees 'requestfinished', and settling would wait to its cap.
+    const track = (pending: boolean) => (request: Request) => {
+      if (pending) this.awaitingResponse.add(request);
+      else this.awaitingResponse.delete(request);
       this.lastNetworkChange = Date.now();
     };
-    this.context.on('request', track(1));
-    this.context.on('requestfinished', track(-1));
-    this.context.on('requestfailed', track(-1));
+    this.context.on('request', track(true));
+    this.context.on('response', (response) => track(false)(response.request()));
+    this.context.on('requestfinished', track(false));
+    this.context.on('requestfailed', track(false));
     this.context.on('page', (page) => this.adopt(page));
     const first = await this.context.newPage();
     if (!this.tabs.includes(first)) this.adopt(first);
@@ -267,7 +272,7 @@ export class BrowserSession {
   private async settle(): Promise<void> {
     const end = Date.now() + Math.min(this.config.settleMs, Math.max(0, this.remainingMs));
     await new Promise((r) => setTimeout(r, 60));
-    while (Date.now() < end && (this.inFlightRequests > 0 || Date.now() - this.lastNetworkChange < 150)) {
+    while (Date.now() < end && (this.awaitingResponse.size > 0 || Date.now() - this.lastNetworkChange < 150)) {
       await new Promise((r) => setTimeout(r, 40));
     }
     const page = await this.page();

@@ -229,6 +229,24 @@ describe('actions', () => {
     }
   });
 
+  it('settles once the click\'s request is answered, even when the page never reads the body', async () => {
+    // The shop's "Add to cart" fires a fetch and never reads its body, so Playwright never reports the
+    // request finished. With a 20 s settle cap, waiting for that would hold every such click for 20 s.
+    const patient = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_SETTLE_MS: '20000' });
+    const session = await patient.newSession();
+    try {
+      expect((await session.goto(new URL('/product/blue-ceramic-mug', sandbox.siteUrl('shop')).toString())).ok).toBe(true);
+      const started = Date.now();
+      const result = await session.act(act('click', await idOf(session, 'Add to cart', 'button')));
+      expect(result.ok).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await session.observe()).text).toContain('Added to cart');
+    } finally {
+      await session.close();
+      await patient.close();
+    }
+  });
+
   it('takes JPEG screenshots of the viewport (1280x800 by default)', async () => {
     const session = await open('/', 'gov');
     try {
