@@ -18,14 +18,20 @@ import { OBSERVE_SOURCE } from '../browser/browserSession.ts';
 import { renderObservation, type RawObservation } from '../browser/observation.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
 import { spawnService, stopChild } from './bus.ts';
+import { steadyStepsPerSecond } from './steadyState.ts';
 
 export interface ThroughputRow {
   contexts: number;
   trajectories: number;
+  /** Steps per second while every context had work (bench/steadyState.ts); the ratio the targets use. */
   steps_per_s: number;
   trajectories_per_min: number;
   baseline_steps_per_s: number;
   ratio: number;
+  /** Steps over the whole run, the tail in which contexts fall idle included. */
+  whole_run_steps_per_s: number;
+  baseline_whole_run_steps_per_s: number;
+  whole_run_ratio: number;
   /** The same tasks done per minute, pipeline / bare (the bare loop counts its extra wait steps too). */
   baseline_trajectories_per_min: number;
   trajectory_ratio: number;
@@ -146,7 +152,7 @@ function benchTasks(sandbox: Sandbox, tag: string, count: number): Task[] {
 }
 
 /** The bare loop: same observation script and rendering, the scripted policy in process, a sleep for the LLM. */
-async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number, split: SplitTotals): Promise<{ steps: number; opened: number; inSteps: number }> {
+async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number, split: SplitTotals, stepEnds: number[]): Promise<{ steps: number; opened: number; inSteps: number }> {
   const planned = findTask({ instruction: task.instruction })!;
   const opened = performance.now();
   let inSteps = 0;
@@ -173,6 +179,7 @@ async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxToke
     if (!step || step.kind === 'answer') {
       split.add(observeMs, llmMs, 0);
       inSteps += observeMs + llmMs;
+      stepEnds.push(Date.now());
       break;
     }
     t = performance.now();
@@ -180,12 +187,14 @@ async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxToke
       await sleep(1000);
       split.add(observeMs, llmMs, performance.now() - t);
       inSteps += observeMs + llmMs + (performance.now() - t);
+      stepEnds.push(Date.now());
       continue;
     }
     await perform(page, action).catch(() => undefined);
     await page.waitForLoadState('load').catch(() => undefined);
     split.add(observeMs, llmMs, performance.now() - t);
     inSteps += observeMs + llmMs + (performance.now() - t);
+    stepEnds.push(Date.now());
     taken += 1;
   }
   return { steps, opened, inSteps };
@@ -268,6 +277,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         let peakRss = idleRss;
         const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(service.pid!))), MEMORY_SAMPLE_MS);
         const cpuBefore = cpuTicks();
+        const startedAt = Date.now();
         const started = performance.now();
         await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
         await waitDone(tasks.map((t) => t.taskId), 600_000);
@@ -276,6 +286,10 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const cpu = cpuPercent(cpuBefore, cores);
         const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
         const split = new SplitTotals();
+        const steady = steadyStepsPerSecond({
+          startedAt, taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs),
+          stepEnds: tasks.flatMap((t) => finished.get(t.taskId)!.steps.map((s) => s.startedAtMs + s.observeMs + s.llmMs + s.actMs)),
+        });
         let busyMs = 0;
         for (const t of tasks) {
           const trajectory = finished.get(t.taskId)!;
@@ -290,15 +304,22 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const limit = pLimit(contexts);
         const bareSplit = new SplitTotals();
         let bareBusyMs = 0;
+        const bareTaskStarts: number[] = [];
+        const bareStepEnds: number[] = [];
         let barePeakRss = 0;
         const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
         const bareCpuBefore = cpuTicks();
+        const bareStartedAt = Date.now();
         const bareStarted = performance.now();
-        const bareSteps = await Promise.all(tasks.map((t) => limit(async () => {
+        // The same tasks in the order the pipeline started them (partition order, not list order), so that
+        // both sides meet the same mix of long and short tasks, in the tail too.
+        const inPipelineOrder = [...tasks].sort((a, b) => finished.get(a.taskId)!.startedAtMs - finished.get(b.taskId)!.startedAtMs);
+        const bareSteps = await Promise.all(inPipelineOrder.map((t) => limit(async () => {
           const began = performance.now();
+          bareTaskStarts.push(Date.now());
           const context = await browser.newContext({ viewport: browserConfig.viewport });
           try {
-            const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit);
+            const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit, bareStepEnds);
             await context.close();
             bareSplit.addOutside(performance.now() - began - run.inSteps);
             bareBusyMs += performance.now() - began;
@@ -314,9 +335,11 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         await browser.close();
         const stepsPerS = steps / seconds;
         const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
+        const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, stepEnds: bareStepEnds });
         rows.push({
-          contexts, trajectories: count, steps_per_s: round(stepsPerS), trajectories_per_min: round((count / seconds) * 60),
-          baseline_steps_per_s: round(baselineStepsPerS), ratio: round(stepsPerS / baselineStepsPerS),
+          contexts, trajectories: count, steps_per_s: round(steady.stepsPerSecond), trajectories_per_min: round((count / seconds) * 60),
+          baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio: round(steady.stepsPerSecond / bareSteady.stepsPerSecond),
+          whole_run_steps_per_s: round(stepsPerS), baseline_whole_run_steps_per_s: round(baselineStepsPerS), whole_run_ratio: round(stepsPerS / baselineStepsPerS),
           baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
           steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
           cpu_percent: cpu, baseline_cpu_percent: bareCpu,
@@ -325,7 +348,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
           step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
           context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
         });
-        options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}), peak RSS ${Math.round(peakRss)} MB`);
+        options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}; whole run ${rows.at(-1)!.whole_run_ratio}), peak RSS ${Math.round(peakRss)} MB`);
       } finally {
         await stopChild(service);
         await admin.deleteGroups([groupId]).catch(() => undefined);
