@@ -1,9 +1,11 @@
 // webtrail replay --judge-version V [--model M]: re-judges history. Runs the judge with a new version and
 // its own consumer group from the start of webtrail.trajectories until it has caught up (or, with
 // --follow, until interrupted). Its verdicts carry the new version, so the sink writes a new dataset.
+import type { Admin } from 'kafkajs';
 import { TOPICS } from '../schemas/topics.ts';
 import { UserInputError } from '../platform/errors.ts';
-import { JUDGE_VERSION, judgeGroupId } from '../services/judge/config.ts';
+import { judgeGroupId, legacyJudgeGroupId } from '../services/judge/config.ts';
+import { judgeVersionProblem } from '../schemas/judgeVersion.ts';
 import { fetchGroupPosition } from '../bus/client.ts';
 import { openKafkaSession, requireTopic } from './kafkaSession.ts';
 import { spawnTs } from '../platform/spawnTs.ts';
@@ -18,12 +20,27 @@ export interface ReplayOptions {
   env?: Record<string, string | undefined>;
 }
 
+/**
+ * The replay's consumer group. A replay of this version begun under the old, lossy group name goes on
+ * in that group rather than judging its history a second time.
+ */
+async function replayGroupId(admin: Admin, version: string, progress?: (line: string) => void): Promise<string> {
+  const groupId = judgeGroupId(version, {})!;
+  const legacy = legacyJudgeGroupId(version);
+  if (legacy === groupId) return groupId;
+  const [current, old] = await Promise.all([groupId, legacy].map((g) => fetchGroupPosition(admin, g, TOPICS.trajectories.name)));
+  if (current!.handled > 0 || old!.handled === 0) return groupId;
+  progress?.(`going on with consumer group ${legacy}, where this version's replay began`);
+  return legacy;
+}
+
 export async function replay(options: ReplayOptions): Promise<{ groupId: string; judged: number; exitCode: number | null }> {
-  if (!JUDGE_VERSION.test(options.judgeVersion)) throw new UserInputError('--judge-version: letters, digits and . @ + : - _ only (it names the dataset folder)');
-  const groupId = judgeGroupId(options.judgeVersion, {})!;
+  const problem = judgeVersionProblem(options.judgeVersion);
+  if (problem) throw new UserInputError(`--judge-version: ${problem}`);
   const session = await openKafkaSession('webtrail-replay');
   try {
     await requireTopic(session.admin, TOPICS.trajectories.name);
+    const groupId = await replayGroupId(session.admin, options.judgeVersion, options.progress);
     const env: Record<string, string> = {
       ...((options.env ?? process.env) as Record<string, string>),
       WEBTRAIL_JUDGE_VERSION: options.judgeVersion,

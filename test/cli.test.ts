@@ -66,7 +66,12 @@ describe('webtrail submit and tap', () => {
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('expected a positive integer');
 
-    for (const result of [noBroker, unknownTopic, missing, nothingGood]) expect(result.stderr).not.toMatch(/\n\s+at /);
+    // A judge version names a dataset folder: '..' would write outside datasets/.
+    const escaping = await runCli(['replay', '--judge-version', '..']);
+    expect(escaping.code).toBe(2);
+    expect(escaping.stderr.trim()).toBe('webtrail: --judge-version: a judge version cannot be made of dots only (it would name a folder outside the datasets)');
+
+    for (const result of [noBroker, unknownTopic, missing, nothingGood, escaping]) expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it('status lists the topics with counts and the consumer groups with lag', async () => {

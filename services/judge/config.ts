@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import { TOPIC_PREFIX } from '../../schemas/topics.ts';
 import { parseEnv, type Env } from '../../platform/config.ts';
-
-/** What a judge version may look like: it names a consumer group and a dataset folder. */
-export const JUDGE_VERSION = /^[\w.@+:-]{1,100}$/;
+import { judgeVersionFolder, judgeVersionProblem } from '../../schemas/judgeVersion.ts';
 
 export interface JudgeConfig {
   prompt: string;
@@ -16,14 +14,22 @@ export interface JudgeConfig {
 export function loadJudgeConfig(env: Env = process.env): JudgeConfig {
   const raw = parseEnv(z.object({
     WEBTRAIL_JUDGE_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-    WEBTRAIL_JUDGE_VERSION: z.string().regex(JUDGE_VERSION, 'letters, digits and . @ + : - _ only').optional(),
+    WEBTRAIL_JUDGE_VERSION: z.string().superRefine((v, ctx) => {
+      const problem = judgeVersionProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
     WEBTRAIL_JUDGE_OBSERVATION_STEPS: z.coerce.number().int().min(0).max(30).default(3),
   }), env);
   return { prompt: raw.WEBTRAIL_JUDGE_PROMPT, version: raw.WEBTRAIL_JUDGE_VERSION, observationSteps: raw.WEBTRAIL_JUDGE_OBSERVATION_STEPS };
 }
 
+/** The group earlier versions of webtrail named (lossy: "a:b" and "a_b" shared one), for replays begun before. */
+export function legacyJudgeGroupId(version: string): string {
+  return `${TOPIC_PREFIX}webtrail-judge-${version.replace(/[^\w.-]+/g, '_')}`;
+}
+
 /** A re-judging run gets its own consumer group, so it reads history without touching the live judge's. */
 export function judgeGroupId(version: string | undefined, env: Env = process.env): string | undefined {
   if (env.WEBTRAIL_JUDGE_GROUP_ID || !version) return undefined;
-  return `${TOPIC_PREFIX}webtrail-judge-${version.replace(/[^\w.-]+/g, '_')}`;
+  return `${TOPIC_PREFIX}webtrail-judge-${judgeVersionFolder(version)}`;
 }

@@ -7,6 +7,8 @@ import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { judgeGroupId, loadJudgeConfig } from './config.ts';
 import { judgeTrajectory, judgeVersion } from './judge.ts';
+import { judgeVersionProblem } from '../../schemas/judgeVersion.ts';
+import { UserInputError } from '../../platform/errors.ts';
 
 const config = loadJudgeConfig();
 const groupId = judgeGroupId(config.version);
@@ -17,6 +19,9 @@ await runStageMain({
   runtime: groupId ? { groupId } : undefined,
   async setup({ log }) {
     const deps = { llm: new OpenAiLlmClient(loadLlmConfig('JUDGE')), prompt: loadPrompt('judge', config.prompt), version: config.version, observationSteps: config.observationSteps, now: () => Date.now() };
+    // The default version is model@prompt, and the model name comes from the endpoint's settings.
+    const problem = judgeVersionProblem(judgeVersion(deps));
+    if (problem) throw new UserInputError(`judge version ${JSON.stringify(judgeVersion(deps))}: ${problem}; set WEBTRAIL_JUDGE_VERSION`);
     log.info({ judgeVersion: judgeVersion(deps) }, 'judging');
     return {
       handler: async (trajectory, ctx) => {

@@ -54,6 +54,38 @@ function writeFileDurably(file: string, data: string | Buffer): void {
   renameSync(temp, file);
 }
 
+/**
+ * Finishes the shards a crash left open in a dataset folder: each is cut back to the length its sidecar
+ * recorded as durable and renamed, or removed when nothing in it was durable. Returns the shards finished.
+ */
+export function finishOpenShards(dir: string): string[] {
+  const finished: string[] = [];
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.jsonl.gz.tmp')) continue;
+    const temp = path.join(dir, file);
+    const sidecar = `${temp}.len`;
+    const durable = existsSync(sidecar) ? Number(readFileSync(sidecar, 'utf8')) : 0;
+    if (durable > 0 && statSync(temp).size >= durable) {
+      truncateSync(temp, durable);
+      renameSync(temp, temp.replace(/\.tmp$/, ''));
+      finished.push(file.replace(/\.tmp$/, ''));
+    } else {
+      rmSync(temp);
+    }
+    rmSync(sidecar, { force: true });
+  }
+  if (finished.length) fsyncDir(dir);
+  return finished;
+}
+
+/** The examples of a dataset folder's finished shards, in shard order. */
+export function* readShards(dir: string): Generator<TrainingExample> {
+  for (const file of readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort()) {
+    const text = gunzipSync(readFileSync(path.join(dir, file))).toString('utf8');
+    for (const line of text.split('\n')) if (line) yield fromRow(JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
 export class DatasetWriter {
   readonly ids = new Set<string>();
   readonly stats: DatasetStats = { examples: 0, trajectories: new Set(), successByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
@@ -78,24 +110,9 @@ export class DatasetWriter {
 
   /** Finishes a shard left open by a crash and indexes every example already written. */
   private recover(): void {
-    for (const file of readdirSync(this.dir)) {
-      if (!file.endsWith('.jsonl.gz.tmp')) continue;
-      const temp = path.join(this.dir, file);
-      const sidecar = `${temp}.len`;
-      const durable = existsSync(sidecar) ? Number(readFileSync(sidecar, 'utf8')) : 0;
-      if (durable > 0 && statSync(temp).size >= durable) {
-        truncateSync(temp, durable);
-        renameSync(temp, temp.replace(/\.tmp$/, ''));
-      } else {
-        rmSync(temp);
-      }
-      rmSync(sidecar, { force: true });
-    }
-    for (const file of readdirSync(this.dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort()) {
-      this.shardIndex = Math.max(this.shardIndex, Number(file.slice(5, 10)) + 1);
-      const text = gunzipSync(readFileSync(path.join(this.dir, file))).toString('utf8');
-      for (const line of text.split('\n')) if (line) this.count(fromRow(JSON.parse(line) as Record<string, unknown>));
-    }
+    finishOpenShards(this.dir);
+    for (const file of this.shardFiles()) this.shardIndex = Math.max(this.shardIndex, Number(file.slice(5, 10)) + 1);
+    for (const example of readShards(this.dir)) this.count(example);
     fsyncDir(this.dir);
   }
 

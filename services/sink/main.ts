@@ -12,6 +12,7 @@ await runStageMain({
     const config = loadSinkConfig();
     const sink = new Sink(config);
     log.info({ datasets: config.datasetsDir, thresholds: config.thresholds }, 'writing datasets');
+    for (const [from, to] of sink.migrated) log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name');
     return {
       close: () => sink.close(),
       handler: async (verdict) => {

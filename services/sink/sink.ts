@@ -1,16 +1,27 @@
 // The sink's state: one dataset (writer and card) per judge version, so a re-judging run lands beside
 // the first dataset and never touches it.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
 import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
 import type { SinkConfig } from './config.ts';
 import { datasetCard } from './datasetCard.ts';
-import { DatasetWriter } from './datasetWriter.ts';
+import { DatasetWriter, finishOpenShards, readShards } from './datasetWriter.ts';
 import { examplesFor } from './examples.ts';
+import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
+import { WebtrailError } from '../../platform/errors.ts';
 
-export function datasetDirName(judgeVersion: string): string {
-  return judgeVersion.replace(/[^\w.@+-]+/g, '_');
+/** The folder under datasets/ of a judge version's dataset. */
+export const datasetDirName = judgeVersionFolder;
+
+/** The one judge version of a folder's finished shards, or null when it holds none or several. */
+function soleJudgeVersion(dir: string): string | null {
+  let version: string | null = null;
+  for (const example of readShards(dir)) {
+    if (version !== null && example.judgeVersion !== version) return null;
+    version = example.judgeVersion;
+  }
+  return version;
 }
 
 export class Sink {
@@ -19,12 +30,54 @@ export class Sink {
   private cardTimer: NodeJS.Timeout | undefined;
   private readonly dirtyCards = new Set<string>();
 
-  constructor(private readonly config: SinkConfig) {}
+  /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
+  readonly migrated: Array<[string, string]> = [];
+
+  constructor(private readonly config: SinkConfig) {
+    this.recoverAll();
+  }
+
+  /**
+   * A crash leaves a shard open in whichever dataset was being written; its examples are committed on
+   * the topic, so they must become readable now, not when that judge version's next verdict arrives
+   * (which, for a finished re-judging run, is never).
+   */
+  private recoverAll(): void {
+    if (!existsSync(this.config.datasetsDir)) return;
+    for (const entry of readdirSync(this.config.datasetsDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(this.config.datasetsDir, entry.name);
+      if (finishOpenShards(dir).length === 0) continue;
+      const version = soleJudgeVersion(dir);
+      // The card lists the shards: rewrite it for the folder's version.
+      if (version !== null && datasetDirName(version) === entry.name) {
+        this.writer(version);
+        this.markCard(version);
+      }
+    }
+  }
+
+  /**
+   * The folder of a version; one an earlier webtrail named lossily (a:b as a_b) is renamed, when every
+   * example in it is this version's, so its examples still count against duplicates.
+   */
+  private folderFor(judgeVersion: string): string {
+    const dir = path.join(this.config.datasetsDir, datasetDirName(judgeVersion));
+    const legacy = path.join(this.config.datasetsDir, legacyJudgeVersionFolder(judgeVersion));
+    if (legacy !== dir && !existsSync(dir) && existsSync(legacy)) {
+      finishOpenShards(legacy);
+      if (soleJudgeVersion(legacy) === judgeVersion) {
+        renameSync(legacy, dir);
+        this.migrated.push([legacy, dir]);
+      }
+    }
+    return dir;
+  }
 
   writer(judgeVersion: string): DatasetWriter {
     let writer = this.writers.get(judgeVersion);
     if (!writer) {
-      writer = new DatasetWriter(path.join(this.config.datasetsDir, datasetDirName(judgeVersion)), { maxShardBytes: this.config.maxShardBytes, maxShardAgeMs: this.config.maxShardAgeMs, flushIntervalMs: this.config.flushIntervalMs });
+      writer = new DatasetWriter(this.folderFor(judgeVersion), { maxShardBytes: this.config.maxShardBytes, maxShardAgeMs: this.config.maxShardAgeMs, flushIntervalMs: this.config.flushIntervalMs });
       this.writers.set(judgeVersion, writer);
     }
     return writer;
@@ -32,6 +85,8 @@ export class Sink {
 
   /** Makes the verdict's examples durable in its dataset; returns them all (for the topic). */
   async accept(verdict: Verdict): Promise<TrainingExample[]> {
+    const problem = judgeVersionProblem(verdict.judgeVersion);
+    if (problem) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has judge version ${JSON.stringify(verdict.judgeVersion.slice(0, 120))}: ${problem}`);
     const examples = examplesFor(verdict, {
       thresholds: this.config.thresholds, historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       agentPrompt: (id) => {

@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trainingExample, verdict } from '../../test/helpers/samples.ts';
+import { isRetriable } from '../../platform/errors.ts';
+import { loadSinkConfig } from './config.ts';
+import { DatasetWriter, readShards } from './datasetWriter.ts';
+import { Sink } from './sink.ts';
+
+const writerOptions = { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1 };
+
+function sinkIn(home: string): Sink {
+  return new Sink({ ...loadSinkConfig({}), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 });
+}
+
+const judged = (taskId: string, judgeVersion: string) => {
+  const v = verdict(taskId);
+  const steps = v.trajectory.steps.map((step) => ({ ...step, llmOutput: '{"thought":"the mugs","action":{"kind":"click","elementId":1}}' }));
+  return { ...v, judgeVersion, trajectory: { ...v.trajectory, agentVersion: 'm@agent.v1', steps } };
+};
+
+/** Every file under a folder, as paths relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+describe('the sink and judge versions', () => {
+  it('finishes every dataset a crash left open when it starts, before any verdict arrives', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    // A re-judging run's sink died with a shard open; that version will never get another verdict.
+    const crashed = new DatasetWriter(path.join(home, 'datasets', 'old@judge.v1'), writerOptions);
+    await crashed.append([{ ...trainingExample(), exampleId: 'x1', judgeVersion: 'old@judge.v1' }, { ...trainingExample(), exampleId: 'x2', judgeVersion: 'old@judge.v1' }]);
+    expect(readdirSync(path.join(home, 'datasets', 'old@judge.v1')).some((f) => f.endsWith('.jsonl.gz.tmp'))).toBe(true);
+
+    const sink = sinkIn(home);
+    const dir = path.join(home, 'datasets', 'old@judge.v1');
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect([...readShards(dir)].map((e) => e.exampleId)).toEqual(['x1', 'x2']);
+    await sink.close();
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toMatch(/\| examples \| 2 \|[\s\S]*\| shards \| 1 \|/);
+  });
+
+  it('refuses verdicts whose version would leave or share the datasets folder, writing nothing', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    const sink = sinkIn(home);
+    for (const bad of ['..', '.', '', 'a\u001b[2Jb', 'a\\b']) {
+      const error = await sink.accept(judged('t1', bad)).then(() => null, (e: Error) => e);
+      expect(error, bad).toBeInstanceOf(Error);
+      expect(isRetriable(error)).toBe(false);
+      expect(error!.message).toMatch(/judge version/);
+    }
+    await sink.close();
+    expect(existsSync(path.join(home, 'datasets')) ? filesUnder(path.join(home, 'datasets')) : []).toEqual([]);
+    expect(readdirSync(home).filter((f) => f !== 'datasets')).toEqual([]);
+  });
+
+  it('keeps a version with slashes and dots inside the datasets folder', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    const sink = sinkIn(home);
+    expect((await sink.accept(judged('t1', '../escape'))).length).toBeGreaterThan(0);
+    await sink.close();
+    expect(readdirSync(home)).toEqual(['datasets']);
+    expect(readdirSync(path.join(home, 'datasets'))).toEqual(['%2E.%2Fescape']);
+  });
+
+  it('gives versions that used to share a folder (a:b and a_b) one each, and keeps both', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    const sink = sinkIn(home);
+    const colon = await sink.accept(judged('t1', 'm@judge:b'));
+    const underscore = await sink.accept(judged('t1', 'm@judge_b'));
+    await sink.close();
+    expect(colon.length).toBeGreaterThan(0);
+    const datasets = path.join(home, 'datasets');
+    expect(readdirSync(datasets).sort()).toEqual(['m@judge%3Ab', 'm@judge_b']);
+    expect([...readShards(path.join(datasets, 'm@judge%3Ab'))].map((e) => e.exampleId)).toEqual(colon.map((e) => e.exampleId));
+    expect([...readShards(path.join(datasets, 'm@judge_b'))].map((e) => e.exampleId)).toEqual(underscore.map((e) => e.exampleId));
+  });
+
+  it('takes over a folder an earlier webtrail named lossily, so its examples still count', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    const first = sinkIn(home);
+    const written = await first.accept(judged('t1', 'm@judge:b'));
+    await first.close();
+    // What an earlier webtrail left: the same dataset under the lossy name.
+    const datasets = path.join(home, 'datasets');
+    renameSync(path.join(datasets, 'm@judge%3Ab'), path.join(datasets, 'm@judge_b'));
+
+    const second = sinkIn(home);
+    expect(await second.accept(judged('t1', 'm@judge:b'))).toHaveLength(written.length);
+    await second.close();
+    expect(second.migrated).toEqual([[path.join(datasets, 'm@judge_b'), path.join(datasets, 'm@judge%3Ab')]]);
+    expect(readdirSync(datasets)).toEqual(['m@judge%3Ab']);
+    // Redelivered: not written twice.
+    expect([...readShards(path.join(datasets, 'm@judge%3Ab'))].map((e) => e.exampleId)).toEqual(written.map((e) => e.exampleId));
+  });
+});
+
