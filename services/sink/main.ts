@@ -10,9 +10,8 @@ await runStageMain({
   input: { topic: TOPICS.verdicts.name, schema: 'Verdict' },
   async setup({ log }) {
     const config = loadSinkConfig();
-    const sink = new Sink(config);
+    const sink = new Sink(config, (from, to) => log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name'));
     log.info({ datasets: config.datasetsDir, thresholds: config.thresholds }, 'writing datasets');
-    for (const [from, to] of sink.migrated) log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name');
     return {
       close: () => sink.close(),
       handler: async (verdict) => {

@@ -33,7 +33,7 @@ export class Sink {
   /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
   readonly migrated: Array<[string, string]> = [];
 
-  constructor(private readonly config: SinkConfig) {
+  constructor(private readonly config: SinkConfig, private readonly onMigrated: (from: string, to: string) => void = () => undefined) {
     this.recoverAll();
   }
 
@@ -69,6 +69,7 @@ export class Sink {
       if (soleJudgeVersion(legacy) === judgeVersion) {
         renameSync(legacy, dir);
         this.migrated.push([legacy, dir]);
+        this.onMigrated(legacy, dir);
       }
     }
     return dir;
