@@ -42,7 +42,9 @@ const schema = z.object({
   }),
   WEBTRAIL_BROWSER_MAX_TABS: int(5),
   WEBTRAIL_BROWSER_MAX_DIALOGS: int(10),
-  WEBTRAIL_BROWSER_VIEWPORT: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800').default('1280x800'),
+  // Every pixel is rendered, kept and screenshotted each step: beyond 4K a page costs gigabytes.
+  WEBTRAIL_BROWSER_VIEWPORT: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800').default('1280x800')
+    .refine((v) => v.split('x').map(Number).every((n) => n >= 200 && n <= 4096), 'each side from 200 to 4096 pixels, e.g. 1280x800'),
   WEBTRAIL_SCREENSHOT_QUALITY: z.coerce.number().int().min(1).max(100).default(60),
 });
 

@@ -1,6 +1,7 @@
 // The webtrail command line. Errors a user can cause print one line and exit non-zero, no stack trace.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
+import { printable } from '../platform/printable.ts';
 import { observeInputs } from './observe.ts';
 import { serveSandbox } from './sandbox.ts';
 import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
@@ -25,6 +26,11 @@ function nonNegativeNumber(value: string): number {
   return n;
 }
 
+function sourceLabel(value: string): string {
+  if (!/^[\w.:/ -]{1,100}$/.test(value) || value.trim() === '') throw new InvalidArgumentError('expected a label of 1 to 100 letters, digits, . _ : / - or spaces');
+  return value;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -41,13 +47,15 @@ export function buildProgram(): Command {
   const program = new Command('webtrail')
     .description('Turn a list of websites into training data for web agents, over Kafka.')
     .showHelpAfterError('(run with --help for usage)')
+    // Commander quotes the offending argument: escape it like every other message.
+    .configureOutput({ outputError: (text, write) => write(`${printable(text.trimEnd(), 1000)}\n`) })
     .exitOverride();
 
   program
     .command('submit')
     .description('Submit sites (one domain or http(s) URL per line; # comments and blank lines allowed) to webtrail.sites')
     .argument('<file>', "file with the list, or '-' for standard input")
-    .option('--source <label>', 'label recorded on each site', 'cli')
+    .option('--source <label>', 'label recorded on each site (letters, digits, . _ : / - and spaces; up to 100)', sourceLabel, 'cli')
     .option('--strict', 'submit nothing if any line is bad')
     .action(async (file: string, opts: { source: string; strict?: boolean }) => {
       const text = await readInput(file);
@@ -61,7 +69,7 @@ export function buildProgram(): Command {
       });
       if (interactive && summary.sites.length > 1000) process.stderr.write('\n');
       const skipped = [...summary.bad, ...summary.duplicates].sort((a, b) => a.line - b.line);
-      for (const p of skipped) process.stderr.write(`line ${p.line}: skipped '${p.text}': ${p.reason}\n`);
+      for (const p of skipped) process.stderr.write(`line ${p.line}: skipped '${printable(p.text, 80)}': ${printable(p.reason, 120)}\n`);
       if (summary.sites.length === 0) throw new UserInputError(`no valid site in ${file === '-' ? 'standard input' : file}`);
       if (opts.strict && summary.bad.length > 0) throw new UserInputError(`${summary.bad.length} bad line(s); nothing submitted (--strict)`);
       console.log(`submitted ${summary.submitted} site(s) to webtrail.sites; skipped ${summary.bad.length} bad line(s) and ${summary.duplicates.length} duplicate(s)`);
@@ -188,10 +196,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UserInputError) {
-      console.error(`webtrail: ${error.message}`);
+      console.error(`webtrail: ${printable(error.message, 1000)}`);
       return 2;
     }
-    console.error(`webtrail: ${errorMessage(error)}`);
+    console.error(`webtrail: ${printable(errorMessage(error), 1000)}`);
     if (process.env.WEBTRAIL_DEBUG) console.error(error);
     return 1;
   }

@@ -10,6 +10,7 @@ import type { ElementInfo, Observation } from '../browser/observation.ts';
 import { observeSnapshot } from '../browser/snapshot.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
+import { printable } from '../platform/printable.ts';
 
 export interface ObservedPage {
   input: string;
@@ -36,9 +37,10 @@ export async function observeInputs(inputs: string[], options: { screenshot?: st
     for (const [index, input] of inputs.entries()) {
       const local = await isFile(input);
       if (!local && !/^https?:\/\//i.test(input)) {
-        if (/^[a-z]+:/i.test(input)) throw new UserInputError(`${input}: only http(s) URLs and local HTML files can be observed`);
-        throw new UserInputError(`${input}: no such file (give an http(s) URL or an HTML file)`);
+        if (/^[a-z]+:/i.test(input)) throw new UserInputError(`${printable(input, 200)}: only http(s) URLs and local HTML files can be observed`);
+        throw new UserInputError(`${printable(input, 200)}: no such file (give an http(s) URL or an HTML file)`);
       }
+      if (!local && !URL.canParse(input)) throw new UserInputError(`${printable(input, 200)}: not a valid URL`);
       const server = local ? await serveDirectory(path.dirname(path.resolve(input))) : undefined;
       // A URL typed on the command line is the user's explicit choice: its host is allowed even if local.
       const url = server ? server.urlFor(input) : input;

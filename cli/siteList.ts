@@ -46,7 +46,7 @@ export function parseSiteLine(raw: string): { domain: string; url: string } | { 
   if (url.username || url.password) return { reason: 'URLs with credentials are refused (they would be stored and logged)' };
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (isIp(host)) return { reason: 'an IP address is not a site: give its domain' };
-  if (!validHost(host)) return { reason: `'${host}' is not a valid domain name` };
+  if (!validHost(host)) return { reason: `'${host.length > 60 ? `${host.slice(0, 60)}…` : host}' is not a valid domain name` };
   url.hash = '';
   return { domain: host, url: hasScheme ? url.toString() : `https://${host}${url.pathname}${url.search}` };
 }

@@ -71,7 +71,29 @@ describe('webtrail submit and tap', () => {
     expect(escaping.code).toBe(2);
     expect(escaping.stderr.trim()).toBe('webtrail: --judge-version: a judge version cannot be made of dots only (it would name a folder outside the datasets)');
 
-    for (const result of [noBroker, unknownTopic, missing, nothingGood, escaping]) expect(result.stderr).not.toMatch(/\n\s+at /);
+    // Bad lines are shown escaped and cut: a terminal escape stays visible text, a 10 MB line is not echoed.
+    const hostile = await runCli(['submit', '-'], { input: `evil\u001b[2J.example.com\n${'x'.repeat(10_000_000)}.example.com\n` });
+    expect(hostile.code).toBe(2);
+    const [escapeLine, longLine] = hostile.stderr.trim().split('\n');
+    expect(escapeLine).toBe("line 1: skipped 'evil\\u001b[2J.example.com': not a valid domain or URL");
+    // 10,000,000 x and '.example.com' are 10,000,012 characters; 80 are shown.
+    expect(longLine).toBe(`line 2: skipped '${'x'.repeat(80)}… (9999932 more characters)': '${'x'.repeat(60)}…' is not a valid domain name`);
+    expect(hostile.stderr.length).toBeLessThan(2000);
+
+    const badSource = await runCli(['submit', '-', '--source', '\u001b]0;owned\u0007'], { input: 'example.com\n' });
+    expect(badSource.code).toBe(2);
+    expect(badSource.stderr).toContain("argument '\\u001b]0;owned\\u0007' is invalid. expected a label of 1 to 100");
+    expect(badSource.stderr).not.toContain('\u001b');
+
+    const badUrl = await runCli(['observe', 'http://']);
+    expect([badUrl.code, badUrl.stderr.trim()]).toEqual([2, 'webtrail: http://: not a valid URL']);
+    const badLevel = await runCli(['observe', 'http://x.localhost'], { env: { LOG_LEVEL: 'verbose' } });
+    expect([badLevel.code, badLevel.stderr.trim()]).toEqual([2, "webtrail: invalid configuration: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got 'verbose')"]);
+    const hugeViewport = await runCli(['observe', 'http://x.localhost'], { env: { WEBTRAIL_BROWSER_VIEWPORT: '100000x100000' } });
+    expect(hugeViewport.code).toBe(2);
+    expect(hugeViewport.stderr.trim()).toBe("webtrail: invalid configuration: WEBTRAIL_BROWSER_VIEWPORT: each side from 200 to 4096 pixels, e.g. 1280x800 (got '100000x100000')");
+
+    for (const result of [noBroker, unknownTopic, missing, nothingGood, escaping, hostile, badSource, badUrl, badLevel, hugeViewport]) expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it('status lists the topics with counts and the consumer groups with lag', async () => {

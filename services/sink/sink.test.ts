@@ -55,6 +55,17 @@ describe('the sink and judge versions', () => {
     expect(readdirSync(home).filter((f) => f !== 'datasets')).toEqual([]);
   });
 
+  it('refuses a verdict whose scores are not numbers from 0 to 1, instead of dropping it silently', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    const sink = sinkIn(home);
+    for (const bad of [{ success: Number.NaN }, { efficiency: Number.POSITIVE_INFINITY }, { selfCorrection: -0.1 }, { success: 1.5 }]) {
+      const error = await sink.accept({ ...judged('t1', 'm@judge.v1'), ...bad }).then(() => null, (e: Error) => e);
+      expect(error?.message, JSON.stringify(bad)).toMatch(/scores are numbers from 0 to 1/);
+      expect(isRetriable(error)).toBe(false);
+    }
+    await sink.close();
+  });
+
   it('keeps a version with slashes and dots inside the datasets folder', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
     const sink = sinkIn(home);

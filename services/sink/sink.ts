@@ -88,6 +88,10 @@ export class Sink {
   async accept(verdict: Verdict): Promise<TrainingExample[]> {
     const problem = judgeVersionProblem(verdict.judgeVersion);
     if (problem) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has judge version ${JSON.stringify(verdict.judgeVersion.slice(0, 120))}: ${problem}`);
+    // NaN passes no threshold, so such a verdict would vanish without a word: dead-letter it instead.
+    for (const [name, score] of [['success', verdict.success], ['efficiency', verdict.efficiency], ['selfCorrection', verdict.selfCorrection]] as const) {
+      if (!Number.isFinite(score) || score < 0 || score > 1) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has ${name} ${score}: scores are numbers from 0 to 1`);
+    }
     const examples = examplesFor(verdict, {
       thresholds: this.config.thresholds, historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       agentPrompt: (id) => {
