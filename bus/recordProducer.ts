@@ -5,7 +5,8 @@ import type { Message, Producer } from 'kafkajs';
 import type { AvroCodec } from '../schemas/codec.ts';
 import type { SchemaName } from '../schemas/schemaFiles.ts';
 import type { SchemaTypes } from '../schemas/types.ts';
-import { DependencyError } from '../platform/errors.ts';
+import { DependencyError, WebtrailError } from '../platform/errors.ts';
+import { findTopic } from '../schemas/topics.ts';
 
 /** A record a stage wants written. */
 export interface OutputRecord<N extends SchemaName = SchemaName> {
@@ -23,6 +24,26 @@ export interface RawRecord {
   key: Buffer | string | null;
   value: Buffer | null;
   headers: Record<string, string | Buffer>;
+}
+
+/** Room for the record's framing in a batch (lengths, offsets, timestamps, attributes). */
+const RECORD_OVERHEAD_BYTES = 512;
+
+/** What a record takes of its topic's max.message.bytes, uncompressed (the broker's limit is on the batch). */
+export function recordBytes(record: Pick<RawRecord, 'key' | 'value' | 'headers'>): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (record.value?.length ?? 0) + (record.key === null ? 0 : Buffer.byteLength(record.key));
+  for (const [name, value] of Object.entries(record.headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
+}
+
+/**
+ * Why a record cannot go to its topic, or null. An oversized record sent with others fails the whole
+ * send, so the records beside it would be retried and written twice: it is refused before it is sent.
+ */
+export function oversizeProblem(record: RawRecord): string | null {
+  const limit = findTopic(record.topic)?.maxMessageBytes;
+  const bytes = recordBytes(record);
+  return limit !== undefined && bytes > limit ? `a record of ${bytes} bytes is over ${record.topic}'s limit of ${limit} (max.message.bytes)` : null;
 }
 
 interface Pending {
@@ -46,7 +67,10 @@ export class RecordProducer {
   /** Encodes a record; its own headers win over extraHeaders (a stage may start a new trace). */
   encode(record: OutputRecord, extraHeaders: Record<string, string> = {}): RawRecord {
     const encoded = this.codec.encode(record.schema, record.value);
-    return { topic: record.topic, key: record.key, value: encoded.value, headers: { ...extraHeaders, ...record.headers, ...encoded.headers } };
+    const raw = { topic: record.topic, key: record.key, value: encoded.value, headers: { ...extraHeaders, ...record.headers, ...encoded.headers } };
+    const problem = oversizeProblem(raw);
+    if (problem) throw new WebtrailError(`${record.schema} ${record.key}: ${problem}`);
+    return raw;
   }
 
   /** Resolves once every record is acknowledged by the brokers. */

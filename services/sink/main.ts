@@ -4,13 +4,22 @@ import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
+import { AvroCodec } from '../../schemas/codec.ts';
+import { oversizeProblem } from '../../bus/recordProducer.ts';
 
 await runStageMain({
   service: 'sink',
   input: { topic: TOPICS.verdicts.name, schema: 'Verdict' },
   async setup({ log }) {
     const config = loadSinkConfig();
-    const sink = new Sink(config, (from, to) => log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name'));
+    const codec = new AvroCodec();
+    const sink = new Sink(config, {
+      onMigrated: (from, to) => log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name'),
+      exampleProblem: (e) => {
+        const encoded = codec.encode('TrainingExample', e);
+        return oversizeProblem({ topic: TOPICS.trainingExamples.name, key: e.exampleId, value: encoded.value, headers: encoded.headers });
+      },
+    });
     log.info({ datasets: config.datasetsDir, thresholds: config.thresholds }, 'writing datasets');
     return {
       close: () => sink.close(),

@@ -66,6 +66,23 @@ describe('the sink and judge versions', () => {
     await sink.close();
   });
 
+  it('sizes examples before writing: one too big for its topic dead-letters the verdict and writes none', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    // A limit the test sets: examples whose page text is over 10,000 characters are refused.
+    const sink = new Sink({ ...loadSinkConfig({}), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 }, {
+      exampleProblem: (e) => (e.messages.some((m) => m.content.length > 10_000) ? 'too big for the test topic' : null),
+    });
+    const small = judged('t1', 'm@judge.v1');
+    const big = judged('t2', 'm@judge.v1');
+    big.trajectory.steps = [...small.trajectory.steps, { ...small.trajectory.steps[0]!, index: 1, observation: 'x'.repeat(20_000) }];
+    const error = await sink.accept(big).then(() => null, (e: Error) => e);
+    expect(error?.message).toBe(`verdict for traj-t2: step 1's example ${error?.message.match(/example (\S+):/)?.[1]}: too big for the test topic; none of its 2 examples written`);
+    expect(isRetriable(error)).toBe(false);
+    expect(await sink.accept(small)).toHaveLength(1);
+    await sink.close();
+    expect([...readShards(path.join(home, 'datasets', 'm@judge.v1'))].map((e) => e.trajectoryId)).toEqual(['traj-t1']);
+  });
+
   it('keeps a version with slashes and dots inside the datasets folder', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
     const sink = sinkIn(home);

@@ -24,6 +24,12 @@ function soleJudgeVersion(dir: string): string | null {
   return version;
 }
 
+export interface SinkOptions {
+  onMigrated?(from: string, to: string): void;
+  /** Why an example cannot go to the examples topic (its size), or null. */
+  exampleProblem?(example: TrainingExample): string | null;
+}
+
 export class Sink {
   private readonly writers = new Map<string, DatasetWriter>();
   private readonly prompts = new Map<string, Prompt>();
@@ -33,7 +39,12 @@ export class Sink {
   /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
   readonly migrated: Array<[string, string]> = [];
 
-  constructor(private readonly config: SinkConfig, private readonly onMigrated: (from: string, to: string) => void = () => undefined) {
+  private readonly onMigrated: (from: string, to: string) => void;
+  private readonly exampleProblem: (example: TrainingExample) => string | null;
+
+  constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
+    this.onMigrated = options.onMigrated ?? (() => undefined);
+    this.exampleProblem = options.exampleProblem ?? (() => null);
     this.recoverAll();
   }
 
@@ -103,6 +114,12 @@ export class Sink {
         return prompt;
       },
     });
+    // Sized before anything is written: a dataset must not hold an example its topic refuses, and the
+    // verdict is dead-lettered whole rather than half its examples kept.
+    for (const example of examples) {
+      const tooBig = this.exampleProblem(example);
+      if (tooBig) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${example.step}'s example ${example.exampleId}: ${tooBig}; none of its ${examples.length} examples written`);
+    }
     const writer = this.writer(verdict.judgeVersion);
     if (await writer.append(examples)) this.markCard(verdict.judgeVersion);
     return examples;
