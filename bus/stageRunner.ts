@@ -12,7 +12,7 @@
 // - Failures: retriable errors are retried with backoff; the rest, or the last attempt, go to the
 //   service's dead-letter topic with the reason, and the service goes on.
 // - Drain: stop() takes no new message, waits for the in-flight ones, commits, leaves the group.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { AvroCodec } from '../schemas/codec.ts';
 import type { SchemaName } from '../schemas/schemaFiles.ts';
 import type { SchemaTypes } from '../schemas/types.ts';
@@ -64,12 +64,16 @@ interface PartitionState {
   offsets: PartitionOffsets;
   controllers: Map<string, AbortController>;
   highWatermark: bigint;
+  /** The offset the broker has confirmed as committed for the group (what lag is counted from). */
+  confirmed: bigint | null;
   /** Fetched, not yet dispatched (no free slot); dropped if the partition is revoked. */
   backlog: KafkaMessage[];
 }
 
 export class StageRunner<N extends SchemaName> {
   private consumer: Consumer | undefined;
+  /** Reads the group's committed offsets back: a commit counts once the broker shows it. */
+  private admin: Admin | undefined;
   private readonly partitions = new Map<string, PartitionState>();
   private readonly paused = new Map<string, { topic: string; partition: number }>();
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
@@ -100,6 +104,8 @@ export class StageRunner<N extends SchemaName> {
 
   async start(onFatal: (error: Error) => void = () => undefined): Promise<void> {
     const { config, kafka, input, log } = this.options;
+    this.admin = kafka.admin();
+    await this.admin.connect();
     const consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -152,8 +158,16 @@ export class StageRunner<N extends SchemaName> {
       for (const state of this.partitions.values()) for (const c of state.controllers.values()) c.abort(new TimeoutError('drain deadline passed'));
       await this.waitIdle(5_000);
     }
-    await this.flushCommits();
+    // A commit the broker has not recorded is tried again (a few times: the group may be rebalancing).
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await this.flushCommits();
+      if (this.pendingCommits.size === 0) break;
+      await sleep(500);
+    }
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    if (this.pendingCommits.size > 0) log.warn({ partitions: [...this.pendingCommits.keys()] }, 'leaving with commits the broker has not recorded (their messages will be redelivered)');
     await this.consumer?.disconnect();
+    await this.admin?.disconnect();
     log.info('drained');
   }
 
@@ -191,7 +205,9 @@ export class StageRunner<N extends SchemaName> {
     const tp = `${batch.topic}:${batch.partition}`;
     let state = this.partitions.get(tp);
     if (!state) {
-      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n, backlog: [] };
+      // The first fetch starts at the group's committed position: that is confirmed until a commit moves it.
+      const start = batch.messages[0]?.offset;
+      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n, confirmed: start === undefined ? null : BigInt(start), backlog: [] };
       this.partitions.set(tp, state);
     }
     state.highWatermark = BigInt(batch.highWatermark);
@@ -335,38 +351,70 @@ export class StageRunner<N extends SchemaName> {
 
   private scheduleCommit(state: PartitionState, offset: string): void {
     this.pendingCommits.set(`${state.topic}:${state.partition}`, { topic: state.topic, partition: state.partition, offset });
-    this.updateLag(state);
-    if (this.commitTimer) return;
+    this.armCommitTimer(this.options.config.commitIntervalMs);
+  }
+
+  private armCommitTimer(delayMs: number): void {
+    if (this.commitTimer || this.stopping) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       void this.flushCommits();
-    }, this.options.config.commitIntervalMs);
+    }, delayMs);
   }
 
-  /** Commits what finished; a failed commit (e.g. during a rebalance) stays pending for the next try. */
+  /**
+   * Commits what finished, then reads the group's offsets back. kafkajs can return from a commit without
+   * error while its consumer restarts (after a broker outage) and record nothing; taken as done, that
+   * work stayed uncommitted for good, since nothing finishes there again to commit. So a commit counts
+   * once the broker shows it; a failed or unrecorded one stays pending and is tried again on a timer.
+   */
   private flushCommits(): Promise<void> {
     this.committing = this.committing.then(async () => {
       if (this.pendingCommits.size === 0 || !this.consumer) return;
       const offsets = [...this.pendingCommits.values()];
       this.pendingCommits.clear();
       await this.options.beforeCommit?.();
+      let unrecorded = offsets;
       try {
         await this.consumer.commitOffsets(offsets);
+        unrecorded = await this.unrecorded(offsets);
+        if (unrecorded.length > 0) this.options.log.warn({ partitions: unrecorded.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'the broker has not recorded a commit (the consumer may be restarting); committing again');
       } catch (error) {
         this.options.log.warn({ err: errorMessage(error) }, 'commit failed; will retry');
-        for (const o of offsets) {
-          const tp = `${o.topic}:${o.partition}`;
-          if (!this.pendingCommits.has(tp) && this.partitions.has(tp)) this.pendingCommits.set(tp, o);
-        }
       }
+      for (const o of unrecorded) {
+        const tp = `${o.topic}:${o.partition}`;
+        if (!this.pendingCommits.has(tp) && this.partitions.has(tp)) this.pendingCommits.set(tp, o);
+      }
+      if (this.pendingCommits.size > 0) this.armCommitTimer(Math.max(500, this.options.config.commitIntervalMs));
     });
     return this.committing;
   }
 
+  /** The commits the broker does not show yet; the rest are recorded as confirmed. */
+  private async unrecorded(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+    const topics = [...new Set(offsets.map((o) => o.topic))];
+    const committed = new Map<string, bigint>();
+    for (const t of await this.admin!.fetchOffsets({ groupId: this.options.config.groupId, topics })) {
+      for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, BigInt(p.offset));
+    }
+    return offsets.filter((o) => {
+      const tp = `${o.topic}:${o.partition}`;
+      const shown = committed.get(tp) ?? -1n;
+      const state = this.partitions.get(tp);
+      if (state && shown >= 0n && (state.confirmed === null || shown > state.confirmed)) {
+        state.confirmed = shown;
+        this.updateLag(state);
+      }
+      return shown < BigInt(o.offset);
+    });
+  }
+
+  /** Lag from what the broker confirmed (before the first confirmation, from what finished here). */
   private updateLag(state: PartitionState): void {
-    const committed = state.offsets.nextCommit;
+    const committed = state.confirmed ?? (state.offsets.nextCommit === null ? null : BigInt(state.offsets.nextCommit));
     if (committed === null) return;
-    const lag = state.highWatermark - BigInt(committed);
+    const lag = state.highWatermark - committed;
     this.options.metrics.lag.set({ topic: state.topic, partition: String(state.partition) }, Number(lag > 0n ? lag : 0n));
   }
 }

@@ -119,6 +119,56 @@ describe('stage runtime', () => {
     }
   }, 180_000);
 
+  it('commits again what the broker did not record (a commit returning while the consumer restarts), and counts lag from the broker', async () => {
+    const input = uniqueName('test.unrecorded.in');
+    const output = uniqueName('test.unrecorded.out');
+    const groupId = uniqueName('test-unrecorded');
+    await createTopic(kafka, input, 2);
+    await createTopic(kafka, output, 1);
+    const list = sites('unrecorded', 10);
+    await produceSites(input, list);
+    // What kafkajs does while its consumer restarts after a broker outage: commitOffsets resolves and
+    // records nothing. Here for the first 2 s of the run.
+    const until = Date.now() + 2000;
+    let dropped = 0;
+    const faulty = Object.create(kafka) as typeof kafka;
+    faulty.consumer = (config) => {
+      const consumer = kafka.consumer(config);
+      const commit = consumer.commitOffsets.bind(consumer);
+      consumer.commitOffsets = async (offsets) => {
+        if (Date.now() < until) return void (dropped += 1);
+        return commit(offsets);
+      };
+      return consumer;
+    };
+    const producer = kafka.producer();
+    await producer.connect();
+    const codec = new AvroCodec();
+    const metrics = createStageMetrics('test', false);
+    const handled: string[] = [];
+    const runner = new StageRunner({
+      config: { ...loadRuntimeConfig('judge', {}), groupId, commitIntervalMs: 100 }, kafka: faulty, codec, producer: new RecordProducer(producer, codec),
+      input: { topic: input, schema: 'Site' }, log: silentLogger, metrics,
+      handler: async (s) => (handled.push(s.domain), [{ topic: output, key: s.domain, schema: 'Site', value: s }]),
+    });
+    await runner.start();
+    try {
+      await waitFor(() => (handled.length === list.length && dropped > 0 ? true : undefined), 30_000, 'every message handled and a commit dropped');
+      const total = async () => [...(await committedOffsets(kafka, groupId, input)).values()].reduce((a, b) => a + Math.max(0, b), 0);
+      if (Date.now() < until - 300) {
+        expect(await total()).toBe(0);
+        // Nothing is committed yet, so the lag the runtime reports is not zero.
+        const lag = (await metrics.lag.get()).values.reduce((a, v) => a + v.value, 0);
+        expect(lag).toBeGreaterThan(0);
+      }
+      await waitFor(async () => ((await total()) === list.length ? true : undefined), 20_000, 'every offset committed once the broker records commits again');
+      await waitFor(async () => ((await metrics.lag.get()).values.every((v) => v.value === 0) ? true : undefined), 5_000, 'the lag metric to reach 0');
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+
   it('keeps a handler that outlives the session timeout to itself: no second consumer gets its message', async () => {
     const topic = uniqueName('test.long.in');
     const output = uniqueName('test.long.out');
