@@ -37,18 +37,24 @@ async function startRunner(topic: string, groupId: string, handler: StageHandler
   return { runner, stop: async () => (await runner.stop(), await producer.disconnect()) };
 }
 
+/** An input topic holding `count` sites, an empty output topic and a fresh group name. */
+async function scenario(name: string, inputPartitions: number, count: number): Promise<{ input: string; output: string; groupId: string; list: Site[] }> {
+  const input = uniqueName(`test.${name}.in`);
+  const output = uniqueName(`test.${name}.out`);
+  await createTopic(kafka, input, inputPartitions);
+  await createTopic(kafka, output, 1);
+  const list = sites(name, count);
+  await produceSites(input, list);
+  return { input, output, groupId: uniqueName(`test-${name}`), list };
+}
+
 function echoTo(output: string): StageHandler<Site> {
   return async (s) => [{ topic: output, key: s.domain, schema: 'Site', value: s }];
 }
 
 describe('stage runtime', () => {
   it('holds at most its slots in flight, pausing partitions meanwhile, and handles every message once', async () => {
-    const input = uniqueName('test.slots.in');
-    const output = uniqueName('test.slots.out');
-    await createTopic(kafka, input, 2);
-    await createTopic(kafka, output, 1);
-    const list = sites('slots', 40);
-    await produceSites(input, list);
+    const { input, output, list } = await scenario('slots', 2, 40);
     let inFlight = 0;
     let most = 0;
     const handled: string[] = [];
@@ -84,13 +90,7 @@ describe('stage runtime', () => {
   }, 90_000);
 
   it('loses nothing when the consumer is killed with SIGKILL mid-batch and restarted', async () => {
-    const input = uniqueName('test.crash.in');
-    const output = uniqueName('test.crash.out');
-    const groupId = uniqueName('test-crash');
-    await createTopic(kafka, input, 3);
-    await createTopic(kafka, output, 1);
-    const list = sites('crash', 60);
-    await produceSites(input, list);
+    const { input, output, groupId, list } = await scenario('crash', 3, 60);
     const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, GROUP_ID: groupId, HANDLER_DELAY_MS: '150', WEBTRAIL_SINK_CONCURRENCY: '4', WEBTRAIL_SINK_SESSION_TIMEOUT_MS: '6000', WEBTRAIL_SINK_HEARTBEAT_INTERVAL_MS: '1000' };
 
     const first = new ChildRunner('test/fixtures/echoStage.ts', env);
@@ -120,13 +120,7 @@ describe('stage runtime', () => {
   }, 180_000);
 
   it('commits again what the broker did not record (a commit returning while the consumer restarts), and counts lag from the broker', async () => {
-    const input = uniqueName('test.unrecorded.in');
-    const output = uniqueName('test.unrecorded.out');
-    const groupId = uniqueName('test-unrecorded');
-    await createTopic(kafka, input, 2);
-    await createTopic(kafka, output, 1);
-    const list = sites('unrecorded', 10);
-    await produceSites(input, list);
+    const { input, output, groupId, list } = await scenario('unrecorded', 2, 10);
     // What kafkajs does while its consumer restarts after a broker outage: commitOffsets resolves and
     // records nothing. Here for the first 2 s of the run.
     const until = Date.now() + 2000;
