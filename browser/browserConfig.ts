@@ -19,6 +19,10 @@ export interface BrowserConfig {
   denyAddresses: string[];
   maxTabs: number;
   maxDialogs: number;
+  /** Script heap one page's renderer may use before V8 stops it (the page crashes, the browser stays). */
+  maxPageHeapMb: number;
+  /** Contexts (trajectories) one Chromium process holds; more open another process. */
+  maxContextsPerProcess: number;
   viewport: { width: number; height: number };
   screenshotQuality: number;
 }
@@ -42,6 +46,8 @@ const schema = z.object({
   }),
   WEBTRAIL_BROWSER_MAX_TABS: int(5),
   WEBTRAIL_BROWSER_MAX_DIALOGS: int(10),
+  WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
+  WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS: z.coerce.number().int().min(1).max(64).default(4),
   // Every pixel is rendered, kept and screenshotted each step: beyond 4K a page costs gigabytes.
   WEBTRAIL_BROWSER_VIEWPORT: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800').default('1280x800')
     .refine((v) => v.split('x').map(Number).every((n) => n >= 200 && n <= 4096), 'each side from 200 to 4096 pixels, e.g. 1280x800'),
@@ -68,6 +74,8 @@ export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
     denyAddresses: list(raw.WEBTRAIL_BROWSER_DENY_ADDRESSES),
     maxTabs: raw.WEBTRAIL_BROWSER_MAX_TABS,
     maxDialogs: raw.WEBTRAIL_BROWSER_MAX_DIALOGS,
+    maxPageHeapMb: raw.WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB,
+    maxContextsPerProcess: raw.WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS,
     viewport: { width, height },
     screenshotQuality: raw.WEBTRAIL_SCREENSHOT_QUALITY,
   };

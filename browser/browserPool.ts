@@ -1,5 +1,6 @@
-// One Chromium per process, launched on first use and relaunched if it crashes; a fresh context per
-// trajectory (BrowserSession). Every connection of the browser goes through the pool's egress proxy:
+// Chromium processes launched on demand, each holding at most WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS
+// contexts, so one crash or leak costs a few trajectories, not all; a process that crashes is replaced on
+// next use, an extra one that empties is closed. A fresh context per trajectory (BrowserSession). Every connection of the browser goes through the pool's egress proxy:
 // each context through its own gate, and the browser itself through a gate that refuses everything.
 import { chromium, type Browser } from 'playwright-core';
 import { DependencyError } from '../platform/errors.ts';
@@ -39,20 +40,42 @@ export const CHROMIUM_ARGS = [...BASE_ARGS, ...NO_OWN_DNS_ARGS, ...NO_DIRECT_UDP
 export interface PoolOptions {
   /** How the proxy resolves names (tests answer without DNS). */
   resolver?: Resolver;
+  /** How long an extra process may stay empty before it is closed (so contexts that come and go do not relaunch it each time). */
+  idleProcessMs?: number;
+}
+
+/** One Chromium process and the contexts it holds or is opening. */
+interface ChromiumProcess {
+  browser: Promise<Browser>;
+  contexts: number;
+  /** No longer offered for new contexts (retired by the pool, or went away). */
+  gone: boolean;
+  /** Closed by the pool itself (so its disconnect is not a crash). */
+  retired: boolean;
+  idleTimer?: NodeJS.Timeout;
 }
 
 export class BrowserPool {
-  private browser: Promise<Browser> | undefined;
+  private processes: ChromiumProcess[] = [];
   private closed = false;
   private browserGate: Gate | undefined;
   readonly proxy: EgressProxy;
+  /** Processes that went away unasked (crashed or killed). */
   restarts = 0;
+
+  private readonly idleProcessMs: number;
 
   constructor(readonly config: BrowserConfig, private readonly log: Logger, options: PoolOptions = {}) {
     this.proxy = new EgressProxy(options.resolver ?? systemResolver);
+    this.idleProcessMs = options.idleProcessMs ?? 10_000;
   }
 
-  private async launch(): Promise<Browser> {
+  /** Chromium processes running or starting. */
+  get processCount(): number {
+    return this.processes.length;
+  }
+
+  private async launch(proc: ChromiumProcess): Promise<Browser> {
     // Traffic not tied to a context (there should be none) meets a gate that refuses everything.
     this.browserGate ??= await this.proxy.openGate({
       policy: { allowHosts: [], allowPrivateNetwork: false, denyAddresses: ['0.0.0.0/0', '::/0'] },
@@ -60,38 +83,76 @@ export class BrowserPool {
     });
     try {
       const browser = await chromium.launch({
-        executablePath: this.config.executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
+        executablePath: this.config.executablePath, headless: true, timeout: 30_000,
+        // The heap limit applies to each renderer: a page over it crashes alone, its browser goes on.
+        args: [...CHROMIUM_ARGS, `--js-flags=--max-old-space-size=${this.config.maxPageHeapMb}`],
         proxy: { server: this.browserGate.server, bypass: PROXY_LOOPBACK_TOO },
       });
       browser.on('disconnected', () => {
-        if (this.closed) return;
-        this.log.warn('browser disconnected; it will be relaunched on next use');
+        if (this.closed || proc.retired) return;
+        this.log.warn({ contexts: proc.contexts }, 'browser disconnected; another will be launched on next use');
         this.restarts += 1;
-        this.browser = undefined;
+        this.forget(proc);
       });
       return browser;
     } catch (error) {
-      this.browser = undefined;
+      this.forget(proc);
       throw new DependencyError(`cannot launch Chromium (${this.config.executablePath ?? "Playwright's own"}): ${(error as Error).message.split('\n')[0]}; set WEBTRAIL_CHROMIUM or install chromium`, { cause: error });
     }
   }
 
-  async getBrowser(): Promise<Browser> {
-    if (this.closed) throw new DependencyError('browser pool is closed', { retriable: false });
-    this.browser ??= this.launch();
-    return this.browser;
+  private forget(proc: ChromiumProcess): void {
+    proc.gone = true;
+    this.processes = this.processes.filter((p) => p !== proc);
+  }
+
+  /** The fullest process with room (so extra processes empty and close), or a new one. */
+  private processWithRoom(): ChromiumProcess {
+    const withRoom = this.processes.filter((p) => p.contexts < this.config.maxContextsPerProcess);
+    const fullest = withRoom.sort((a, b) => b.contexts - a.contexts)[0];
+    if (fullest) return fullest;
+    const proc = { contexts: 0, gone: false, retired: false } as ChromiumProcess;
+    proc.browser = this.launch(proc);
+    this.processes.push(proc);
+    return proc;
+  }
+
+  private release(proc: ChromiumProcess): void {
+    proc.contexts -= 1;
+    // The last process stays warm; an extra one that stays empty for a while is closed.
+    const idle = () => proc.contexts === 0 && !proc.gone && this.processes.length > 1;
+    if (!idle()) return;
+    clearTimeout(proc.idleTimer);
+    proc.idleTimer = setTimeout(() => {
+      if (!idle()) return;
+      proc.retired = true;
+      this.forget(proc);
+      void proc.browser.then((b) => b.close()).catch(() => undefined);
+    }, this.idleProcessMs).unref();
   }
 
   async newSession(options: SessionOptions = {}): Promise<BrowserSession> {
-    const browser = await this.getBrowser();
-    return BrowserSession.open(browser, this.config, this.proxy, options);
+    if (this.closed) throw new DependencyError('browser pool is closed', { retriable: false });
+    const proc = this.processWithRoom();
+    proc.contexts += 1;
+    clearTimeout(proc.idleTimer);
+    let session: BrowserSession;
+    try {
+      session = await BrowserSession.open(await proc.browser, this.config, this.proxy, options);
+    } catch (error) {
+      this.release(proc);
+      throw error;
+    }
+    session.onClose(() => this.release(proc));
+    return session;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const browser = this.browser;
-    this.browser = undefined;
-    if (browser) await (await browser.catch(() => undefined))?.close().catch(() => undefined);
+    const processes = this.processes;
+    this.processes = [];
+    for (const proc of processes) clearTimeout(proc.idleTimer);
+    await Promise.all(processes.map(async (p) => (await p.browser.catch(() => undefined))?.close().catch(() => undefined)));
     await this.proxy.close();
     this.browserGate = undefined;
   }

@@ -31,7 +31,7 @@ const MARK_SOURCE = `(({ id, nonce }) => {
 })`;
 
 export interface GuardEvent {
-  kind: 'request_blocked' | 'download_refused' | 'dialog_answered' | 'dialog_loop' | 'popup_refused' | 'popup_followed' | 'time_limit' | 'dom_cap';
+  kind: 'request_blocked' | 'download_refused' | 'dialog_answered' | 'dialog_loop' | 'popup_refused' | 'popup_followed' | 'time_limit' | 'dom_cap' | 'page_crashed';
   detail: string;
   url: string;
   atMs: number;
@@ -58,6 +58,8 @@ export class BrowserSession {
   private readonly deadline: number;
   /** Requests still waiting for their response (what settling waits for). */
   private readonly awaitingResponse = new Set<Request>();
+  /** A page's renderer died (most often: its script heap went over the limit); the browser is unaffected. */
+  crashed = false;
   /** Navigations a pinned page's scripts attempted (and were refused). */
   pinViolations = 0;
   private lastNetworkChange = Date.now();
@@ -96,8 +98,9 @@ export class BrowserSession {
         },
       },
     });
+    let context: BrowserContext | undefined;
     try {
-      const context = await browser.newContext({
+      context = await browser.newContext({
         acceptDownloads: false,
         serviceWorkers: 'block',
         viewport: config.viewport,
@@ -109,6 +112,7 @@ export class BrowserSession {
       await session.install();
       return session;
     } catch (error) {
+      await context?.close().catch(() => undefined);
       await gate.close();
       throw error;
     }
@@ -161,6 +165,10 @@ export class BrowserSession {
       const answer = dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss();
       void answer.catch(() => undefined);
     });
+    page.on('crash', () => {
+      this.crashed = true;
+      this.record('page_crashed', `the page's renderer crashed (script heap limit ${this.config.maxPageHeapMb} MB)`, page.url());
+    });
     page.on('download', (download) => {
       this.record('download_refused', `download of ${download.suggestedFilename()} refused`, download.url());
       void download.cancel().catch(() => undefined);
@@ -203,6 +211,8 @@ export class BrowserSession {
 
   /** Observes the active tab: the whole page, frames and shadow roots included. */
   async observe(maxTokens = this.config.maxObservationTokens): Promise<Observation> {
+    // A crashed page never answers: without this the observation would wait out its whole timeout.
+    if (this.crashed) throw new Error('the page crashed');
     const page = await this.page();
     const raw = await withTimeout(this.evaluateObservation(page), this.timeout(this.config.actionTimeoutMs), 'observation');
     if (raw.truncated) this.record('dom_cap', `DOM walk stopped after ${this.config.maxDomNodes} nodes`, page.url());
@@ -415,6 +425,16 @@ export class BrowserSession {
   async close(): Promise<void> {
     await this.context.close().catch(() => undefined);
     await this.gate.close();
+  }
+
+  /** Called once the session's context is gone (closed, or its browser went away). */
+  onClose(listener: () => void): void {
+    this.context.once('close', listener);
+  }
+
+  /** The browser process this session's context lives in. */
+  get browser(): Browser | null {
+    return this.context.browser();
   }
 }
 

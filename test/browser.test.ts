@@ -386,6 +386,59 @@ describe('guards on hostile pages', () => {
     }
   });
 
+  it('lets a page that allocates without end crash alone, under the script heap limit; the browser goes on', async () => {
+    // Without the limit, V8's own ceiling (about 4 GB) is above what the page allocates (2 GB), so it never crashes.
+    const lean = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB: '256' });
+    try {
+      const session = await lean.newSession();
+      try {
+        await session.goto(new URL('/memory-bomb', sandbox.siteUrl('hostile')).toString());
+        await waitFor(() => (session.crashed ? true : undefined), 15_000, 'the memory bomb to crash its page');
+        expect(kinds(session)).toContain('page_crashed');
+        expect(session.guardEvents.find((e) => e.kind === 'page_crashed')?.detail).toContain('256 MB');
+      } finally {
+        await session.close();
+      }
+      const next = await lean.newSession();
+      try {
+        expect((await next.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
+        expect((await next.observe()).text).toContain('Apply for a permit');
+        expect(lean.restarts).toBe(0);
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await lean.close();
+    }
+  });
+
+  it('holds at most the set number of contexts per Chromium process; one process going away costs only its own', async () => {
+    const small = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS: '2' }, { idleProcessMs: 300 });
+    try {
+      const sessions = await Promise.all([small.newSession(), small.newSession(), small.newSession()]);
+      const [a, b, c] = sessions as [BrowserSession, BrowserSession, BrowserSession];
+      expect(small.processCount).toBe(2);
+      expect(new Set(sessions.map((s) => s.browser)).size).toBe(2);
+      const lonely = sessions.find((s) => sessions.filter((t) => t.browser === s.browser).length === 1)!;
+      const pair = sessions.filter((s) => s !== lonely);
+      // The lone context's process goes away unasked (as in a crash): the other two go on.
+      await lonely.browser!.close();
+      await waitFor(() => (small.processCount === 1 ? true : undefined), 5000, 'the gone process to be forgotten');
+      expect(small.restarts).toBe(1);
+      for (const session of pair) expect((await session.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
+      // A third context now needs a new process; once it closes, that extra process is closed too.
+      const extra = await small.newSession();
+      expect(small.processCount).toBe(2);
+      expect((await extra.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
+      await extra.close();
+      await waitFor(() => (small.processCount === 1 ? true : undefined), 5000, 'the emptied extra process to close');
+      for (const session of [a, b, c]) await session.close();
+      expect(small.processCount).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('survives all of the above: the same browser still serves a normal page', async () => {
     const session = await open('/', 'gov');
     try {

@@ -1,5 +1,5 @@
 // The LLM client against the scripted OpenAI-compatible server over real HTTP, misbehaving on request,
-// and a rollout (real Chromium on the sandbox web) whose LLM keeps failing.
+// and rollouts (real Chromium on the sandbox web) whose LLM keeps failing or whose page crashes.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { loadRolloutConfig } from '../services/rollout/config.ts';
 import { runTrajectory } from '../services/rollout/agentLoop.ts';
 import { task as sampleTask, usage } from './helpers/samples.ts';
 import { testPool } from './helpers/browser.ts';
+import { waitFor } from './helpers/kafka.ts';
+import type { AgentBrowser } from '../services/rollout/agentLoop.ts';
 
 let llm: ScriptedLlm;
 let sandbox: Sandbox;
@@ -112,5 +114,47 @@ describe('a rollout whose LLM keeps failing', () => {
       expect(step.usage.calls).toBe(3);
     }
     expect(trajectory.usage.calls).toBe(6);
+  });
+});
+
+describe('a rollout whose page crashes', () => {
+  it('ends the trajectory as a memory error at once, and the browser serves the next one', async () => {
+    const lean = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB: '256' });
+    try {
+      const task = { ...sampleTask('memory-bomb'), domain: 'hostile.localhost', startUrl: new URL('/memory-bomb', sandbox.siteUrl('hostile')).toString(), instruction: 'Claim the prize.', usage: usage() };
+      // The page is let crash before the first step, so the test does not race the bomb against the LLM.
+      const crashFirst = async (): Promise<AgentBrowser> => {
+        const session = await lean.newSession();
+        return {
+          goto: async (url) => {
+            const result = await session.goto(url);
+            await waitFor(() => (session.crashed ? true : undefined), 15_000, 'the memory bomb to crash its page');
+            return result;
+          },
+          observe: () => session.observe(), act: (a) => session.act(a), screenshot: () => session.screenshot(), close: () => session.close(),
+          get guardEvents() { return session.guardEvents; }, get remainingMs() { return session.remainingMs; }, get crashed() { return session.crashed; },
+        };
+      };
+      const started = Date.now();
+      const trajectory = await runTrajectory(task, {
+        openBrowser: crashFirst,
+        llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' })),
+        prompt: loadPrompt('agent', 'v1'), blobs: null, config: loadRolloutConfig({}), now: () => Date.now(),
+      }, new AbortController().signal);
+      expect(trajectory.status).toBe('error');
+      expect(trajectory.statusReason).toMatch(/^memory: .*WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB/);
+      expect(trajectory.steps).toHaveLength(0);
+      // Not the observation's 10 s timeout on a page that will never answer.
+      expect(Date.now() - started).toBeLessThan(9000);
+      const next = await lean.newSession();
+      try {
+        expect((await next.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
+        expect(lean.restarts).toBe(0);
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await lean.close();
+    }
   });
 });

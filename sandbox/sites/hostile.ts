@@ -17,6 +17,7 @@ export const HOSTILE_PAGES: Record<string, string> = {
   '/popup-storm': 'opens dozens of windows',
   '/never-loads': 'a resource that never answers',
   '/huge-dom': 'a 200k-node DOM',
+  '/memory-bomb': 'allocates script memory without end',
   '/file-links': 'links and a meta refresh to file:',
   '/metadata-link': 'links to the cloud metadata address 169.254.169.254',
   '/private-links': 'links to private-range addresses',
@@ -51,6 +52,9 @@ export const hostile: SandboxSite = {
     (req) => (req.path === '/popup-storm' ? page('Popups', '<h1>Popups</h1><button id="go">Claim prize</button>', 'const storm = () => { for (let i = 0; i < 40; i++) window.open("/popup-storm?child=" + i, "_blank"); }; document.getElementById("go").addEventListener("click", storm); storm();') : undefined),
     (req) => (req.path === '/never-loads' ? { custom: hang } : undefined),
     (req) => (req.path === '/never-loads-image' ? page('Slow image', '<h1>Almost there</h1><img src="/never-loads" alt="never">') : undefined),
+    // Stops at 2 GB: under V8's own ceiling, so only webtrail's heap limit crashes it, and a broken limit
+    // cannot take the test machine's memory with it.
+    (req) => (req.path === '/memory-bomb' ? page('Memory bomb', '<h1>Memory bomb</h1><p>Loading your prize…</p>', 'const hog = []; const grow = setInterval(() => { for (let i = 0; i < 5; i++) hog.push(new Array(1e6).fill(i + 0.5)); if (hog.length >= 250) clearInterval(grow); }, 50);') : undefined),
     (req) => (req.path === '/huge-dom' ? page('Huge DOM', '<h1>Huge DOM</h1><div id="root"></div><a href="/">Home</a>', 'const root = document.getElementById("root"); const frag = document.createDocumentFragment(); for (let i = 0; i < 200000; i++) { const d = document.createElement("span"); d.textContent = i % 100 ? "" : "x"; frag.appendChild(d); } root.appendChild(frag);') : undefined),
     (req) => (req.path === '/file-links' ? { html: `<!doctype html><html><head><title>File links</title><meta http-equiv="refresh" content="1; url=file:///etc/passwd"></head><body><h1>Local files</h1><a href="file:///etc/passwd">passwords</a> <a href="file:///root/.ssh/id_rsa">keys</a></body></html>` } : undefined),
     (req) => (req.path === '/metadata-link' ? page('Cloud', '<h1>Cloud credentials</h1><a href="http://169.254.169.254/latest/meta-data/iam/security-credentials/">Get credentials</a>') : undefined),

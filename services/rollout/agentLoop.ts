@@ -23,6 +23,8 @@ export interface AgentBrowser {
   screenshot(): Promise<Buffer>;
   readonly guardEvents: GuardEvent[];
   readonly remainingMs: number;
+  /** A page's renderer died (a memory bomb, most often): nothing more can be done on it. */
+  readonly crashed: boolean;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export interface RolloutDeps {
 export function agentVersion(deps: Pick<RolloutDeps, 'llm' | 'prompt'>): string {
   return `${deps.llm.model}@${deps.prompt.id}`;
 }
+
+const CRASHED = "memory: the page's renderer crashed, most often by going over the script heap limit (WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB); the browser was kept";
 
 const actionsTaken = (steps: Step[]) => steps.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length;
 
@@ -64,6 +68,11 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
       const signatures: string[] = [];
       for (let index = 0; index < config.maxSteps; index += 1) {
         if (signal.aborted) throw signal.reason;
+        if (browser.crashed) {
+          status = 'error';
+          statusReason = CRASHED;
+          break;
+        }
         if (browser.remainingMs <= 0) {
           status = 'error';
           statusReason = 'trajectory time limit reached';
@@ -72,6 +81,11 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
         const step = await inSpan(SPANS.step, { attributes: { [ATTRS.step]: index, [ATTRS.taskId]: task.taskId } }, (span) => runStep(index));
         steps.push(step);
         usage = addUsage(usage, step.usage);
+        if (browser.crashed) {
+          status = 'error';
+          statusReason = CRASHED;
+          break;
+        }
         if (step.action?.kind === 'answer') {
           status = 'answered';
           finalAnswer = step.action.value ?? '';
