@@ -58,7 +58,7 @@ async function topicCount(admin: Admin, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 }
 
-const site = (i: number, run: string): Site => ({ domain: `b${i}-${run}.bench.example`, url: `https://b${i}-${run}.bench.example/`, submittedAtMs: Date.now(), source: 'bench' });
+const site = (i: number, run: string): Site => ({ domain: `b${i}-${run}.bench.example`, url: `https://b${i}-${run}.bench.example/`, submittedAtMs: Date.now(), source: 'bench', again: false });
 
 /** produce → consume of one record at a time through one topic, as a stage sees it. */
 async function roundTrip(kafka: Kafka, samples: number): Promise<number[]> {

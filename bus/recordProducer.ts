@@ -16,6 +16,8 @@ export interface OutputRecord<N extends SchemaName = SchemaName> {
   value: SchemaTypes[N];
   /** Extra headers (trace context is added by the runtime). */
   headers?: Record<string, string>;
+  /** Sent only once the message's other outputs are acknowledged: a record saying "done" never precedes what was done. */
+  afterOthers?: boolean;
 }
 
 /** Any record, already encoded, ready to send. */

@@ -35,6 +35,8 @@ export interface HandlerContext {
   /** Aborted when the partition is revoked or the drain deadline passes. */
   signal: AbortSignal;
   log: Logger;
+  /** Runs once every output of this message is acknowledged (not when a retry or dead letter follows). */
+  afterSent(callback: () => void): void;
 }
 
 /** Stage logic: a decoded input in, the records to write out. */
@@ -51,6 +53,11 @@ export interface StageRunnerOptions<N extends SchemaName> {
   metrics: StageMetrics;
   /** Where a new consumer group starts; true so a new judge group re-reads history. */
   fromBeginning?: boolean;
+  /**
+   * Messages with the same key are handled one at a time, in offset order (each after the previous one's
+   * outputs are acknowledged), so a handler can rely on what it wrote for that key. Others run in parallel.
+   */
+  oneAtATimePerKey?: boolean;
   /** Longest wait of a fetch when there is nothing to read; lower means lower latency. */
   maxWaitTimeMs?: number;
   /** Runs before offsets are committed: the service exports the finished messages' spans, so committed
@@ -68,6 +75,8 @@ interface PartitionState {
   confirmed: bigint | null;
   /** Fetched, not yet dispatched (no free slot); dropped if the partition is revoked. */
   backlog: KafkaMessage[];
+  /** The last message in flight per key (oneAtATimePerKey): the next one with that key waits for it. */
+  keyTails: Map<string, Promise<void>>;
 }
 
 export class StageRunner<N extends SchemaName> {
@@ -207,7 +216,7 @@ export class StageRunner<N extends SchemaName> {
     if (!state) {
       // The first fetch starts at the group's committed position: that is confirmed until a commit moves it.
       const start = batch.messages[0]?.offset;
-      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n, confirmed: start === undefined ? null : BigInt(start), backlog: [] };
+      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n, confirmed: start === undefined ? null : BigInt(start), backlog: [], keyTails: new Map() };
       this.partitions.set(tp, state);
     }
     state.highWatermark = BigInt(batch.highWatermark);
@@ -241,7 +250,17 @@ export class StageRunner<N extends SchemaName> {
     metrics.inFlight.set(this.inFlight);
     metrics.consumed.inc({ topic: state.topic });
     const endTimer = metrics.handlerSeconds.startTimer();
-    this.process(state, message, controller.signal)
+    const key = this.options.oneAtATimePerKey ? message.key?.toString() : undefined;
+    const before = key === undefined ? undefined : state.keyTails.get(key);
+    const handled = before ? before.then(() => this.process(state, message, controller.signal)) : this.process(state, message, controller.signal);
+    if (key !== undefined) {
+      const tail = handled.catch(() => undefined);
+      state.keyTails.set(key, tail);
+      void tail.then(() => {
+        if (state.keyTails.get(key) === tail) state.keyTails.delete(key);
+      });
+    }
+    handled
       .then(() => {
         endTimer();
         if (this.partitions.get(`${state.topic}:${state.partition}`) !== state) return;
@@ -285,11 +304,16 @@ export class StageRunner<N extends SchemaName> {
             attributes: { [ATTRS.topic]: state.topic, [ATTRS.partition]: state.partition, [ATTRS.offset]: message.offset, [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}) },
           },
           async () => {
-            const ctx: HandlerContext = { topic: state.topic, partition: state.partition, offset: message.offset, key, attempt, signal, log };
+            const sent: Array<() => void> = [];
+            const ctx: HandlerContext = { topic: state.topic, partition: state.partition, offset: message.offset, key, attempt, signal, log, afterSent: (callback) => sent.push(callback) };
             const outputs = await handler(value, ctx);
             const headers = traceHeaders();
-            await producer.send(outputs.map((o) => producer.encode(o, headers)));
+            // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
+            const encoded = outputs.map((o) => ({ last: o.afterOthers === true, raw: producer.encode(o, headers) }));
+            await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
+            await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
             for (const o of outputs) metrics.produced.inc({ topic: o.topic });
+            for (const callback of sent) callback();
           },
         );
         return;

@@ -1,6 +1,6 @@
 // Wiring shared by every stage's main.ts: config, Kafka, topics, schemas, telemetry, health, signals.
 // The stage brings its input topic and handler; this runs them until SIGTERM and drains.
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { AvroCodec } from '../schemas/codec.ts';
 import type { SchemaName } from '../schemas/schemaFiles.ts';
 import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from '../platform/config.ts';
@@ -18,8 +18,10 @@ import type { SchemaTypes } from '../schemas/types.ts';
 export interface StageDefinition<N extends SchemaName> {
   service: ServiceName;
   input: { topic: string; schema: N };
+  /** Messages with the same key are handled one at a time, in order (see StageRunnerOptions). */
+  oneAtATimePerKey?: boolean;
   /** Builds the handler once Kafka is up; returns it with a close function for its own resources. */
-  setup(ctx: { log: Logger; runtime: RuntimeConfig; metrics: StageMetrics }): Promise<{ handler: StageHandler<SchemaTypes[N]>; close?: () => Promise<void> }>;
+  setup(ctx: { log: Logger; runtime: RuntimeConfig; metrics: StageMetrics; kafka: Kafka; codec: AvroCodec }): Promise<{ handler: StageHandler<SchemaTypes[N]>; close?: () => Promise<void> }>;
   env?: Env;
   /** Overrides parts of the runtime config (re-judging uses its own group). */
   runtime?: Partial<RuntimeConfig>;
@@ -57,8 +59,8 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
   await publishSchemas(producer, codec.schemas());
   const records = new RecordProducer(producer, codec);
 
-  const { handler, close } = await def.setup({ log, runtime, metrics });
-  const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, handler, log, metrics, beforeCommit: () => telemetry.flush() });
+  const { handler, close } = await def.setup({ log, runtime, metrics, kafka, codec });
+  const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, oneAtATimePerKey: def.oneAtATimePerKey, handler, log, metrics, beforeCommit: () => telemetry.flush() });
   const health = await startHealthServer(runtime.httpPort, { live: () => runner.live, ready: () => runner.ready }, metrics.registry);
 
   let stopping: Promise<void> | undefined;

@@ -57,12 +57,14 @@ export function buildProgram(): Command {
     .argument('<file>', "file with the list, or '-' for standard input")
     .option('--source <label>', 'label recorded on each site (letters, digits, . _ : / - and spaces; up to 100)', sourceLabel, 'cli')
     .option('--strict', 'submit nothing if any line is bad')
-    .action(async (file: string, opts: { source: string; strict?: boolean }) => {
+    .option('--again', 'screen and propose again sites this generator version has already screened (skipped otherwise)')
+    .action(async (file: string, opts: { source: string; strict?: boolean; again?: boolean }) => {
       const text = await readInput(file);
       const interactive = process.stderr.isTTY;
       const summary = await submitSites(text, {
         source: opts.source,
         strict: opts.strict,
+        again: opts.again,
         progress: (done, total) => {
           if (interactive && total > 1000) process.stderr.write(`\rsubmitted ${done}/${total}`);
         },
@@ -72,7 +74,8 @@ export function buildProgram(): Command {
       for (const p of skipped) process.stderr.write(`line ${p.line}: skipped '${printable(p.text, 80)}': ${printable(p.reason, 120)}\n`);
       if (summary.sites.length === 0) throw new UserInputError(`no valid site in ${file === '-' ? 'standard input' : file}`);
       if (opts.strict && summary.bad.length > 0) throw new UserInputError(`${summary.bad.length} bad line(s); nothing submitted (--strict)`);
-      console.log(`submitted ${summary.submitted} site(s) to webtrail.sites; skipped ${summary.bad.length} bad line(s) and ${summary.duplicates.length} duplicate(s)`);
+      console.log(`submitted ${summary.submitted} site(s) to webtrail.sites${opts.again ? ' (--again: screened again even if already screened)' : ''}; skipped ${summary.bad.length} bad line(s) and ${summary.duplicates.length} duplicate(s)`);
+      if (!opts.again) console.log("sites this generator version has already screened are skipped by the generator ('webtrail stats' counts them; --again screens them again)");
     });
 
   program

@@ -8,7 +8,7 @@ import { StatsCollector, type Prices, type StatsReport } from './statsReport.ts'
 import { formatTable } from './table.ts';
 import { readTopics } from './tap.ts';
 
-const READ = [TOPICS.sites.name, TOPICS.sitesRejected.name, TOPICS.tasks.name, TOPICS.trajectories.name, TOPICS.verdicts.name];
+const READ = [TOPICS.sites.name, TOPICS.sitesRejected.name, TOPICS.sitesScreened.name, TOPICS.tasks.name, TOPICS.trajectories.name, TOPICS.verdicts.name];
 
 export interface StatsOptions {
   prices: Prices;
@@ -62,7 +62,8 @@ export function formatStats(report: StatsReport): string {
   const out: string[] = [];
   out.push('Topics', formatTable(report.topics.map((t) => ({ topic: t.topic, records: t.records }))), '');
   const reasons = Object.entries(report.sites.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ');
-  out.push(`Sites: ${report.sites.submitted} submitted, ${report.sites.accepted} with tasks, ${report.sites.rejected} rejected${reasons ? ` (${reasons})` : ''}`, '');
+  const skipped = report.sites.resubmissionsSkipped;
+  out.push(`Sites: ${report.sites.submitted} submitted, ${report.sites.accepted} with tasks, ${report.sites.rejected} rejected${reasons ? ` (${reasons})` : ''}${skipped ? `; ${skipped} re-submission(s) skipped, already screened by the same generator version (submit --again screens them again)` : ''}`, '');
   out.push('Judges', formatTable(report.judges.map((j) => ({
     'judge version': j.judgeVersion, verdicts: j.verdicts, 'success rate': pct(j.successRate), 'mean success': j.meanSuccess.toFixed(3),
     'mean efficiency': j.meanEfficiency.toFixed(3), 'mean self-correction': j.meanSelfCorrection.toFixed(3), 'success [0,.2,.4,.6,.8,1]': j.successHistogram.join(' '),

@@ -18,9 +18,14 @@ describe('stats report', () => {
     c.add('Verdict', { ...verdict('t2'), success: 0.1 });
     c.add('Verdict', { ...verdict('t1'), verdictId: 'v2-t1', judgeVersion: 'big@judge-v2', success: 0.7, judgedAtMs: 1_800_000_000_000 });
     c.add(undefined, { garbage: true });
+    // Re-submissions: shop skipped twice then once more (its latest record counts), bad once.
+    const screened = { domain: 'shop.example.com', generatorVersion: 'm@gen-v1', outcome: 'tasks', taskCount: 2, screenedAtMs: 1, resubmissionsSkipped: 0, lastSkippedAtMs: null } as const;
+    for (const n of [1, 2, 3]) c.add('ScreenedSite', { ...screened, resubmissionsSkipped: n, lastSkippedAtMs: n });
+    c.add('ScreenedSite', { ...screened, domain: 'bad.example.com', outcome: 'rejected', taskCount: 0, resubmissionsSkipped: 1 });
+    c.add('ScreenedSite', { ...screened, generatorVersion: 'm@gen-v2' });
 
     const report = c.report({ topics: [{ topic: 'webtrail.sites', records: 2 }], prices, judgeVersion: 'm@judge-v1' });
-    expect(report.sites).toEqual({ submitted: 2, accepted: 1, rejected: 1, rejectedByReason: { unsafe: 1 } });
+    expect(report.sites).toEqual({ submitted: 2, accepted: 1, rejected: 1, rejectedByReason: { unsafe: 1 }, resubmissionsSkipped: 4 });
     expect(report.judges).toEqual([
       { judgeVersion: 'big@judge-v2', verdicts: 1, successRate: 1, meanSuccess: 0.7, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [0, 0, 0, 1, 0] },
       { judgeVersion: 'm@judge-v1', verdicts: 2, successRate: 0.5, meanSuccess: 0.55, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [1, 0, 0, 0, 1] },

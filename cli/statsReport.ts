@@ -1,7 +1,7 @@
 // What `webtrail stats` reports, computed from decoded records. Plain data in, plain data out: the
 // collector dedupes redelivered records by their ids, so at-least-once delivery does not inflate counts.
 import { z } from 'zod';
-import type { SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/types.ts';
+import type { ScreenedSite, SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/types.ts';
 import { percentile } from '../platform/percentile.ts';
 import { parseEnv, type Env } from '../platform/config.ts';
 
@@ -48,7 +48,11 @@ export interface SiteStats {
 
 export interface StatsReport {
   topics: Array<{ topic: string; records: number }>;
-  sites: { submitted: number; accepted: number; rejected: number; rejectedByReason: Record<string, number> };
+  sites: {
+    submitted: number; accepted: number; rejected: number; rejectedByReason: Record<string, number>;
+    /** Submissions the generator skipped: the site was already screened by the same generator version. */
+    resubmissionsSkipped: number;
+  };
   judgeVersion: string | null;
   judges: JudgeStats[];
   perSite: SiteStats[];
@@ -76,8 +80,10 @@ export class StatsCollector {
   private readonly generatorUsage = new Map<string, TokenUsage>();
   private readonly trajectories = new Map<string, TrajectorySummary>();
   private readonly verdicts = new Map<string, VerdictSummary>();
+  /** The latest record per site and generator version (a key lives in one partition, read in order). */
+  private readonly screened = new Map<string, ScreenedSite>();
 
-  /** Takes one decoded record of webtrail.sites, .sites.rejected, .tasks, .trajectories or .verdicts. */
+  /** Takes one decoded record of webtrail.sites, .sites.rejected, .sites.screened, .tasks, .trajectories or .verdicts. */
   add(schema: string | undefined, value: unknown): void {
     switch (schema) {
       case 'Site':
@@ -87,6 +93,11 @@ export class StatsCollector {
         const r = value as SiteRejection;
         this.rejections.set(r.domain, r);
         this.generatorUsage.set(r.domain, r.usage);
+        break;
+      }
+      case 'ScreenedSite': {
+        const r = value as ScreenedSite;
+        this.screened.set(`${r.domain} ${r.generatorVersion}`, r);
         break;
       }
       case 'Task': {
@@ -177,6 +188,7 @@ export class StatsCollector {
       sites: {
         submitted: this.submitted.size, accepted: new Set(this.taskDomains.values()).size, rejected: this.rejections.size,
         rejectedByReason: countBy([...this.rejections.values()], (r) => r.reason),
+        resubmissionsSkipped: [...this.screened.values()].reduce((n, r) => n + r.resubmissionsSkipped, 0),
       },
       judgeVersion,
       judges,

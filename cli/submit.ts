@@ -28,7 +28,7 @@ export interface SubmitSummary extends ParsedSiteList {
   submitted: number;
 }
 
-export async function submitSites(text: string, options: { source: string; strict?: boolean; progress?: (done: number, total: number) => void }): Promise<SubmitSummary> {
+export async function submitSites(text: string, options: { source: string; strict?: boolean; again?: boolean; progress?: (done: number, total: number) => void }): Promise<SubmitSummary> {
   const parsed = parseSiteList(text);
   if (options.strict && parsed.bad.length > 0) return { ...parsed, submitted: 0 };
   if (parsed.sites.length === 0) return { ...parsed, submitted: 0 };
@@ -46,7 +46,7 @@ export async function submitSites(text: string, options: { source: string; stric
       const chunk = parsed.sites.slice(i, i + chunkSize);
       await records.send(
         chunk.map((s) => {
-          const site: Site = { domain: s.domain, url: s.url, submittedAtMs: now, source: options.source };
+          const site: Site = { domain: s.domain, url: s.url, submittedAtMs: now, source: options.source, again: options.again ?? false };
           return records.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: site });
         }),
       );

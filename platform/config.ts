@@ -2,7 +2,7 @@
 // of a stage. Each service's own config.ts extends it. Units are in the names (…Ms, …Bytes).
 import path from 'node:path';
 import { z } from 'zod';
-import { TOPIC_PREFIX } from '../schemas/topics.ts';
+import { topicPrefix } from '../schemas/topics.ts';
 import { UserInputError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -115,7 +115,7 @@ export function loadRuntimeConfig(service: ServiceName, env: Env = process.env):
   const p = `WEBTRAIL_${service.toUpperCase()}_`;
   const d = SERVICE_DEFAULTS[service];
   const schema = z.object({
-    [`${p}GROUP_ID`]: z.string().min(1).default(`${TOPIC_PREFIX}webtrail-${service}`),
+    [`${p}GROUP_ID`]: z.string().min(1).default(`${topicPrefix(env.WEBTRAIL_TOPIC_PREFIX)}webtrail-${service}`),
     [`${p}CONCURRENCY`]: positiveInt.default(d.concurrency),
     [`${p}MAX_IN_FLIGHT_PER_PARTITION`]: positiveInt.optional(),
     [`${p}MAX_ATTEMPTS`]: positiveInt.default(3),

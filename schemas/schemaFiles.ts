@@ -12,6 +12,7 @@ export const SCHEMA_NAMES = [
   'TokenUsage',
   'Site',
   'SiteRejection',
+  'ScreenedSite',
   'Task',
   'Trajectory',
   'Verdict',

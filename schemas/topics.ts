@@ -44,6 +44,11 @@ export const TOPICS = {
     cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['analysis'],
     description: 'Sites screened out as unsafe, unreachable or blocked, with the reason.',
   },
+  sitesScreened: {
+    name: `${TOPIC_PREFIX}webtrail.sites.screened`, valueSchema: 'ScreenedSite', key: "'<domain> <generator version>'", partitions: 3, retentionMs: -1,
+    cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['generator', 'webtrail stats'],
+    description: 'Sites each generator version has screened: a site submitted again is skipped unless asked (submit --again).',
+  },
   tasks: {
     name: `${TOPIC_PREFIX}webtrail.tasks`, valueSchema: 'Task', key: 'taskId', partitions: 24, retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['rollout'],

@@ -22,6 +22,8 @@ export interface Site {
   submittedAtMs: number;
   /** Who submitted it: 'cli', 'demo', or a user-chosen label. */
   source: string;
+  /** Screen and propose again even if this generator version already did (webtrail submit --again); otherwise a site already screened is skipped. */
+  again: boolean;
 }
 
 /** unsafe: the screening judged it harmful; unreachable: the page did not load; blocked: a browser guard refused it; no_tasks: no feasible task was proposed. */
@@ -47,6 +49,28 @@ export interface SiteRejection {
   rejectedAtMs: number;
   /** LLM usage spent on this site. */
   usage: TokenUsage;
+}
+
+export type ScreeningOutcome = 'tasks' | 'rejected';
+
+export const ScreeningOutcomeValues = ['tasks', 'rejected'] as const;
+
+/** A site a generator version has screened, and what came of it. Topic webtrail.sites.screened (compacted), keyed by '<domain> <generator version>': a site submitted again is not screened again by the same version unless asked. */
+export interface ScreenedSite {
+  /** The site's normalised domain (lower case, no trailing dot). */
+  domain: string;
+  /** The generator model and prompt version that screened it. */
+  generatorVersion: string;
+  /** tasks: its tasks went to webtrail.tasks; rejected: its rejection went to webtrail.sites.rejected. */
+  outcome: ScreeningOutcome;
+  /** Tasks proposed (0 when rejected). */
+  taskCount: number;
+  /** When it was last screened. */
+  screenedAtMs: number;
+  /** Submissions of the site since then that were skipped (not screened again). */
+  resubmissionsSkipped: number;
+  /** When a submission was last skipped. */
+  lastSkippedAtMs: null | number;
 }
 
 /** A task proposed for a site. Topic webtrail.tasks, keyed by taskId. */
@@ -270,6 +294,7 @@ export interface SchemaTypes {
   TokenUsage: TokenUsage;
   Site: Site;
   SiteRejection: SiteRejection;
+  ScreenedSite: ScreenedSite;
   Task: Task;
   Trajectory: Trajectory;
   Verdict: Verdict;

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);
     pipeline = await startPipeline({ home, startAtEnd: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0) });
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
-    const submitted = await submitSites(list, { source: `demo-${started}` });
+    const submitted = await submitSites(list, { source: `demo-${started}`, again: true });
     say(`demo: submitted ${submitted.submitted} sites (logs in ${path.join(home, 'logs')})`);
 
     const deadline = Date.now() + Number(process.env.WEBTRAIL_DEMO_TIMEOUT_MS ?? 15 * 60_000);

@@ -30,6 +30,8 @@ export interface PipelineOptions {
    * runs). Committed offsets, unlike a "latest" reset, also hold when a service is killed and restarted.
    */
   startAtEnd?: boolean;
+  /** The services to start (default: all four). */
+  only?: ServiceName[];
 }
 
 export interface ServiceProcess {
@@ -102,7 +104,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     if (options.startAtEnd) {
       await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, serviceEnvOf(name)).groupId, topic: STAGE_INPUTS[name] })));
     }
-    await Promise.all(SERVICE_NAMES.map((name) => start(name)));
+    await Promise.all((options.only ?? SERVICE_NAMES).map((name) => start(name)));
   } catch (error) {
     await Promise.all([...services.keys()].map((n) => stopService(n, 'SIGKILL')));
     await llm?.close();

@@ -53,6 +53,68 @@ function echoTo(output: string): StageHandler<Site> {
 }
 
 describe('stage runtime', () => {
+  it('with oneAtATimePerKey, handles a key\'s messages one at a time in order, other keys beside them; afterOthers records go last', async () => {
+    const { input, output } = await scenario('keyed', 1, 0);
+    const keys = ['a', 'b', 'a', 'c', 'a', 'b'];
+    await produce(kafka, keys.map((key, i) => ({ topic: input, key, schema: 'Site' as const, value: site(`${key}-${i}.example.com`) })));
+    const events: string[] = [];
+    const running = new Map<string, number>();
+    let together = 0;
+    let mostTogether = 0;
+    let mostPerKey = 0;
+    // Sees each send the runtime makes: which message's records, and whether they are the "last" ones.
+    class Recording extends RecordProducer {
+      override send(records: Parameters<RecordProducer['send']>[0]): Promise<void> {
+        for (const r of records) events.push(`sent ${r.topic === output ? 'output' : 'marker'} ${String(r.key)}`);
+        return super.send(records);
+      }
+    }
+    const producer = kafka.producer();
+    await producer.connect();
+    const codec = new AvroCodec();
+    const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '4' }), groupId: uniqueName('test-keyed'), commitIntervalMs: 100 };
+    const runner = new StageRunner({
+      config, kafka, codec, producer: new Recording(producer, codec), input: { topic: input, schema: 'Site' }, log: silentLogger, metrics: createStageMetrics('test', false),
+      oneAtATimePerKey: true,
+      handler: async (s, ctx) => {
+        const key = ctx.key!;
+        events.push(`start ${s.domain}`);
+        running.set(key, (running.get(key) ?? 0) + 1);
+        together += 1;
+        mostPerKey = Math.max(mostPerKey, running.get(key)!);
+        mostTogether = Math.max(mostTogether, together);
+        await sleep(150);
+        running.set(key, running.get(key)! - 1);
+        together -= 1;
+        ctx.afterSent(() => events.push(`after ${s.domain}`));
+        return [
+          { topic: output, key: s.domain, schema: 'Site', value: s },
+          { topic: output.replace('.out', '.marker'), key: s.domain, schema: 'Site', value: s, afterOthers: true },
+        ];
+      },
+    });
+    await createTopic(kafka, output.replace('.out', '.marker'), 1);
+    await runner.start();
+    try {
+      await waitFor(() => (events.filter((e) => e.startsWith('after')).length === keys.length ? true : undefined), 30_000, 'every message handled');
+      expect(mostPerKey).toBe(1);
+      expect(mostTogether).toBeGreaterThan(1);
+      // Key a's messages started in offset order, each after the previous one's records were sent.
+      const a = ['a-0', 'a-2', 'a-4'].map((d) => `${d}.example.com`);
+      expect(events.filter((e) => a.some((d) => e === `start ${d}`))).toEqual(a.map((d) => `start ${d}`));
+      expect(events.indexOf(`start ${a[1]}`)).toBeGreaterThan(events.indexOf(`after ${a[0]}`));
+      for (const domain of keys.map((k, i) => `${k}-${i}.example.com`)) {
+        const at = (e: string) => events.indexOf(`${e} ${domain}`);
+        expect(at('sent output')).toBeGreaterThan(at('start'));
+        expect(at('sent marker')).toBeGreaterThan(at('sent output'));
+        expect(at('after')).toBeGreaterThan(at('sent marker'));
+      }
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+
   it('holds at most its slots in flight, pausing partitions meanwhile, and handles every message once', async () => {
     const { input, output, list } = await scenario('slots', 2, 40);
     let inFlight = 0;

@@ -3,7 +3,7 @@ import type { Site, Task, TokenUsage, Trajectory, Verdict, TrainingExample } fro
 
 export const usage = (calls = 1): TokenUsage => ({ calls, promptTokens: 100 * calls, completionTokens: 20 * calls, latencyMs: 50 * calls });
 
-export const site = (domain = 'shop.example.com'): Site => ({ domain, url: `https://${domain}/`, submittedAtMs: 1_700_000_000_000, source: 'test' });
+export const site = (domain = 'shop.example.com'): Site => ({ domain, url: `https://${domain}/`, submittedAtMs: 1_700_000_000_000, source: 'test', again: false });
 
 export const task = (taskId = 't1'): Task => ({
   taskId, domain: 'shop.example.com', startUrl: 'https://shop.example.com/', instruction: 'Find the price of the blue mug',
