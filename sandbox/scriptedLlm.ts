@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findTarget, planAction } from './planMatcher.ts';
-import { SITES, findTask } from './sites/index.ts';
+import { SITES, findTask, siteForHost } from './sites/index.ts';
 
 export type Misbehaviour = '429' | '500' | 'invalid_json' | 'slow' | 'truncated';
 export const MISBEHAVIOURS: Misbehaviour[] = ['429', '500', 'invalid_json', 'slow', 'truncated'];
@@ -51,7 +51,7 @@ const line = (text: string, label: string) => new RegExp(`^${label}: ?(.*)$`, 'm
 const after = (text: string, label: string) => text.split(`\n${label}:\n`)[1] ?? '';
 
 function siteOf(domain: string) {
-  return SITES.find((s) => domain === `${s.name}.localhost` || domain.startsWith(`${s.name}.`));
+  return siteForHost(domain) ?? SITES.find((s) => domain.startsWith(`${s.name}.`));
 }
 
 async function judge(user: string, sandboxUrl: string | undefined): Promise<object> {

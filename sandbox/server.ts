@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxState } from './state.ts';
-import { SITES, findTask } from './sites/index.ts';
+import { SITES, findTask, siteForHost } from './sites/index.ts';
 import type { Reply, SandboxRequest } from './types.ts';
 
 export interface Sandbox {
@@ -77,8 +77,7 @@ export async function startSandbox(options: { port?: number; controlPort?: numbe
     };
 
     if (control) return send(res, url.pathname.startsWith('/__sandbox/') ? sandboxApi(request) : { status: 404, json: { error: 'the control port serves /__sandbox/* only' } }, headers);
-    const siteName = hostName.endsWith('.localhost') ? hostName.slice(0, -'.localhost'.length) : '';
-    const site = SITES.find((s) => s.name === siteName);
+    const site = siteForHost(hostName);
     if (!site) return send(res, { status: 404, html: `<h1>No sandbox site at ${hostName}</h1><p>Sites: ${SITES.map((s) => `${s.name}.localhost`).join(', ')}</p>` }, headers);
     for (const route of site.routes) {
       const reply = route(request, state);

@@ -26,7 +26,8 @@ export function kafkaPaths(env: Env = process.env): KafkaPaths {
   const dir = path.join(webtrailHome(env), 'kafka');
   return {
     dir,
-    libs: path.join(dir, 'libs'),
+    // Another home (the chaos run's own broker) can use jars already resolved elsewhere.
+    libs: env.WEBTRAIL_KAFKA_LIBS || path.join(dir, 'libs'),
     data: path.join(dir, 'data'),
     properties: path.join(dir, 'server.properties'),
     pidFile: path.join(dir, 'kafka.pid'),
@@ -99,7 +100,10 @@ function java(paths: KafkaPaths, args: string[], options: { detached?: boolean; 
 function formatStorage(paths: KafkaPaths): void {
   if (existsSync(path.join(paths.data, 'meta.properties'))) return;
   mkdirSync(paths.data, { recursive: true });
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
+  // As Kafka's own Uuid.randomUuid: an id starting with '-' would be read as an option by the storage tool.
+  let clusterId: string;
+  do clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
+  while (clusterId.startsWith('-'));
   const result = spawnSync('java', ['-cp', `${paths.libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`formatting Kafka storage failed: ${result.stderr || result.stdout}`);
 }

@@ -14,6 +14,18 @@ export const SITES: SandboxSite[] = [shop, travel, library, recipes, forum, gov,
 /** Sites submitted by the demo: the realistic ones and the unsafe one (not the hostile pages). */
 export const DEMO_SITES = SITES.filter((s) => s.name !== 'hostile');
 
+/**
+ * The site a host name serves: `<site>.localhost`, or a mirror of it, `<site>-m<n>.localhost`, which
+ * serves the same site under another domain (so a larger run has more distinct sites than the sandbox).
+ */
+export function siteForHost(host: string): SandboxSite | undefined {
+  const match = /^([a-z]+)(?:-m\d+)?\.localhost$/.exec(host.toLowerCase().replace(/:\d+$/, ''));
+  return match ? SITES.find((s) => s.name === match[1]) : undefined;
+}
+
+/** The name of a site's n-th mirror (n ≥ 1), e.g. shop-m2. */
+export const mirrorName = (site: string, n: number) => `${site}-m${n}`;
+
 export function allTasks(): Array<SandboxTask & { site: string }> {
   return SITES.flatMap((s) => s.tasks.map((t) => ({ ...t, site: s.name })));
 }

@@ -1,0 +1,256 @@
+// npm run chaos [-- --short] [--mirrors N] [--rounds N] [--sites N] [--drain-timeout S]
+//
+// The pipeline over the sandbox web (the demo's sites and N mirrors of them) on a broker of its own, with
+// faults while work is in flight: each service SIGKILLed and restarted, the broker killed with SIGKILL
+// for 10 s and restarted. At the end it checks what must still hold (scripts/chaosInvariants.ts), prints
+// the invariants and the timings, writes chaos-report.json, and exits 1 on any breach.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+
+const Options = z.object({
+  short: z.boolean().default(false),
+  mirrors: z.coerce.number().int().min(0).max(20),
+  rounds: z.coerce.number().int().min(1).max(10),
+  sites: z.coerce.number().int().min(1).max(1000).optional(),
+  drainTimeoutS: z.coerce.number().int().min(10).max(7200).default(600),
+  brokerDownS: z.coerce.number().int().min(1).max(120).default(10),
+});
+type Options = z.infer<typeof Options>;
+
+function parseArgs(argv: string[]): Options {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--short') raw.short = true;
+    else if (['--mirrors', '--rounds', '--sites', '--drain-timeout', '--broker-down'].includes(arg)) {
+      const value = argv[(i += 1)];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      raw[{ '--mirrors': 'mirrors', '--rounds': 'rounds', '--sites': 'sites', '--drain-timeout': 'drainTimeoutS', '--broker-down': 'brokerDownS' }[arg]!] = value;
+    } else throw new Error(`unknown option ${arg}; options: --short, --mirrors N, --rounds N, --sites N, --drain-timeout S, --broker-down S`);
+  }
+  // The short run (in npm test): a few sites, one kill of each kind; the full one: 3 × the demo, twice.
+  raw.mirrors ??= raw.short ? 0 : 2;
+  raw.rounds ??= 1;
+  if (raw.short) raw.sites ??= 4;
+  const parsed = Options.safeParse(raw);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+        const { port: got } = server.address() as AddressInfo;
+        server.close(() => resolve(got));
+      });
+    });
+    // The broker also needs port + 1 for its controller.
+    const nextFree = await new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false)).listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (nextFree && port < 65535) return port;
+  }
+  throw new Error('no two free neighbouring ports for the chaos broker');
+}
+
+const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
+
+let options: Options;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`chaos: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+
+// Everything the run touches is its own: a home, a broker on a free port (jars shared with the main home).
+const { kafkaPaths, resolveJars, startKafka, stopKafka } = await import('./localKafka.ts');
+const { webtrailHome } = await import('../platform/config.ts');
+const mainPaths = kafkaPaths(process.env);
+resolveJars(mainPaths);
+const runId = new Date().toISOString().replace(/[:.]/g, '-');
+const home = path.join(webtrailHome(process.env), 'chaos', runId);
+mkdirSync(home, { recursive: true });
+process.env.WEBTRAIL_HOME = home;
+process.env.WEBTRAIL_KAFKA_LIBS = mainPaths.libs;
+process.env.WEBTRAIL_KAFKA_PORT = String(await freePortPair());
+delete process.env.KAFKA_BROKERS;
+delete process.env.WEBTRAIL_TOPIC_PREFIX;
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+const { readShards } = await import('../services/sink/datasetWriter.ts');
+const { ensureTopics, fetchGroupPosition } = await import('../bus/client.ts');
+const { openKafkaSession } = await import('../cli/kafkaSession.ts');
+const { submitSites } = await import('../cli/submit.ts');
+const { readTopics } = await import('../cli/tap.ts');
+const { DEMO_SITES, mirrorName } = await import('../sandbox/sites/index.ts');
+const { DLQ_SERVICES, STAGE_INPUTS, TOPICS, dlqTopic } = await import('../schemas/topics.ts');
+const { SERVICE_NAMES } = await import('../platform/config.ts');
+const { drained, startPipeline } = await import('./pipeline.ts');
+const { checkInvariants } = await import('./chaosInvariants.ts');
+type ChaosData = import('./chaosInvariants.ts').ChaosData;
+type ServiceName = (typeof SERVICE_NAMES)[number];
+
+interface Fault {
+  target: ServiceName | 'broker';
+  round: number;
+  atS: number;
+  /** Records the service was handling when it was killed (its in-flight gauge). */
+  inFlight?: number;
+  /** Until it answered again (ready, or the broker answering). */
+  backAfterS?: number;
+  skipped?: string;
+}
+
+const started = Date.now();
+const sinceStart = () => Math.round((Date.now() - started) / 100) / 10;
+const faults: Fault[] = [];
+
+async function inFlight(port: number): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^webtrail_in_flight(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<number> {
+  say(`run ${runId} in ${home}`);
+  const kafka = await startKafka(process.env, say);
+  let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
+  const session = await openKafkaSession('webtrail-chaos');
+  try {
+    await ensureTopics(session.admin);
+    pipeline = await startPipeline({
+      home, groupSuffix: runId,
+      // A real endpoint's latency keeps each stage's work in flight long enough to be killed in the middle of it.
+      scripted: { latencyMs: 250 },
+      env: {
+        LOG_LEVEL: 'info', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '2000', WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+        // The short run: a killed member leaves its group after 10 s instead of 30 (the default session), so
+        // its successor joins sooner; the full run keeps the defaults.
+        ...(options.short ? Object.fromEntries(SERVICE_NAMES.flatMap((n) => [[`WEBTRAIL_${n.toUpperCase()}_SESSION_TIMEOUT_MS`, '10000'], [`WEBTRAIL_${n.toUpperCase()}_HEARTBEAT_INTERVAL_MS`, '1000']])) : {}),
+      },
+    });
+    const names = [...DEMO_SITES.map((s) => s.name), ...Array.from({ length: options.mirrors }, (_, m) => DEMO_SITES.map((s) => mirrorName(s.name, m + 1))).flat()];
+    const chosen = names.slice(0, options.sites ?? names.length);
+    const submitted = await submitSites(chosen.map((n) => pipeline!.sandbox.siteUrl(n)).join('\n'), { source: `chaos-${runId}` });
+    say(`submitted ${submitted.submitted} sites; faults: ${options.rounds} round(s) of a SIGKILL of each service and ${options.brokerDownS} s without the broker`);
+
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const name of SERVICE_NAMES) {
+        // Killed while it has work in flight, or the fault proves nothing.
+        const deadline = Date.now() + 180_000;
+        let busy = 0;
+        while (Date.now() < deadline && (busy = await inFlight(pipeline.services.get(name)!.port)) === 0) await new Promise((r) => setTimeout(r, 100));
+        if (busy === 0) {
+          faults.push({ target: name, round, atS: sinceStart(), skipped: 'no work in flight within 180 s' });
+          say(`round ${round}: ${name} had no work in flight; not killed`);
+          continue;
+        }
+        const fault: Fault = { target: name, round, atS: sinceStart(), inFlight: busy };
+        await pipeline.stopService(name, 'SIGKILL');
+        const killedAt = Date.now();
+        await pipeline.start(name);
+        fault.backAfterS = Math.round((Date.now() - killedAt) / 100) / 10;
+        faults.push(fault);
+        say(`round ${round}: SIGKILL ${name} with ${busy} in flight at ${fault.atS} s; ready again after ${fault.backAfterS} s`);
+      }
+      const fault: Fault = { target: 'broker', round, atS: sinceStart() };
+      const pid = Number(readFileSync(kafkaPaths(process.env).pidFile, 'utf8'));
+      process.kill(pid, 'SIGKILL');
+      say(`round ${round}: SIGKILL the broker at ${fault.atS} s; down for ${options.brokerDownS} s`);
+      await new Promise((r) => setTimeout(r, options.brokerDownS * 1000));
+      const downAt = Date.now();
+      await startKafka(process.env, () => undefined);
+      fault.backAfterS = Math.round((Date.now() - downAt) / 100) / 10;
+      faults.push(fault);
+      say(`round ${round}: the broker answers again after ${fault.backAfterS} s`);
+    }
+
+    const lastFault = Date.now();
+    const bound = options.drainTimeoutS * 1000;
+    let drainedAfterMs: number | null = null;
+    while (Date.now() - lastFault < bound) {
+      for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
+      if (await drained(session.admin, pipeline).catch(() => false)) {
+        drainedAfterMs = Date.now() - lastFault;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const lags: Record<string, number> = {};
+    for (const [name, service] of pipeline.services) lags[name] = (await fetchGroupPosition(session.admin, service.groupId, STAGE_INPUTS[name]).catch(() => ({ lag: -1 }))).lag;
+    say(drainedAfterMs === null ? `not drained within ${options.drainTimeoutS} s (lag ${JSON.stringify(lags)})` : `drained ${(drainedAfterMs / 1000).toFixed(1)} s after the last fault`);
+    // A clean shutdown finishes every open shard.
+    await pipeline.stop();
+    pipeline = undefined;
+
+    const data: ChaosData = {
+      sites: [], rejections: [], tasks: [], trajectories: [], verdicts: [], deadLetters: [],
+      topicExampleIds: [], datasetExamples: [], openShards: [], drainedAfterMs, drainBoundMs: bound,
+    };
+    const into: Record<string, unknown[]> = {
+      [TOPICS.sites.name]: data.sites, [TOPICS.sitesRejected.name]: data.rejections, [TOPICS.tasks.name]: data.tasks,
+      [TOPICS.trajectories.name]: data.trajectories, [TOPICS.verdicts.name]: data.verdicts,
+      ...Object.fromEntries(DLQ_SERVICES.map((s) => [dlqTopic(s).name, data.deadLetters])),
+    };
+    await readTopics([...Object.keys(into), TOPICS.trainingExamples.name], {
+      fromBeginning: true, follow: false,
+      onRecord: (r) => {
+        if (r.topic === TOPICS.trainingExamples.name) data.topicExampleIds.push((r.value as { exampleId: string }).exampleId);
+        else if (r.value !== undefined) into[r.topic]!.push(r.value);
+      },
+    });
+    const datasets = path.join(home, 'datasets');
+    for (const dir of existsSync(datasets) ? readdirSync(datasets) : []) {
+      const folder = path.join(datasets, dir);
+      data.openShards.push(...readdirSync(folder).filter((f) => f.includes('.tmp')).map((f) => path.join(dir, f)));
+      for (const e of readShards(folder)) data.datasetExamples.push({ exampleId: e.exampleId, trajectoryId: e.trajectoryId });
+    }
+
+    const invariants = checkInvariants(data);
+    const skipped = faults.filter((f) => f.skipped);
+    invariants.push({ name: 'every planned fault happened while there was work in flight', ok: skipped.length === 0, detail: skipped.length ? skipped.map((f) => `${f.target} (round ${f.round}): ${f.skipped}`).join('; ') : `${faults.length} faults` });
+    const report = {
+      run: runId, options, kafka: kafka.version, wall_s: sinceStart(),
+      counts: {
+        sites: new Set(data.sites.map((s) => s.domain)).size, rejected: data.rejections.length, tasks: new Set(data.tasks.map((t) => t.taskId)).size,
+        trajectories: new Set(data.trajectories.map((t) => t.trajectoryId)).size, verdicts: data.verdicts.length,
+        examples_on_topic: data.topicExampleIds.length, examples_in_dataset: data.datasetExamples.length, dead_letters: data.deadLetters.length,
+      },
+      faults, invariants,
+    };
+    writeFileSync(path.join(home, 'chaos-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwebtrail chaos ${runId}: ${report.wall_s} s, Kafka ${report.kafka}`);
+    console.log(`counts: ${Object.entries(report.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log('faults:');
+    for (const f of faults) console.log(`  ${f.skipped ? 'SKIPPED' : 'SIGKILL'} ${f.target} (round ${f.round}) at ${f.atS} s${f.inFlight ? `, ${f.inFlight} in flight` : ''}${f.backAfterS !== undefined ? `, back after ${f.backAfterS} s` : ''}${f.skipped ? `: ${f.skipped}` : ''}`);
+    console.log('invariants:');
+    for (const i of invariants) console.log(`  ${i.ok ? 'ok    ' : 'BREACH'} ${i.name}: ${i.detail}`);
+    console.log(`report: ${path.join(home, 'chaos-report.json')}`);
+    const ok = invariants.every((i) => i.ok);
+    console.log(ok ? 'chaos: every invariant held' : 'chaos: BREACH');
+    return ok ? 0 : 1;
+  } finally {
+    await session.close().catch(() => undefined);
+    await pipeline?.stop().catch(() => undefined);
+    await stopKafka(process.env).catch(() => undefined);
+  }
+}
+
+main().then(
+  (code) => {
+    // A run that held leaves its report and logs, not its broker's data.
+    if (code === 0) rmSync(path.join(home, 'kafka'), { recursive: true, force: true });
+    process.exit(code);
+  },
+  (error: unknown) => {
+    say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    void stopKafka(process.env).finally(() => process.exit(1));
+  },
+);

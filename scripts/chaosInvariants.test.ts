@@ -1,0 +1,48 @@
+// The chaos invariants on hand-built runs: a clean one holds, and each kind of loss or duplicate is named.
+import { describe, expect, it } from 'vitest';
+import type { DeadLetter } from '../schemas/types.ts';
+import { site, task, trajectory, verdict } from '../test/helpers/samples.ts';
+import { checkInvariants, type ChaosData } from './chaosInvariants.ts';
+
+function cleanRun(): ChaosData {
+  const t1 = { ...task('t1'), domain: 'shop.example.com' };
+  const t2 = { ...task('t2'), domain: 'shop.example.com' };
+  const j1 = { ...trajectory('t1'), task: t1 };
+  const j2 = { ...trajectory('t2'), task: t2 };
+  return {
+    sites: [site('shop.example.com'), site('bad.example.com'), site('shop.example.com')],
+    rejections: [{ domain: 'bad.example.com', url: 'https://bad.example.com/', reason: 'unsafe', detail: 'gambling', category: null, generatorVersion: 'g', rejectedAtMs: 1, usage: t1.usage }],
+    tasks: [t1, t2, t2],
+    trajectories: [j1, j2],
+    verdicts: [{ ...verdict('t1'), trajectoryId: j1.trajectoryId }, { ...verdict('t2'), trajectoryId: j2.trajectoryId }, { ...verdict('t2'), trajectoryId: j2.trajectoryId }],
+    deadLetters: [],
+    topicExampleIds: ['e1', 'e2', 'e2'],
+    datasetExamples: [{ exampleId: 'e1', trajectoryId: j1.trajectoryId }, { exampleId: 'e2', trajectoryId: j2.trajectoryId }],
+    openShards: [],
+    drainedAfterMs: 12_000,
+    drainBoundMs: 600_000,
+  };
+}
+
+const breaches = (data: ChaosData) => checkInvariants(data).filter((i) => !i.ok).map((i) => i.name);
+
+describe('chaos invariants', () => {
+  it('hold on a run where redelivery repeated records but nothing was lost or doubled', () => {
+    expect(breaches(cleanRun())).toEqual([]);
+  });
+
+  it('name each breach', () => {
+    const run = cleanRun();
+    expect(breaches({ ...run, verdicts: run.verdicts.slice(0, 1) })).toEqual([
+      'every submitted site accounted for (rejected, or all its tasks judged)', 'exactly one verdict per trajectory and judge version',
+    ]);
+    expect(breaches({ ...run, rejections: [] })).toEqual(['every submitted site accounted for (rejected, or all its tasks judged)']);
+    expect(breaches({ ...run, verdicts: [...run.verdicts, { ...run.verdicts[0]!, verdictId: 'another' }] })).toEqual(['exactly one verdict per trajectory and judge version']);
+    expect(breaches({ ...run, datasetExamples: run.datasetExamples.slice(1) })).toEqual(['every committed example in a finished shard']);
+    expect(breaches({ ...run, openShards: ['v/part-00002.jsonl.gz.tmp'] })).toEqual(['every committed example in a finished shard']);
+    expect(breaches({ ...run, datasetExamples: [...run.datasetExamples, run.datasetExamples[0]!] })).toEqual(['no duplicate example ids in the dataset']);
+    const letter = { service: 'sink', key: Buffer.from(run.trajectories[0]!.trajectoryId) } as unknown as DeadLetter;
+    expect(breaches({ ...run, deadLetters: [letter] })).toEqual(['no example of a dead-lettered verdict']);
+    expect(breaches({ ...run, drainedAfterMs: null })).toEqual(["drained (every group's committed lag 0) within the bound"]);
+  });
+});
