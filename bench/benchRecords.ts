@@ -9,6 +9,7 @@ export function benchStep(index: number, url: string): Step {
   return {
     index, url, title: 'Bench', observation: `# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"`, screenshotRef: null,
     llmOutput: JSON.stringify({ thought: 'Go on.', action: { kind: 'click', elementId: 1, value: null, submit: false } }),
+    prompt: [{ role: 'system', content: 'You are a web agent. Reply with JSON.' }, { role: 'user', content: `Task: Bench task\n\n# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"` }],
     action: { kind: 'click', elementId: 1, value: null, submit: false }, result: { ok: true, error: null, navigated: true, newTab: false, url },
     error: null, startedAtMs: 0, observeMs: 1, llmMs: 1, actMs: 1, usage: { calls: 1, promptTokens: 500, completionTokens: 30, latencyMs: 1 },
   };
@@ -22,7 +23,7 @@ export const toTask = (site: Site): Task => ({
 export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
   trajectoryId: `traj-${task.taskId}`, task, agentVersion: 'bench@agent.v1', steps: Array.from({ length: steps }, (_, i) => benchStep(i, task.startUrl)),
   finalAnswer: 'done', finalUrl: task.startUrl, finalObservation: '# Done', status: 'answered', statusReason: null,
-  startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs, usage: noUsage(),
+  startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs, usage: noUsage(), agentSettings: {},
 });
 
 export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1'): Verdict => ({

@@ -45,7 +45,25 @@ export function topicConfig(spec: TopicSpec): Array<{ name: string; value: strin
 export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(), replicationFactor = -1): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
-  if (missing.length === 0) return [];
+  if (missing.length > 0) await createMissing(admin, missing, replicationFactor);
+  // A partition's leader can take a moment more to answer offset requests than to appear in the metadata:
+  // for a new topic, and for every topic while a restarted broker (KRaft) recovers. Wait until each answers,
+  // so callers can read offsets at once.
+  for (const spec of specs) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await admin.fetchTopicOffsets(spec.name);
+        break;
+      } catch (error) {
+        if (attempt >= 40) throw new DependencyError(`topic ${spec.name} exists but its partitions have no leader yet: ${(error as Error).message}`, { cause: error });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+  return missing.map((s) => s.name);
+}
+
+async function createMissing(admin: Admin, missing: TopicSpec[], replicationFactor: number): Promise<void> {
   try {
     await admin.createTopics({
       waitForLeaders: true,
@@ -61,20 +79,6 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(
     const now = new Set(await admin.listTopics());
     if (missing.some((s) => !now.has(s.name))) throw new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error });
   }
-  // A new partition's leader can take a moment more to answer offset requests than to appear in the
-  // metadata (KRaft): wait until every new topic answers, so callers can read offsets at once.
-  for (const spec of missing) {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await admin.fetchTopicOffsets(spec.name);
-        break;
-      } catch (error) {
-        if (attempt >= 40) throw new DependencyError(`topic ${spec.name} was created but its partitions have no leader yet: ${(error as Error).message}`, { cause: error });
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  }
-  return missing.map((s) => s.name);
 }
 
 /** Records a topic holds now, from its partitions' offsets. */

@@ -31,6 +31,8 @@ export interface LlmReply<T> {
 /** The seam every stage talks to; tests may use the real client against the scripted server. */
 export interface LlmClient {
   readonly model: string;
+  /** The sampling settings a call runs with, as text (recorded with what they produced). */
+  readonly settings?: Readonly<Record<string, string>>;
   complete<T>(request: LlmRequest<T>): Promise<LlmReply<T>>;
 }
 
@@ -103,6 +105,10 @@ export class OpenAiLlmClient implements LlmClient {
     this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: 0 });
     this.limit = pLimit(config.concurrency);
     this.structured = config.structuredOutput;
+  }
+
+  get settings(): Record<string, string> {
+    return { temperature: String(this.config.temperature), maxTokens: String(this.config.maxTokens) };
   }
 
   get model(): string {

@@ -22,6 +22,14 @@ export interface ScriptedLlmOptions {
   seed?: number;
   /** How long a 'slow' reply takes. */
   slowMs?: number;
+  /** Keep every request's messages and the reply sent (tests compare them with what was recorded downstream). */
+  record?: boolean;
+}
+
+export interface ReceivedCall {
+  messages: Array<{ role: string; content: string }>;
+  /** The reply's content as sent, or null when the call was answered with an error status. */
+  reply: string | null;
 }
 
 export interface ScriptedLlm {
@@ -29,6 +37,8 @@ export interface ScriptedLlm {
   port: number;
   /** Calls by kind of prompt, and misbehaviours served. */
   stats: { calls: Record<string, number>; misbehaved: Record<string, number> };
+  /** Every call received, in order, when started with record: true. */
+  received: ReceivedCall[];
   /** The next replies misbehave in this order. */
   queue(...modes: Misbehaviour[]): void;
   close(): Promise<void>;
@@ -120,6 +130,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
   const random = mulberry32(options.seed ?? 42);
   const queued: Misbehaviour[] = [];
   const stats = { calls: {} as Record<string, number>, misbehaved: {} as Record<string, number> };
+  const received: ReceivedCall[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
   const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -141,6 +152,8 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       const user = messages.find((m) => m.role === 'user')?.content ?? '';
       const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : 'unknown';
       stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
+      const call: ReceivedCall = { messages, reply: null };
+      if (options.record) received.push(call);
 
       let mode = queued.shift();
       if (!mode && options.chaos) {
@@ -166,6 +179,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
         text = text.slice(0, Math.floor(text.length / 2));
         finish = 'length';
       }
+      call.reply = text;
       const promptTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
       const completionTokens = Math.ceil(text.length / 4);
       reply(res, 200, {
@@ -190,6 +204,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
     url: `http://127.0.0.1:${port}/v1`,
     port,
     stats,
+    received,
     queue: (...modes) => void queued.push(...modes),
     close: () =>
       new Promise((resolve) => {

@@ -10,6 +10,7 @@ export const SCHEMA_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Top-level schemas in dependency order (a schema may reference only the ones before it). */
 export const SCHEMA_NAMES = [
   'TokenUsage',
+  'ChatMessage',
   'Site',
   'SiteRejection',
   'ScreenedSite',

@@ -12,6 +12,18 @@ export interface TokenUsage {
   latencyMs: number;
 }
 
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export const ChatRoleValues = ['system', 'user', 'assistant'] as const;
+
+/** One chat turn, as sent to or received from an LLM. */
+export interface ChatMessage {
+  /** Who speaks. */
+  role: ChatRole;
+  /** What is said. */
+  content: string;
+}
+
 /** A website submitted for task generation. Topic webtrail.sites, keyed by domain. */
 export interface Site {
   /** Lower-case host name, the message key (e.g. shop.example.com). */
@@ -139,6 +151,8 @@ export interface Step {
   screenshotRef: null | string;
   /** The raw LLM response text. */
   llmOutput: string;
+  /** Exactly the messages the agent was sent for this step (null in trajectories recorded before webtrail kept them, or when no call was made). */
+  prompt: null | Array<ChatMessage>;
   /** The parsed action, null when the output could not be parsed. */
   action: null | Action;
   /** Result of the action, null when none ran. */
@@ -187,6 +201,8 @@ export interface Trajectory {
   endedAtMs: number;
   /** LLM usage summed over the steps. */
   usage: TokenUsage;
+  /** The settings the agent ran with (model, prompt, temperature, max tokens, step limit, history steps, ...), as text. */
+  agentSettings: Record<string, string>;
 }
 
 /** A judge's scoring of a trajectory, with the trajectory the sink needs. Topic webtrail.verdicts, keyed by trajectoryId. */
@@ -213,18 +229,6 @@ export interface Verdict {
   trajectory: Trajectory;
 }
 
-export type ChatRole = 'system' | 'user' | 'assistant';
-
-export const ChatRoleValues = ['system', 'user', 'assistant'] as const;
-
-/** One chat turn. */
-export interface ChatMessage {
-  /** Who speaks. */
-  role: ChatRole;
-  /** What is said. */
-  content: string;
-}
-
 /** One agent step as chat-format SFT data. Topic webtrail.training-examples, keyed by exampleId. */
 export interface TrainingExample {
   /** Deterministic id: hash of trajectoryId, step and judge version. */
@@ -243,7 +247,7 @@ export interface TrainingExample {
   agentVersion: string;
   /** Generator model and prompt version that proposed the task. */
   generatorVersion: string;
-  /** system, user (task, observation, history), assistant (the agent's response). */
+  /** system and user exactly as the agent was sent them (recorded in the trajectory), then assistant: the agent's response. */
   messages: Array<ChatMessage>;
   /** Judge's success score of the trajectory. */
   success: number;
@@ -292,6 +296,7 @@ export interface DeadLetter {
 /** Value type of each top-level schema. */
 export interface SchemaTypes {
   TokenUsage: TokenUsage;
+  ChatMessage: ChatMessage;
   Site: Site;
   SiteRejection: SiteRejection;
   ScreenedSite: ScreenedSite;

@@ -100,7 +100,10 @@ beforeAll(async () => {
   pipeline = await startPipeline({
     home, groupSuffix: run, startAtEnd: true,
     // Light chaos all through the run: every stage must ride out rate limits, server errors and bad JSON.
-    scripted: { chaos: { '429': 0.04, '500': 0.04, invalid_json: 0.02 }, seed: 11 },
+    scripted: { chaos: { '429': 0.04, '500': 0.04, invalid_json: 0.02 }, seed: 11, record: true },
+    // The rollout keeps 2 past steps in its prompt, the sink's own setting says 5: examples must be what
+    // the agent was sent all the same.
+    serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' } },
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries },
   });
   const list = DEMO_SITES.map((s) => pipeline.sandbox.siteUrl(s.name)).join('\n');
@@ -228,6 +231,29 @@ describe('the dataset', () => {
     const card = readFileSync(path.join(home, 'datasets', datasetDirName(judgeVersion), 'README.md'), 'utf8');
     expect(card).toContain(`${expected.length}`);
     expect(card).toContain('load_dataset(');
+  });
+
+  it('holds every example exactly as the LLM server received and answered it, byte for byte', async () => {
+    const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    const judgeVersion = verdicts[0]!.judgeVersion;
+    await settledDataset(judgeVersion);
+    const rows = datasetRows(judgeVersion);
+    expect(rows.length).toBeGreaterThan(0);
+    const received = pipeline.llm!.received;
+    const text = (messages: unknown) => JSON.stringify(messages);
+    const sent = new Set(received.map((c) => text(c.messages)));
+    let withHistory = 0;
+    for (const row of rows) {
+      const messages = row.messages as Array<{ role: string; content: string }>;
+      const prompt = messages.slice(0, -1);
+      // The prompt is a request the server received, unchanged.
+      expect(sent.has(text(prompt)), `example ${String(row.example_id)}: its prompt was never sent`).toBe(true);
+      // The answer is a reply the server sent to it (or to its re-ask, which starts with it).
+      const answered = received.some((c) => c.reply === messages.at(-1)!.content && text(c.messages.slice(0, prompt.length)) === text(prompt));
+      expect(answered, `example ${String(row.example_id)}: its answer was never sent for that prompt`).toBe(true);
+      if (prompt[1]?.content.includes('earlier steps not shown')) withHistory += 1;
+    }
+    expect(withHistory, 'no example had more past steps than the rollout keeps, so the history settings were not put to the test').toBeGreaterThan(0);
   });
 
   it('re-judges every trajectory once under a second judge version into a second dataset, leaving the first byte for byte', async () => {

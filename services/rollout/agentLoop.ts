@@ -117,12 +117,16 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     finalUrl: finalObservation?.facts.url ?? steps.at(-1)?.result?.url ?? task.startUrl,
     finalObservation: finalObservation?.text ?? '',
     status, statusReason, startedAtMs, endedAtMs: deps.now(), usage,
+    agentSettings: {
+      model: deps.llm.model, prompt: deps.prompt.id, ...deps.llm.settings,
+      maxSteps: String(config.maxSteps), historySteps: String(config.historySteps), loopRepeats: String(config.loopRepeats), maxConsecutiveErrors: String(config.maxConsecutiveErrors),
+    },
   };
 
   async function runStep(index: number): Promise<Step> {
     const startedAt = deps.now();
     const step: Step = {
-      index, url: '', title: '', observation: '', screenshotRef: null, llmOutput: '', action: null, result: null, error: null,
+      index, url: '', title: '', observation: '', screenshotRef: null, llmOutput: '', prompt: null, action: null, result: null, error: null,
       startedAtMs: startedAt, observeMs: 0, llmMs: 0, actMs: 0, usage: zeroUsage(),
     };
     let t = Date.now();
@@ -145,11 +149,14 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
       : Promise.resolve(null);
     t = Date.now();
     try {
+      const messages = deps.prompt.render({
+        instruction: task.instruction, step: index + 1, maxSteps: config.maxSteps, actionsTaken: actionsTaken(steps),
+        history: formatHistory(steps, config.historySteps), observation: observation.text,
+      });
+      // Recorded as sent: the training example is built from this, never rendered again.
+      step.prompt = messages.map((m) => ({ role: m.role, content: m.content }));
       const reply = await deps.llm.complete({
-        messages: deps.prompt.render({
-          instruction: task.instruction, step: index + 1, maxSteps: config.maxSteps, actionsTaken: actionsTaken(steps),
-          history: formatHistory(steps, config.historySteps), observation: observation.text,
-        }),
+        messages,
         schema: AgentOutput, schemaName: 'AgentAction', signal,
       });
       step.llmOutput = reply.raw;

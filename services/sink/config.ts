@@ -27,7 +27,8 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
   }), env);
-  // The user turn is rendered as the agent saw it, so with the rollout's own settings.
+  // Only for trajectories recorded before the rollout kept each step's prompt: their user turn is
+  // rendered again, with the rollout's settings as this process sees them.
   const rollout = loadAgentPromptConfig(env);
   return {
     thresholds: { minSuccess: raw.WEBTRAIL_SINK_MIN_SUCCESS, minEfficiency: raw.WEBTRAIL_SINK_MIN_EFFICIENCY, minSelfCorrection: raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION },

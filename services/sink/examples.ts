@@ -1,6 +1,7 @@
 // verdicts → training examples: for a trajectory that passes the thresholds, one chat-format example
-// per agent step — the system prompt and user turn exactly as the agent saw them, and its response.
-import type { ChatMessage, TrainingExample, Verdict } from '../../schemas/types.ts';
+// per agent step — the system prompt and user turn exactly as the agent was sent them (recorded in the
+// trajectory), and its response.
+import type { ChatMessage, TrainingExample, Trajectory, Verdict } from '../../schemas/types.ts';
 import { stableId } from '../../platform/ids.ts';
 import { AgentOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
@@ -14,9 +15,10 @@ export interface Thresholds {
 
 export interface ExampleOptions {
   thresholds: Thresholds;
+  /** Only for trajectories recorded before prompts were kept: how their user turn is rendered again. */
   historySteps: number;
   maxSteps: number;
-  /** The prompt the agent ran with, by its id (e.g. agent.v1). */
+  /** The prompt the agent ran with, by its id (e.g. agent.v1); only for those older trajectories. */
   agentPrompt(id: string): Prompt;
   now(): number;
 }
@@ -28,20 +30,15 @@ export function passes(verdict: Verdict, t: Thresholds): boolean {
 export function examplesFor(verdict: Verdict, options: ExampleOptions): TrainingExample[] {
   if (!passes(verdict, options.thresholds)) return [];
   const trajectory = verdict.trajectory;
-  const promptId = trajectory.agentVersion.split('@').pop() ?? 'agent.v1';
-  const prompt = options.agentPrompt(promptId);
   const examples: TrainingExample[] = [];
   trajectory.steps.forEach((step, index) => {
     // Only steps where the model gave a valid action that ran teach anything.
     if (!step.action || step.error || (step.action.kind !== 'answer' && !step.result?.ok)) return;
     if (!AgentOutput.safeParse(safeJson(step.llmOutput)).success) return;
-    const before = trajectory.steps.slice(0, index);
-    const rendered = prompt.render({
-      instruction: trajectory.task.instruction, step: index + 1, maxSteps: options.maxSteps,
-      actionsTaken: before.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length,
-      history: formatHistory(before, options.historySteps), observation: step.observation,
-    });
-    const messages: ChatMessage[] = [...rendered.map((m) => ({ role: m.role, content: m.content })), { role: 'assistant', content: step.llmOutput }];
+    // What the agent was sent, as recorded by the rollout; rendered again only for a trajectory recorded
+    // before webtrail kept it (and then with this process's prompt files and settings).
+    const sent = step.prompt ?? legacyPrompt(trajectory, index, options);
+    const messages: ChatMessage[] = [...sent.map((m) => ({ role: m.role, content: m.content })), { role: 'assistant', content: step.llmOutput }];
     examples.push({
       exampleId: stableId('ex', trajectory.trajectoryId, index, verdict.judgeVersion),
       trajectoryId: trajectory.trajectoryId, taskId: trajectory.task.taskId, domain: trajectory.task.domain, step: index,
@@ -50,6 +47,16 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
     });
   });
   return examples;
+}
+
+function legacyPrompt(trajectory: Trajectory, index: number, options: ExampleOptions): ChatMessage[] {
+  const prompt = options.agentPrompt(trajectory.agentVersion.split('@').pop() ?? 'agent.v1');
+  const before = trajectory.steps.slice(0, index);
+  return prompt.render({
+    instruction: trajectory.task.instruction, step: index + 1, maxSteps: options.maxSteps,
+    actionsTaken: before.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length,
+    history: formatHistory(before, options.historySteps), observation: trajectory.steps[index]!.observation,
+  });
 }
 
 function safeJson(text: string): unknown {
