@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseEnv, webtrailHome, type Env } from '../../platform/config.ts';
 import { loadAgentPromptConfig } from '../../llm/agentPromptConfig.ts';
 import type { Thresholds } from './examples.ts';
+import type { CardMetadata } from './datasetCard.ts';
 
 export interface SinkConfig {
   thresholds: Thresholds;
@@ -13,6 +14,7 @@ export interface SinkConfig {
   flushIntervalMs: number;
   historySteps: number;
   maxSteps: number;
+  card: CardMetadata;
 }
 
 const score = z.coerce.number().min(0).max(1);
@@ -26,6 +28,9 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
     WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
+    // Written into the card's YAML: a licence identifier and task categories as the Hub names them.
+    WEBTRAIL_DATASET_LICENSE: z.string().regex(/^[a-z0-9][a-z0-9.+-]{0,63}$/, "a licence identifier such as 'other', 'cc-by-4.0' or 'apache-2.0'").default('other'),
+    WEBTRAIL_DATASET_TASK_CATEGORIES: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, "comma-separated categories such as 'text-generation'").default('text-generation'),
   }), env);
   // Only for trajectories recorded before the rollout kept each step's prompt: their user turn is
   // rendered again, with the rollout's settings as this process sees them.
@@ -38,5 +43,6 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     flushIntervalMs: raw.WEBTRAIL_SINK_FLUSH_INTERVAL_MS,
     historySteps: rollout.historySteps,
     maxSteps: rollout.maxSteps,
+    card: { license: raw.WEBTRAIL_DATASET_LICENSE, taskCategories: raw.WEBTRAIL_DATASET_TASK_CATEGORIES.split(',') },
   };
 }

@@ -2,12 +2,45 @@
 import type { DatasetStats } from './datasetWriter.ts';
 import type { Thresholds } from './examples.ts';
 
-export function datasetCard(options: { dir: string; judgeVersion: string; stats: DatasetStats; thresholds: Thresholds; shards: string[] }): string {
+/** What the card declares about the data's terms: the pages' own licences are unknown, so 'other' by default. */
+export interface CardMetadata {
+  license: string;
+  taskCategories: string[];
+}
+
+/**
+ * Hugging Face's dataset-card front matter: the files as a glob relative to the card (so the folder loads
+ * with `load_dataset(<folder>)` wherever it is moved or uploaded) and every column's type (so no reader
+ * has to infer them from one shard).
+ */
+function frontMatter(metadata: CardMetadata, examples: number): string {
+  const size = examples < 1_000 ? 'n<1K' : examples < 10_000 ? '1K<n<10K' : examples < 100_000 ? '10K<n<100K' : examples < 1_000_000 ? '100K<n<1M' : 'n>1M';
+  const strings = ['example_id', 'trajectory_id', 'task_id', 'domain'];
+  return [
+    '---',
+    `license: ${metadata.license}`,
+    'task_categories:', ...metadata.taskCategories.map((c) => `- ${c}`),
+    'tags:', '- web-agents', '- webtrail',
+    'size_categories:', `- ${size}`,
+    'configs:', '- config_name: default', '  data_files:', '  - split: train', '    path: "part-*.jsonl.gz"',
+    'dataset_info:', '  features:',
+    '  - name: messages', '    list:', '    - name: role', '      dtype: string', '    - name: content', '      dtype: string',
+    ...strings.map((n) => `  - name: ${n}\n    dtype: string`),
+    '  - name: step', '    dtype: int64',
+    ...['judge_version', 'agent_version', 'generator_version'].map((n) => `  - name: ${n}\n    dtype: string`),
+    ...['success', 'efficiency', 'self_correction'].map((n) => `  - name: ${n}\n    dtype: float64`),
+    '  splits:', '  - name: train', `    num_examples: ${examples}`,
+    '---',
+    '',
+  ].join('\n');
+}
+
+export function datasetCard(options: { dir: string; judgeVersion: string; stats: DatasetStats; thresholds: Thresholds; shards: string[]; metadata: CardMetadata }): string {
   const { stats } = options;
   const bins = Array.from({ length: 10 }, () => 0);
   for (const s of stats.successByTrajectory.values()) bins[Math.min(9, Math.floor(s * 10))]! += 1;
   const histogram = bins.map((n, i) => `| ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)} | ${n} |`).join('\n');
-  return `# webtrail dataset — judge ${options.judgeVersion}
+  return `${frontMatter(options.metadata, stats.examples)}# webtrail dataset — judge ${options.judgeVersion}
 
 Chat-format SFT data for web agents, made by webtrail: one example per agent step of every judged
 trajectory that passed the filters. Each line of \`part-*.jsonl.gz\` holds \`messages\` (system, user with the task,
@@ -29,10 +62,14 @@ Success score of the included trajectories:
 |---|---|
 ${histogram}
 
-Load it:
+Load it (the folder holding this card, wherever it is now, or its repository after an upload):
 
 \`\`\`python
-from datasets import load_dataset; ds = load_dataset("json", data_files="${options.dir}/part-*.jsonl.gz", split="train")
+from datasets import load_dataset
+ds = load_dataset("${options.dir}", split="train")
 \`\`\`
+
+TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set
+\`assistant_only_loss=True\` in \`SFTConfig\` so the loss is on the agent's replies, not on the page text.
 `;
 }

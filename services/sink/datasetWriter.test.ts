@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { trainingExample } from '../../test/helpers/samples.ts';
-import { DatasetWriter } from './datasetWriter.ts';
+import { DatasetWriter, rowLine, toRow } from './datasetWriter.ts';
 
 const example = (id: string) => ({ ...trainingExample(), exampleId: id, trajectoryId: `traj-${id}` });
 const rows = (dir: string) =>
@@ -50,5 +50,13 @@ describe('DatasetWriter', () => {
     await byAge.append([example('y')]);
     await byAge.close();
     expect(rows(dir2)).toEqual(['x', 'y']);
+  });
+});
+
+describe('rowLine', () => {
+  it('writes scores as floats even when whole, so readers that infer types per shard agree', () => {
+    const line = rowLine({ ...trainingExample(), success: 1, efficiency: 0, selfCorrection: 0.75 });
+    expect(line).toMatch(/"success":1\.0,"efficiency":0\.0,"self_correction":0\.75}$/);
+    expect(JSON.parse(line)).toEqual(toRow({ ...trainingExample(), success: 1, efficiency: 0, selfCorrection: 0.75 }));
   });
 });

@@ -132,7 +132,7 @@ export class DatasetWriter {
     if (fresh.length === 0) return Promise.resolve(0);
     for (const e of fresh) this.count(e);
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ examples: fresh, lines: fresh.map((e) => JSON.stringify(toRow(e))), resolve: () => resolve(fresh.length), reject });
+      this.queue.push({ examples: fresh, lines: fresh.map(rowLine), resolve: () => resolve(fresh.length), reject });
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.writing = this.writing.then(() => this.flush());
@@ -208,6 +208,17 @@ export function toRow(e: TrainingExample): Record<string, unknown> {
     messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, task_id: e.taskId, domain: e.domain, step: e.step,
     judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
   };
+}
+
+/**
+ * The JSON line of an example. Scores are always written as floats (1.0, not 1): a reader that infers types
+ * per file (Arrow, in Hugging Face `datasets`) would otherwise type a shard of whole numbers as integers
+ * and then fail on a later shard's 0.75.
+ */
+export function rowLine(e: TrainingExample): string {
+  const { success, efficiency, self_correction: selfCorrection, ...rest } = toRow(e);
+  const float = (n: unknown) => (Number.isInteger(n) ? (n as number).toFixed(1) : JSON.stringify(n));
+  return `${JSON.stringify(rest).slice(0, -1)},"success":${float(success)},"efficiency":${float(efficiency)},"self_correction":${float(selfCorrection)}}`;
 }
 
 function fromRow(row: Record<string, unknown>): TrainingExample {

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { trainingExample, verdict } from '../../test/helpers/samples.ts';
 import { isRetriable } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
@@ -74,7 +76,8 @@ describe('the sink and judge versions', () => {
     });
     const small = judged('t1', 'm@judge.v1');
     const big = judged('t2', 'm@judge.v1');
-    big.trajectory.steps = [...small.trajectory.steps, { ...small.trajectory.steps[0]!, index: 1, observation: 'x'.repeat(20_000) }];
+    const page = 'x'.repeat(20_000);
+    big.trajectory.steps = [...small.trajectory.steps, { ...small.trajectory.steps[0]!, index: 1, observation: page, prompt: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: page }] }];
     const error = await sink.accept(big).then(() => null, (e: Error) => e);
     expect(error?.message).toBe(`verdict for traj-t2: step 1's example ${error?.message.match(/example (\S+):/)?.[1]}: too big for the test topic; none of its 2 examples written`);
     expect(isRetriable(error)).toBe(false);
@@ -124,3 +127,32 @@ describe('the sink and judge versions', () => {
   });
 });
 
+
+describe('the dataset card', () => {
+  it('declares, in Hugging Face front matter, a relative glob of its shards and the type of every column a row has', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-card-'));
+    const sink = new Sink({ ...loadSinkConfig({ WEBTRAIL_DATASET_LICENSE: 'cc-by-4.0' }), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 });
+    await sink.accept(judged('t1', 'm@judge.v1'));
+    await sink.close();
+    const dir = path.join(home, 'datasets', readdirSync(path.join(home, 'datasets'))[0]!);
+    const card = readFileSync(path.join(dir, 'README.md'), 'utf8');
+    const [, yaml] = /^---\n([\s\S]*?)\n---\n/.exec(card) ?? [];
+    const meta = parseYaml(yaml!) as { license: string; task_categories: string[]; configs: Array<{ data_files: Array<{ split: string; path: string }> }>; dataset_info: { features: Array<{ name: string; dtype?: string }>; splits: Array<{ num_examples: number }> } };
+    expect(meta.license).toBe('cc-by-4.0');
+    expect(meta.task_categories).toEqual(['text-generation']);
+    expect(meta.configs[0]!.data_files).toEqual([{ split: 'train', path: 'part-*.jsonl.gz' }]);
+    // Every column a written row has, and nothing else; scores are floats, the step an integer.
+    const row = JSON.parse(gunzipSync(readFileSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.jsonl.gz'))!))).toString('utf8').split('\n')[0]!) as Record<string, unknown>;
+    expect(meta.dataset_info.features.map((f) => f.name).sort()).toEqual(Object.keys(row).sort());
+    const dtype = Object.fromEntries(meta.dataset_info.features.map((f) => [f.name, f.dtype]));
+    expect([dtype.success, dtype.efficiency, dtype.self_correction, dtype.step]).toEqual(['float64', 'float64', 'float64', 'int64']);
+    expect(meta.dataset_info.splits[0]!.num_examples).toBe(1);
+    expect(card).not.toContain('data_files=');
+    expect(card).toContain('assistant_only_loss=True');
+  });
+
+  it('refuses a licence or task category the Hub would not read, naming the setting', () => {
+    expect(() => loadSinkConfig({ WEBTRAIL_DATASET_LICENSE: 'CC BY 4.0' })).toThrow(/WEBTRAIL_DATASET_LICENSE/);
+    expect(() => loadSinkConfig({ WEBTRAIL_DATASET_TASK_CATEGORIES: 'text generation' })).toThrow(/WEBTRAIL_DATASET_TASK_CATEGORIES/);
+  });
+});

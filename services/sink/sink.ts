@@ -136,7 +136,7 @@ export class Sink {
   writeCards(): void {
     for (const version of this.dirtyCards) {
       const writer = this.writers.get(version)!;
-      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, thresholds: this.config.thresholds, shards: writer.shardFiles() }));
+      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, thresholds: this.config.thresholds, shards: writer.shardFiles(), metadata: this.config.card }));
     }
     this.dirtyCards.clear();
   }
