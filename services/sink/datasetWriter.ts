@@ -52,6 +52,8 @@ function writeFileDurably(file: string, data: string | Buffer): void {
     closeSync(fd);
   }
   renameSync(temp, file);
+  // The rename is durable once its directory is.
+  fsyncDir(path.dirname(file));
 }
 
 /**
@@ -147,6 +149,8 @@ export class DatasetWriter {
     try {
       if (this.fd === undefined) {
         this.fd = openSync(`${this.shardName(this.shardIndex)}.tmp`, 'w');
+        // A new file is in its directory for good only once the directory is synced.
+        fsyncDir(this.dir);
         this.shardBytes = 0;
         this.shardOpenedAt = Date.now();
         this.ageTimer = setTimeout(() => {

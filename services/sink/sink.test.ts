@@ -1,5 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -154,5 +155,50 @@ describe('the dataset card', () => {
   it('refuses a licence or task category the Hub would not read, naming the setting', () => {
     expect(() => loadSinkConfig({ WEBTRAIL_DATASET_LICENSE: 'CC BY 4.0' })).toThrow(/WEBTRAIL_DATASET_LICENSE/);
     expect(() => loadSinkConfig({ WEBTRAIL_DATASET_TASK_CATEGORIES: 'text generation' })).toThrow(/WEBTRAIL_DATASET_TASK_CATEGORIES/);
+  });
+});
+
+describe('one sink per datasets folder', () => {
+  it('refuses a second sink on the same folder with a clear message, and lets one start once the first has closed', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-lock-'));
+    const first = sinkIn(home);
+    await first.accept(judged('t1', 'm@judge.v1'));
+    const error = (() => {
+      try {
+        sinkIn(home);
+        return null;
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toBe(`another sink is writing ${path.join(home, 'datasets')} (it holds ${path.join(home, 'datasets')}.lock): run one sink per datasets folder, or give this one its own with WEBTRAIL_SINK_DATASETS_DIR`);
+    expect(isRetriable(error)).toBe(false);
+    // The refused sink touched nothing: the first one's open shard is still open and still its own.
+    expect(readdirSync(path.join(home, 'datasets', 'm@judge.v1')).some((f) => f.endsWith('.tmp'))).toBe(true);
+    await first.close();
+    const next = sinkIn(home);
+    expect(await next.accept(judged('t2', 'm@judge.v1'))).toHaveLength(1);
+    await next.close();
+    expect([...readShards(path.join(home, 'datasets', 'm@judge.v1'))].map((e) => e.trajectoryId).sort()).toEqual(['traj-t1', 'traj-t2']);
+  });
+});
+
+describe('a lock its owner left behind', () => {
+  it('is taken over at once when its owner was a process on this host that is gone (a SIGKILLed sink), not when on another host', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-lock-'));
+    const datasets = path.join(home, 'datasets');
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const leave = (owner: object) => {
+      mkdirSync(`${datasets}.lock`, { recursive: true });
+      writeFileSync(`${datasets}.lock/owner.json`, JSON.stringify(owner));
+    };
+    mkdirSync(datasets, { recursive: true });
+    leave({ host: 'another-pod', pid: gone });
+    expect(() => sinkIn(home)).toThrow(/another sink is writing/);
+    leave({ host: hostname(), pid: gone });
+    const sink = sinkIn(home);
+    expect(await sink.accept(judged('t1', 'm@judge.v1'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(`${datasets}.lock/owner.json`, 'utf8'))).toMatchObject({ host: hostname(), pid: process.pid });
+    await sink.close();
   });
 });

@@ -1,6 +1,8 @@
 // The sink's state: one dataset (writer and card) per judge version, so a re-judging run lands beside
 // the first dataset and never touches it.
-import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import lockfile from 'proper-lockfile';
 import path from 'node:path';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
 import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
@@ -9,7 +11,7 @@ import { datasetCard } from './datasetCard.ts';
 import { DatasetWriter, finishOpenShards, readShards } from './datasetWriter.ts';
 import { examplesFor } from './examples.ts';
 import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
-import { WebtrailError } from '../../platform/errors.ts';
+import { UserInputError, WebtrailError } from '../../platform/errors.ts';
 
 /** The folder under datasets/ of a judge version's dataset. */
 export const datasetDirName = judgeVersionFolder;
@@ -42,10 +44,19 @@ export class Sink {
   private readonly onMigrated: (from: string, to: string) => void;
   private readonly exampleProblem: (example: TrainingExample) => string | null;
 
+  /** Releases the datasets folder's lock. */
+  private readonly unlock: () => void;
+
   constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
     this.onMigrated = options.onMigrated ?? (() => undefined);
     this.exampleProblem = options.exampleProblem ?? (() => null);
-    this.recoverAll();
+    this.unlock = lockDatasets(config.datasetsDir);
+    try {
+      this.recoverAll();
+    } catch (error) {
+      this.unlock();
+      throw error;
+    }
   }
 
   /**
@@ -148,5 +159,67 @@ export class Sink {
       this.dirtyCards.add(version);
     }
     this.writeCards();
+    this.unlock();
+  }
+}
+
+/** Folders this process has locked (a second Sink in the same process must be refused too). */
+const lockedHere = new Set<string>();
+
+/**
+ * One sink per datasets folder: two would cut each other's open shards. The lock is a directory beside the
+ * folder (proper-lockfile), refreshed every 10 s and taken over when not refreshed for 30 s, so it holds
+ * between pods sharing a volume. It names its owner, so a sink restarted on the same host after a crash
+ * (SIGKILL, OOM) takes it over at once instead of waiting for it to go stale.
+ */
+function lockDatasets(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const ownerFile = `${dir}.lock/owner.json`;
+  const take = () => lockfile.lockSync(dir, {
+    stale: 30_000, update: 10_000,
+    onCompromised: (error) => {
+      throw new WebtrailError(`the lock on ${dir} was lost (${error.message}): another sink may be writing there`, { retriable: false });
+    },
+  });
+  let release: () => void;
+  try {
+    release = take();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    if (!ownerIsGone(ownerFile, dir)) {
+      throw new UserInputError(`another sink is writing ${dir} (it holds ${dir}.lock): run one sink per datasets folder, or give this one its own with WEBTRAIL_SINK_DATASETS_DIR`);
+    }
+    rmSync(`${dir}.lock`, { recursive: true, force: true });
+    release = take();
+  }
+  writeFileSync(ownerFile, JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString() }));
+  lockedHere.add(dir);
+  return () => {
+    lockedHere.delete(dir);
+    try {
+      rmSync(ownerFile, { force: true });
+      release();
+    } catch {
+      // already released or taken over
+    }
+  };
+}
+
+/** Whether the lock's owner was a process on this host that no longer runs. */
+function ownerIsGone(ownerFile: string, dir: string): boolean {
+  let owner: { host?: string; pid?: number };
+  try {
+    owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as { host?: string; pid?: number };
+  } catch {
+    return false;
+  }
+  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
+  // Our own pid: a previous life of this container (pids repeat there), unless this process holds it.
+  if (owner.pid === process.pid) return !lockedHere.has(dir);
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
