@@ -110,6 +110,18 @@ describe('observation', () => {
     }
   });
 
+  it('observes a document that has no root yet (a popup between navigations) as empty, without throwing', async () => {
+    const session = await open('/', 'gov');
+    try {
+      await (await session.page()).evaluate(() => document.documentElement.remove());
+      const observation = await session.observe();
+      expect(observation.facts.url).toMatch(/^http:\/\/gov\.localhost:\d+\/$/);
+      expect(observation.text).not.toContain('Apply for a permit');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('keeps element ids across observations, and refuses an id that is gone', async () => {
     const session = await open('/', 'shop');
     try {

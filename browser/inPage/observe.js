@@ -154,7 +154,8 @@
   }
 
   function walk(node, frameUrl, offsetX, offsetY) {
-    if (truncated) return;
+    // A document between navigations (a popup's, a frame's) can have no body, or no root at all.
+    if (truncated || !node) return;
     if (node.nodeType === 3) {
       line += node.nodeValue;
       return;
@@ -246,7 +247,7 @@
       title: document.title,
       scrollY: Math.round(window.scrollY),
       viewportHeight: window.innerHeight,
-      pageHeight: Math.round(Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)),
+      pageHeight: Math.round(Math.max(document.documentElement ? document.documentElement.scrollHeight : 0, document.body ? document.body.scrollHeight : 0)),
     },
   };
 }
