@@ -168,7 +168,7 @@ const lockedHere = new Set<string>();
 
 /**
  * One sink per datasets folder: two would cut each other's open shards. The lock is a directory beside the
- * folder (proper-lockfile), refreshed every 10 s and taken over when not refreshed for 30 s, so it holds
+ * folder (proper-lockfile), refreshed every 10 s and taken over when not refreshed for 2 minutes, so it holds
  * between pods sharing a volume. It names its owner, so a sink restarted on the same host after a crash
  * (SIGKILL, OOM) takes it over at once instead of waiting for it to go stale.
  */
@@ -176,7 +176,8 @@ function lockDatasets(dir: string): () => void {
   mkdirSync(dir, { recursive: true });
   const ownerFile = `${dir}.lock/owner.json`;
   const take = () => lockfile.lockSync(dir, {
-    stale: 30_000, update: 10_000,
+    // Generous: a sink starved of CPU for a while must not think its lock taken (it then stops for good).
+    stale: 120_000, update: 10_000,
     onCompromised: (error) => {
       throw new WebtrailError(`the lock on ${dir} was lost (${error.message}): another sink may be writing there`, { retriable: false });
     },
