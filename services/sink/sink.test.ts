@@ -190,7 +190,7 @@ describe('a lock its owner left behind', () => {
     const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
     const leave = (owner: object) => {
       mkdirSync(`${datasets}.lock`, { recursive: true });
-      writeFileSync(`${datasets}.lock/owner.json`, JSON.stringify(owner));
+      writeFileSync(`${datasets}.lock.owner.json`, JSON.stringify(owner));
     };
     mkdirSync(datasets, { recursive: true });
     leave({ host: 'another-pod', pid: gone });
@@ -198,7 +198,27 @@ describe('a lock its owner left behind', () => {
     leave({ host: hostname(), pid: gone });
     const sink = sinkIn(home);
     expect(await sink.accept(judged('t1', 'm@judge.v1'))).toHaveLength(1);
-    expect(JSON.parse(readFileSync(`${datasets}.lock/owner.json`, 'utf8'))).toMatchObject({ host: hostname(), pid: process.pid });
+    expect(JSON.parse(readFileSync(`${datasets}.lock.owner.json`, 'utf8'))).toMatchObject({ host: hostname(), pid: process.pid });
     await sink.close();
+  });
+});
+
+describe('a sink that runs for a while', () => {
+  it('keeps its lock across refreshes (nothing it writes makes the lock look taken)', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-lock-'));
+    const lost: unknown[] = [];
+    const onError = (error: unknown) => lost.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      const sink = new Sink({ ...loadSinkConfig({}), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 }, { lockRefreshMs: 1000 });
+      await sink.accept(judged('t1', 'm@judge.v1'));
+      await new Promise((r) => setTimeout(r, 3500));
+      expect(await sink.accept(judged('t2', 'm@judge.v1'))).toHaveLength(1);
+      await sink.close();
+      expect(lost).toEqual([]);
+      expect(filesUnder(home).filter((f) => !f.startsWith('datasets/'))).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
   });
 });

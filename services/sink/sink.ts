@@ -30,6 +30,8 @@ export interface SinkOptions {
   onMigrated?(from: string, to: string): void;
   /** Why an example cannot go to the examples topic (its size), or null. */
   exampleProblem?(example: TrainingExample): string | null;
+  /** How often the datasets folder's lock is refreshed (tests shorten it; at least 1000). */
+  lockRefreshMs?: number;
 }
 
 export class Sink {
@@ -50,7 +52,7 @@ export class Sink {
   constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
     this.onMigrated = options.onMigrated ?? (() => undefined);
     this.exampleProblem = options.exampleProblem ?? (() => null);
-    this.unlock = lockDatasets(config.datasetsDir);
+    this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
     try {
       this.recoverAll();
     } catch (error) {
@@ -172,12 +174,14 @@ const lockedHere = new Set<string>();
  * between pods sharing a volume. It names its owner, so a sink restarted on the same host after a crash
  * (SIGKILL, OOM) takes it over at once instead of waiting for it to go stale.
  */
-function lockDatasets(dir: string): () => void {
+function lockDatasets(dir: string, refreshMs: number): () => void {
   mkdirSync(dir, { recursive: true });
-  const ownerFile = `${dir}.lock/owner.json`;
+  // Beside the lock, not in it: a file written into the lock directory changes its mtime, which the lock
+  // library then reads as the lock having been taken by someone else.
+  const ownerFile = `${dir}.lock.owner.json`;
   const take = () => lockfile.lockSync(dir, {
     // Generous: a sink starved of CPU for a while must not think its lock taken (it then stops for good).
-    stale: 120_000, update: 10_000,
+    stale: 120_000, update: refreshMs,
     onCompromised: (error) => {
       throw new WebtrailError(`the lock on ${dir} was lost (${error.message}): another sink may be writing there`, { retriable: false });
     },
