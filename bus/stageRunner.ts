@@ -87,6 +87,7 @@ export class StageRunner<N extends SchemaName> {
   private readonly paused = new Map<string, { topic: string; partition: number }>();
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer: NodeJS.Timeout | undefined;
+  private resumeRetry: NodeJS.Timeout | undefined;
   private committing: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -174,6 +175,7 @@ export class StageRunner<N extends SchemaName> {
       await sleep(500);
     }
     if (this.commitTimer) clearTimeout(this.commitTimer);
+    if (this.resumeRetry) clearTimeout(this.resumeRetry);
     if (this.pendingCommits.size > 0) log.warn({ partitions: [...this.pendingCommits.keys()] }, 'leaving with commits the broker has not recorded (their messages will be redelivered)');
     await this.consumer?.disconnect();
     await this.admin?.disconnect();
@@ -201,8 +203,7 @@ export class StageRunner<N extends SchemaName> {
       this.partitions.delete(tp);
       this.pendingCommits.delete(tp);
     }
-    if (this.paused.size > 0) {
-      this.consumer?.resume([...this.paused.values()].map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+    if (this.paused.size > 0 && this.resume([...this.paused.values()])) {
       this.paused.clear();
       this.options.metrics.pausedPartitions.set(0);
     }
@@ -354,6 +355,28 @@ export class StageRunner<N extends SchemaName> {
     return this.inFlight < this.options.config.concurrency && state.offsets.inFlight < this.options.config.maxInFlightPerPartition;
   }
 
+  /**
+   * Resumes partitions; false when the consumer cannot now. While kafkajs restarts its consumer (a broker
+   * outage) resume throws; the partitions stay marked paused and are resumed when the group is joined again.
+   */
+  private resume(partitions: Array<{ topic: string; partition: number }>): boolean {
+    try {
+      this.consumer?.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+      return true;
+    } catch (error) {
+      this.options.log.info({ err: errorMessage(error), partitions: partitions.length }, 'cannot resume partitions now; trying again in 1 s (or when the group is joined again)');
+      this.resumeRetry ??= setTimeout(() => {
+        this.resumeRetry = undefined;
+        if (this.stopping) return;
+        // The paused partitions whose backlog has drained: nothing else would resume them.
+        const drained = [...this.paused].filter(([tp]) => (this.partitions.get(tp)?.backlog.length ?? 0) === 0);
+        if (drained.length > 0 && this.resume(drained.map(([, p]) => p))) for (const [tp] of drained) this.paused.delete(tp);
+        this.options.metrics.pausedPartitions.set(this.paused.size);
+      }, 1000);
+      return false;
+    }
+  }
+
   /** Freed slots take from the backlogs, partition by partition; a partition with none left resumes. */
   private resumeWhereRoom(): void {
     if (this.draining) return;
@@ -364,10 +387,7 @@ export class StageRunner<N extends SchemaName> {
         if (state.backlog.length === 0 || !this.hasRoom(state)) continue;
         this.dispatch(state, state.backlog.shift()!);
         progressed = true;
-        if (state.backlog.length === 0 && this.paused.has(tp)) {
-          this.paused.delete(tp);
-          this.consumer?.resume([{ topic: state.topic, partitions: [state.partition] }]);
-        }
+        if (state.backlog.length === 0 && this.paused.has(tp) && this.resume([{ topic: state.topic, partition: state.partition }])) this.paused.delete(tp);
       }
     }
     this.options.metrics.pausedPartitions.set(this.paused.size);

@@ -225,6 +225,52 @@ describe('stage runtime', () => {
     }
   }, 60_000);
 
+  it('rides out a consumer that cannot resume partitions for a while (kafkajs restarting it), handling every message', async () => {
+    const { input, output, groupId, list } = await scenario('resume', 1, 12);
+    // While kafkajs restarts its consumer after a broker outage, resume() throws; here the first two times.
+    let refused = 0;
+    const faulty = Object.create(kafka) as typeof kafka;
+    faulty.consumer = (config) => {
+      const consumer = kafka.consumer(config);
+      const resume = consumer.resume.bind(consumer);
+      consumer.resume = (topics) => {
+        if (refused < 2) {
+          refused += 1;
+          throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        }
+        return resume(topics);
+      };
+      return consumer;
+    };
+    const producer = kafka.producer();
+    await producer.connect();
+    const codec = new AvroCodec();
+    const handled: string[] = [];
+    const crashes: unknown[] = [];
+    const onCrash = (error: unknown) => crashes.push(error);
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    // One slot: the rest of each fetch waits in the backlog, its partition paused, and is resumed as it drains.
+    const runner = new StageRunner({
+      config: { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '1' }), groupId, commitIntervalMs: 100 }, kafka: faulty, codec, producer: new RecordProducer(producer, codec),
+      input: { topic: input, schema: 'Site' }, log: silentLogger, metrics: createStageMetrics('test', false),
+      handler: async (s) => (await sleep(150), handled.push(s.domain), [{ topic: output, key: s.domain, schema: 'Site', value: s }]),
+    });
+    await runner.start();
+    try {
+      await waitFor(() => (handled.length === list.length ? true : undefined), 30_000, 'every message handled');
+      expect(refused).toBeGreaterThan(0);
+      expect(crashes).toEqual([]);
+      await produceSites(input, sites('resume-late', 3));
+      await waitFor(() => (handled.length === list.length + 3 ? true : undefined), 20_000, 'messages produced later handled too (the partition was resumed)');
+    } finally {
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+      await runner.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+
   it('keeps a handler that outlives the session timeout to itself: no second consumer gets its message', async () => {
     const topic = uniqueName('test.long.in');
     const output = uniqueName('test.long.out');
