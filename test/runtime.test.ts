@@ -1,4 +1,5 @@
 // The stage runtime against the real broker: crash recovery, long handlers, dead letters, draining.
+import type { Consumer, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { AvroCodec } from '../schemas/codec.ts';
 import { dlqTopic } from '../schemas/topics.ts';
@@ -46,6 +47,17 @@ async function scenario(name: string, inputPartitions: number, count: number): P
   const list = sites(name, count);
   await produceSites(input, list);
   return { input, output, groupId: uniqueName(`test-${name}`), list };
+}
+
+/** The test's Kafka client, whose consumers are altered by `patch` (to misbehave as kafkajs does at times). */
+function withConsumer(patch: (consumer: Consumer) => void): Kafka {
+  const altered = Object.create(kafka) as Kafka;
+  altered.consumer = (config) => {
+    const consumer = kafka.consumer(config);
+    patch(consumer);
+    return consumer;
+  };
+  return altered;
 }
 
 function echoTo(output: string): StageHandler<Site> {
@@ -187,16 +199,13 @@ describe('stage runtime', () => {
     // records nothing. Here for the first 2 s of the run.
     const until = Date.now() + 2000;
     let dropped = 0;
-    const faulty = Object.create(kafka) as typeof kafka;
-    faulty.consumer = (config) => {
-      const consumer = kafka.consumer(config);
+    const faulty = withConsumer((consumer) => {
       const commit = consumer.commitOffsets.bind(consumer);
       consumer.commitOffsets = async (offsets) => {
         if (Date.now() < until) return void (dropped += 1);
         return commit(offsets);
       };
-      return consumer;
-    };
+    });
     const producer = kafka.producer();
     await producer.connect();
     const codec = new AvroCodec();
@@ -229,9 +238,7 @@ describe('stage runtime', () => {
     const { input, output, groupId, list } = await scenario('resume', 1, 12);
     // While kafkajs restarts its consumer after a broker outage, resume() throws; here the first two times.
     let refused = 0;
-    const faulty = Object.create(kafka) as typeof kafka;
-    faulty.consumer = (config) => {
-      const consumer = kafka.consumer(config);
+    const faulty = withConsumer((consumer) => {
       const resume = consumer.resume.bind(consumer);
       consumer.resume = (topics) => {
         if (refused < 2) {
@@ -240,8 +247,7 @@ describe('stage runtime', () => {
         }
         return resume(topics);
       };
-      return consumer;
-    };
+    });
     const producer = kafka.producer();
     await producer.connect();
     const codec = new AvroCodec();
