@@ -214,7 +214,7 @@ describe('the dataset', () => {
     expect(sinkKilledAtExamples).toBeGreaterThan(0);
     const verdicts = await since<Verdict>(TOPICS.verdicts.name);
     const config = loadSinkConfig(pipeline.env);
-    const expected = verdicts.flatMap((v) => examplesFor(v, { thresholds: config.thresholds, historySteps: config.historySteps, maxSteps: config.maxSteps, now: () => v.judgedAtMs, agentPrompt: (id) => loadPrompt(...(id.split('.') as [string, string])) }));
+    const expected = verdicts.flatMap((v) => examplesFor(v, { filter: config.filter, historySteps: config.historySteps, maxSteps: config.maxSteps, now: () => v.judgedAtMs, agentPrompt: (id) => loadPrompt(...(id.split('.') as [string, string])) }));
     expect(expected.length).toBeGreaterThan(verdicts.length);
     const judgeVersion = verdicts[0]!.judgeVersion;
     await settledDataset(judgeVersion);

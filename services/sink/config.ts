@@ -1,13 +1,19 @@
 // Sink settings (WEBTRAIL_SINK_*): InSTA-style filters and the dataset files.
 import path from 'node:path';
 import { z } from 'zod';
-import { parseEnv, webtrailHome, type Env } from '../../platform/config.ts';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
+import { bool, parseEnv, webtrailHome, type Env } from '../../platform/config.ts';
 import { loadAgentPromptConfig } from '../../llm/agentPromptConfig.ts';
-import type { Thresholds } from './examples.ts';
+import { UserInputError } from '../../platform/errors.ts';
+import { compileFilter, DEFAULT_FILTER, type ExampleFilter } from './exampleFilter.ts';
 import type { CardMetadata } from './datasetCard.ts';
 
 export interface SinkConfig {
-  thresholds: Thresholds;
+  filter: ExampleFilter;
+  /** Replace emails, phone numbers and secrets in URLs in every message with placeholders. */
+  scrubPii: boolean;
+  /** Whose national phone numbers (written without +country) the scrubber recognises. */
+  piiCountry: CountryCode;
   datasetsDir: string;
   maxShardBytes: number;
   maxShardAgeMs: number;
@@ -21,9 +27,13 @@ const score = z.coerce.number().min(0).max(1);
 
 export function loadSinkConfig(env: Env = process.env): SinkConfig {
   const raw = parseEnv(z.object({
-    WEBTRAIL_SINK_MIN_SUCCESS: score.default(0.5),
-    WEBTRAIL_SINK_MIN_EFFICIENCY: score.default(0),
-    WEBTRAIL_SINK_MIN_SELF_CORRECTION: score.default(0),
+    WEBTRAIL_SINK_FILTER: z.string().optional(),
+    // Before WEBTRAIL_SINK_FILTER: minimums, all three required. Still honoured, as that expression.
+    WEBTRAIL_SINK_MIN_SUCCESS: score.optional(),
+    WEBTRAIL_SINK_MIN_EFFICIENCY: score.optional(),
+    WEBTRAIL_SINK_MIN_SELF_CORRECTION: score.optional(),
+    WEBTRAIL_SINK_SCRUB_PII: bool.default(false),
+    WEBTRAIL_SINK_PII_COUNTRY: z.string().refine(isSupportedCountry, 'a two-letter country code such as US, GB or DE').default('US'),
     WEBTRAIL_SINK_DATASETS_DIR: z.string().optional(),
     WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
     WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
@@ -35,8 +45,17 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
   // Only for trajectories recorded before the rollout kept each step's prompt: their user turn is
   // rendered again, with the rollout's settings as this process sees them.
   const rollout = loadAgentPromptConfig(env);
+  const minimums = [raw.WEBTRAIL_SINK_MIN_SUCCESS, raw.WEBTRAIL_SINK_MIN_EFFICIENCY, raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION];
+  let filterText = raw.WEBTRAIL_SINK_FILTER ?? DEFAULT_FILTER;
+  if (minimums.some((m) => m !== undefined)) {
+    if (raw.WEBTRAIL_SINK_FILTER !== undefined) throw new UserInputError('set WEBTRAIL_SINK_FILTER or the older WEBTRAIL_SINK_MIN_SUCCESS / _MIN_EFFICIENCY / _MIN_SELF_CORRECTION, not both');
+    const [success = 0, efficiency = 0, selfCorrection = 0] = minimums;
+    filterText = `success >= ${success} and efficiency >= ${efficiency} and self_correction >= ${selfCorrection}`;
+  }
   return {
-    thresholds: { minSuccess: raw.WEBTRAIL_SINK_MIN_SUCCESS, minEfficiency: raw.WEBTRAIL_SINK_MIN_EFFICIENCY, minSelfCorrection: raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION },
+    filter: compileFilter(filterText),
+    scrubPii: raw.WEBTRAIL_SINK_SCRUB_PII,
+    piiCountry: raw.WEBTRAIL_SINK_PII_COUNTRY as CountryCode,
     datasetsDir: raw.WEBTRAIL_SINK_DATASETS_DIR ?? path.join(webtrailHome(env), 'datasets'),
     maxShardBytes: raw.WEBTRAIL_SINK_MAX_SHARD_BYTES,
     maxShardAgeMs: raw.WEBTRAIL_SINK_MAX_SHARD_AGE_MS,

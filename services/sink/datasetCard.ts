@@ -1,6 +1,7 @@
 // The dataset card (README.md beside the shards): what is in it, how it was filtered, how to load it.
+import path from 'node:path';
 import type { DatasetStats } from './datasetWriter.ts';
-import type { Thresholds } from './examples.ts';
+import { describeFilter, FILTER_PRESETS, type ExampleFilter } from './exampleFilter.ts';
 
 /** What the card declares about the data's terms: the pages' own licences are unknown, so 'other' by default. */
 export interface CardMetadata {
@@ -35,7 +36,7 @@ function frontMatter(metadata: CardMetadata, examples: number): string {
   ].join('\n');
 }
 
-export function datasetCard(options: { dir: string; judgeVersion: string; stats: DatasetStats; thresholds: Thresholds; shards: string[]; metadata: CardMetadata }): string {
+export function datasetCard(options: { dir: string; judgeVersion: string; stats: DatasetStats; filter: ExampleFilter; scrubPii: boolean; shards: string[]; metadata: CardMetadata }): string {
   const { stats } = options;
   const bins = Array.from({ length: 10 }, () => 0);
   for (const s of stats.successByTrajectory.values()) bins[Math.min(9, Math.floor(s * 10))]! += 1;
@@ -54,7 +55,12 @@ the page and recent history, assistant with the agent's response) and where it c
 | judge version | ${options.judgeVersion} |
 | agent versions | ${[...stats.agentVersions].join(', ') || '–'} |
 | generator versions | ${[...stats.generatorVersions].join(', ') || '–'} |
-| filters | success ≥ ${options.thresholds.minSuccess}, efficiency ≥ ${options.thresholds.minEfficiency}, self-correction ≥ ${options.thresholds.minSelfCorrection} |
+| filter | \`${describeFilter(options.filter)}\` |
+| PII scrubbed | ${options.scrubPii ? 'yes: emails, phone numbers and secrets in URLs replaced by <EMAIL>, <PHONE>, <SECRET>' : 'no'} |
+
+The filter is a condition over the judge's scores (\`WEBTRAIL_SINK_FILTER\`). InSTA's rule is \`${FILTER_PRESETS.insta}\`
+(as its paper states it; preset \`insta\`, the default); its released scripts keep only full successes,
+\`${FILTER_PRESETS['insta-scripts']}\` (preset \`insta-scripts\`).
 
 Success score of the included trajectories:
 
@@ -66,7 +72,7 @@ Load it (the folder holding this card, wherever it is now, or its repository aft
 
 \`\`\`python
 from datasets import load_dataset
-ds = load_dataset("${options.dir}", split="train")
+ds = load_dataset("path/to/${path.basename(options.dir)}", split="train")  # this folder; or "<user>/<repo>" once uploaded
 \`\`\`
 
 TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set

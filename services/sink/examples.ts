@@ -1,4 +1,4 @@
-// verdicts → training examples: for a trajectory that passes the thresholds, one chat-format example
+// verdicts → training examples: for a trajectory that passes the filter, one chat-format example
 // per agent step — the system prompt and user turn exactly as the agent was sent them (recorded in the
 // trajectory), and its response.
 import type { ChatMessage, TrainingExample, Trajectory, Verdict } from '../../schemas/types.ts';
@@ -6,15 +6,12 @@ import { stableId } from '../../platform/ids.ts';
 import { AgentOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { formatHistory } from '../../llm/trajectoryText.ts';
-
-export interface Thresholds {
-  minSuccess: number;
-  minEfficiency: number;
-  minSelfCorrection: number;
-}
+import type { ExampleFilter } from './exampleFilter.ts';
 
 export interface ExampleOptions {
-  thresholds: Thresholds;
+  filter: ExampleFilter;
+  /** Applied to every message's text (PII scrubbing), when set. */
+  scrub?: (text: string) => string;
   /** Only for trajectories recorded before prompts were kept: how their user turn is rendered again. */
   historySteps: number;
   maxSteps: number;
@@ -23,12 +20,9 @@ export interface ExampleOptions {
   now(): number;
 }
 
-export function passes(verdict: Verdict, t: Thresholds): boolean {
-  return verdict.success >= t.minSuccess && verdict.efficiency >= t.minEfficiency && verdict.selfCorrection >= t.minSelfCorrection;
-}
-
 export function examplesFor(verdict: Verdict, options: ExampleOptions): TrainingExample[] {
-  if (!passes(verdict, options.thresholds)) return [];
+  if (!options.filter.keeps(verdict)) return [];
+  const scrub = options.scrub ?? ((text: string) => text);
   const trajectory = verdict.trajectory;
   const examples: TrainingExample[] = [];
   trajectory.steps.forEach((step, index) => {
@@ -38,7 +32,7 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
     // What the agent was sent, as recorded by the rollout; rendered again only for a trajectory recorded
     // before webtrail kept it (and then with this process's prompt files and settings).
     const sent = step.prompt ?? legacyPrompt(trajectory, index, options);
-    const messages: ChatMessage[] = [...sent.map((m) => ({ role: m.role, content: m.content })), { role: 'assistant', content: step.llmOutput }];
+    const messages: ChatMessage[] = [...sent, { role: 'assistant' as const, content: step.llmOutput }].map((m) => ({ role: m.role, content: scrub(m.content) }));
     examples.push({
       exampleId: stableId('ex', trajectory.trajectoryId, index, verdict.judgeVersion),
       trajectoryId: trajectory.trajectoryId, taskId: trajectory.task.taskId, domain: trajectory.task.domain, step: index,

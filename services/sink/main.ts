@@ -4,6 +4,7 @@ import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
+import { describeFilter } from './exampleFilter.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
 import { oversizeProblem } from '../../bus/recordProducer.ts';
 
@@ -20,7 +21,7 @@ await runStageMain({
         return oversizeProblem({ topic: TOPICS.trainingExamples.name, key: e.exampleId, value: encoded.value, headers: encoded.headers });
       },
     });
-    log.info({ datasets: config.datasetsDir, thresholds: config.thresholds }, 'writing datasets');
+    log.info({ datasets: config.datasetsDir, filter: describeFilter(config.filter), scrubPii: config.scrubPii }, 'writing datasets');
     return {
       close: () => sink.close(),
       handler: async (verdict) => {

@@ -222,3 +222,49 @@ describe('a sink that runs for a while', () => {
     }
   });
 });
+
+describe('what the sink keeps', () => {
+  it('keeps by the filter: InSTA\'s rule by default, the user\'s expression when set, and says which in the card', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-filter-'));
+    const sink = sinkIn(home);
+    // Successful but neither efficient nor self-correcting: InSTA drops it, the old success ≥ 0.5 kept it.
+    expect(await sink.accept({ ...judged('t1', 'm@judge.v1'), success: 1, efficiency: 0.4, selfCorrection: 0.4 })).toEqual([]);
+    expect(await sink.accept({ ...judged('t2', 'm@judge.v1'), success: 0.75, efficiency: 0.4, selfCorrection: 0.6 })).toHaveLength(1);
+    await sink.close();
+    const dir = path.join(home, 'datasets', 'm@judge.v1');
+    expect([...readShards(dir)].map((e) => e.trajectoryId)).toEqual(['traj-t2']);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('| filter | `success > 0.5 and (efficiency > 0.5 or self_correction > 0.5) (preset insta)` |');
+
+    const other = mkdtempSync(path.join(tmpdir(), 'webtrail-filter-'));
+    const lenient = new Sink({ ...loadSinkConfig({ WEBTRAIL_SINK_FILTER: 'success >= 0.5' }), datasetsDir: path.join(other, 'datasets'), flushIntervalMs: 1 });
+    expect(await lenient.accept({ ...judged('t1', 'm@judge.v1'), success: 1, efficiency: 0.4, selfCorrection: 0.4 })).toHaveLength(1);
+    await lenient.close();
+    expect(readFileSync(path.join(other, 'datasets', 'm@judge.v1', 'README.md'), 'utf8')).toContain('| filter | `success >= 0.5` |');
+  });
+
+  it('scrubs emails, phone numbers and URL secrets from every turn when asked, and not otherwise', async () => {
+    const leaky = (taskId: string) => {
+      const v = judged(taskId, 'm@judge.v1');
+      const page = 'Contact ann@example.org or (415) 555-2671; [2] link "Orders" -> https://shop.localhost/orders?session=s3cr3t&page=2';
+      const steps = v.trajectory.steps.map((step) => ({ ...step, prompt: [{ role: 'system' as const, content: 'You are a web agent.' }, { role: 'user' as const, content: page }], llmOutput: '{"thought":"write to ann@example.org","action":{"kind":"click","elementId":2}}' }));
+      return { ...v, trajectory: { ...v.trajectory, steps } };
+    };
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-pii-'));
+    const sink = new Sink({ ...loadSinkConfig({ WEBTRAIL_SINK_SCRUB_PII: 'true' }), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 });
+    const [example] = await sink.accept(leaky('t1'));
+    await sink.close();
+    const written = [...readShards(path.join(home, 'datasets', 'm@judge.v1'))];
+    expect(written.map((e) => e.messages)).toEqual([example!.messages]);
+    expect(example!.messages.map((m) => m.content)).toEqual([
+      'You are a web agent.',
+      'Contact <EMAIL> or <PHONE>; [2] link "Orders" -> https://shop.localhost/orders?session=<SECRET>&page=2',
+      '{"thought":"write to <EMAIL>","action":{"kind":"click","elementId":2}}',
+    ]);
+    expect(readFileSync(path.join(home, 'datasets', 'm@judge.v1', 'README.md'), 'utf8')).toMatch(/\| PII scrubbed \| yes/);
+
+    const plain = sinkIn(mkdtempSync(path.join(tmpdir(), 'webtrail-pii-')));
+    const [kept] = await plain.accept(leaky('t1'));
+    await plain.close();
+    expect(kept!.messages[1]!.content).toContain('ann@example.org or (415) 555-2671');
+  });
+});

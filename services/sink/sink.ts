@@ -10,6 +10,7 @@ import type { SinkConfig } from './config.ts';
 import { datasetCard } from './datasetCard.ts';
 import { DatasetWriter, finishOpenShards, readShards } from './datasetWriter.ts';
 import { examplesFor } from './examples.ts';
+import { scrubPii } from './scrubPii.ts';
 import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
 import { UserInputError, WebtrailError } from '../../platform/errors.ts';
 
@@ -37,6 +38,7 @@ export interface SinkOptions {
 export class Sink {
   private readonly writers = new Map<string, DatasetWriter>();
   private readonly prompts = new Map<string, Prompt>();
+  private readonly scrub = (text: string) => scrubPii(text, this.config.piiCountry);
   private cardTimer: NodeJS.Timeout | undefined;
   private readonly dirtyCards = new Set<string>();
 
@@ -117,7 +119,7 @@ export class Sink {
       if (!Number.isFinite(score) || score < 0 || score > 1) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has ${name} ${score}: scores are numbers from 0 to 1`);
     }
     const examples = examplesFor(verdict, {
-      thresholds: this.config.thresholds, historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
+      filter: this.config.filter, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       agentPrompt: (id) => {
         let prompt = this.prompts.get(id);
         if (!prompt) {
@@ -149,7 +151,7 @@ export class Sink {
   writeCards(): void {
     for (const version of this.dirtyCards) {
       const writer = this.writers.get(version)!;
-      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, thresholds: this.config.thresholds, shards: writer.shardFiles(), metadata: this.config.card }));
+      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, filter: this.config.filter, scrubPii: this.config.scrubPii, shards: writer.shardFiles(), metadata: this.config.card }));
     }
     this.dirtyCards.clear();
   }
