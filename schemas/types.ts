@@ -179,6 +179,8 @@ export const TrajectoryStatusValues = ['answered', 'step_limit', 'error', 'block
 export interface Trajectory {
   /** Deterministic id: hash of taskId and agent version. */
   trajectoryId: string;
+  /** This attempt at the task, random per run: a task redelivered after a crash or rebalance runs again under the same trajectoryId with a new runId, and the sink keeps one run per trajectory. Empty in trajectories recorded before webtrail kept it. */
+  runId: string;
   /** The task as received. */
   task: Task;
   /** Agent model and prompt version (model@prompt). */
@@ -207,7 +209,7 @@ export interface Trajectory {
 
 /** A judge's scoring of a trajectory, with the trajectory the sink needs. Topic webtrail.verdicts, keyed by trajectoryId. */
 export interface Verdict {
-  /** Deterministic id: hash of trajectoryId and judge version. */
+  /** Deterministic id: hash of trajectoryId, its runId (when set) and judge version. */
   verdictId: string;
   /** The judged trajectory. */
   trajectoryId: string;
@@ -231,10 +233,12 @@ export interface Verdict {
 
 /** One agent step as chat-format SFT data. Topic webtrail.training-examples, keyed by exampleId. */
 export interface TrainingExample {
-  /** Deterministic id: hash of trajectoryId, step and judge version. */
+  /** Deterministic id: hash of trajectoryId, runId (when set), step and judge version. */
   exampleId: string;
   /** The trajectory it comes from. */
   trajectoryId: string;
+  /** The run of that trajectory (its runId): a dataset holds one run per trajectory. */
+  runId: string;
   /** The task it comes from. */
   taskId: string;
   /** The site. */

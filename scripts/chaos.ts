@@ -210,7 +210,7 @@ async function main(): Promise<number> {
     for (const dir of existsSync(datasets) ? readdirSync(datasets) : []) {
       const folder = path.join(datasets, dir);
       data.openShards.push(...readdirSync(folder).filter((f) => f.includes('.tmp')).map((f) => path.join(dir, f)));
-      for (const e of readShards(folder)) data.datasetExamples.push({ exampleId: e.exampleId, trajectoryId: e.trajectoryId });
+      for (const e of readShards(folder)) data.datasetExamples.push({ exampleId: e.exampleId, trajectoryId: e.trajectoryId, runId: e.runId, judgeVersion: e.judgeVersion });
     }
 
     const invariants = checkInvariants(data);

@@ -17,7 +17,7 @@ function cleanRun(): ChaosData {
     verdicts: [{ ...verdict('t1'), trajectoryId: j1.trajectoryId }, { ...verdict('t2'), trajectoryId: j2.trajectoryId }, { ...verdict('t2'), trajectoryId: j2.trajectoryId }],
     deadLetters: [],
     topicExampleIds: ['e1', 'e2', 'e2'],
-    datasetExamples: [{ exampleId: 'e1', trajectoryId: j1.trajectoryId }, { exampleId: 'e2', trajectoryId: j2.trajectoryId }],
+    datasetExamples: [{ exampleId: 'e1', trajectoryId: j1.trajectoryId, runId: j1.runId, judgeVersion: 'm@judge-v1' }, { exampleId: 'e2', trajectoryId: j2.trajectoryId, runId: j2.runId, judgeVersion: 'm@judge-v1' }],
     openShards: [],
     drainedAfterMs: 12_000,
     drainBoundMs: 600_000,
@@ -34,15 +34,21 @@ describe('chaos invariants', () => {
   it('name each breach', () => {
     const run = cleanRun();
     expect(breaches({ ...run, verdicts: run.verdicts.slice(0, 1) })).toEqual([
-      'every submitted site accounted for (rejected, or all its tasks judged)', 'exactly one verdict per trajectory and judge version',
+      'every submitted site accounted for (rejected, or all its tasks judged)', 'exactly one verdict per run and judge version',
     ]);
     expect(breaches({ ...run, rejections: [] })).toEqual(['every submitted site accounted for (rejected, or all its tasks judged)']);
-    expect(breaches({ ...run, verdicts: [...run.verdicts, { ...run.verdicts[0]!, verdictId: 'another' }] })).toEqual(['exactly one verdict per trajectory and judge version']);
+    expect(breaches({ ...run, verdicts: [...run.verdicts, { ...run.verdicts[0]!, verdictId: 'another' }] })).toEqual(['exactly one verdict per run and judge version']);
     expect(breaches({ ...run, datasetExamples: run.datasetExamples.slice(1) })).toEqual(['every committed example in a finished shard']);
     expect(breaches({ ...run, openShards: ['v/part-00002.jsonl.gz.tmp'] })).toEqual(['every committed example in a finished shard']);
     expect(breaches({ ...run, datasetExamples: [...run.datasetExamples, run.datasetExamples[0]!] })).toEqual(['no duplicate example ids in the dataset']);
     const letter = { service: 'sink', key: Buffer.from(run.trajectories[0]!.trajectoryId) } as unknown as DeadLetter;
     expect(breaches({ ...run, deadLetters: [letter] })).toEqual(['no example of a dead-lettered verdict']);
+    // A redelivered rollout: a second run of t1, judged on its own, is fine; its steps in the dataset are not.
+    const rerun = { ...run.trajectories[0]!, runId: 'run-t1-again' };
+    const rerunVerdict = { ...run.verdicts[0]!, verdictId: 'v-t1-again', trajectory: rerun };
+    expect(breaches({ ...run, trajectories: [...run.trajectories, rerun], verdicts: [...run.verdicts, rerunVerdict] })).toEqual([]);
+    expect(breaches({ ...run, trajectories: [...run.trajectories, rerun] })).toEqual(['exactly one verdict per run and judge version']);
+    expect(breaches({ ...run, datasetExamples: [...run.datasetExamples, { exampleId: 'e3', trajectoryId: rerun.trajectoryId, runId: rerun.runId, judgeVersion: 'm@judge-v1' }] })).toEqual(['one run per trajectory in each dataset']);
     expect(breaches({ ...run, drainedAfterMs: null })).toEqual(["drained (every group's committed lag 0) within the bound"]);
   });
 });

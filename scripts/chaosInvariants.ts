@@ -12,7 +12,7 @@ export interface ChaosData {
   /** Example ids on webtrail.training-examples (redelivery may repeat one). */
   topicExampleIds: string[];
   /** Examples read from the dataset's finished shards, every judge version's folder. */
-  datasetExamples: Array<Pick<TrainingExample, 'exampleId' | 'trajectoryId'>>;
+  datasetExamples: Array<Pick<TrainingExample, 'exampleId' | 'trajectoryId' | 'runId' | 'judgeVersion'>>;
   /** Shards left unfinished (.tmp) after the clean shutdown. */
   openShards: string[];
   /** How long the pipeline took to drain after the last fault, or null when it did not within the bound. */
@@ -53,21 +53,31 @@ export function checkInvariants(data: ChaosData): Invariant[] {
     if (open.length) unaccounted.push(`${domain} (${open.length} of ${tasks.size} tasks not judged)`);
   }
 
-  // Exactly one verdict per trajectory and judge version (the same verdict redelivered is one verdict).
+  // Exactly one verdict per run and judge version (the same verdict redelivered is one verdict). A rollout
+  // redelivered after producing its trajectory makes another run of it, judged on its own.
   const verdictIds = new Map<string, Set<string>>();
   for (const v of data.verdicts) {
-    const key = `${v.trajectoryId} @ ${v.judgeVersion}`;
+    const key = `${v.trajectoryId}/${v.trajectory.runId} @ ${v.judgeVersion}`;
     verdictIds.set(key, (verdictIds.get(key) ?? new Set()).add(v.verdictId));
   }
   const trajectoryIds = new Set(data.trajectories.map((t) => t.trajectoryId));
+  const runIds = new Set(data.trajectories.map((t) => `${t.trajectoryId}/${t.runId}`));
   const verdictProblems: string[] = [];
-  for (const id of trajectoryIds) {
+  for (const id of runIds) {
     for (const version of judgeVersions) {
       const n = verdictIds.get(`${id} @ ${version}`)?.size ?? 0;
       if (n !== 1) verdictProblems.push(`${id} has ${n} verdicts by ${version}`);
     }
   }
   if (judgeVersions.size === 0 && trajectoryIds.size > 0) verdictProblems.push(`${trajectoryIds.size} trajectories and no verdict`);
+
+  // One run per trajectory in each dataset: another run's steps never join the first's.
+  const runsInDataset = new Map<string, Set<string>>();
+  for (const e of data.datasetExamples) {
+    const key = `${e.trajectoryId} @ ${e.judgeVersion}`;
+    runsInDataset.set(key, (runsInDataset.get(key) ?? new Set()).add(e.runId));
+  }
+  const mixed = [...runsInDataset].filter(([, runs]) => runs.size > 1).map(([key, runs]) => `${key}: ${runs.size} runs`);
 
   const inDataset = new Map<string, number>();
   for (const e of data.datasetExamples) inDataset.set(e.exampleId, (inDataset.get(e.exampleId) ?? 0) + 1);
@@ -78,7 +88,8 @@ export function checkInvariants(data: ChaosData): Invariant[] {
 
   return [
     { name: 'every submitted site accounted for (rejected, or all its tasks judged)', ok: unaccounted.length === 0, detail: unaccounted.length ? sample(unaccounted) : `${new Set(data.sites.map((s) => s.domain)).size} sites: ${rejected.size} rejected, ${tasksOfDomain.size} with ${data.tasks.length ? new Set(data.tasks.map((t) => t.taskId)).size : 0} tasks` },
-    { name: 'exactly one verdict per trajectory and judge version', ok: verdictProblems.length === 0, detail: verdictProblems.length ? sample(verdictProblems) : `${trajectoryIds.size} trajectories × ${judgeVersions.size} judge version(s)` },
+    { name: 'exactly one verdict per run and judge version', ok: verdictProblems.length === 0, detail: verdictProblems.length ? sample(verdictProblems) : `${trajectoryIds.size} trajectories (${runIds.size} runs) × ${judgeVersions.size} judge version(s)` },
+    { name: 'one run per trajectory in each dataset', ok: mixed.length === 0, detail: mixed.length ? sample(mixed) : `${runsInDataset.size} trajectory datasets, one run each` },
     { name: 'every committed example in a finished shard', ok: missing.size === 0 && data.openShards.length === 0, detail: missing.size || data.openShards.length ? `${missing.size} example(s) on the topic not in a finished shard${missing.size ? ` (${sample(missing)})` : ''}; ${data.openShards.length} open shard(s)${data.openShards.length ? ` (${sample(data.openShards)})` : ''}` : `${new Set(data.topicExampleIds).size} examples, all in finished shards` },
     { name: 'no duplicate example ids in the dataset', ok: duplicated.length === 0, detail: duplicated.length ? sample(duplicated) : `${inDataset.size} distinct examples` },
     { name: 'no example of a dead-lettered verdict', ok: ofDeadLettered.length === 0, detail: ofDeadLettered.length ? sample(ofDeadLettered) : `${deadLetteredVerdicts.size} verdict(s) dead-lettered by the sink` },

@@ -1,6 +1,7 @@
 // The LLM client against the scripted OpenAI-compatible server over real HTTP, misbehaving on request,
 // and rollouts (real Chromium on the sandbox web) whose LLM keeps failing or whose page crashes.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,13 +98,14 @@ describe('a rollout whose LLM keeps failing', () => {
     const task = { ...sampleTask('llm-down'), domain: 'library.localhost', startUrl: new URL(planned.startPath, sandbox.siteUrl('library')).toString(), instruction: planned.instruction, usage: usage() };
     const config = loadRolloutConfig({ WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: '2' });
     llm.queue(...Array.from({ length: 6 }, () => '500' as const));
-    const trajectory = await runTrajectory(task, {
+    const deps = {
       openBrowser: () => pool.newSession(),
       llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', WEBTRAIL_AGENT_LLM_RETRY_BASE_MS: '10', WEBTRAIL_AGENT_LLM_MAX_RETRIES: '2' })),
       prompt: loadPrompt('agent', 'v1'),
       blobs: new LocalBlobStore(mkdtempSync(path.join(tmpdir(), 'webtrail-blobs-'))),
       config, now: () => Date.now(),
-    }, new AbortController().signal);
+    };
+    const trajectory = await runTrajectory(task, deps, new AbortController().signal);
     expect(trajectory.status).toBe('error');
     expect(trajectory.statusReason).toMatch(/2 failed steps in a row; last: LLM: .*HTTP 500/);
     expect(trajectory.steps).toHaveLength(2);
@@ -114,6 +116,17 @@ describe('a rollout whose LLM keeps failing', () => {
       expect(step.usage.calls).toBe(3);
     }
     expect(trajectory.usage.calls).toBe(6);
+
+    // Redelivered (the rollout died after producing it, before its commit): the same trajectory, another run,
+    // whose screenshots do not overwrite the first run's.
+    llm.queue(...Array.from({ length: 6 }, () => '500' as const));
+    const again = await runTrajectory(task, deps, new AbortController().signal);
+    expect(again.trajectoryId).toBe(trajectory.trajectoryId);
+    expect(again.runId).toMatch(/^run_[0-9a-f-]{36}$/);
+    expect(again.runId).not.toBe(trajectory.runId);
+    const refs = [...trajectory.steps, ...again.steps].map((s) => s.screenshotRef!);
+    expect(new Set(refs).size).toBe(4);
+    for (const ref of refs) expect(existsSync(fileURLToPath(ref))).toBe(true);
   });
 });
 

@@ -46,7 +46,7 @@ export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, s
     schema: JudgeOutput, schemaName: 'Verdict', signal,
   });
   return {
-    verdictId: stableId('verdict', trajectory.trajectoryId, version),
+    verdictId: trajectory.runId ? stableId('verdict', trajectory.trajectoryId, trajectory.runId, version) : stableId('verdict', trajectory.trajectoryId, version),
     trajectoryId: trajectory.trajectoryId, judgeVersion: version,
     success: reply.value.success, efficiency: reply.value.efficiency, selfCorrection: reply.value.selfCorrection,
     reasoning: reply.value.reasoning, judgedAtMs: deps.now(), usage: reply.usage, trajectory,

@@ -7,6 +7,7 @@ import type { BlobStore } from '../../platform/blobStore.ts';
 import type { GuardEvent } from '../../browser/browserSession.ts';
 import type { Observation } from '../../browser/observation.ts';
 import { errorMessage } from '../../platform/errors.ts';
+import { randomUUID } from 'node:crypto';
 import { stableId } from '../../platform/ids.ts';
 import { describeAction, formatHistory } from '../../llm/trajectoryText.ts';
 import { addUsage, LlmCallError, LlmOutputError, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
@@ -49,6 +50,8 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
   const { config } = deps;
   const version = agentVersion(deps);
   const trajectoryId = stableId('traj', task.taskId, version);
+  // A task redelivered after a crash or rebalance runs again: same trajectory, a run told apart by this.
+  const runId = `run_${randomUUID()}`;
   const startedAtMs = deps.now();
   const steps: Step[] = [];
   let usage: TokenUsage = zeroUsage();
@@ -113,7 +116,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     await browser.close();
   }
   return {
-    trajectoryId, task, agentVersion: version, steps, finalAnswer,
+    trajectoryId, runId, task, agentVersion: version, steps, finalAnswer,
     finalUrl: finalObservation?.facts.url ?? steps.at(-1)?.result?.url ?? task.startUrl,
     finalObservation: finalObservation?.text ?? '',
     status, statusReason, startedAtMs, endedAtMs: deps.now(), usage,
@@ -145,7 +148,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     // adds no latency to the step. A missing screenshot is not a failed step.
     const blobs = deps.blobs;
     const screenshot = blobs && config.screenshots
-      ? browser.screenshot().then((jpeg) => blobs.put(`screenshots/${trajectoryId}/${String(index).padStart(3, '0')}.jpg`, jpeg, 'image/jpeg')).catch(() => null)
+      ? browser.screenshot().then((jpeg) => blobs.put(`screenshots/${trajectoryId}/${runId}/${String(index).padStart(3, '0')}.jpg`, jpeg, 'image/jpeg')).catch(() => null)
       : Promise.resolve(null);
     t = Date.now();
     try {

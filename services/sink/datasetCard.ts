@@ -16,7 +16,7 @@ export interface CardMetadata {
  */
 function frontMatter(metadata: CardMetadata, examples: number): string {
   const size = examples < 1_000 ? 'n<1K' : examples < 10_000 ? '1K<n<10K' : examples < 100_000 ? '10K<n<100K' : examples < 1_000_000 ? '100K<n<1M' : 'n>1M';
-  const strings = ['example_id', 'trajectory_id', 'task_id', 'domain'];
+  const strings = ['example_id', 'trajectory_id', 'run_id', 'task_id', 'domain'];
   return [
     '---',
     `license: ${metadata.license}`,

@@ -20,6 +20,8 @@ export interface DatasetWriterOptions {
 
 interface Pending {
   examples: TrainingExample[];
+  /** Trajectories whose run this batch made the dataset's: forgotten again if it is not written. */
+  newRuns: string[];
   lines: string[];
   resolve: () => void;
   reject: (error: Error) => void;
@@ -90,6 +92,8 @@ export function* readShards(dir: string): Generator<TrainingExample> {
 
 export class DatasetWriter {
   readonly ids = new Set<string>();
+  /** The one run of each trajectory in the dataset. */
+  private readonly runs = new Map<string, string>();
   readonly stats: DatasetStats = { examples: 0, trajectories: new Set(), successByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
   private shardIndex = 0;
   private fd: number | undefined;
@@ -118,8 +122,14 @@ export class DatasetWriter {
     fsyncDir(this.dir);
   }
 
+  /** The run of a trajectory this dataset holds, if it holds any of its examples. */
+  runOf(trajectoryId: string): string | undefined {
+    return this.runs.get(trajectoryId);
+  }
+
   private count(example: TrainingExample): void {
     this.ids.add(example.exampleId);
+    if (!this.runs.has(example.trajectoryId)) this.runs.set(example.trajectoryId, example.runId);
     if (example.agentVersion) this.stats.agentVersions.add(example.agentVersion);
     if (example.generatorVersion) this.stats.generatorVersions.add(example.generatorVersion);
     this.stats.examples += 1;
@@ -132,9 +142,10 @@ export class DatasetWriter {
     if (this.closed) return Promise.reject(new Error('dataset writer is closed'));
     const fresh = examples.filter((e) => !this.ids.has(e.exampleId));
     if (fresh.length === 0) return Promise.resolve(0);
+    const newRuns = [...new Set(fresh.map((e) => e.trajectoryId))].filter((id) => !this.runs.has(id));
     for (const e of fresh) this.count(e);
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ examples: fresh, lines: fresh.map(rowLine), resolve: () => resolve(fresh.length), reject });
+      this.queue.push({ examples: fresh, newRuns, lines: fresh.map(rowLine), resolve: () => resolve(fresh.length), reject });
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.writing = this.writing.then(() => this.flush());
@@ -171,6 +182,7 @@ export class DatasetWriter {
       // Not written: forget them, so the redelivered verdict writes them again.
       for (const p of batch) {
         for (const e of p.examples) this.ids.delete(e.exampleId);
+        for (const id of p.newRuns) this.runs.delete(id);
         this.stats.examples -= p.examples.length;
         p.reject(error as Error);
       }
@@ -209,7 +221,7 @@ export class DatasetWriter {
 /** One JSON line: the chat messages that TRL and `datasets` read, plus where they came from. */
 export function toRow(e: TrainingExample): Record<string, unknown> {
   return {
-    messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, task_id: e.taskId, domain: e.domain, step: e.step,
+    messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, run_id: e.runId, task_id: e.taskId, domain: e.domain, step: e.step,
     judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
   };
 }
@@ -227,7 +239,7 @@ export function rowLine(e: TrainingExample): string {
 
 function fromRow(row: Record<string, unknown>): TrainingExample {
   return {
-    exampleId: String(row.example_id), trajectoryId: String(row.trajectory_id), taskId: String(row.task_id), domain: String(row.domain), step: Number(row.step),
+    exampleId: String(row.example_id), trajectoryId: String(row.trajectory_id), runId: String(row.run_id ?? ''), taskId: String(row.task_id), domain: String(row.domain), step: Number(row.step),
     judgeVersion: String(row.judge_version), agentVersion: String(row.agent_version ?? ''), generatorVersion: String(row.generator_version ?? ''),
     messages: row.messages as TrainingExample['messages'], success: Number(row.success), efficiency: Number(row.efficiency), selfCorrection: Number(row.self_correction), createdAtMs: 0,
   };

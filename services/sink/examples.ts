@@ -34,8 +34,9 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
     const sent = step.prompt ?? legacyPrompt(trajectory, index, options);
     const messages: ChatMessage[] = [...sent, { role: 'assistant' as const, content: step.llmOutput }].map((m) => ({ role: m.role, content: scrub(m.content) }));
     examples.push({
-      exampleId: stableId('ex', trajectory.trajectoryId, index, verdict.judgeVersion),
-      trajectoryId: trajectory.trajectoryId, taskId: trajectory.task.taskId, domain: trajectory.task.domain, step: index,
+      // With the run in it, two runs of one trajectory never share an id (legacy trajectories have none).
+      exampleId: trajectory.runId ? stableId('ex', trajectory.trajectoryId, trajectory.runId, index, verdict.judgeVersion) : stableId('ex', trajectory.trajectoryId, index, verdict.judgeVersion),
+      trajectoryId: trajectory.trajectoryId, runId: trajectory.runId, taskId: trajectory.task.taskId, domain: trajectory.task.domain, step: index,
       judgeVersion: verdict.judgeVersion, agentVersion: trajectory.agentVersion, generatorVersion: trajectory.task.generatorVersion, messages,
       success: verdict.success, efficiency: verdict.efficiency, selfCorrection: verdict.selfCorrection, createdAtMs: options.now(),
     });

@@ -15,6 +15,7 @@ await runStageMain({
     const config = loadSinkConfig();
     const codec = new AvroCodec();
     const sink = new Sink(config, {
+      onOtherRun: (verdict, kept) => log.info({ trajectoryId: verdict.trajectoryId, runId: verdict.trajectory.runId, keptRunId: kept }, 'another run of a trajectory already in the dataset (a redelivered rollout): not added'),
       onMigrated: (from, to) => log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name'),
       exampleProblem: (e) => {
         const encoded = codec.encode('TrainingExample', e);

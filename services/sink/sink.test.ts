@@ -268,3 +268,44 @@ describe('what the sink keeps', () => {
     expect(kept!.messages[1]!.content).toContain('ann@example.org or (415) 555-2671');
   });
 });
+
+describe('one run per trajectory', () => {
+  // A rollout redelivered after it produced its trajectory (crash or rebalance before the commit) runs the
+  // task again: same trajectory id, another run, other steps.
+  const run = (runId: string, stepCount: number, scores: { success: number; efficiency: number; selfCorrection: number } = { success: 1, efficiency: 1, selfCorrection: 1 }) => {
+    const v = judged('t1', 'm@judge.v1');
+    const [first] = v.trajectory.steps;
+    const steps = Array.from({ length: stepCount }, (_, index) => ({ ...first!, index, prompt: [{ role: 'user' as const, content: `${runId} step ${index}` }] }));
+    return { ...v, ...scores, trajectory: { ...v.trajectory, runId, steps } };
+  };
+  const datasetOf = (home: string) => [...readShards(path.join(home, 'datasets', 'm@judge.v1'))].map((e) => `${e.runId}:${e.step}:${e.messages[0]!.content}`);
+
+  it('keeps the first run written and none of another run\'s steps, across a restart', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-runs-'));
+    const others: string[] = [];
+    const sink = new Sink({ ...loadSinkConfig({}), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 }, { onOtherRun: (v, kept) => others.push(`${v.trajectory.runId} (kept ${kept})`) });
+    expect(await sink.accept(run('run-a', 2))).toHaveLength(2);
+    // The second run went further: without the run check its steps 2 and 3 (new example ids) would join.
+    expect(await sink.accept(run('run-b', 4))).toEqual([]);
+    // The first run's verdict redelivered: nothing new, and still accepted.
+    expect(await sink.accept(run('run-a', 2))).toHaveLength(2);
+    await sink.close();
+    expect(others).toEqual(['run-b (kept run-a)']);
+    expect(datasetOf(home)).toEqual(['run-a:0:run-a step 0', 'run-a:1:run-a step 1']);
+
+    const again = sinkIn(home);
+    expect(await again.accept(run('run-b', 4))).toEqual([]);
+    await again.close();
+    expect(datasetOf(home)).toEqual(['run-a:0:run-a step 0', 'run-a:1:run-a step 1']);
+  });
+
+  it('takes a later run when the first one left nothing in the dataset (the filter dropped it)', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-runs-'));
+    const sink = sinkIn(home);
+    expect(await sink.accept(run('run-a', 2, { success: 0, efficiency: 1, selfCorrection: 1 }))).toEqual([]);
+    expect(await sink.accept(run('run-b', 3))).toHaveLength(3);
+    expect(await sink.accept(run('run-c', 1))).toEqual([]);
+    await sink.close();
+    expect(datasetOf(home)).toEqual(['run-b:0:run-b step 0', 'run-b:1:run-b step 1', 'run-b:2:run-b step 2']);
+  });
+});

@@ -29,6 +29,8 @@ function soleJudgeVersion(dir: string): string | null {
 
 export interface SinkOptions {
   onMigrated?(from: string, to: string): void;
+  /** A verdict on another run of a trajectory whose run the dataset already holds (a redelivered rollout). */
+  onOtherRun?(verdict: Verdict, keptRunId: string): void;
   /** Why an example cannot go to the examples topic (its size), or null. */
   exampleProblem?(example: TrainingExample): string | null;
   /** How often the datasets folder's lock is refreshed (tests shorten it; at least 1000). */
@@ -46,6 +48,7 @@ export class Sink {
   readonly migrated: Array<[string, string]> = [];
 
   private readonly onMigrated: (from: string, to: string) => void;
+  private readonly onOtherRun: (verdict: Verdict, keptRunId: string) => void;
   private readonly exampleProblem: (example: TrainingExample) => string | null;
 
   /** Releases the datasets folder's lock. */
@@ -53,6 +56,7 @@ export class Sink {
 
   constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
     this.onMigrated = options.onMigrated ?? (() => undefined);
+    this.onOtherRun = options.onOtherRun ?? (() => undefined);
     this.exampleProblem = options.exampleProblem ?? (() => null);
     this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
     try {
@@ -118,6 +122,14 @@ export class Sink {
     for (const [name, score] of [['success', verdict.success], ['efficiency', verdict.efficiency], ['selfCorrection', verdict.selfCorrection]] as const) {
       if (!Number.isFinite(score) || score < 0 || score > 1) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has ${name} ${score}: scores are numbers from 0 to 1`);
     }
+    // One run per trajectory: a task redelivered after its trajectory was produced ran again under the
+    // same trajectory id; its steps must not join the first run's in the dataset. The first run written wins.
+    const writer = this.writer(verdict.judgeVersion);
+    const keptRun = writer.runOf(verdict.trajectoryId);
+    if (keptRun !== undefined && keptRun !== verdict.trajectory.runId) {
+      this.onOtherRun(verdict, keptRun);
+      return [];
+    }
     const examples = examplesFor(verdict, {
       filter: this.config.filter, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       agentPrompt: (id) => {
@@ -135,7 +147,6 @@ export class Sink {
       const tooBig = this.exampleProblem(example);
       if (tooBig) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${example.step}'s example ${example.exampleId}: ${tooBig}; none of its ${examples.length} examples written`);
     }
-    const writer = this.writer(verdict.judgeVersion);
     if (await writer.append(examples)) this.markCard(verdict.judgeVersion);
     return examples;
   }

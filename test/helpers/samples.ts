@@ -12,7 +12,7 @@ export const task = (taskId = 't1'): Task => ({
 });
 
 export const trajectory = (taskId = 't1'): Trajectory => ({
-  trajectoryId: `traj-${taskId}`, task: task(taskId), agentVersion: 'm@agent-v1',
+  trajectoryId: `traj-${taskId}`, runId: `run-${taskId}`, task: task(taskId), agentVersion: 'm@agent-v1',
   steps: [{
     index: 0, url: 'https://shop.example.com/', title: 'Shop', observation: '# Shop\n[1] link "Mugs"', screenshotRef: null,
     llmOutput: '{"action":"click","element":1}',
@@ -31,7 +31,7 @@ export const verdict = (taskId = 't1'): Verdict => ({
 });
 
 export const trainingExample = (): TrainingExample => ({
-  exampleId: 'e1', trajectoryId: 'traj-t1', taskId: 't1', domain: 'shop.example.com', step: 0, judgeVersion: 'm@judge-v1', agentVersion: 'm@agent.v1', generatorVersion: 'm@screen.v1+propose.v1',
+  exampleId: 'e1', trajectoryId: 'traj-t1', runId: 'run-t1', taskId: 't1', domain: 'shop.example.com', step: 0, judgeVersion: 'm@judge-v1', agentVersion: 'm@agent.v1', generatorVersion: 'm@screen.v1+propose.v1',
   messages: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: 'Task: ...' }, { role: 'assistant', content: '{"action":"click"}' }],
   success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000,
 });
