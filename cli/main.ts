@@ -6,6 +6,9 @@ import { observeInputs } from './observe.ts';
 import { serveSandbox } from './sandbox.ts';
 import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { replay } from './replay.ts';
+import { runExport } from './export.ts';
+import { DATASET_FORMS, type DatasetForm } from '../services/sink/datasetCard.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../services/sink/datasetExport.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
 import { clusterStatus } from './status.ts';
 import { collectStats, formatStats } from './stats.ts';
@@ -29,6 +32,13 @@ function nonNegativeNumber(value: string): number {
 function sourceLabel(value: string): string {
   if (!/^[\w.:/ -]{1,100}$/.test(value) || value.trim() === '') throw new InvalidArgumentError('expected a label of 1 to 100 letters, digits, . _ : / - or spaces');
   return value;
+}
+
+function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
+    return value as T;
+  };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -166,6 +176,26 @@ export function buildProgram(): Command {
       if (interactive) process.stderr.write('\n');
       if (result.exitCode !== 0) throw new Error(`the judge exited with ${result.exitCode}`);
       console.log(`re-judged ${result.judged} trajectories as ${opts.judgeVersion} (consumer group ${result.groupId}); the sink writes them to datasets/${datasetDirName(opts.judgeVersion)}`);
+    });
+
+  program
+    .command('export')
+    .description('Write a finished, deduplicated copy of a dataset, ready to publish: JSON lines or Parquet, chat or prompt/completion form, with its card')
+    .requiredOption('--to <dir>', 'the folder to create (must not exist, or be empty)')
+    .option('--judge-version <v>', 'whose dataset (default: the only one in the datasets folder)')
+    .option('--datasets <dir>', 'the datasets folder (default: WEBTRAIL_SINK_DATASETS_DIR or $WEBTRAIL_HOME/datasets)')
+    .option('--format <f>', `file format: ${EXPORT_FORMATS.join(' or ')}`, oneOf(EXPORT_FORMATS), 'jsonl' as ExportFormat)
+    .option('--form <f>', "messages (the chat) or prompt-completion (TRL puts the loss on the completion only)", oneOf(DATASET_FORMS), 'messages' as DatasetForm)
+    .option('--filter <expr>', "keep only examples whose scores pass this too: a preset (insta, insta-scripts, ...) or an expression such as 'success == 1'")
+    .option('--scrub-pii', 'replace emails, phone numbers and URL secrets with <EMAIL>, <PHONE>, <SECRET>')
+    .option('--rows-per-file <n>', 'examples per data file', positiveInt, 20_000)
+    .action((opts: { to: string; judgeVersion?: string; datasets?: string; format: ExportFormat; form: DatasetForm; filter?: string; scrubPii?: boolean; rowsPerFile: number }) => {
+      const interactive = process.stderr.isTTY;
+      const summary = runExport({ ...opts, progress: (n) => interactive && process.stderr.write(`\rexported ${n} examples`) });
+      if (interactive && summary.examples >= 1000) process.stderr.write('\n');
+      console.log(`exported ${summary.examples} examples (${summary.trajectories} trajectories) of judge ${summary.judgeVersion} to ${opts.to}: ${summary.files.length} ${opts.format} file(s), ${(summary.bytes / 1024).toFixed(1)} KiB, ${opts.form} form`);
+      console.log(`left out: ${summary.duplicates} duplicate(s), ${summary.otherRuns} other run(s) of a trajectory, ${summary.filtered} by --filter`);
+      if (summary.openShards > 0) console.log(`not exported: ${summary.openShards} shard(s) a sink still has open in ${summary.from} (finished within WEBTRAIL_SINK_MAX_SHARD_AGE_MS; export again then)`);
     });
 
   program

@@ -15,6 +15,7 @@ import { readTopics } from '../cli/tap.ts';
 import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
+import { loadSinkConfig } from '../services/sink/config.ts';
 
 const started = Date.now();
 const home = webtrailHome();
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     const trajectories = verdicts.map((v) => v.trajectory);
     const solved = trajectories.filter((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl })).length;
     const judgeVersion = verdicts[0]?.judgeVersion;
-    const summary = { ...counts, solved_by_check: solved, dataset_dir: judgeVersion ? path.join(home, 'datasets', datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const summary = { ...counts, solved_by_check: solved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     const byStatus = new Map<string, number>();
     for (const t of trajectories) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);

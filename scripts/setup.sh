@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything webtrail needs on a Debian machine: Java 17 and Maven (the local Kafka broker),
-# Chromium (the browser environment), kubectl (manifest rendering), unshare and ip (the tests' isolated network), the npm packages and the Kafka jars.
+# Chromium (the browser environment), kubectl (manifest rendering), unshare and ip (the tests' isolated network), the npm packages,
+# the Kafka jars and a Python venv with Hugging Face `datasets` (the dataset load test).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v kubectl >/dev/null 2>&1 || [ -n "${WEBTRAIL_KUBECTL:-}" ] || missing+
 # npm test runs in a loopback-only network namespace: unshare makes it, ip brings its lo up.
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# Python 3 with venv, for the dataset load test (Hugging Face `datasets` goes into .venv from PyPI).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 fonts_ok=$(fc-list 2>/dev/null | head -n 1 || true)
 [ -n "$fonts_ok" ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -25,6 +29,14 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+fi
+
+# The Python that loads datasets as their users do (Hugging Face `datasets`, pinned): the tests check that
+# a dataset's card loads it. In .venv, so nothing touches the system's Python.
+if [ ! -x .venv/bin/python ] || [ training/requirements-datasets.txt -nt .venv/.installed ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r training/requirements-datasets.txt
+  touch .venv/.installed
 fi
 
 # Resolve the pinned Kafka jars now, so the first start is quick.

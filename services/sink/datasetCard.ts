@@ -1,7 +1,8 @@
-// The dataset card (README.md beside the shards): what is in it, how it was filtered, how to load it.
+// The dataset card (README.md beside the data): what is in it, how it was filtered, how to load it. The
+// same card serves the sink's live dataset and a `webtrail export` copy.
 import path from 'node:path';
 import type { DatasetStats } from './datasetWriter.ts';
-import { describeFilter, FILTER_PRESETS, type ExampleFilter } from './exampleFilter.ts';
+import { FILTER_PRESETS } from './exampleFilter.ts';
 
 /** What the card declares about the data's terms: the pages' own licences are unknown, so 'other' by default. */
 export interface CardMetadata {
@@ -9,12 +10,18 @@ export interface CardMetadata {
   taskCategories: string[];
 }
 
+/** `messages`: the whole chat; `prompt-completion`: the turns before the reply, and the reply (TRL puts loss on the completion only). */
+export type DatasetForm = 'messages' | 'prompt-completion';
+export const DATASET_FORMS: readonly DatasetForm[] = ['messages', 'prompt-completion'];
+
+const chatFeature = (name: string) => [`  - name: ${name}`, '    list:', '    - name: role', '      dtype: string', '    - name: content', '      dtype: string'];
+
 /**
  * Hugging Face's dataset-card front matter: the files as a glob relative to the card (so the folder loads
  * with `load_dataset(<folder>)` wherever it is moved or uploaded) and every column's type (so no reader
- * has to infer them from one shard).
+ * has to infer them from one file).
  */
-function frontMatter(metadata: CardMetadata, examples: number): string {
+function frontMatter(metadata: CardMetadata, examples: number, glob: string, form: DatasetForm): string {
   const size = examples < 1_000 ? 'n<1K' : examples < 10_000 ? '1K<n<10K' : examples < 100_000 ? '10K<n<100K' : examples < 1_000_000 ? '100K<n<1M' : 'n>1M';
   const strings = ['example_id', 'trajectory_id', 'run_id', 'task_id', 'domain'];
   return [
@@ -23,9 +30,9 @@ function frontMatter(metadata: CardMetadata, examples: number): string {
     'task_categories:', ...metadata.taskCategories.map((c) => `- ${c}`),
     'tags:', '- web-agents', '- webtrail',
     'size_categories:', `- ${size}`,
-    'configs:', '- config_name: default', '  data_files:', '  - split: train', '    path: "part-*.jsonl.gz"',
+    'configs:', '- config_name: default', '  data_files:', '  - split: train', `    path: "${glob}"`,
     'dataset_info:', '  features:',
-    '  - name: messages', '    list:', '    - name: role', '      dtype: string', '    - name: content', '      dtype: string',
+    ...(form === 'messages' ? chatFeature('messages') : [...chatFeature('prompt'), ...chatFeature('completion')]),
     ...strings.map((n) => `  - name: ${n}\n    dtype: string`),
     '  - name: step', '    dtype: int64',
     ...['judge_version', 'agent_version', 'generator_version'].map((n) => `  - name: ${n}\n    dtype: string`),
@@ -36,28 +43,52 @@ function frontMatter(metadata: CardMetadata, examples: number): string {
   ].join('\n');
 }
 
-export function datasetCard(options: { dir: string; judgeVersion: string; stats: DatasetStats; filter: ExampleFilter; scrubPii: boolean; shards: string[]; metadata: CardMetadata }): string {
+export interface CardOptions {
+  dir: string;
+  judgeVersion: string;
+  stats: DatasetStats;
+  /** The filter as shown: the sink's, and an export's own when it applied one. */
+  filter: string;
+  scrubPii: boolean;
+  /** The data files, relative to the card, and their glob. */
+  files: string[];
+  glob: string;
+  form: DatasetForm;
+  metadata: CardMetadata;
+  /** For an export: where it came from. */
+  exportedFrom?: string;
+}
+
+export function datasetCard(options: CardOptions): string {
   const { stats } = options;
   const bins = Array.from({ length: 10 }, () => 0);
   for (const s of stats.successByTrajectory.values()) bins[Math.min(9, Math.floor(s * 10))]! += 1;
   const histogram = bins.map((n, i) => `| ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)} | ${n} |`).join('\n');
-  return `${frontMatter(options.metadata, stats.examples)}# webtrail dataset — judge ${options.judgeVersion}
+  const columns = options.form === 'messages'
+    ? '`messages` (system, user with the task, the page and recent history, assistant with the agent\'s response)'
+    : '`prompt` (system, and user with the task, the page and recent history) and `completion` (the agent\'s response)';
+  const training = options.form === 'messages'
+    ? `TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set
+\`assistant_only_loss=True\` in \`SFTConfig\` so the loss is on the agent's replies, not on the page text
+(or export the prompt/completion form: \`webtrail export --form prompt-completion\`).`
+    : `TRL's \`SFTTrainer\` reads \`prompt\` and \`completion\` as they are and puts the loss on the completion only
+(its default for this form, \`completion_only_loss\`), so the page text is context, not a target.`;
+  return `${frontMatter(options.metadata, stats.examples, options.glob, options.form)}# webtrail dataset — judge ${options.judgeVersion}
 
-Chat-format SFT data for web agents, made by webtrail: one example per agent step of every judged
-trajectory that passed the filters. Each line of \`part-*.jsonl.gz\` holds \`messages\` (system, user with the task,
-the page and recent history, assistant with the agent's response) and where it came from.
+SFT data for web agents, made by webtrail: one example per agent step of every judged trajectory that
+passed the filter, exactly as the agent was sent it. Each row of \`${options.glob}\` holds ${columns}, and where it came from.
 
 | | |
 |---|---|
 | examples | ${stats.examples} |
 | trajectories | ${stats.trajectories.size} |
-| shards | ${options.shards.length} |
+| files | ${options.files.length} |
 | judge version | ${options.judgeVersion} |
 | agent versions | ${[...stats.agentVersions].join(', ') || '–'} |
 | generator versions | ${[...stats.generatorVersions].join(', ') || '–'} |
-| filter | \`${describeFilter(options.filter)}\` |
+| filter | \`${options.filter}\` |
 | PII scrubbed | ${options.scrubPii ? 'yes: emails, phone numbers and secrets in URLs replaced by <EMAIL>, <PHONE>, <SECRET>' : 'no'} |
-
+${options.exportedFrom ? `| exported from | ${options.exportedFrom} |\n` : ''}
 The filter is a condition over the judge's scores (\`WEBTRAIL_SINK_FILTER\`). InSTA's rule is \`${FILTER_PRESETS.insta}\`
 (as its paper states it; preset \`insta\`, the default); its released scripts keep only full successes,
 \`${FILTER_PRESETS['insta-scripts']}\` (preset \`insta-scripts\`).
@@ -75,7 +106,11 @@ from datasets import load_dataset
 ds = load_dataset("path/to/${path.basename(options.dir)}", split="train")  # this folder; or "<user>/<repo>" once uploaded
 \`\`\`
 
-TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set
-\`assistant_only_loss=True\` in \`SFTConfig\` so the loss is on the agent's replies, not on the page text.
+${training}
 `;
+}
+
+/** The filter a card states (an export reads it from its source's card), or null. */
+export function cardFilter(card: string): string | null {
+  return /^\| filter \| `(.*)` \|$/m.exec(card)?.[1] ?? null;
 }

@@ -90,6 +90,9 @@ export function* readShards(dir: string): Generator<TrainingExample> {
   }
 }
 
+/** The finished shards of a dataset folder, as a glob relative to it. */
+export const SHARD_GLOB = 'part-*.jsonl.gz';
+
 export class DatasetWriter {
   readonly ids = new Set<string>();
   /** The one run of each trajectory in the dataset. */
@@ -232,7 +235,12 @@ export function toRow(e: TrainingExample): Record<string, unknown> {
  * and then fail on a later shard's 0.75.
  */
 export function rowLine(e: TrainingExample): string {
-  const { success, efficiency, self_correction: selfCorrection, ...rest } = toRow(e);
+  return jsonLine(toRow(e));
+}
+
+/** A row (with the three score columns) as one JSON line, its scores written as floats. */
+export function jsonLine(row: Record<string, unknown>): string {
+  const { success, efficiency, self_correction: selfCorrection, ...rest } = row;
   const float = (n: unknown) => (Number.isInteger(n) ? (n as number).toFixed(1) : JSON.stringify(n));
   return `${JSON.stringify(rest).slice(0, -1)},"success":${float(success)},"efficiency":${float(efficiency)},"self_correction":${float(selfCorrection)}}`;
 }

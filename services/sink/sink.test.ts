@@ -41,7 +41,7 @@ describe('the sink and judge versions', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect([...readShards(dir)].map((e) => e.exampleId)).toEqual(['x1', 'x2']);
     await sink.close();
-    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toMatch(/\| examples \| 2 \|[\s\S]*\| shards \| 1 \|/);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toMatch(/\| examples \| 2 \|[\s\S]*\| files \| 1 \|/);
   });
 
   it('refuses verdicts whose version would leave or share the datasets folder, writing nothing', async () => {

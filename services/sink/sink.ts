@@ -8,9 +8,10 @@ import type { TrainingExample, Verdict } from '../../schemas/types.ts';
 import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
 import type { SinkConfig } from './config.ts';
 import { datasetCard } from './datasetCard.ts';
-import { DatasetWriter, finishOpenShards, readShards } from './datasetWriter.ts';
+import { DatasetWriter, finishOpenShards, readShards, SHARD_GLOB } from './datasetWriter.ts';
 import { examplesFor } from './examples.ts';
 import { scrubPii } from './scrubPii.ts';
+import { describeFilter } from './exampleFilter.ts';
 import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
 import { UserInputError, WebtrailError } from '../../platform/errors.ts';
 
@@ -162,7 +163,7 @@ export class Sink {
   writeCards(): void {
     for (const version of this.dirtyCards) {
       const writer = this.writers.get(version)!;
-      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, filter: this.config.filter, scrubPii: this.config.scrubPii, shards: writer.shardFiles(), metadata: this.config.card }));
+      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, filter: describeFilter(this.config.filter), scrubPii: this.config.scrubPii, files: writer.shardFiles(), glob: SHARD_GLOB, form: 'messages', metadata: this.config.card }));
     }
     this.dirtyCards.clear();
   }

@@ -1,0 +1,54 @@
+// webtrail export: picks the dataset (by judge version, or the only one) and writes its finished copy.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { UserInputError } from '../platform/errors.ts';
+import { loadSinkConfig } from '../services/sink/config.ts';
+import { exportDataset, type ExportFormat, type ExportSummary } from '../services/sink/datasetExport.ts';
+import type { DatasetForm } from '../services/sink/datasetCard.ts';
+import { compileFilter } from '../services/sink/exampleFilter.ts';
+import { scrubPii } from '../services/sink/scrubPii.ts';
+import { datasetDirName } from '../services/sink/sink.ts';
+
+export interface ExportCliOptions {
+  to: string;
+  judgeVersion?: string;
+  datasets?: string;
+  format: ExportFormat;
+  form: DatasetForm;
+  filter?: string;
+  scrubPii?: boolean;
+  rowsPerFile: number;
+  progress?(examples: number): void;
+}
+
+/** The dataset folders under the datasets folder that hold a finished shard. */
+function datasetsIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && readdirSync(path.join(dir, e.name)).some((f) => /^part-\d+\.jsonl\.gz$/.test(f)))
+    .map((e) => e.name).sort();
+}
+
+export function runExport(options: ExportCliOptions, env: NodeJS.ProcessEnv = process.env): ExportSummary & { from: string } {
+  const config = loadSinkConfig(env);
+  const root = path.resolve(options.datasets ?? config.datasetsDir);
+  const available = datasetsIn(root);
+  const listed = available.length ? `datasets there: ${available.join(', ')}` : 'none is there yet';
+  let folder: string;
+  if (options.judgeVersion !== undefined) {
+    folder = datasetDirName(options.judgeVersion);
+    if (!available.includes(folder)) throw new UserInputError(`no dataset of judge version ${options.judgeVersion} in ${root} (${listed})`);
+  } else if (available.length === 1) {
+    folder = available[0]!;
+  } else {
+    throw new UserInputError(available.length ? `${root} holds ${available.length} datasets: choose one with --judge-version (${listed})` : `no dataset in ${root} (${listed}); --datasets names another folder`);
+  }
+  const from = path.join(root, folder);
+  const summary = exportDataset({
+    from, to: path.resolve(options.to), format: options.format, form: options.form,
+    ...(options.filter !== undefined ? { filter: compileFilter(options.filter) } : {}),
+    ...(options.scrubPii ? { scrub: (text: string) => scrubPii(text, config.piiCountry) } : {}),
+    rowsPerFile: options.rowsPerFile, metadata: config.card, ...(options.progress ? { progress: options.progress } : {}),
+  });
+  return { ...summary, from };
+}
