@@ -29,21 +29,25 @@ function datasetsIn(dir: string): string[] {
     .map((e) => e.name).sort();
 }
 
-export function runExport(options: ExportCliOptions, env: NodeJS.ProcessEnv = process.env): ExportSummary & { from: string } {
-  const config = loadSinkConfig(env);
-  const root = path.resolve(options.datasets ?? config.datasetsDir);
+/** The dataset folder of a judge version under a datasets folder, or its only dataset. */
+export function chooseDataset(root: string, judgeVersion?: string, elsewhere = '--datasets names another folder'): string {
   const available = datasetsIn(root);
   const listed = available.length ? `datasets there: ${available.join(', ')}` : 'none is there yet';
   let folder: string;
-  if (options.judgeVersion !== undefined) {
-    folder = datasetDirName(options.judgeVersion);
-    if (!available.includes(folder)) throw new UserInputError(`no dataset of judge version ${options.judgeVersion} in ${root} (${listed})`);
+  if (judgeVersion !== undefined) {
+    folder = datasetDirName(judgeVersion);
+    if (!available.includes(folder)) throw new UserInputError(`no dataset of judge version ${judgeVersion} in ${root} (${listed})`);
   } else if (available.length === 1) {
     folder = available[0]!;
   } else {
-    throw new UserInputError(available.length ? `${root} holds ${available.length} datasets: choose one with --judge-version (${listed})` : `no dataset in ${root} (${listed}); --datasets names another folder`);
+    throw new UserInputError(available.length ? `${root} holds ${available.length} datasets: choose one with --judge-version (${listed})` : `no dataset in ${root} (${listed}); ${elsewhere}`);
   }
-  const from = path.join(root, folder);
+  return path.join(root, folder);
+}
+
+export function runExport(options: ExportCliOptions, env: NodeJS.ProcessEnv = process.env): ExportSummary & { from: string } {
+  const config = loadSinkConfig(env);
+  const from = chooseDataset(path.resolve(options.datasets ?? config.datasetsDir), options.judgeVersion);
   const summary = exportDataset({
     from, to: path.resolve(options.to), format: options.format, form: options.form,
     ...(options.filter !== undefined ? { filter: compileFilter(options.filter) } : {}),

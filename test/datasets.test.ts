@@ -17,7 +17,7 @@ const PYTHON = process.env.WEBTRAIL_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'p
 
 interface Loaded {
   rows: number;
-  features: Record<string, string>;
+  features: Record<string, unknown>;
   success: number[];
   run_id: Array<string | null>;
   first: Record<string, unknown>;
@@ -69,9 +69,10 @@ describe('a dataset loaded with Hugging Face datasets', () => {
     expect(loaded.rows).toBe(4);
     expect(loaded.success).toEqual([1, 1, 1, 0.75]);
     expect(loaded.run_id).toEqual([null, 'run-t1', 'run-t2', 'run-t3']);
-    expect(loaded.features.success).toBe("Value(dtype='float64', id=None)");
-    expect(loaded.features.step).toBe("Value(dtype='int64', id=None)");
-    expect(loaded.features.messages).toBe("[{'role': Value(dtype='string', id=None), 'content': Value(dtype='string', id=None)}]");
+    expect(loaded.features.success).toBe('float64');
+    expect(loaded.features.step).toBe('int64');
+    expect(loaded.features.run_id).toBe('string');
+    expect(loaded.features.messages).toEqual([{ role: 'string', content: 'string' }]);
     expect(loaded.first).toMatchObject({ example_id: 'ex-old', messages: [{ role: 'user', content: 'old' }, { role: 'assistant', content: reply }] });
   });
 
@@ -81,7 +82,7 @@ describe('a dataset loaded with Hugging Face datasets', () => {
     await sinkSession(datasets, [judgedRun('t2', { success: 0.75, efficiency: 0.6, selfCorrection: 0.5 })]);
     const loaded = load(path.join(datasets, 'm@judge.v1'), '--without-card');
     expect(loaded.success).toEqual([1, 0.75]);
-    expect(loaded.features.success).toBe("Value(dtype='float64', id=None)");
+    expect(loaded.features.success).toBe('float64');
   });
 });
 
@@ -110,8 +111,9 @@ describe('webtrail export', () => {
     const parquet = load(moved);
     expect(parquet.rows).toBe(2);
     expect(parquet.success).toEqual([1, 0.75]);
-    expect(parquet.features.prompt).toBe("[{'role': Value(dtype='string', id=None), 'content': Value(dtype='string', id=None)}]");
-    expect(parquet.features.completion).toBe(parquet.features.prompt);
+    expect(parquet.features.prompt).toEqual([{ role: 'string', content: 'string' }]);
+    expect(parquet.features.completion).toEqual([{ role: 'string', content: 'string' }]);
+    expect(parquet.features.success).toBe('float64');
     expect(parquet.features.messages).toBeUndefined();
     expect(parquet.first).toMatchObject({
       prompt: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: 'Task t1\n[1] link "Mugs"' }],

@@ -8,7 +8,19 @@ to check a copy after moving or uploading it.
 import json
 import sys
 
-from datasets import load_dataset
+from datasets import Value, load_dataset
+
+
+def describe(feature):
+    """A column's type the same way in every `datasets` version: a dtype, {field: type}, or [item type]."""
+    if isinstance(feature, Value):
+        return feature.dtype
+    if isinstance(feature, dict):
+        return {name: describe(inner) for name, inner in feature.items()}
+    if isinstance(feature, list):
+        return [describe(feature[0])]
+    inner = getattr(feature, "feature", None)  # Sequence (3.x), List / LargeList (4.x and later)
+    return [describe(inner)] if inner is not None else str(feature)
 
 
 def main(folder: str, without_card: bool) -> None:
@@ -16,9 +28,9 @@ def main(folder: str, without_card: bool) -> None:
     ds = load_dataset("json", data_files=f"{folder}/part-*.jsonl.gz", split="train") if without_card else load_dataset(folder, split="train")
     print(json.dumps({
         "rows": ds.num_rows,
-        "features": {name: str(feature) for name, feature in ds.features.items()},
-        "success": ds["success"],
-        "run_id": ds["run_id"],
+        "features": {name: describe(feature) for name, feature in ds.features.items()},
+        "success": list(ds["success"]),
+        "run_id": list(ds["run_id"]),
         "first": ds[0],
     }))
 

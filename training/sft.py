@@ -14,7 +14,8 @@ model built from a config and a tokenizer trained on the dataset itself.
 
     python training/sft.py --data ./publish --tiny --output /tmp/sft --max-steps 80
 
-It prints one JSON line at the end: {"losses": [...], "first": ..., "last": ..., "steps": ..., "examples": ...}.
+It prints one JSON line at the end: {"losses": [...], "first": ..., "last": ..., "steps": ..., "examples": ...,
+"trained_token_share": the share of a batch's tokens that carry loss (the replies; the pages do not)}.
 """
 import argparse
 import json
@@ -94,6 +95,9 @@ def main() -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
         tokenizer = AutoTokenizer.from_pretrained(args.model)
         model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype="auto")
+        if "assistant_only_loss" in form and "generation" not in (tokenizer.chat_template or ""):
+            sys.exit(f"{args.model}'s chat template has no {{% generation %}} markers, which TRL's assistant_only_loss needs to find the "
+                     "replies in the chat form: export the prompt/completion form instead (webtrail export --form prompt-completion)")
 
     config = SFTConfig(
         output_dir=args.output, num_train_epochs=args.epochs, max_steps=args.max_steps, per_device_train_batch_size=args.batch_size,
@@ -103,11 +107,16 @@ def main() -> None:
         dataset_num_proc=1, **form,
     )
     trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
+    # Which tokens carry loss, on a batch as the trainer builds it: the replies should, the pages not.
+    sample = trainer.data_collator([trainer.train_dataset[i] for i in range(min(32, len(trainer.train_dataset)))])
+    trained_tokens = int((sample["labels"] != -100).sum())
+    all_tokens = int(sample["attention_mask"].sum()) if "attention_mask" in sample else int(sample["labels"].numel())
     trainer.train()
     if not args.tiny:
         trainer.save_model(args.output)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry and math.isfinite(entry["loss"])]
-    print(json.dumps({"losses": losses, "first": losses[0] if losses else None, "last": losses[-1] if losses else None, "steps": trainer.state.global_step, "examples": len(dataset), **form}))
+    print(json.dumps({"losses": losses, "first": losses[0] if losses else None, "last": losses[-1] if losses else None, "steps": trainer.state.global_step, "examples": len(dataset),
+                      "trained_token_share": trained_tokens / all_tokens, **form}))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ export function datasetCard(options: CardOptions): string {
   const training = options.form === 'messages'
     ? `TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set
 \`assistant_only_loss=True\` in \`SFTConfig\` so the loss is on the agent's replies, not on the page text
-(or export the prompt/completion form: \`webtrail export --form prompt-completion\`).`
+(it needs a chat template with \`{% generation %}\` markers), or export the prompt/completion form, which
+works with any model: \`webtrail export --form prompt-completion\`.`
     : `TRL's \`SFTTrainer\` reads \`prompt\` and \`completion\` as they are and puts the loss on the completion only
 (its default for this form, \`completion_only_loss\`), so the page text is context, not a target.`;
   return `${frontMatter(options.metadata, stats.examples, options.glob, options.form)}# webtrail dataset — judge ${options.judgeVersion}
