@@ -61,9 +61,12 @@ export interface CardOptions {
 
 export function datasetCard(options: CardOptions): string {
   const { stats } = options;
-  const bins = Array.from({ length: 10 }, () => 0);
-  for (const s of stats.successByTrajectory.values()) bins[Math.min(9, Math.floor(s * 10))]! += 1;
-  const histogram = bins.map((n, i) => `| ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)} | ${n} |`).join('\n');
+  // Trajectories per tenth of each score: [0.0, 0.1), …, [0.9, 1.0].
+  const bins = { success: Array<number>(10).fill(0), efficiency: Array<number>(10).fill(0), selfCorrection: Array<number>(10).fill(0) };
+  for (const scores of stats.scoresByTrajectory.values()) {
+    for (const name of ['success', 'efficiency', 'selfCorrection'] as const) bins[name][Math.min(9, Math.floor(scores[name] * 10))]! += 1;
+  }
+  const histogram = bins.success.map((n, i) => `| ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)} | ${n} | ${bins.efficiency[i]} | ${bins.selfCorrection[i]} |`).join('\n');
   const columns = options.form === 'messages'
     ? '`messages` (system, user with the task, the page and recent history, assistant with the agent\'s response)'
     : '`prompt` (system, and user with the task, the page and recent history) and `completion` (the agent\'s response)';
@@ -94,10 +97,10 @@ The filter is a condition over the judge's scores (\`WEBTRAIL_SINK_FILTER\`). In
 (as its paper states it; preset \`insta\`, the default); its released scripts keep only full successes,
 \`${FILTER_PRESETS['insta-scripts']}\` (preset \`insta-scripts\`).
 
-Success score of the included trajectories:
+The judge's scores of the included trajectories (trajectories per range):
 
-| success | trajectories |
-|---|---|
+| score | success | efficiency | self-correction |
+|---|---|---|---|
 ${histogram}
 
 Load it (the folder holding this card, wherever it is now, or its repository after an upload):

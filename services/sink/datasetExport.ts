@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { TrainingExample } from '../../schemas/types.ts';
 import { UserInputError } from '../../platform/errors.ts';
 import { cardFilter, datasetCard, type CardMetadata, type DatasetForm } from './datasetCard.ts';
-import { jsonLine, readShards, toRow, type DatasetStats } from './datasetWriter.ts';
+import { countExample, emptyStats, jsonLine, readShards, toRow } from './datasetWriter.ts';
 import { describeFilter, type ExampleFilter } from './exampleFilter.ts';
 import { parquetBytes, type ColumnKind } from './parquetFile.ts';
 
@@ -58,10 +58,6 @@ export function exportRow(example: TrainingExample, form: DatasetForm): Record<s
   const { messages, ...meta } = toRow(example);
   if (form === 'messages') return { messages, ...meta };
   return { prompt: example.messages.slice(0, -1), completion: example.messages.slice(-1), ...meta };
-}
-
-function emptyStats(): DatasetStats {
-  return { examples: 0, trajectories: new Set(), successByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
 }
 
 export function exportDataset(options: ExportOptions): ExportSummary {
@@ -130,11 +126,7 @@ function writeExport(options: ExportOptions, into: string, openShards: number): 
     runs.set(example.trajectoryId, example.runId);
     const scrub = options.scrub;
     const kept = scrub ? { ...example, messages: example.messages.map((m) => ({ role: m.role, content: scrub(m.content) })) } : example;
-    stats.examples += 1;
-    stats.trajectories.add(kept.trajectoryId);
-    stats.successByTrajectory.set(kept.trajectoryId, kept.success);
-    if (kept.agentVersion) stats.agentVersions.add(kept.agentVersion);
-    if (kept.generatorVersion) stats.generatorVersions.add(kept.generatorVersion);
+    countExample(stats, kept);
     batch.push(exportRow(kept, options.form));
     if (batch.length >= options.rowsPerFile) flush();
     if (stats.examples % 1000 === 0) options.progress?.(stats.examples);

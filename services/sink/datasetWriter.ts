@@ -30,7 +30,8 @@ interface Pending {
 export interface DatasetStats {
   examples: number;
   trajectories: Set<string>;
-  successByTrajectory: Map<string, number>;
+  /** The judge's scores of each trajectory in the dataset. */
+  scoresByTrajectory: Map<string, Pick<TrainingExample, 'success' | 'efficiency' | 'selfCorrection'>>;
   agentVersions: Set<string>;
   generatorVersions: Set<string>;
 }
@@ -90,6 +91,19 @@ export function* readShards(dir: string): Generator<TrainingExample> {
   }
 }
 
+export function emptyStats(): DatasetStats {
+  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
+}
+
+/** Adds an example to a dataset's counts (for its card). */
+export function countExample(stats: DatasetStats, example: TrainingExample): void {
+  if (example.agentVersion) stats.agentVersions.add(example.agentVersion);
+  if (example.generatorVersion) stats.generatorVersions.add(example.generatorVersion);
+  stats.examples += 1;
+  stats.trajectories.add(example.trajectoryId);
+  stats.scoresByTrajectory.set(example.trajectoryId, { success: example.success, efficiency: example.efficiency, selfCorrection: example.selfCorrection });
+}
+
 /** The finished shards of a dataset folder, as a glob relative to it. */
 export const SHARD_GLOB = 'part-*.jsonl.gz';
 
@@ -97,7 +111,7 @@ export class DatasetWriter {
   readonly ids = new Set<string>();
   /** The one run of each trajectory in the dataset. */
   private readonly runs = new Map<string, string>();
-  readonly stats: DatasetStats = { examples: 0, trajectories: new Set(), successByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
+  readonly stats: DatasetStats = emptyStats();
   private shardIndex = 0;
   private fd: number | undefined;
   private shardBytes = 0;
@@ -133,11 +147,7 @@ export class DatasetWriter {
   private count(example: TrainingExample): void {
     this.ids.add(example.exampleId);
     if (!this.runs.has(example.trajectoryId)) this.runs.set(example.trajectoryId, example.runId);
-    if (example.agentVersion) this.stats.agentVersions.add(example.agentVersion);
-    if (example.generatorVersion) this.stats.generatorVersions.add(example.generatorVersion);
-    this.stats.examples += 1;
-    this.stats.trajectories.add(example.trajectoryId);
-    this.stats.successByTrajectory.set(example.trajectoryId, example.success);
+    countExample(this.stats, example);
   }
 
   /** Resolves once the examples not yet in the dataset are durable on disk. Returns how many were new. */

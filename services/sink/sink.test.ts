@@ -233,7 +233,13 @@ describe('what the sink keeps', () => {
     await sink.close();
     const dir = path.join(home, 'datasets', 'm@judge.v1');
     expect([...readShards(dir)].map((e) => e.trajectoryId)).toEqual(['traj-t2']);
-    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('| filter | `success > 0.5 and (efficiency > 0.5 or self_correction > 0.5) (preset insta)` |');
+    const card = readFileSync(path.join(dir, 'README.md'), 'utf8');
+    expect(card).toContain('| filter | `success > 0.5 and (efficiency > 0.5 or self_correction > 0.5) (preset insta)` |');
+    // Its one trajectory (0.75, 0.4, 0.6) in each score's histogram, counted by hand.
+    expect(card).toContain('| 0.4–0.5 | 0 | 1 | 0 |');
+    expect(card).toContain('| 0.6–0.7 | 0 | 0 | 1 |');
+    expect(card).toContain('| 0.7–0.8 | 1 | 0 | 0 |');
+    expect(card.match(/^\| \d\.\d–\d\.\d \| 0 \| 0 \| 0 \|$/gm)).toHaveLength(7);
 
     const other = mkdtempSync(path.join(tmpdir(), 'webtrail-filter-'));
     const lenient = new Sink({ ...loadSinkConfig({ WEBTRAIL_SINK_FILTER: 'success >= 0.5' }), datasetsDir: path.join(other, 'datasets'), flushIntervalMs: 1 });
