@@ -1,5 +1,7 @@
 // The webtrail command line. Errors a user can cause print one line and exit non-zero, no stack trace.
+import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { readBlob } from '../platform/blobStore.ts';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { printable } from '../platform/printable.ts';
 import { observeInputs } from './observe.ts';
@@ -196,6 +198,22 @@ export function buildProgram(): Command {
       console.log(`exported ${summary.examples} examples (${summary.trajectories} trajectories) of judge ${summary.judgeVersion} to ${opts.to}: ${summary.files.length} ${opts.format} file(s), ${(summary.bytes / 1024).toFixed(1)} KiB, ${opts.form} form`);
       console.log(`left out: ${summary.duplicates} duplicate(s), ${summary.otherRuns} other run(s) of a trajectory, ${summary.filtered} by --filter`);
       if (summary.openShards > 0) console.log(`not exported: ${summary.openShards} shard(s) a sink still has open in ${summary.from} (finished within WEBTRAIL_SINK_MAX_SHARD_AGE_MS; export again then)`);
+    });
+
+  program
+    .command('blob')
+    .description('Fetch a blob a record refers to (a step\'s screenshotRef), from the folder or the S3-compatible store that holds it')
+    .argument('<uri>', 'file:///… or s3://bucket/key, as records carry it')
+    .option('--out <file>', 'write it to this file (default: standard output, when that is not a terminal)')
+    .action(async (uri: string, opts: { out?: string }) => {
+      if (!opts.out && process.stdout.isTTY) throw new UserInputError('a blob is binary: give --out FILE or redirect standard output');
+      const bytes = await readBlob(uri);
+      if (opts.out) {
+        await writeFile(opts.out, bytes);
+        console.error(`wrote ${bytes.length} bytes to ${opts.out}`);
+      } else {
+        await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
+      }
     });
 
   program

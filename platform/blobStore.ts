@@ -1,22 +1,55 @@
-// Where screenshots and raw HTML go (never into Kafka): a local folder by default, referenced by
-// file:// URIs that the message carries.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// Where screenshots and other large payloads go (never into Kafka): a local folder (file:// URIs, the
+// local stack's default) or an S3-compatible bucket (s3:// URIs). Messages carry the URI; any process
+// resolves it through openBlobStore(), whichever backend wrote it.
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { bool, parseEnv, webtrailHome, type Env } from './config.ts';
 import { UserInputError } from './errors.ts';
 
 export interface BlobStore {
   /** Stores bytes under a key (a relative path) and returns the URI that refers to them. */
   put(key: string, data: Buffer, contentType: string): Promise<string>;
+  /**
+   * Stores bytes under a name made of their SHA-256 (`<prefix>/<hash>.<ext>`), unless a blob is already
+   * there: the same bytes are written once however often they are stored (a redelivered step).
+   */
+  putContent(prefix: string, data: Buffer, contentType: string, ext: string): Promise<string>;
+  /** The bytes a URI of this store's kind refers to. */
   get(uri: string): Promise<Buffer>;
+  /** Where new blobs go, as a URI (file:///…/blobs or s3://bucket/prefix). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The key of content-addressed bytes: fanned out by the hash's first two characters. */
+export function contentKey(prefix: string, data: Buffer, ext: string): string {
+  const hash = sha256(data);
+  return `${prefix.replace(/\/+$/, '')}/${hash.slice(0, 2)}/${hash}.${ext.replace(/^\./, '')}`;
+}
+
+/** A key made safe to join under a root: no absolute paths, no climbing out. */
+export function safeKey(key: string): string {
+  const normal = path.posix.normalize(key.replace(/\\/g, '/')).replace(/^\/+/, '');
+  if (normal === '..' || normal.startsWith('../') || normal === '.' || normal === '') throw new UserInputError(`blob key ${JSON.stringify(key.slice(0, 80))} leaves the store`);
+  return normal;
 }
 
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = pathToFileURL(root).href;
+  }
 
   async put(key: string, data: Buffer): Promise<string> {
-    const safe = path.normalize(key).replace(/^(\.\.(\/|\\|$))+/, '');
-    const file = path.join(this.root, safe);
+    const file = path.join(this.root, safeKey(key));
     await mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
     await writeFile(temp, data);
@@ -24,8 +57,102 @@ export class LocalBlobStore implements BlobStore {
     return pathToFileURL(file).href;
   }
 
+  async putContent(prefix: string, data: Buffer, contentType: string, ext: string): Promise<string> {
+    const key = contentKey(prefix, data, ext);
+    const file = path.join(this.root, safeKey(key));
+    try {
+      await access(file);
+      return pathToFileURL(file).href;
+    } catch {
+      return this.put(key, data);
+    }
+  }
+
   async get(uri: string): Promise<Buffer> {
     if (!uri.startsWith('file:')) throw new UserInputError(`this blob store reads file: URIs, not ${uri.slice(0, 40)}`);
     return readFile(fileURLToPath(uri));
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface S3Settings {
+  bucket: string;
+  prefix: string;
+  /** An S3-compatible endpoint (MinIO, Ceph RGW, GCS, R2, s3proxy); AWS's own when unset. */
+  endpoint?: string;
+  region: string;
+  /** Path-style addressing (endpoint/bucket/key), which most S3-compatible servers want. */
+  forcePathStyle: boolean;
+  /** How long one write keeps retrying an unreachable or throttling store before it fails. */
+  retryDeadlineMs: number;
+  /** Objects at least this big are uploaded in parts. */
+  multipartBytes: number;
+  /** Keys from the env given (never logged); without them the SDK's own chain (profile, web identity, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export type BlobConfig = { kind: 'file'; root: string } | ({ kind: 's3' } & S3Settings);
+
+/**
+ * WEBTRAIL_BLOB_URL: file:///path (default $WEBTRAIL_HOME/blobs) or s3://bucket/prefix. For S3 the
+ * endpoint, region and credentials are AWS's standard variables and files (AWS_ENDPOINT_URL_S3 or
+ * AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity).
+ */
+export function loadBlobConfig(env: Env = process.env): BlobConfig {
+  const raw = parseEnv(z.object({
+    WEBTRAIL_BLOB_URL: z.string().optional(),
+    AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+    AWS_ENDPOINT_URL: z.string().url().optional(),
+    AWS_REGION: z.string().optional(),
+    AWS_DEFAULT_REGION: z.string().optional(),
+    WEBTRAIL_BLOB_S3_PATH_STYLE: bool.optional(),
+    WEBTRAIL_BLOB_RETRY_DEADLINE_MS: z.coerce.number().int().min(0).default(120_000),
+    WEBTRAIL_BLOB_MULTIPART_MB: z.coerce.number().int().min(5).default(16),
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  }), env);
+  const url = raw.WEBTRAIL_BLOB_URL;
+  if (!url) return { kind: 'file', root: path.join(webtrailHome(env), 'blobs') };
+  if (url.startsWith('file:')) return { kind: 'file', root: fileURLToPath(url) };
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (!s3) throw new UserInputError(`WEBTRAIL_BLOB_URL ${JSON.stringify(url.slice(0, 100))}: expected file:///a/folder or s3://bucket/optional/prefix (a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens)`);
+  const endpoint = raw.AWS_ENDPOINT_URL_S3 ?? raw.AWS_ENDPOINT_URL;
+  return {
+    kind: 's3', bucket: s3[1]!, prefix: (s3[2] ?? '').replace(/^\/+|\/+$/g, ''), ...(endpoint ? { endpoint } : {}),
+    region: raw.AWS_REGION ?? raw.AWS_DEFAULT_REGION ?? 'us-east-1',
+    // A custom endpoint is nearly always a server that wants path-style; AWS itself wants virtual hosts.
+    forcePathStyle: raw.WEBTRAIL_BLOB_S3_PATH_STYLE ?? Boolean(endpoint),
+    retryDeadlineMs: raw.WEBTRAIL_BLOB_RETRY_DEADLINE_MS, multipartBytes: raw.WEBTRAIL_BLOB_MULTIPART_MB * 1024 * 1024,
+    ...(raw.AWS_ACCESS_KEY_ID && raw.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: raw.AWS_ACCESS_KEY_ID, secretAccessKey: raw.AWS_SECRET_ACCESS_KEY, ...(raw.AWS_SESSION_TOKEN ? { sessionToken: raw.AWS_SESSION_TOKEN } : {}) } }
+      : {}),
+  };
+}
+
+/** The blob store the configuration names; the S3 client is loaded only when it is used. */
+export async function openBlobStore(env: Env = process.env): Promise<BlobStore> {
+  const config = loadBlobConfig(env);
+  if (config.kind === 'file') return new LocalBlobStore(config.root);
+  const { S3BlobStore } = await import('./s3BlobStore.ts');
+  return new S3BlobStore(config);
+}
+
+/**
+ * Reads any blob URI, from whichever store wrote it: file: from the disk, s3: through an S3 client
+ * configured from env (the bucket in the URI, the endpoint and credentials from the AWS variables).
+ */
+export async function readBlob(uri: string, env: Env = process.env): Promise<Buffer> {
+  if (uri.startsWith('file:')) return readFile(fileURLToPath(uri));
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!s3) throw new UserInputError(`${JSON.stringify(uri.slice(0, 100))} is not a blob URI (file:// or s3://)`);
+  const config = loadBlobConfig({ ...env, WEBTRAIL_BLOB_URL: `s3://${s3[1]}` });
+  const { S3BlobStore } = await import('./s3BlobStore.ts');
+  const store = new S3BlobStore(config as { kind: 's3' } & S3Settings);
+  try {
+    return await store.get(uri);
+  } finally {
+    await store.close();
   }
 }

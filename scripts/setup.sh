@@ -41,4 +41,6 @@ fi
 
 # Resolve the pinned Kafka jars now, so the first start is quick.
 npx tsx -e "import('./scripts/localKafka.ts').then(m => m.resolveJars(m.kafkaPaths()))"
+# And s3proxy's jar (the S3 blob store's tests, npm run s3:start).
+npx tsx -e "import('./scripts/localS3.ts').then(m => m.resolveS3Jar(m.s3Paths()))"
 echo "setup: done"

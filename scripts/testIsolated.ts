@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { kafkaPaths, resolveJars } from './localKafka.ts';
+import { resolveS3Jar, s3Paths } from './localS3.ts';
 import { ROOT } from '../platform/spawnTs.ts';
 
 type Mode = 'auto' | 'require' | 'off';
@@ -61,6 +62,9 @@ if (chosen !== 'off') {
     // Maven can reach its repository.
     env.WEBTRAIL_HOME = env.WEBTRAIL_TEST_HOME ?? path.join(ROOT, '.webtrail', 'test-netns');
     resolveJars(kafkaPaths(env));
+    // The S3 tests' server (s3proxy) likewise: one jar for every test home.
+    env.WEBTRAIL_S3_LIBS ??= path.join(ROOT, '.webtrail', 's3', 'libs');
+    resolveS3Jar(s3Paths(env));
     env.WEBTRAIL_NETNS = 'loopback-only';
     runPhases((args) => spawnSync('unshare', ['-rn', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, ...args], { stdio: 'inherit', env, cwd: ROOT }).status ?? 1);
   }

@@ -1,6 +1,7 @@
 // The LLM client against the scripted OpenAI-compatible server over real HTTP, misbehaving on request,
 // and rollouts (real Chromium on the sandbox web) whose LLM keeps failing or whose page crashes.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -117,16 +118,19 @@ describe('a rollout whose LLM keeps failing', () => {
     }
     expect(trajectory.usage.calls).toBe(6);
 
-    // Redelivered (the rollout died after producing it, before its commit): the same trajectory, another run,
-    // whose screenshots do not overwrite the first run's.
+    // Redelivered (the rollout died after producing it, before its commit): the same trajectory, another run.
+    // Screenshots are named by their content, so neither run's can replace the other's.
     llm.queue(...Array.from({ length: 6 }, () => '500' as const));
     const again = await runTrajectory(task, deps, new AbortController().signal);
     expect(again.trajectoryId).toBe(trajectory.trajectoryId);
     expect(again.runId).toMatch(/^run_[0-9a-f-]{36}$/);
     expect(again.runId).not.toBe(trajectory.runId);
     const refs = [...trajectory.steps, ...again.steps].map((s) => s.screenshotRef!);
-    expect(new Set(refs).size).toBe(4);
-    for (const ref of refs) expect(existsSync(fileURLToPath(ref))).toBe(true);
+    for (const ref of refs) {
+      const bytes = readFileSync(fileURLToPath(ref));
+      expect(path.basename(ref)).toBe(`${createHash('sha256').update(bytes).digest('hex')}.jpg`);
+      expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    }
   });
 });
 

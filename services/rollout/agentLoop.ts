@@ -145,11 +145,15 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     step.title = observation.facts.title;
     step.observation = observation.text;
     // The screenshot is taken while the LLM thinks (the page does not change before the action), so it
-    // adds no latency to the step. A missing screenshot is not a failed step.
+    // adds no latency to the step. A page that cannot be captured is not a failed step; a blob store that
+    // stays unreachable past its retry deadline fails the trajectory (retriably), so no committed record
+    // refers to a screenshot that was never stored. Named by content: a redelivered step writes nothing new.
     const blobs = deps.blobs;
-    const screenshot = blobs && config.screenshots
-      ? browser.screenshot().then((jpeg) => blobs.put(`screenshots/${trajectoryId}/${runId}/${String(index).padStart(3, '0')}.jpg`, jpeg, 'image/jpeg')).catch(() => null)
-      : Promise.resolve(null);
+    const screenshot: Promise<{ ref: string | null } | { error: unknown }> = blobs && config.screenshots
+      ? browser.screenshot().then((jpeg) => jpeg, () => null)
+        .then((jpeg) => (jpeg ? blobs.putContent('screenshots', jpeg, 'image/jpeg', 'jpg') : null))
+        .then((ref) => ({ ref }), (error: unknown) => ({ error }))
+      : Promise.resolve({ ref: null });
     t = Date.now();
     try {
       const messages = deps.prompt.render({
@@ -178,7 +182,9 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
       step.error = `LLM: ${errorMessage(error)}`;
     }
     step.llmMs = Date.now() - t;
-    step.screenshotRef = await screenshot;
+    const stored = await screenshot;
+    if ('error' in stored) throw stored.error;
+    step.screenshotRef = stored.ref;
     if (step.action && step.action.kind !== 'answer') {
       t = Date.now();
       const action = step.action;

@@ -1,10 +1,8 @@
 // The rollout service: webtrail.tasks → webtrail.trajectories.
-import path from 'node:path';
 import { TOPICS } from '../../schemas/topics.ts';
-import { LocalBlobStore } from '../../platform/blobStore.ts';
+import { openBlobStore } from '../../platform/blobStore.ts';
 import { loadBrowserConfig } from '../../browser/browserConfig.ts';
 import { BrowserPool } from '../../browser/browserPool.ts';
-import { webtrailHome } from '../../platform/config.ts';
 import { OpenAiLlmClient } from '../../llm/llmClient.ts';
 import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
@@ -21,16 +19,21 @@ await runStageMain({
     const config = loadRolloutConfig();
     const pool = new BrowserPool(loadBrowserConfig(), log);
     const limiter = new DomainLimiter(config.perDomainConcurrency);
+    const blobs = await openBlobStore();
+    log.info({ blobs: blobs.location }, 'screenshots go to the blob store');
     const deps = {
       openBrowser: () => pool.newSession(),
       llm: new OpenAiLlmClient(loadLlmConfig('AGENT')),
       prompt: loadPrompt('agent', config.agentPrompt),
-      blobs: new LocalBlobStore(path.join(webtrailHome(), 'blobs')),
+      blobs,
       config,
       now: () => Date.now(),
     };
     return {
-      close: () => pool.close(),
+      close: async () => {
+        await pool.close();
+        await blobs.close();
+      },
       handler: async (task, ctx) => {
         trace.getActiveSpan()?.setAttributes({ [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain });
         const trajectory = await limiter.run(task.domain, () => runTrajectory(task, deps, ctx.signal));
