@@ -16,12 +16,15 @@ import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
 import { loadSinkConfig } from '../services/sink/config.ts';
+import { loadBlobConfig, readBlob, sha256 } from '../platform/blobStore.ts';
+import { startS3, stopS3 } from './localS3.ts';
 
 const started = Date.now();
 const home = webtrailHome();
 const say = (line: string) => process.stderr.write(`${line}\n`);
 let pipeline: Pipeline | undefined;
 let kafkaStarted = false;
+let s3Started = false;
 
 async function main(): Promise<void> {
   say('demo: starting Kafka…');
@@ -32,6 +35,15 @@ async function main(): Promise<void> {
     const { ensureTopics } = await import('../bus/client.ts');
     await ensureTopics(session.admin);
     const startEnds = await topicEnds(session.admin);
+    // WEBTRAIL_DEMO_S3=1: screenshots go to the local S3-compatible server (s3proxy), as on a cluster.
+    if (process.env.WEBTRAIL_DEMO_S3 === '1') {
+      say('demo: starting the local S3 server…');
+      const s3 = await startS3(process.env, say);
+      s3Started = s3.started;
+      Object.assign(process.env, s3.env);
+    }
+    const blobs = loadBlobConfig();
+    say(`demo: screenshots go to ${blobs.kind === 'file' ? blobs.root : `s3://${blobs.bucket}/${blobs.prefix} at ${blobs.endpoint ?? 'AWS S3'}`}`);
     say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);
     pipeline = await startPipeline({ home, startAtEnd: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0) });
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
@@ -67,7 +79,16 @@ async function main(): Promise<void> {
     const trajectories = verdicts.map((v) => v.trajectory);
     const solved = trajectories.filter((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl })).length;
     const judgeVersion = verdicts[0]?.judgeVersion;
-    const summary = { ...counts, solved_by_check: solved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    // Every screenshot a trajectory refers to, fetched here (another process than the rollout that wrote
+    // it) and checked against the hash in its name.
+    const refs = [...new Set(trajectories.flatMap((t) => t.steps.map((s) => s.screenshotRef)).filter((r): r is string => r !== null))];
+    let resolved = 0;
+    for (const ref of refs) {
+      const bytes = await readBlob(ref).catch(() => null);
+      if (bytes && ref.endsWith(`/${sha256(bytes)}.jpg`)) resolved += 1;
+      else say(`demo: screenshot ${ref} does not resolve`);
+    }
+    const summary = { ...counts, solved_by_check: solved, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     const byStatus = new Map<string, number>();
     for (const t of trajectories) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
@@ -83,6 +104,7 @@ async function main(): Promise<void> {
 async function shutdown(): Promise<void> {
   await pipeline?.stop().catch(() => undefined);
   if (kafkaStarted && !process.env.WEBTRAIL_DEMO_KEEP_KAFKA) await stopKafka().catch(() => undefined);
+  if (s3Started && !process.env.WEBTRAIL_DEMO_KEEP_S3) await stopS3().catch(() => undefined);
 }
 
 process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
