@@ -58,6 +58,16 @@ describe('k8s manifests', () => {
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/webtrail-rollout: terminationGracePeriodSeconds 30 is shorter than the rollout's drain timeout/), expect.stringMatching(/ScaledObject webtrail-judge: watches consumer group webtrail-judges/)]));
   });
 
+  it('fails when screenshots would stay on the rollout pods\' disks, or the store\'s keys are written in a manifest', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/config.yaml'), 'WEBTRAIL_BLOB_URL: s3://webtrail-blobs/webtrail', 'WEBTRAIL_BLOB_URL: file:///var/lib/webtrail/blobs\n  AWS_SECRET_ACCESS_KEY: hunter2');
+    const problems = validateK8s(dir).flatMap((r) => r.problems);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/webtrail-rollout: WEBTRAIL_BLOB_URL is file:\/\/\/var\/lib\/webtrail\/blobs, so screenshots stay on each pod's disk/),
+      expect.stringMatching(/ConfigMap webtrail-config: AWS_SECRET_ACCESS_KEY is a credential/),
+    ]));
+  });
+
   it('fails on topics that drifted from schemas/topics.ts, through npm run k8s:validate', async () => {
     const dir = copyOfK8s();
     edit(path.join(dir, 'base/topics.yaml'), /(topicName: webtrail\.tasks\n\s+partitions:) 24/, '$1 25');

@@ -72,6 +72,26 @@ function stageOf(c: ContainerLike): ServiceName | undefined {
   return SERVICE_NAMES.find((s) => s === name);
 }
 
+/**
+ * Screenshots must go to object storage that every pod reads (s3://), not to the rollout pod's own disk,
+ * and the store's keys must come from a Secret (or a web identity), never written in a manifest.
+ */
+function blobProblems(objects: K8sObject[], rollout: DeploymentLike | undefined): string[] {
+  const problems: string[] = [];
+  const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata?.name ?? '', ((o as unknown as { data?: Record<string, string> }).data ?? {})]));
+  for (const [name, data] of configMaps) {
+    for (const key of ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN']) if (key in data) problems.push(`ConfigMap ${name}: ${key} is a credential; put it in the Secret webtrail-secrets`);
+  }
+  if (!rollout) return problems;
+  for (const c of rollout.spec.template.spec.containers as Array<ContainerLike & { envFrom?: Array<{ configMapRef?: { name: string } }> }>) {
+    const fromMaps = Object.assign({}, ...(c.envFrom ?? []).map((e) => (e.configMapRef ? configMaps.get(e.configMapRef.name) ?? {} : {}))) as Record<string, string>;
+    const env = { ...fromMaps, ...Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])) };
+    if (!env.WEBTRAIL_BLOB_URL?.startsWith('s3://')) problems.push(`Deployment ${rollout.metadata.name}: WEBTRAIL_BLOB_URL is ${env.WEBTRAIL_BLOB_URL ?? 'unset'}, so screenshots stay on each pod's disk; set it to s3://bucket/prefix in the ConfigMap`);
+    for (const e of c.env ?? []) if (/^AWS_(SECRET_ACCESS_KEY|ACCESS_KEY_ID|SESSION_TOKEN)$/.test(e.name) && e.value !== undefined) problems.push(`Deployment ${rollout.metadata.name}: ${e.name} is written in the manifest; take it from the Secret webtrail-secrets`);
+  }
+  return problems;
+}
+
 function codeProblems(objects: K8sObject[]): string[] {
   const problems: string[] = [];
   const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as DeploymentLike[];
@@ -92,6 +112,7 @@ function codeProblems(objects: K8sObject[]): string[] {
     }
   }
   for (const stage of SERVICE_NAMES) if (!stages.has(stage)) problems.push(`no Deployment runs the ${stage} (services/${stage}/main.ts)`);
+  problems.push(...blobProblems(objects, stages.get('rollout')?.deployment));
 
   for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
     const labels = (pdb.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
