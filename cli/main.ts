@@ -152,16 +152,18 @@ export function buildProgram(): Command {
     .argument('<inputs...>', 'http(s) URLs or local HTML files (a local file is loaded with every outside request blocked)')
     .option('--json', 'one JSON line per input, in input order: {url, title, text, elements, tokens}')
     .option('--screenshot <file>', 'save a JPEG screenshot (numbered when several inputs)')
+    .option('--store-screenshot', 'store the screenshot in the blob store (WEBTRAIL_BLOB_URL: a folder or s3://) and print its URI')
     .option('--max-tokens <n>', 'observation token budget', positiveInt)
-    .action(async (inputs: string[], opts: { json?: boolean; screenshot?: string; maxTokens?: number }) => {
-      await observeInputs(inputs, { screenshot: opts.screenshot, maxTokens: opts.maxTokens }, async (page) => {
+    .action(async (inputs: string[], opts: { json?: boolean; screenshot?: string; storeScreenshot?: boolean; maxTokens?: number }) => {
+      await observeInputs(inputs, { screenshot: opts.screenshot, storeScreenshot: opts.storeScreenshot, maxTokens: opts.maxTokens }, async (page) => {
         if (opts.json) {
-          await writeLine(JSON.stringify({ url: page.url, title: page.title, text: page.text, elements: page.elements, tokens: page.tokens, ...(page.error ? { error: page.error } : {}) }));
+          await writeLine(JSON.stringify({ url: page.url, title: page.title, text: page.text, elements: page.elements, tokens: page.tokens, ...(page.screenshotRef ? { screenshotRef: page.screenshotRef } : {}), ...(page.error ? { error: page.error } : {}) }));
         } else {
           if (inputs.length > 1) await writeLine(`===== ${page.input}`);
           if (page.error) process.stderr.write(`webtrail: ${page.input}: ${page.error}\n`);
           await writeLine(page.text);
           await writeLine(`\n(${page.elements.length} elements, ~${page.tokens} tokens)`);
+          if (page.screenshotRef) await writeLine(`screenshot: ${page.screenshotRef}`);
         }
       });
     });

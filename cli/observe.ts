@@ -8,6 +8,7 @@ import { serveDirectory } from '../browser/localPages.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
 import type { ElementInfo, Observation } from '../browser/observation.ts';
 import { observeSnapshot } from '../browser/snapshot.ts';
+import { openBlobStore } from '../platform/blobStore.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
 import { printable } from '../platform/printable.ts';
@@ -19,6 +20,8 @@ export interface ObservedPage {
   text: string;
   elements: ElementInfo[];
   tokens: number;
+  /** With --store-screenshot: where the blob store put it. */
+  screenshotRef?: string;
   error?: string;
 }
 
@@ -31,8 +34,9 @@ async function isFile(input: string): Promise<boolean> {
   }
 }
 
-export async function observeInputs(inputs: string[], options: { screenshot?: string; maxTokens?: number }, emit: (page: ObservedPage) => Promise<void>): Promise<void> {
+export async function observeInputs(inputs: string[], options: { screenshot?: string; storeScreenshot?: boolean; maxTokens?: number }, emit: (page: ObservedPage) => Promise<void>): Promise<void> {
   const pool = new BrowserPool(loadBrowserConfig(), createLogger('observe', process.env.LOG_LEVEL ?? 'fatal'));
+  const blobs = options.storeScreenshot ? await openBlobStore() : null;
   try {
     for (const [index, input] of inputs.entries()) {
       const local = await isFile(input);
@@ -56,13 +60,16 @@ export async function observeInputs(inputs: string[], options: { screenshot?: st
           error = (await session.goto(url)).error;
           observation = await session.observe(options.maxTokens);
         }
+        const jpeg = options.screenshot || blobs ? await session.screenshot() : null;
         if (options.screenshot) {
           const file = inputs.length > 1 ? options.screenshot.replace(/(\.jpe?g)?$/i, `-${index + 1}.jpg`) : options.screenshot;
-          await writeFile(file, await session.screenshot());
+          await writeFile(file, jpeg!);
         }
+        // Stored as the rollout stores a step's screenshot: by content, in the configured blob store.
+        const screenshotRef = blobs ? await blobs.putContent('screenshots', jpeg!, 'image/jpeg', 'jpg') : undefined;
         await emit({
           input, url: observation.facts.url, title: observation.facts.title, text: observation.text, elements: observation.elements,
-          tokens: observation.tokens, ...(error ? { error } : {}),
+          tokens: observation.tokens, ...(screenshotRef ? { screenshotRef } : {}), ...(error ? { error } : {}),
         });
       } finally {
         await session?.close();
@@ -71,5 +78,6 @@ export async function observeInputs(inputs: string[], options: { screenshot?: st
     }
   } finally {
     await pool.close();
+    await blobs?.close();
   }
 }

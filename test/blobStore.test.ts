@@ -1,7 +1,7 @@
 // The S3 blob store against a real S3-compatible server (s3proxy on this machine, its own folder and
 // port): content addressing, multipart, reading from another process, the errors a user can cause, and
 // a rollout that rides out the server being killed mid-run.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -83,6 +83,20 @@ describe('the S3 blob store', () => {
     const missing = await runCli(['blob', `s3://webtrail/blobs/screenshots/00/${'0'.repeat(64)}.jpg`, '--out', out], { env: s3.env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no such blob/);
+  });
+
+  it('takes webtrail observe\'s screenshot, which another process then reads by its URI', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-observe-'));
+    writeFileSync(path.join(dir, 'page.html'), '<html><head><title>Shelf</title></head><body><h1>Shelf</h1><a href="/next">Next</a></body></html>');
+    const observed = await runCli(['observe', path.join(dir, 'page.html'), '--json', '--store-screenshot'], { env: { ...s3.env, WEBTRAIL_BLOB_URL: 's3://webtrail/observed' } });
+    expect(observed.code, observed.stderr).toBe(0);
+    const { screenshotRef } = JSON.parse(observed.stdout) as { screenshotRef: string };
+    expect(screenshotRef).toMatch(/^s3:\/\/webtrail\/observed\/screenshots\/[0-9a-f]{2}\/[0-9a-f]{64}\.jpg$/);
+    const out = path.join(dir, 'shot.jpg');
+    expect((await runCli(['blob', screenshotRef, '--out', out], { env: s3.env })).code).toBe(0);
+    const bytes = readFileSync(out);
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(screenshotRef.endsWith(`/${sha256(bytes)}.jpg`)).toBe(true);
   });
 
   it('tells the user what is wrong: a bad URL, refused credentials, a missing bucket', async () => {
