@@ -7,7 +7,7 @@ const noUsage = (): TokenUsage => ({ calls: 0, promptTokens: 0, completionTokens
 /** A step the sink turns into a training example: a valid agent output that ran. */
 export function benchStep(index: number, url: string): Step {
   return {
-    index, url, title: 'Bench', observation: `# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"`, screenshotRef: null,
+    index, url, title: 'Bench', observation: `# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"`, observationRef: null, promptRef: null, screenshotRef: null,
     llmOutput: JSON.stringify({ thought: 'Go on.', action: { kind: 'click', elementId: 1, value: null, submit: false } }),
     prompt: [{ role: 'system', content: 'You are a web agent. Reply with JSON.' }, { role: 'user', content: `Task: Bench task\n\n# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"` }],
     action: { kind: 'click', elementId: 1, value: null, submit: false }, result: { ok: true, error: null, navigated: true, newTab: false, url },
@@ -22,7 +22,7 @@ export const toTask = (site: Site): Task => ({
 
 export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
   trajectoryId: `traj-${task.taskId}`, runId: `run-${task.taskId}`, task, agentVersion: 'bench@agent.v1', steps: Array.from({ length: steps }, (_, i) => benchStep(i, task.startUrl)),
-  finalAnswer: 'done', finalUrl: task.startUrl, finalObservation: '# Done', status: 'answered', statusReason: null,
+  finalAnswer: 'done', finalUrl: task.startUrl, finalObservation: '# Done', finalObservationRef: null, status: 'answered', statusReason: null,
   startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs, usage: noUsage(), agentSettings: {},
 });
 

@@ -145,14 +145,18 @@ export interface Step {
   url: string;
   /** Page title when observed. */
   title: string;
-  /** The observation text the agent saw (markdown with numbered elements). */
+  /** The observation text the agent saw (markdown with numbered elements); when observationRef is set, only its beginning. */
   observation: string;
+  /** Blob-store URI of the whole observation when it was too large to carry (named by its SHA-256), else null. */
+  observationRef: null | string;
   /** Blob-store URI of the JPEG screenshot, when taken. */
   screenshotRef: null | string;
   /** The raw LLM response text. */
   llmOutput: string;
-  /** Exactly the messages the agent was sent for this step (null in trajectories recorded before webtrail kept them, or when no call was made). */
+  /** Exactly the messages the agent was sent for this step (null in trajectories recorded before webtrail kept them, when no call was made, or when promptRef holds them). */
   prompt: null | Array<ChatMessage>;
+  /** Blob-store URI of the messages as JSON when they were too large to carry (named by their SHA-256), else null. */
+  promptRef: null | string;
   /** The parsed action, null when the output could not be parsed. */
   action: null | Action;
   /** Result of the action, null when none ran. */
@@ -191,8 +195,10 @@ export interface Trajectory {
   finalAnswer: null | string;
   /** URL of the last page. */
   finalUrl: string;
-  /** Observation text of the last page (for the judge). */
+  /** Observation text of the last page (for the judge); when finalObservationRef is set, only its beginning. */
   finalObservation: string;
+  /** Blob-store URI of the whole final observation when it was too large to carry, else null. */
+  finalObservationRef: null | string;
   /** How it ended. */
   status: TrajectoryStatus;
   /** Why, for error and blocked (and the loop detector). */

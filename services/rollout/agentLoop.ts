@@ -118,7 +118,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
   return {
     trajectoryId, runId, task, agentVersion: version, steps, finalAnswer,
     finalUrl: finalObservation?.facts.url ?? steps.at(-1)?.result?.url ?? task.startUrl,
-    finalObservation: finalObservation?.text ?? '',
+    finalObservation: finalObservation?.text ?? '', finalObservationRef: null,
     status, statusReason, startedAtMs, endedAtMs: deps.now(), usage,
     agentSettings: {
       model: deps.llm.model, prompt: deps.prompt.id, ...deps.llm.settings,
@@ -129,7 +129,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
   async function runStep(index: number): Promise<Step> {
     const startedAt = deps.now();
     const step: Step = {
-      index, url: '', title: '', observation: '', screenshotRef: null, llmOutput: '', prompt: null, action: null, result: null, error: null,
+      index, url: '', title: '', observation: '', observationRef: null, screenshotRef: null, llmOutput: '', prompt: null, promptRef: null, action: null, result: null, error: null,
       startedAtMs: startedAt, observeMs: 0, llmMs: 0, actMs: 0, usage: zeroUsage(),
     };
     let t = Date.now();

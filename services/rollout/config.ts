@@ -9,6 +9,8 @@ export interface RolloutConfig extends AgentPromptConfig {
   screenshots: boolean;
   loopRepeats: number;
   maxConsecutiveErrors: number;
+  /** A text field (observation, a step's prompt) larger than this goes to the blob store by reference. */
+  inlineTextBytes: number;
 }
 
 export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
@@ -17,6 +19,7 @@ export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
     WEBTRAIL_ROLLOUT_SCREENSHOTS: z.enum(['true', 'false']).default('true'),
     WEBTRAIL_ROLLOUT_LOOP_REPEATS: z.coerce.number().int().min(2).default(3),
     WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: z.coerce.number().int().min(1).default(2),
+    WEBTRAIL_ROLLOUT_INLINE_TEXT_KB: z.coerce.number().int().min(16).default(256),
   }), env);
   return {
     ...loadAgentPromptConfig(env),
@@ -24,5 +27,6 @@ export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
     screenshots: raw.WEBTRAIL_ROLLOUT_SCREENSHOTS === 'true',
     loopRepeats: raw.WEBTRAIL_ROLLOUT_LOOP_REPEATS,
     maxConsecutiveErrors: raw.WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS,
+    inlineTextBytes: raw.WEBTRAIL_ROLLOUT_INLINE_TEXT_KB * 1024,
   };
 }

@@ -9,6 +9,7 @@ import { loadPrompt } from '../../llm/prompts.ts';
 import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { runTrajectory } from './agentLoop.ts';
+import { offloadLargeText } from './offload.ts';
 import { loadRolloutConfig } from './config.ts';
 import { DomainLimiter } from './domainLimiter.ts';
 
@@ -37,6 +38,8 @@ await runStageMain({
       handler: async (task, ctx) => {
         trace.getActiveSpan()?.setAttributes({ [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain });
         const trajectory = await limiter.run(task.domain, () => runTrajectory(task, deps, ctx.signal));
+        const offloaded = await offloadLargeText(trajectory, blobs, config.inlineTextBytes);
+        if (offloaded) log.info({ taskId: task.taskId, fields: offloaded }, 'large text moved to the blob store by reference');
         log.info({ taskId: task.taskId, status: trajectory.status, steps: trajectory.steps.length, reason: trajectory.statusReason }, 'trajectory recorded');
         return [{ topic: TOPICS.trajectories.name, key: task.taskId, schema: 'Trajectory', value: trajectory }];
       },

@@ -14,6 +14,8 @@ import { scrubPii } from './scrubPii.ts';
 import { describeFilter } from './exampleFilter.ts';
 import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
 import { UserInputError, WebtrailError } from '../../platform/errors.ts';
+import { readBlob, sha256 } from '../../platform/blobStore.ts';
+import { z } from 'zod';
 
 /** The folder under datasets/ of a judge version's dataset. */
 export const datasetDirName = judgeVersionFolder;
@@ -34,6 +36,8 @@ export interface SinkOptions {
   onOtherRun?(verdict: Verdict, keptRunId: string): void;
   /** Why an example cannot go to the examples topic (its size), or null. */
   exampleProblem?(example: TrainingExample): string | null;
+  /** Reads a blob a trajectory refers to (a prompt too large to carry); default: whichever store holds it. */
+  readBlob?(uri: string): Promise<Buffer>;
   /** How often the datasets folder's lock is refreshed (tests shorten it; at least 1000). */
   lockRefreshMs?: number;
 }
@@ -50,6 +54,7 @@ export class Sink {
 
   private readonly onMigrated: (from: string, to: string) => void;
   private readonly onOtherRun: (verdict: Verdict, keptRunId: string) => void;
+  private readonly readBlob: (uri: string) => Promise<Buffer>;
   private readonly exampleProblem: (example: TrainingExample) => string | null;
 
   /** Releases the datasets folder's lock. */
@@ -58,6 +63,7 @@ export class Sink {
   constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
     this.onMigrated = options.onMigrated ?? (() => undefined);
     this.onOtherRun = options.onOtherRun ?? (() => undefined);
+    this.readBlob = options.readBlob ?? ((uri) => readBlob(uri));
     this.exampleProblem = options.exampleProblem ?? (() => null);
     this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
     try {
@@ -131,7 +137,7 @@ export class Sink {
       this.onOtherRun(verdict, keptRun);
       return [];
     }
-    const examples = examplesFor(verdict, {
+    const examples = examplesFor(await this.withPrompts(verdict), {
       filter: this.config.filter, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       agentPrompt: (id) => {
         let prompt = this.prompts.get(id);
@@ -150,6 +156,20 @@ export class Sink {
     }
     if (await writer.append(examples)) this.markCard(verdict.judgeVersion);
     return examples;
+  }
+
+  /** The verdict with every step's prompt in place: those the rollout moved to the blob store fetched and checked. */
+  private async withPrompts(verdict: Verdict): Promise<Verdict> {
+    if (!verdict.trajectory.steps.some((s) => s.promptRef && !s.prompt)) return verdict;
+    const steps = await Promise.all(verdict.trajectory.steps.map(async (step) => {
+      if (!step.promptRef || step.prompt) return step;
+      const bytes = await this.readBlob(step.promptRef);
+      if (!step.promptRef.endsWith(`/${sha256(bytes)}.json`)) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} does not match the hash in its name`);
+      const messages = z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).safeParse(JSON.parse(bytes.toString('utf8')));
+      if (!messages.success) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} is not a list of chat messages`);
+      return { ...step, prompt: messages.data };
+    }));
+    return { ...verdict, trajectory: { ...verdict.trajectory, steps } };
   }
 
   private markCard(judgeVersion: string): void {

@@ -14,14 +14,14 @@ export const task = (taskId = 't1'): Task => ({
 export const trajectory = (taskId = 't1'): Trajectory => ({
   trajectoryId: `traj-${taskId}`, runId: `run-${taskId}`, task: task(taskId), agentVersion: 'm@agent-v1',
   steps: [{
-    index: 0, url: 'https://shop.example.com/', title: 'Shop', observation: '# Shop\n[1] link "Mugs"', screenshotRef: null,
+    index: 0, url: 'https://shop.example.com/', title: 'Shop', observation: '# Shop\n[1] link "Mugs"', observationRef: null, promptRef: null, screenshotRef: null,
     llmOutput: '{"action":"click","element":1}',
     prompt: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: 'Task: Find the price of the blue mug\n\n# Shop\n[1] link "Mugs"' }],
     action: { kind: 'click', elementId: 1, value: null, submit: false },
     result: { ok: true, error: null, navigated: true, newTab: false, url: 'https://shop.example.com/mugs' }, error: null,
     startedAtMs: 1_700_000_000_000, observeMs: 40, llmMs: 500, actMs: 100, usage: usage(),
   }],
-  finalAnswer: '$12', finalUrl: 'https://shop.example.com/mugs', finalObservation: '# Mugs', status: 'answered', statusReason: null,
+  finalAnswer: '$12', finalUrl: 'https://shop.example.com/mugs', finalObservation: '# Mugs', finalObservationRef: null, status: 'answered', statusReason: null,
   startedAtMs: 1_700_000_000_000, endedAtMs: 1_700_000_010_000, usage: usage(), agentSettings: { model: 'm', prompt: 'agent.v1' },
 });
 
