@@ -3,13 +3,11 @@
 // port): writes per second with 8 writers (8 contexts), and one writer's latency and CPU per write.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { LocalBlobStore, openBlobStore, type BlobStore } from '../platform/blobStore.ts';
 import { percentile } from '../platform/percentile.ts';
-import { ROOT } from '../platform/spawnTs.ts';
-import { startS3, stopS3 } from '../scripts/localS3.ts';
+import { startPrivateS3, stopS3 } from '../scripts/localS3.ts';
 
 export interface BlobRow {
   backend: string;
@@ -27,15 +25,6 @@ export interface BlobRow {
 
 /** A screenshot-sized JPEG stand-in: distinct bytes each time, so every write is a real write. */
 const screenshot = (bytes: number) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(bytes - 4)]);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function measure(backend: string, store: BlobStore, writes: number, bytes: number): Promise<BlobRow> {
   // Warm up connections and code paths.
@@ -73,8 +62,7 @@ export async function benchBlobs(options: { quick: boolean; home: string; say(li
   const rows: BlobRow[] = [];
   options.say(`blobs: ${writes} screenshot-sized writes (${bytes / 1024} KiB) to a local folder`);
   rows.push(await measure('folder', new LocalBlobStore(mkdtempSync(path.join(options.home, 'blobs-'))), writes, bytes));
-  const serverEnv = { WEBTRAIL_HOME: mkdtempSync(path.join(options.home, 's3-')), WEBTRAIL_S3_PORT: String(await freePort()), WEBTRAIL_S3_LIBS: process.env.WEBTRAIL_S3_LIBS ?? path.join(ROOT, '.webtrail', 's3', 'libs') };
-  const s3 = await startS3(serverEnv, options.say);
+  const { s3, serverEnv } = await startPrivateS3(mkdtempSync(path.join(options.home, 's3-')));
   const store = await openBlobStore(s3.env);
   try {
     options.say(`blobs: the same to S3 (s3proxy on ${s3.endpoint})`);

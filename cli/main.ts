@@ -98,12 +98,14 @@ export function buildProgram(): Command {
     .option('--follow', 'keep reading new records (default when not --from-beginning)')
     .option('--limit <n>', 'stop after n records', positiveInt)
     .option('--filter <expr>', 'keep records where path=value, path!=value or path~regex (repeatable), e.g. value.domain=shop.localhost', collect, [])
-    .action(async (topic: string, opts: { fromBeginning?: boolean; follow?: boolean; limit?: number; filter: string[] }) => {
+    .option('--save-blobs <dir>', 'also fetch every blob a printed record refers to (screenshotRef, observationRef, promptRef…) into this folder')
+    .action(async (topic: string, opts: { fromBeginning?: boolean; follow?: boolean; limit?: number; filter: string[]; saveBlobs?: string }) => {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       process.stdout.on('error', () => controller.abort());
       const follow = opts.follow ?? !opts.fromBeginning;
-      await tap(topic, { fromBeginning: Boolean(opts.fromBeginning), follow, limit: opts.limit, filters: opts.filter, write: writeLine, signal: controller.signal });
+      const result = await tap(topic, { fromBeginning: Boolean(opts.fromBeginning), follow, limit: opts.limit, filters: opts.filter, write: writeLine, signal: controller.signal, ...(opts.saveBlobs ? { saveBlobs: opts.saveBlobs } : {}) });
+      if (opts.saveBlobs) process.stderr.write(`saved ${result.blobs} blob(s) to ${opts.saveBlobs}\n`);
     });
 
   program

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv, webtrailHome, type Env } from '../platform/config.ts';
@@ -172,6 +173,24 @@ export async function stopS3(env: Env = process.env, options: { kill?: boolean }
   process.kill(pid, 'SIGKILL');
   rmSync(paths.pidFile, { force: true });
   return true;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A server of its own (a test's, the benchmark's): its own home under `home` and a free port, with the jar
+ * resolved once in the repository's home. `serverEnv` addresses it for stopS3 and storedObjects.
+ */
+export async function startPrivateS3(home: string): Promise<{ s3: LocalS3; serverEnv: Record<string, string> }> {
+  const serverEnv = { WEBTRAIL_HOME: home, WEBTRAIL_S3_PORT: String(await freePort()), WEBTRAIL_S3_LIBS: process.env.WEBTRAIL_S3_LIBS || path.join(ROOT, '.webtrail', 's3', 'libs') };
+  return { s3: await startS3(serverEnv), serverEnv };
 }
 
 /** How many objects the server holds under a bucket (from its folder): what a test counts. */

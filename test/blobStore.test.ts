@@ -2,14 +2,12 @@
 // port): content addressing, multipart, reading from another process, the errors a user can cause, and
 // a rollout that rides out the server being killed mid-run.
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentKey, openBlobStore, sha256, type BlobStore } from '../platform/blobStore.ts';
 import { S3BlobStore } from '../platform/s3BlobStore.ts';
-import { startS3, stopS3, storedObjects, type LocalS3 } from '../scripts/localS3.ts';
-import { ROOT } from '../platform/spawnTs.ts';
+import { startPrivateS3, startS3, stopS3, storedObjects, type LocalS3 } from '../scripts/localS3.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm } from '../sandbox/scriptedLlm.ts';
 import { SITES } from '../sandbox/sites/index.ts';
@@ -24,23 +22,12 @@ import { waitFor } from './helpers/kafka.ts';
 import { runCli } from './helpers/processes.ts';
 import { task as sampleTask, usage } from './helpers/samples.ts';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 let serverEnv: Record<string, string>;
 let s3: LocalS3;
 let store: BlobStore;
 
 beforeAll(async () => {
-  // A server of its own: its own home and port, the jar resolved once in the repository's home.
-  serverEnv = { WEBTRAIL_HOME: mkdtempSync(path.join(tmpdir(), 'webtrail-s3-')), WEBTRAIL_S3_PORT: String(await freePort()), WEBTRAIL_S3_LIBS: process.env.WEBTRAIL_S3_LIBS ?? path.join(ROOT, '.webtrail', 's3', 'libs') };
-  s3 = await startS3(serverEnv);
+  ({ s3, serverEnv } = await startPrivateS3(mkdtempSync(path.join(tmpdir(), 'webtrail-s3-'))));
   store = await openBlobStore({ ...s3.env, WEBTRAIL_BLOB_RETRY_DEADLINE_MS: '60000' });
 }, 120_000);
 

@@ -1,9 +1,9 @@
 // The whole pipeline end to end, as users run it: the four services as separate processes over the
 // real broker, real Chromium on the sandbox web, the scripted LLM over HTTP misbehaving now and then,
-// spans exported over OTLP to a receiver in the test. Then the sink is killed mid-run, and the
-// trajectories are re-judged under a second judge version.
+// spans exported over OTLP to a receiver in the test, screenshots in an S3-compatible store (s3proxy).
+// Then the sink is killed mid-run, and the trajectories are re-judged under a second judge version.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -24,6 +24,7 @@ import { readTopic, testKafka, waitFor } from './helpers/kafka.ts';
 import { runCli } from './helpers/processes.ts';
 import type { StatsReport } from '../cli/statsReport.ts';
 import { startOtlpReceiver } from './helpers/otlp.ts';
+import { startPrivateS3, stopS3, type LocalS3 } from '../scripts/localS3.ts';
 
 const run = randomUUID().slice(0, 8);
 const home = mkdtempSync(path.join(tmpdir(), 'webtrail-e2e-'));
@@ -34,6 +35,8 @@ let admin: Admin;
 let startEnds: Awaited<ReturnType<typeof topicEnds>>;
 let dlqStart: Map<string, bigint>;
 let sinkKilledAtExamples = -1;
+let s3: LocalS3;
+let s3Env: Record<string, string> | undefined;
 
 /** Records this run wrote to a topic (the broker is shared with other runs). */
 async function since<T>(topic: string): Promise<T[]> {
@@ -87,6 +90,7 @@ function checkedBySandbox(t: Trajectory): boolean {
 
 beforeAll(async () => {
   otlp = await startOtlpReceiver();
+  ({ s3, serverEnv: s3Env } = await startPrivateS3(path.join(home, 's3-home')));
   admin = testKafka().admin();
   await admin.connect();
   await ensureTopics(admin);
@@ -104,7 +108,7 @@ beforeAll(async () => {
     // The rollout keeps 2 past steps in its prompt, the sink's own setting says 5: examples must be what
     // the agent was sent all the same.
     serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' } },
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries, ...s3.env, WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}` },
   });
   const list = DEMO_SITES.map((s) => pipeline.sandbox.siteUrl(s.name)).join('\n');
   // again: the test broker keeps earlier runs' screenings of these same sites.
@@ -126,6 +130,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pipeline?.stop();
+  if (s3Env) await stopS3(s3Env);
   await admin?.disconnect();
   await otlp?.close();
 });
@@ -164,6 +169,23 @@ describe('the pipeline on the sandbox web', () => {
       for (const s of t.steps) expect(s.observation.length, `${t.task.instruction}, step ${s.index}: ${s.error}`).toBeGreaterThan(0);
       expect(t.usage.calls).toBeGreaterThanOrEqual(t.steps.filter((s) => s.llmOutput).length);
     }
+  });
+
+  it('keeps every screenshot in the S3 store, where webtrail tap fetches each one a trajectory refers to', async () => {
+    const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
+    const refs = new Set(trajectories.flatMap((t) => t.steps.map((s) => s.screenshotRef)));
+    expect(refs.has(null)).toBe(false);
+    for (const ref of refs) expect(ref).toMatch(new RegExp(`^s3://webtrail/e2e-${run}/screenshots/[0-9a-f]{2}/[0-9a-f]{64}\\.jpg$`));
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-e2e-blobs-'));
+    const tapped = await runCli(['tap', TOPICS.trajectories.name, '--from-beginning', '--filter', `value.steps~s3://webtrail/e2e-${run}/`, '--save-blobs', dir], { env: { ...pipeline.env, ...s3.env }, timeoutMs: 120_000 });
+    expect(tapped.code, tapped.stderr).toBe(0);
+    expect(tapped.stderr).toBe(`saved ${refs.size} blob(s) to ${dir}\n`);
+    for (const ref of refs) {
+      const bytes = readFileSync(path.join(dir, path.basename(ref!)));
+      expect(`${createHash('sha256').update(bytes).digest('hex')}.jpg`).toBe(path.basename(ref!));
+    }
+    // And nothing went to the services' own disk.
+    expect(existsSync(path.join(home, 'blobs'))).toBe(false);
   });
 
   it('solves the sandbox tasks as the sites own checks see it, and the verdicts agree with the checks', async () => {
