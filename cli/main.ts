@@ -9,6 +9,7 @@ import { serveSandbox } from './sandbox.ts';
 import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { replay } from './replay.ts';
 import { runExport } from './export.ts';
+import { viewTrajectory } from './view.ts';
 import { DATASET_FORMS, type DatasetForm } from '../services/sink/datasetCard.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../services/sink/datasetExport.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
@@ -202,6 +203,18 @@ export function buildProgram(): Command {
       console.log(`exported ${summary.examples} examples (${summary.trajectories} trajectories) of judge ${summary.judgeVersion} to ${opts.to}: ${summary.files.length} ${opts.format} file(s), ${(summary.bytes / 1024).toFixed(1)} KiB, ${opts.form} form`);
       console.log(`left out: ${summary.duplicates} duplicate(s), ${summary.otherRuns} other run(s) of a trajectory, ${summary.filtered} by --filter`);
       if (summary.openShards > 0) console.log(`not exported: ${summary.openShards} shard(s) a sink still has open in ${summary.from} (finished within WEBTRAIL_SINK_MAX_SHARD_AGE_MS; export again then)`);
+    });
+
+  program
+    .command('view')
+    .description('Write one trajectory as a self-contained HTML page: every step with its screenshot, action and reply, and every verdict')
+    .argument('<trajectoryId>', 'as on webtrail.trajectories (webtrail tap webtrail.trajectories prints them)')
+    .requiredOption('--out <file>', 'the HTML file to write')
+    .option('--run <runId>', 'which run, when a redelivered rollout made several (default: the first)')
+    .action(async (trajectoryId: string, opts: { out: string; run?: string }) => {
+      const result = await viewTrajectory(trajectoryId, { out: opts.out, ...(opts.run ? { runId: opts.run } : {}) });
+      console.log(`wrote ${opts.out}: ${result.trajectory.steps.length} steps, ${result.screenshots} screenshot(s)${result.missing ? `, ${result.missing} unavailable` : ''}, ${result.verdicts} verdict(s)`);
+      if (result.otherRuns.length) console.log(`this trajectory has ${result.otherRuns.length} other run(s) (${result.otherRuns.join(', ')}); --run shows one`);
     });
 
   program

@@ -4,6 +4,10 @@
 // Then the sink is killed mid-run, and the trajectories are re-judged under a second judge version.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { loadBrowserConfig } from '../browser/browserConfig.ts';
+import { BASE_ARGS } from '../browser/browserPool.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -324,5 +328,33 @@ describe('the dataset', () => {
     expect(shop).toMatchObject({ outcome: 'tasks proposed', tasks: 5, trajectories: 5 });
     expect(report.tokens.every((t) => t.calls > 0 && t.promptTokens > 0)).toBe(true);
     expect(report.totalCostUsd).toBeGreaterThan(0);
+  });
+  it('webtrail view writes a trajectory as one HTML file that opens with no server: every step with its screenshot, and every verdict', async () => {
+    const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
+    const shown = trajectories.find((t) => t.steps.length >= 2)!;
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'webtrail-view-')), 'trajectory.html');
+    // The test broker keeps earlier runs of the same sandbox tasks (same trajectory ids): this run's, by its run id.
+    const cli = await runCli(['view', shown.trajectoryId, '--run', shown.runId, '--out', out], { env: { ...pipeline.env, ...s3.env }, timeoutMs: 120_000 });
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const shots = new Set(shown.steps.map((s) => s.screenshotRef)).size;
+    expect(cli.stdout.split('\n')[0]).toBe(`wrote ${out}: ${shown.steps.length} steps, ${shots} screenshot(s), 2 verdict(s)`);
+    const browser = await chromium.launch({ executablePath: loadBrowserConfig().executablePath, headless: true, args: BASE_ARGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(out).href);
+      expect(await page.locator('section.step').count()).toBe(shown.steps.length);
+      const widths = await page.locator('section.step img').evaluateAll((images) => images.map((i) => (i as HTMLImageElement).naturalWidth));
+      expect(widths).toHaveLength(shown.steps.length);
+      for (const width of widths) expect(width).toBeGreaterThan(0);
+      const judges = await page.locator('table td:first-child code').allTextContents();
+      expect(judges.sort()).toEqual(['scripted@judge.v1', SECOND_JUDGE].sort());
+      expect(await page.locator('h1').textContent()).toBe(shown.task.instruction);
+    } finally {
+      await browser.close();
+    }
+    const unknown = await runCli(['view', 'traj_nope', '--out', out], { env: pipeline.env, timeoutMs: 120_000 });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no trajectory traj_nope on webtrail\.trajectories/);
   });
 });
