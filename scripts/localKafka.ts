@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadKafkaConfig, webtrailHome, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
+import { runningPid, stopByPidFile } from './pidFile.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POM = path.join(ROOT, 'kafka', 'pom.xml');
@@ -108,15 +109,7 @@ function formatStorage(paths: KafkaPaths): void {
   if (result.status !== 0) throw new Error(`formatting Kafka storage failed: ${result.stderr || result.stdout}`);
 }
 
-function readPid(paths: KafkaPaths): number | null {
-  try {
-    const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
+const readPid = (paths: KafkaPaths) => runningPid(paths.pidFile);
 
 /** Whether a broker answers a metadata request at these addresses. */
 export async function brokerAnswers(brokers: string[], timeoutMs = 2000): Promise<boolean> {
@@ -176,23 +169,7 @@ export async function startKafka(env: Env = process.env, log: (line: string) => 
 
 /** Stops the broker this project started (by its pid file); returns whether one was running. */
 export async function stopKafka(env: Env = process.env): Promise<boolean> {
-  const paths = kafkaPaths(env);
-  const pid = readPid(paths);
-  if (pid === null) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      rmSync(paths.pidFile, { force: true });
-      return true;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  process.kill(pid, 'SIGKILL');
-  rmSync(paths.pidFile, { force: true });
-  return true;
+  return stopByPidFile(kafkaPaths(env).pidFile, { graceMs: 30_000 });
 }
 
 function tail(file: string, lines = 20): string {

@@ -4,12 +4,13 @@
 // written to $WEBTRAIL_HOME/s3/env as the AWS variables that point webtrail at it, never printed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv, webtrailHome, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
+import { runningPid, stopByPidFile } from './pidFile.ts';
 import { ROOT } from '../platform/spawnTs.ts';
 
 const POM = path.join(ROOT, 's3', 'pom.xml');
@@ -81,15 +82,7 @@ function credentialsOf(paths: S3Paths): Credentials {
   return made;
 }
 
-function readPid(paths: S3Paths): number | null {
-  try {
-    const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
+const readPid = (paths: S3Paths) => runningPid(paths.pidFile);
 
 /** Whether an S3 server answers HTTP at the endpoint (any status: it refuses anonymous requests). */
 export async function s3Answers(endpoint: string, timeoutMs = 1000): Promise<boolean> {
@@ -156,23 +149,7 @@ export async function startS3(env: Env = process.env, log: (line: string) => voi
 
 /** Stops the server this home started; with `kill` at once (SIGKILL), as a crash would. */
 export async function stopS3(env: Env = process.env, options: { kill?: boolean } = {}): Promise<boolean> {
-  const paths = s3Paths(env);
-  const pid = readPid(paths);
-  if (pid === null) return false;
-  process.kill(pid, options.kill ? 'SIGKILL' : 'SIGTERM');
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      rmSync(paths.pidFile, { force: true });
-      return true;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  process.kill(pid, 'SIGKILL');
-  rmSync(paths.pidFile, { force: true });
-  return true;
+  return stopByPidFile(s3Paths(env).pidFile, { graceMs: 20_000, ...options });
 }
 
 async function freePort(): Promise<number> {
