@@ -63,12 +63,15 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
     sdk.start();
   }
   const started = sdk;
+  // How long a stage waits for its spans to reach the collector before committing (a slow collector must
+  // not hold the pipeline up, and a crash right after a commit it did not wait for loses those spans).
+  const flushMs = Math.max(0, Number(env.WEBTRAIL_TRACE_FLUSH_MS ?? 1000) || 1000);
   return {
     tracer: trace.getTracer('webtrail', '0.1.0'),
     flush: async () => {
       if (!exporter) return;
       const flushed = exporter.forceFlush().catch(() => undefined);
-      await Promise.race([flushed, new Promise((r) => setTimeout(r, 1000).unref())]);
+      await Promise.race([flushed, new Promise((r) => setTimeout(r, flushMs).unref())]);
     },
     shutdown: async () => {
       await started.shutdown().catch(() => undefined);

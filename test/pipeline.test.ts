@@ -112,7 +112,9 @@ beforeAll(async () => {
     // The rollout keeps 2 past steps in its prompt, the sink's own setting says 5: examples must be what
     // the agent was sent all the same.
     serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' } },
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries, ...s3.env, WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}` },
+    // The receiver shares two busy cores with everything else here: the stages wait for it up to 10 s
+    // before committing, so the sink killed mid-run cannot have committed work whose spans were still queued.
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, WEBTRAIL_TRACE_FLUSH_MS: '10000', LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries, ...s3.env, WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}` },
   });
   const list = DEMO_SITES.map((s) => pipeline.sandbox.siteUrl(s.name)).join('\n');
   // again: the test broker keeps earlier runs' screenings of these same sites.
