@@ -1,7 +1,9 @@
-// npm run kafka:start | kafka:stop | kafka:status — the local broker.
+// npm run kafka:start | kafka:stop | kafka:status — the local broker; npm run kafka -- <tool> [args] —
+// Kafka's own command-line tools against the configured cluster.
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { brokerAnswers, kafkaPaths, startKafka, stopKafka } from './localKafka.ts';
 import { loadKafkaConfig } from '../platform/config.ts';
+import { KAFKA_TOOLS, runKafkaTool, toolsHelp } from './kafkaTools.ts';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
@@ -25,7 +27,11 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     default:
-      throw new UserInputError('usage: kafka.ts start|stop|status');
+      if (command && command in KAFKA_TOOLS) {
+        process.exitCode = runKafkaTool(command, process.argv.slice(3));
+        return;
+      }
+      throw new UserInputError(`usage: npm run kafka:start|kafka:stop|kafka:status, or npm run kafka -- <tool> [its options], where the tools are:\n${toolsHelp()}`);
   }
 }
 

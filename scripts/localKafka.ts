@@ -2,7 +2,7 @@
 // own jars, resolved from Maven Central by kafka/pom.xml, run on Java 17. State lives in
 // $WEBTRAIL_HOME/kafka. With KAFKA_BROKERS set nothing is started: that cluster is used.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,8 @@ function requireTool(command: string, args: string[], hint: string): void {
 /** Resolves the pinned broker jars into $WEBTRAIL_HOME/kafka/libs once. */
 export function resolveJars(paths: KafkaPaths): string {
   const version = pinnedVersion();
-  const marker = path.join(paths.libs, `.kafka-${version}`);
+  // Named after the pom's content too, so adding a jar to it resolves again.
+  const marker = path.join(paths.libs, `.kafka-${version}-${createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12)}`);
   if (existsSync(marker)) return version;
   requireTool('mvn', ['-v'], 'install Maven (apt-get install -y maven) to fetch the Kafka jars');
   rmSync(paths.libs, { recursive: true, force: true });
