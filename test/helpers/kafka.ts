@@ -20,7 +20,20 @@ export async function createTopic(kafka: Kafka, topic: string, partitions = 1): 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+    } catch (error) {
+      // Kafka 4 (KRaft) can answer a new topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a moment,
+      // which kafkajs' wait for leaders does not retry: the topic exists, wait below as ensureTopics does.
+      if (!(await admin.listTopics()).includes(topic)) throw error;
+    }
+    await waitFor(async () => {
+      try {
+        return (await admin.fetchTopicOffsets(topic)).length === partitions || undefined;
+      } catch {
+        return undefined;
+      }
+    }, 10_000, `the leaders of ${topic}`);
   } finally {
     await admin.disconnect();
   }
