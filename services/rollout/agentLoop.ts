@@ -44,7 +44,11 @@ export function agentVersion(deps: Pick<RolloutDeps, 'llm' | 'prompt'>): string 
 
 const CRASHED = "memory: the page's renderer crashed, most often by going over the script heap limit (WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB); the browser was kept";
 
-const actionsTaken = (steps: Step[]) => steps.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length;
+/**
+ * The actions that did something to the page: not an answer, not a wait (waiting for a slow page is not
+ * progress, and an agent that counts its actions must not think it is), and not one that failed.
+ */
+export const actionsTaken = (steps: Step[]) => steps.filter((s) => s.action && s.action.kind !== 'answer' && s.action.kind !== 'wait' && s.result?.ok).length;
 
 export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal): Promise<Trajectory> {
   const { config } = deps;
