@@ -147,12 +147,16 @@ export async function readBlob(uri: string, env: Env = process.env): Promise<Buf
   if (uri.startsWith('file:')) return readFile(fileURLToPath(uri));
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!s3) throw new UserInputError(`${JSON.stringify(uri.slice(0, 100))} is not a blob URI (file:// or s3://)`);
-  const config = loadBlobConfig({ ...env, WEBTRAIL_BLOB_URL: `s3://${s3[1]}` });
-  const { S3BlobStore } = await import('./s3BlobStore.ts');
-  const store = new S3BlobStore(config as { kind: 's3' } & S3Settings);
-  try {
-    return await store.get(uri);
-  } finally {
-    await store.close();
-  }
+  return (await readerFor(s3[1]!, env)).get(uri);
+}
+
+/** One S3 client per bucket and env for readBlob, kept for the process's life: readers fetch many blobs. */
+const readers = new Map<string, Promise<BlobStore>>();
+
+function readerFor(bucket: string, env: Env): Promise<BlobStore> {
+  const blobEnv = { ...env, WEBTRAIL_BLOB_URL: `s3://${bucket}` };
+  const key = JSON.stringify(loadBlobConfig(blobEnv));
+  let reader = readers.get(key);
+  if (!reader) readers.set(key, (reader = openBlobStore(blobEnv)));
+  return reader;
 }

@@ -5,12 +5,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv, webtrailHome, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { runningPid, stopByPidFile } from './pidFile.ts';
+import { freePort } from './freePort.ts';
 import { ROOT } from '../platform/spawnTs.ts';
 
 const POM = path.join(ROOT, 's3', 'pom.xml');
@@ -150,15 +150,6 @@ export async function startS3(env: Env = process.env, log: (line: string) => voi
 /** Stops the server this home started; with `kill` at once (SIGKILL), as a crash would. */
 export async function stopS3(env: Env = process.env, options: { kill?: boolean } = {}): Promise<boolean> {
   return stopByPidFile(s3Paths(env).pidFile, { graceMs: 20_000, ...options });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,6 +1,7 @@
 // Runs the whole pipeline locally: the sandbox web, the scripted LLM (unless OPENAI_BASE_URL points at a
 // real endpoint) and the four services as separate processes, against a Kafka broker that is up.
 // The demo and the end-to-end tests drive it.
+import { freePort } from './freePort.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
@@ -151,19 +152,6 @@ async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 6
   throw new Error(`${service.name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
-async function freePort(preferred: number): Promise<number> {
-  const net = await import('node:net');
-  const tryPort = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        const { port: got } = server.address() as import('node:net').AddressInfo;
-        server.close(() => resolve(got));
-      });
-    });
-  return tryPort(preferred).catch(() => tryPort(0));
-}
 
 /** Records written to each pipeline topic since `since` (high watermarks summed). */
 export async function topicEnds(admin: Admin): Promise<Record<string, Map<number, bigint>>> {

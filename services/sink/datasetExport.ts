@@ -134,10 +134,10 @@ function writeExport(options: ExportOptions, into: string, openShards: number): 
   flush();
   if (judgeVersion === null) throw new UserInputError(`${options.from} has no finished shard with an example${options.filter ? ' that passes the filter' : ''}: nothing to export`);
 
-  const sourceCard = path.join(options.from, 'README.md');
-  const sinkFilter = existsSync(sourceCard) ? cardFilter(readFileSync(sourceCard, 'utf8')) : null;
-  const filter = [`sink: ${sinkFilter ?? 'unknown'}`, ...(options.filter ? [`export: ${describeFilter(options.filter)}`] : [])].join('; then ');
-  const sourceScrubbed = existsSync(sourceCard) && /^\| PII scrubbed \| yes/m.test(readFileSync(sourceCard, 'utf8'));
+  const sourceCardFile = path.join(options.from, 'README.md');
+  const sourceCard = existsSync(sourceCardFile) ? readFileSync(sourceCardFile, 'utf8') : '';
+  const filter = [`sink: ${cardFilter(sourceCard) ?? 'unknown'}`, ...(options.filter ? [`export: ${describeFilter(options.filter)}`] : [])].join('; then ');
+  const sourceScrubbed = /^\| PII scrubbed \| yes/m.test(sourceCard);
   writeFileSync(path.join(into, 'README.md'), datasetCard({
     dir: options.to, judgeVersion, stats, filter, scrubPii: Boolean(options.scrub) || sourceScrubbed, files, glob: `data/train-*.${options.format}`,
     form: options.form, metadata: options.metadata, exportedFrom: `${path.basename(options.from)} (${options.format}, ${options.form} form)`,

@@ -49,6 +49,7 @@ function legacyPrompt(trajectory: Trajectory, index: number, options: ExampleOpt
   const before = trajectory.steps.slice(0, index);
   return prompt.render({
     instruction: trajectory.task.instruction, step: index + 1, maxSteps: options.maxSteps,
+    // As counted when these prompts were sent, waits included (the rollout's actionsTaken no longer counts them).
     actionsTaken: before.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length,
     history: formatHistory(before, options.historySteps), observation: trajectory.steps[index]!.observation,
   });

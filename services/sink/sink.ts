@@ -17,6 +17,9 @@ import { UserInputError, WebtrailError } from '../../platform/errors.ts';
 import { readBlob, sha256 } from '../../platform/blobStore.ts';
 import { z } from 'zod';
 
+/** A step's prompt as the rollout moved it to the blob store. */
+const ChatMessages = z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }));
+
 /** The folder under datasets/ of a judge version's dataset. */
 export const datasetDirName = judgeVersionFolder;
 
@@ -165,7 +168,7 @@ export class Sink {
       if (!step.promptRef || step.prompt) return step;
       const bytes = await this.readBlob(step.promptRef);
       if (!step.promptRef.endsWith(`/${sha256(bytes)}.json`)) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} does not match the hash in its name`);
-      const messages = z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).safeParse(JSON.parse(bytes.toString('utf8')));
+      const messages = ChatMessages.safeParse(JSON.parse(bytes.toString('utf8')));
       if (!messages.success) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} is not a list of chat messages`);
       return { ...step, prompt: messages.data };
     }));
