@@ -7,7 +7,7 @@ import { UserInputError } from '../platform/errors.ts';
 import { judgeGroupId, legacyJudgeGroupId } from '../services/judge/config.ts';
 import { judgeVersionProblem } from '../schemas/judgeVersion.ts';
 import { fetchGroupPosition } from '../bus/client.ts';
-import { openKafkaSession, requireTopic } from './kafkaSession.ts';
+import { openKafkaSession, requireTopic } from '../bus/kafkaSession.ts';
 import { spawnTs } from '../platform/spawnTs.ts';
 
 

@@ -3,10 +3,10 @@
 // from offsets, not read: they are the largest topics and their counts are all the report needs.
 import { allTopics, TOPICS } from '../schemas/topics.ts';
 import { recordCount } from '../bus/client.ts';
-import { openKafkaSession } from './kafkaSession.ts';
-import { StatsCollector, type Prices, type StatsReport } from './statsReport.ts';
+import { openKafkaSession } from '../bus/kafkaSession.ts';
+import { StatsCollector, type Prices, type StatsReport } from '../dashboard/statsReport.ts';
 import { formatTable } from './table.ts';
-import { readTopics } from './tap.ts';
+import { readTopics } from '../bus/topicReader.ts';
 
 const READ = [TOPICS.sites.name, TOPICS.sitesRejected.name, TOPICS.sitesScreened.name, TOPICS.tasks.name, TOPICS.trajectories.name, TOPICS.verdicts.name];
 

@@ -7,7 +7,7 @@ import { UserInputError } from '../platform/errors.ts';
 import { ensureTopics } from '../bus/client.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
 import { publishSchemas } from '../bus/schemaStore.ts';
-import { openKafkaSession } from './kafkaSession.ts';
+import { openKafkaSession } from '../bus/kafkaSession.ts';
 import { parseSiteList, type ParsedSiteList } from './siteList.ts';
 
 export async function readInput(file: string): Promise<string> {

@@ -5,8 +5,8 @@ import { readBlob } from '../platform/blobStore.ts';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Trajectory, Verdict } from '../schemas/types.ts';
-import { readTopics } from './tap.ts';
-import { trajectoryHtml, type Screenshot } from './trajectoryHtml.ts';
+import { readTopics } from '../bus/topicReader.ts';
+import { trajectoryHtml, type Screenshot } from '../dashboard/trajectoryPage.ts';
 
 export interface ViewResult {
   trajectory: Trajectory;

@@ -83,9 +83,9 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 const { readShards } = await import('../services/sink/datasetWriter.ts');
 const { ensureTopics, fetchGroupPosition } = await import('../bus/client.ts');
-const { openKafkaSession } = await import('../cli/kafkaSession.ts');
+const { openKafkaSession } = await import('../bus/kafkaSession.ts');
 const { submitSites } = await import('../cli/submit.ts');
-const { readTopics } = await import('../cli/tap.ts');
+const { readTopics } = await import('../bus/topicReader.ts');
 const { DEMO_SITES, mirrorName } = await import('../sandbox/sites/index.ts');
 const { DLQ_SERVICES, STAGE_INPUTS, TOPICS, dlqTopic } = await import('../schemas/topics.ts');
 const { SERVICE_NAMES } = await import('../platform/config.ts');

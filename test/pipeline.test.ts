@@ -26,7 +26,7 @@ import { datasetDirName } from '../services/sink/sink.ts';
 import { drained, startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';
 import { readTopic, testKafka, waitFor } from './helpers/kafka.ts';
 import { runCli } from './helpers/processes.ts';
-import type { StatsReport } from '../cli/statsReport.ts';
+import type { StatsReport } from '../dashboard/statsReport.ts';
 import { startOtlpReceiver } from './helpers/otlp.ts';
 import { startPrivateS3, stopS3, type LocalS3 } from '../scripts/localS3.ts';
 

@@ -8,7 +8,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchGroupPosition } from '../bus/client.ts';
 import { startPipeline, type Pipeline } from '../scripts/pipeline.ts';
-import type { StatsReport } from '../cli/statsReport.ts';
+import type { StatsReport } from '../dashboard/statsReport.ts';
 import { runCli } from './helpers/processes.ts';
 import { testKafka, waitFor } from './helpers/kafka.ts';
 

@@ -5,7 +5,8 @@ import { AvroCodec } from '../../schemas/codec.ts';
 import { loadKafkaConfig } from '../../platform/config.ts';
 import { RecordProducer, type OutputRecord } from '../../bus/recordProducer.ts';
 import { KafkaSchemaSource } from '../../bus/schemaStore.ts';
-import { tap, type TappedRecord } from '../../cli/tap.ts';
+import { tap } from '../../cli/tap.ts';
+import type { TappedRecord } from '../../bus/topicReader.ts';
 
 export function testKafka(): Kafka {
   const config = loadKafkaConfig('webtrail-test');

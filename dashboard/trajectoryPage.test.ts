@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trajectory, verdict } from '../test/helpers/samples.ts';
-import { trajectoryHtml } from './trajectoryHtml.ts';
+import { trajectoryHtml } from './trajectoryPage.ts';
 
 describe('the trajectory page', () => {
   it('escapes everything a page or a model wrote, allows no script or request, and shows a missing screenshot as such', () => {

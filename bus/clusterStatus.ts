@@ -1,6 +1,6 @@
 // webtrail status: message counts per topic and lag per consumer group.
 import { allTopics, TOPIC_PREFIX } from '../schemas/topics.ts';
-import { groupPosition, recordCount } from '../bus/client.ts';
+import { groupPosition, recordCount } from './client.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 
 export interface TopicStatus {

@@ -4,8 +4,8 @@ import { AvroCodec } from '../schemas/codec.ts';
 import { allTopics } from '../schemas/topics.ts';
 import { loadKafkaConfig, type KafkaConfig } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
-import { createKafka, describeConnectionError } from '../bus/client.ts';
-import { KafkaSchemaSource } from '../bus/schemaStore.ts';
+import { createKafka, describeConnectionError } from './client.ts';
+import { KafkaSchemaSource } from './schemaStore.ts';
 import { createLogger } from '../platform/logger.ts';
 
 export interface KafkaSession {
