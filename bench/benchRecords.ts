@@ -12,6 +12,7 @@ export function benchStep(index: number, url: string): Step {
     prompt: [{ role: 'system', content: 'You are a web agent. Reply with JSON.' }, { role: 'user', content: `Task: Bench task\n\n# Bench page ${index}\n[1] link "Next"\n[2] textbox "Search"` }],
     action: { kind: 'click', elementId: 1, value: null, submit: false }, result: { ok: true, error: null, navigated: true, newTab: false, url },
     error: null, startedAtMs: 0, observeMs: 1, llmMs: 1, actMs: 1, usage: { calls: 1, promptTokens: 500, completionTokens: 30, latencyMs: 1 },
+    targetBox: null, guardEvents: [],
   };
 }
 

@@ -35,6 +35,7 @@ export interface PageFacts {
   title: string;
   scrollY: number;
   viewportHeight: number;
+  viewportWidth: number;
   pageHeight: number;
 }
 

@@ -137,6 +137,34 @@ export interface ActionResult {
   url: string;
 }
 
+/** Where the acted-on element was in the step's screenshot. */
+export interface TargetBox {
+  /** Left edge, CSS pixels from the viewport's left. */
+  x: number;
+  /** Top edge, CSS pixels from the viewport's top (may be negative or past the bottom when off screen). */
+  y: number;
+  /** Width in CSS pixels. */
+  width: number;
+  /** Height in CSS pixels. */
+  height: number;
+  /** The viewport's width in CSS pixels (the screenshot's width at scale 1). */
+  viewportWidth: number;
+  /** The viewport's height in CSS pixels. */
+  viewportHeight: number;
+}
+
+/** Something the browser's guard did during the step. */
+export interface GuardEventRecord {
+  /** request_blocked, download_refused, dialog_answered, popup_refused, popup_followed, time_limit, dom_cap, page_crashed, ... */
+  kind: string;
+  /** Why, in words. */
+  detail: string;
+  /** The URL concerned. */
+  url: string;
+  /** When. */
+  atMs: number;
+}
+
 /** One observe, think, act cycle. */
 export interface Step {
   /** 0-based step number. */
@@ -173,6 +201,10 @@ export interface Step {
   actMs: number;
   /** LLM usage of this step. */
   usage: TokenUsage;
+  /** The box of the element the action targeted, as observed before acting; null when the action had none. */
+  targetBox: null | TargetBox;
+  /** Guard events from this step's observation to the end of its action (empty before webtrail kept them). */
+  guardEvents: Array<GuardEventRecord>;
 }
 
 export type TrajectoryStatus = 'answered' | 'step_limit' | 'error' | 'blocked';

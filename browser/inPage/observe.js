@@ -247,6 +247,7 @@
       title: document.title,
       scrollY: Math.round(window.scrollY),
       viewportHeight: window.innerHeight,
+      viewportWidth: window.innerWidth,
       pageHeight: Math.round(Math.max(document.documentElement ? document.documentElement.scrollHeight : 0, document.body ? document.body.scrollHeight : 0)),
     },
   };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../schemas/types.ts';
 import { trajectory } from '../../test/helpers/samples.ts';
-import { actionsTaken } from './agentLoop.ts';
+import type { Observation } from '../../browser/observation.ts';
+import { actionsTaken, targetBoxOf } from './agentLoop.ts';
 
 const step = (kind: NonNullable<Step['action']>['kind'], ok: boolean): Step => ({
   ...trajectory().steps[0]!, action: { kind, elementId: null, value: null, submit: false },
@@ -12,5 +13,24 @@ describe('the actions an agent is told it has taken', () => {
   it('counts what acted on the page: not waits for a slow page, not failures, not the answer', () => {
     // click ✓, wait ✓, type ✓, click ✗, scroll ✓, wait ✓, answer: 3 by hand.
     expect(actionsTaken([step('click', true), step('wait', true), step('type', true), step('click', false), step('scroll', true), step('wait', true), step('answer', true)])).toBe(3);
+  });
+});
+
+describe('the acted-on element outlined in the screenshot', () => {
+  const element = (id: number, box: { x: number; y: number; width: number; height: number }) => ({ id, box }) as Observation['elements'][number];
+  const observation = {
+    text: '', tokens: 0, omitted: { proseLines: 0, elements: 0, domTruncated: false },
+    elements: [element(3, { x: 40, y: 900, width: 120, height: 30 }), element(7, { x: 5, y: 10, width: 20, height: 20 })],
+    facts: { url: 'https://shop.example.com/', title: 'Shop', scrollY: 600, viewportHeight: 720, viewportWidth: 1280, pageHeight: 3000 },
+  } satisfies Observation;
+
+  it('is the element box moved by the scroll, since the screenshot shows the viewport', () => {
+    // Page y 900 with the page scrolled 600 px down: 300 px from the viewport's top.
+    expect(targetBoxOf(observation, { kind: 'click', elementId: 3, value: null, submit: false })).toEqual({ x: 40, y: 300, width: 120, height: 30, viewportWidth: 1280, viewportHeight: 720 });
+  });
+
+  it('is null for an action without an element, or one the agent made up', () => {
+    expect(targetBoxOf(observation, { kind: 'scroll', elementId: null, value: 'down', submit: false })).toBeNull();
+    expect(targetBoxOf(observation, { kind: 'click', elementId: 99, value: null, submit: false })).toBeNull();
   });
 });

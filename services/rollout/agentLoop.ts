@@ -50,6 +50,14 @@ const CRASHED = "memory: the page's renderer crashed, most often by going over t
  */
 export const actionsTaken = (steps: Step[]) => steps.filter((s) => s.action && s.action.kind !== 'answer' && s.action.kind !== 'wait' && s.result?.ok).length;
 
+/** The acted-on element's box in the screenshot's coordinates (the viewport's), from the observation. */
+export function targetBoxOf(observation: Observation, action: Action): Step['targetBox'] {
+  const element = action.elementId === null ? undefined : observation.elements.find((e) => e.id === action.elementId);
+  if (!element) return null;
+  const { x, y, width, height } = element.box;
+  return { x, y: y - observation.facts.scrollY, width, height, viewportWidth: observation.facts.viewportWidth, viewportHeight: observation.facts.viewportHeight };
+}
+
 export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal): Promise<Trajectory> {
   const { config } = deps;
   const version = agentVersion(deps);
@@ -130,18 +138,25 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     },
   };
 
+  function guardEventsSince(start: number): Step['guardEvents'] {
+    return browser.guardEvents.slice(start).map(({ kind, detail, url, atMs }) => ({ kind, detail, url, atMs }));
+  }
+
   async function runStep(index: number): Promise<Step> {
     const startedAt = deps.now();
     const step: Step = {
       index, url: '', title: '', observation: '', observationRef: null, screenshotRef: null, llmOutput: '', prompt: null, promptRef: null, action: null, result: null, error: null,
-      startedAtMs: startedAt, observeMs: 0, llmMs: 0, actMs: 0, usage: zeroUsage(),
+      startedAtMs: startedAt, observeMs: 0, llmMs: 0, actMs: 0, usage: zeroUsage(), targetBox: null, guardEvents: [],
     };
+    // What the guard did from here to the end of the action is this step's.
+    const guardEventsBefore = browser.guardEvents.length;
     let t = Date.now();
     let observation: Observation;
     try {
       observation = await inSpan(SPANS.observe, {}, () => browser.observe());
     } catch (error) {
       step.error = `observation failed: ${errorMessage(error)}`;
+      step.guardEvents = guardEventsSince(guardEventsBefore);
       return step;
     }
     step.observeMs = Date.now() - t;
@@ -190,11 +205,13 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     if ('error' in stored) throw stored.error;
     step.screenshotRef = stored.ref;
     if (step.action && step.action.kind !== 'answer') {
+      step.targetBox = targetBoxOf(observation, step.action);
       t = Date.now();
       const action = step.action;
       step.result = await inSpan(SPANS.act, { attributes: { [ATTRS.action]: describeAction(action) } }, () => browser.act(action));
       step.actMs = Date.now() - t;
     }
+    step.guardEvents = guardEventsSince(guardEventsBefore);
     return step;
   }
 }

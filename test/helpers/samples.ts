@@ -20,6 +20,7 @@ export const trajectory = (taskId = 't1'): Trajectory => ({
     action: { kind: 'click', elementId: 1, value: null, submit: false },
     result: { ok: true, error: null, navigated: true, newTab: false, url: 'https://shop.example.com/mugs' }, error: null,
     startedAtMs: 1_700_000_000_000, observeMs: 40, llmMs: 500, actMs: 100, usage: usage(),
+    targetBox: { x: 10, y: 20, width: 80, height: 24, viewportWidth: 1280, viewportHeight: 720 }, guardEvents: [],
   }],
   finalAnswer: '$12', finalUrl: 'https://shop.example.com/mugs', finalObservation: '# Mugs', finalObservationRef: null, status: 'answered', statusReason: null,
   startedAtMs: 1_700_000_000_000, endedAtMs: 1_700_000_010_000, usage: usage(), agentSettings: { model: 'm', prompt: 'agent.v1' },
