@@ -23,6 +23,7 @@ COPY llm ./llm
 COPY services ./services
 COPY prompts ./prompts
 COPY cli ./cli
+COPY dashboard ./dashboard
 COPY bin ./bin
 COPY sandbox ./sandbox
 COPY scripts ./scripts

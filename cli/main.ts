@@ -10,6 +10,9 @@ import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { replay } from './replay.ts';
 import { runExport } from './export.ts';
 import { viewTrajectory } from './view.ts';
+import { startDashboard } from '../dashboard/server.ts';
+import { createLogger } from '../platform/logger.ts';
+import { loadDashboardConfig } from '../dashboard/config.ts';
 import { DATASET_FORMS, type DatasetForm } from '../services/sink/datasetCard.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../services/sink/datasetExport.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
@@ -211,10 +214,30 @@ export function buildProgram(): Command {
     .argument('<trajectoryId>', 'as on webtrail.trajectories (webtrail tap webtrail.trajectories prints them)')
     .requiredOption('--out <file>', 'the HTML file to write')
     .option('--run <runId>', 'which run, when a redelivered rollout made several (default: the first)')
-    .action(async (trajectoryId: string, opts: { out: string; run?: string }) => {
-      const result = await viewTrajectory(trajectoryId, { out: opts.out, ...(opts.run ? { runId: opts.run } : {}) });
+    .option('--trace-url <url>', 'a tracing UI\'s URL with {traceId} in it, linked from the page (default WEBTRAIL_TRACE_UI_URL)')
+    .action(async (trajectoryId: string, opts: { out: string; run?: string; traceUrl?: string }) => {
+      const { traceUrl } = loadDashboardConfig(process.env, opts.traceUrl !== undefined ? { traceUrl: opts.traceUrl } : {});
+      const result = await viewTrajectory(trajectoryId, { out: opts.out, ...(opts.run ? { runId: opts.run } : {}), ...(traceUrl ? { traceUrl } : {}) });
       console.log(`wrote ${opts.out}: ${result.trajectory.steps.length} steps, ${result.screenshots} screenshot(s)${result.missing ? `, ${result.missing} unavailable` : ''}, ${result.verdicts} verdict(s)`);
       if (result.otherRuns.length) console.log(`this trajectory has ${result.otherRuns.length} other run(s) (${result.otherRuns.join(', ')}); --run shows one`);
+    });
+
+  program
+    .command('dashboard')
+    .description('Serve the live dashboard: the pipeline (rates, lag, dead letters, sites, judges, cost), trajectories and sites you can filter, every step of a trajectory with its screenshot')
+    .option('--port <n>', 'port (0 picks a free one; default WEBTRAIL_DASHBOARD_PORT or 8790)')
+    .option('--host <address>', 'address to listen on (default WEBTRAIL_DASHBOARD_HOST or 127.0.0.1; it has no login, so keep it private)')
+    .option('--from <where>', "'beginning' reads all history (default WEBTRAIL_DASHBOARD_FROM or beginning), 'now' only what arrives from now on")
+    .option('--trace-url <url>', 'a tracing UI\'s URL with {traceId} in it, linked from every trajectory (default WEBTRAIL_TRACE_UI_URL)')
+    .action(async (opts: { port?: string; host?: string; from?: string; traceUrl?: string }) => {
+      const config = loadDashboardConfig(process.env, opts);
+      const dashboard = await startDashboard({ ...config, prices: loadPrices(), log: createLogger('dashboard', process.env.LOG_LEVEL ?? 'warn') });
+      console.log(`webtrail dashboard: ${dashboard.url}/ (reading from ${config.from === 'beginning' ? 'the beginning of history' : 'now'}; Ctrl-C stops it)`);
+      await new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await dashboard.close();
     });
 
   program

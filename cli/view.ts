@@ -6,7 +6,8 @@ import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Trajectory, Verdict } from '../schemas/types.ts';
 import { readTopics } from '../bus/topicReader.ts';
-import { trajectoryHtml, type Screenshot } from '../dashboard/trajectoryPage.ts';
+import { standaloneTrajectoryHtml, type Screenshot } from '../dashboard/trajectoryPage.ts';
+import { verdictRow } from '../dashboard/records.ts';
 
 export interface ViewResult {
   trajectory: Trajectory;
@@ -17,35 +18,40 @@ export interface ViewResult {
   otherRuns: string[];
 }
 
-export async function viewTrajectory(trajectoryId: string, options: { out: string; runId?: string }): Promise<ViewResult> {
-  const runs: Trajectory[] = [];
+export async function viewTrajectory(trajectoryId: string, options: { out: string; runId?: string; traceUrl?: string }): Promise<ViewResult> {
+  const runs: Array<{ trajectory: Trajectory; traceId?: string }> = [];
   const verdicts: Verdict[] = [];
   await readTopics([TOPICS.trajectories.name, TOPICS.verdicts.name], {
     fromBeginning: true, follow: false,
     onRecord: (r) => {
       const value = r.value as (Trajectory & Verdict) | undefined;
       if (!value || value.trajectoryId !== trajectoryId) return;
-      if (r.topic === TOPICS.trajectories.name) runs.push(value);
+      if (r.topic === TOPICS.trajectories.name) runs.push({ trajectory: value, traceId: r.traceId });
       else verdicts.push(value);
     },
   });
   if (runs.length === 0) throw new UserInputError(`no trajectory ${trajectoryId} on ${TOPICS.trajectories.name} (ids are printed by webtrail tap ${TOPICS.trajectories.name})`);
-  const trajectory = options.runId === undefined ? runs[0]! : runs.find((t) => t.runId === options.runId);
-  if (!trajectory) throw new UserInputError(`trajectory ${trajectoryId} has no run ${options.runId} (its runs: ${runs.map((t) => t.runId || '(none)').join(', ')})`);
-  const ofRun = verdicts.filter((v) => v.trajectory.runId === trajectory.runId);
+  const chosen = options.runId === undefined ? runs[0]! : runs.find((r) => r.trajectory.runId === options.runId);
+  if (!chosen) throw new UserInputError(`trajectory ${trajectoryId} has no run ${options.runId} (its runs: ${runs.map((r) => r.trajectory.runId || '(none)').join(', ')})`);
+  const { trajectory } = chosen;
 
   const screenshots = new Map<string, Screenshot>();
   for (const ref of new Set(trajectory.steps.map((s) => s.screenshotRef).filter((r): r is string => r !== null))) {
     try {
-      screenshots.set(ref, { dataUri: `data:image/jpeg;base64,${(await readBlob(ref)).toString('base64')}` });
+      screenshots.set(ref, { src: `data:image/jpeg;base64,${(await readBlob(ref)).toString('base64')}` });
     } catch (error) {
-      screenshots.set(ref, { dataUri: null, problem: errorMessage(error) });
+      screenshots.set(ref, { src: null, problem: errorMessage(error) });
     }
   }
-  await writeFile(options.out, trajectoryHtml(trajectory, ofRun, screenshots));
+  const rows = verdicts.map(verdictRow).filter((v) => v.runId === trajectory.runId);
+  await writeFile(options.out, standaloneTrajectoryHtml({
+    trajectory, verdicts: rows, traceId: chosen.traceId, traceUrl: options.traceUrl,
+    screenshots: (step) => (step.screenshotRef ? screenshots.get(step.screenshotRef)! : { src: null }),
+    otherRuns: runs.filter((r) => r !== chosen).map((r) => ({ runId: r.trajectory.runId, href: null })),
+  }));
   return {
-    trajectory, verdicts: ofRun.length, screenshots: [...screenshots.values()].filter((s) => s.dataUri).length,
-    missing: [...screenshots.values()].filter((s) => !s.dataUri).length,
-    otherRuns: runs.filter((t) => t !== trajectory).map((t) => t.runId),
+    trajectory, verdicts: rows.length, screenshots: [...screenshots.values()].filter((s) => s.src).length,
+    missing: [...screenshots.values()].filter((s) => !s.src).length,
+    otherRuns: runs.filter((r) => r !== chosen).map((r) => r.trajectory.runId),
   };
 }

@@ -1,26 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import { trajectory, verdict } from '../test/helpers/samples.ts';
-import { trajectoryHtml } from './trajectoryPage.ts';
+import { verdictRow } from './records.ts';
+import { standaloneTrajectoryHtml, type Screenshot } from './trajectoryPage.ts';
+
+const GONE = 's3://webtrail/blobs/screenshots/00/gone.jpg';
+const HERE = 's3://webtrail/blobs/screenshots/11/here.jpg';
 
 describe('the trajectory page', () => {
   it('escapes everything a page or a model wrote, allows no script or request, and shows a missing screenshot as such', () => {
     const t = trajectory('t1');
     const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
     const steps = [
-      { ...t.steps[0]!, observation: hostile, title: hostile, screenshotRef: 's3://webtrail/blobs/screenshots/00/gone.jpg', llmOutput: JSON.stringify({ thought: hostile, action: { kind: 'click', elementId: 1 } }) },
-      { ...t.steps[0]!, index: 1, screenshotRef: 's3://webtrail/blobs/screenshots/11/here.jpg' },
+      {
+        ...t.steps[0]!, observation: hostile, title: hostile, screenshotRef: GONE, llmOutput: JSON.stringify({ thought: hostile, action: { kind: 'click', elementId: 1 } }),
+        guardEvents: [{ kind: 'request_blocked', detail: hostile, url: 'http://127.0.0.2/', atMs: 1 }],
+      },
+      { ...t.steps[0]!, index: 1, screenshotRef: HERE },
     ];
-    const html = trajectoryHtml({ ...t, steps, finalAnswer: hostile }, [{ ...verdict('t1'), reasoning: hostile }], new Map([
-      ['s3://webtrail/blobs/screenshots/00/gone.jpg', { dataUri: null, problem: 'reading s3://…/gone.jpg: no such blob' }],
-      ['s3://webtrail/blobs/screenshots/11/here.jpg', { dataUri: 'data:image/jpeg;base64,/9j/' }],
-    ]));
+    const shots = new Map<string, Screenshot>([[GONE, { src: null, problem: 'reading s3://…/gone.jpg: no such blob' }], [HERE, { src: 'data:image/jpeg;base64,/9j/' }]]);
+    const html = standaloneTrajectoryHtml({
+      trajectory: { ...t, steps, finalAnswer: hostile }, verdicts: [verdictRow({ ...verdict('t1'), reasoning: hostile })],
+      screenshots: (s) => shots.get(s.screenshotRef!)!, traceId: '0af7651916cd43dd8448eb211c80319c', traceUrl: 'http://127.0.0.1:16686/trace/{traceId}',
+    });
     expect(html).not.toContain('<script');
     expect(html).not.toContain('<img src=x');
-    // The observation, the title, the thought, the raw reply, the final answer and the verdict's reasoning.
-    expect(html.split('&lt;script&gt;alert(1)&lt;/script&gt;').length - 1).toBe(6);
+    // The observation, the title, the thought, the raw reply, the guard's detail, the final answer and the verdict's reasoning.
+    expect(html.split('&lt;script&gt;alert(1)&lt;/script&gt;').length - 1).toBe(7);
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`);
     expect(html).toContain('<div class="missing">screenshot unavailable: reading s3://…/gone.jpg: no such blob</div>');
     expect(html).toContain('<img alt="screenshot of step 2" src="data:image/jpeg;base64,/9j/">');
     expect(html.match(/<section class="step"/g)).toHaveLength(2);
+    expect(html).toContain('<a href="http://127.0.0.1:16686/trace/0af7651916cd43dd8448eb211c80319c">');
+  });
+
+  it('outlines the acted-on element where its box was, as a share of the screenshot', () => {
+    const t = trajectory('t1');
+    // Box 10,20 80×24 in a 1280×720 viewport: left 10/1280 = 0.78%, top 20/720 = 2.78%, 80/1280 = 6.25%, 24/720 = 3.33%.
+    const html = standaloneTrajectoryHtml({ trajectory: { ...t, steps: [{ ...t.steps[0]!, screenshotRef: HERE }] }, verdicts: [], screenshots: () => ({ src: 'data:image/jpeg;base64,/9j/' }) });
+    expect(html).toContain('<div class="target" data-target="1" style="left:0.78%;top:2.78%;width:6.25%;height:3.33%"></div>');
+    const below = standaloneTrajectoryHtml({
+      trajectory: { ...t, steps: [{ ...t.steps[0]!, screenshotRef: HERE, targetBox: { ...t.steps[0]!.targetBox!, y: 900 } }] }, verdicts: [], screenshots: () => ({ src: 'data:image/jpeg;base64,/9j/' }),
+    });
+    expect(below).not.toContain('class="target"');
+    expect(below).toContain('outside the visible part of the page');
   });
 });

@@ -5,7 +5,7 @@ import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, ty
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Headers } from '../schemas/codec.ts';
 import { headerString } from '../schemas/codec.ts';
@@ -54,6 +54,10 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
     if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
       exporter = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });
       spanProcessors.push(exporter);
+    } else {
+      // Without a processor the SDK registers no tracer provider, spans get no ids and no traceparent is
+      // written: the trace id each record carries (shown by the dashboard, kept for a later collector) would be lost.
+      spanProcessors.push(new NoopSpanProcessor());
     }
     sdk = new NodeSDK({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `webtrail-${serviceName}`, [ATTR_SERVICE_VERSION]: '0.1.0' }),
