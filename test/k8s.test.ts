@@ -30,7 +30,8 @@ describe('k8s manifests', () => {
     for (const r of reports) {
       expect(r.problems, r.overlay).toEqual([]);
       const names = (kind: string) => r.objects.filter((o) => o.kind === kind).map((o) => o.metadata?.name).sort();
-      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-generator', 'webtrail-judge', 'webtrail-rollout', 'webtrail-sink']);
+      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-dashboard', 'webtrail-generator', 'webtrail-judge', 'webtrail-rollout', 'webtrail-sink']);
+      expect(names('Service')).toContain('webtrail-dashboard');
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
       expect(names('KafkaTopic')).toEqual(allTopics().map((t) => t.name).sort());
     }
@@ -48,6 +49,17 @@ describe('k8s manifests', () => {
     edit(path.join(dir, 'base/rollout.yaml'), 'containerPort: 8082', 'containerPort: eight-thousand');
     const problems = validateK8s(dir).flatMap((r) => r.problems);
     expect(problems.some((p) => p.includes('Deployment webtrail-rollout') && p.includes('containerPort'))).toBe(true);
+  });
+
+  it('fails when the dashboard listens where its Service cannot reach it', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/dashboard.yaml'), 'args: [cli/main.ts, dashboard, --host, 0.0.0.0, --port, "8790"]', 'args: [cli/main.ts, dashboard, --port, "8791"]');
+    const problems = validateK8s(dir).flatMap((r) => r.problems);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/webtrail-dashboard: the dashboard listens on 127\.0\.0\.1 \(its default\), which no Service reaches/),
+      expect.stringMatching(/webtrail-dashboard: the dashboard listens on port 8791, but the container declares 8790/),
+      expect.stringMatching(/Service webtrail-dashboard: targetPort http does not reach the dashboard's port 8791/),
+    ]));
   });
 
   it('fails when a stage is not given the time its drain takes, or KEDA watches the wrong group', () => {

@@ -92,6 +92,35 @@ function blobProblems(objects: K8sObject[], rollout: DeploymentLike | undefined)
   return problems;
 }
 
+/**
+ * The dashboard must listen on the pod's addresses (its default, 127.0.0.1, is unreachable from a Service),
+ * and a Service must send its port to the container's.
+ */
+function dashboardProblems(objects: K8sObject[], deployments: DeploymentLike[]): string[] {
+  const problems: string[] = [];
+  const dashboards = deployments.filter((d) => d.spec.template.spec.containers.some((c) => c.args?.includes('dashboard')));
+  if (dashboards.length === 0) return ['no Deployment runs the dashboard (cli/main.ts dashboard)'];
+  for (const d of dashboards) {
+    const c = d.spec.template.spec.containers.find((x) => x.args?.includes('dashboard'))! as ContainerLike & { ports?: Array<{ name?: string; containerPort: number }> };
+    const option = (name: string) => (c.args?.includes(name) ? c.args[c.args.indexOf(name) + 1] : undefined);
+    const host = option('--host');
+    if (host === undefined || host === '127.0.0.1' || host === 'localhost') problems.push(`Deployment ${d.metadata.name}: the dashboard listens on ${host ?? '127.0.0.1 (its default)'}, which no Service reaches; give it --host 0.0.0.0`);
+    const port = Number(option('--port') ?? 8790);
+    if (!c.ports?.some((p) => p.containerPort === port)) problems.push(`Deployment ${d.metadata.name}: the dashboard listens on port ${port}, but the container declares ${c.ports?.map((p) => p.containerPort).join(', ') || 'no port'}`);
+    const labels = (d.spec as unknown as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+    const services = objects.filter((o) => o.kind === 'Service' && Object.entries((o.spec?.selector as Record<string, string> | undefined) ?? { none: '' }).every(([k, v]) => labels[k] === v));
+    if (services.length === 0) problems.push(`Deployment ${d.metadata.name}: no Service selects the dashboard`);
+    for (const svc of services) {
+      for (const sp of (svc.spec?.ports as Array<{ targetPort?: string | number }> | undefined) ?? []) {
+        const target = sp.targetPort;
+        const reaches = typeof target === 'number' ? target === port : c.ports?.some((p) => p.name === target && p.containerPort === port);
+        if (!reaches) problems.push(`${id(svc)}: targetPort ${String(target)} does not reach the dashboard's port ${port}`);
+      }
+    }
+  }
+  return problems;
+}
+
 function codeProblems(objects: K8sObject[]): string[] {
   const problems: string[] = [];
   const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as DeploymentLike[];
@@ -112,6 +141,7 @@ function codeProblems(objects: K8sObject[]): string[] {
     }
   }
   for (const stage of SERVICE_NAMES) if (!stages.has(stage)) problems.push(`no Deployment runs the ${stage} (services/${stage}/main.ts)`);
+  problems.push(...dashboardProblems(objects, deployments));
   problems.push(...blobProblems(objects, stages.get('rollout')?.deployment));
 
   for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
