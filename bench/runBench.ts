@@ -17,6 +17,7 @@ import { pinnedVersion, startKafka } from '../scripts/localKafka.ts';
 import { benchBus, type BusFigures } from './bus.ts';
 import { benchRollout, type ThroughputRow } from './rollout.ts';
 import { benchBlobs } from './blobs.ts';
+import { benchDashboard, type DashboardFigures } from './dashboard.ts';
 import { ROOT } from '../platform/spawnTs.ts';
 
 const { values: raw } = parseArgs({
@@ -35,7 +36,7 @@ const args = z.object({
   latencyMs: z.coerce.number().int().min(0),
   levels: z.string().regex(/^\d+(,\d+)*$/, '--levels: a list such as 1,2,4').optional(),
   tasksPerContext: z.coerce.number({ message: '--tasks-per-context: a whole number from 1' }).int('--tasks-per-context: a whole number from 1').min(1, '--tasks-per-context: a whole number from 1').optional(),
-  only: z.string().regex(/^(bus|observation|rollout|blobs)(,(bus|observation|rollout|blobs))*$/, '--only: bus, observation, rollout and/or blobs').optional(),
+  only: z.string().regex(/^(bus|observation|rollout|blobs|dashboard)(,(bus|observation|rollout|blobs|dashboard))*$/, '--only: bus, observation, rollout, blobs and/or dashboard').optional(),
 }).safeParse({ ...raw, latencyMs: raw['latency-ms'], tasksPerContext: raw['tasks-per-context'] });
 if (!args.success) {
   console.error(`bench: ${args.error.issues[0]!.message}`);
@@ -43,7 +44,7 @@ if (!args.success) {
 }
 const { quick, corpus, latencyMs } = args.data;
 const levels = (args.data.levels ?? (quick ? '1,4' : '1,2,4,8,16')).split(',').map(Number);
-const only = new Set((args.data.only ?? 'bus,observation,rollout,blobs').split(','));
+const only = new Set((args.data.only ?? 'bus,observation,rollout,blobs,dashboard').split(','));
 const say = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const started = Date.now();
 
@@ -58,11 +59,14 @@ let bus: BusFigures | null = null;
 let observation: Record<string, unknown> | null = null;
 let throughput: ThroughputRow[] = [];
 let blobs: Awaited<ReturnType<typeof benchBlobs>> | null = null;
+let dashboard: DashboardFigures | null = null;
 let failed = false;
 try {
   if (only.has('blobs')) blobs = await benchBlobs({ quick, home, say });
 
   if (only.has('bus')) bus = await benchBus(kafka, admin, { quick, home, say });
+
+  if (only.has('dashboard')) dashboard = await benchDashboard(kafka, { quick, say });
 
   if (only.has('observation')) {
     if (existsSync(path.join(corpus, 'manifest.jsonl'))) {
@@ -110,13 +114,16 @@ const best = throughput.reduce<ThroughputRow | undefined>((b, r) => (!b || r.ste
 const lowUpTo8 = throughput.filter((r) => r.contexts <= 8).reduce<ThroughputRow | undefined>((b, r) => (!b || r.ratio < b.ratio ? r : b), undefined);
 const report = {
   quick, generated_at: new Date().toISOString(), wall_time_s: Math.round((Date.now() - started) / 1000),
-  throughput, observation, bus, blobs, machine,
+  throughput, observation, bus, blobs, dashboard, machine,
   targets: {
     ratio_at_best_concurrency: best ? { value: best.ratio, contexts: best.contexts, target: '>= 0.9', met: best.ratio >= 0.9 } : null,
     lowest_ratio_1_to_8_contexts: lowUpTo8 ? { value: lowUpTo8.ratio, contexts: lowUpTo8.contexts, target: '>= 0.85', met: lowUpTo8.ratio >= 0.85 } : null,
     rss_mb_per_context: throughput.length ? { value: Math.max(...throughput.map((r) => r.rss_mb_per_context)), target: '<= 150', met: Math.max(...throughput.map((r) => r.rss_mb_per_context)) <= 150 } : null,
     bus_p50_ms: bus ? { value: bus.p50_ms, target: '<= 50', met: bus.p50_ms <= 50 } : null,
     sink_examples_per_s: bus ? { value: bus.sink_examples_per_s, target: '>= 5000', met: bus.sink_examples_per_s >= 5000 } : null,
+    dashboard_pipeline_page_ms: dashboard ? { value: dashboard.pipeline_page_ms_p95, target: `< 1000 (p95, ${dashboard.trajectories} trajectories)`, met: dashboard.pipeline_page_ms_p95 < 1000 } : null,
+    dashboard_peak_rss_mb: dashboard ? { value: dashboard.peak_rss_mb, target: `< 300 (${dashboard.trajectories} trajectories)`, met: dashboard.peak_rss_mb < 300 } : null,
+    dashboard_live_update_ms: dashboard ? { value: dashboard.live_update_ms_max, target: '<= 2000 (max)', met: dashboard.live_update_ms_max <= 2000 } : null,
   },
 };
 writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -134,6 +141,12 @@ if (throughput.length) {
 }
 if (observation) md.push('## Observation cost', '', `${observation.pages} pages: p50 ${observation.p50_ms} ms, p95 ${observation.p95_ms} ms; tokens p50 ${observation.tokens_p50} against ${observation.html_tokens_p50} for the raw HTML.`, '');
 if (bus) md.push('## Bus', '', `One hop produce → consume: p50 ${bus.round_trip_p50_ms} ms, p99 ${bus.round_trip_p99_ms} ms. A no-op stage: ${bus.noop_stage_records_per_s} records/s.`, `Sites → tasks → trajectories → verdicts → training examples with instant handlers (${bus.records} records at 100/s): p50 ${bus.p50_ms} ms, p99 ${bus.p99_ms} ms end to end.`, `The sink: ${bus.sink_examples_per_s} examples/s (durable shards, offsets committed after fsync).`, '');
+if (dashboard) {
+  const d = dashboard;
+  md.push('## Dashboard', '', `\`webtrail dashboard\` reading the records of ${d.trajectories.toLocaleString('en')} trajectories (${d.records.toLocaleString('en')} records, ${d.topic_mb} MiB: five steps each with a page of text, a verdict, an example per step) from the beginning, then following live. Page times are Chromium's navigation to the load event; memory is the dashboard process's own (/proc).`, '',
+    '| read all s | records/s | resident MB | peak MB | pipeline page ms p50 | p95 | over HTTP ms p50 | trajectory list ms | trajectory page ms | new record on an open page ms p50 | max |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${d.read_s} | ${d.records_per_s} | ${d.rss_mb} | ${d.peak_rss_mb} | ${d.pipeline_page_ms_p50} | ${d.pipeline_page_ms_p95} | ${d.pipeline_http_ms_p50} | ${d.trajectories_page_ms_p50} | ${d.trajectory_page_ms_p50} | ${d.live_update_ms_p50} | ${d.live_update_ms_max} |`, '');
+}
 if (blobs) {
   md.push('## Blob store', '', `Each rollout step stores one screenshot (${blobs.bytes / 1024} KiB here): a lookup by its hash, then a write. Writes per second with 8 writers; one writer's time and this process's CPU per step; storing bytes already there (a redelivered step).`, '', '| backend | writes | writes/s (8 writers) | per step ms p50 | p95 | CPU ms per write | repeat ms p50 |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const r of blobs.rows) md.push(`| ${r.backend} | ${r.writes} | ${r.writes_per_s} | ${r.step_ms_p50} | ${r.step_ms_p95} | ${r.cpu_ms_per_write} | ${r.repeat_ms_p50} |`);

@@ -29,6 +29,8 @@ export interface ReadOptions {
   /** Keep reading new records; otherwise stop at the end offsets as they are at the start. */
   follow: boolean;
   signal?: AbortSignal;
+  /** The most bytes one fetch brings in (default 64 MiB): a long-lived reader keeps its memory down with less. */
+  maxBytes?: number;
   /** Called for every record in order per partition; return true to stop reading. */
   onRecord: (record: TappedRecord) => Promise<boolean | void> | boolean | void;
 }
@@ -40,7 +42,7 @@ export interface ReadOptions {
 export async function readTopics(topics: string[], options: ReadOptions): Promise<void> {
   const session = await openKafkaSession('webtrail-tap');
   const groupId = `webtrail-tap-${randomUUID()}`;
-  const consumer = session.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: 64 << 20 });
+  const consumer = session.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: options.maxBytes ?? 64 << 20 });
   try {
     const remaining = new Map<string, bigint>();
     for (const topic of topics) {

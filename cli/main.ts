@@ -1,27 +1,17 @@
 // The webtrail command line. Errors a user can cause print one line and exit non-zero, no stack trace.
+// Each command loads its own modules when it runs: a long-running one (the dashboard) then holds only
+// what it uses, and --help stays quick.
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readBlob } from '../platform/blobStore.ts';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { printable } from '../platform/printable.ts';
-import { observeInputs } from './observe.ts';
-import { serveSandbox } from './sandbox.ts';
-import { serveScriptedLlm, type ScriptedLlmCliOptions } from './scriptedLlm.ts';
-import { replay } from './replay.ts';
-import { runExport } from './export.ts';
-import { viewTrajectory } from './view.ts';
-import { startDashboard } from '../dashboard/server.ts';
 import { createLogger } from '../platform/logger.ts';
 import { loadDashboardConfig } from '../dashboard/config.ts';
-import { DATASET_FORMS, type DatasetForm } from '../services/sink/datasetCard.ts';
-import { EXPORT_FORMATS, type ExportFormat } from '../services/sink/datasetExport.ts';
-import { datasetDirName } from '../services/sink/sink.ts';
-import { clusterStatus } from '../bus/clusterStatus.ts';
-import { collectStats, formatStats } from './stats.ts';
+import { DATASET_FORMS, EXPORT_FORMATS, type DatasetForm, type ExportFormat } from '../services/sink/datasetCard.ts';
+import type { ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { loadPrices, STAGES } from '../dashboard/statsReport.ts';
-import { readInput, submitSites } from './submit.ts';
 import { formatTable } from './table.ts';
-import { tap } from './tap.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -75,6 +65,7 @@ export function buildProgram(): Command {
     .option('--strict', 'submit nothing if any line is bad')
     .option('--again', 'screen and propose again sites this generator version has already screened (skipped otherwise)')
     .action(async (file: string, opts: { source: string; strict?: boolean; again?: boolean }) => {
+      const { readInput, submitSites } = await import('./submit.ts');
       const text = await readInput(file);
       const interactive = process.stderr.isTTY;
       const summary = await submitSites(text, {
@@ -104,6 +95,7 @@ export function buildProgram(): Command {
     .option('--filter <expr>', 'keep records where path=value, path!=value or path~regex (repeatable), e.g. value.domain=shop.localhost', collect, [])
     .option('--save-blobs <dir>', 'also fetch every blob a printed record refers to (screenshotRef, observationRef, promptRef…) into this folder')
     .action(async (topic: string, opts: { fromBeginning?: boolean; follow?: boolean; limit?: number; filter: string[]; saveBlobs?: string }) => {
+      const { tap } = await import('./tap.ts');
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       process.stdout.on('error', () => controller.abort());
@@ -117,6 +109,7 @@ export function buildProgram(): Command {
     .description('Topics with message counts, consumer groups with lag')
     .option('--json', 'print JSON instead of tables')
     .action(async (opts: { json?: boolean }) => {
+      const { clusterStatus } = await import('../bus/clusterStatus.ts');
       const status = await clusterStatus();
       if (opts.json) return void console.log(JSON.stringify(status, null, 2));
       console.log(`Kafka ${status.brokers.join(',')}\n`);
@@ -135,6 +128,7 @@ export function buildProgram(): Command {
     .option('--price-output <usd>', 'USD per million completion tokens, every stage (default: WEBTRAIL_PRICE_*)', nonNegativeNumber)
     .option('--json', 'print the report as JSON')
     .action(async (opts: { follow?: boolean; interval: number; judgeVersion?: string; priceInput?: number; priceOutput?: number; json?: boolean }) => {
+      const { collectStats, formatStats } = await import('./stats.ts');
       const prices = loadPrices();
       for (const stage of STAGES) {
         if (opts.priceInput !== undefined) prices[stage].input = opts.priceInput;
@@ -161,6 +155,7 @@ export function buildProgram(): Command {
     .option('--store-screenshot', 'store the screenshot in the blob store (WEBTRAIL_BLOB_URL: a folder or s3://) and print its URI')
     .option('--max-tokens <n>', 'observation token budget', positiveInt)
     .action(async (inputs: string[], opts: { json?: boolean; screenshot?: string; storeScreenshot?: boolean; maxTokens?: number }) => {
+      const { observeInputs } = await import('./observe.ts');
       await observeInputs(inputs, { screenshot: opts.screenshot, storeScreenshot: opts.storeScreenshot, maxTokens: opts.maxTokens }, async (page) => {
         if (opts.json) {
           await writeLine(JSON.stringify({ url: page.url, title: page.title, text: page.text, elements: page.elements, tokens: page.tokens, ...(page.screenshotRef ? { screenshotRef: page.screenshotRef } : {}), ...(page.error ? { error: page.error } : {}) }));
@@ -181,6 +176,8 @@ export function buildProgram(): Command {
     .option('--model <m>', 'judge model (default: WEBTRAIL_JUDGE_LLM_MODEL or OPENAI_MODEL)')
     .option('--follow', 'keep judging new trajectories instead of stopping once caught up')
     .action(async (opts: { judgeVersion: string; model?: string; follow?: boolean }) => {
+      const { replay } = await import('./replay.ts');
+      const { datasetDirName } = await import('../services/sink/sink.ts');
       const interactive = process.stderr.isTTY;
       const result = await replay({ ...opts, progress: (line) => interactive && process.stderr.write(`\r${line}   `) });
       if (interactive) process.stderr.write('\n');
@@ -199,7 +196,8 @@ export function buildProgram(): Command {
     .option('--filter <expr>', "keep only examples whose scores pass this too: a preset (insta, insta-scripts, ...) or an expression such as 'success == 1'")
     .option('--scrub-pii', 'replace emails, phone numbers and URL secrets with <EMAIL>, <PHONE>, <SECRET>')
     .option('--rows-per-file <n>', 'examples per data file', positiveInt, 20_000)
-    .action((opts: { to: string; judgeVersion?: string; datasets?: string; format: ExportFormat; form: DatasetForm; filter?: string; scrubPii?: boolean; rowsPerFile: number }) => {
+    .action(async (opts: { to: string; judgeVersion?: string; datasets?: string; format: ExportFormat; form: DatasetForm; filter?: string; scrubPii?: boolean; rowsPerFile: number }) => {
+      const { runExport } = await import('./export.ts');
       const interactive = process.stderr.isTTY;
       const summary = runExport({ ...opts, progress: (n) => interactive && process.stderr.write(`\rexported ${n} examples`) });
       if (interactive && summary.examples >= 1000) process.stderr.write('\n');
@@ -216,6 +214,7 @@ export function buildProgram(): Command {
     .option('--run <runId>', 'which run, when a redelivered rollout made several (default: the first)')
     .option('--trace-url <url>', 'a tracing UI\'s URL with {traceId} in it, linked from the page (default WEBTRAIL_TRACE_UI_URL)')
     .action(async (trajectoryId: string, opts: { out: string; run?: string; traceUrl?: string }) => {
+      const { viewTrajectory } = await import('./view.ts');
       const { traceUrl } = loadDashboardConfig(process.env, opts.traceUrl !== undefined ? { traceUrl: opts.traceUrl } : {});
       const result = await viewTrajectory(trajectoryId, { out: opts.out, ...(opts.run ? { runId: opts.run } : {}), ...(traceUrl ? { traceUrl } : {}) });
       console.log(`wrote ${opts.out}: ${result.trajectory.steps.length} steps, ${result.screenshots} screenshot(s)${result.missing ? `, ${result.missing} unavailable` : ''}, ${result.verdicts} verdict(s)`);
@@ -230,6 +229,7 @@ export function buildProgram(): Command {
     .option('--from <where>', "'beginning' reads all history (default WEBTRAIL_DASHBOARD_FROM or beginning), 'now' only what arrives from now on")
     .option('--trace-url <url>', 'a tracing UI\'s URL with {traceId} in it, linked from every trajectory (default WEBTRAIL_TRACE_UI_URL)')
     .action(async (opts: { port?: string; host?: string; from?: string; traceUrl?: string }) => {
+      const { startDashboard } = await import('../dashboard/server.ts');
       const config = loadDashboardConfig(process.env, opts);
       const dashboard = await startDashboard({ ...config, prices: loadPrices(), log: createLogger('dashboard', process.env.LOG_LEVEL ?? 'warn') });
       console.log(`webtrail dashboard: ${dashboard.url}/ (reading from ${config.from === 'beginning' ? 'the beginning of history' : 'now'}; Ctrl-C stops it)`);
@@ -261,6 +261,7 @@ export function buildProgram(): Command {
     .description('Serve the sandbox web (realistic sites with checkable tasks, an unsafe site, hostile pages) and print its URLs')
     .option('--port <n>', 'port (0 picks a free one)', (v) => Number(v), Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 8700))
     .action(async (opts: { port: number }) => {
+      const { serveSandbox } = await import('./sandbox.ts');
       await serveSandbox(opts.port, (line) => console.log(line));
     });
 
@@ -273,6 +274,7 @@ export function buildProgram(): Command {
     .option('--chaos <spec>', 'misbehave at random, e.g. 429=0.1,500=0.05,invalid_json=0.05,slow=0.01,truncated=0.02')
     .option('--seed <n>', 'seed of the chaos', '42')
     .action(async (opts: ScriptedLlmCliOptions) => {
+      const { serveScriptedLlm } = await import('./scriptedLlm.ts');
       await serveScriptedLlm(opts, (line) => console.log(line));
     });
 

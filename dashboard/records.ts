@@ -1,9 +1,8 @@
 // The small rows the dashboard keeps of the big records: a verdict without the trajectory it carries, a
-// training example without its prompt. Thousands of trajectories fit in memory this way.
+// training example without its messages (its answer is the step's reply, in the spilled trajectory).
+// Tens of thousands of trajectories fit in memory this way.
 import type { TrainingExample, Verdict } from '../schemas/types.ts';
 import type { ExampleRow, VerdictRow } from './trajectoryPage.ts';
-
-const TARGET_CHARS = 400;
 
 export function verdictRow(v: Verdict): VerdictRow {
   return {
@@ -13,9 +12,5 @@ export function verdictRow(v: Verdict): VerdictRow {
 }
 
 export function exampleRow(x: TrainingExample): ExampleRow {
-  const target = x.messages.at(-1)?.content ?? '';
-  return {
-    exampleId: x.exampleId, runId: x.runId, step: x.step, judgeVersion: x.judgeVersion,
-    target: target.length > TARGET_CHARS ? `${target.slice(0, TARGET_CHARS)}…` : target,
-  };
+  return { exampleId: x.exampleId, runId: x.runId, step: x.step, judgeVersion: x.judgeVersion };
 }

@@ -88,7 +88,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     for (const t of fresh) reading.add(t);
     // Topics that appear after the start are read from their beginning: all they hold is new.
     const fromBeginning = options.from === 'beginning' || readers.length > 0;
-    const read = (from: boolean): Promise<void> => readTopics(fresh, { fromBeginning: from, follow: true, signal: stop.signal, onRecord: (r) => state.add(r) })
+    const read = (from: boolean): Promise<void> => readTopics(fresh, { fromBeginning: from, follow: true, signal: stop.signal, maxBytes: 4 << 20, onRecord: (r) => state.add(r) })
       .catch(async (error: unknown) => {
         if (stop.signal.aborted) return;
         reader.problem = errorMessage(error);
@@ -146,8 +146,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/api/status', (c) => {
     const read = state.read();
     return c.json({
-      recordsRead: [...read.values()].reduce((a, b) => a + b, 0), perTopic: Object.fromEntries(read), trajectories: state.listTrajectories({}).length,
-      problem: reader.problem, rssBytes: process.memoryUsage().rss, spilledBytes: spill.bytes,
+      recordsRead: [...read.values()].reduce((a, b) => a + b, 0), perTopic: Object.fromEntries(read), trajectories: state.trajectoryCount,
+      problem: reader.problem, memory: process.memoryUsage(), spilledBytes: spill.bytes,
     });
   });
   app.get('/', (c) => c.html(pipelinePage(pipelineView())));

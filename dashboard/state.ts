@@ -85,6 +85,8 @@ export class DashboardState {
   private readonly undecodable = new Map<string, Undecodable>();
   private readonly perMinute = new Map<Series, Map<number, number>>(SERIES.map((s) => [s, new Map()]));
   private readonly recordsRead = new Map<string, number>();
+  /** One copy of each string many rows repeat (judge versions, run ids, domains): decoding makes a new one each time. */
+  private readonly strings = new Map<string, string>();
   /** Bumped on every change, so a live page knows when to render again. */
   version = 0;
   lastRecordAtMs = 0;
@@ -121,14 +123,16 @@ export class DashboardState {
         const v = record.value as Verdict;
         let rows = this.verdicts.get(v.trajectoryId);
         if (!rows) this.verdicts.set(v.trajectoryId, (rows = new Map()));
-        rows.set(v.verdictId, verdictRow(v));
+        const row = verdictRow(v);
+        rows.set(v.verdictId, { ...row, judgeVersion: this.intern(row.judgeVersion), runId: this.intern(row.runId) });
         break;
       }
       case 'TrainingExample': {
         const x = record.value as TrainingExample;
         let rows = this.examples.get(x.trajectoryId);
         if (!rows) this.examples.set(x.trajectoryId, (rows = new Map()));
-        rows.set(x.exampleId, exampleRow(x));
+        const row = exampleRow(x);
+        rows.set(x.exampleId, { ...row, judgeVersion: this.intern(row.judgeVersion), runId: this.intern(row.runId) });
         break;
       }
       case 'DeadLetter': {
@@ -143,11 +147,18 @@ export class DashboardState {
     }
   }
 
+  private intern(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  }
+
   private addTrajectory(t: Trajectory, traceId: string | undefined): void {
     this.tasksRolledOut.add(t.task.taskId);
     let entry = this.trajectories.get(t.trajectoryId);
     if (!entry) {
-      entry = { trajectoryId: t.trajectoryId, taskId: t.task.taskId, domain: t.task.domain, instruction: t.task.instruction, agentVersion: t.agentVersion, runs: [] };
+      entry = { trajectoryId: t.trajectoryId, taskId: t.task.taskId, domain: this.intern(t.task.domain), instruction: t.task.instruction, agentVersion: this.intern(t.agentVersion), runs: [] };
       this.trajectories.set(t.trajectoryId, entry);
     }
     // A redelivered record of the same run is the same run.
@@ -155,9 +166,13 @@ export class DashboardState {
     // Prompts are what the examples are built from, not what a person looks at; they are most of the bytes.
     const shown: Trajectory = { ...t, steps: t.steps.map((s) => ({ ...s, prompt: null })) };
     entry.runs.push({
-      runId: t.runId, status: t.status, statusReason: t.statusReason, steps: t.steps.length, startedAtMs: t.startedAtMs, endedAtMs: t.endedAtMs,
+      runId: this.intern(t.runId), status: t.status, statusReason: t.statusReason, steps: t.steps.length, startedAtMs: t.startedAtMs, endedAtMs: t.endedAtMs,
       ...(traceId ? { traceId } : {}), location: this.spill.put(shown),
     });
+  }
+
+  get trajectoryCount(): number {
+    return this.trajectories.size;
   }
 
   trajectory(trajectoryId: string): TrajectoryEntry | undefined {

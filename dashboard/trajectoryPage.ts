@@ -28,13 +28,12 @@ export interface VerdictRow {
   judgedAtMs: number;
 }
 
+/** A training example made from a step (its answer is the step's raw reply, recorded as sent). */
 export interface ExampleRow {
   exampleId: string;
   runId: string;
   step: number;
   judgeVersion: string;
-  /** What the model is trained to answer (the assistant message), perhaps shortened. */
-  target: string;
 }
 
 export interface TrajectoryPageData {
@@ -121,12 +120,13 @@ ${mine.map((v) => html`<tr data-judge="${v.judgeVersion}"><td><code>${v.judgeVer
 </table>`;
 }
 
-function examplesHtml(examples: ExampleRow[] | undefined, runId: string): Html | string {
+function examplesHtml(examples: ExampleRow[] | undefined, trajectory: Trajectory): Html | string {
+  const runId = trajectory.runId;
   if (examples === undefined) return '';
   const mine = examples.filter((x) => x.runId === runId).sort((a, b) => a.judgeVersion.localeCompare(b.judgeVersion) || a.step - b.step);
   return html`<h2>Training examples</h2>
 ${mine.length === 0 ? html`<p>None from this run (not judged yet, or below the sink's filter).</p>` : html`<table class="examples"><tr><th>example</th><th>judge version</th><th>step</th><th>the answer it trains</th></tr>
-${mine.map((x) => html`<tr><td><code>${x.exampleId}</code></td><td><code>${x.judgeVersion}</code></td><td class="n">${x.step + 1}</td><td><code>${x.target}</code></td></tr>`)}</table>`}`;
+${mine.map((x) => html`<tr><td><code>${x.exampleId}</code></td><td><code>${x.judgeVersion}</code></td><td class="n">${x.step + 1}</td><td><code>${trajectory.steps[x.step]?.llmOutput ?? ''}</code></td></tr>`)}</table>`}`;
 }
 
 /** The page's body: shared by the dashboard (inside its layout) and the standalone file. */
@@ -145,7 +145,7 @@ ${runs}
 <p><b>Final answer:</b> ${t.finalAnswer === null ? html`<span class="bad">none</span>` : t.finalAnswer} · final page <code>${t.finalUrl}</code></p>
 <h2>Verdicts</h2>
 ${verdictsHtml(data.verdicts, t.runId)}
-${examplesHtml(data.examples, t.runId)}
+${examplesHtml(data.examples, t)}
 <h2>Steps</h2>
 ${t.steps.map((s) => stepHtml(s, data.screenshots(s)))}`;
 }

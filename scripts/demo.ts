@@ -101,17 +101,27 @@ async function main(): Promise<void> {
   }
 }
 
-async function shutdown(): Promise<void> {
+/**
+ * Stops what the demo started. After a run that finished, the broker (and the S3 server) stay up so that
+ * `npx webtrail dashboard` shows the run, unless WEBTRAIL_DEMO_STOP_KAFKA=1; after a failure they stop
+ * unless WEBTRAIL_DEMO_KEEP_KAFKA=1.
+ */
+async function shutdown(finished: boolean): Promise<void> {
   await pipeline?.stop().catch(() => undefined);
-  if (kafkaStarted && !process.env.WEBTRAIL_DEMO_KEEP_KAFKA) await stopKafka().catch(() => undefined);
-  if (s3Started && !process.env.WEBTRAIL_DEMO_KEEP_S3) await stopS3().catch(() => undefined);
+  const keep = finished ? process.env.WEBTRAIL_DEMO_STOP_KAFKA !== '1' : Boolean(process.env.WEBTRAIL_DEMO_KEEP_KAFKA);
+  if (kafkaStarted && !keep) await stopKafka().catch(() => undefined);
+  if (s3Started && !keep && !process.env.WEBTRAIL_DEMO_KEEP_S3) await stopS3().catch(() => undefined);
+  if (finished && keep) {
+    console.log('\nsee the run: npx webtrail dashboard   (then open http://127.0.0.1:8790/)');
+    if (kafkaStarted || s3Started) console.log(`the ${[kafkaStarted && 'Kafka broker', s3Started && 'S3 server'].filter(Boolean).join(' and ')} stay up for it: ${[kafkaStarted && 'npm run kafka:stop', s3Started && 'npm run s3:stop'].filter(Boolean).join(' and ')} when done`);
+  }
 }
 
-process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
+process.once('SIGINT', () => void shutdown(false).then(() => process.exit(130)));
 main().then(
-  () => shutdown().then(() => process.exit(0)),
+  () => shutdown(true).then(() => process.exit(0)),
   (error: unknown) => {
     say(`\ndemo: ${errorMessage(error)}`);
-    void shutdown().then(() => process.exit(1));
+    void shutdown(false).then(() => process.exit(1));
   },
 );

@@ -54,8 +54,8 @@ async function topicRecords(topic: string): Promise<number> {
   return recordCount(await admin.fetchTopicOffsets(topic));
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
+async function shot(page: Page, name: string, options: { fullPage: boolean } = { fullPage: true }): Promise<void> {
+  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: options.fullPage });
 }
 
 beforeAll(async () => {
@@ -138,7 +138,7 @@ describe('the dashboard during a pipeline run', () => {
 
   it('shows a trajectory: every step with its decoded screenshot, the click outlined, the verdict and the examples', async () => {
     const t = shownTrajectories()[0]!;
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(`${url}/trajectories/${encodeURIComponent(t.trajectoryId)}?run=${encodeURIComponent(t.runId)}`);
     await expect.poll(() => page.locator('section.step').count()).toBe(t.steps.length);
     const images = page.locator('.shot img');
@@ -158,7 +158,9 @@ describe('the dashboard during a pipeline run', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(await page.locator('p.meta').first().textContent()).toContain(`trace ${traceId}`);
     expect(await page.locator('table.examples tr').count() - 1).toBe(examples.filter((x) => x.trajectoryId === t.trajectoryId && x.runId === t.runId).length);
-    await shot(page, 'trajectory');
+    // The first outlined click, in view (docs/dashboard-trajectory.png is one of these).
+    await page.locator('.shot .target').first().evaluate((el) => el.closest('section')!.scrollIntoView());
+    await shot(page, 'trajectory', { fullPage: false });
     await page.close();
   });
 

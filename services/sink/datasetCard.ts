@@ -4,6 +4,10 @@ import path from 'node:path';
 import type { DatasetStats } from './datasetWriter.ts';
 import { FILTER_PRESETS } from './exampleFilter.ts';
 
+/** File formats of an export (here, not beside the writer, so the CLI can list them without loading Parquet). */
+export type ExportFormat = 'jsonl' | 'parquet';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'parquet'];
+
 /** What the card declares about the data's terms: the pages' own licences are unknown, so 'other' by default. */
 export interface CardMetadata {
   license: string;

@@ -11,8 +11,8 @@ import { countExample, emptyStats, jsonLine, readShards, toRow } from './dataset
 import { describeFilter, type ExampleFilter } from './exampleFilter.ts';
 import { parquetBytes, type ColumnKind } from './parquetFile.ts';
 
-export type ExportFormat = 'jsonl' | 'parquet';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'parquet'];
+export { EXPORT_FORMATS, type ExportFormat } from './datasetCard.ts';
+import type { ExportFormat } from './datasetCard.ts';
 
 export interface ExportOptions {
   /** The dataset folder (datasets/<judge version>). */
