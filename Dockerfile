@@ -30,7 +30,8 @@ COPY scripts ./scripts
 COPY tsconfig.json ./
 
 RUN mkdir -p /var/lib/webtrail && chown node:node /var/lib/webtrail
-USER node
+# Numeric, so Kubernetes can check runAsNonRoot against the image (the node user of the base image).
+USER 1000:1000
 
 # TypeScript runs through tsx (no build step); SIGTERM reaches node directly, so the stage drains.
 ENTRYPOINT ["node", "--import", "tsx"]

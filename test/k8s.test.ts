@@ -32,6 +32,7 @@ describe('k8s manifests', () => {
       const names = (kind: string) => r.objects.filter((o) => o.kind === kind).map((o) => o.metadata?.name).sort();
       expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-dashboard', 'webtrail-generator', 'webtrail-judge', 'webtrail-rollout', 'webtrail-sink']);
       expect(names('Service')).toContain('webtrail-dashboard');
+      expect(names('Namespace')).toEqual([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']);
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
       expect(names('KafkaTopic')).toEqual(allTopics().map((t) => t.name).sort());
     }
@@ -49,6 +50,22 @@ describe('k8s manifests', () => {
     edit(path.join(dir, 'base/rollout.yaml'), 'containerPort: 8082', 'containerPort: eight-thousand');
     const problems = validateK8s(dir).flatMap((r) => r.problems);
     expect(problems.some((p) => p.includes('Deployment webtrail-rollout') && p.includes('containerPort'))).toBe(true);
+  });
+
+  it('fails when a pod would not be admitted under the restricted Pod Security level, or the namespace does not enforce it', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/judge.yaml'), ', seccompProfile: { type: RuntimeDefault } }', ' }');
+    edit(path.join(dir, 'base/sink.yaml'), 'allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true');
+    edit(path.join(dir, 'overlays/prod/namespace.yaml'), 'pod-security.kubernetes.io/enforce: restricted', 'pod-security.kubernetes.io/enforce: baseline');
+    const reports = validateK8s(dir);
+    const problems = reports.flatMap((r) => r.problems);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/Deployment webtrail-judge: restricted Pod Security: container judge: no seccomp profile/),
+      expect.stringMatching(/Deployment webtrail-sink: restricted Pod Security: container sink: allowPrivilegeEscalation must be false/),
+      expect.stringMatching(/Namespace webtrail: pod-security.kubernetes.io\/enforce is baseline; restricted/),
+    ]));
+    // The dev overlay's namespace still enforces it.
+    expect(reports.find((r) => r.overlay === 'dev')!.problems.some((p) => p.startsWith('Namespace'))).toBe(false);
   });
 
   it('fails when the dashboard listens where its Service cannot reach it', () => {

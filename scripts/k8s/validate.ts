@@ -14,6 +14,7 @@ import { KafkaTopic } from '@kubernetes-models/strimzi-kafka-operator/kafka.stri
 import { STAGE_INPUTS, allTopics } from '../../schemas/topics.ts';
 import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../platform/config.ts';
 import { kafkaTopicResource } from './topics.ts';
+import { restrictedViolations, type PodSpec } from './podSecurity.ts';
 
 type K8sObject = { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
 
@@ -93,6 +94,26 @@ function blobProblems(objects: K8sObject[], rollout: DeploymentLike | undefined)
 }
 
 /**
+ * Every pod must pass the `restricted` Pod Security Standard, and the namespace it lands in must be
+ * rendered too, labelled to enforce it.
+ */
+function podSecurityProblems(objects: K8sObject[], deployments: DeploymentLike[]): string[] {
+  const problems: string[] = [];
+  for (const d of deployments) {
+    for (const v of restrictedViolations(d.spec.template.spec as unknown as PodSpec)) problems.push(`Deployment ${d.metadata.name}: restricted Pod Security: ${v}`);
+  }
+  // Where the pods run (the Kafka cluster's namespace, which holds the topics, is not ours to label).
+  const namespaces = new Set(deployments.map((d) => (d.metadata as { namespace?: string }).namespace).filter((n): n is string => Boolean(n)));
+  for (const name of namespaces) {
+    const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata?.name === name);
+    const labels = (ns?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
+    if (!ns) problems.push(`namespace ${name} is not rendered: add a Namespace labelled pod-security.kubernetes.io/enforce: restricted`);
+    else if (labels['pod-security.kubernetes.io/enforce'] !== 'restricted') problems.push(`Namespace ${name}: pod-security.kubernetes.io/enforce is ${labels['pod-security.kubernetes.io/enforce'] ?? 'unset'}; restricted`);
+  }
+  return problems;
+}
+
+/**
  * The dashboard must listen on the pod's addresses (its default, 127.0.0.1, is unreachable from a Service),
  * and a Service must send its port to the container's.
  */
@@ -142,6 +163,7 @@ function codeProblems(objects: K8sObject[]): string[] {
   }
   for (const stage of SERVICE_NAMES) if (!stages.has(stage)) problems.push(`no Deployment runs the ${stage} (services/${stage}/main.ts)`);
   problems.push(...dashboardProblems(objects, deployments));
+  problems.push(...podSecurityProblems(objects, deployments));
   problems.push(...blobProblems(objects, stages.get('rollout')?.deployment));
 
   for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
