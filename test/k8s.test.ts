@@ -52,6 +52,20 @@ describe('k8s manifests', () => {
     expect(problems.some((p) => p.includes('Deployment webtrail-rollout') && p.includes('containerPort'))).toBe(true);
   });
 
+  it('validates the custom resources strictly against their published CRDs: a misspelt field, a wrong type', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'overlays/prod/scaling.yaml'), 'maxReplicaCount: 24', 'maxReplicaCountt: 24');
+    edit(path.join(dir, 'base/topics.yaml'), 'partitions: 12', 'partitions: twelve');
+    const reports = validateK8s(dir);
+    const prod = reports.find((r) => r.overlay === 'prod')!.problems;
+    expect(prod).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^ScaledObject webtrail-rollout: \/spec: unknown field maxReplicaCountt \(CRD schema in k8s\/crds\)$/),
+      expect.stringMatching(/^KafkaTopic [\w.-]+: \/spec\/partitions: must be integer/),
+    ]));
+    // The dev overlay keeps its own (correct) ScaledObject.
+    expect(reports.find((r) => r.overlay === 'dev')!.problems.some((p) => p.includes('maxReplicaCountt'))).toBe(false);
+  });
+
   it('fails when a pod would not be admitted under the restricted Pod Security level, or the namespace does not enforce it', () => {
     const dir = copyOfK8s();
     edit(path.join(dir, 'base/judge.yaml'), ', seccompProfile: { type: RuntimeDefault } }', ' }');

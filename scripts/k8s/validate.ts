@@ -15,6 +15,7 @@ import { STAGE_INPUTS, allTopics } from '../../schemas/topics.ts';
 import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../platform/config.ts';
 import { kafkaTopicResource } from './topics.ts';
 import { restrictedViolations, type PodSpec } from './podSecurity.ts';
+import { CrdValidator } from './crdSchemas.ts';
 
 type K8sObject = { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
 
@@ -52,7 +53,9 @@ export function render(kubectl: string, dir: string): { objects: K8sObject[]; er
 
 const id = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.name ?? '?'}`;
 
-function schemaProblems(o: K8sObject): string[] {
+function schemaProblems(o: K8sObject, crds: CrdValidator): string[] {
+  // A custom resource: strictly against its published CRD (k8s/crds/), which the models do not do.
+  if (crds.has(o.apiVersion, o.kind)) return crds.problems(o).map((p) => `${id(o)}: ${p} (CRD schema in k8s/crds)`);
   const Model = MODELS[`${o.apiVersion}/${o.kind}`];
   if (!Model) return [`${id(o)}: no schema for ${o.apiVersion}/${o.kind}; add it to scripts/k8s/validate.ts`];
   try {
@@ -212,9 +215,10 @@ export function validateK8s(k8sDir: string, kubectl = findKubectl()): OverlayRep
   const overlaysDir = path.join(k8sDir, 'overlays');
   if (!existsSync(overlaysDir)) throw new Error(`${overlaysDir} does not exist`);
   const overlays = readdirSync(overlaysDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const crds = new CrdValidator(path.join(k8sDir, 'crds'));
   return overlays.map((overlay) => {
     const { objects, error } = render(kubectl, path.join(overlaysDir, overlay));
     if (error) return { overlay, objects, problems: [error] };
-    return { overlay, objects, problems: [...objects.flatMap(schemaProblems), ...codeProblems(objects)] };
+    return { overlay, objects, problems: [...objects.flatMap((o) => schemaProblems(o, crds)), ...codeProblems(objects)] };
   });
 }
