@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allTopics } from '../schemas/topics.ts';
-import { topicsYaml } from '../scripts/k8s/topics.ts';
+import { topicsWithPrefix, topicsYaml } from '../scripts/k8s/topics.ts';
 import { validateK8s } from '../scripts/k8s/validate.ts';
 import { ROOT } from './helpers/processes.ts';
 import { spawnSync } from 'node:child_process';
@@ -34,15 +34,40 @@ describe('k8s manifests', () => {
       expect(names('Service')).toContain('webtrail-dashboard');
       expect(names('Namespace')).toEqual([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']);
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
-      expect(names('KafkaTopic')).toEqual(allTopics().map((t) => t.name).sort());
+      // Each overlay's topics under its own prefix, in the Kafka cluster's namespace.
+      const prefix = r.overlay === 'dev' ? 'dev.' : '';
+      expect(names('KafkaTopic')).toEqual(allTopics().map((t) => `${prefix}${t.name}`).sort());
+      expect(new Set(r.objects.filter((o) => o.kind === 'KafkaTopic').map((o) => (o.metadata as { namespace?: string }).namespace))).toEqual(new Set(['kafka']));
+      expect(new Set(r.objects.filter((o) => o.kind === 'Deployment').map((o) => (o.metadata as { namespace?: string }).namespace))).toEqual(new Set([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']));
+      // The image from a registry, not a bare local name.
+      const images = r.objects.filter((o) => o.kind === 'Deployment' && o.metadata?.name !== 'otel-collector').map((o) => (o.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image);
+      expect(new Set(images)).toEqual(new Set(['registry.invalid/webtrail:0.1.0']));
     }
     const max = (overlay: string) => (reports.find((r) => r.overlay === overlay)!.objects.find((o) => o.kind === 'ScaledObject' && o.metadata?.name === 'webtrail-rollout')!.spec as { maxReplicaCount: number }).maxReplicaCount;
     expect(max('dev')).toBe(1);
     expect(max('prod')).toBeGreaterThan(max('dev'));
   });
 
-  it('keeps k8s/base/topics.yaml generated from the topic declaration', () => {
-    expect(readFileSync(path.join(ROOT, 'k8s/base/topics.yaml'), 'utf8')).toBe(topicsYaml());
+  it("keeps each overlay's topics generated from the topic declaration, under its prefix", () => {
+    expect(readFileSync(path.join(ROOT, 'k8s/overlays/dev/topics/topics.yaml'), 'utf8')).toBe(topicsYaml('dev.', 'webtrail'));
+    expect(readFileSync(path.join(ROOT, 'k8s/overlays/prod/topics/topics.yaml'), 'utf8')).toBe(topicsYaml('', 'webtrail'));
+    expect(topicsWithPrefix('dev.').map((t) => t.name)).toContain('dev.webtrail.tasks');
+  });
+
+  it('fails when two overlays on one Kafka cluster share topics, or topics sit where the topic operator does not watch', () => {
+    const dir = copyOfK8s();
+    // dev without its prefix: its topics generated as prod's are.
+    edit(path.join(dir, 'overlays/dev/app/config.yaml'), 'WEBTRAIL_TOPIC_PREFIX: "dev."', 'WEBTRAIL_TOPIC_PREFIX: ""');
+    writeFileSync(path.join(dir, 'overlays/dev/topics/topics.yaml'), readFileSync(path.join(dir, 'overlays/prod/topics/topics.yaml')));
+    edit(path.join(dir, 'overlays/prod/topics/kustomization.yaml'), 'namespace: kafka', 'namespace: webtrail');
+    const reports = validateK8s(dir);
+    const all = reports.flatMap((r) => r.problems);
+    expect(all).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^overlays dev and prod use the same Kafka cluster and the same \d+ topic name\(s\)/),
+      expect.stringMatching(/^KafkaTopic webtrail\.tasks is in namespace webtrail, but the Kafka cluster \(KAFKA_BROKERS\) is in kafka/),
+      // dev's topics and KEDA triggers still carry the prefix its ConfigMap no longer sets.
+      expect.stringMatching(/^ScaledObject webtrail-rollout: watches topic dev\.webtrail\.tasks, but the rollout reads webtrail\.tasks/),
+    ]));
   });
 
   it('fails on a manifest that breaks the Kubernetes schema, naming the object and field', () => {
@@ -54,8 +79,8 @@ describe('k8s manifests', () => {
 
   it('validates the custom resources strictly against their published CRDs: a misspelt field, a wrong type', () => {
     const dir = copyOfK8s();
-    edit(path.join(dir, 'overlays/prod/scaling.yaml'), 'maxReplicaCount: 24', 'maxReplicaCountt: 24');
-    edit(path.join(dir, 'base/topics.yaml'), 'partitions: 12', 'partitions: twelve');
+    edit(path.join(dir, 'overlays/prod/app/scaling.yaml'), 'maxReplicaCount: 24', 'maxReplicaCountt: 24');
+    edit(path.join(dir, 'overlays/prod/topics/topics.yaml'), 'partitions: 12', 'partitions: twelve');
     const reports = validateK8s(dir);
     const prod = reports.find((r) => r.overlay === 'prod')!.problems;
     expect(prod).toEqual(expect.arrayContaining([
@@ -70,7 +95,7 @@ describe('k8s manifests', () => {
     const dir = copyOfK8s();
     edit(path.join(dir, 'base/judge.yaml'), ', seccompProfile: { type: RuntimeDefault } }', ' }');
     edit(path.join(dir, 'base/sink.yaml'), 'allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true');
-    edit(path.join(dir, 'overlays/prod/namespace.yaml'), 'pod-security.kubernetes.io/enforce: restricted', 'pod-security.kubernetes.io/enforce: baseline');
+    edit(path.join(dir, 'overlays/prod/app/namespace.yaml'), 'pod-security.kubernetes.io/enforce: restricted', 'pod-security.kubernetes.io/enforce: baseline');
     const reports = validateK8s(dir);
     const problems = reports.flatMap((r) => r.problems);
     expect(problems).toEqual(expect.arrayContaining([
@@ -113,8 +138,8 @@ describe('k8s manifests', () => {
 
   it('fails on topics that drifted from schemas/topics.ts, through npm run k8s:validate', async () => {
     const dir = copyOfK8s();
-    edit(path.join(dir, 'base/topics.yaml'), /(topicName: webtrail\.tasks\n\s+partitions:) 24/, '$1 25');
-    edit(path.join(dir, 'base/topics.yaml'), /apiVersion: kafka\.strimzi\.io\/v1\nkind: KafkaTopic\nmetadata:\n\s+name: webtrail\.verdicts[\s\S]*?---\n/, '');
+    edit(path.join(dir, 'overlays/prod/topics/topics.yaml'), /(topicName: webtrail\.tasks\n\s+partitions:) 24/, '$1 25');
+    edit(path.join(dir, 'overlays/prod/topics/topics.yaml'), /apiVersion: kafka\.strimzi\.io\/v1\nkind: KafkaTopic\nmetadata:\n\s+name: webtrail\.verdicts[\s\S]*?---\n/, '');
     const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/k8sValidate.ts'), dir], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('KafkaTopic webtrail.tasks: 25 partitions, but schemas/topics.ts declares 24');

@@ -11,9 +11,9 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { KafkaTopic } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1';
-import { STAGE_INPUTS, allTopics } from '../../schemas/topics.ts';
+import { STAGE_INPUTS, TOPIC_PREFIX } from '../../schemas/topics.ts';
 import { SERVICE_NAMES, loadRuntimeConfig, type ServiceName } from '../../platform/config.ts';
-import { kafkaTopicResource } from './topics.ts';
+import { kafkaTopicResource, strimziCluster, topicsWithPrefix } from './topics.ts';
 import { restrictedViolations, type PodSpec } from './podSecurity.ts';
 import { CrdValidator } from './crdSchemas.ts';
 
@@ -145,7 +145,7 @@ function dashboardProblems(objects: K8sObject[], deployments: DeploymentLike[]):
   return problems;
 }
 
-function codeProblems(objects: K8sObject[]): string[] {
+function codeProblems(objects: K8sObject[], settings: OverlaySettings): string[] {
   const problems: string[] = [];
   const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as DeploymentLike[];
   const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
@@ -184,15 +184,16 @@ function codeProblems(objects: K8sObject[]): string[] {
     }
     const stage = [...stages].find(([, s]) => s.deployment === deployment)?.[0];
     if (!stage) continue;
-    const groupId = loadRuntimeConfig(stage, stages.get(stage)!.env).groupId;
+    const groupId = loadRuntimeConfig(stage, { WEBTRAIL_TOPIC_PREFIX: settings.prefix, ...stages.get(stage)!.env }).groupId;
+    const input = `${settings.prefix}${STAGE_INPUTS[stage].slice(TOPIC_PREFIX.length)}`;
     for (const trigger of (so.spec?.triggers as Array<{ type: string; metadata: Record<string, string> }> | undefined) ?? []) {
       if (trigger.type !== 'kafka') continue;
-      if (trigger.metadata.topic !== STAGE_INPUTS[stage]) problems.push(`${id(so)}: watches topic ${trigger.metadata.topic}, but the ${stage} reads ${STAGE_INPUTS[stage]}`);
+      if (trigger.metadata.topic !== input) problems.push(`${id(so)}: watches topic ${trigger.metadata.topic}, but the ${stage} reads ${input}`);
       if (trigger.metadata.consumerGroup !== groupId) problems.push(`${id(so)}: watches consumer group ${trigger.metadata.consumerGroup}, but the ${stage} consumes as ${groupId}`);
     }
   }
 
-  const declared = new Map(allTopics().map((t) => [t.name, kafkaTopicResource(t)]));
+  const declared = new Map(topicsWithPrefix(settings.prefix).map((t) => [t.name, kafkaTopicResource(t, settings.cluster.cluster)]));
   const rendered = new Map(objects.filter((o) => o.kind === 'KafkaTopic').map((o) => [String((o.spec as { topicName?: string })?.topicName ?? o.metadata?.name), o]));
   for (const [name, want] of declared) {
     const got = rendered.get(name);
@@ -200,6 +201,11 @@ function codeProblems(objects: K8sObject[]): string[] {
       problems.push(`KafkaTopic ${name} is declared in schemas/topics.ts but missing from the manifests (npm run k8s:topics)`);
       continue;
     }
+    // Strimzi's topic operator watches the cluster's namespace only, and acts on its own cluster's topics.
+    const where = (got.metadata as { namespace?: string } | undefined)?.namespace;
+    if (where !== settings.cluster.namespace) problems.push(`KafkaTopic ${name} is in namespace ${where ?? '(none)'}, but the Kafka cluster (KAFKA_BROKERS) is in ${settings.cluster.namespace}, where the topic operator watches`);
+    const label = (got.metadata as { labels?: Record<string, string> } | undefined)?.labels?.['strimzi.io/cluster'];
+    if (label !== settings.cluster.cluster) problems.push(`KafkaTopic ${name}: strimzi.io/cluster is ${label ?? 'unset'}, but KAFKA_BROKERS names the cluster ${settings.cluster.cluster}`);
     const spec = got.spec as { partitions?: number; config?: Record<string, unknown> };
     if (spec.partitions !== want.spec.partitions) problems.push(`KafkaTopic ${name}: ${spec.partitions} partitions, but schemas/topics.ts declares ${want.spec.partitions} (npm run k8s:topics)`);
     const config = Object.fromEntries(Object.entries(spec.config ?? {}).map(([k, v]) => [k, String(v)]));
@@ -207,7 +213,7 @@ function codeProblems(objects: K8sObject[]): string[] {
       if (config[key] !== value) problems.push(`KafkaTopic ${name}: ${key} is ${config[key] ?? '(unset)'}, but schemas/topics.ts declares ${value} (npm run k8s:topics)`);
     }
   }
-  for (const name of rendered.keys()) if (!declared.has(name)) problems.push(`KafkaTopic ${name} is not declared in schemas/topics.ts`);
+  for (const name of rendered.keys()) if (!declared.has(name)) problems.push(`KafkaTopic ${name} is not declared in schemas/topics.ts${settings.prefix ? ` (this overlay's topic prefix is '${settings.prefix}')` : ''}`);
   return problems;
 }
 
@@ -216,9 +222,47 @@ export function validateK8s(k8sDir: string, kubectl = findKubectl()): OverlayRep
   if (!existsSync(overlaysDir)) throw new Error(`${overlaysDir} does not exist`);
   const overlays = readdirSync(overlaysDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   const crds = new CrdValidator(path.join(k8sDir, 'crds'));
-  return overlays.map((overlay) => {
+  const reports = overlays.map((overlay) => {
     const { objects, error } = render(kubectl, path.join(overlaysDir, overlay));
     if (error) return { overlay, objects, problems: [error] };
-    return { overlay, objects, problems: [...objects.flatMap((o) => schemaProblems(o, crds)), ...codeProblems(objects)] };
+    const settings = settingsOf(objects);
+    if (typeof settings === 'string') return { overlay, objects, problems: [settings] };
+    return { overlay, objects, problems: [...objects.flatMap((o) => schemaProblems(o, crds)), ...codeProblems(objects, settings)] };
   });
+  // Overlays on one Kafka cluster must not share a topic (or, with it, a consumer group's offsets).
+  for (const a of reports) {
+    for (const b of reports) {
+      if (a.overlay >= b.overlay) continue;
+      const brokers = (r: OverlayReport) => (r.objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'webtrail-config') as { data?: Record<string, string> } | undefined)?.data?.KAFKA_BROKERS;
+      if (brokers(a) !== brokers(b)) continue;
+      const topics = (r: OverlayReport) => new Set(r.objects.filter((o) => o.kind === 'KafkaTopic').map((o) => String((o.spec as { topicName?: string }).topicName)));
+      const shared = [...topics(a)].filter((t) => topics(b).has(t));
+      if (shared.length) for (const r of [a, b]) r.problems.push(`overlays ${a.overlay} and ${b.overlay} use the same Kafka cluster and the same ${shared.length} topic name(s) (${shared.slice(0, 3).join(', ')}…): give one a WEBTRAIL_TOPIC_PREFIX`);
+    }
+  }
+  return reports;
+}
+
+export interface OverlaySettings {
+  /** WEBTRAIL_TOPIC_PREFIX of the overlay's ConfigMap ('' when unset). */
+  prefix: string;
+  /** The Strimzi cluster KAFKA_BROKERS points at. */
+  cluster: { cluster: string; namespace: string };
+}
+
+function settingsOf(objects: K8sObject[]): OverlaySettings | string {
+  const config = (objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'webtrail-config') as { data?: Record<string, string> } | undefined)?.data;
+  if (!config) return 'no ConfigMap webtrail-config is rendered';
+  const cluster = strimziCluster(config.KAFKA_BROKERS);
+  if (!cluster) return `ConfigMap webtrail-config: KAFKA_BROKERS ${config.KAFKA_BROKERS ?? '(unset)'} is not a Strimzi bootstrap address (<cluster>-kafka-bootstrap.<namespace>.svc:9092)`;
+  return { prefix: config.WEBTRAIL_TOPIC_PREFIX ?? '', cluster };
+}
+
+/** An overlay's topic prefix and Kafka cluster, from its app part alone (its topics are generated from them). */
+export function overlaySettings(overlayDir: string, kubectl = findKubectl()): OverlaySettings {
+  const { objects, error } = render(kubectl, path.join(overlayDir, 'app'));
+  if (error) throw new Error(error);
+  const settings = settingsOf(objects);
+  if (typeof settings === 'string') throw new Error(settings);
+  return settings;
 }
