@@ -3,6 +3,7 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import { AvroCodec } from '../schemas/codec.ts';
 import type { SchemaName } from '../schemas/schemaFiles.ts';
+import { refuseUnknownSettings } from '../platform/knownSettings.ts';
 import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from '../platform/config.ts';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { startHealthServer, type HealthServer } from '../platform/health.ts';
@@ -35,6 +36,8 @@ export interface RunningStage {
 
 export async function startStage<N extends SchemaName>(def: StageDefinition<N>): Promise<RunningStage> {
   const env = def.env ?? process.env;
+  // A misspelt setting would be ignored silently: stop before doing anything, naming the right one.
+  refuseUnknownSettings(env);
   const log = createLogger(def.service);
   const runtime = { ...loadRuntimeConfig(def.service, env), ...def.runtime };
   const kafkaConfig = loadKafkaConfig(`webtrail-${def.service}`, env);

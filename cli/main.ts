@@ -7,6 +7,7 @@ import { readBlob } from '../platform/blobStore.ts';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { printable } from '../platform/printable.ts';
 import { createLogger } from '../platform/logger.ts';
+import { refuseUnknownSettings } from '../platform/knownSettings.ts';
 import { loadDashboardConfig } from '../dashboard/config.ts';
 import { DATASET_FORMS, EXPORT_FORMATS, type DatasetForm, type ExportFormat } from '../services/sink/datasetCard.ts';
 import type { ScriptedLlmCliOptions } from './scriptedLlm.ts';
@@ -230,6 +231,7 @@ export function buildProgram(): Command {
     .option('--trace-url <url>', 'a tracing UI\'s URL with {traceId} in it, linked from every trajectory (default WEBTRAIL_TRACE_UI_URL)')
     .action(async (opts: { port?: string; host?: string; from?: string; traceUrl?: string }) => {
       const { startDashboard } = await import('../dashboard/server.ts');
+      refuseUnknownSettings(process.env);
       const config = loadDashboardConfig(process.env, opts);
       const dashboard = await startDashboard({ ...config, prices: loadPrices(), log: createLogger('dashboard', process.env.LOG_LEVEL ?? 'warn') });
       console.log(`webtrail dashboard: ${dashboard.url}/ (reading from ${config.from === 'beginning' ? 'the beginning of history' : 'now'}; Ctrl-C stops it)`);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseEnv, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
+import { misnamedLlmSetting } from '../platform/knownSettings.ts';
 
 export type LlmStage = 'GENERATOR' | 'AGENT' | 'JUDGE';
 
@@ -22,18 +23,14 @@ export interface LlmConfig {
   structuredOutput: boolean;
 }
 
-const LLM_SETTINGS = ['BASE_URL', 'MODEL', 'API_KEY_VAR', 'TEMPERATURE', 'MAX_TOKENS', 'TIMEOUT_MS', 'MAX_RETRIES', 'RETRY_BASE_MS', 'STRUCTURED_OUTPUT'];
-
 /**
  * A setting under a name that looks right but is not read (WEBTRAIL_JUDGE_MODEL, WEBTRAIL_ROLLOUT_LLM_MODEL)
  * would be silently ignored and the run would use another model: refuse it, naming the right variable.
  */
 function refuseMisnamed(env: Env): void {
   for (const name of Object.keys(env)) {
-    const m = /^WEBTRAIL_(GENERATOR|AGENT|ROLLOUT|JUDGE)_(LLM_)?([A-Z_]+)$/.exec(name);
-    if (!m || !LLM_SETTINGS.includes(m[3]!) || (m[1] !== 'ROLLOUT' && m[2])) continue;
-    const right = `WEBTRAIL_${m[1] === 'ROLLOUT' ? 'AGENT' : m[1]}_LLM_${m[3]}`;
-    throw new UserInputError(`invalid configuration: ${name} is not read; did you mean ${right}?`);
+    const right = misnamedLlmSetting(name);
+    if (right) throw new UserInputError(`invalid configuration: ${name} is not read; did you mean ${right}?`);
   }
 }
 

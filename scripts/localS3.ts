@@ -94,7 +94,7 @@ export async function s3Answers(endpoint: string, timeoutMs = 1000): Promise<boo
   }
 }
 
-function portOf(env: Env): number {
+export function s3Port(env: Env): number {
   return parseEnv(z.object({ WEBTRAIL_S3_PORT: z.coerce.number().int().min(1).max(65535).default(9300) }), env).WEBTRAIL_S3_PORT;
 }
 
@@ -110,7 +110,7 @@ function describe(paths: S3Paths, endpoint: string, credentials: Credentials, st
 /** Starts the local S3 server unless one this home started already answers. */
 export async function startS3(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<LocalS3> {
   const paths = s3Paths(env);
-  const endpoint = `http://127.0.0.1:${portOf(env)}`;
+  const endpoint = `http://127.0.0.1:${s3Port(env)}`;
   mkdirSync(paths.dir, { recursive: true });
   const credentials = credentialsOf(paths);
   const running = readPid(paths);

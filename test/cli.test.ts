@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/processes.ts';
+import { spawnTs } from '../platform/spawnTs.ts';
 
 describe('webtrail submit and tap', () => {
   it('submits exactly the good, distinct sites and tap prints them decoded', async () => {
@@ -94,6 +95,18 @@ describe('webtrail submit and tap', () => {
     expect(hugeViewport.stderr.trim()).toBe("webtrail: invalid configuration: WEBTRAIL_BROWSER_VIEWPORT: each side from 200 to 4096 pixels, e.g. 1280x800 (got '100000x100000')");
 
     for (const result of [noBroker, unknownTopic, missing, nothingGood, escaping, hostile, badSource, badUrl, badLevel, hugeViewport]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('a service stops at start on a setting nobody reads, naming the one meant; so does the dashboard', async () => {
+    const misspelt = { WEBTRAIL_JUDGE_LLM_MODLE: 'big', OPENAI_API_BASE: 'http://127.0.0.1:1/v1', WEBTRAIL_ROLLOUT_LLM_CONCURRENCY: '4' };
+    const judge = spawnTs('services/judge/main.ts', { env: { ...process.env, OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_MODEL: 'm', ...misspelt }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    judge.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => judge.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('webtrail judge: invalid configuration: OPENAI_API_BASE is not a setting webtrail reads; did you mean OPENAI_BASE_URL?; WEBTRAIL_JUDGE_LLM_MODLE is not a setting webtrail reads; did you mean WEBTRAIL_JUDGE_LLM_MODEL?; WEBTRAIL_ROLLOUT_LLM_CONCURRENCY is not a setting webtrail reads; did you mean WEBTRAIL_AGENT_LLM_CONCURRENCY? (every setting: README, Configuration)');
+    const dashboard = await runCli(['dashboard', '--port', '0'], { env: { WEBTRAIL_DASHBORD_PORT: '9000' } });
+    expect([dashboard.code, dashboard.stderr.trim()]).toEqual([2, 'webtrail: invalid configuration: WEBTRAIL_DASHBORD_PORT is not a setting webtrail reads; did you mean WEBTRAIL_DASHBOARD_PORT? (every setting: README, Configuration)']);
   }, 60_000);
 
   it('status lists the topics with counts and the consumer groups with lag', async () => {
