@@ -302,7 +302,10 @@ export class StageRunner<N extends SchemaName> {
           {
             parent,
             kind: SpanKind.CONSUMER,
-            attributes: { [ATTRS.topic]: state.topic, [ATTRS.partition]: state.partition, [ATTRS.offset]: message.offset, [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}) },
+            attributes: {
+              [ATTRS.system]: 'kafka', [ATTRS.operationType]: 'process', [ATTRS.operationName]: 'process', [ATTRS.consumerGroup]: config.groupId,
+              [ATTRS.topic]: state.topic, [ATTRS.partition]: String(state.partition), [ATTRS.offset]: Number(message.offset), [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}),
+            },
           },
           async () => {
             const sent: Array<() => void> = [];

@@ -1,11 +1,17 @@
 // OpenTelemetry for every service: one trace per trajectory, carried between services in Kafka headers
 // (W3C traceparent). Spans are always recorded so the context propagates; they are exported over OTLP
-// only when OTEL_EXPORTER_OTLP_ENDPOINT is set. Span and attribute names are declared here, once.
+// only when OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set, by the protocol
+// OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL names: grpc, http/protobuf (the specification's default) or
+// http/json. The exporters read the other OTEL_EXPORTER_OTLP_* variables (headers, timeout, compression,
+// certificates) as the SDK documents. Span and attribute names are declared here, once.
 import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { UserInputError } from './errors.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Headers } from '../schemas/codec.ts';
 import { headerString } from '../schemas/codec.ts';
@@ -21,10 +27,15 @@ export const SPANS = {
   sink: 'sink.write',
 } as const;
 
+/** Attribute names; the messaging ones as the OpenTelemetry semantic conventions (v1.3x) name them. */
 export const ATTRS = {
+  system: 'messaging.system',
+  operationType: 'messaging.operation.type',
+  operationName: 'messaging.operation.name',
+  consumerGroup: 'messaging.consumer.group.name',
   topic: 'messaging.destination.name',
-  partition: 'messaging.kafka.destination.partition',
-  offset: 'messaging.kafka.message.offset',
+  partition: 'messaging.destination.partition.id',
+  offset: 'messaging.kafka.offset',
   key: 'messaging.kafka.message.key',
   attempt: 'webtrail.attempt',
   taskId: 'webtrail.task_id',
@@ -52,7 +63,7 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
   if (!sdk) {
     const spanProcessors: SpanProcessor[] = [];
     if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-      exporter = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });
+      exporter = new BatchSpanProcessor(otlpExporter(env), { scheduledDelayMillis: 500 });
       spanProcessors.push(exporter);
     } else {
       // Without a processor the SDK registers no tracer provider, spans get no ids and no traceparent is
@@ -85,6 +96,24 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
       }
     },
   };
+}
+
+export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+
+/** The OTLP trace exporter for the configured protocol; a protocol it does not know stops the process. */
+export function otlpExporter(env: Record<string, string | undefined>): SpanExporter {
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = (env[name] ?? 'http/protobuf').trim();
+  switch (protocol) {
+    case 'grpc':
+      return new OtlpGrpcExporter();
+    case 'http/protobuf':
+      return new OtlpHttpProtobufExporter();
+    case 'http/json':
+      return new OtlpHttpJsonExporter();
+    default:
+      throw new UserInputError(`invalid configuration: ${name}: '${protocol}' is not an OTLP protocol; one of ${OTLP_PROTOCOLS.join(', ')}`);
+  }
 }
 
 export function tracer(): Tracer {
