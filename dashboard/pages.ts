@@ -66,6 +66,13 @@ function sparkline(values: number[], width = 120, height = 24): Html {
   return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><polyline fill="none" stroke="#0969da" stroke-width="1.5" points="${points}"/></svg>`;
 }
 
+/** A few counts as small bars (a score histogram). */
+function miniBars(values: number[], width = 80, height = 20): Html {
+  const max = Math.max(1, ...values);
+  const slot = width / Math.max(1, values.length);
+  return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${values.map((v, i) => html`<rect x="${(i * slot + 1).toFixed(1)}" y="${(height - (v / max) * height).toFixed(1)}" width="${(slot - 2).toFixed(1)}" height="${((v / max) * height).toFixed(1)}" fill="#1a7f37"><title>${v}</title></rect>`)}</svg>`;
+}
+
 const SERIES_COLORS: Record<Series, string> = { sites: '#8250df', rejected: '#cf222e', tasks: '#bf8700', trajectories: '#0969da', verdicts: '#1a7f37', examples: '#57606a' };
 
 /** Counts per time bucket as grouped bars, one colour per series. */
@@ -110,7 +117,7 @@ ${overTimeChart(view.overTime)}
 <p>${fmt(r.sites.submitted)} submitted · ${fmt(r.sites.accepted)} with tasks · <a href="/sites?outcome=rejected">${fmt(r.sites.rejected)} rejected</a>${reasons.length ? html` (${reasons.map(([reason, n], i) => html`${i ? ', ' : ''}<a href="/sites?outcome=${encodeURIComponent(`rejected: ${reason}`)}">${reason} ${n}</a>`)})` : ''}${r.sites.resubmissionsSkipped ? ` · ${fmt(r.sites.resubmissionsSkipped)} re-submissions skipped` : ''}</p>
 <h2>Judges</h2>
 ${r.judges.length === 0 ? html`<p>No verdicts yet.</p>` : html`<table class="judges"><tr><th>judge version</th><th>verdicts</th><th>success rate</th><th>mean success</th><th>mean efficiency</th><th>success histogram [0 … 1]</th></tr>
-${r.judges.map((j) => html`<tr data-judge="${j.judgeVersion}"><td><a href="/trajectories?judge=${encodeURIComponent(j.judgeVersion)}"><code>${j.judgeVersion}</code></a></td><td class="n">${fmt(j.verdicts)}</td><td class="n" data-success-rate>${pct(j.successRate)}</td><td class="n">${j.meanSuccess.toFixed(3)}</td><td class="n">${j.meanEfficiency.toFixed(3)}</td><td>${sparkline(j.successHistogram, 80, 20)} ${j.successHistogram.join(' ')}</td></tr>`)}
+${r.judges.map((j) => html`<tr data-judge="${j.judgeVersion}"><td><a href="/trajectories?judge=${encodeURIComponent(j.judgeVersion)}"><code>${j.judgeVersion}</code></a></td><td class="n">${fmt(j.verdicts)}</td><td class="n" data-success-rate>${pct(j.successRate)}</td><td class="n">${j.meanSuccess.toFixed(3)}</td><td class="n">${j.meanEfficiency.toFixed(3)}</td><td>${miniBars(j.successHistogram)} ${j.successHistogram.join(' ')}</td></tr>`)}
 </table>`}
 <h2>Trajectories by how they ended</h2>
 <p>${Object.entries(r.steps.byStatus).map(([status, n], i) => html`${i ? ' · ' : ''}<a href="/trajectories?status=${status}">${status} ${fmt(n)}</a>`)}${r.steps.trajectories ? html` · steps per trajectory p50 ${r.steps.p50}, p90 ${r.steps.p90}, max ${r.steps.max}` : 'none yet'}</p>

@@ -10,19 +10,27 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BASE_ARGS } from '../browser/browserPool.ts';
-import { ensureTopics, recordCount } from '../bus/client.ts';
-import { submitSites } from '../cli/submit.ts';
-import { DASHBOARD_TOPICS } from '../dashboard/server.ts';
-import { SERVICE_NAMES } from '../platform/config.ts';
-import { TOPICS } from '../schemas/topics.ts';
 import type { TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
-import { drained, startPipeline, type Pipeline } from '../scripts/pipeline.ts';
-import { produce, readTopic, testKafka, waitFor } from './helpers/kafka.ts';
-import { ROOT, runCli } from './helpers/processes.ts';
+import type { Pipeline } from '../scripts/pipeline.ts';
 
+// The run on topics of its own (a prefix), so the pipelines of other test files on the same broker
+// neither take its sites nor add to its counts. The prefix is read when the topic declaration loads,
+// so the project's modules are imported after it is set.
 const run = randomUUID().slice(0, 8);
+const PREFIX = `dash-${run}.`;
+process.env.WEBTRAIL_TOPIC_PREFIX = PREFIX;
+const { loadBrowserConfig } = await import('../browser/browserConfig.ts');
+const { BASE_ARGS } = await import('../browser/browserPool.ts');
+const { recordCount } = await import('../bus/client.ts');
+const { submitSites } = await import('../cli/submit.ts');
+const { DASHBOARD_TOPICS } = await import('../dashboard/server.ts');
+const { SERVICE_NAMES } = await import('../platform/config.ts');
+const { TOPICS } = await import('../schemas/topics.ts');
+const { drained, startPipeline } = await import('../scripts/pipeline.ts');
+const { produce, readTopic, testKafka, waitFor } = await import('./helpers/kafka.ts');
+const { ROOT, runCli } = await import('./helpers/processes.ts');
+if (!TOPICS.sites.name.startsWith(PREFIX)) throw new Error('the topic prefix was not taken up');
+
 const home = mkdtempSync(path.join(tmpdir(), 'webtrail-dashboard-'));
 /** Screenshots of the pages, for a person to look at. */
 const OUTPUT = path.join(ROOT, 'test-output', 'dashboard');
@@ -64,9 +72,9 @@ beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
   admin = testKafka().admin();
   await admin.connect();
-  await ensureTopics(admin);
+  // The services create the run's topics as they start.
   pipeline = await startPipeline({
-    home, groupSuffix: run, startAtEnd: true,
+    home, groupSuffix: run,
     env: { WEBTRAIL_ROLLOUT_SCREENSHOTS: 'true', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000' },
   });
   // The shop (tasks to carry out) and the casino (screened out as unsafe), screened again for this run.
@@ -91,7 +99,11 @@ afterAll(async () => {
   await browser?.close();
   dashboard?.kill('SIGTERM');
   await pipeline?.stop();
+  // The run's topics go; the broker keeps no trace of them.
+  const ours = (await admin?.listTopics().catch(() => [] as string[]))?.filter((t) => t.startsWith(PREFIX)) ?? [];
+  if (ours.length) await admin.deleteTopics({ topics: ours }).catch(() => undefined);
   await admin?.disconnect();
+  delete process.env.WEBTRAIL_TOPIC_PREFIX;
   // home (the services' logs) stays for a failed run to be read.
 });
 
