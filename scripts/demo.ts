@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const blobs = loadBlobConfig();
     say(`demo: screenshots go to ${blobs.kind === 'file' ? blobs.root : `s3://${blobs.bucket}/${blobs.prefix} at ${blobs.endpoint ?? 'AWS S3'}`}`);
     say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);
-    pipeline = await startPipeline({ home, startAtEnd: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0) });
+    pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0) });
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
     const submitted = await submitSites(list, { source: `demo-${started}`, again: true });
     say(`demo: submitted ${submitted.submitted} sites (logs in ${path.join(home, 'logs')})`);

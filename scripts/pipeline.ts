@@ -33,6 +33,11 @@ export interface PipelineOptions {
   startAtEnd?: boolean;
   /** The services to start (default: all four). */
   only?: ServiceName[];
+  /**
+   * Health ports near each service's usual one (18081…, as the demo prints them). Off, the system picks
+   * free ones: two pipelines started at once (test files side by side) would race for the same port.
+   */
+  usualPorts?: boolean;
 }
 
 export interface ServiceProcess {
@@ -81,7 +86,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   async function start(name: ServiceName): Promise<ServiceProcess> {
     const upper = name.toUpperCase();
     const serviceEnv = serviceEnvOf(name);
-    const port = Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) || (await freePort(BASE_PORT[name]));
+    const port = Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) || (await freePort(options.usualPorts ? BASE_PORT[name] : 0));
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
     const log = openSync(path.join(logs, `${name}.log`), 'a');

@@ -87,7 +87,10 @@ beforeAll(async () => {
   url = await waitFor(() => /webtrail dashboard: (http:\/\/\S+?)\/ /.exec(dashboardOutput)?.[1], 30_000, 'the dashboard to listen');
   browser = await chromium.launch({ executablePath: loadBrowserConfig().executablePath, headless: true, args: BASE_ARGS });
 
-  await waitFor(async () => (await drained(admin, pipeline)) || undefined, 300_000, 'the pipeline to carry the sites through');
+  await waitFor(async () => {
+    for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited with ${service.child.exitCode}; see ${home}/logs`);
+    return (await drained(admin, pipeline)) || undefined;
+  }, 300_000, 'the pipeline to carry the sites through');
   trajectories = await distinct<Trajectory>(TOPICS.trajectories.name, (t) => t.trajectoryId);
   runs = await distinct<Trajectory>(TOPICS.trajectories.name, (t) => `${t.trajectoryId} ${t.runId}`);
   for (const r of await readTopic(TOPICS.trajectories.name)) if (r.traceId) traceIds.set(`${(r.value as Trajectory).trajectoryId} ${(r.value as Trajectory).runId}`, r.traceId);
