@@ -113,7 +113,8 @@ async function shutdown(finished: boolean): Promise<void> {
   if (s3Started && !keep && !process.env.WEBTRAIL_DEMO_KEEP_S3) await stopS3().catch(() => undefined);
   if (finished && keep) {
     console.log('\nsee the run: npx webtrail dashboard   (then open http://127.0.0.1:8790/)');
-    if (kafkaStarted || s3Started) console.log(`the ${[kafkaStarted && 'Kafka broker', s3Started && 'S3 server'].filter(Boolean).join(' and ')} stay up for it: ${[kafkaStarted && 'npm run kafka:stop', s3Started && 'npm run s3:stop'].filter(Boolean).join(' and ')} when done`);
+    const kept = [kafkaStarted && 'Kafka broker', s3Started && 'S3 server'].filter(Boolean);
+    if (kept.length) console.log(`the ${kept.join(' and ')} ${kept.length > 1 ? 'stay' : 'stays'} up for it: ${[kafkaStarted && 'npm run kafka:stop', s3Started && 'npm run s3:stop'].filter(Boolean).join(' and ')} when done`);
   }
 }
 
