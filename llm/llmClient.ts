@@ -96,19 +96,64 @@ function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal | 
   return { signal: child.signal, release: () => parent.removeEventListener('abort', forward) };
 }
 
+/**
+ * The openai package reads an error's words from `{"error": {...}}` only. vLLM and SGLang answer
+ * `{"object": "error", "message": ...}` and FastAPI-based servers `{"detail": ...}`, which it reports as
+ * "400 status code (no body)": the reason (a schema the grammar backend cannot compile, a context too
+ * long) would be lost. This fetch rewrites such bodies into OpenAI's shape.
+ */
+export async function fetchWithOpenAiErrors(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const response = await fetch(input, init);
+  if (response.ok || !(response.headers.get('content-type') ?? '').includes('json')) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  const b = body as Record<string, unknown> | null;
+  let error: Record<string, unknown> | null = null;
+  if (b && typeof b === 'object' && !('error' in b)) {
+    if (typeof b.message === 'string') error = { message: b.message, type: b.type ?? null, param: b.param ?? null, code: b.code ?? null };
+    else if (b.detail !== undefined) error = { message: typeof b.detail === 'string' ? b.detail : JSON.stringify(b.detail), type: null, param: null, code: null };
+  }
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(error ? JSON.stringify({ error }) : text, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * What a server says when it will not constrain output to a JSON schema: no response_format at all, or
+ * vLLM's guided decoding (xgrammar, outlines, guidance backends) or SGLang's grammar backend failing on it.
+ */
+export const STRUCTURED_OUTPUT_REFUSED = /response_format|json_schema|guided|xgrammar|outlines|guidance|grammar|structured output/i;
+
+/**
+ * max_completion_tokens for OpenAI's reasoning models (o1, o3, o4, gpt-5: they refuse max_tokens); max_tokens
+ * for every other model, which is what vLLM, SGLang, Ollama and llama.cpp all read.
+ */
+export function defaultTokensParam(model: string): 'max_tokens' | 'max_completion_tokens' {
+  return /^(openai\/)?(o\d|gpt-5)/i.test(model) ? 'max_completion_tokens' : 'max_tokens';
+}
+
 export class OpenAiLlmClient implements LlmClient {
   private readonly client: OpenAI;
   private readonly limit: LimitFunction;
   private structured: boolean;
+  private tokensParam: 'max_tokens' | 'max_completion_tokens';
+  private switchedTokensParam = false;
 
   constructor(private readonly config: LlmConfig) {
-    this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: 0 });
+    this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: 0, fetch: fetchWithOpenAiErrors });
     this.limit = pLimit(config.concurrency);
     this.structured = config.structuredOutput;
+    this.tokensParam = config.maxTokensParam === 'auto' ? defaultTokensParam(config.model) : config.maxTokensParam;
   }
 
   get settings(): Record<string, string> {
-    return { temperature: String(this.config.temperature), maxTokens: String(this.config.maxTokens) };
+    return { temperature: String(this.config.temperature), maxTokens: String(this.config.maxTokens), maxTokensParam: this.tokensParam };
   }
 
   get model(): string {
@@ -152,7 +197,7 @@ export class OpenAiLlmClient implements LlmClient {
               model: this.config.model,
               messages,
               temperature: this.config.temperature,
-              max_tokens: this.config.maxTokens,
+              [this.tokensParam]: this.config.maxTokens,
               ...(this.structured ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.schemaName, schema: jsonSchemaOf(request.schema), strict: false } } } : {}),
             },
             { signal: link.signal },
@@ -172,9 +217,17 @@ export class OpenAiLlmClient implements LlmClient {
         usage = addUsage(usage, { calls: 1, promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started });
         if (request.signal?.aborted) throw new TimeoutError('LLM call aborted', { cause: error });
         const failure = classifyLlmError(error);
-        // A server that does not take response_format says 400: ask it for plain JSON from now on.
-        if (this.structured && failure.status === 400 && /response_format|json_schema|guided/i.test(failure.message)) {
+        // A server that does not take response_format (or cannot compile this schema: vLLM's and SGLang's
+        // grammar backends) says 400: ask it for plain JSON from now on.
+        if (this.structured && failure.status === 400 && STRUCTURED_OUTPUT_REFUSED.test(failure.message)) {
           this.structured = false;
+          continue;
+        }
+        // A 400 naming the token-limit field: the other one, from now on (auto only; a chosen field stays).
+        const other = this.tokensParam === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';
+        if (this.config.maxTokensParam === 'auto' && failure.status === 400 && failure.message.includes(this.tokensParam) && !this.switchedTokensParam) {
+          this.switchedTokensParam = true;
+          this.tokensParam = other;
           continue;
         }
         if (!failure.retriable || attempt > this.config.maxRetries) {

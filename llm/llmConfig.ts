@@ -15,6 +15,11 @@ export interface LlmConfig {
   apiKey: string;
   temperature: number;
   maxTokens: number;
+  /**
+   * Which request field carries maxTokens: OpenAI's reasoning models refuse max_tokens (deprecated),
+   * Ollama and older servers know only max_tokens. auto picks by the model and switches when refused.
+   */
+  maxTokensParam: 'auto' | 'max_tokens' | 'max_completion_tokens';
   concurrency: number;
   timeoutMs: number;
   maxRetries: number;
@@ -45,6 +50,7 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
       [`${p}API_KEY_VAR`]: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected a variable name such as OPENAI_API_KEY').default('OPENAI_API_KEY'),
       [`${p}TEMPERATURE`]: z.coerce.number().min(0).max(2).default(stage === 'AGENT' ? 0.2 : 0),
       [`${p}MAX_TOKENS`]: z.coerce.number().int().positive().default(stage === 'GENERATOR' ? 2048 : 1024),
+      [`${p}MAX_TOKENS_PARAM`]: z.enum(['auto', 'max_tokens', 'max_completion_tokens']).default('auto'),
       [`${p}CONCURRENCY`]: z.coerce.number().int().positive().default(8),
       [`${p}TIMEOUT_MS`]: z.coerce.number().int().positive().default(60_000),
       [`${p}MAX_RETRIES`]: z.coerce.number().int().nonnegative().default(4),
@@ -64,6 +70,7 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
     apiKey: env[apiKeyVar] ?? 'not-needed',
     temperature: get('TEMPERATURE'),
     maxTokens: get('MAX_TOKENS'),
+    maxTokensParam: get('MAX_TOKENS_PARAM'),
     concurrency: get('CONCURRENCY'),
     timeoutMs: get('TIMEOUT_MS'),
     maxRetries: get('MAX_RETRIES'),

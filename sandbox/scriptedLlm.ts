@@ -24,10 +24,20 @@ export interface ScriptedLlmOptions {
   slowMs?: number;
   /** Keep every request's messages and the reply sent (tests compare them with what was recorded downstream). */
   record?: boolean;
+  /**
+   * Answer as a particular kind of server does when a request has what it will not take:
+   * openai-reasoning refuses max_tokens (as OpenAI's o-series and gpt-5 do); max-tokens-only refuses
+   * max_completion_tokens (as servers that predate it do); vllm and sglang refuse a JSON schema their
+   * grammar backend cannot compile, in their error format.
+   */
+  serverLike?: 'openai-reasoning' | 'max-tokens-only' | 'vllm' | 'sglang';
 }
 
 export interface ReceivedCall {
   messages: Array<{ role: string; content: string }>;
+  /** Which field carried the token limit, and whether a JSON schema was asked for. */
+  tokenField: 'max_tokens' | 'max_completion_tokens' | null;
+  structured: boolean;
   /** The reply's content as sent, or null when the call was answered with an error status. */
   reply: string | null;
 }
@@ -146,14 +156,29 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
         return reply(res, 200, { queued: queued.length });
       }
       if (req.method !== 'POST' || path !== '/v1/chat/completions') return reply(res, 404, { error: { message: `no route ${req.method} ${path}` } });
-      const body = (await readJson(req)) as { model?: string; messages?: Array<{ role: string; content: string }> };
+      const body = (await readJson(req)) as { model?: string; messages?: Array<{ role: string; content: string }>; max_tokens?: number; max_completion_tokens?: number; response_format?: { type?: string } };
       const messages = body.messages ?? [];
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const user = messages.find((m) => m.role === 'user')?.content ?? '';
       const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : 'unknown';
       stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
-      const call: ReceivedCall = { messages, reply: null };
+      const tokenField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : body.max_tokens !== undefined ? 'max_tokens' : null;
+      const structured = body.response_format?.type === 'json_schema';
+      const call: ReceivedCall = { messages, reply: null, tokenField, structured };
       if (options.record) received.push(call);
+      // As the real servers answer (their messages and error formats, abridged).
+      if (options.serverLike === 'openai-reasoning' && body.max_tokens !== undefined) {
+        return reply(res, 400, { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", type: 'invalid_request_error', param: 'max_tokens', code: 'unsupported_parameter' } });
+      }
+      if (options.serverLike === 'max-tokens-only' && body.max_completion_tokens !== undefined) {
+        return reply(res, 400, { error: { message: 'Unrecognized request argument supplied: max_completion_tokens', type: 'invalid_request_error', param: null, code: null } });
+      }
+      if (options.serverLike === 'vllm' && structured) {
+        return reply(res, 400, { object: 'error', message: 'The provided JSON schema contains features not supported by xgrammar.', type: 'BadRequestError', param: null, code: 400 });
+      }
+      if (options.serverLike === 'sglang' && structured) {
+        return reply(res, 400, { object: 'error', message: 'Failed to compile the grammar: the xgrammar backend cannot build this JSON schema', type: 'BadRequestError', param: null, code: 400 });
+      }
 
       let mode = queued.shift();
       if (!mode && options.chaos) {

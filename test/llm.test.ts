@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
-import { startScriptedLlm, type ScriptedLlm } from '../sandbox/scriptedLlm.ts';
+import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
 import { SITES } from '../sandbox/sites/index.ts';
 import { LocalBlobStore } from '../platform/blobStore.ts';
 import type { BrowserPool } from '../browser/browserPool.ts';
@@ -44,6 +44,43 @@ afterAll(async () => {
   await pool?.close();
   await llm?.close();
   await sandbox?.close();
+});
+
+describe('the LLM client against servers as they are', () => {
+  const against = async (serverLike: NonNullable<ScriptedLlmOptions['serverLike']>, model: string, env: Record<string, string> = {}) => {
+    const server = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, serverLike, record: true });
+    try {
+      const config = loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: model, WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', ...env });
+      const outcome = await new OpenAiLlmClient(config).complete(screenRequest()).then((reply) => ({ reply, error: null }), (error: Error) => ({ reply: null, error }));
+      return { ...outcome, sent: server.received.map((c) => ({ tokenField: c.tokenField, structured: c.structured })) };
+    } finally {
+      await server.close();
+    }
+  };
+
+  it("sends a reasoning model max_completion_tokens, and switches to it when a server refuses max_tokens (OpenAI's answer)", async () => {
+    expect((await against('openai-reasoning', 'o3-mini')).sent).toEqual([{ tokenField: 'max_completion_tokens', structured: true }]);
+    const other = await against('openai-reasoning', 'scripted');
+    expect(other.reply?.value.safe).toBe(true);
+    expect(other.sent).toEqual([{ tokenField: 'max_tokens', structured: true }, { tokenField: 'max_completion_tokens', structured: true }]);
+  });
+
+  it('goes back to max_tokens for a server that does not know max_completion_tokens, and keeps a field that was set', async () => {
+    const old = await against('max-tokens-only', 'gpt-5-mini');
+    expect(old.reply?.value.safe).toBe(true);
+    expect(old.sent.map((c) => c.tokenField)).toEqual(['max_completion_tokens', 'max_tokens']);
+    // Set by hand, it is not second-guessed: the refusal is the error, with the server's words.
+    const fixed = await against('openai-reasoning', 'scripted', { WEBTRAIL_GENERATOR_LLM_MAX_TOKENS_PARAM: 'max_tokens' });
+    expect(fixed.error?.message).toContain("Unsupported parameter: 'max_tokens'");
+    expect(fixed.sent.map((c) => c.tokenField)).toEqual(['max_tokens']);
+  });
+
+  it.each([['vLLM', 'vllm'], ['SGLang', 'sglang']] as const)('falls back to plain JSON when %s cannot compile the schema', async (_name, serverLike) => {
+    const result = await against(serverLike, 'Qwen/Qwen2.5-7B-Instruct');
+    expect(result.error?.message).toBeUndefined();
+    expect(result.reply?.value.safe).toBe(true);
+    expect(result.sent).toEqual([{ tokenField: 'max_tokens', structured: true }, { tokenField: 'max_tokens', structured: false }]);
+  });
 });
 
 describe('the LLM client against a misbehaving OpenAI-compatible server', () => {
