@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { bool, parseEnv, webtrailHome, type Env } from './config.ts';
-import { UserInputError } from './errors.ts';
+import { UserInputError, WebtrailError } from './errors.ts';
 
 export interface BlobStore {
   /** Stores bytes under a key (a relative path) and returns the URI that refers to them. */
@@ -148,6 +148,25 @@ export async function readBlob(uri: string, env: Env = process.env): Promise<Buf
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!s3) throw new UserInputError(`${JSON.stringify(uri.slice(0, 100))} is not a blob URI (file:// or s3://)`);
   return (await readerFor(s3[1]!, env)).get(uri);
+}
+
+/** The SHA-256 a content-addressed blob is named by (…/<64 hex digits>.<ext>), or null for any other name. */
+export function namedHash(uri: string): string | null {
+  return /\/([0-9a-f]{64})\.[a-z0-9]+$/.exec(uri)?.[1] ?? null;
+}
+
+/** A blob whose bytes are not the ones its name promises: changed or damaged in the store. */
+export class BlobMismatchError extends WebtrailError {}
+
+/**
+ * readBlob, and for a content-addressed name (screenshots, moved prompts and observations) a check that
+ * the bytes are the ones the name promises, so nothing changed in the store is shown or trained on.
+ */
+export async function readCheckedBlob(uri: string, env: Env = process.env): Promise<Buffer> {
+  const bytes = await readBlob(uri, env);
+  const expected = namedHash(uri);
+  if (expected && sha256(bytes) !== expected) throw new BlobMismatchError(`the bytes at ${uri} do not match its name (the SHA-256 of what was stored; changed or damaged in the store)`);
+  return bytes;
 }
 
 /** One S3 client per bucket and env for readBlob, kept for the process's life: readers fetch many blobs. */

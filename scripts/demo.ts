@@ -16,7 +16,7 @@ import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
 import { loadSinkConfig } from '../services/sink/config.ts';
-import { loadBlobConfig, readBlob, sha256 } from '../platform/blobStore.ts';
+import { loadBlobConfig, readCheckedBlob } from '../platform/blobStore.ts';
 import { startS3, stopS3 } from './localS3.ts';
 
 const started = Date.now();
@@ -84,8 +84,7 @@ async function main(): Promise<void> {
     const refs = [...new Set(trajectories.flatMap((t) => t.steps.map((s) => s.screenshotRef)).filter((r): r is string => r !== null))];
     let resolved = 0;
     for (const ref of refs) {
-      const bytes = await readBlob(ref).catch(() => null);
-      if (bytes && ref.endsWith(`/${sha256(bytes)}.jpg`)) resolved += 1;
+      if (await readCheckedBlob(ref).then(() => true, () => false)) resolved += 1;
       else say(`demo: screenshot ${ref} does not resolve`);
     }
     const summary = { ...counts, solved_by_check: solved, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };

@@ -14,7 +14,7 @@ import { scrubPii } from './scrubPii.ts';
 import { describeFilter } from './exampleFilter.ts';
 import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
 import { UserInputError, WebtrailError } from '../../platform/errors.ts';
-import { readBlob, sha256 } from '../../platform/blobStore.ts';
+import { BlobMismatchError, readCheckedBlob } from '../../platform/blobStore.ts';
 import { z } from 'zod';
 
 /** A step's prompt as the rollout moved it to the blob store. */
@@ -39,8 +39,6 @@ export interface SinkOptions {
   onOtherRun?(verdict: Verdict, keptRunId: string): void;
   /** Why an example cannot go to the examples topic (its size), or null. */
   exampleProblem?(example: TrainingExample): string | null;
-  /** Reads a blob a trajectory refers to (a prompt too large to carry); default: whichever store holds it. */
-  readBlob?(uri: string): Promise<Buffer>;
   /** How often the datasets folder's lock is refreshed (tests shorten it; at least 1000). */
   lockRefreshMs?: number;
 }
@@ -57,7 +55,6 @@ export class Sink {
 
   private readonly onMigrated: (from: string, to: string) => void;
   private readonly onOtherRun: (verdict: Verdict, keptRunId: string) => void;
-  private readonly readBlob: (uri: string) => Promise<Buffer>;
   private readonly exampleProblem: (example: TrainingExample) => string | null;
 
   /** Releases the datasets folder's lock. */
@@ -66,7 +63,6 @@ export class Sink {
   constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
     this.onMigrated = options.onMigrated ?? (() => undefined);
     this.onOtherRun = options.onOtherRun ?? (() => undefined);
-    this.readBlob = options.readBlob ?? ((uri) => readBlob(uri));
     this.exampleProblem = options.exampleProblem ?? (() => null);
     this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
     try {
@@ -166,8 +162,10 @@ export class Sink {
     if (!verdict.trajectory.steps.some((s) => s.promptRef && !s.prompt)) return verdict;
     const steps = await Promise.all(verdict.trajectory.steps.map(async (step) => {
       if (!step.promptRef || step.prompt) return step;
-      const bytes = await this.readBlob(step.promptRef);
-      if (!step.promptRef.endsWith(`/${sha256(bytes)}.json`)) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} does not match the hash in its name`);
+      const bytes = await readCheckedBlob(step.promptRef).catch((error: unknown) => {
+        if (error instanceof BlobMismatchError) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} does not match the hash in its name`);
+        throw error;
+      });
       const messages = ChatMessages.safeParse(JSON.parse(bytes.toString('utf8')));
       if (!messages.success) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} is not a list of chat messages`);
       return { ...step, prompt: messages.data };
