@@ -16,7 +16,7 @@ import { FlowHistory, sampleOffsets } from './flow.ts';
 import { errorPage, pipelineFragment, pipelinePage, sitesPage, trajectoriesPage, trajectoryHref, trajectoryPage, type PipelineView, type ReaderStatus } from './pages.ts';
 import { RecordSpill } from './recordSpill.ts';
 import { placeholderSvg, ScreenshotCache } from './screenshots.ts';
-import { DashboardState, type TrajectoryFilter } from './state.ts';
+import { DashboardState, type RunEntry, type TrajectoryEntry, type TrajectoryFilter } from './state.ts';
 import type { Prices } from './statsReport.ts';
 import type { Screenshot } from './trajectoryPage.ts';
 import { z } from 'zod';
@@ -79,10 +79,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const reading = new Set<string>();
   let session: KafkaSession | undefined;
 
-  /** Starts reading the topics not read yet that exist now (a fresh cluster gets its topics later). */
-  async function readNewTopics(): Promise<void> {
-    session ??= await openKafkaSession('webtrail-dashboard');
-    const existing = new Set(await session.admin.listTopics());
+  /** Starts reading the topics not read yet among those that exist (a fresh cluster gets its topics later). */
+  function readNewTopics(existing: Set<string>): void {
     const fresh = DASHBOARD_TOPICS.filter((t) => existing.has(t) && !reading.has(t));
     if (fresh.length === 0) return;
     for (const t of fresh) reading.add(t);
@@ -102,8 +100,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   async function sample(): Promise<void> {
     try {
-      await readNewTopics();
-      flow.add(await sampleOffsets(session!.admin, options.groups, Date.now()));
+      session ??= await openKafkaSession('webtrail-dashboard');
+      const latest = await sampleOffsets(session.admin, options.groups, Date.now());
+      flow.add(latest);
+      // The sample holds every topic that exists now.
+      readNewTopics(new Set(latest.records.keys()));
       reader.problem = null;
     } catch (error) {
       reader.problem = errorMessage(error);
@@ -189,7 +190,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/sites', (c) => c.html(sitesPage(state.report([], options.prices), c.req.query('outcome') || undefined)));
 
   /** The trajectory and the run asked for (the first recorded unless ?run= names another), or why not. */
-  function findRun(c: Context): { entry: NonNullable<ReturnType<DashboardState['trajectory']>>; run: NonNullable<ReturnType<DashboardState['trajectory']>>['runs'][number] } | string {
+  function findRun(c: Context): { entry: TrajectoryEntry; run: RunEntry } | string {
     const id = c.req.param('id') ?? '';
     const entry = state.trajectory(id);
     if (!entry) return `No trajectory ${id} has been read from ${TOPICS.trajectories.name}${options.from === 'now' ? ' since the dashboard started (it reads from now; start it with --from beginning to see history)' : ''}.`;

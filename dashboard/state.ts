@@ -2,7 +2,7 @@
 // Big records are cut down as they arrive (a verdict to its scores, an example to its answer, a
 // trajectory to a list row, the whole of it spilled to disk), redeliveries are folded by id, and records
 // that cannot be decoded are counted per topic with the latest reason, never fatal.
-import type { DeadLetter, Task, TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
+import type { DeadLetter, TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
 import type { TappedRecord } from '../bus/topicReader.ts';
 import { exampleRow, verdictRow } from './records.ts';
 import type { RecordSpill, SpillLocation } from './recordSpill.ts';
@@ -68,6 +68,7 @@ export type Series = (typeof SERIES)[number];
 
 const MINUTE_MS = 60_000;
 const LATEST_DEAD_LETTERS = 5;
+const RECENT_RUNS = 8;
 
 const SERIES_OF_SCHEMA: Record<string, Series> = {
   Site: 'sites', SiteRejection: 'rejected', Task: 'tasks', Trajectory: 'trajectories', Verdict: 'verdicts', TrainingExample: 'examples',
@@ -78,8 +79,8 @@ export class DashboardState {
   private readonly trajectories = new Map<string, TrajectoryEntry>();
   private readonly verdicts = new Map<string, Map<string, VerdictRow>>();
   private readonly examples = new Map<string, Map<string, ExampleRow>>();
-  private readonly tasks = new Set<string>();
-  private readonly tasksRolledOut = new Set<string>();
+  /** The last few runs read back from disk: a page's screenshot requests each need its steps. */
+  private readonly recentRuns = new Map<SpillLocation, Trajectory>();
   private readonly deadLetterCounts = new Map<string, number>();
   private readonly latestDeadLetters: DeadLetterNote[] = [];
   private readonly undecodable = new Map<string, Undecodable>();
@@ -113,26 +114,17 @@ export class DashboardState {
     }
     this.stats.add(record.schema, record.value);
     switch (record.schema) {
-      case 'Task':
-        this.tasks.add((record.value as Task).taskId);
-        break;
       case 'Trajectory':
         this.addTrajectory(record.value as Trajectory, record.traceId);
         break;
       case 'Verdict': {
         const v = record.value as Verdict;
-        let rows = this.verdicts.get(v.trajectoryId);
-        if (!rows) this.verdicts.set(v.trajectoryId, (rows = new Map()));
-        const row = verdictRow(v);
-        rows.set(v.verdictId, { ...row, judgeVersion: this.intern(row.judgeVersion), runId: this.intern(row.runId) });
+        this.addRow(this.verdicts, v.trajectoryId, v.verdictId, verdictRow(v));
         break;
       }
       case 'TrainingExample': {
         const x = record.value as TrainingExample;
-        let rows = this.examples.get(x.trajectoryId);
-        if (!rows) this.examples.set(x.trajectoryId, (rows = new Map()));
-        const row = exampleRow(x);
-        rows.set(x.exampleId, { ...row, judgeVersion: this.intern(row.judgeVersion), runId: this.intern(row.runId) });
+        this.addRow(this.examples, x.trajectoryId, x.exampleId, exampleRow(x));
         break;
       }
       case 'DeadLetter': {
@@ -147,6 +139,13 @@ export class DashboardState {
     }
   }
 
+  /** A verdict's or an example's row under its trajectory, one per id (a redelivery replaces it). */
+  private addRow<R extends { judgeVersion: string; runId: string }>(byTrajectory: Map<string, Map<string, R>>, trajectoryId: string, id: string, row: R): void {
+    let rows = byTrajectory.get(trajectoryId);
+    if (!rows) byTrajectory.set(trajectoryId, (rows = new Map()));
+    rows.set(id, { ...row, judgeVersion: this.intern(row.judgeVersion), runId: this.intern(row.runId) });
+  }
+
   private intern(text: string): string {
     const known = this.strings.get(text);
     if (known !== undefined) return known;
@@ -155,7 +154,6 @@ export class DashboardState {
   }
 
   private addTrajectory(t: Trajectory, traceId: string | undefined): void {
-    this.tasksRolledOut.add(t.task.taskId);
     let entry = this.trajectories.get(t.trajectoryId);
     if (!entry) {
       entry = { trajectoryId: t.trajectoryId, taskId: t.task.taskId, domain: this.intern(t.task.domain), instruction: t.task.instruction, agentVersion: this.intern(t.agentVersion), runs: [] };
@@ -181,7 +179,13 @@ export class DashboardState {
 
   /** The whole recorded run, read back from disk. */
   run(run: RunEntry): Trajectory {
-    return this.spill.get<Trajectory>(run.location);
+    let trajectory = this.recentRuns.get(run.location);
+    if (!trajectory) {
+      trajectory = this.spill.get<Trajectory>(run.location);
+      this.recentRuns.set(run.location, trajectory);
+      if (this.recentRuns.size > RECENT_RUNS) this.recentRuns.delete(this.recentRuns.keys().next().value!);
+    }
+    return trajectory;
   }
 
   verdictsOf(trajectoryId: string): VerdictRow[] {
@@ -226,9 +230,7 @@ export class DashboardState {
 
   /** Tasks on the topic that have no trajectory yet: waiting for a rollout or in one. */
   tasksWithoutTrajectory(): number {
-    let waiting = 0;
-    for (const taskId of this.tasks) if (!this.tasksRolledOut.has(taskId)) waiting += 1;
-    return waiting;
+    return this.stats.tasksWithoutTrajectory();
   }
 
   deadLetters(): { counts: Record<string, number>; latest: DeadLetterNote[] } {

@@ -61,7 +61,7 @@ export interface StatsReport {
   totalCostUsd: number;
 }
 
-interface TrajectorySummary { domain: string; status: string; steps: number; usage: TokenUsage; startedAtMs: number }
+interface TrajectorySummary { taskId: string; domain: string; status: string; steps: number; usage: TokenUsage; startedAtMs: number }
 interface VerdictSummary { trajectoryId: string; judgeVersion: string; success: number; efficiency: number; selfCorrection: number; usage: TokenUsage; judgedAtMs: number }
 
 const mean = (values: number[]) => (values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / 1000 : 0);
@@ -109,7 +109,7 @@ export class StatsCollector {
       }
       case 'Trajectory': {
         const t = value as Trajectory;
-        this.trajectories.set(t.trajectoryId, { domain: t.task.domain, status: t.status, steps: t.steps.length, usage: t.usage, startedAtMs: t.startedAtMs });
+        this.trajectories.set(t.trajectoryId, { taskId: t.task.taskId, domain: t.task.domain, status: t.status, steps: t.steps.length, usage: t.usage, startedAtMs: t.startedAtMs });
         break;
       }
       case 'Verdict': {
@@ -120,6 +120,15 @@ export class StatsCollector {
       default:
         break;
     }
+  }
+
+  /** Tasks on the topic that have no trajectory yet: waiting for a rollout or in one. */
+  tasksWithoutTrajectory(): number {
+    const rolledOut = new Set<string>();
+    for (const t of this.trajectories.values()) rolledOut.add(t.taskId);
+    let waiting = 0;
+    for (const taskId of this.taskDomains.keys()) if (!rolledOut.has(taskId)) waiting += 1;
+    return waiting;
   }
 
   /** judgeVersion: whose verdicts count as "solved" per site (default: the most recently used one). */
