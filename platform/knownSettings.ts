@@ -16,8 +16,8 @@ const LLM_SETTINGS = ['BASE_URL', 'MODEL', 'API_KEY_VAR', 'TEMPERATURE', 'MAX_TO
 export function misnamedLlmSetting(name: string): string | null {
   const m = /^WEBTRAIL_(GENERATOR|AGENT|ROLLOUT|JUDGE)_(LLM_)?([A-Z_]+)$/.exec(name);
   if (!m || !LLM_SETTINGS.includes(m[3]!) || (m[1] !== 'ROLLOUT' && m[2])) return null;
-  if (m[1] === 'ROLLOUT' && m[3] === 'CONCURRENCY' && !m[2]) return null; // WEBTRAIL_ROLLOUT_CONCURRENCY is the rollout's own
-  if (m[1] !== 'ROLLOUT' && m[3] === 'CONCURRENCY' && !m[2]) return null;
+  // WEBTRAIL_<SERVICE>_CONCURRENCY is each service's own (its in-flight messages), not an LLM setting.
+  if (m[3] === 'CONCURRENCY' && !m[2]) return null;
   return `WEBTRAIL_${m[1] === 'ROLLOUT' ? 'AGENT' : m[1]}_LLM_${m[3]}`;
 }
 

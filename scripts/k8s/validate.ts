@@ -230,16 +230,13 @@ export function validateK8s(k8sDir: string, kubectl = findKubectl()): OverlayRep
     return { overlay, objects, problems: [...objects.flatMap((o) => schemaProblems(o, crds)), ...codeProblems(objects, settings)] };
   });
   // Overlays on one Kafka cluster must not share a topic (or, with it, a consumer group's offsets).
-  for (const a of reports) {
-    for (const b of reports) {
-      if (a.overlay >= b.overlay) continue;
-      const brokers = (r: OverlayReport) => (r.objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'webtrail-config') as { data?: Record<string, string> } | undefined)?.data?.KAFKA_BROKERS;
-      if (brokers(a) !== brokers(b)) continue;
-      const topics = (r: OverlayReport) => new Set(r.objects.filter((o) => o.kind === 'KafkaTopic').map((o) => String((o.spec as { topicName?: string }).topicName)));
-      const shared = [...topics(a)].filter((t) => topics(b).has(t));
-      if (shared.length) for (const r of [a, b]) r.problems.push(`overlays ${a.overlay} and ${b.overlay} use the same Kafka cluster and the same ${shared.length} topic name(s) (${shared.slice(0, 3).join(', ')}…): give one a WEBTRAIL_TOPIC_PREFIX`);
-    }
-  }
+  const brokers = reports.map((r) => webtrailConfig(r.objects)?.KAFKA_BROKERS);
+  const topics = reports.map((r) => new Set(r.objects.filter((o) => o.kind === 'KafkaTopic').map((o) => String((o.spec as { topicName?: string }).topicName))));
+  reports.forEach((a, i) => reports.forEach((b, j) => {
+    if (j <= i || brokers[i] !== brokers[j]) return;
+    const shared = [...topics[i]!].filter((t) => topics[j]!.has(t));
+    if (shared.length) for (const r of [a, b]) r.problems.push(`overlays ${a.overlay} and ${b.overlay} use the same Kafka cluster and the same ${shared.length} topic name(s) (${shared.slice(0, 3).join(', ')}…): give one a WEBTRAIL_TOPIC_PREFIX`);
+  }));
   return reports;
 }
 
@@ -250,8 +247,13 @@ export interface OverlaySettings {
   cluster: { cluster: string; namespace: string };
 }
 
+/** The data of the rendered ConfigMap webtrail-config, when there is one. */
+function webtrailConfig(objects: K8sObject[]): Record<string, string> | undefined {
+  return (objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'webtrail-config') as { data?: Record<string, string> } | undefined)?.data;
+}
+
 function settingsOf(objects: K8sObject[]): OverlaySettings | string {
-  const config = (objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'webtrail-config') as { data?: Record<string, string> } | undefined)?.data;
+  const config = webtrailConfig(objects);
   if (!config) return 'no ConfigMap webtrail-config is rendered';
   const cluster = strimziCluster(config.KAFKA_BROKERS);
   if (!cluster) return `ConfigMap webtrail-config: KAFKA_BROKERS ${config.KAFKA_BROKERS ?? '(unset)'} is not a Strimzi bootstrap address (<cluster>-kafka-bootstrap.<namespace>.svc:9092)`;
