@@ -37,10 +37,11 @@ export async function openKafkaSession(clientId = 'webtrail-cli'): Promise<Kafka
   };
 }
 
-/** Checks a topic exists, naming the webtrail topics when it does not. */
-export async function requireTopic(admin: Admin, topic: string): Promise<void> {
+/** Checks the topics exist, naming the webtrail topics that do when one does not (one listing for all). */
+export async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
   const existing = await admin.listTopics();
-  if (existing.includes(topic)) return;
+  const missing = topics.find((t) => !existing.includes(t));
+  if (missing === undefined) return;
   const known = allTopics().map((t) => t.name).filter((t) => existing.includes(t));
-  throw new UserInputError(`unknown topic '${topic}'${known.length ? `; existing webtrail topics: ${known.join(', ')}` : ' (no webtrail topics exist yet: submit sites or start a service)'}`);
+  throw new UserInputError(`unknown topic '${missing}'${known.length ? `; existing webtrail topics: ${known.join(', ')}` : ' (no webtrail topics exist yet: submit sites or start a service)'}`);
 }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../platform/errors.ts';
 import { headerString } from '../schemas/codec.ts';
-import { openKafkaSession, requireTopic } from './kafkaSession.ts';
+import { openKafkaSession, requireTopics } from './kafkaSession.ts';
 
 export interface TappedRecord {
   topic: string;
@@ -45,8 +45,8 @@ export async function readTopics(topics: string[], options: ReadOptions): Promis
   const consumer = session.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: options.maxBytes ?? 64 << 20 });
   try {
     const remaining = new Map<string, bigint>();
+    await requireTopics(session.admin, topics);
     for (const topic of topics) {
-      await requireTopic(session.admin, topic);
       for (const p of await session.admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
     }
     if (!options.follow && (!options.fromBeginning || remaining.size === 0)) return;

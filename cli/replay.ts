@@ -7,7 +7,7 @@ import { UserInputError } from '../platform/errors.ts';
 import { judgeGroupId, legacyJudgeGroupId } from '../services/judge/config.ts';
 import { judgeVersionProblem } from '../schemas/judgeVersion.ts';
 import { fetchGroupPosition } from '../bus/client.ts';
-import { openKafkaSession, requireTopic } from '../bus/kafkaSession.ts';
+import { openKafkaSession, requireTopics } from '../bus/kafkaSession.ts';
 import { spawnTs } from '../platform/spawnTs.ts';
 
 
@@ -39,7 +39,7 @@ export async function replay(options: ReplayOptions): Promise<{ groupId: string;
   if (problem) throw new UserInputError(`--judge-version: ${problem}`);
   const session = await openKafkaSession('webtrail-replay');
   try {
-    await requireTopic(session.admin, TOPICS.trajectories.name);
+    await requireTopics(session.admin, [TOPICS.trajectories.name]);
     const groupId = await replayGroupId(session.admin, options.judgeVersion, options.progress);
     const env: Record<string, string> = {
       ...((options.env ?? process.env) as Record<string, string>),
