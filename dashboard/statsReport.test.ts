@@ -48,3 +48,16 @@ describe('stats report', () => {
     expect(() => loadPrices({ WEBTRAIL_PRICE_INPUT_PER_MTOK: 'cheap' })).toThrow(/WEBTRAIL_PRICE_INPUT_PER_MTOK/);
   });
 });
+
+describe('tasks without a trajectory', () => {
+  it('are the tasks on the topic no trajectory was recorded for, each counted once', () => {
+    const c = new StatsCollector();
+    // t1, t2, t3 proposed (t3 twice: redelivered); a trajectory for t1 (twice: another run) and none for t2, t3.
+    for (const id of ['t1', 't2', 't3', 't3']) c.add('Task', task(id));
+    c.add('Trajectory', trajectory('t1'));
+    c.add('Trajectory', { ...trajectory('t1'), runId: 'run-again' });
+    expect(c.tasksWithoutTrajectory()).toBe(2);
+    c.add('Trajectory', trajectory('t3'));
+    expect(c.tasksWithoutTrajectory()).toBe(1);
+  });
+});
