@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
 import { BrowserPool } from '../browser/browserPool.ts';
 import { decodeHtml, serveDirectory } from '../browser/localPages.ts';
-import { estimateTokens } from '../browser/observation.ts';
+import { estimateTokens } from '../platform/tokens.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
 import { observeSnapshot } from '../browser/snapshot.ts';
 import { createLogger } from '../platform/logger.ts';

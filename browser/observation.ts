@@ -1,6 +1,7 @@
 // Turns the in-page walk into the agent's observation: compact markdown with every interactive element
 // numbered [N], plus the structured element list and page facts. A token budget shortens prose first,
 // then drops links, and drops form controls last.
+import { estimateTokens } from '../platform/tokens.ts';
 
 export interface ElementInfo {
   id: number;
@@ -57,11 +58,6 @@ export interface Observation {
   tokens: number;
   /** What the budget or the DOM cap removed, for the record. */
   omitted: { proseLines: number; elements: number; domTruncated: boolean };
-}
-
-/** Token estimate used for budgets and reports: ~4 characters per token (GPT-style BPE on English). */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
 }
 
 const FORM_ROLES = new Set(['textbox', 'searchbox', 'combobox', 'listbox', 'checkbox', 'radio', 'switch', 'slider', 'spinbutton', 'editable', 'file', 'option']);

@@ -6,11 +6,13 @@ import OpenAI from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { z } from 'zod';
 import type { TokenUsage } from '../schemas/types.ts';
-import { DependencyError, TimeoutError, WebtrailError } from '../platform/errors.ts';
+import { DependencyError, TimeoutError, UserInputError, WebtrailError } from '../platform/errors.ts';
+import { estimatePromptTokens } from '../platform/tokens.ts';
 import { backoffMs, sleep } from '../platform/retry.ts';
 import { ATTRS, SPANS, inSpan } from '../platform/telemetry.ts';
 import { extractJson } from './jsonExtract.ts';
 import type { LlmConfig } from './llmConfig.ts';
+import { discoverContextWindow, ollamaLoadedContext, raiseContextHint, type ContextDiscovery, type ContextWindow } from './contextWindow.ts';
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
@@ -61,7 +63,9 @@ export function classifyLlmError(error: unknown): { retriable: boolean; status?:
     const status = error.status;
     const retryAfter = Number(error.headers?.get?.('retry-after'));
     const retriable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
-    return { retriable, status, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined, message: `HTTP ${status}: ${error.message.slice(0, 200)}` };
+    // The package starts its message with the status again ("400 Unsupported parameter…").
+    const words = error.message.replace(/^\d{3}\s+/, '');
+    return { retriable, status, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined, message: `HTTP ${status}: ${words.slice(0, 300)}` };
   }
   if (error instanceof SyntaxError) return { retriable: true, message: `unreadable response: ${error.message}` };
   return { retriable: false, message: error instanceof Error ? error.message : String(error) };
@@ -138,8 +142,15 @@ export function defaultTokensParam(model: string): 'max_tokens' | 'max_completio
   return /^(openai\/)?(o\d|gpt-5)/i.test(model) ? 'max_completion_tokens' : 'max_tokens';
 }
 
+/** A server's refusal of a request longer than its context (vLLM, SGLang, OpenAI, llama.cpp wordings). */
+export const CONTEXT_EXCEEDED = /context length|context_length_exceeded|maximum context|context window|exceeds the context|too many tokens/i;
+
 export class OpenAiLlmClient implements LlmClient {
   private readonly client: OpenAI;
+  /** The server's context, when it reports one (see verifyContext). */
+  private window: ContextWindow | undefined;
+  /** Ollama tells a model's context only once it is loaded: asked again after the first reply. */
+  private askOllamaAfterFirstReply = false;
   private readonly limit: LimitFunction;
   private structured: boolean;
   private tokensParam: 'max_tokens' | 'max_completion_tokens';
@@ -162,6 +173,36 @@ export class OpenAiLlmClient implements LlmClient {
 
   complete<T>(request: LlmRequest<T>): Promise<LlmReply<T>> {
     return this.limit(() => this.completeNow(request));
+  }
+
+  /** The context the server reported, if any. */
+  get contextWindow(): ContextWindow | undefined {
+    return this.window;
+  }
+
+  /**
+   * At start-up: ask the server how long a request may be, and refuse to run when the stage's smallest
+   * full prompt (template plus the observation budget) and its reply cannot fit. Where the server does not
+   * say, nothing is refused here and each reply's token count is checked instead.
+   */
+  async verifyContext(minimumPromptTokens: number, lowerWith: string): Promise<ContextDiscovery> {
+    const found = await discoverContextWindow({ baseUrl: this.config.baseUrl, model: this.config.model, apiKey: this.config.apiKey, timeoutMs: Math.min(this.config.timeoutMs, 10_000) });
+    if (found.kind === 'ollama-not-loaded') this.askOllamaAfterFirstReply = true;
+    if (found.kind !== 'known') return found;
+    this.window = found.window;
+    const need = minimumPromptTokens + this.config.maxTokens;
+    if (need > found.window.tokens) {
+      const p = `WEBTRAIL_${this.config.stage}_LLM_`;
+      throw new UserInputError(
+        `the ${this.config.stage.toLowerCase()} model ${this.config.model} has a context of ${found.window.tokens} tokens (${found.window.source} at ${this.config.baseUrl}), ` +
+          `but its prompts need at least ${need} (about ${minimumPromptTokens} of prompt and ${this.config.maxTokens} for the reply): ${raiseContextHint(found.window)}, or lower ${lowerWith} or ${p}MAX_TOKENS`,
+      );
+    }
+    return found;
+  }
+
+  private contextError(message: string, usage: TokenUsage): LlmCallError {
+    return new LlmCallError(`LLM ${this.config.model} at ${this.config.baseUrl}: ${message}`, undefined, false, usage);
   }
 
   private async completeNow<T>(request: LlmRequest<T>): Promise<LlmReply<T>> {
@@ -187,6 +228,10 @@ export class OpenAiLlmClient implements LlmClient {
   /** One completion, retried on retriable failures. */
   private async call<T>(messages: ChatMessage[], request: LlmRequest<T>): Promise<{ text: string; usage: TokenUsage }> {
     let usage = zeroUsage();
+    const estimate = estimatePromptTokens(messages);
+    if (this.window && estimate + this.config.maxTokens > this.window.tokens) {
+      throw this.contextError(`the prompt (about ${estimate} tokens) and ${this.config.maxTokens} tokens for the reply do not fit the model's context of ${this.window.tokens} (${this.window.source}); not sent: ${raiseContextHint(this.window)}`, usage);
+    }
     for (let attempt = 1; ; attempt += 1) {
       const started = Date.now();
       const link = linkedSignal(request.signal);
@@ -208,12 +253,15 @@ export class OpenAiLlmClient implements LlmClient {
         });
         link.release();
         usage = addUsage(usage, { calls: 1, promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: response.usage?.completion_tokens ?? 0, latencyMs: Date.now() - started });
+        await this.checkNotCut(response.usage?.prompt_tokens, usage);
         const choice = response.choices?.[0];
         const text = choice?.message?.content ?? '';
         if (!choice) throw new SyntaxError('no choices in the response');
         return { text, usage };
       } catch (error) {
         link.release();
+        // Already decided (a prompt the server cut): not an endpoint failure to retry or count again.
+        if (error instanceof LlmCallError) throw error;
         usage = addUsage(usage, { calls: 1, promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started });
         if (request.signal?.aborted) throw new TimeoutError('LLM call aborted', { cause: error });
         const failure = classifyLlmError(error);
@@ -230,11 +278,29 @@ export class OpenAiLlmClient implements LlmClient {
           this.tokensParam = other;
           continue;
         }
+        if (failure.status === 400 && CONTEXT_EXCEEDED.test(failure.message)) {
+          throw this.contextError(`the prompt (about ${estimate} tokens) does not fit the model's context: ${failure.message}`, usage);
+        }
         if (!failure.retriable || attempt > this.config.maxRetries) {
           throw new LlmCallError(`LLM ${this.config.model} at ${this.config.baseUrl}: ${failure.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, failure.status, failure.retriable, usage, error);
         }
         await sleep(Math.min(30_000, failure.retryAfterMs ?? backoffMs(attempt, this.config.retryBaseMs)), request.signal);
       }
+    }
+  }
+
+  /**
+   * A server that cuts a long prompt silently (Ollama) still counts what it kept: a prompt that leaves less
+   * room than the reply asked for was cut, or would be. The reply is refused rather than trained on.
+   */
+  private async checkNotCut(promptTokens: number | undefined, usage: TokenUsage): Promise<void> {
+    if (this.askOllamaAfterFirstReply) {
+      this.askOllamaAfterFirstReply = false;
+      this.window = await ollamaLoadedContext({ baseUrl: this.config.baseUrl, model: this.config.model, apiKey: this.config.apiKey, timeoutMs: 10_000 });
+    }
+    if (!this.window || promptTokens === undefined) return;
+    if (promptTokens + this.config.maxTokens > this.window.tokens) {
+      throw this.contextError(`the server counted ${promptTokens} prompt tokens, which with ${this.config.maxTokens} for the reply exceeds the model's context of ${this.window.tokens} (${this.window.source}): the prompt was cut or the reply would be; ${raiseContextHint(this.window)}`, usage);
     }
   }
 }

@@ -11,6 +11,8 @@ const PROMPT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 export interface Prompt {
   /** e.g. "agent.v1" */
   id: string;
+  /** The system and user templates, placeholders unfilled (their size is the prompt's fixed part). */
+  template: string;
   render(vars: Record<string, string | number>): ChatMessage[];
 }
 
@@ -32,6 +34,7 @@ export function loadPrompt(name: string, version: string): Prompt {
     });
   return {
     id,
+    template: `${system.trim()}\n${user.trim()}`,
     render: (vars) => [
       { role: 'system', content: fill(system.trim(), vars) },
       { role: 'user', content: fill(user.trim(), vars) },

@@ -30,7 +30,17 @@ export interface ScriptedLlmOptions {
    * max_completion_tokens (as servers that predate it do); vllm and sglang refuse a JSON schema their
    * grammar backend cannot compile, in their error format.
    */
-  serverLike?: 'openai-reasoning' | 'max-tokens-only' | 'vllm' | 'sglang';
+  serverLike?: 'openai-reasoning' | 'max-tokens-only' | 'vllm' | 'sglang' | 'ollama';
+  /**
+   * The model's context in tokens, told and kept as each server does: vllm and sglang report it as
+   * max_model_len in /v1/models and refuse a longer request; ollama reports it in /api/ps once the model is
+   * loaded (after the first call), in /api/show only when ollamaNumCtxInModelfile, and cuts a longer prompt
+   * silently, counting tokens as a real tokenizer does on web text (more than the client's estimate).
+   */
+  contextWindow?: number;
+  ollamaNumCtxInModelfile?: boolean;
+  /** The model id /v1/models lists (and Ollama's /api/ps, once loaded). */
+  modelId?: string;
 }
 
 export interface ReceivedCall {
@@ -141,6 +151,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
   const queued: Misbehaviour[] = [];
   const stats = { calls: {} as Record<string, number>, misbehaved: {} as Record<string, number> };
   const received: ReceivedCall[] = [];
+  let ollamaLoaded = false;
   const sockets = new Set<import('node:net').Socket>();
 
   const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -149,7 +160,16 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === '/v1/models') return reply(res, 200, { object: 'list', data: [{ id: 'scripted', object: 'model', owned_by: 'webtrail' }] });
+      const modelId = options.modelId ?? 'scripted';
+      const window = options.contextWindow;
+      const reportsLength = (options.serverLike === 'vllm' || options.serverLike === 'sglang') && window !== undefined;
+      if (req.method === 'GET' && path === '/v1/models') return reply(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', owned_by: 'webtrail', ...(reportsLength ? { max_model_len: window } : {}) }] });
+      if (options.serverLike === 'ollama' && req.method === 'GET' && path === '/api/ps') {
+        return reply(res, 200, { models: ollamaLoaded ? [{ name: modelId, model: modelId, size: 0, digest: 'scripted', ...(window !== undefined ? { context_length: window } : {}) }] : [] });
+      }
+      if (options.serverLike === 'ollama' && req.method === 'POST' && path === '/api/show') {
+        return reply(res, 200, { modelfile: '# scripted', parameters: [options.ollamaNumCtxInModelfile && window !== undefined ? `num_ctx                        ${window}` : '', 'stop                           "<|im_end|>"'].filter(Boolean).join('\n'), details: { family: 'qwen2' } });
+      }
       if (req.method === 'POST' && path === '/__scripted/misbehave') {
         const body = (await readJson(req)) as { modes?: Misbehaviour[] };
         queued.push(...(body.modes ?? []).filter((m) => MISBEHAVIOURS.includes(m)));
@@ -179,6 +199,15 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       if (options.serverLike === 'sglang' && structured) {
         return reply(res, 400, { object: 'error', message: 'Failed to compile the grammar: the xgrammar backend cannot build this JSON schema', type: 'BadRequestError', param: null, code: 400 });
       }
+      const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
+      const requestedReply = body.max_completion_tokens ?? body.max_tokens ?? 0;
+      if (reportsLength && Math.ceil(promptChars / 4) + requestedReply > window) {
+        const prompt = Math.ceil(promptChars / 4);
+        return reply(res, 400, { object: 'error', message: `This model's maximum context length is ${window} tokens. However, you requested ${prompt + requestedReply} tokens (${prompt} in the messages, ${requestedReply} in the completion). Please reduce the length of the messages or completion.`, type: 'BadRequestError', param: null, code: 400 });
+      }
+      // Ollama loads the model on the first request and from then on cuts what does not fit, saying nothing.
+      if (options.serverLike === 'ollama') ollamaLoaded = true;
+      const ollamaPromptTokens = options.serverLike === 'ollama' ? Math.min(Math.ceil(promptChars / 3), window ?? Infinity) : undefined;
 
       let mode = queued.shift();
       if (!mode && options.chaos) {
@@ -205,7 +234,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
         finish = 'length';
       }
       call.reply = text;
-      const promptTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
+      const promptTokens = ollamaPromptTokens ?? Math.ceil(promptChars / 4);
       const completionTokens = Math.ceil(text.length / 4);
       reply(res, 200, {
         id: `chatcmpl-scripted-${Date.now()}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'scripted',

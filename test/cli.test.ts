@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/processes.ts';
 import { spawnTs } from '../platform/spawnTs.ts';
+import { startScriptedLlm } from '../sandbox/scriptedLlm.ts';
 
 describe('webtrail submit and tap', () => {
   it('submits exactly the good, distinct sites and tap prints them decoded', async () => {
@@ -107,6 +108,22 @@ describe('webtrail submit and tap', () => {
     expect(stderr.trim()).toBe('webtrail judge: invalid configuration: OPENAI_API_BASE is not a setting webtrail reads; did you mean OPENAI_BASE_URL?; WEBTRAIL_JUDGE_LLM_MODLE is not a setting webtrail reads; did you mean WEBTRAIL_JUDGE_LLM_MODEL?; WEBTRAIL_ROLLOUT_LLM_CONCURRENCY is not a setting webtrail reads; did you mean WEBTRAIL_AGENT_LLM_CONCURRENCY? (every setting: README, Configuration)');
     const dashboard = await runCli(['dashboard', '--port', '0'], { env: { WEBTRAIL_DASHBORD_PORT: '9000' } });
     expect([dashboard.code, dashboard.stderr.trim()]).toEqual([2, 'webtrail: invalid configuration: WEBTRAIL_DASHBORD_PORT is not a setting webtrail reads; did you mean WEBTRAIL_DASHBOARD_PORT? (every setting: README, Configuration)']);
+  }, 60_000);
+
+  it("a service stops at start when the model's context, as the server reports it, cannot hold its prompts", async () => {
+    // vLLM reports 1,500 tokens; the judge's reply alone is 1,024 and its prompt holds three 1,500-character pages.
+    const vllm = await startScriptedLlm({ serverLike: 'vllm', contextWindow: 1500, modelId: 'Qwen/Qwen2.5-7B-Instruct' });
+    try {
+      const judge = spawnTs('services/judge/main.ts', { env: { ...process.env, OPENAI_BASE_URL: vllm.url, OPENAI_MODEL: 'Qwen/Qwen2.5-7B-Instruct', WEBTRAIL_JUDGE_VERSION: 'context-check' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      judge.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => judge.once('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr.trim()).toMatch(new RegExp(`^webtrail judge: the judge model Qwen/Qwen2\\.5-7B-Instruct has a context of 1500 tokens \\(/v1/models max_model_len \\(vLLM, SGLang\\) at ${vllm.url.replace(/[.]/g, '\\.')}\\), but its prompts need at least \\d+ \\(about \\d+ of prompt and 1024 for the reply\\): start the server with a larger context \\(vLLM --max-model-len, SGLang --context-length\\), or lower WEBTRAIL_JUDGE_OBSERVATION_STEPS or WEBTRAIL_JUDGE_LLM_MAX_TOKENS$`));
+      expect(vllm.stats.calls).toEqual({});
+    } finally {
+      await vllm.close();
+    }
   }, 60_000);
 
   it('status lists the topics with counts and the consumer groups with lag', async () => {

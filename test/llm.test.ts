@@ -5,13 +5,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
 import { SITES } from '../sandbox/sites/index.ts';
 import { LocalBlobStore } from '../platform/blobStore.ts';
 import type { BrowserPool } from '../browser/browserPool.ts';
 import { LlmCallError, LlmOutputError, OpenAiLlmClient } from '../llm/llmClient.ts';
+import { UserInputError } from '../platform/errors.ts';
 import { loadLlmConfig } from '../llm/llmConfig.ts';
 import { ScreeningOutput } from '../llm/outputs.ts';
 import { loadPrompt } from '../llm/prompts.ts';
@@ -80,6 +81,80 @@ describe('the LLM client against servers as they are', () => {
     expect(result.error?.message).toBeUndefined();
     expect(result.reply?.value.safe).toBe(true);
     expect(result.sent).toEqual([{ tokenField: 'max_tokens', structured: true }, { tokenField: 'max_tokens', structured: false }]);
+  });
+});
+
+describe("the model's context, checked where the server reports it", () => {
+  // A screening prompt of a known size: the template plus an observation of `chars` characters.
+  const screenOf = (chars: number) => ({ ...screenRequest(), messages: loadPrompt('screen', 'v1').render({ url: 'http://shop.localhost/', domain: 'shop.localhost', observation: 'mug '.repeat(chars / 4) }) });
+  const promptChars = (request: ReturnType<typeof screenOf>) => request.messages.reduce((n, m) => n + m.content.length, 0);
+  const serve = async (options: ScriptedLlmOptions, env: Record<string, string> = {}) => {
+    const server = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, record: true, modelId: 'qwen2.5:7b', ...options });
+    opened.push(server);
+    const client = new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'qwen2.5:7b', WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '1024', ...env }));
+    return { server, client };
+  };
+  const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: Error) => error);
+  const opened: ScriptedLlm[] = [];
+  // The vllm-like server refuses every JSON schema (as its grammar backend does some): plain JSON here.
+  const plainJson = { WEBTRAIL_GENERATOR_LLM_STRUCTURED_OUTPUT: 'false' };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((server) => server.close()));
+  });
+
+  it("refuses at start-up a context smaller than the stage's prompts, from vLLM's max_model_len", async () => {
+    const { server, client } = await serve({ serverLike: 'vllm', contextWindow: 4096 });
+    // 3,500 + 1,024 > 4,096: refused, naming the figures, where they come from and what to change.
+    const error = await failure(client.verifyContext(3500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS'));
+    expect(error).toBeInstanceOf(UserInputError);
+    expect(error?.message).toBe(`the generator model qwen2.5:7b has a context of 4096 tokens (/v1/models max_model_len (vLLM, SGLang) at ${server.url}), but its prompts need at least 4524 (about 3500 of prompt and 1024 for the reply): start the server with a larger context (vLLM --max-model-len, SGLang --context-length), or lower WEBTRAIL_OBSERVATION_MAX_TOKENS or WEBTRAIL_GENERATOR_LLM_MAX_TOKENS`);
+    // 3,000 + 1,024 fits.
+    expect(await client.verifyContext(3000, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({ kind: 'known', window: { tokens: 4096, source: '/v1/models max_model_len (vLLM, SGLang)' } });
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('does not send a prompt that cannot fit, and explains a refusal by a server whose context it was not told', async () => {
+    const { server, client } = await serve({ serverLike: 'vllm', contextWindow: 4096 }, plainJson);
+    const long = screenOf(14_000);
+    expect(promptChars(long) / 4 + 1024).toBeGreaterThan(4096);
+    await client.verifyContext(100, 'WEBTRAIL_OBSERVATION_MAX_TOKENS');
+    const refused = await failure(client.complete(long));
+    expect(refused).toBeInstanceOf(LlmCallError);
+    expect((refused as LlmCallError).retriable).toBe(false);
+    expect(refused?.message).toMatch(/the prompt \(about \d+ tokens\) and 1024 tokens for the reply do not fit the model's context of 4096 \(\/v1\/models max_model_len \(vLLM, SGLang\)\); not sent: start the server with a larger context/);
+    expect(server.received).toHaveLength(0);
+    // A client that never asked: vLLM refuses, once (not retried), and the error says why in vLLM's words.
+    const { server: vllm, client: unaware } = await serve({ serverLike: 'vllm', contextWindow: 4096 }, plainJson);
+    const error = await failure(unaware.complete(long));
+    expect(vllm.received).toHaveLength(1);
+    expect((error as LlmCallError).retriable).toBe(false);
+    expect(error?.message).toMatch(/does not fit the model's context: HTTP 400: This model's maximum context length is 4096 tokens/);
+  });
+
+  it("learns Ollama's context once the model is loaded and refuses a reply to a prompt Ollama cut silently", async () => {
+    const { server, client } = await serve({ serverLike: 'ollama', contextWindow: 4096 }, { WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '256' });
+    expect(await client.verifyContext(2000, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({ kind: 'ollama-not-loaded' });
+    expect((await client.complete(screenOf(400))).value.safe).toBe(true);
+    expect(client.contextWindow).toEqual({ tokens: 4096, source: 'Ollama /api/ps context_length' });
+    // Fits by the client's estimate (chars / 4), not by the server's tokenizer (chars / 3 here): Ollama
+    // keeps 4,096 tokens of it and says so in its count, which leaves no room for the reply.
+    const cut = screenOf(12_800);
+    expect(promptChars(cut) / 4 + 256).toBeLessThan(4096);
+    expect(promptChars(cut) / 3).toBeGreaterThan(4096);
+    const error = await failure(client.complete(cut));
+    expect((error as LlmCallError).retriable).toBe(false);
+    expect(error?.message).toMatch(/the server counted 4096 prompt tokens, which with 256 for the reply exceeds the model's context of 4096 \(Ollama \/api\/ps context_length\): the prompt was cut or the reply would be; start Ollama with OLLAMA_CONTEXT_LENGTH set higher/);
+    expect(server.received).toHaveLength(2);
+  });
+
+  it("reads num_ctx from Ollama's Modelfile before the model is loaded; a server that reports nothing is not refused", async () => {
+    const { server, client } = await serve({ serverLike: 'ollama', contextWindow: 2048, ollamaNumCtxInModelfile: true });
+    const { server: quiet, client: unchecked } = await serve({ contextWindow: 2048 });
+    const error = await failure(client.verifyContext(1500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS'));
+    expect(error?.message).toContain('has a context of 2048 tokens (Ollama /api/show num_ctx at');
+    expect(error?.message).toContain('start Ollama with OLLAMA_CONTEXT_LENGTH set higher (or PARAMETER num_ctx in the Modelfile)');
+    expect(await unchecked.verifyContext(1500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({ kind: 'unknown' });
+    expect((await unchecked.complete(screenOf(8_000))).value.safe).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import { openAndObserve } from '../../browser/openPage.ts';
 import { OpenAiLlmClient } from '../../llm/llmClient.ts';
 import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
+import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
 import type { OutputRecord } from '../../bus/recordProducer.ts';
 import type { ScreenedSite } from '../../schemas/types.ts';
 import { runStageMain } from '../../bus/startStage.ts';
@@ -25,12 +26,16 @@ await runStageMain({
   async setup({ log, kafka, codec }) {
     const config = loadGeneratorConfig();
     const llm = new OpenAiLlmClient(loadLlmConfig('GENERATOR'));
-    const pool = new BrowserPool(loadBrowserConfig(), log);
+    const browserConfig = loadBrowserConfig();
+    const screenPrompt = loadPrompt('screen', config.screenPrompt);
+    const proposePrompt = loadPrompt('propose', config.proposePrompt);
+    await checkContextAtStartup(llm, minimumPromptTokens([screenPrompt, proposePrompt], browserConfig.maxObservationTokens), 'WEBTRAIL_OBSERVATION_MAX_TOKENS', log);
+    const pool = new BrowserPool(browserConfig, log);
     const deps = {
       openHomePage: (url: string) => openAndObserve(pool, url),
       llm,
-      screenPrompt: loadPrompt('screen', config.screenPrompt),
-      proposePrompt: loadPrompt('propose', config.proposePrompt),
+      screenPrompt,
+      proposePrompt,
       config,
       now: () => Date.now(),
     };

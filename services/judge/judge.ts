@@ -24,9 +24,12 @@ export function judgeVersion(deps: Pick<JudgeDeps, 'llm' | 'prompt' | 'version'>
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
 
+/** How much of each recent page the judge is shown. */
+export const JUDGE_PAGE_CHARS = 1500;
+
 export function judgeHistory(trajectory: Trajectory, observationSteps: number): string {
   const actions = formatHistory(trajectory.steps, trajectory.steps.length);
-  const recent = trajectory.steps.slice(-observationSteps).map((s) => `--- page before step ${s.index + 1} (${s.url}):\n${clip(s.observation, 1500)}`);
+  const recent = trajectory.steps.slice(-observationSteps).map((s) => `--- page before step ${s.index + 1} (${s.url}):\n${clip(s.observation, JUDGE_PAGE_CHARS)}`);
   return `${actions}${recent.length ? `\n\nLast observations:\n${recent.join('\n')}` : ''}`;
 }
 

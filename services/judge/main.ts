@@ -6,7 +6,9 @@ import { loadPrompt } from '../../llm/prompts.ts';
 import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { judgeGroupId, loadJudgeConfig } from './config.ts';
-import { judgeTrajectory, judgeVersion } from './judge.ts';
+import { JUDGE_PAGE_CHARS, judgeTrajectory, judgeVersion } from './judge.ts';
+import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
+import { estimateTokens } from '../../platform/tokens.ts';
 import { judgeVersionProblem } from '../../schemas/judgeVersion.ts';
 import { UserInputError } from '../../platform/errors.ts';
 
@@ -18,10 +20,13 @@ await runStageMain({
   input: { topic: TOPICS.trajectories.name, schema: 'Trajectory' },
   runtime: groupId ? { groupId } : undefined,
   async setup({ log }) {
-    const deps = { llm: new OpenAiLlmClient(loadLlmConfig('JUDGE')), prompt: loadPrompt('judge', config.prompt), version: config.version, observationSteps: config.observationSteps, now: () => Date.now() };
+    const llm = new OpenAiLlmClient(loadLlmConfig('JUDGE'));
+    const deps = { llm, prompt: loadPrompt('judge', config.prompt), version: config.version, observationSteps: config.observationSteps, now: () => Date.now() };
     // The default version is model@prompt, and the model name comes from the endpoint's settings.
     const problem = judgeVersionProblem(judgeVersion(deps));
     if (problem) throw new UserInputError(`judge version ${JSON.stringify(judgeVersion(deps))}: ${problem}; set WEBTRAIL_JUDGE_VERSION`);
+    const pages = config.observationSteps * estimateTokens('x'.repeat(JUDGE_PAGE_CHARS));
+    await checkContextAtStartup(llm, minimumPromptTokens([deps.prompt], pages), 'WEBTRAIL_JUDGE_OBSERVATION_STEPS', log);
     log.info({ judgeVersion: judgeVersion(deps) }, 'judging');
     return {
       handler: async (trajectory, ctx) => {

@@ -6,6 +6,7 @@ import { BrowserPool } from '../../browser/browserPool.ts';
 import { OpenAiLlmClient } from '../../llm/llmClient.ts';
 import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
+import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
 import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { runTrajectory } from './agentLoop.ts';
@@ -18,14 +19,18 @@ await runStageMain({
   input: { topic: TOPICS.tasks.name, schema: 'Task' },
   async setup({ log }) {
     const config = loadRolloutConfig();
-    const pool = new BrowserPool(loadBrowserConfig(), log);
+    const browserConfig = loadBrowserConfig();
+    const llm = new OpenAiLlmClient(loadLlmConfig('AGENT'));
+    const prompt = loadPrompt('agent', config.agentPrompt);
+    await checkContextAtStartup(llm, minimumPromptTokens([prompt], browserConfig.maxObservationTokens), 'WEBTRAIL_OBSERVATION_MAX_TOKENS', log);
+    const pool = new BrowserPool(browserConfig, log);
     const limiter = new DomainLimiter(config.perDomainConcurrency);
     const blobs = await openBlobStore();
     log.info({ blobs: blobs.location }, 'screenshots go to the blob store');
     const deps = {
       openBrowser: () => pool.newSession(),
-      llm: new OpenAiLlmClient(loadLlmConfig('AGENT')),
-      prompt: loadPrompt('agent', config.agentPrompt),
+      llm,
+      prompt,
       blobs,
       config,
       now: () => Date.now(),
