@@ -77,6 +77,26 @@ describe('k8s manifests', () => {
     expect(problems.some((p) => p.includes('Deployment webtrail-rollout') && p.includes('containerPort'))).toBe(true);
   });
 
+  it("validates the core kinds strictly against Kubernetes' published schemas: fields the API server would drop silently", () => {
+    const dir = copyOfK8s();
+    // A misspelt readOnlyRootFilesystem would leave the root filesystem writable without a word from kubectl apply.
+    edit(path.join(dir, 'base/sink.yaml'), 'readOnlyRootFilesystem: true', 'readOnlyRootFileSystem: true');
+    edit(path.join(dir, 'base/judge.yaml'), 'maxUnavailable: 1', 'maxUnavailable: 1\n  maxUnavailble: 1');
+    edit(path.join(dir, 'base/config.yaml'), /^metadata:\n/m, 'metadata:\n  lables: { app: webtrail }\n');
+    edit(path.join(dir, 'overlays/prod/topics/topics.yaml'), /(name: webtrail\.sites\n)  labels:/, '$1  label:');
+    const reports = validateK8s(dir);
+    const prod = reports.find((r) => r.overlay === 'prod')!.problems;
+    expect(prod).toEqual(expect.arrayContaining([
+      'Deployment webtrail-sink: /spec/template/spec/containers/0/securityContext: unknown field readOnlyRootFileSystem (Kubernetes schema in k8s/schemas)',
+      'PodDisruptionBudget webtrail-judge: /spec: unknown field maxUnavailble (Kubernetes schema in k8s/schemas)',
+      expect.stringMatching(/^ConfigMap webtrail-config[\w-]*: \/metadata: unknown field lables \(Kubernetes schema in k8s\/schemas\)$/),
+      'KafkaTopic webtrail.sites: /metadata: unknown field label (CRD schema in k8s/crds)',
+      // What the misspelt labels cost: the topic operator would not know which cluster the topic is for.
+      'KafkaTopic webtrail.sites: strimzi.io/cluster is unset, but KAFKA_BROKERS names the cluster webtrail',
+    ]));
+    expect(prod).toHaveLength(5);
+  });
+
   it('validates the custom resources strictly against their published CRDs: a misspelt field, a wrong type', () => {
     const dir = copyOfK8s();
     edit(path.join(dir, 'overlays/prod/app/scaling.yaml'), 'maxReplicaCount: 24', 'maxReplicaCountt: 24');

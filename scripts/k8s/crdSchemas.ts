@@ -4,7 +4,7 @@
 // and kubeconform's strict mode read them.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
 interface Crd {
@@ -30,18 +30,29 @@ export function strictSchema(schema: Schema): Schema {
   return out;
 }
 
+/** The OpenAPI formats Kubernetes' schemas and the CRDs use. */
+export function addOpenApiFormats(ajv: Pick<Ajv, 'addFormat'>): void {
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('float', { type: 'number', validate: () => true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i);
+  ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+}
+
+/** One line per problem: an undeclared field, a wrong type, a value out of range. */
+export function describeSchemaError(e: ErrorObject): string {
+  const at = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') return `${at}: unknown field ${(e.params as { additionalProperty: string }).additionalProperty}`;
+  return `${at}: ${e.message ?? e.keyword}`;
+}
+
 export class CrdValidator {
   private readonly validators = new Map<string, ValidateFunction>();
 
   constructor(dir: string) {
     const ajv = new Ajv({ allErrors: true, strict: false });
-    // The OpenAPI formats the CRDs use.
-    ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-    ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-    ajv.addFormat('double', { type: 'number', validate: () => true });
-    ajv.addFormat('float', { type: 'number', validate: () => true });
-    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i);
-    ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+    addOpenApiFormats(ajv);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
       const crd = parse(readFileSync(path.join(dir, file), 'utf8')) as Crd;
       for (const version of crd.spec.versions.filter((v) => v.served && v.schema)) {
@@ -59,10 +70,6 @@ export class CrdValidator {
   problems(object: { apiVersion?: string; kind?: string }): string[] {
     const validate = this.validators.get(`${object.apiVersion}/${object.kind}`);
     if (!validate || validate(object)) return [];
-    return (validate.errors ?? []).map((e) => {
-      const at = e.instancePath || '/';
-      if (e.keyword === 'additionalProperties') return `${at}: unknown field ${(e.params as { additionalProperty: string }).additionalProperty}`;
-      return `${at}: ${e.message ?? e.keyword}`;
-    });
+    return (validate.errors ?? []).map(describeSchemaError);
   }
 }
