@@ -3,8 +3,17 @@
 FROM node:20-bookworm-slim
 
 # Chromium from Debian for the generator and the rollout (the browser environment), fonts for pages.
+# Pinned to what bookworm served when this was last checked (`npm run lint:docker` says which pins have
+# moved on). Debian replaces a Chromium security release with the next and drops the old one, so a build
+# that stops finding it is told to take the new version: --build-arg CHROMIUM_VERSION=<apt-cache policy>.
+ARG CHROMIUM_VERSION=156.0.8078.108-1~deb12u1
+ARG CA_CERTIFICATES_VERSION=20250419~deb12u2
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-liberation ca-certificates \
+ && apt-get install -y --no-install-recommends \
+      chromium=${CHROMIUM_VERSION} \
+      fonts-dejavu-core=2.37-6 \
+      fonts-liberation=1:1.07.4-11 \
+      ca-certificates=${CA_CERTIFICATES_VERSION} \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \

