@@ -83,7 +83,7 @@ try {
 
   if (only.has('rollout')) {
     const sandbox = await startSandbox({ port: 0 });
-    const llm = await startScriptedLlm({ sandboxUrl: `http://127.0.0.1:${sandbox.port}`, latencyMs });
+    const llm = await startScriptedLlm({ latencyMs });
     try {
       throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: args.data.tasksPerContext ?? (quick ? 1 : 3), home, say });
     } finally {

@@ -267,14 +267,32 @@ export function buildProgram(): Command {
       await serveSandbox(opts.port, (line) => console.log(line));
     });
 
+  const evaluation = program.command('eval').description("The paper's measurements: how good a judge is, against ground truth");
+  evaluation
+    .command('judge')
+    .description("Each judge version's verdicts against ground-truth labels: accuracy, precision, recall, F1, Cohen's kappa, confusion, calibration")
+    .requiredOption('--labels <file>', 'JSON lines of {"trajectoryId": ..., "success": true|false}; npm run demo writes the sandbox checks\' as $WEBTRAIL_HOME/demo-labels.jsonl')
+    .option('--judge-version <v...>', 'only these judge versions (default: every version in the verdicts topic)')
+    .option('--threshold <score>', 'a verdict counts as success at this score or above', (v: string) => {
+      const n = Number(v);
+      if (!(v.trim() !== '' && n >= 0 && n <= 1)) throw new InvalidArgumentError('a score from 0 to 1, e.g. 0.5');
+      return n;
+    }, 0.5)
+    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/judge-<time>.json)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { labels: string; judgeVersion?: string[]; threshold: number; out?: string; json?: boolean }) => {
+      const { evalJudge } = await import('./evalJudge.ts');
+      await evalJudge(opts, (line) => console.log(line));
+    });
+
   program
     .command('scripted-llm')
     .description('Serve the scripted OpenAI-compatible LLM that plays the sandbox tasks (tests, offline demo, benchmarks; never production)')
     .option('--port <n>', 'port (0 picks a free one)', '8701')
-    .option('--sandbox-url <url>', "the sandbox's control URL it judges against (printed by webtrail sandbox), e.g. http://127.0.0.1:8701")
+    .option('--agent-errors <rate>', 'chance per agent action of a mistake (wrong element or value, early or wrong answer, giving up)', '0')
     .option('--latency-ms <ms>', 'added to every reply, to model a real endpoint', '0')
     .option('--chaos <spec>', 'misbehave at random, e.g. 429=0.1,500=0.05,invalid_json=0.05,slow=0.01,truncated=0.02')
-    .option('--seed <n>', 'seed of the chaos', '42')
+    .option('--seed <n>', 'seed of the chaos and of the agent\'s mistakes', '42')
     .action(async (opts: ScriptedLlmCliOptions) => {
       const { serveScriptedLlm } = await import('./scriptedLlm.ts');
       await serveScriptedLlm(opts, (line) => console.log(line));

@@ -6,7 +6,7 @@ import { UserInputError } from '../platform/errors.ts';
 
 export interface ScriptedLlmCliOptions {
   port: string;
-  sandboxUrl?: string;
+  agentErrors: string;
   latencyMs: string;
   chaos?: string;
   seed: string;
@@ -14,7 +14,7 @@ export interface ScriptedLlmCliOptions {
 
 const Options = z.object({
   port: z.coerce.number().int().min(0).max(65535),
-  sandboxUrl: z.url().optional(),
+  agentErrors: z.coerce.number().min(0, 'a rate from 0 to 1, e.g. 0.08').max(1, 'a rate from 0 to 1, e.g. 0.08'),
   latencyMs: z.coerce.number().int().min(0),
   seed: z.coerce.number().int(),
 });
@@ -40,14 +40,14 @@ export async function serveScriptedLlm(raw: ScriptedLlmCliOptions, print: (line:
     throw new UserInputError(`--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`);
   }
   const options = parsed.data;
-  const llm = await startScriptedLlm({ port: options.port, sandboxUrl: options.sandboxUrl, latencyMs: options.latencyMs, chaos: parseChaos(raw.chaos), seed: options.seed }).catch(
+  const llm = await startScriptedLlm({ port: options.port, agentErrors: options.agentErrors, latencyMs: options.latencyMs, chaos: parseChaos(raw.chaos), seed: options.seed }).catch(
     (error: NodeJS.ErrnoException) => {
       throw error.code === 'EADDRINUSE' ? new UserInputError(`port ${options.port} is in use: pick another with --port`) : error;
     },
   );
   print(`scripted LLM (OpenAI-compatible) at ${llm.url}`);
   print(`point the services at it: OPENAI_BASE_URL=${llm.url} OPENAI_MODEL=scripted OPENAI_API_KEY=unused`);
-  if (!options.sandboxUrl) print('without --sandbox-url it judges every trajectory unsolved (it checks tasks against the sandbox)');
+  if (options.agentErrors > 0) print(`the agent errs at ${options.agentErrors} per action (seed ${options.seed})`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -2,6 +2,7 @@
 // scripted LLM does: it sees only the text an agent would see.
 import type { Action } from '../schemas/types.ts';
 import type { PlanStep } from './types.ts';
+import { NOT_FOUND } from './answerRules.ts';
 
 export interface ListedElement {
   id: number;
@@ -39,7 +40,8 @@ export function findTarget(observationText: string, step: PlanStep): ListedEleme
 
 /** The action for a plan step on this observation; null when its target is not there. */
 export function planAction(observationText: string, step: PlanStep): Action | null {
-  if (step.kind === 'answer') return { kind: 'answer', elementId: null, value: step.value ?? '', submit: false };
+  // The answer is read from the page shown now; a page that does not show it gets no answer.
+  if (step.kind === 'answer') return { kind: 'answer', elementId: null, value: step.read?.(observationText) ?? NOT_FOUND, submit: false };
   if (step.kind === 'go_back' || (step.kind === 'scroll' && !step.target) || (step.kind === 'press' && !step.target)) {
     return { kind: step.kind, elementId: null, value: step.value ?? null, submit: false };
   }

@@ -1,11 +1,15 @@
 // The scripted LLM: an OpenAI-compatible HTTP server (POST /v1/chat/completions) that plays a
 // deterministic policy on the sandbox web by reading the real prompts. It screens out the unsafe site,
 // proposes each sandbox site's tasks, acts by finding the planned element in the observation it is
-// sent, and judges with the sandbox's own checks. It can misbehave on request: 429, 500, invalid JSON,
+// sent (reading answers off the page, erring at a seeded rate when asked), and judges from the trajectory
+// alone, never the sandbox's checks, so its verdicts can be wrong. It can misbehave on request: 429, 500, invalid JSON,
 // slow, truncated. It serves tests, the offline demo and benchmarks; it is never a production default.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findTarget, planAction } from './planMatcher.ts';
+import { createHash } from 'node:crypto';
+import { findTarget, listElements, planAction } from './planMatcher.ts';
+import { NOT_FOUND } from './answerRules.ts';
+import type { PlanStep } from './types.ts';
 import { SITES, findTask, siteForHost } from './sites/index.ts';
 
 export type Misbehaviour = '429' | '500' | 'invalid_json' | 'slow' | 'truncated';
@@ -13,8 +17,11 @@ export const MISBEHAVIOURS: Misbehaviour[] = ['429', '500', 'invalid_json', 'slo
 
 export interface ScriptedLlmOptions {
   port?: number;
-  /** Where the sandbox's /__sandbox/check answers (for judging). */
-  sandboxUrl?: string;
+  /**
+   * Chance per agent action of a mistake real agents make (a wrong element, a wrong value, an early or
+   * wrong answer, giving up), drawn from the seed and the task: the same run errs the same way.
+   */
+  agentErrors?: number;
   /** Added to every reply, to model a real endpoint's latency. */
   latencyMs?: number;
   /** Chance of each misbehaviour per call, drawn from a seeded generator (deterministic). */
@@ -84,40 +91,92 @@ function siteOf(domain: string) {
   return siteForHost(domain) ?? SITES.find((s) => domain.startsWith(`${s.name}.`));
 }
 
-async function judge(user: string, sandboxUrl: string | undefined): Promise<object> {
-  const instruction = line(user, 'Task');
+const REFUSAL = /could not|cannot|can't|give up|unable|not sure/i;
+
+/**
+ * Judges as an LLM judge would, from the prompt alone (never the sandbox's check), so it can be wrong:
+ * an answer must state what the success criteria name; a task that changes something must end answered,
+ * with the names the criteria give (people, items, codes, dates) somewhere in what the agent did or saw.
+ */
+function judge(user: string): object {
+  const criteria = line(user, 'Success criteria');
   const finalAnswer = line(user, 'Final answer');
-  const finalUrl = line(user, 'Final URL');
+  const status = /\(\d+ steps, status (\w+)/.exec(user)?.[1] ?? '';
   const stepCount = Number(/\((\d+) steps, status/.exec(user)?.[1] ?? '0');
-  const task = findTask({ instruction });
-  let solved = false;
-  let how = 'no sandbox check for this task';
-  if (task && sandboxUrl) {
-    const response = await fetch(new URL('/__sandbox/check', sandboxUrl), {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ instruction, finalAnswer: finalAnswer === '(none)' ? null : finalAnswer, finalUrl }),
-    });
-    solved = response.ok && ((await response.json()) as { solved: boolean }).solved;
-    how = solved ? 'the final state meets the success criteria' : 'the final state does not meet the success criteria';
+  const expectedSteps = line(user, 'Expected steps \\(from the task author\\)').split(';').filter((x) => x.trim()).length || stepCount;
+  const seen = user.slice(user.indexOf('\nTrajectory ('));
+  const norm = (text: string) => text.toLowerCase().replace(/,(?=\d{3}\b)/g, '').replace(/\s+/g, ' ');
+  let success = false;
+  let why: string;
+  if (status !== 'answered' || finalAnswer === '(none)') why = `the trajectory ended ${status || 'without an answer'}`;
+  else if (REFUSAL.test(finalAnswer)) why = 'the agent did not give an answer';
+  else {
+    const stated = /^The answer (?:states|is|names|says it is) (?:the )?(.+)$/i.exec(criteria.trim())?.[1];
+    if (stated) {
+      const wanted = norm(stated).replace(/[.\s]+$/, '');
+      success = new RegExp(`(^|[^\\w.])${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(norm(finalAnswer));
+      why = success ? `the answer states ${stated}` : `the answer does not state ${stated}`;
+    } else {
+      const names = criteria.match(/\b(?:[A-Z][\w'-]*(?: [A-Z][\w'-]*)+|[A-Z]{2}\d+|\d{4}-\d\d-\d\d|\d{5,})\b/g) ?? [];
+      const missing = names.filter((n) => !norm(seen).includes(norm(n)));
+      success = missing.length === 0;
+      why = success ? `the agent finished and ${names.length ? names.join(', ') : 'what was asked'} appears in what it did` : `${missing.join(', ')} never appears in the trajectory`;
+    }
   }
-  const planLength = task?.plan.length ?? stepCount;
-  const efficiency = stepCount > 0 ? Math.min(1, planLength / stepCount) : 0;
+  const efficiency = stepCount > 0 ? Math.min(1, expectedSteps / stepCount) : 0;
   const errors = (user.match(/→ error/g) ?? []).length;
-  return { success: solved ? 1 : 0, efficiency: Math.round(efficiency * 100) / 100, selfCorrection: errors === 0 ? 1 : solved ? 0.7 : 0.2, reasoning: `Judged against the task: ${how}.` };
+  return { success: success ? 1 : 0, efficiency: Math.round(efficiency * 100) / 100, selfCorrection: errors === 0 ? 1 : success ? 0.7 : 0.2, reasoning: `Judged from the trajectory: ${why}.` };
 }
 
-function act(user: string): object {
+/** A number in [0, 1) fixed by the seed and the words given (the same call errs the same way). */
+function draw(seed: number, ...words: Array<string | number>): number {
+  return mulberry32(Number.parseInt(createHash('sha256').update(`${seed}|${words.join('|')}`).digest('hex').slice(0, 8), 16))();
+}
+
+export type AgentError = 'wrong-element' | 'wrong-value' | 'premature-answer' | 'wrong-answer' | 'give-up';
+
+/** A wrong answer that looks like an answer: its first number changed, or another name from the page. */
+function wrongAnswer(answer: string, page: string): string {
+  if (/\d/.test(answer)) return answer.replace(/\d+/, (n) => String(Number(n) + 1));
+  const other = listElements(page).find((e) => e.role === 'link' && e.name && !answer.includes(e.name));
+  return other ? `It is ${other.name}.` : 'It is not listed.';
+}
+
+function act(user: string, errorRate: number, seed: number): object {
   const instruction = line(user, 'Task');
   const taken = Number(/Actions taken so far: (\d+)/.exec(user)?.[1] ?? '0');
   const observation = after(user, 'Current page');
   const task = findTask({ instruction });
   if (!task) return { thought: 'This is not a task I have a plan for.', action: { kind: 'answer', elementId: null, value: 'I cannot complete this task.', submit: false } };
+  // Actions taken counts only what acted on the page (not waits, not failures): the plan's position.
   const step = task.plan[taken];
   if (!step) return { thought: 'The plan is done.', action: { kind: 'answer', elementId: null, value: 'Done.', submit: false } };
+  const answerStep = task.plan[task.plan.length - 1]!;
+  // The seeded imperfection: at this action, maybe one of the mistakes real agents make.
+  if (errorRate > 0 && draw(seed, instruction, taken, 'err') < errorRate) {
+    const kinds: AgentError[] = step.kind === 'answer' ? ['wrong-answer', 'give-up'] : ['wrong-element', ...(step.kind === 'type' || step.kind === 'select' ? ['wrong-value' as const] : []), 'premature-answer', 'give-up'];
+    const kind = kinds[Math.floor(draw(seed, instruction, taken, 'kind') * kinds.length)]!;
+    const mistake = makeMistake(kind, step, answerStep, observation, seed, instruction, taken);
+    if (mistake) return mistake;
+  }
   const action = planAction(observation, step);
   if (!action) return { thought: `I cannot see "${step.target}" yet; waiting for the page.`, action: { kind: 'wait', elementId: null, value: '1', submit: false } };
   const target = step.target ? findTarget(observation, step) : undefined;
   return { thought: `Step ${taken + 1}: ${step.kind}${target ? ` ${target.role} "${target.name}"` : ''}.`, action };
+}
+
+function makeMistake(kind: AgentError, step: PlanStep, answerStep: PlanStep, observation: string, seed: number, instruction: string, taken: number): object | null {
+  const answer = (value: string, thought: string) => ({ thought, action: { kind: 'answer', elementId: null, value, submit: false } });
+  if (kind === 'give-up') return answer('I give up: I cannot complete this task.', 'This is taking too long.');
+  if (kind === 'premature-answer') return answer(planAction(observation, answerStep)?.value ?? NOT_FOUND, 'I think I have what I need.');
+  if (kind === 'wrong-answer') return answer(wrongAnswer(planAction(observation, step)?.value ?? NOT_FOUND, observation), 'I have the answer.');
+  const action = planAction(observation, step);
+  if (!action) return null;
+  if (kind === 'wrong-value' && action.value) return { thought: `Step: ${step.kind} "${step.target}".`, action: { ...action, value: action.value.slice(0, -1) + (action.value.endsWith('x') ? 'y' : 'x') } };
+  const others = listElements(observation).filter((e) => e.id !== action.elementId && (!step.role || e.role === step.role));
+  if (others.length === 0) return null;
+  const other = others[Math.floor(draw(seed, instruction, taken, 'which') * others.length)]!;
+  return { thought: `Step: ${step.kind} ${other.role} "${other.name}".`, action: { ...action, elementId: other.id } };
 }
 
 function screen(user: string): object {
@@ -222,8 +281,8 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       let content: object;
       if (kind === 'screen') content = screen(user);
       else if (kind === 'propose') content = propose(user);
-      else if (kind === 'agent') content = act(user);
-      else if (kind === 'judge') content = await judge(user, options.sandboxUrl);
+      else if (kind === 'agent') content = act(user, options.agentErrors ?? 0, options.seed ?? 42);
+      else if (kind === 'judge') content = judge(user);
       else return reply(res, 400, { error: { message: 'the scripted LLM does not know this prompt' } });
 
       let text = JSON.stringify(content);

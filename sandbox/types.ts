@@ -1,6 +1,7 @@
 // What a sandbox site is: routes served under its host, and tasks whose success a program checks.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxState } from './state.ts';
+import type { AnswerRule } from './answerRules.ts';
 
 export interface SandboxRequest {
   method: string;
@@ -20,13 +21,17 @@ export type Reply =
 
 export type Route = (req: SandboxRequest, state: SandboxState) => Reply | undefined;
 
-/** One step of the scripted agent's plan: act on the element whose accessible name matches target. */
+/**
+ * One step of the scripted agent's plan: act on the element whose accessible name matches target, or,
+ * for the answer, read it from the page shown then.
+ */
 export interface PlanStep {
   kind: 'click' | 'type' | 'select' | 'check' | 'uncheck' | 'scroll' | 'press' | 'answer' | 'go_back' | 'hover';
   target?: string;
   role?: string;
   value?: string;
   submit?: boolean;
+  read?: AnswerRule;
 }
 
 /** What a check sees: the agent's final answer and URL, and the sandbox's state. */

@@ -7,7 +7,7 @@ import { DEMO_SITES } from '../sandbox/sites/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Verdict } from '../schemas/types.ts';
 import { webtrailHome } from '../platform/config.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { UserInputError, errorMessage } from '../platform/errors.ts';
 import { openKafkaSession } from '../bus/kafkaSession.ts';
 import { submitSites } from '../cli/submit.ts';
 import { formatTable } from '../cli/table.ts';
@@ -27,6 +27,7 @@ let kafkaStarted = false;
 let s3Started = false;
 
 async function main(): Promise<void> {
+  const agentErrors = demoAgentErrors(process.env);
   say('demo: starting Kafka…');
   const kafka = await startKafka(process.env, say);
   kafkaStarted = kafka.started;
@@ -45,7 +46,10 @@ async function main(): Promise<void> {
     const blobs = loadBlobConfig();
     say(`demo: screenshots go to ${blobs.kind === 'file' ? blobs.root : `s3://${blobs.bucket}/${blobs.prefix} at ${blobs.endpoint ?? 'AWS S3'}`}`);
     say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);
-    pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0) });
+    // The scripted agent errs as real ones do (a wrong element or value, an early or wrong answer, giving
+    // up), so the run has failures for the judge to catch and the sink to leave out.
+    pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0), scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) } });
+    if (!process.env.OPENAI_BASE_URL) say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
     const submitted = await submitSites(list, { source: `demo-${started}`, again: true });
     say(`demo: submitted ${submitted.submitted} sites (logs in ${path.join(home, 'logs')})`);
@@ -77,7 +81,11 @@ async function main(): Promise<void> {
       onRecord: (r) => void (BigInt(r.offset) >= (startEnds[TOPICS.verdicts.name]?.get(r.partition) ?? 0n) && verdicts.push(r.value as Verdict)),
     });
     const trajectories = verdicts.map((v) => v.trajectory);
-    const solved = trajectories.filter((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl })).length;
+    const checks = trajectories.map((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }) === true);
+    const solved = checks.filter(Boolean).length;
+    // What the judge said, against the checks: the judge sees only the trajectory, so it can be wrong.
+    const judgedSuccessful = verdicts.map((v) => v.success >= 0.5);
+    const agreement = verdicts.length ? judgedSuccessful.filter((j, i) => j === checks[i]).length / verdicts.length : 0;
     const judgeVersion = verdicts[0]?.judgeVersion;
     // Every screenshot a trajectory refers to, fetched here (another process than the rollout that wrote
     // it) and checked against the hash in its name.
@@ -87,14 +95,18 @@ async function main(): Promise<void> {
       if (await readCheckedBlob(ref).then(() => true, () => false)) resolved += 1;
       else say(`demo: screenshot ${ref} does not resolve`);
     }
-    const summary = { ...counts, solved_by_check: solved, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const summary = { ...counts, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // Ground truth for webtrail eval judge: what the sites' own checks said of each trajectory.
+    const labelsFile = path.join(home, 'demo-labels.jsonl');
+    writeFileSync(labelsFile, trajectories.map((t, i) => `${JSON.stringify({ trajectoryId: t.trajectoryId, runId: t.runId, success: checks[i] })}\n`).join(''));
     const byStatus = new Map<string, number>();
     for (const t of trajectories) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
     console.log(`\nwebtrail demo finished in ${summary.wall_time_s} s\n`);
     console.log(formatTable(Object.entries(summary).filter(([k]) => k !== 'wall_time_s').map(([k, v]) => ({ what: k, value: String(v) }))));
     console.log(`\ntrajectories by status: ${[...byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}`);
     console.log(`summary: ${path.join(home, 'demo-summary.json')}`);
+    console.log(`the judge against the sites' checks: npx webtrail eval judge --labels ${labelsFile}`);
   } finally {
     await session.close();
   }
@@ -125,3 +137,11 @@ main().then(
     void shutdown(false).then(() => process.exit(1));
   },
 );
+
+/** The scripted agent's mistake rate in the demo: WEBTRAIL_DEMO_AGENT_ERRORS, 0.08 per action by default. */
+function demoAgentErrors(env: NodeJS.ProcessEnv): number {
+  const text = env.WEBTRAIL_DEMO_AGENT_ERRORS ?? '0.08';
+  const rate = Number(text);
+  if (!(text.trim() !== '' && rate >= 0 && rate <= 1)) throw new UserInputError(`invalid configuration: WEBTRAIL_DEMO_AGENT_ERRORS must be a rate from 0 to 1 (e.g. 0.08), got '${text}'`);
+  return rate;
+}

@@ -25,7 +25,7 @@ export const READ_DIRECTLY: Record<string, string> = {
   WEBTRAIL_SANDBOX_PORT: 'cli/main.ts: webtrail sandbox',
   WEBTRAIL_REPLAY_HTTP_PORT: 'cli/replay.ts',
   WEBTRAIL_DEMO_S3: 'scripts/demo.ts', WEBTRAIL_DEMO_KEEP_KAFKA: 'scripts/demo.ts', WEBTRAIL_DEMO_STOP_KAFKA: 'scripts/demo.ts',
-  WEBTRAIL_DEMO_KEEP_S3: 'scripts/demo.ts', WEBTRAIL_DEMO_TIMEOUT_MS: 'scripts/demo.ts',
+  WEBTRAIL_DEMO_KEEP_S3: 'scripts/demo.ts', WEBTRAIL_DEMO_TIMEOUT_MS: 'scripts/demo.ts', WEBTRAIL_DEMO_AGENT_ERRORS: 'scripts/demo.ts', WEBTRAIL_DEMO_SEED: 'scripts/demo.ts',
   WEBTRAIL_KAFKA_LIBS: 'scripts/localKafka.ts', WEBTRAIL_S3_LIBS: 'scripts/localS3.ts',
   WEBTRAIL_KUBECTL: 'scripts/k8s/validate.ts', WEBTRAIL_HADOLINT: 'scripts/docker/lint.ts', WEBTRAIL_BENCH_NODE_ARGS: 'bench/bus.ts',
   WEBTRAIL_NETNS: 'scripts/testIsolated.ts', WEBTRAIL_TEST_NETNS: 'scripts/testIsolated.ts', WEBTRAIL_TEST_HOME: 'test/globalSetup.ts',

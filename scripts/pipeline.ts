@@ -63,7 +63,7 @@ const BASE_PORT: Record<ServiceName, number> = { generator: 18081, rollout: 1808
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const sandbox = await startSandbox({ port: options.sandboxPort ?? 0 });
   const useScripted = options.scripted !== false && !process.env.OPENAI_BASE_URL;
-  const llm = useScripted ? await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, ...(options.scripted || {}) }) : undefined;
+  const llm = useScripted ? await startScriptedLlm(options.scripted || undefined) : undefined;
   const logs = path.join(options.home, 'logs');
   mkdirSync(logs, { recursive: true });
   const env: Record<string, string> = {

@@ -105,7 +105,7 @@ describe('a rollout writing screenshots to S3', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0 });
     // Slow replies: the run lasts long enough to kill the store between two steps.
-    llm = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, latencyMs: 1500 });
+    llm = await startScriptedLlm({ latencyMs: 1500 });
     pool = testPool(sandbox.allowHost);
   });
 

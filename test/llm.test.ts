@@ -37,7 +37,7 @@ const screenRequest = () => ({
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  llm = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, slowMs: 3000 });
+  llm = await startScriptedLlm({ slowMs: 3000 });
   pool = testPool(sandbox.allowHost);
 });
 
@@ -49,7 +49,7 @@ afterAll(async () => {
 
 describe('the LLM client against servers as they are', () => {
   const against = async (serverLike: NonNullable<ScriptedLlmOptions['serverLike']>, model: string, env: Record<string, string> = {}) => {
-    const server = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, serverLike, record: true });
+    const server = await startScriptedLlm({ serverLike, record: true });
     try {
       const config = loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: model, WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', ...env });
       const outcome = await new OpenAiLlmClient(config).complete(screenRequest()).then((reply) => ({ reply, error: null }), (error: Error) => ({ reply: null, error }));
@@ -89,7 +89,7 @@ describe("the model's context, checked where the server reports it", () => {
   const screenOf = (chars: number) => ({ ...screenRequest(), messages: loadPrompt('screen', 'v1').render({ url: 'http://shop.localhost/', domain: 'shop.localhost', observation: 'mug '.repeat(chars / 4) }) });
   const promptChars = (request: ReturnType<typeof screenOf>) => request.messages.reduce((n, m) => n + m.content.length, 0);
   const serve = async (options: ScriptedLlmOptions, env: Record<string, string> = {}) => {
-    const server = await startScriptedLlm({ sandboxUrl: sandbox.controlUrl, record: true, modelId: 'qwen2.5:7b', ...options });
+    const server = await startScriptedLlm({ record: true, modelId: 'qwen2.5:7b', ...options });
     opened.push(server);
     const client = new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'qwen2.5:7b', WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '1024', ...env }));
     return { server, client };

@@ -3,6 +3,7 @@
 import { esc, layout } from '../html.ts';
 import type { SandboxState, Thread } from '../state.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+import { readFirst } from '../answerRules.ts';
 
 const SEED: Thread[] = [
   { id: 't100', title: 'Soldering iron recommendations?', category: 'Electronics', author: 'marisol', body: 'Looking for a temperature-controlled iron under $80.', replies: [{ author: 'kenji', body: 'Pinecil has been great for me.' }, { author: 'ola', body: 'Hakko FX-888D if you can stretch.' }, { author: 'marisol', body: 'Thanks both!' }], votes: 12 },
@@ -88,7 +89,7 @@ export const forum: SandboxSite = {
       plan: [
         { kind: 'click', role: 'link', target: 'New thread' }, { kind: 'type', target: 'Title', value: 'Cheap oscilloscope for beginners?' },
         { kind: 'select', target: 'Category', value: 'Electronics' }, { kind: 'type', target: 'Message', value: 'Which entry-level scope would you buy today?' },
-        { kind: 'click', role: 'button', target: 'Create thread' }, { kind: 'answer', value: 'Thread created.' },
+        { kind: 'click', role: 'button', target: 'Create thread' }, { kind: 'answer', read: readFirst(/^Started by you in (.+)$/m, 'Thread created in {}.') },
       ],
       check: (e, s) => {
         const t = s.threads.get(idFromUrl(e.finalUrl, 'thread') ?? '');
@@ -98,25 +99,25 @@ export const forum: SandboxSite = {
     {
       id: 'forum-reply', instruction: 'On the Tinkerers Forum, reply "Titebond III, definitely." to the thread about wood glue for outdoor furniture.', startPath: '/',
       steps: ['Open the wood glue thread', 'Write the reply', 'Post it'], successCriteria: ['The thread has the reply'],
-      plan: [{ kind: 'click', role: 'link', target: 'Best wood glue for outdoor furniture' }, { kind: 'type', target: 'Your reply', value: 'Titebond III, definitely.' }, { kind: 'click', role: 'button', target: 'Post reply' }, { kind: 'answer', value: 'Replied.' }],
+      plan: [{ kind: 'click', role: 'link', target: 'Best wood glue for outdoor furniture' }, { kind: 'type', target: 'Your reply', value: 'Titebond III, definitely.' }, { kind: 'click', role: 'button', target: 'Post reply' }, { kind: 'answer', read: readFirst(/^you: (.+)$/m, 'Replied: "{}"') }],
       check: (_e, s) => Boolean(s.threads.get('t101')?.replies.some((r) => r.body === 'Titebond III, definitely.')),
     },
     {
       id: 'forum-reply-count', instruction: 'On the Tinkerers Forum, how many replies does the soldering iron thread have?', startPath: '/',
       steps: ['Find the soldering iron thread', 'Read its replies count'], successCriteria: ['The answer is 3'],
-      plan: [{ kind: 'answer', value: 'It has 3 replies.' }],
+      plan: [{ kind: 'answer', read: readFirst(/Soldering iron[^\n]*\n\| [^|\n]+ \| (\d+)/i, 'It has {} replies.') }],
       check: (e) => /\b3\b|three/i.test(e.finalAnswer ?? ''),
     },
     {
       id: 'forum-author', instruction: 'On the Tinkerers Forum, who started the thread about a first 3D printer?', startPath: '/',
       steps: ['Find the thread', 'Read its author'], successCriteria: ['The answer names ola'],
-      plan: [{ kind: 'click', role: 'link', target: 'My first 3D printer: what to print first?' }, { kind: 'answer', value: 'It was started by ola.' }],
+      plan: [{ kind: 'click', role: 'link', target: 'My first 3D printer: what to print first?' }, { kind: 'answer', read: readFirst(/^Started by (\S+)/m, 'It was started by {}.') }],
       check: (e) => /\bola\b/i.test(e.finalAnswer ?? ''),
     },
     {
       id: 'forum-upvote', instruction: 'On the Tinkerers Forum, upvote the thread "My first 3D printer: what to print first?".', startPath: '/',
       steps: ['Open the thread', 'Press the upvote control'], successCriteria: ['The thread has more than 3 votes'],
-      plan: [{ kind: 'click', role: 'link', target: 'My first 3D printer: what to print first?' }, { kind: 'click', role: 'button', target: 'Upvote thread' }, { kind: 'answer', value: 'Upvoted.' }],
+      plan: [{ kind: 'click', role: 'link', target: 'My first 3D printer: what to print first?' }, { kind: 'click', role: 'button', target: 'Upvote thread' }, { kind: 'answer', read: readFirst(/^(\d+) votes$/m, 'Upvoted; it has {} votes now.') }],
       check: (_e, s) => (s.threads.get('t102')?.votes ?? 0) > 3,
     },
   ],

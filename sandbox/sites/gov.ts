@@ -3,6 +3,7 @@
 import { esc, layout } from '../html.ts';
 import type { SandboxState } from '../state.ts';
 import { answerHas, idFromUrl, type SandboxRequest, type SandboxSite } from '../types.ts';
+import { readFirst } from '../answerRules.ts';
 
 const PERMITS: Array<[string, string, string]> = [['parking', 'Residential parking permit', '£60 per year'], ['fishing', 'River fishing licence', '£25 per season'], ['party', 'Street party permit', 'Free']];
 
@@ -111,7 +112,7 @@ export const gov: SandboxSite = {
         { kind: 'type', target: 'Email address', value: 'mary@example.com' }, { kind: 'click', role: 'button', target: 'Continue' },
         { kind: 'type', target: 'Street address', value: '4 Langley Road' }, { kind: 'type', target: 'Town or city', value: 'Hampton' }, { kind: 'type', target: 'Postcode', value: 'HA1 4AB' },
         { kind: 'click', role: 'button', target: 'Continue' }, { kind: 'check', target: 'Residential parking permit' }, { kind: 'check', role: 'checkbox', target: 'I declare the information I have given is correct' },
-        { kind: 'click', role: 'button', target: 'Continue' }, { kind: 'click', role: 'button', target: 'Submit application' }, { kind: 'answer', value: 'Application submitted.' },
+        { kind: 'click', role: 'button', target: 'Continue' }, { kind: 'click', role: 'button', target: 'Submit application' }, { kind: 'answer', read: readFirst(/reference number is ([\w-]+)/, 'Application submitted, reference {}.') },
       ],
       check: (e, s) => {
         const a = s.applications.get(idFromUrl(e.finalUrl, 'application') ?? '');
@@ -121,7 +122,7 @@ export const gov: SandboxSite = {
     {
       id: 'gov-fishing-fee', instruction: 'How much does a river fishing licence cost at the City Permit Office?', startPath: '/',
       steps: ['Open the fees page', 'Read the fishing licence fee'], successCriteria: ['The answer states £25 per season'],
-      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', value: 'A river fishing licence costs £25 per season.' }],
+      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: readFirst(/River fishing licence \| ([^|\n]+)/, 'A river fishing licence costs {}.') }],
       check: (e) => answerHas(e, '25'),
     },
     {
@@ -132,7 +133,7 @@ export const gov: SandboxSite = {
         { kind: 'type', target: 'Email address', value: 'kj@example.com' }, { kind: 'click', role: 'button', target: 'Continue' },
         { kind: 'type', target: 'Street address', value: '9 Orbit Lane' }, { kind: 'type', target: 'Town or city', value: 'Newport' }, { kind: 'type', target: 'Postcode', value: 'NP1 9ZZ' },
         { kind: 'click', role: 'button', target: 'Continue' }, { kind: 'check', target: 'Street party permit' }, { kind: 'check', role: 'checkbox', target: 'I declare the information I have given is correct' },
-        { kind: 'click', role: 'switch', target: 'Email me updates' }, { kind: 'click', role: 'button', target: 'Continue' }, { kind: 'click', role: 'button', target: 'Submit application' }, { kind: 'answer', value: 'Application submitted.' },
+        { kind: 'click', role: 'switch', target: 'Email me updates' }, { kind: 'click', role: 'button', target: 'Continue' }, { kind: 'click', role: 'button', target: 'Submit application' }, { kind: 'answer', read: readFirst(/reference number is ([\w-]+)/, 'Application submitted, reference {}.') },
       ],
       check: (e, s) => {
         const a = s.applications.get(idFromUrl(e.finalUrl, 'application') ?? '');
@@ -142,13 +143,13 @@ export const gov: SandboxSite = {
     {
       id: 'gov-parking-fee', instruction: 'What is the yearly fee for a residential parking permit at the City Permit Office?', startPath: '/',
       steps: ['Open the fees page'], successCriteria: ['The answer states £60'],
-      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', value: 'It costs £60 per year.' }],
+      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: readFirst(/Residential parking permit \| ([^|\n]+)/, 'It costs {}.') }],
       check: (e) => answerHas(e, '60'),
     },
     {
       id: 'gov-party-fee', instruction: 'Is there a fee for a street party permit at the City Permit Office?', startPath: '/',
       steps: ['Open the fees page'], successCriteria: ['The answer says it is free'],
-      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', value: 'No, a street party permit is free.' }],
+      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: readFirst(/Street party permit \| ([^|\n]+)/, 'The fee for a street party permit: {}.') }],
       check: (e) => answerHas(e, 'free'),
     },
   ],

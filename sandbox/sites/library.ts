@@ -2,6 +2,7 @@
 // a reservation modal with a library card field, and opening hours inside a same-origin iframe.
 import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+import { readFirst } from '../answerRules.ts';
 
 interface Book { id: string; title: string; author: string; year: number; copies: number; shelf: string }
 
@@ -86,13 +87,13 @@ export const library: SandboxSite = {
     {
       id: 'library-author', instruction: 'In the Riverside Library catalogue, who wrote “Invisible Cities”?', startPath: '/',
       steps: ['Search titles for Invisible Cities', 'Read the author'], successCriteria: ['The answer names Italo Calvino'],
-      plan: [{ kind: 'type', target: 'Search terms', value: 'Invisible Cities' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'answer', value: 'Italo Calvino wrote Invisible Cities.' }],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Invisible Cities' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'answer', read: readFirst(/link "Invisible Cities"[^\n]*\n\| ([^|\n]+) \|/, '{} wrote Invisible Cities.') }],
       check: (e) => answerHas(e, 'calvino'),
     },
     {
       id: 'library-count-le-guin', instruction: 'How many books by Ursula K. Le Guin does the Riverside Library catalogue list?', startPath: '/',
       steps: ['Search authors for Le Guin', 'Count the results'], successCriteria: ['The answer is 3'],
-      plan: [{ kind: 'type', target: 'Search terms', value: 'Le Guin' }, { kind: 'select', target: 'Search in', value: 'Author' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'answer', value: 'The catalogue lists 3 books by Ursula K. Le Guin.' }],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Le Guin' }, { kind: 'select', target: 'Search in', value: 'Author' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'answer', read: readFirst(/^(\d+) results? for/m, 'The catalogue lists {} books by Ursula K. Le Guin.') }],
       check: (e) => /\b3\b|three/i.test(e.finalAnswer ?? ''),
     },
     {
@@ -101,7 +102,7 @@ export const library: SandboxSite = {
       plan: [
         { kind: 'type', target: 'Search terms', value: 'Never Let Me Go', submit: true }, { kind: 'click', role: 'link', target: 'Never Let Me Go' },
         { kind: 'click', role: 'button', target: 'Reserve this book' }, { kind: 'type', target: 'Library card number', value: '20481234' },
-        { kind: 'click', role: 'button', target: 'Confirm reservation' }, { kind: 'answer', value: 'Reserved.' },
+        { kind: 'click', role: 'button', target: 'Confirm reservation' }, { kind: 'answer', read: readFirst(/^# Reservation (\w+)$/m, 'Reserved ({}).') },
       ],
       check: (e, s) => {
         const r = s.reservations.get(idFromUrl(e.finalUrl, 'reservation') ?? '');
@@ -111,13 +112,13 @@ export const library: SandboxSite = {
     {
       id: 'library-saturday-hours', instruction: 'When does the Riverside Library open on Saturdays?', startPath: '/',
       steps: ['Open Visit us', 'Read Saturday in the opening hours'], successCriteria: ['The answer states 10:00'],
-      plan: [{ kind: 'click', role: 'link', target: 'Visit us' }, { kind: 'answer', value: 'On Saturdays it opens at 10:00 (until 16:00).' }],
+      plan: [{ kind: 'click', role: 'link', target: 'Visit us' }, { kind: 'answer', read: readFirst(/Saturday \| ([^|\n]+)/, 'On Saturdays it is open {}.') }],
       check: (e) => answerHas(e, '10:00'),
     },
     {
       id: 'library-year', instruction: 'In which year was “Silent Spring” published, according to the Riverside Library catalogue?', startPath: '/',
       steps: ['Search for Silent Spring', 'Read the year'], successCriteria: ['The answer states 1962'],
-      plan: [{ kind: 'type', target: 'Search terms', value: 'Silent Spring', submit: true }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', value: 'Silent Spring was published in 1962.' }],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Silent Spring', submit: true }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', read: readFirst(/^Published\n(\d{4})$/m, 'Silent Spring was published in {}.') }],
       check: (e) => answerHas(e, '1962'),
     },
   ],

@@ -2,6 +2,7 @@
 // ingredients, nutrition facts inside a web component's shadow DOM, and a favourites toggle.
 import { esc, layout } from '../html.ts';
 import { answerHas, type SandboxSite } from '../types.ts';
+import { readFirst, readBest } from '../answerRules.ts';
 
 interface Recipe { slug: string; name: string; cuisine: string; minutes: number; vegetarian: boolean; serves: number; calories: number; ingredients: Array<[number, string, string]> }
 
@@ -87,31 +88,31 @@ export const recipes: SandboxSite = {
     {
       id: 'recipes-calories', instruction: 'On Kitchen Notes, how many calories per serving does the Mushroom Risotto have?', startPath: '/',
       steps: ['Open the Italian tab', 'Open Mushroom Risotto', 'Read the nutrition facts'], successCriteria: ['The answer states 480 kcal'],
-      plan: [{ kind: 'click', role: 'tab', target: 'Italian' }, { kind: 'click', role: 'link', target: 'Mushroom Risotto' }, { kind: 'answer', value: 'It has 480 kcal per serving.' }],
+      plan: [{ kind: 'click', role: 'tab', target: 'Italian' }, { kind: 'click', role: 'link', target: 'Mushroom Risotto' }, { kind: 'answer', read: readFirst(/Calories per serving: (\d+ kcal)/, 'It has {} per serving.') }],
       check: (e) => answerHas(e, '480'),
     },
     {
       id: 'recipes-flour-scaled', instruction: 'On Kitchen Notes, how much flour does the Banana Bread need when made for 12 servings?', startPath: '/',
       steps: ['Open the American tab', 'Open Banana Bread', 'Set servings to 12', 'Read the flour'], successCriteria: ['The answer states 375 g'],
-      plan: [{ kind: 'click', role: 'tab', target: 'American' }, { kind: 'click', role: 'link', target: 'Banana Bread' }, { kind: 'type', target: 'Servings', value: '12' }, { kind: 'answer', value: 'For 12 servings it needs 375 g of flour.' }],
+      plan: [{ kind: 'click', role: 'tab', target: 'American' }, { kind: 'click', role: 'link', target: 'Banana Bread' }, { kind: 'type', target: 'Servings', value: '12' }, { kind: 'answer', read: readFirst(/^- ([\d.]+ g) flour$/m, 'It needs {} of flour.') }],
       check: (e) => answerHas(e, '375'),
     },
     {
       id: 'recipes-favourite', instruction: 'On Kitchen Notes, save the Pad Thai recipe to your favourites.', startPath: '/',
       steps: ['Open the Thai tab', 'Open Pad Thai', 'Press Save to favourites'], successCriteria: ['Pad Thai is among the favourites'],
-      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'click', role: 'link', target: 'Pad Thai' }, { kind: 'click', role: 'button', target: 'Save to favourites' }, { kind: 'answer', value: 'Saved.' }],
+      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'click', role: 'link', target: 'Pad Thai' }, { kind: 'click', role: 'button', target: 'Save to favourites' }, { kind: 'answer', read: readFirst(/button "★ (Saved to favourites)"/, '{}.') }],
       check: (_e, s) => [...s.favourites.values()].some((set) => set.has('pad-thai')),
     },
     {
       id: 'recipes-quickest-veg', instruction: 'Which vegetarian recipe on Kitchen Notes is the quickest to make?', startPath: '/',
       steps: ['Look through the cuisines', 'Compare vegetarian recipes by time'], successCriteria: ['The answer names the Caprese Salad'],
-      plan: [{ kind: 'click', role: 'tab', target: 'Italian' }, { kind: 'answer', value: 'The Caprese Salad, ready in 10 minutes.' }],
+      plan: [{ kind: 'click', role: 'tab', target: 'Italian' }, { kind: 'answer', read: readBest(/link "([^"]+)"[^\n]*\n— (\d+) min, vegetarian/, 'lowest', (m) => Number(m[2]), (m) => `The ${m[1]}, ready in ${m[2]} minutes.`) }],
       check: (e) => answerHas(e, 'caprese'),
     },
     {
       id: 'recipes-minutes', instruction: 'On Kitchen Notes, how many minutes does the Green Curry take?', startPath: '/',
       steps: ['Open the Thai tab', 'Read the time of Green Curry'], successCriteria: ['The answer states 35 minutes'],
-      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'answer', value: 'The Green Curry takes 35 minutes.' }],
+      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'answer', read: readFirst(/link "Green Curry"[^\n]*\n— (\d+) min/, 'The Green Curry takes {} minutes.') }],
       check: (e) => answerHas(e, '35'),
     },
   ],

@@ -2,6 +2,7 @@
 // pagination, an "added to cart" modal, a cart and a validated checkout.
 import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+import { readFirst } from '../answerRules.ts';
 
 interface Product { slug: string; name: string; price: number; category: string; color: string; rating: number }
 
@@ -184,7 +185,7 @@ export const shop: SandboxSite = {
     {
       id: 'shop-price-mug', instruction: 'On Northwind Goods, find the price of the Blue Ceramic Mug.', startPath: '/',
       steps: ['Search for "Blue Ceramic Mug"', 'Open the product', 'Read the price'], successCriteria: ['The answer states $12.50'],
-      plan: [{ kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true }, { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' }, { kind: 'answer', value: 'The Blue Ceramic Mug costs $12.50.' }],
+      plan: [{ kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true }, { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' }, { kind: 'answer', read: readFirst(/^Price: (\$[\d.]+)$/m, 'The Blue Ceramic Mug costs {}.') }],
       check: (e) => answerHas(e, '12.50'),
     },
     {
@@ -194,7 +195,7 @@ export const shop: SandboxSite = {
         { kind: 'type', target: 'Search products', value: 'Walnut Desk Lamp', submit: true }, { kind: 'click', role: 'link', target: 'Walnut Desk Lamp' },
         { kind: 'click', role: 'button', target: 'Add to cart' }, { kind: 'click', role: 'link', target: 'View cart' }, { kind: 'click', role: 'link', target: 'Proceed to checkout' },
         { kind: 'type', target: 'Full name', value: 'Ada Lovelace' }, { kind: 'type', target: 'Email', value: 'ada@example.com' }, { kind: 'type', target: 'Address', value: '12 Analytical Street' },
-        { kind: 'check', target: 'Standard shipping (free)' }, { kind: 'click', role: 'button', target: 'Place order' }, { kind: 'answer', value: 'Order placed.' },
+        { kind: 'check', target: 'Standard shipping (free)' }, { kind: 'click', role: 'button', target: 'Place order' }, { kind: 'answer', read: readFirst(/^Order (\w+) is confirmed\.$/m, 'Order {} placed.') },
       ],
       check: (e, s) => {
         const order = s.orders.get(idFromUrl(e.finalUrl, 'order') ?? '');
@@ -204,19 +205,19 @@ export const shop: SandboxSite = {
     {
       id: 'shop-count-kitchen', instruction: 'On Northwind Goods, how many products are listed in the Kitchen category?', startPath: '/',
       steps: ['Choose the Kitchen category', 'Read the number of products'], successCriteria: [`The answer is ${PRODUCTS.filter((p) => p.category === 'Kitchen').length}`],
-      plan: [{ kind: 'select', target: 'Category', value: 'Kitchen' }, { kind: 'answer', value: `There are ${PRODUCTS.filter((p) => p.category === 'Kitchen').length} products in Kitchen.` }],
+      plan: [{ kind: 'select', target: 'Category', value: 'Kitchen' }, { kind: 'answer', read: readFirst(/^(\d+) products?$/m, 'There are {} products in Kitchen.') }],
       check: (e) => new RegExp(`\\b${PRODUCTS.filter((p) => p.category === 'Kitchen').length}\\b`).test(e.finalAnswer ?? ''),
     },
     {
       id: 'shop-cheapest-red', instruction: 'On Northwind Goods, which red product is the cheapest?', startPath: '/',
       steps: ['Filter by the colour Red', 'Sort by price, low to high', 'Read the first product'], successCriteria: ['The answer names the Red Kitchen Timer'],
-      plan: [{ kind: 'check', target: 'Red' }, { kind: 'click', role: 'combobox', target: 'Sort by' }, { kind: 'click', role: 'option', target: 'Price: low to high' }, { kind: 'answer', value: 'The cheapest red product is the Red Kitchen Timer ($11.00).' }],
+      plan: [{ kind: 'check', target: 'Red' }, { kind: 'click', role: 'combobox', target: 'Sort by' }, { kind: 'click', role: 'option', target: 'Price: low to high' }, { kind: 'answer', read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The cheapest red product is the {}.') }],
       check: (e) => answerHas(e, 'red kitchen timer'),
     },
     {
       id: 'shop-page-two', instruction: 'On Northwind Goods, what is the first product shown on page 2 of all products, in the default order?', startPath: '/',
       steps: ['Go to the next page of results', 'Read the first product'], successCriteria: [`The answer names the ${PRODUCTS[PAGE_SIZE]!.name}`],
-      plan: [{ kind: 'click', role: 'link', target: 'Next page' }, { kind: 'answer', value: `The first product on page 2 is the ${PRODUCTS[PAGE_SIZE]!.name}.` }],
+      plan: [{ kind: 'click', role: 'link', target: 'Next page' }, { kind: 'answer', read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The first product on page 2 is the {}.') }],
       check: (e) => answerHas(e, PRODUCTS[PAGE_SIZE]!.name),
     },
   ],

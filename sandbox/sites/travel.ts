@@ -2,6 +2,7 @@
 // radios, client-side rendered results, per-passenger details with validation, and a confirmation.
 import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type PlanStep, type SandboxSite } from '../types.ts';
+import { readFirst, readBest } from '../answerRules.ts';
 
 /** The plan steps that pick a route in the custom dropdowns and type the date. */
 const chooseRoute = (from: string, to: string, date: string): PlanStep[] => [
@@ -117,7 +118,7 @@ export const travel: SandboxSite = {
         { kind: 'click', role: 'button', target: 'Search flights' }, { kind: 'click', role: 'link', target: 'Select SH210' },
         { kind: 'type', target: 'Passenger 1 first name', value: 'Grace' }, { kind: 'type', target: 'Passenger 1 last name', value: 'Hopper' },
         { kind: 'type', target: 'Passenger 2 first name', value: 'Alan' }, { kind: 'type', target: 'Passenger 2 last name', value: 'Turing' },
-        { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', value: 'Booked.' },
+        { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', read: readFirst(/^# Booking (\w+) confirmed$/m, 'Booked ({}).') },
       ],
       check: (e, s) => {
         const b = s.bookings.get(idFromUrl(e.finalUrl, 'booking') ?? '');
@@ -129,7 +130,7 @@ export const travel: SandboxSite = {
       steps: ['Search Paris to Reykjavik on that date', 'Compare the fares'], successCriteria: ['The answer states $176'],
       plan: [
         ...chooseRoute('Paris (CDG)', 'Reykjavik (KEF)', '2026-11-30'), { kind: 'click', role: 'button', target: 'Search flights' },
-        { kind: 'answer', value: 'The cheapest economy fare is $176 (SH331).' },
+        { kind: 'answer', read: readBest(/^(SH\d+) .* — fare \$(\d+) per passenger$/m, 'lowest', (m) => Number(m[2]), (m) => `The cheapest economy fare is $${m[2]} (${m[1]}).`) },
       ],
       check: (e) => answerHas(e, '176'),
     },
@@ -138,7 +139,7 @@ export const travel: SandboxSite = {
       steps: ['Search Madrid to Toronto in business'], successCriteria: ['The answer states $1750'],
       plan: [
         ...chooseRoute('Madrid (MAD)', 'Toronto (YYZ)', '2027-01-15'), { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
-        { kind: 'answer', value: 'A business seat on SH402 costs $1750.' },
+        { kind: 'answer', read: readFirst(/^SH402 .* — fare (\$\d+) per passenger$/m, 'A business seat on SH402 costs {}.') },
       ],
       check: (e) => /1[,.]?750/.test(e.finalAnswer ?? ''),
     },
@@ -147,7 +148,7 @@ export const travel: SandboxSite = {
       steps: ['Search Boston to Lisbon', 'Find the evening departure'], successCriteria: ['The answer states 21:30'],
       plan: [
         ...chooseRoute('Boston (BOS)', 'Lisbon (LIS)', '2026-12-20'), { kind: 'click', role: 'button', target: 'Search flights' },
-        { kind: 'answer', value: 'The evening flight SH214 departs at 21:30.' },
+        { kind: 'answer', read: readBest(/^(SH\d+) .*, departs (\d\d):(\d\d)/m, 'highest', (m) => Number(m[2]) * 60 + Number(m[3]), (m) => `The evening flight ${m[1]} departs at ${m[2]}:${m[3]}.`) },
       ],
       check: (e) => answerHas(e, '21:30'),
     },
@@ -157,7 +158,7 @@ export const travel: SandboxSite = {
       plan: [
         ...chooseRoute('Paris (CDG)', 'Reykjavik (KEF)', '2026-12-01'), { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
         { kind: 'click', role: 'link', target: 'Select SH331' }, { kind: 'type', target: 'Passenger 1 first name', value: 'Ada' }, { kind: 'type', target: 'Passenger 1 last name', value: 'Byron' },
-        { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', value: 'Booked.' },
+        { kind: 'click', role: 'button', target: 'Confirm booking' }, { kind: 'answer', read: readFirst(/^# Booking (\w+) confirmed$/m, 'Booked ({}).') },
       ],
       check: (e, s) => {
         const b = s.bookings.get(idFromUrl(e.finalUrl, 'booking') ?? '');
