@@ -108,10 +108,12 @@ function judge(user: string): object {
   const norm = (text: string) => text.toLowerCase().replace(/,(?=\d{3}\b)/g, '').replace(/\s+/g, ' ');
   let success = false;
   let why: string;
+  const stated = /^The answer (?:states|is|names|says it is) (?:the )?(.+)$/i.exec(criteria.trim())?.[1];
   if (status !== 'answered' || finalAnswer === '(none)') why = `the trajectory ended ${status || 'without an answer'}`;
-  else if (REFUSAL.test(finalAnswer)) why = 'the agent did not give an answer';
+  // Where the criteria want the site's refusal ("it is not possible"), the answer is compared; elsewhere
+  // an answer that gives up is no answer.
+  else if (!stated && REFUSAL.test(finalAnswer)) why = 'the agent did not give an answer';
   else {
-    const stated = /^The answer (?:states|is|names|says it is) (?:the )?(.+)$/i.exec(criteria.trim())?.[1];
     if (stated) {
       const wanted = norm(stated).replace(/[.\s]+$/, '');
       success = new RegExp(`(^|[^\\w.])${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(norm(finalAnswer));

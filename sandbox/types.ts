@@ -42,6 +42,8 @@ export interface TaskEvidence {
 
 export interface SandboxTask {
   id: string;
+  /** What doing it means: finding something out (the default), changing the site's state, or seeing that the site cannot do it. */
+  kind?: 'state' | 'infeasible';
   instruction: string;
   startPath: string;
   steps: string[];

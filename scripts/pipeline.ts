@@ -70,7 +70,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(process.env as Record<string, string>),
     WEBTRAIL_HOME: options.home,
     WEBTRAIL_BROWSER_ALLOW_HOSTS: [process.env.WEBTRAIL_BROWSER_ALLOW_HOSTS, sandbox.allowHost].filter(Boolean).join(','),
-    ...(llm ? { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'not-needed' } : {}),
+    // The scripted proposer offers every sandbox task of a site (up to 10), not the default 5.
+    ...(llm ? { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'not-needed', WEBTRAIL_GENERATOR_TASKS_PER_SITE: process.env.WEBTRAIL_GENERATOR_TASKS_PER_SITE ?? '10' } : {}),
     ...options.env,
   };
   const services = new Map<ServiceName, ServiceProcess>();

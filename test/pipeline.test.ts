@@ -17,7 +17,7 @@ import { replay } from '../cli/replay.ts';
 import { submitSites } from '../cli/submit.ts';
 import { DEMO_SITES, SITES } from '../sandbox/sites/index.ts';
 import { DLQ_SERVICES, STAGE_INPUTS, TOPICS, dlqTopic } from '../schemas/topics.ts';
-import type { DeadLetter, SiteRejection, Task, Trajectory, Verdict } from '../schemas/types.ts';
+import type { DeadLetter, SiteRejection, Task, Trajectory, Verdict, TrainingExample } from '../schemas/types.ts';
 import { ensureTopics } from '../bus/client.ts';
 import { loadPrompt } from '../llm/prompts.ts';
 import { loadSinkConfig } from '../services/sink/config.ts';
@@ -40,6 +40,7 @@ let admin: Admin;
 let startEnds: Awaited<ReturnType<typeof topicEnds>>;
 let dlqStart: Map<string, bigint>;
 let sinkKilledAtExamples = -1;
+const crashMarker = path.join(home, 'sink-crash-marker');
 let s3: LocalS3;
 let s3Env: Record<string, string> | undefined;
 
@@ -112,8 +113,9 @@ beforeAll(async () => {
     // And an agent that errs at 1 action in 10, so the run has failures for the judge to catch.
     scripted: { chaos: { '429': 0.04, '500': 0.04, invalid_json: 0.02 }, seed: 11, record: true, agentErrors: 0.1 },
     // The rollout keeps 2 past steps in its prompt, the sink's own setting says 5: examples must be what
-    // the agent was sent all the same.
-    serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' } },
+    // the agent was sent all the same. The sink's disk is slow (its writes are grouped for 1.5 s, longer
+    // than its commit interval): a commit that did not wait for the write would come first, and be caught.
+    serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' }, sink: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker, WEBTRAIL_SINK_FLUSH_INTERVAL_MS: '1500' } },
     // The receiver shares two busy cores with everything else here: the stages wait for it up to 10 s
     // before committing, so the sink killed mid-run cannot have committed work whose spans were still queued.
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, WEBTRAIL_TRACE_FLUSH_MS: '10000', LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries, ...s3.env, WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}` },
@@ -122,15 +124,12 @@ beforeAll(async () => {
   // again: the test broker keeps earlier runs' screenings of these same sites.
   await submitSites(list, { source: `e2e-${run}`, again: true });
 
-  // Kill the sink with SIGKILL once it has written its first examples, and start it again.
-  await waitFor(async () => {
-    const ends = await topicEnds(admin);
-    const examples = countSince(ends, startEnds, TOPICS.trainingExamples.name);
-    return examples > 0 ? examples : undefined;
-  }, 240_000, 'the first training examples');
-  const ends = await topicEnds(admin);
-  sinkKilledAtExamples = countSince(ends, startEnds, TOPICS.trainingExamples.name);
-  expect(await pipeline.stopService('sink', 'SIGKILL')).toBeNull();
+  // The sink kills itself (SIGKILL, the test hook) at its first offset commit after writing examples:
+  // they are in the dataset and on the topic, their verdicts not committed. Started again, it gets them again.
+  const sink = pipeline.services.get('sink')!;
+  const exit = await Promise.race([sink.exited.then((code) => ({ code, signal: sink.child.signalCode })), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sink did not reach its crash hook in 240 s')), 240_000))]);
+  expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+  sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
   await pipeline.start('sink');
 
   await waitDrained(300_000);
@@ -247,9 +246,23 @@ describe('the pipeline on the sandbox web', () => {
 });
 
 describe('the dataset', () => {
-  it('holds exactly the expected examples, none missing and none twice, after the sink was killed mid-run', async () => {
+  it('holds exactly the expected examples, none missing and none twice, after the sink was killed between writing and committing', async () => {
     expect(sinkKilledAtExamples).toBeGreaterThan(0);
+    expect(readFileSync(crashMarker, 'utf8')).toMatch(/killed itself before committing/);
     const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    // The redelivery happened: examples reached the topic twice (written before the kill, again after).
+    const onTopic = (await since<TrainingExample>(TOPICS.trainingExamples.name)).filter((e) => e.judgeVersion === verdicts[0]!.judgeVersion);
+    expect(onTopic.length).toBeGreaterThan(new Set(onTopic.map((e) => e.exampleId)).size);
+    // Expected rows, from the trajectories by the default filter's rule (InSTA's) and the rule of which
+    // steps teach, written here apart from the sink's code: one row per step whose valid action ran.
+    const first = verdicts.filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion);
+    const kept = first.filter((v) => v.success > 0.5 && (v.efficiency > 0.5 || v.selfCorrection > 0.5));
+    const steps = kept.flatMap((v) => v.trajectory.steps
+      .filter((st) => st.action && !st.error && (st.action.kind === 'answer' || st.result?.ok) && /"action"/.test(st.llmOutput))
+      .map((st) => `${v.trajectoryId}#${st.index}`));
+    const rowSteps = datasetRows(verdicts[0]!.judgeVersion).map((r) => `${r.trajectory_id as string}#${r.step as number}`);
+    expect(new Set(rowSteps).size).toBe(rowSteps.length);
+    expect(rowSteps.sort()).toEqual(steps.sort());
     const config = loadSinkConfig(pipeline.env);
     const expected = verdicts.flatMap((v) => examplesFor(v, { filter: config.filter, historySteps: config.historySteps, maxSteps: config.maxSteps, now: () => v.judgedAtMs, agentPrompt: (id) => loadPrompt(...(id.split('.') as [string, string])) }));
     expect(expected.length).toBeGreaterThan(verdicts.length);

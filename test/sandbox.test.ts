@@ -7,10 +7,16 @@ import { runPlan, sandboxSuite } from './helpers/browser.ts';
 const suite = sandboxSuite();
 
 describe('sandbox web', () => {
-  it('has at least six sites with five checkable tasks each, plus an unsafe site', () => {
-    const withTasks = SITES.filter((s) => s.tasks.length >= 5);
-    expect(withTasks.length).toBeGreaterThanOrEqual(6);
+  it('has at least 50 checkable tasks on six sites: answers several actions deep, changes of state, and tasks the site cannot do', () => {
+    const tasks = SITES.flatMap((s) => s.tasks);
+    expect(tasks.length).toBeGreaterThanOrEqual(50);
+    expect(SITES.filter((s) => s.tasks.length >= 5).length).toBeGreaterThanOrEqual(6);
     expect(SITES.some((s) => s.unsafe)).toBe(true);
+    expect(new Set(tasks.map((t) => t.id)).size).toBe(tasks.length);
+    // Two or more actions before the answer can be read.
+    expect(tasks.filter((t) => !t.kind && t.plan.length >= 3).length).toBeGreaterThanOrEqual(15);
+    expect(tasks.filter((t) => t.kind === 'state').length).toBeGreaterThanOrEqual(10);
+    expect(tasks.filter((t) => t.kind === 'infeasible').length).toBeGreaterThanOrEqual(5);
   });
 
   for (const site of SITES.filter((s) => s.tasks.length > 0)) {
@@ -18,6 +24,8 @@ describe('sandbox web', () => {
       for (const task of site.tasks) {
         const start = new URL(task.startPath, suite.sandbox.siteUrl(site.name)).toString();
         expect(task.check({ finalAnswer: 'I could not find it.', finalUrl: start }, suite.sandbox.state), `${task.id} passes without being done`).toBe(false);
+        // Giving up is not finding out that the site cannot do it.
+        expect(task.check({ finalAnswer: 'I give up: I cannot complete this task.', finalUrl: start }, suite.sandbox.state), `${task.id} passes by giving up`).toBe(false);
         const session = await suite.pool.newSession();
         try {
           const opened = await session.goto(start);

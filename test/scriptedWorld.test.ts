@@ -55,7 +55,7 @@ describe('the scripted agent', () => {
     const { client } = await scripted({ agentErrors: 0 });
     const config = { ...loadRolloutConfig({}), maxSteps: 12, screenshots: false };
     const tasks = sandboxTasks();
-    expect(tasks).toHaveLength(30);
+    expect(tasks).toHaveLength(50);
     const solved: string[] = [];
     for (const task of tasks) {
       const t = await runTrajectory(task, { openBrowser: async () => blindBrowser(task.startUrl), llm: client, prompt: loadPrompt('agent', 'v1'), blobs: null, config, now: () => Date.now() }, new AbortController().signal);
@@ -105,6 +105,12 @@ describe('the scripted judge', () => {
     expect((await judgeWith((t) => { asTask(mug)(t); t.finalAnswer = 'The Blue Ceramic Mug costs $13.50.'; })).success).toBe(0);
     expect((await judgeWith((t) => { asTask(mug)(t); t.finalAnswer = 'I give up: I cannot complete this task.'; })).success).toBe(0);
     expect((await judgeWith((t) => { asTask(mug)(t); t.finalAnswer = '$12.50'; t.status = 'step_limit'; })).success).toBe(0);
+  });
+
+  it('passes finding out that the site cannot do a task, and fails giving up on it', async () => {
+    const sofa = shop.tasks.find((t) => t.id === 'shop-no-sofa')!;
+    expect((await judgeWith((t) => { asTask(sofa)(t); t.finalAnswer = 'Northwind Goods has no Purple Velvet Sofa: it is not sold there.'; })).success).toBe(1);
+    expect((await judgeWith((t) => { asTask(sofa)(t); t.finalAnswer = 'I give up: I cannot complete this task.'; })).success).toBe(0);
   });
 
   it('judges from the trajectory alone, so it can be wrong where the sandbox check is not', async () => {

@@ -84,7 +84,7 @@ export const forum: SandboxSite = {
   ],
   tasks: [
     {
-      id: 'forum-new-thread', instruction: 'On the Tinkerers Forum, start a thread in Electronics titled "Cheap oscilloscope for beginners?" with the message "Which entry-level scope would you buy today?".', startPath: '/',
+      id: 'forum-new-thread', kind: 'state', instruction: 'On the Tinkerers Forum, start a thread in Electronics titled "Cheap oscilloscope for beginners?" with the message "Which entry-level scope would you buy today?".', startPath: '/',
       steps: ['Open New thread', 'Fill the title', 'Choose Electronics', 'Write the message', 'Create it'], successCriteria: ['A new Electronics thread with that title and message exists'],
       plan: [
         { kind: 'click', role: 'link', target: 'New thread' }, { kind: 'type', target: 'Title', value: 'Cheap oscilloscope for beginners?' },
@@ -97,7 +97,7 @@ export const forum: SandboxSite = {
       },
     },
     {
-      id: 'forum-reply', instruction: 'On the Tinkerers Forum, reply "Titebond III, definitely." to the thread about wood glue for outdoor furniture.', startPath: '/',
+      id: 'forum-reply', kind: 'state', instruction: 'On the Tinkerers Forum, reply "Titebond III, definitely." to the thread about wood glue for outdoor furniture.', startPath: '/',
       steps: ['Open the wood glue thread', 'Write the reply', 'Post it'], successCriteria: ['The thread has the reply'],
       plan: [{ kind: 'click', role: 'link', target: 'Best wood glue for outdoor furniture' }, { kind: 'type', target: 'Your reply', value: 'Titebond III, definitely.' }, { kind: 'click', role: 'button', target: 'Post reply' }, { kind: 'answer', read: readFirst(/^you: (.+)$/m, 'Replied: "{}"') }],
       check: (_e, s) => Boolean(s.threads.get('t101')?.replies.some((r) => r.body === 'Titebond III, definitely.')),
@@ -115,10 +115,28 @@ export const forum: SandboxSite = {
       check: (e) => /\bola\b/i.test(e.finalAnswer ?? ''),
     },
     {
-      id: 'forum-upvote', instruction: 'On the Tinkerers Forum, upvote the thread "My first 3D printer: what to print first?".', startPath: '/',
+      id: 'forum-upvote', kind: 'state', instruction: 'On the Tinkerers Forum, upvote the thread "My first 3D printer: what to print first?".', startPath: '/',
       steps: ['Open the thread', 'Press the upvote control'], successCriteria: ['The thread has more than 3 votes'],
       plan: [{ kind: 'click', role: 'link', target: 'My first 3D printer: what to print first?' }, { kind: 'click', role: 'button', target: 'Upvote thread' }, { kind: 'answer', read: readFirst(/^(\d+) votes$/m, 'Upvoted; it has {} votes now.') }],
       check: (_e, s) => (s.threads.get('t102')?.votes ?? 0) > 3,
+    },
+    {
+      id: 'forum-first-reply-glue', instruction: 'On the Tinkerers Forum, who wrote the first reply in the thread about wood glue for outdoor furniture?', startPath: '/',
+      steps: ['Open the wood glue thread', 'Read the first reply\'s author'], successCriteria: ['The answer names ines'],
+      plan: [{ kind: 'click', role: 'link', target: 'Best wood glue for outdoor furniture' }, { kind: 'answer', read: readFirst(/^## \d+ repl(?:y|ies)\n([^:\n]+):/m, 'The first reply is by {}.') }],
+      check: (e) => /\bines\b/i.test(e.finalAnswer ?? ''),
+    },
+    {
+      id: 'forum-upvote-glue', kind: 'state', instruction: 'On the Tinkerers Forum, upvote the thread "Best wood glue for outdoor furniture".', startPath: '/',
+      steps: ['Open the thread', 'Press the upvote button'], successCriteria: ['The thread has more than 7 votes'],
+      plan: [{ kind: 'click', role: 'link', target: 'Best wood glue for outdoor furniture' }, { kind: 'click', role: 'button', target: 'Upvote thread' }, { kind: 'answer', read: readFirst(/^(\d+) votes$/m, 'Upvoted; it has {} votes now.') }],
+      check: (_e, s) => (s.threads.get('t101')?.votes ?? 0) > 7,
+    },
+    {
+      id: 'forum-no-delete', kind: 'infeasible', instruction: 'On the Tinkerers Forum, delete the thread "Soldering iron recommendations?".', startPath: '/',
+      steps: ['Open the thread', 'See that there is no way to delete it'], successCriteria: ['The answer says it is not possible'],
+      plan: [{ kind: 'click', role: 'link', target: 'Soldering iron recommendations?' }, { kind: 'answer', read: (page) => (/^# Soldering iron recommendations\?$/m.test(page) && !/delete/i.test(page) ? 'The forum offers no way to delete a thread, so it is not possible.' : null) }],
+      check: (e, s) => /not possible|no way to delete/i.test(e.finalAnswer ?? '') && s.threads.has('t100'),
     },
   ],
 };

@@ -105,7 +105,7 @@ export const gov: SandboxSite = {
   ],
   tasks: [
     {
-      id: 'gov-parking-permit', instruction: 'Apply to the City Permit Office for a residential parking permit for Mary Jackson, born 1921-04-09, email mary@example.com, living at 4 Langley Road, Hampton, postcode HA1 4AB.', startPath: '/',
+      id: 'gov-parking-permit', kind: 'state', instruction: 'Apply to the City Permit Office for a residential parking permit for Mary Jackson, born 1921-04-09, email mary@example.com, living at 4 Langley Road, Hampton, postcode HA1 4AB.', startPath: '/',
       steps: ['Start the application', 'Enter the personal details', 'Enter the address', 'Choose the parking permit and declare', 'Submit'], successCriteria: ['A parking permit application for Mary Jackson with that address'],
       plan: [
         { kind: 'click', role: 'link', target: 'Start now' }, { kind: 'type', target: 'Full name', value: 'Mary Jackson' }, { kind: 'type', target: 'Date of birth', value: '1921-04-09' },
@@ -126,7 +126,7 @@ export const gov: SandboxSite = {
       check: (e) => answerHas(e, '25'),
     },
     {
-      id: 'gov-street-party', instruction: 'Apply to the City Permit Office for a street party permit for Katherine Johnson, born 1918-08-26, email kj@example.com, at 9 Orbit Lane, Newport, postcode NP1 9ZZ, and ask for email updates.', startPath: '/',
+      id: 'gov-street-party', kind: 'state', instruction: 'Apply to the City Permit Office for a street party permit for Katherine Johnson, born 1918-08-26, email kj@example.com, at 9 Orbit Lane, Newport, postcode NP1 9ZZ, and ask for email updates.', startPath: '/',
       steps: ['Enter details and address', 'Choose the street party permit, declare, turn on updates', 'Submit'], successCriteria: ['A street party application for Katherine Johnson'],
       plan: [
         { kind: 'click', role: 'link', target: 'Start now' }, { kind: 'type', target: 'Full name', value: 'Katherine Johnson' }, { kind: 'type', target: 'Date of birth', value: '1918-08-26' },
@@ -151,6 +151,21 @@ export const gov: SandboxSite = {
       steps: ['Open the fees page'], successCriteria: ['The answer says it is free'],
       plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: readFirst(/Street party permit \| ([^|\n]+)/, 'The fee for a street party permit: {}.') }],
       check: (e) => answerHas(e, 'free'),
+    },
+    {
+      id: 'gov-permit-kinds', instruction: 'How many kinds of permit does the City Permit Office list on its fees page?', startPath: '/',
+      steps: ['Open the fees page', 'Count the permits'], successCriteria: ['The answer is 3'],
+      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: (page) => {
+        const rows = page.split('\n').filter((l) => /^\| [^|]+ \| [^|]+$/.test(l) && !/^\| Permit \| Fee$/.test(l));
+        return rows.length ? `It lists ${rows.length} kinds of permit.` : null;
+      } }],
+      check: (e) => /\b3\b|three/i.test(e.finalAnswer ?? ''),
+    },
+    {
+      id: 'gov-no-passport', kind: 'infeasible', instruction: 'Apply to the City Permit Office for a passport for Mary Jackson.', startPath: '/',
+      steps: ['Open the fees page', 'See that passports are not among the permits'], successCriteria: ['The answer says it is not possible'],
+      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: (page) => (/^# Permit fees$/m.test(page) && !/passport/i.test(page) ? 'The City Permit Office does not issue passports, so applying for one there is not possible.' : null) }],
+      check: (e, s) => /not possible|does not issue/i.test(e.finalAnswer ?? '') && ![...s.applications.values()].some((a) => /passport/i.test(JSON.stringify(a))),
     },
   ],
 };

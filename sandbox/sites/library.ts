@@ -97,7 +97,7 @@ export const library: SandboxSite = {
       check: (e) => /\b3\b|three/i.test(e.finalAnswer ?? ''),
     },
     {
-      id: 'library-reserve', instruction: 'Reserve “Never Let Me Go” at the Riverside Library with library card number 20481234.', startPath: '/',
+      id: 'library-reserve', kind: 'state', instruction: 'Reserve “Never Let Me Go” at the Riverside Library with library card number 20481234.', startPath: '/',
       steps: ['Search for the title', 'Open the book', 'Reserve with the card number'], successCriteria: ['A reservation of Never Let Me Go for card 20481234'],
       plan: [
         { kind: 'type', target: 'Search terms', value: 'Never Let Me Go', submit: true }, { kind: 'click', role: 'link', target: 'Never Let Me Go' },
@@ -120,6 +120,30 @@ export const library: SandboxSite = {
       steps: ['Search for Silent Spring', 'Read the year'], successCriteria: ['The answer states 1962'],
       plan: [{ kind: 'type', target: 'Search terms', value: 'Silent Spring', submit: true }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', read: readFirst(/^Published\n(\d{4})$/m, 'Silent Spring was published in {}.') }],
       check: (e) => answerHas(e, '1962'),
+    },
+    {
+      id: 'library-year-earthsea', instruction: 'According to the Riverside Library catalogue, in which year was “A Wizard of Earthsea” published?', startPath: '/',
+      steps: ['Search for the book', 'Open it', 'Read the year'], successCriteria: ['The answer states 1968'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'A Wizard of Earthsea', submit: true }, { kind: 'click', role: 'link', target: 'A Wizard of Earthsea' }, { kind: 'answer', read: readFirst(/^Published\n(\d{4})$/m, 'It was published in {}.') }],
+      check: (e) => answerHas(e, '1968'),
+    },
+    {
+      id: 'library-shelf-silent-spring', instruction: 'What is the shelf mark of “Silent Spring” at the Riverside Library?', startPath: '/',
+      steps: ['Search for the book', 'Open it', 'Read the shelf mark'], successCriteria: ['The answer states 363.7 CAR'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Silent Spring', submit: true }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', read: readFirst(/^Shelf mark\n(.+)$/m, 'Its shelf mark is {}.') }],
+      check: (e) => answerHas(e, '363.7 car'),
+    },
+    {
+      id: 'library-sunday', instruction: 'Is the Riverside Library open on Sundays?', startPath: '/',
+      steps: ['Open the visiting page', 'Read Sunday\'s hours'], successCriteria: ['The answer says it is closed'],
+      plan: [{ kind: 'click', role: 'link', target: 'Visit us' }, { kind: 'answer', read: readFirst(/Sunday \| ([^|\n]+)/, 'On Sundays it is {}.') }],
+      check: (e) => answerHas(e, 'closed'),
+    },
+    {
+      id: 'library-no-harry-potter', kind: 'infeasible', instruction: 'Reserve “Harry Potter and the Philosopher\'s Stone” at the Riverside Library with library card number 20481234.', startPath: '/',
+      steps: ['Search the catalogue for the book', 'See that the library does not hold it'], successCriteria: ['The answer says it is not available'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Harry Potter', submit: true }, { kind: 'answer', read: readFirst(/^No results for/m, 'The catalogue does not hold it, so it is not available to reserve.') }],
+      check: (e, s) => /not available|does not hold|not in the catalogue/i.test(e.finalAnswer ?? '') && ![...s.reservations.values()].some((r) => /potter/i.test(JSON.stringify(r))),
     },
   ],
 };

@@ -98,7 +98,7 @@ export const recipes: SandboxSite = {
       check: (e) => answerHas(e, '375'),
     },
     {
-      id: 'recipes-favourite', instruction: 'On Kitchen Notes, save the Pad Thai recipe to your favourites.', startPath: '/',
+      id: 'recipes-favourite', kind: 'state', instruction: 'On Kitchen Notes, save the Pad Thai recipe to your favourites.', startPath: '/',
       steps: ['Open the Thai tab', 'Open Pad Thai', 'Press Save to favourites'], successCriteria: ['Pad Thai is among the favourites'],
       plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'click', role: 'link', target: 'Pad Thai' }, { kind: 'click', role: 'button', target: 'Save to favourites' }, { kind: 'answer', read: readFirst(/button "★ (Saved to favourites)"/, '{}.') }],
       check: (_e, s) => [...s.favourites.values()].some((set) => set.has('pad-thai')),
@@ -114,6 +114,30 @@ export const recipes: SandboxSite = {
       steps: ['Open the Thai tab', 'Read the time of Green Curry'], successCriteria: ['The answer states 35 minutes'],
       plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'answer', read: readFirst(/link "Green Curry"[^\n]*\n— (\d+) min/, 'The Green Curry takes {} minutes.') }],
       check: (e) => answerHas(e, '35'),
+    },
+    {
+      id: 'recipes-calories-pad-thai', instruction: 'On Kitchen Notes, how many calories per serving does the Pad Thai have?', startPath: '/',
+      steps: ['Open the Thai tab', 'Open Pad Thai', 'Read the calories'], successCriteria: ['The answer states 540 kcal'],
+      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'click', role: 'link', target: 'Pad Thai' }, { kind: 'answer', read: readFirst(/Calories per serving: (\d+ kcal)/, 'It has {} per serving.') }],
+      check: (e) => answerHas(e, '540'),
+    },
+    {
+      id: 'recipes-quickest-thai', instruction: 'Which Thai recipe on Kitchen Notes is the quickest to make?', startPath: '/',
+      steps: ['Open the Thai tab', 'Compare the times'], successCriteria: ['The answer names the Pad Thai'],
+      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'answer', read: readBest(/link "([^"]+)"[^\n]*\n— (\d+) min/, 'lowest', (m) => Number(m[2]), (m) => `The ${m[1]}, in ${m[2]} minutes.`) }],
+      check: (e) => answerHas(e, 'pad thai'),
+    },
+    {
+      id: 'recipes-favourite-risotto', kind: 'state', instruction: 'On Kitchen Notes, save the Mushroom Risotto to your favourites.', startPath: '/',
+      steps: ['Open the Italian tab', 'Open Mushroom Risotto', 'Press Save to favourites'], successCriteria: ['Mushroom Risotto is among the favourites'],
+      plan: [{ kind: 'click', role: 'tab', target: 'Italian' }, { kind: 'click', role: 'link', target: 'Mushroom Risotto' }, { kind: 'click', role: 'button', target: 'Save to favourites' }, { kind: 'answer', read: readFirst(/button "★ (Saved to favourites)"/, '{}.') }],
+      check: (_e, s) => [...s.favourites.values()].some((set) => set.has('mushroom-risotto')),
+    },
+    {
+      id: 'recipes-no-sushi', kind: 'infeasible', instruction: 'On Kitchen Notes, save the Salmon Sushi recipe to your favourites.', startPath: '/',
+      steps: ['Look through the cuisines', 'See that there is no such recipe'], successCriteria: ['The answer says it is not available'],
+      plan: [{ kind: 'answer', read: (page) => (/\btab "/.test(page) && !/sushi/i.test(page) ? 'Kitchen Notes has no Salmon Sushi recipe: it is not available.' : null) }],
+      check: (e, s) => /not available|no salmon sushi/i.test(e.finalAnswer ?? '') && ![...s.favourites.values()].some((set) => [...set].some((x) => /sushi/.test(x))),
     },
   ],
 };

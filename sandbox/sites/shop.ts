@@ -189,7 +189,7 @@ export const shop: SandboxSite = {
       check: (e) => answerHas(e, '12.50'),
     },
     {
-      id: 'shop-checkout-lamp', instruction: 'On Northwind Goods, buy one Walnut Desk Lamp and check out as Ada Lovelace, email ada@example.com, address 12 Analytical Street, with standard shipping.', startPath: '/',
+      id: 'shop-checkout-lamp', kind: 'state', instruction: 'On Northwind Goods, buy one Walnut Desk Lamp and check out as Ada Lovelace, email ada@example.com, address 12 Analytical Street, with standard shipping.', startPath: '/',
       steps: ['Search for the lamp', 'Add it to the cart', 'Go to the cart and check out', 'Fill name, email and address', 'Place the order'], successCriteria: ['An order holds one Walnut Desk Lamp for Ada Lovelace at 12 Analytical Street'],
       plan: [
         { kind: 'type', target: 'Search products', value: 'Walnut Desk Lamp', submit: true }, { kind: 'click', role: 'link', target: 'Walnut Desk Lamp' },
@@ -219,6 +219,34 @@ export const shop: SandboxSite = {
       steps: ['Go to the next page of results', 'Read the first product'], successCriteria: [`The answer names the ${PRODUCTS[PAGE_SIZE]!.name}`],
       plan: [{ kind: 'click', role: 'link', target: 'Next page' }, { kind: 'answer', read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The first product on page 2 is the {}.') }],
       check: (e) => answerHas(e, PRODUCTS[PAGE_SIZE]!.name),
+    },
+    {
+      id: 'shop-price-kettle', instruction: 'On Northwind Goods, how much does the Red Enamel Kettle cost?', startPath: '/',
+      steps: ['Search for the kettle', 'Open it', 'Read the price'], successCriteria: ['The answer states $39.00'],
+      plan: [{ kind: 'type', target: 'Search products', value: 'Red Enamel Kettle', submit: true }, { kind: 'click', role: 'link', target: 'Red Enamel Kettle' }, { kind: 'answer', read: readFirst(/^Price: (\$[\d.]+)$/m, 'The Red Enamel Kettle costs {}.') }],
+      check: (e) => answerHas(e, '39.00'),
+    },
+    {
+      id: 'shop-category-skillet', instruction: 'On Northwind Goods, which category is the Cast Iron Skillet listed in?', startPath: '/',
+      steps: ['Search for the skillet', 'Open it', 'Read its category'], successCriteria: ['The answer names Kitchen'],
+      plan: [{ kind: 'type', target: 'Search products', value: 'Cast Iron Skillet', submit: true }, { kind: 'click', role: 'link', target: 'Cast Iron Skillet' }, { kind: 'answer', read: readFirst(/^Category: (\w+)/m, 'It is listed in {}.') }],
+      check: (e) => answerHas(e, 'kitchen'),
+    },
+    {
+      id: 'shop-cart-two-mugs', kind: 'state', instruction: 'On Northwind Goods, put two Blue Ceramic Mugs in your cart.', startPath: '/',
+      steps: ['Search for the mug', 'Open it', 'Set the quantity to 2', 'Add it to the cart'], successCriteria: ['A cart holds 2 Blue Ceramic Mugs'],
+      plan: [
+        { kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true }, { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' },
+        { kind: 'type', target: 'Quantity', value: '2' }, { kind: 'click', role: 'button', target: 'Add to cart' },
+        { kind: 'answer', read: readFirst(/^(\d+ × [^\n]+ is in your cart\.)$/m, '{}') },
+      ],
+      check: (_e, s) => [...s.carts.values()].some((cart) => cart.get('blue-ceramic-mug') === 2),
+    },
+    {
+      id: 'shop-no-sofa', kind: 'infeasible', instruction: 'On Northwind Goods, buy a Purple Velvet Sofa.', startPath: '/',
+      steps: ['Search for the sofa', 'See that the shop does not sell it'], successCriteria: ['The answer says it is not sold'],
+      plan: [{ kind: 'type', target: 'Search products', value: 'Purple Velvet Sofa', submit: true }, { kind: 'answer', read: readFirst(/^0 products$/m, 'Northwind Goods has no Purple Velvet Sofa: it is not sold there.') }],
+      check: (e, s) => /not sold|does not sell|no purple velvet sofa/i.test(e.finalAnswer ?? '') && ![...s.orders.values()].some((o) => o.items.some((i) => /sofa/.test(i.slug))),
     },
   ],
 };

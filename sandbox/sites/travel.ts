@@ -111,7 +111,7 @@ export const travel: SandboxSite = {
   ],
   tasks: [
     {
-      id: 'travel-book-lisbon', instruction: 'On SkyHop, book the 08:15 flight from Boston to Lisbon on 2026-12-12 in economy for two passengers: Grace Hopper and Alan Turing.', startPath: '/',
+      id: 'travel-book-lisbon', kind: 'state', instruction: 'On SkyHop, book the 08:15 flight from Boston to Lisbon on 2026-12-12 in economy for two passengers: Grace Hopper and Alan Turing.', startPath: '/',
       steps: ['Choose Boston and Lisbon', 'Set the date and 2 passengers', 'Search and select SH210', 'Enter both passengers', 'Confirm'], successCriteria: ['A booking of SH210 on 2026-12-12, economy, for Grace Hopper and Alan Turing'],
       plan: [
         ...chooseRoute('Boston (BOS)', 'Lisbon (LIS)', '2026-12-12'), { kind: 'type', target: 'Passengers', value: '2' },
@@ -153,7 +153,7 @@ export const travel: SandboxSite = {
       check: (e) => answerHas(e, '21:30'),
     },
     {
-      id: 'travel-book-business-solo', instruction: 'On SkyHop, book one business class seat on SH331 from Paris to Reykjavik on 2026-12-01 for Ada Byron.', startPath: '/',
+      id: 'travel-book-business-solo', kind: 'state', instruction: 'On SkyHop, book one business class seat on SH331 from Paris to Reykjavik on 2026-12-01 for Ada Byron.', startPath: '/',
       steps: ['Search Paris to Reykjavik in business', 'Select SH331', 'Enter the passenger', 'Confirm'], successCriteria: ['A business booking of SH331 on 2026-12-01 for Ada Byron'],
       plan: [
         ...chooseRoute('Paris (CDG)', 'Reykjavik (KEF)', '2026-12-01'), { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
@@ -164,6 +164,27 @@ export const travel: SandboxSite = {
         const b = s.bookings.get(idFromUrl(e.finalUrl, 'booking') ?? '');
         return Boolean(b && b.flight === 'SH331' && b.date === '2026-12-01' && b.cabin === 'business' && b.passengers.length === 1 && b.passengers[0]!.first === 'Ada' && b.passengers[0]!.last === 'Byron');
       },
+    },
+    {
+      id: 'travel-arrival-sh330', instruction: 'On SkyHop, at what time does flight SH330 from Paris to Reykjavik on 2026-11-30 arrive?', startPath: '/',
+      steps: ['Search Paris to Reykjavik on that day', 'Read SH330\'s arrival'], successCriteria: ['The answer states 11:55'],
+      plan: [...chooseRoute('Paris (CDG)', 'Reykjavik (KEF)', '2026-11-30'), { kind: 'click', role: 'button', target: 'Search flights' }, { kind: 'answer', read: readFirst(/^SH330 .*, arrives (\d\d:\d\d)/m, 'SH330 arrives at {}.') }],
+      check: (e) => answerHas(e, '11:55'),
+    },
+    {
+      id: 'travel-cheapest-business-lis', instruction: 'On SkyHop, what is the cheapest business class fare from Boston to Lisbon on 2026-12-20?', startPath: '/',
+      steps: ['Search Boston to Lisbon in business', 'Compare the fares'], successCriteria: ['The answer states $1180'],
+      plan: [
+        ...chooseRoute('Boston (BOS)', 'Lisbon (LIS)', '2026-12-20'), { kind: 'check', target: 'Business' }, { kind: 'click', role: 'button', target: 'Search flights' },
+        { kind: 'answer', read: readBest(/^(SH\d+) .* — fare \$(\d+) per passenger$/m, 'lowest', (m) => Number(m[2]), (m) => `The cheapest business fare is $${m[2]} (${m[1]}).`) },
+      ],
+      check: (e) => /1[,.]?180\b/.test(e.finalAnswer ?? ''),
+    },
+    {
+      id: 'travel-no-lisbon-paris', kind: 'infeasible', instruction: 'On SkyHop, book the cheapest flight from Lisbon to Paris on 2026-12-20.', startPath: '/',
+      steps: ['Search Lisbon to Paris on that day', 'See that there is no flight'], successCriteria: ['The answer says it is not possible'],
+      plan: [...chooseRoute('Lisbon (LIS)', 'Paris (CDG)', '2026-12-20'), { kind: 'click', role: 'button', target: 'Search flights' }, { kind: 'answer', read: readFirst(/^## 0 flights found$/m, 'SkyHop has no flight from Lisbon to Paris that day, so booking it is not possible.') }],
+      check: (e, s) => /not possible|no flight/i.test(e.finalAnswer ?? '') && ![...s.bookings.values()].some((b) => b.flight.startsWith('SH') && /LIS/.test(JSON.stringify(b)) && /CDG/.test(JSON.stringify(b))),
     },
   ],
 };
