@@ -1,15 +1,14 @@
 // webtrail eval judge: reads every verdict, joins it with ground-truth labels, prints each judge
 // version's figures side by side and writes them as a JSON report.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Verdict } from '../schemas/types.ts';
 import { readTopics } from '../bus/topicReader.ts';
-import { webtrailHome } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { evaluateJudges, type JudgeEvalReport } from '../eval/judgeEval.ts';
 import { readLabels } from '../eval/labels.ts';
 import { formatTable } from './table.ts';
+import { num, pct, writeEvalReport } from './evalReport.ts';
 
 export interface EvalJudgeOptions {
   labels: string;
@@ -18,9 +17,6 @@ export interface EvalJudgeOptions {
   out?: string;
   json?: boolean;
 }
-
-const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
-const num = (x: number | null) => (x === null ? '–' : x.toFixed(3));
 
 export function formatJudgeEval(report: JudgeEvalReport): string {
   const rows = report.versions.map((v) => ({
@@ -45,9 +41,7 @@ export async function evalJudge(options: EvalJudgeOptions, print: (line: string)
   if (!report.versions.some((v) => v.metrics.cases > 0)) {
     throw new UserInputError(`--labels ${options.labels}: none of the ${verdicts.length} verdicts is of a trajectory it labels (matched by trajectoryId, and runId where a label gives one)`);
   }
-  const out = options.out ?? path.join(webtrailHome(), 'eval', `judge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ command: 'eval judge', labelsFile: path.resolve(options.labels), ...report }, null, 2)}\n`);
+  const out = writeEvalReport('judge', { labelsFile: path.resolve(options.labels), ...report }, options.out);
   print(options.json ? JSON.stringify(report) : `${formatJudgeEval(report)}\n\nreport: ${out}`);
   return report;
 }

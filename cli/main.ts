@@ -20,6 +20,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function scoreOption(value: string): number {
+  const n = Number(value);
+  if (!(value.trim() !== '' && n >= 0 && n <= 1)) throw new InvalidArgumentError('a score from 0 to 1, e.g. 0.5');
+  return n;
+}
+
 function nonNegativeNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
@@ -273,16 +279,47 @@ export function buildProgram(): Command {
     .description("Each judge version's verdicts against ground-truth labels: accuracy, precision, recall, F1, Cohen's kappa, confusion, calibration")
     .requiredOption('--labels <file>', 'JSON lines of {"trajectoryId": ..., "success": true|false}; npm run demo writes the sandbox checks\' as $WEBTRAIL_HOME/demo-labels.jsonl')
     .option('--judge-version <v...>', 'only these judge versions (default: every version in the verdicts topic)')
-    .option('--threshold <score>', 'a verdict counts as success at this score or above', (v: string) => {
-      const n = Number(v);
-      if (!(v.trim() !== '' && n >= 0 && n <= 1)) throw new InvalidArgumentError('a score from 0 to 1, e.g. 0.5');
-      return n;
-    }, 0.5)
+    .option('--threshold <score>', 'a verdict counts as success at this score or above', scoreOption, 0.5)
     .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/judge-<time>.json)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { labels: string; judgeVersion?: string[]; threshold: number; out?: string; json?: boolean }) => {
       const { evalJudge } = await import('./evalJudge.ts');
       await evalJudge(opts, (line) => console.log(line));
+    });
+
+  evaluation
+    .command('tasks')
+    .description('Feasibility of the proposed tasks: the share that at least one trajectory solved, by program check where labelled, by the judge otherwise')
+    .option('--labels <file>', 'program checks per trajectory: JSON lines of {"trajectoryId", "runId"?, "success"} (npm run demo writes $WEBTRAIL_HOME/demo-labels.jsonl)')
+    .option('--judge-version <v>', 'the judge that decides unlabelled tasks (default: the most recent)')
+    .option('--threshold <score>', 'a verdict counts as success at this score or above', scoreOption, 0.5)
+    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/tasks-<time>.json)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { labels?: string; judgeVersion?: string; threshold: number; out?: string; json?: boolean }) => {
+      const { evalTasks } = await import('./evalTasks.ts');
+      await evalTasks(opts, (line) => console.log(line));
+    });
+
+  evaluation
+    .command('screen')
+    .description('The screening prompt over labelled domains through the configured LLM: accuracy, precision and recall of "unsafe", per category')
+    .option('--domains <dir>', 'category lists: harmful/*.txt and benign/*.txt, one domain per line (e.g. ../shared/domains)')
+    .option('--labels <file>', 'or JSON lines of {"domain": ..., "harmful": true|false, "category"?: ...}')
+    .option('--per-category <n>', 'domains sampled from each list with --domains (0: all)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number, 0 for every domain');
+      return n;
+    }, 20)
+    .option('--seed <n>', 'which domains the sample takes', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new InvalidArgumentError('a whole number');
+      return n;
+    }, 1)
+    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/screen-<time>.json)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { domains?: string; labels?: string; perCategory: number; seed: number; out?: string; json?: boolean }) => {
+      const { evalScreen } = await import('./evalScreen.ts');
+      await evalScreen(opts, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
     });
 
   program

@@ -1,12 +1,12 @@
 // webtrail eval judge: every judge version's verdicts joined with ground truth, measured side by side.
 import type { Verdict } from '../schemas/types.ts';
-import { judgeMetrics, type JudgeMetrics } from './judgeMetrics.ts';
+import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
 import type { Labels } from './labels.ts';
 
 export interface JudgeEvalReport {
   labels: number;
   threshold: number;
-  versions: Array<{ judgeVersion: string; verdicts: number; unlabelled: number; metrics: JudgeMetrics }>;
+  versions: Array<{ judgeVersion: string; verdicts: number; unlabelled: number; metrics: ClassificationMetrics }>;
 }
 
 /**
@@ -30,7 +30,7 @@ export function evaluateJudges(verdicts: Verdict[], labels: Labels, options: { v
       const truth = labels.of(v.trajectoryId, v.trajectory.runId);
       return truth === undefined ? [] : [{ score: v.success, truth }];
     });
-    return { judgeVersion, verdicts: all.length, unlabelled: all.length - cases.length, metrics: judgeMetrics(cases, threshold) };
+    return { judgeVersion, verdicts: all.length, unlabelled: all.length - cases.length, metrics: classificationMetrics(cases, threshold) };
   });
   return { labels: labels.size, threshold, versions };
 }

@@ -72,6 +72,8 @@ export interface ScriptedLlm {
 }
 
 const UNSAFE_WORDS = /\b(gambling|casino|no age check|counterfeit|oxycodone|prescription-free|untraceable)\b/i;
+/** Words in a domain name that the scripted screen takes as unsafe when it has no page to read. */
+const UNSAFE_DOMAIN_WORDS = /casino|poker|bet|porn|xxx|sex|escort|drug|pharma|pills|warez|torrent|crack|phish|malware|hack/i;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -154,11 +156,13 @@ function act(user: string, errorRate: number, seed: number): object {
   const step = task.plan[taken];
   if (!step) return { thought: 'The plan is done.', action: { kind: 'answer', elementId: null, value: 'Done.', submit: false } };
   const answerStep = task.plan[task.plan.length - 1]!;
-  // The seeded imperfection: at this action, maybe one of the mistakes real agents make.
-  if (errorRate > 0 && draw(seed, instruction, taken, 'err') < errorRate) {
+  // The seeded imperfection: at this step, maybe one of the mistakes real agents make. Drawn per step,
+  // not per plan position, so a mistake that failed is not made again and again.
+  const stepNumber = Number(/^Step (\d+) of at most/m.exec(user)?.[1] ?? taken);
+  if (errorRate > 0 && draw(seed, instruction, stepNumber, 'err') < errorRate) {
     const kinds: AgentError[] = step.kind === 'answer' ? ['wrong-answer', 'give-up'] : ['wrong-element', ...(step.kind === 'type' || step.kind === 'select' ? ['wrong-value' as const] : []), 'premature-answer', 'give-up'];
-    const kind = kinds[Math.floor(draw(seed, instruction, taken, 'kind') * kinds.length)]!;
-    const mistake = makeMistake(kind, step, answerStep, observation, seed, instruction, taken);
+    const kind = kinds[Math.floor(draw(seed, instruction, stepNumber, 'kind') * kinds.length)]!;
+    const mistake = makeMistake(kind, step, answerStep, observation, seed, instruction, stepNumber);
     if (mistake) return mistake;
   }
   const action = planAction(observation, step);
@@ -186,6 +190,9 @@ function screen(user: string): object {
   const page = after(user, 'Home page as seen in a browser');
   const site = siteOf(domain);
   if (UNSAFE_WORDS.test(page)) return { safe: false, category: 'gambling', reason: 'The site offers unlicensed gambling without age checks and prescription-free drugs.' };
+  // Without a page (an evaluation by address), only the domain's words are there to go by.
+  const word = page.startsWith('(not fetched') ? UNSAFE_DOMAIN_WORDS.exec(domain)?.[0] : undefined;
+  if (word) return { safe: false, category: 'unsafe', reason: `The address names ${word}.` };
   return { safe: true, category: site ? site.description.split(':')[0]!.toLowerCase() : 'unknown', reason: 'Ordinary site content.' };
 }
 

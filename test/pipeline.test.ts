@@ -24,6 +24,7 @@ import { loadSinkConfig } from '../services/sink/config.ts';
 import { examplesFor } from '../services/sink/examples.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
 import type { JudgeEvalReport } from '../eval/judgeEval.ts';
+import type { FeasibilityReport } from '../eval/taskFeasibility.ts';
 import { drained, startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';
 import { readTopic, testKafka, waitFor } from './helpers/kafka.ts';
 import { runCli } from './helpers/processes.ts';
@@ -348,7 +349,7 @@ describe('the dataset', () => {
     expect(hashDir(firstDir)).toEqual(before);
   });
 
-  it('webtrail eval judge measures each judge version against the sites own checks', async () => {
+  it('webtrail eval judge and eval tasks measure the judges and the tasks against the sites own checks', async () => {
     const verdicts = await since<Verdict>(TOPICS.verdicts.name);
     const labels = path.join(home, 'labels.jsonl');
     // One label per run of this test: the broker also holds earlier runs of the same trajectories, which the
@@ -376,6 +377,19 @@ describe('the dataset', () => {
       expect(cli.stdout).toContain(version);
     }
     expect(cli.stdout).toMatch(/accuracy\s+precision\s+recall\s+F1\s+kappa/);
+
+    // eval tasks: every task of this run was rolled out once and labelled, so each is decided by its
+    // check: feasible exactly when its one trajectory was solved.
+    const tasksOut = path.join(home, 'eval-tasks.json');
+    const feasibility = await runCli(['eval', 'tasks', '--labels', labels, '--out', tasksOut]);
+    expect(feasibility.code, feasibility.stderr).toBe(0);
+    const tasksReport = JSON.parse(readFileSync(tasksOut, 'utf8')) as FeasibilityReport;
+    const first = verdicts.filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion);
+    const mine = new Map(first.map((v) => [v.trajectory.task.taskId, truth.get(runOf(v))!]));
+    const outcomes = tasksReport.outcomes.filter((o) => mine.has(o.taskId));
+    expect(outcomes).toHaveLength(mine.size);
+    for (const o of outcomes) expect([o.taskId, o.decidedBy, o.feasible]).toEqual([o.taskId, 'check', mine.get(o.taskId)]);
+    expect(feasibility.stdout).toMatch(/tasks proposed, \d+ rolled out: \d+ feasible/);
   });
 
   it('webtrail stats reports what the topics hold, per judge version and per site', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Step } from '../../schemas/types.ts';
 import { trajectory } from '../../test/helpers/samples.ts';
 import type { Observation } from '../../browser/observation.ts';
-import { actionsTaken, targetBoxOf } from './agentLoop.ts';
+import { actionsTaken, loopSignature, targetBoxOf } from './agentLoop.ts';
 
 const step = (kind: NonNullable<Step['action']>['kind'], ok: boolean): Step => ({
   ...trajectory().steps[0]!, action: { kind, elementId: null, value: null, submit: false },
@@ -32,5 +32,22 @@ describe('the acted-on element outlined in the screenshot', () => {
   it('is null for an action without an element, or one the agent made up', () => {
     expect(targetBoxOf(observation, { kind: 'scroll', elementId: null, value: 'down', submit: false })).toBeNull();
     expect(targetBoxOf(observation, { kind: 'click', elementId: 99, value: null, submit: false })).toBeNull();
+  });
+});
+
+describe('what counts as the same step for loop detection', () => {
+  const page = (first: number) => `# Shop\n[${first}] link "Mugs" → /mugs\n[${first + 1}] button "Add to cart"\nPrice: $12.50`;
+  const click = (id: number) => ({ kind: 'click' as const, elementId: id, value: null, submit: false });
+
+  it('is the same page and the same element, whatever numbers the observations gave them', () => {
+    // Observed twice, numbered from 45 and then from 63: "Add to cart" is 46, then 64.
+    expect(loopSignature({ observation: page(45), action: click(46) })).toBe(loopSignature({ observation: page(63), action: click(64) }));
+  });
+
+  it('differs for another element, another value or another page', () => {
+    const base = loopSignature({ observation: page(45), action: click(46) });
+    expect(loopSignature({ observation: page(45), action: click(45) })).not.toBe(base);
+    expect(loopSignature({ observation: page(45), action: { ...click(46), kind: 'hover' } })).not.toBe(base);
+    expect(loopSignature({ observation: `${page(45)}\nIn your cart: 1`, action: click(46) })).not.toBe(base);
   });
 });

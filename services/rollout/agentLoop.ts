@@ -113,7 +113,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
           break;
         }
         // The same action on an unchanged page, again and again, is a loop.
-        signatures.push(`${createHash('sha1').update(step.observation).digest('hex')}|${describeAction(step.action)}`);
+        signatures.push(loopSignature(step));
         const recent = signatures.slice(-config.loopRepeats);
         if (recent.length === config.loopRepeats && recent.every((s) => s === recent[0])) {
           status = 'error';
@@ -214,4 +214,17 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     step.guardEvents = guardEventsSince(guardEventsBefore);
     return step;
   }
+}
+
+/**
+ * What makes two steps the same for loop detection: the page and the action, with element numbers taken
+ * out. Elements are numbered afresh by every observation, so "click [45]" then "click [63]" on the same
+ * page is one action repeated; the element is named by its line in the observation instead.
+ */
+export function loopSignature(step: Pick<Step, 'observation' | 'action'>): string {
+  const page = step.observation.replace(/^(\s*)\[\d+\]/gm, '$1[]');
+  const id = step.action?.elementId;
+  const element = id === null || id === undefined ? '' : (new RegExp(`^\\s*\\[${id}\\] (.*)$`, 'm').exec(step.observation)?.[1] ?? `#${id}`);
+  const action = step.action ? { ...step.action, elementId: null } : null;
+  return `${createHash('sha1').update(page).digest('hex')}|${describeAction(action)}|${element}`;
 }

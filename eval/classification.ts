@@ -1,7 +1,7 @@
-// How well a judge's verdicts agree with ground truth: the usual binary-classification figures, with
-// "successful" as the positive class, and calibration of its success scores.
+// How well a binary classifier (a judge's verdicts, a safety screen) agrees with ground truth: the usual
+// figures, for one positive class, and calibration of its scores.
 
-export interface JudgedCase {
+export interface LabelledCase {
   /** The judge's success score in [0, 1]. */
   score: number;
   /** Ground truth: the task was done (a program check, or a person's label). */
@@ -25,7 +25,7 @@ export interface CalibrationBucket {
   successRate: number | null;
 }
 
-export interface JudgeMetrics {
+export interface ClassificationMetrics {
   cases: number;
   confusion: Confusion;
   accuracy: number | null;
@@ -39,7 +39,7 @@ export interface JudgeMetrics {
 
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
 
-export function judgeMetrics(cases: JudgedCase[], threshold = 0.5, buckets = 5): JudgeMetrics {
+export function classificationMetrics(cases: LabelledCase[], threshold = 0.5, buckets = 5): ClassificationMetrics {
   const confusion: Confusion = { truePositive: 0, falsePositive: 0, falseNegative: 0, trueNegative: 0 };
   for (const c of cases) {
     const said = c.score >= threshold;

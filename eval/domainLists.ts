@@ -1,0 +1,66 @@
+// Labelled domains for the safety screen: category lists (harmful/<category>.<source>.txt and
+// benign/<category>.<source>.txt, one domain per line, # comments) or a labels file of JSON lines
+// {"domain": ..., "harmful": true|false, "category"?: ...}.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserInputError } from '../platform/errors.ts';
+
+export interface LabelledDomain {
+  domain: string;
+  harmful: boolean;
+  category: string;
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** The same sample for the same seed: domains ordered by a hash of the seed and the name. */
+function sample(domains: string[], count: number, seed: number): string[] {
+  const key = (d: string) => createHash('sha1').update(`${seed}:${d}`).digest('hex');
+  return [...domains].sort((a, b) => key(a).localeCompare(key(b))).slice(0, count);
+}
+
+/** `perCategory` domains from every list under harmful/ and benign/ (all of them when 0). */
+export function readDomainLists(dir: string, perCategory: number, seed: number): LabelledDomain[] {
+  const found: LabelledDomain[] = [];
+  for (const label of ['harmful', 'benign'] as const) {
+    const sub = path.join(dir, label);
+    if (!existsSync(sub)) continue;
+    for (const file of readdirSync(sub).filter((f) => f.endsWith('.txt')).sort()) {
+      const category = `${label}/${file.replace(/\.txt$/, '')}`;
+      const domains = readFileSync(path.join(sub, file), 'utf8').split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#') && DOMAIN.test(l));
+      for (const domain of perCategory > 0 ? sample(domains, perCategory, seed) : domains) found.push({ domain, harmful: label === 'harmful', category });
+    }
+  }
+  if (found.length === 0) throw new UserInputError(`--domains ${dir}: no lists in it (expected harmful/*.txt and benign/*.txt, one domain per line)`);
+  return found;
+}
+
+const Label = z.object({ domain: z.string().regex(DOMAIN, 'a domain name such as example.com'), harmful: z.boolean(), category: z.string().min(1).optional() });
+
+export function readDomainLabels(file: string): LabelledDomain[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserInputError(`--labels ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const found: LabelledDomain[] = [];
+  const problems: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (!raw.trim()) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return void problems.push(`line ${i + 1}: not JSON`);
+    }
+    const parsed = Label.safeParse(value);
+    if (!parsed.success) return void problems.push(`line ${i + 1}: expected {"domain": string, "harmful": true|false, "category"?: string}`);
+    found.push({ domain: parsed.data.domain.toLowerCase(), harmful: parsed.data.harmful, category: parsed.data.category ?? (parsed.data.harmful ? 'harmful' : 'benign') });
+  });
+  if (problems.length) throw new UserInputError(`--labels ${file}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+  if (found.length === 0) throw new UserInputError(`--labels ${file}: no labels in it`);
+  return found;
+}
