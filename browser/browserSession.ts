@@ -244,6 +244,12 @@ export class BrowserSession {
     return withTimeout(this.devtools.jpeg(page, this.config.screenshotQuality), this.timeout(this.config.actionTimeoutMs), 'screenshot');
   }
 
+  /** An attribute of the element the agent calls [id] (offline evaluations map ids to a dataset's own). */
+  async attributeOf(id: number, name: string): Promise<string | null> {
+    const page = await this.page();
+    return (await this.locate(page, id)).getAttribute(name, { timeout: this.config.actionTimeoutMs });
+  }
+
   /** Runs one agent action; returns what happened after the page settles. Never throws. */
   async act(action: Action): Promise<ActionResult> {
     if (action.kind === 'answer') return { ok: true, error: null, navigated: false, newTab: false, url: (await this.page()).url() };

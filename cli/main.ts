@@ -301,6 +301,18 @@ export function buildProgram(): Command {
     });
 
   evaluation
+    .command('mind2web')
+    .description("The agent LLM on Mind2Web-format steps, offline: Element Accuracy, Operation F1, Step Success Rate and Success Rate, macro over tasks")
+    .requiredOption('--data <dir>', 'Mind2Web-format JSON or JSON lines with cleaned_html (e.g. ../shared/mind2web)')
+    .option('--limit <n>', 'run only the first n steps', positiveInt)
+    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/mind2web-<time>.json)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { data: string; limit?: number; out?: string; json?: boolean }) => {
+      const { evalMind2Web } = await import('./evalMind2web.ts');
+      await evalMind2Web(opts, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
+    });
+
+  evaluation
     .command('screen')
     .description('The screening prompt over labelled domains through the configured LLM: accuracy, precision and recall of "unsafe", per category')
     .option('--domains <dir>', 'category lists: harmful/*.txt and benign/*.txt, one domain per line (e.g. ../shared/domains)')

@@ -56,3 +56,53 @@ describe('webtrail eval screen', () => {
     expect([bad.code, bad.stderr.trim()]).toEqual([2, `webtrail: --labels ${labels}: line 2: expected {"domain": string, "harmful": true|false, "category"?: string}`]);
   });
 });
+
+describe('webtrail eval mind2web', () => {
+  it('observes each saved page, maps the chosen element to its backend_node_id and scores the steps as Mind2Web does', async () => {
+    // A stand-in agent over the real protocol: first step, type (one word off) into the search box;
+    // later steps, click the Search button. It finds both by their lines in the observation.
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const user = (JSON.parse(body) as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'user')!.content;
+        const first = user.includes('Recent steps:\n(none yet)');
+        const id = (pattern: RegExp) => Number(pattern.exec(user)![1]);
+        const action = first ? { kind: 'type', elementId: id(/^\[(\d+)\] textbox "Search terms"/m), value: 'wedding photographers', submit: false } : { kind: 'click', elementId: id(/^\[(\d+)\] button "Search"/m), value: null, submit: false };
+        const content = JSON.stringify({ thought: 'next', action });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'stand-in', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const data = path.join(dir, 'mind2web');
+      mkdirSync(data, { recursive: true });
+      const html = '<html><body><h1>Find a pro</h1><input backend_node_id="12" aria-label="Search terms"><button backend_node_id="8635" type="submit">Search</button><a backend_node_id="20" href="#help">Help</a></body></html>';
+      const record = (uid: string, previous: string[], op: string, value: string, gold: string, page: string | undefined) => JSON.stringify({
+        annotation_id: 'task-1', action_uid: uid, website: 'example', confirmed_task: 'Find a wedding photographer', previous_actions: previous,
+        operation: { op, original_op: op, value }, pos_candidates: [{ backend_node_id: gold, tag: 'x' }], ...(page === undefined ? {} : { cleaned_html: page }),
+      });
+      writeFileSync(path.join(data, 'steps.jsonl'), [
+        record('a', [], 'TYPE', 'wedding photographer', '12', html),
+        record('b', ['[textbox]  Search terms -> TYPE: wedding photographer'], 'CLICK', '', '8635', html),
+        record('c', [], 'CLICK', '', '1', undefined),
+      ].join('\n'));
+      const out = path.join(dir, 'mind2web.json');
+      const cli = await runCli(['eval', 'mind2web', '--data', data, '--out', out], { env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_MODEL: 'stand-in' }, timeoutMs: 120_000 });
+      expect(cli.code, cli.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, number>; stepsWithoutPage: number; steps: Array<{ predictedElement: string | null }> };
+      expect(report.steps.map((s) => s.predictedElement)).toEqual(['12', '8635']);
+      // Step a: right element, "type wedding photographers" against "type wedding photographer": F1 2/3.
+      // Step b: right element and operation. One task: element 1, F1 (2/3 + 1) / 2, step SR 1/2, SR 0.
+      expect(report.metrics.elementAccuracy).toBe(1);
+      expect(report.metrics.operationF1).toBeCloseTo((2 / 3 + 1) / 2, 10);
+      expect(report.metrics.stepSuccessRate).toBe(0.5);
+      expect(report.metrics.successRate).toBe(0);
+      expect(report.stepsWithoutPage).toBe(1);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+});

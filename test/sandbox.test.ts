@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SITES } from '../sandbox/sites/index.ts';
 import { runPlan, sandboxSuite } from './helpers/browser.ts';
+import { similarity } from '../services/generator/generate.ts';
 
 const suite = sandboxSuite();
 
@@ -17,6 +18,10 @@ describe('sandbox web', () => {
     expect(tasks.filter((t) => !t.kind && t.plan.length >= 3).length).toBeGreaterThanOrEqual(15);
     expect(tasks.filter((t) => t.kind === 'state').length).toBeGreaterThanOrEqual(10);
     expect(tasks.filter((t) => t.kind === 'infeasible').length).toBeGreaterThanOrEqual(5);
+    // The generator drops a task too like another of the same site; every sandbox task must survive it.
+    for (const site of SITES) {
+      for (const [i, a] of site.tasks.entries()) for (const b of site.tasks.slice(i + 1)) expect(similarity(a.instruction, b.instruction), `${a.id} ~ ${b.id}`).toBeLessThan(0.8);
+    }
   });
 
   for (const site of SITES.filter((s) => s.tasks.length > 0)) {

@@ -122,7 +122,7 @@ export const recipes: SandboxSite = {
       check: (e) => answerHas(e, '540'),
     },
     {
-      id: 'recipes-quickest-thai', instruction: 'Which Thai recipe on Kitchen Notes is the quickest to make?', startPath: '/',
+      id: 'recipes-quickest-thai', instruction: 'On Kitchen Notes, among the Thai dishes, which one can be cooked in the least time?', startPath: '/',
       steps: ['Open the Thai tab', 'Compare the times'], successCriteria: ['The answer names the Pad Thai'],
       plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'answer', read: readBest(/link "([^"]+)"[^\n]*\n— (\d+) min/, 'lowest', (m) => Number(m[2]), (m) => `The ${m[1]}, in ${m[2]} minutes.`) }],
       check: (e) => answerHas(e, 'pad thai'),
