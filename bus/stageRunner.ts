@@ -63,6 +63,8 @@ export interface StageRunnerOptions<N extends SchemaName> {
   /** Runs before offsets are committed: the service exports the finished messages' spans, so committed
    *  work is not left without its trace when the process dies right after. Must not throw. */
   beforeCommit?: () => Promise<void>;
+  /** Runs once the broker has recorded a commit (a test hook kills the process there). Must not throw. */
+  afterCommit?: () => Promise<void>;
 }
 
 interface PartitionState {
@@ -425,6 +427,7 @@ export class StageRunner<N extends SchemaName> {
       try {
         await this.consumer.commitOffsets(offsets);
         unrecorded = await this.unrecorded(offsets);
+        if (unrecorded.length === 0) await this.options.afterCommit?.();
         if (unrecorded.length > 0) this.options.log.warn({ partitions: unrecorded.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'the broker has not recorded a commit (the consumer may be restarting); committing again');
       } catch (error) {
         this.options.log.warn({ err: errorMessage(error) }, 'commit failed; will retry');

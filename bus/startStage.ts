@@ -15,7 +15,7 @@ import { createStageMetrics, type StageMetrics } from '../platform/metrics.ts';
 import { StageRunner, type StageHandler } from './stageRunner.ts';
 import { startTelemetry } from '../platform/telemetry.ts';
 import type { SchemaTypes } from '../schemas/types.ts';
-import { crashBeforeCommitHook } from './crashHook.ts';
+import { crashHook } from './crashHook.ts';
 
 export interface StageDefinition<N extends SchemaName> {
   service: ServiceName;
@@ -64,11 +64,12 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
   const records = new RecordProducer(producer, codec);
 
   const { handler, close } = await def.setup({ log, runtime, metrics, kafka, codec });
-  const crashHook = crashBeforeCommitHook(env, metrics, log);
+  const crashBefore = crashHook('before', env, metrics, log);
+  const crashAfter = crashHook('after', env, metrics, log);
   const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, oneAtATimePerKey: def.oneAtATimePerKey, handler, log, metrics, beforeCommit: async () => {
     await telemetry.flush();
-    await crashHook?.();
-  } });
+    await crashBefore?.();
+  }, afterCommit: async () => crashAfter?.() });
   const health = await startHealthServer(runtime.httpPort, { live: () => runner.live, ready: () => runner.ready }, metrics.registry);
 
   let stopping: Promise<void> | undefined;

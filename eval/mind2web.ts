@@ -83,11 +83,11 @@ export function readMind2WebSteps(dir: string): { steps: Mind2WebStep[]; without
   return { steps: [...steps.values()], withoutPage, files: files.length };
 }
 
-/** Mind2Web's operations for an agent action: click, type and select; hover counts as a click, as there. */
+/** Mind2Web's operations for an agent action: click, type and select; hover and (un)checking a box are clicks there. */
 function operationOf(kind: string, value: string | null | undefined): Operation {
   if (kind === 'type') return { op: 'TYPE', value: value ?? '' };
   if (kind === 'select') return { op: 'SELECT', value: value ?? '' };
-  if (kind === 'click' || kind === 'hover') return { op: 'CLICK', value: '' };
+  if (kind === 'click' || kind === 'hover' || kind === 'check' || kind === 'uncheck') return { op: 'CLICK', value: '' };
   return { op: kind.toUpperCase(), value: value ?? '' };
 }
 

@@ -42,6 +42,7 @@ let startEnds: Awaited<ReturnType<typeof topicEnds>>;
 let dlqStart: Map<string, bigint>;
 let sinkKilledAtExamples = -1;
 const crashMarker = path.join(home, 'sink-crash-marker');
+const crashAfterMarker = path.join(home, 'sink-crash-after-marker');
 let s3: LocalS3;
 let s3Env: Record<string, string> | undefined;
 
@@ -116,7 +117,7 @@ beforeAll(async () => {
     // The rollout keeps 2 past steps in its prompt, the sink's own setting says 5: examples must be what
     // the agent was sent all the same. The sink's disk is slow (its writes are grouped for 1.5 s, longer
     // than its commit interval): a commit that did not wait for the write would come first, and be caught.
-    serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' }, sink: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker, WEBTRAIL_SINK_FLUSH_INTERVAL_MS: '1500' } },
+    serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' }, sink: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker, WEBTRAIL_CRASH_AFTER_COMMIT: crashAfterMarker, WEBTRAIL_SINK_FLUSH_INTERVAL_MS: '1500' } },
     // The receiver shares two busy cores with everything else here: the stages wait for it up to 10 s
     // before committing, so the sink killed mid-run cannot have committed work whose spans were still queued.
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, WEBTRAIL_TRACE_FLUSH_MS: '10000', LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries, ...s3.env, WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}` },
@@ -125,13 +126,17 @@ beforeAll(async () => {
   // again: the test broker keeps earlier runs' screenings of these same sites.
   await submitSites(list, { source: `e2e-${run}`, again: true });
 
-  // The sink kills itself (SIGKILL, the test hook) at its first offset commit after writing examples:
-  // they are in the dataset and on the topic, their verdicts not committed. Started again, it gets them again.
-  const sink = pipeline.services.get('sink')!;
-  const exit = await Promise.race([sink.exited.then((code) => ({ code, signal: sink.child.signalCode })), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sink did not reach its crash hook in 240 s')), 240_000))]);
-  expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
-  sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
-  await pipeline.start('sink');
+  // The sink kills itself twice (SIGKILL, the test hooks): at its first offset commit after writing
+  // examples, before committing (they are in the dataset and on the topic, their verdicts not committed:
+  // started again, it gets them again); then, started again, right after its next commit (whatever it had
+  // committed without having written it durably would be lost).
+  for (const when of ['before', 'after']) {
+    const sink = pipeline.services.get('sink')!;
+    const exit = await Promise.race([sink.exited.then((code) => ({ code, signal: sink.child.signalCode })), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the sink did not reach its crash hook (${when} committing) in 240 s`)), 240_000))]);
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    if (when === 'before') sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
+    await pipeline.start('sink');
+  }
 
   await waitDrained(300_000);
 }, 600_000);
@@ -247,9 +252,10 @@ describe('the pipeline on the sandbox web', () => {
 });
 
 describe('the dataset', () => {
-  it('holds exactly the expected examples, none missing and none twice, after the sink was killed between writing and committing', async () => {
+  it('holds exactly the expected examples, none missing and none twice, after the sink was killed before and after committing', async () => {
     expect(sinkKilledAtExamples).toBeGreaterThan(0);
     expect(readFileSync(crashMarker, 'utf8')).toMatch(/killed itself before committing/);
+    expect(readFileSync(crashAfterMarker, 'utf8')).toMatch(/killed itself after committing/);
     const verdicts = await since<Verdict>(TOPICS.verdicts.name);
     // The redelivery happened: examples reached the topic twice (written before the kill, again after).
     const onTopic = (await since<TrainingExample>(TOPICS.trainingExamples.name)).filter((e) => e.judgeVersion === verdicts[0]!.judgeVersion);
