@@ -34,7 +34,8 @@ const op = (o: { op: string; value: string } | null) => (o ? `${o.op}${o.value ?
 export function formatMind2Web(r: Mind2WebReport): string {
   const m = r.metrics;
   const head = formatTable([{ model: r.model, prompt: r.prompt, tasks: m.tasks, steps: m.steps, 'element acc': pct(m.elementAccuracy), 'op F1': num(m.operationF1), 'step SR': pct(m.stepSuccessRate), SR: pct(m.successRate) }]);
-  const steps = formatTable(r.steps.slice(0, 20).map((s) => ({ task: s.taskId.slice(0, 8), step: s.stepId.slice(0, 8), gold: `${op(s.gold)} @${s.goldElements.join('|')}`, predicted: s.error ? `error: ${s.error.slice(0, 60)}` : `${op(s.predicted)} @${s.predictedElement ?? '–'}`, ok: s.success ? 'yes' : 'no' })));
+  const short = (id: string) => (id.length > 24 ? `…${id.slice(-23)}` : id);
+  const steps = formatTable(r.steps.slice(0, 20).map((s) => ({ task: short(s.taskId), step: short(s.stepId), gold: `${op(s.gold)} @${s.goldElements.join('|')}`, predicted: s.error ? `error: ${s.error.slice(0, 60)}` : `${op(s.predicted)} @${s.predictedElement ?? '–'}`, ok: s.success ? 'yes' : 'no' })));
   return [head, '', steps, ...(r.stepsWithoutPage ? ['', `${r.stepsWithoutPage} step(s) have no saved page (cleaned_html) and were not run`] : [])].join('\n');
 }
 

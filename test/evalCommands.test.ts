@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedLlm, type ScriptedLlm } from '../sandbox/scriptedLlm.ts';
 import type { ScreenEvalReport } from '../eval/screenEval.ts';
 import { runCli } from './helpers/processes.ts';
+import { exportSandboxMind2Web } from '../scripts/sandboxMind2web.ts';
 
 let llm: ScriptedLlm;
 const dir = mkdtempSync(path.join(tmpdir(), 'eval-'));
@@ -105,4 +106,24 @@ describe('webtrail eval mind2web', () => {
       server.close();
     }
   }, 120_000);
+});
+
+describe('the sandbox as Mind2Web-format data', () => {
+  it('exports each planned action with its page and gold element, which eval mind2web scores for an agent that follows the plans', async () => {
+    const file = path.join(dir, 'sandbox-forum.jsonl');
+    const exported = await exportSandboxMind2Web(file, 'forum');
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action_uid: string; operation: { op: string }; pos_candidates: Array<{ backend_node_id: string }>; cleaned_html: string });
+    expect(records).toHaveLength(exported.steps);
+    expect(exported.tasks).toBe(8);
+    // Every gold element is on its saved page, which carries no script.
+    for (const r of records) {
+      expect(r.cleaned_html).toContain(`backend_node_id="${r.pos_candidates[0]!.backend_node_id}"`);
+      expect(r.cleaned_html).not.toMatch(/<script/i);
+    }
+    const out = path.join(dir, 'sandbox-m2w.json');
+    const cli = await runCli(['eval', 'mind2web', '--data', file, '--out', out], { env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' }, timeoutMs: 180_000 });
+    expect(cli.code, cli.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { metrics: { steps: number; stepSuccessRate: number } };
+    expect(report.metrics).toMatchObject({ steps: records.length, stepSuccessRate: 1 });
+  }, 240_000);
 });
