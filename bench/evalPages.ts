@@ -1,4 +1,4 @@
-// npm run eval:pages -- --corpus ../shared/webpages [--out bench/eval-pages.json] [--max-tokens N] [--limit N]
+// npm run eval:pages -- --corpus ../shared/webpages [--out bench/eval-pages.json] [--max-tokens N] [--limit N] [--tokenizer qwen2_5]
 // Observes every saved page of the corpus (served on 127.0.0.1, every outside request blocked, <base href>
 // and meta refresh neutralised) and reports speed, size and recall against the corpus' labels.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { loadBrowserConfig } from '../browser/browserConfig.ts';
 import { BrowserPool } from '../browser/browserPool.ts';
 import { decodeHtml, serveDirectory } from '../browser/localPages.ts';
 import { estimateTokens } from '../platform/tokens.ts';
+import { DEFAULT_TOKENIZER, loadTokenizer } from '../platform/tokenizer.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
 import { observeSnapshot } from '../browser/snapshot.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -17,13 +18,22 @@ interface ManifestEntry { source: string; file: string; url: string }
 interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }
 
 const { values: args } = parseArgs({
-  options: { corpus: { type: 'string' }, out: { type: 'string', default: 'bench/eval-pages.json' }, 'max-tokens': { type: 'string' }, limit: { type: 'string' } },
+  options: { corpus: { type: 'string' }, out: { type: 'string', default: 'bench/eval-pages.json' }, 'max-tokens': { type: 'string' }, limit: { type: 'string' }, tokenizer: { type: 'string', default: DEFAULT_TOKENIZER } },
 });
 if (!args.corpus) {
-  console.error('usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N]');
+  console.error('usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N] [--tokenizer qwen2_5]');
   process.exit(2);
 }
 const corpus = path.resolve(args.corpus);
+// The observation's size as a model of this family reads it (the budget itself still counts chars / 4).
+const tokenizer = (() => {
+  try {
+    return loadTokenizer(args.tokenizer);
+  } catch (error) {
+    console.error(`eval:pages: ${(error as Error).message}`);
+    process.exit(2);
+  }
+})();
 
 async function readJson<T>(file: string): Promise<T> {
   try {
@@ -54,6 +64,7 @@ const server = await serveDirectory(corpus);
 
 const observeMs: number[] = [];
 const tokens: number[] = [];
+const realTokens: number[] = [];
 const htmlTokens: number[] = [];
 let fieldsTotal = 0;
 let fieldsFound = 0;
@@ -83,6 +94,7 @@ for (const entry of entries) {
     const observation = await session.observe(maxTokens);
     observeMs.push(performance.now() - started);
     tokens.push(observation.tokens);
+    realTokens.push(tokenizer.count(observation.text));
     htmlTokens.push(estimateTokens(decodeHtml(await readFile(path.join(corpus, file)))));
     const shownNames = new Set(observation.elements.map((e) => e.htmlName).filter(Boolean));
     const shownIds = new Set(observation.elements.map((e) => e.id));
@@ -138,6 +150,7 @@ const report = {
   observed_without_scripts: withoutScripts,
   observe_ms: { p50: percentile(observeMs, 50), p95: percentile(observeMs, 95) },
   tokens_p50: percentile(tokens, 50),
+  real_tokens: { tokenizer: tokenizer.family, p50: percentile(realTokens, 50), p95: percentile(realTokens, 95), over_budget: realTokens.filter((t) => t > maxTokens).length, real_per_estimated_p50: percentile(realTokens.map((t, i) => t / Math.max(1, tokens[i]!)), 50) },
   html_tokens_p50: percentile(htmlTokens, 50),
   form_field_recall_percent: ratio(fieldsFound, fieldsTotal),
   form_fields: { found: fieldsFound, total: fieldsTotal, missed: missedFields },
@@ -151,6 +164,7 @@ await writeFile(args.out!, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed)` : ''}`);
 console.log(`observation time      p50 ${report.observe_ms.p50.toFixed(0)} ms, p95 ${report.observe_ms.p95.toFixed(0)} ms`);
 console.log(`tokens p50            ${report.tokens_p50} (raw HTML ${report.html_tokens_p50}), budget ${maxTokens}`);
+console.log(`real tokens (${report.real_tokens.tokenizer})  p50 ${report.real_tokens.p50}, p95 ${report.real_tokens.p95}, over the budget on ${report.real_tokens.over_budget} pages; real ÷ estimated p50 ${report.real_tokens.real_per_estimated_p50.toFixed(2)}`);
 console.log(`form-field recall     ${report.form_field_recall_percent}% (${fieldsFound}/${fieldsTotal})`);
 console.log(`NEXT-link recall      ${report.next_link_recall_percent}% (${nextFound}/${nextTotal})`);
 console.log(`must-contain snippets ${report.snippet_share_percent}% (${snippetFound}/${snippetTotal})`);

