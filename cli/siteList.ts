@@ -1,5 +1,6 @@
 // Parses a site list: one domain or http(s) URL per line, '#' comments and blank lines allowed.
 // Bad lines come back with their line numbers; a domain listed twice is kept once.
+import { isDomainName } from '../platform/domains.ts';
 
 export interface SiteEntry {
   domain: string;
@@ -17,15 +18,6 @@ export interface ParsedSiteList {
   sites: SiteEntry[];
   bad: SiteListProblem[];
   duplicates: SiteListProblem[];
-}
-
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-function validHost(host: string): boolean {
-  if (host.length > 253) return false;
-  const labels = host.split('.');
-  if (labels.length < 2 && host !== 'localhost') return false;
-  return labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]!);
 }
 
 function isIp(host: string): boolean {
@@ -46,7 +38,7 @@ export function parseSiteLine(raw: string): { domain: string; url: string } | { 
   if (url.username || url.password) return { reason: 'URLs with credentials are refused (they would be stored and logged)' };
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (isIp(host)) return { reason: 'an IP address is not a site: give its domain' };
-  if (!validHost(host)) return { reason: `'${host.length > 60 ? `${host.slice(0, 60)}…` : host}' is not a valid domain name` };
+  if (!isDomainName(host)) return { reason: `'${host.length > 60 ? `${host.slice(0, 60)}…` : host}' is not a valid domain name` };
   url.hash = '';
   return { domain: host, url: hasScheme ? url.toString() : `https://${host}${url.pathname}${url.search}` };
 }

@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserInputError } from '../platform/errors.ts';
+import { readJsonLines } from './jsonLines.ts';
+import { isDomainName } from '../platform/domains.ts';
 
 export interface LabelledDomain {
   domain: string;
@@ -13,7 +15,6 @@ export interface LabelledDomain {
   category: string;
 }
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** The same sample for the same seed: domains ordered by a hash of the seed and the name. */
 function sample(domains: string[], count: number, seed: number): string[] {
@@ -29,7 +30,7 @@ export function readDomainLists(dir: string, perCategory: number, seed: number):
     if (!existsSync(sub)) continue;
     for (const file of readdirSync(sub).filter((f) => f.endsWith('.txt')).sort()) {
       const category = `${label}/${file.replace(/\.txt$/, '')}`;
-      const domains = readFileSync(path.join(sub, file), 'utf8').split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#') && DOMAIN.test(l));
+      const domains = readFileSync(path.join(sub, file), 'utf8').split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#') && isDomainName(l));
       for (const domain of perCategory > 0 ? sample(domains, perCategory, seed) : domains) found.push({ domain, harmful: label === 'harmful', category });
     }
   }
@@ -37,30 +38,9 @@ export function readDomainLists(dir: string, perCategory: number, seed: number):
   return found;
 }
 
-const Label = z.object({ domain: z.string().regex(DOMAIN, 'a domain name such as example.com'), harmful: z.boolean(), category: z.string().min(1).optional() });
+const Label = z.object({ domain: z.string().transform((d) => d.toLowerCase()).refine(isDomainName, 'a domain name such as example.com'), harmful: z.boolean(), category: z.string().min(1).optional() });
 
 export function readDomainLabels(file: string): LabelledDomain[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserInputError(`--labels ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  const found: LabelledDomain[] = [];
-  const problems: string[] = [];
-  text.split('\n').forEach((raw, i) => {
-    if (!raw.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return void problems.push(`line ${i + 1}: not JSON`);
-    }
-    const parsed = Label.safeParse(value);
-    if (!parsed.success) return void problems.push(`line ${i + 1}: expected {"domain": string, "harmful": true|false, "category"?: string}`);
-    found.push({ domain: parsed.data.domain.toLowerCase(), harmful: parsed.data.harmful, category: parsed.data.category ?? (parsed.data.harmful ? 'harmful' : 'benign') });
-  });
-  if (problems.length) throw new UserInputError(`--labels ${file}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
-  if (found.length === 0) throw new UserInputError(`--labels ${file}: no labels in it`);
-  return found;
+  return readJsonLines(file, Label, '{"domain": string, "harmful": true|false, "category"?: string}')
+    .map((row) => ({ domain: row.domain, harmful: row.harmful, category: row.category ?? (row.harmful ? 'harmful' : 'benign') }));
 }

@@ -1,7 +1,7 @@
 // webtrail eval judge: every judge version's verdicts joined with ground truth, measured side by side.
 import type { Verdict } from '../schemas/types.ts';
 import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
-import type { Labels } from './labels.ts';
+import { runKey, type Labels } from './labels.ts';
 
 export interface JudgeEvalReport {
   labels: number;
@@ -20,7 +20,7 @@ export function evaluateJudges(verdicts: Verdict[], labels: Labels, options: { v
     if (options.versions?.length && !options.versions.includes(v.judgeVersion)) continue;
     const byTrajectory = latest.get(v.judgeVersion) ?? new Map<string, Verdict>();
     latest.set(v.judgeVersion, byTrajectory);
-    const run = `${v.trajectoryId}#${v.trajectory.runId ?? ''}`;
+    const run = runKey(v.trajectoryId, v.trajectory.runId);
     const seen = byTrajectory.get(run);
     if (!seen || v.judgedAtMs >= seen.judgedAtMs) byTrajectory.set(run, v);
   }

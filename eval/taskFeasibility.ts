@@ -1,7 +1,7 @@
 // webtrail eval tasks: how many proposed tasks can be done — solved by at least one trajectory, by a
 // program check where one is labelled, and by the judge otherwise (InSTA reports 89% feasible).
 import type { Task, Verdict } from '../schemas/types.ts';
-import type { Labels } from './labels.ts';
+import { runKey, type Labels } from './labels.ts';
 
 export type Decided = 'check' | 'judge' | 'not attempted';
 
@@ -42,10 +42,14 @@ export function taskFeasibility(tasks: Task[], verdicts: Verdict[], labels: Labe
   const byTask = new Map<string, Task>();
   for (const t of tasks) byTask.set(t.taskId, t);
   const verdictsOf = new Map<string, Verdict[]>();
-  for (const v of verdicts) verdictsOf.set(v.trajectory.task.taskId, [...(verdictsOf.get(v.trajectory.task.taskId) ?? []), v]);
+  for (const v of verdicts) {
+    const list = verdictsOf.get(v.trajectory.task.taskId);
+    if (list) list.push(v);
+    else verdictsOf.set(v.trajectory.task.taskId, [v]);
+  }
   const outcomes: TaskOutcome[] = [...byTask.values()].map((task) => {
     const all = verdictsOf.get(task.taskId) ?? [];
-    const runs = new Map(all.map((v) => [`${v.trajectoryId}#${v.trajectory.runId ?? ''}`, v]));
+    const runs = new Map(all.map((v) => [runKey(v.trajectoryId, v.trajectory.runId), v]));
     const checked = [...runs.values()].map((v) => labels?.of(v.trajectoryId, v.trajectory.runId)).filter((x): x is boolean => x !== undefined);
     const judged = all.filter((v) => v.judgeVersion === judgeVersion);
     const base = { taskId: task.taskId, domain: task.domain, instruction: task.instruction, trajectories: runs.size };
