@@ -83,8 +83,12 @@ export function readMind2WebSteps(dir: string): { steps: Mind2WebStep[]; without
   return { steps: [...steps.values()], withoutPage, files: files.length };
 }
 
-/** Mind2Web's operations for an agent action: click, type and select; hover and (un)checking a box are clicks there. */
-function operationOf(kind: string, value: string | null | undefined): Operation {
+/**
+ * Mind2Web's operation for an action (an agent's, or a sandbox plan step's: they share kinds): click, type
+ * and select; hover and (un)checking a box are clicks there. Other kinds keep their name, which no gold
+ * operation has.
+ */
+export function mind2webOperation(kind: string, value: string | null | undefined): Operation {
   if (kind === 'type') return { op: 'TYPE', value: value ?? '' };
   if (kind === 'select') return { op: 'SELECT', value: value ?? '' };
   if (kind === 'click' || kind === 'hover' || kind === 'check' || kind === 'uncheck') return { op: 'CLICK', value: '' };
@@ -104,7 +108,7 @@ export async function runMind2WebStep(step: Mind2WebStep, deps: { open(html: str
     const action = reply.value.action;
     const id = action.elementId ?? null;
     const predictedElement = id === null ? null : await page.backendNodeId(id).catch(() => null);
-    return { ...base, predictedElement, predicted: operationOf(action.kind, action.value), error: null };
+    return { ...base, predictedElement, predicted: mind2webOperation(action.kind, action.value), error: null };
   } catch (error) {
     return { ...base, predictedElement: null, predicted: null, error: errorMessage(error) };
   } finally {

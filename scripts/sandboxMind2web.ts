@@ -11,15 +11,10 @@ import { createLogger } from '../platform/logger.ts';
 import { findTarget, planAction } from '../sandbox/planMatcher.ts';
 import { startSandbox } from '../sandbox/server.ts';
 import { DEMO_SITES } from '../sandbox/sites/index.ts';
-import type { PlanStep } from '../sandbox/types.ts';
+import { mind2webOperation } from '../eval/mind2web.ts';
 
-/** Mind2Web's operation for a plan step (it has CLICK, TYPE and SELECT; a checkbox is clicked). */
-function operationOf(step: PlanStep): { op: string; value: string } | null {
-  if (step.kind === 'type') return { op: 'TYPE', value: step.value ?? '' };
-  if (step.kind === 'select') return { op: 'SELECT', value: step.value ?? '' };
-  if (step.kind === 'click' || step.kind === 'check' || step.kind === 'uncheck' || step.kind === 'hover') return { op: 'CLICK', value: '' };
-  return null;
-}
+/** The operations Mind2Web records; other plan steps (scrolling, keys, going back) are followed, not saved. */
+const RECORDED = new Set(['CLICK', 'TYPE', 'SELECT']);
 
 const NUMBER_ELEMENTS = `(() => {
   let n = 0;
@@ -44,9 +39,9 @@ export async function exportSandboxMind2Web(out: string, site?: string): Promise
           for (const [i, step] of task.plan.entries()) {
             const observation = await session.observe();
             const action = planAction(observation.text, step);
-            const operation = operationOf(step);
+            const operation = mind2webOperation(step.kind, step.value);
             if (!action || step.kind === 'answer') break;
-            if (operation && action.elementId !== null) {
+            if (RECORDED.has(operation.op) && action.elementId !== null) {
               const target = findTarget(observation.text, step)!;
               const html = await (await session.page()).evaluate(NUMBER_ELEMENTS) as string;
               const gold = await session.attributeOf(action.elementId, 'backend_node_id');

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { addOpenApiFormats, describeSchemaError } from './crdSchemas.ts';
+import { KindValidators, addOpenApiFormats, describeSchemaError } from './crdSchemas.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -78,13 +78,13 @@ export function bundleCoreSchemas(sourceDir: string, source: string): CoreSchema
   return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://webtrail.invalid/k8s/core-strict.json', source, kinds, $defs: sorted };
 }
 
-export class CoreValidator {
-  private readonly validators = new Map<string, ValidateFunction>();
+export class CoreValidator extends KindValidators {
   readonly source: string;
   /** Strict ObjectMeta, for the metadata of custom resources (their CRDs leave it open). */
   readonly objectMeta: ValidateFunction;
 
   constructor(bundleFile: string) {
+    super();
     const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as CoreSchemaBundle;
     this.source = bundle.source;
     const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -94,16 +94,6 @@ export class CoreValidator {
     const compile = (key: string) => ajv.compile({ $ref: `${bundle.$id}#/$defs/${key.replace(/~/g, '~0').replace(/\//g, '~1')}` });
     for (const [kind, key] of Object.entries(bundle.kinds)) this.validators.set(kind, compile(key));
     this.objectMeta = compile(OBJECT_META);
-  }
-
-  has(apiVersion: string | undefined, kind: string | undefined): boolean {
-    return this.validators.has(`${apiVersion}/${kind}`);
-  }
-
-  problems(object: { apiVersion?: string; kind?: string }): string[] {
-    const validate = this.validators.get(`${object.apiVersion}/${object.kind}`);
-    if (!validate || validate(object)) return [];
-    return (validate.errors ?? []).map(describeSchemaError);
   }
 
   metadataProblems(metadata: unknown): string[] {

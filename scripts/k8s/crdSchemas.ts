@@ -47,21 +47,11 @@ export function describeSchemaError(e: ErrorObject): string {
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
-export class CrdValidator {
-  private readonly validators = new Map<string, ValidateFunction>();
+/** Compiled schemas by apiVersion/kind, and what is wrong with an object by its own. */
+export class KindValidators {
+  protected readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(dir: string) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    addOpenApiFormats(ajv);
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-      const crd = parse(readFileSync(path.join(dir, file), 'utf8')) as Crd;
-      for (const version of crd.spec.versions.filter((v) => v.served && v.schema)) {
-        this.validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(strictSchema(version.schema!.openAPIV3Schema)));
-      }
-    }
-  }
-
-  /** Whether a CRD here defines apiVersion/kind. */
+  /** Whether a schema here covers apiVersion/kind. */
   has(apiVersion: string | undefined, kind: string | undefined): boolean {
     return this.validators.has(`${apiVersion}/${kind}`);
   }
@@ -72,4 +62,19 @@ export class CrdValidator {
     if (!validate || validate(object)) return [];
     return (validate.errors ?? []).map(describeSchemaError);
   }
+}
+
+export class CrdValidator extends KindValidators {
+  constructor(dir: string) {
+    super();
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addOpenApiFormats(ajv);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+      const crd = parse(readFileSync(path.join(dir, file), 'utf8')) as Crd;
+      for (const version of crd.spec.versions.filter((v) => v.served && v.schema)) {
+        this.validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(strictSchema(version.schema!.openAPIV3Schema)));
+      }
+    }
+  }
+
 }
