@@ -7,8 +7,8 @@ import { readTopics } from '../bus/topicReader.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { evaluateJudges, type JudgeEvalReport } from '../eval/judgeEval.ts';
 import { readLabels } from '../eval/labels.ts';
-import { formatTable } from './table.ts';
-import { num, pct, writeEvalReport } from './evalReport.ts';
+import { formatTable, num, pct } from './table.ts';
+import { writeEvalReport } from './evalReport.ts';
 
 export interface EvalJudgeOptions {
   labels: string;

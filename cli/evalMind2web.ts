@@ -10,8 +10,8 @@ import { UserInputError } from '../platform/errors.ts';
 import { readMind2WebSteps, runMind2WebStep } from '../eval/mind2web.ts';
 import { mind2webMetrics, scoreStep, type Mind2WebMetrics, type StepOutcome } from '../eval/mind2webMetrics.ts';
 import { openSavedHtml } from '../eval/savedPage.ts';
-import { formatTable } from './table.ts';
-import { num, pct, writeEvalReport } from './evalReport.ts';
+import { formatTable, num, pct } from './table.ts';
+import { writeEvalReport } from './evalReport.ts';
 
 export interface EvalMind2WebOptions {
   data: string;

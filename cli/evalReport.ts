@@ -9,6 +9,3 @@ export function writeEvalReport(name: string, report: object, out?: string): str
   writeFileSync(file, `${JSON.stringify({ command: `eval ${name}`, ...report }, null, 2)}\n`);
   return file;
 }
-
-export const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
-export const num = (x: number | null) => (x === null ? '–' : x.toFixed(3));

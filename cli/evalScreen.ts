@@ -6,8 +6,8 @@ import { loadGeneratorConfig } from '../services/generator/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { readDomainLabels, readDomainLists } from '../eval/domainLists.ts';
 import { evaluateScreen, type ScreenEvalReport } from '../eval/screenEval.ts';
-import { formatTable } from './table.ts';
-import { num, pct, writeEvalReport } from './evalReport.ts';
+import { formatTable, num, pct } from './table.ts';
+import { writeEvalReport } from './evalReport.ts';
 
 export interface EvalScreenOptions {
   labels?: string;

@@ -5,8 +5,8 @@ import { readTopics } from '../bus/topicReader.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { readLabels } from '../eval/labels.ts';
 import { taskFeasibility, type FeasibilityReport } from '../eval/taskFeasibility.ts';
-import { formatTable } from './table.ts';
-import { pct, writeEvalReport } from './evalReport.ts';
+import { formatTable, pct } from './table.ts';
+import { writeEvalReport } from './evalReport.ts';
 
 export interface EvalTasksOptions {
   labels?: string;

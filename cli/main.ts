@@ -20,6 +20,13 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** An eval subcommand: each writes a JSON report (where: --out) and prints it with --json. */
+function evalCommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description)
+    .option('--out <file>', `where to write the JSON report (default: $WEBTRAIL_HOME/eval/${name}-<time>.json)`)
+    .option('--json', 'print the report as JSON');
+}
+
 function scoreOption(value: string): number {
   const n = Number(value);
   if (!(value.trim() !== '' && n >= 0 && n <= 1)) throw new InvalidArgumentError('a score from 0 to 1, e.g. 0.5');
@@ -274,47 +281,33 @@ export function buildProgram(): Command {
     });
 
   const evaluation = program.command('eval').description("The paper's measurements: how good a judge is, against ground truth");
-  evaluation
-    .command('judge')
-    .description("Each judge version's verdicts against ground-truth labels: accuracy, precision, recall, F1, Cohen's kappa, confusion, calibration")
+  evalCommand(evaluation, 'judge', "Each judge version's verdicts against ground-truth labels: accuracy, precision, recall, F1, Cohen's kappa, confusion, calibration")
     .requiredOption('--labels <file>', 'JSON lines of {"trajectoryId": ..., "success": true|false}; npm run demo writes the sandbox checks\' as $WEBTRAIL_HOME/demo-labels.jsonl')
     .option('--judge-version <v...>', 'only these judge versions (default: every version in the verdicts topic)')
     .option('--threshold <score>', 'a verdict counts as success at this score or above', scoreOption, 0.5)
-    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/judge-<time>.json)')
-    .option('--json', 'print the report as JSON')
     .action(async (opts: { labels: string; judgeVersion?: string[]; threshold: number; out?: string; json?: boolean }) => {
       const { evalJudge } = await import('./evalJudge.ts');
       await evalJudge(opts, (line) => console.log(line));
     });
 
-  evaluation
-    .command('tasks')
-    .description('Feasibility of the proposed tasks: the share that at least one trajectory solved, by program check where labelled, by the judge otherwise')
+  evalCommand(evaluation, 'tasks', 'Feasibility of the proposed tasks: the share that at least one trajectory solved, by program check where labelled, by the judge otherwise')
     .option('--labels <file>', 'program checks per trajectory: JSON lines of {"trajectoryId", "runId"?, "success"} (npm run demo writes $WEBTRAIL_HOME/demo-labels.jsonl)')
     .option('--judge-version <v>', 'the judge that decides unlabelled tasks (default: the most recent)')
     .option('--threshold <score>', 'a verdict counts as success at this score or above', scoreOption, 0.5)
-    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/tasks-<time>.json)')
-    .option('--json', 'print the report as JSON')
     .action(async (opts: { labels?: string; judgeVersion?: string; threshold: number; out?: string; json?: boolean }) => {
       const { evalTasks } = await import('./evalTasks.ts');
       await evalTasks(opts, (line) => console.log(line));
     });
 
-  evaluation
-    .command('mind2web')
-    .description("The agent LLM on Mind2Web-format steps, offline: Element Accuracy, Operation F1, Step Success Rate and Success Rate, macro over tasks")
+  evalCommand(evaluation, 'mind2web', "The agent LLM on Mind2Web-format steps, offline: Element Accuracy, Operation F1, Step Success Rate and Success Rate, macro over tasks")
     .requiredOption('--data <dir>', 'Mind2Web-format JSON or JSON lines with cleaned_html (e.g. ../shared/mind2web)')
     .option('--limit <n>', 'run only the first n steps', positiveInt)
-    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/mind2web-<time>.json)')
-    .option('--json', 'print the report as JSON')
     .action(async (opts: { data: string; limit?: number; out?: string; json?: boolean }) => {
       const { evalMind2Web } = await import('./evalMind2web.ts');
       await evalMind2Web(opts, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
     });
 
-  evaluation
-    .command('screen')
-    .description('The screening prompt over labelled domains through the configured LLM: accuracy, precision and recall of "unsafe", per category')
+  evalCommand(evaluation, 'screen', 'The screening prompt over labelled domains through the configured LLM: accuracy, precision and recall of "unsafe", per category')
     .option('--domains <dir>', 'category lists: harmful/*.txt and benign/*.txt, one domain per line (e.g. ../shared/domains)')
     .option('--labels <file>', 'or JSON lines of {"domain": ..., "harmful": true|false, "category"?: ...}')
     .option('--per-category <n>', 'domains sampled from each list with --domains (0: all)', (v: string) => {
@@ -327,8 +320,6 @@ export function buildProgram(): Command {
       if (!Number.isInteger(n)) throw new InvalidArgumentError('a whole number');
       return n;
     }, 1)
-    .option('--out <file>', 'where to write the JSON report (default: $WEBTRAIL_HOME/eval/screen-<time>.json)')
-    .option('--json', 'print the report as JSON')
     .action(async (opts: { domains?: string; labels?: string; perCategory: number; seed: number; out?: string; json?: boolean }) => {
       const { evalScreen } = await import('./evalScreen.ts');
       await evalScreen(opts, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));

@@ -5,7 +5,7 @@ import { allTopics, TOPICS } from '../schemas/topics.ts';
 import { recordCount } from '../bus/client.ts';
 import { openKafkaSession } from '../bus/kafkaSession.ts';
 import { StatsCollector, type Prices, type StatsReport } from '../dashboard/statsReport.ts';
-import { formatTable } from './table.ts';
+import { formatTable, pct } from './table.ts';
 import { readTopics } from '../bus/topicReader.ts';
 
 const READ = [TOPICS.sites.name, TOPICS.sitesRejected.name, TOPICS.sitesScreened.name, TOPICS.tasks.name, TOPICS.trajectories.name, TOPICS.verdicts.name];
@@ -56,7 +56,6 @@ export async function collectStats(options: StatsOptions): Promise<StatsReport> 
   return report;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatStats(report: StatsReport): string {
   const out: string[] = [];

@@ -9,3 +9,8 @@ export function formatTable(rows: Array<Record<string, string | number>>, column
   const line = (values: string[]) => values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
+
+/** A share as a percentage with one decimal; a dash where there is none. */
+export const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+/** A score with three decimals; a dash where there is none. */
+export const num = (x: number | null) => (x === null ? '–' : x.toFixed(3));

@@ -61,7 +61,11 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 
 export function mind2webMetrics(steps: StepOutcome[]): Mind2WebMetrics {
   const byTask = new Map<string, Array<ReturnType<typeof scoreStep>>>();
-  for (const s of steps) byTask.set(s.taskId, [...(byTask.get(s.taskId) ?? []), scoreStep(s)]);
+  for (const s of steps) {
+    const scored = byTask.get(s.taskId);
+    if (scored) scored.push(scoreStep(s));
+    else byTask.set(s.taskId, [scoreStep(s)]);
+  }
   const perTask = [...byTask.values()].map((scored) => ({
     element: mean(scored.map((x) => (x.element ? 1 : 0)))!,
     f1: mean(scored.map((x) => x.f1))!,

@@ -228,8 +228,9 @@ export class OpenAiLlmClient implements LlmClient {
   /** One completion, retried on retriable failures. */
   private async call<T>(messages: ChatMessage[], request: LlmRequest<T>): Promise<{ text: string; usage: TokenUsage }> {
     let usage = zeroUsage();
-    const estimate = estimatePromptTokens(messages);
-    if (this.window && estimate + this.config.maxTokens > this.window.tokens) {
+    // Counted only where it decides something: against a known context, or to explain a refusal.
+    const estimate = this.window ? estimatePromptTokens(messages) : undefined;
+    if (this.window && estimate! + this.config.maxTokens > this.window.tokens) {
       throw this.contextError(`the prompt (about ${estimate} tokens) and ${this.config.maxTokens} tokens for the reply do not fit the model's context of ${this.window.tokens} (${this.window.source}); not sent: ${raiseContextHint(this.window)}`, usage);
     }
     for (let attempt = 1; ; attempt += 1) {
@@ -279,7 +280,7 @@ export class OpenAiLlmClient implements LlmClient {
           continue;
         }
         if (failure.status === 400 && CONTEXT_EXCEEDED.test(failure.message)) {
-          throw this.contextError(`the prompt (about ${estimate} tokens) does not fit the model's context: ${failure.message}`, usage);
+          throw this.contextError(`the prompt (about ${estimate ?? estimatePromptTokens(messages)} tokens) does not fit the model's context: ${failure.message}`, usage);
         }
         if (!failure.retriable || attempt > this.config.maxRetries) {
           throw new LlmCallError(`LLM ${this.config.model} at ${this.config.baseUrl}: ${failure.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, failure.status, failure.retriable, usage, error);

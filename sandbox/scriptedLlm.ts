@@ -171,7 +171,7 @@ function act(user: string, errorRate: number, seed: number): object {
   return { thought: `Step ${taken + 1}: ${step.kind}${target ? ` ${target.role} "${target.name}"` : ''}.`, action };
 }
 
-function makeMistake(kind: AgentError, step: PlanStep, answerStep: PlanStep, observation: string, seed: number, instruction: string, taken: number): object | null {
+function makeMistake(kind: AgentError, step: PlanStep, answerStep: PlanStep, observation: string, seed: number, instruction: string, stepNumber: number): object | null {
   const answer = (value: string, thought: string) => ({ thought, action: { kind: 'answer', elementId: null, value, submit: false } });
   if (kind === 'give-up') return answer('I give up: I cannot complete this task.', 'This is taking too long.');
   if (kind === 'premature-answer') return answer(planAction(observation, answerStep)?.value ?? NOT_FOUND, 'I think I have what I need.');
@@ -181,7 +181,7 @@ function makeMistake(kind: AgentError, step: PlanStep, answerStep: PlanStep, obs
   if (kind === 'wrong-value' && action.value) return { thought: `Step: ${step.kind} "${step.target}".`, action: { ...action, value: action.value.slice(0, -1) + (action.value.endsWith('x') ? 'y' : 'x') } };
   const others = listElements(observation).filter((e) => e.id !== action.elementId && (!step.role || e.role === step.role));
   if (others.length === 0) return null;
-  const other = others[Math.floor(draw(seed, instruction, taken, 'which') * others.length)]!;
+  const other = others[Math.floor(draw(seed, instruction, stepNumber, 'which') * others.length)]!;
   return { thought: `Step: ${step.kind} ${other.role} "${other.name}".`, action: { ...action, elementId: other.id } };
 }
 
