@@ -16,10 +16,10 @@ export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** Parses env with a zod schema; a bad value becomes one readable line naming the variable. */
 /** Every setting name a parsed schema has declared in this process (scripts/genSettings.ts lists them all). */
 export const DECLARED_SETTINGS = new Set<string>();
 
+/** Parses env with a zod schema; a bad value becomes one readable line naming the variable. */
 export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   if (schema instanceof z.ZodObject) for (const name of Object.keys(schema.shape)) DECLARED_SETTINGS.add(name);
   const result = schema.safeParse(env);

@@ -7,7 +7,8 @@ import { KNOWN_SETTINGS } from './settingNames.ts';
 import type { Env } from './config.ts';
 
 const FAMILY = /^(WEBTRAIL|OPENAI)_/;
-const LLM_SETTINGS = ['BASE_URL', 'MODEL', 'API_KEY_VAR', 'TEMPERATURE', 'MAX_TOKENS', 'CONCURRENCY', 'TIMEOUT_MS', 'MAX_RETRIES', 'RETRY_BASE_MS', 'STRUCTURED_OUTPUT'];
+/** A stage's LLM settings, by their suffix, as the config schema declares them (not a second list). */
+const LLM_SETTINGS = KNOWN_SETTINGS.flatMap((name) => /^WEBTRAIL_GENERATOR_LLM_(.+)$/.exec(name)?.[1] ?? []);
 
 /**
  * The right name of an LLM setting under a name that looks right (WEBTRAIL_JUDGE_MODEL,
