@@ -1,14 +1,14 @@
-// npm run eval:pages -- --corpus ../shared/webpages [--out bench/eval-pages.json] [--max-tokens N] [--limit N] [--tokenizer qwen2_5]
+// npm run eval:pages -- --corpus ../shared/webpages [--out bench/eval-pages.json] [--max-tokens N] [--limit N] [--source NAME] [--tokenizer qwen2_5]
 // Observes every saved page of the corpus (served on 127.0.0.1, every outside request blocked, <base href>
-// and meta refresh neutralised) and reports speed, size and recall against the corpus' labels.
+// and meta refresh neutralised) and reports speed, size in real tokens (and pages over the budget, which
+// must be none) and recall against the corpus' labels, per source, listing every miss.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
 import { BrowserPool } from '../browser/browserPool.ts';
 import { decodeHtml, serveDirectory } from '../browser/localPages.ts';
-import { estimateTokens } from '../platform/tokens.ts';
-import { DEFAULT_TOKENIZER, loadTokenizer } from '../platform/tokenizer.ts';
+import { loadTokenizer } from '../platform/tokenizer.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
 import { observeSnapshot } from '../browser/snapshot.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -18,22 +18,31 @@ interface ManifestEntry { source: string; file: string; url: string }
 interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }
 
 const { values: args } = parseArgs({
-  options: { corpus: { type: 'string' }, out: { type: 'string', default: 'bench/eval-pages.json' }, 'max-tokens': { type: 'string' }, limit: { type: 'string' }, tokenizer: { type: 'string', default: DEFAULT_TOKENIZER } },
+  options: { corpus: { type: 'string' }, out: { type: 'string', default: 'bench/eval-pages.json' }, 'max-tokens': { type: 'string' }, limit: { type: 'string' }, source: { type: 'string' }, tokenizer: { type: 'string' } },
 });
 if (!args.corpus) {
-  console.error('usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N] [--tokenizer qwen2_5]');
+  console.error('usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N] [--source formasaurus|trafilatura-eval|autopager|miniwob-flight] [--tokenizer qwen2_5]');
   process.exit(2);
 }
 const corpus = path.resolve(args.corpus);
-// The observation's size as a model of this family reads it (the budget itself still counts chars / 4).
-const tokenizer = (() => {
+const config = (() => {
   try {
-    return loadTokenizer(args.tokenizer);
+    const loaded = loadBrowserConfig({ ...process.env, ...(args.tokenizer ? { WEBTRAIL_TOKENIZER: args.tokenizer } : {}) });
+    loadTokenizer(loaded.tokenizer);
+    return loaded;
   } catch (error) {
     console.error(`eval:pages: ${(error as Error).message}`);
     process.exit(2);
   }
 })();
+// The budget counts in this tokenizer; the report measures with it too.
+const tokenizer = loadTokenizer(config.tokenizer);
+for (const [flag, value] of [['--max-tokens', args['max-tokens']], ['--limit', args.limit]] as const) {
+  if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) > 0)) {
+    console.error(`eval:pages: ${flag} takes a whole number above 0, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+}
 
 async function readJson<T>(file: string): Promise<T> {
   try {
@@ -57,14 +66,13 @@ const pagination = (await readFile(path.join(corpus, 'autopager/pagination-label
 const nextByFile = new Map(pagination.filter((p) => p.next).map((p) => [p.file, p.next]));
 const snippetsByFile = new Map(Object.values(snippets).map((s) => [s.file, s.with]));
 
-const config = loadBrowserConfig();
 const maxTokens = args['max-tokens'] ? Number(args['max-tokens']) : config.maxObservationTokens;
 const pool = new BrowserPool(config, createLogger('eval-pages', 'fatal'));
 const server = await serveDirectory(corpus);
 
 const observeMs: number[] = [];
 const tokens: number[] = [];
-const realTokens: number[] = [];
+const overBudget: Array<{ file: string; tokens: number }> = [];
 const htmlTokens: number[] = [];
 let fieldsTotal = 0;
 let fieldsFound = 0;
@@ -79,7 +87,13 @@ const failed: Array<{ file: string; error: string }> = [];
 const withoutScripts: string[] = [];
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 
-const entries = manifest.slice(0, args.limit ? Number(args.limit) : undefined);
+const sources = [...new Set(manifest.map((e) => e.source))];
+if (args.source && !sources.includes(args.source)) {
+  console.error(`eval:pages: no source ${JSON.stringify(args.source)} in the corpus; it has ${sources.join(', ')}`);
+  process.exit(2);
+}
+const entries = manifest.filter((e) => !args.source || e.source === args.source).slice(0, args.limit ? Number(args.limit) : undefined);
+const bySource = new Map<string, { pages: number; tokens: number[]; observeMs: number[] }>();
 let done = 0;
 for (const entry of entries) {
   const file = entry.file.replace(/^pages\//, '');
@@ -93,9 +107,16 @@ for (const entry of entries) {
     const started = performance.now();
     const observation = await session.observe(maxTokens);
     observeMs.push(performance.now() - started);
-    tokens.push(observation.tokens);
-    realTokens.push(tokenizer.count(observation.text));
-    htmlTokens.push(estimateTokens(decodeHtml(await readFile(path.join(corpus, file)))));
+    // Counted again here, apart from the budget's own count: the report does not take the renderer's word.
+    const real = tokenizer.count(observation.text);
+    tokens.push(real);
+    if (real > maxTokens) overBudget.push({ file: name, tokens: real });
+    htmlTokens.push(tokenizer.count(decodeHtml(await readFile(path.join(corpus, file)))));
+    const perSource = bySource.get(entry.source) ?? { pages: 0, tokens: [], observeMs: [] };
+    perSource.pages += 1;
+    perSource.tokens.push(real);
+    perSource.observeMs.push(observeMs.at(-1)!);
+    bySource.set(entry.source, perSource);
     const shownNames = new Set(observation.elements.map((e) => e.htmlName).filter(Boolean));
     const shownIds = new Set(observation.elements.map((e) => e.id));
 
@@ -119,7 +140,7 @@ for (const entry of entries) {
         return marked ? Number(marked.getAttribute('data-wt-id')) : 'the element has no id (not seen as interactive)';
       }, selector);
       if (typeof id === 'number' && shownIds.has(id)) nextFound += 1;
-      else missedNext.push({ file: name, selector, why: typeof id === 'number' ? 'dropped by the token budget' : id });
+      else missedNext.push({ file: name, selector, why: typeof id === 'number' ? 'not shown (left out for the budget, or inside a collapsed group)' : id });
     }
     const wanted = entry.source === 'trafilatura-eval' ? snippetsByFile.get(name) : undefined;
     const text = norm(observation.text);
@@ -144,14 +165,15 @@ const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 100 :
 const report = {
   corpus,
   maxTokens,
+  tokenizer: tokenizer.family,
   pages: entries.length,
   observed: observeMs.length,
   failed,
   observed_without_scripts: withoutScripts,
   observe_ms: { p50: percentile(observeMs, 50), p95: percentile(observeMs, 95) },
-  tokens_p50: percentile(tokens, 50),
-  real_tokens: { tokenizer: tokenizer.family, p50: percentile(realTokens, 50), p95: percentile(realTokens, 95), over_budget: realTokens.filter((t) => t > maxTokens).length, real_per_estimated_p50: percentile(realTokens.map((t, i) => t / Math.max(1, tokens[i]!)), 50) },
+  tokens: { p50: percentile(tokens, 50), p95: percentile(tokens, 95), max: Math.max(0, ...tokens), over_budget: overBudget },
   html_tokens_p50: percentile(htmlTokens, 50),
+  by_source: Object.fromEntries([...bySource].map(([source, s]) => [source, { pages: s.pages, tokens_p50: percentile(s.tokens, 50), observe_ms_p50: percentile(s.observeMs, 50) }])),
   form_field_recall_percent: ratio(fieldsFound, fieldsTotal),
   form_fields: { found: fieldsFound, total: fieldsTotal, missed: missedFields },
   next_link_recall_percent: ratio(nextFound, nextTotal),
@@ -161,11 +183,20 @@ const report = {
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
 };
 await writeFile(args.out!, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed)` : ''}`);
+const recall = (found: number, total: number) => (total ? `${ratio(found, total)}% (${found}/${total})` : '—');
+console.log(`pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.file).join(', ')})` : ''}`);
 console.log(`observation time      p50 ${report.observe_ms.p50.toFixed(0)} ms, p95 ${report.observe_ms.p95.toFixed(0)} ms`);
-console.log(`tokens p50            ${report.tokens_p50} (raw HTML ${report.html_tokens_p50}), budget ${maxTokens}`);
-console.log(`real tokens (${report.real_tokens.tokenizer})  p50 ${report.real_tokens.p50}, p95 ${report.real_tokens.p95}, over the budget on ${report.real_tokens.over_budget} pages; real ÷ estimated p50 ${report.real_tokens.real_per_estimated_p50.toFixed(2)}`);
-console.log(`form-field recall     ${report.form_field_recall_percent}% (${fieldsFound}/${fieldsTotal})`);
-console.log(`NEXT-link recall      ${report.next_link_recall_percent}% (${nextFound}/${nextTotal})`);
-console.log(`must-contain snippets ${report.snippet_share_percent}% (${snippetFound}/${snippetTotal})`);
+console.log(`tokens (${tokenizer.family})     p50 ${report.tokens.p50}, p95 ${report.tokens.p95}, max ${report.tokens.max} of a budget of ${maxTokens}; over the budget: ${overBudget.length} pages (raw HTML p50 ${report.html_tokens_p50})`);
+console.log(`form-field recall     ${recall(fieldsFound, fieldsTotal)}`);
+console.log(`NEXT-link recall      ${recall(nextFound, nextTotal)}`);
+console.log(`must-contain snippets ${recall(snippetFound, snippetTotal)}`);
+console.log('by source:');
+for (const [source, s] of Object.entries(report.by_source)) console.log(`  ${source.padEnd(18)} ${String(s.pages).padStart(3)} pages, tokens p50 ${s.tokens_p50}, observation p50 ${s.observe_ms_p50.toFixed(0)} ms`);
+const misses = [
+  ...overBudget.map((o) => `over the budget: ${o.file} (${o.tokens} tokens)`),
+  ...missedFields.map((m) => `form field not shown: ${m.file} name=${m.name}`),
+  ...missedNext.map((m) => `NEXT link not shown: ${m.file} ${m.selector} (${m.why})`),
+  ...missedSnippets.map((m) => `snippet not in the observation: ${m.file} ${JSON.stringify(m.snippet)}`),
+];
+if (misses.length) console.log(`misses:\n${misses.map((m) => `  ${m}`).join('\n')}`);
 console.log(`report: ${args.out}`);

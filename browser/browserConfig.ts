@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseEnv, type Env } from '../platform/config.ts';
+import { DEFAULT_TOKENIZER, TOKENIZER_FAMILY } from '../platform/tokenizer.ts';
 import { invalidDenyEntries } from './egressPolicy.ts';
 
 export interface BrowserConfig {
@@ -13,6 +14,8 @@ export interface BrowserConfig {
   settleMs: number;
   maxDomNodes: number;
   maxObservationTokens: number;
+  /** The tokenizer family the observation budget counts in (platform/tokenizer.ts). */
+  tokenizer: string;
   allowHosts: string[];
   allowPrivateNetwork: boolean;
   /** Addresses and CIDR ranges refused even for allowed hosts or private networks. */
@@ -38,6 +41,7 @@ const schema = z.object({
   WEBTRAIL_BROWSER_SETTLE_MS: int(1_500),
   WEBTRAIL_BROWSER_MAX_DOM_NODES: int(30_000),
   WEBTRAIL_OBSERVATION_MAX_TOKENS: int(6_000),
+  WEBTRAIL_TOKENIZER: z.string().regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`).default(DEFAULT_TOKENIZER),
   WEBTRAIL_BROWSER_ALLOW_HOSTS: z.string().default(''),
   WEBTRAIL_BROWSER_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   WEBTRAIL_BROWSER_DENY_ADDRESSES: z.string().default('').superRefine((v, ctx) => {
@@ -69,6 +73,7 @@ export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
     settleMs: raw.WEBTRAIL_BROWSER_SETTLE_MS,
     maxDomNodes: raw.WEBTRAIL_BROWSER_MAX_DOM_NODES,
     maxObservationTokens: raw.WEBTRAIL_OBSERVATION_MAX_TOKENS,
+    tokenizer: raw.WEBTRAIL_TOKENIZER,
     allowHosts: list(raw.WEBTRAIL_BROWSER_ALLOW_HOSTS),
     allowPrivateNetwork: raw.WEBTRAIL_BROWSER_ALLOW_PRIVATE === 'true',
     denyAddresses: list(raw.WEBTRAIL_BROWSER_DENY_ADDRESSES),

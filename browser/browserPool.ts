@@ -4,6 +4,7 @@
 // each context through its own gate, and the browser itself through a gate that refuses everything.
 import { chromium, type Browser } from 'playwright-core';
 import { DependencyError } from '../platform/errors.ts';
+import { loadTokenizer } from '../platform/tokenizer.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
@@ -67,6 +68,8 @@ export class BrowserPool {
 
   constructor(readonly config: BrowserConfig, private readonly log: Logger, options: PoolOptions = {}) {
     this.proxy = new EgressProxy(options.resolver ?? systemResolver);
+    // The budget's tokenizer, loaded now: a family that is not installed stops the service at start.
+    loadTokenizer(config.tokenizer);
     this.idleProcessMs = options.idleProcessMs ?? 10_000;
   }
 

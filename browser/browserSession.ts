@@ -13,6 +13,7 @@ import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.t
 import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
+import { loadTokenizer } from '../platform/tokenizer.ts';
 
 export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
   .replace(/^\s*\/\/.*$/gm, '')
@@ -54,6 +55,13 @@ export class BrowserSession {
   private readonly tabs: Page[] = [];
   private active = 0;
   private readonly nextIds = new WeakMap<Page, number>();
+  /**
+   * Link groups of a tab: the [N] each has (by its first link's id; numbered from the tab's element
+   * counter, so no element shares it), those the last observation showed collapsed, those opened.
+   */
+  private readonly groupIds = new WeakMap<Page, Map<number, number>>();
+  private readonly shownGroups = new WeakMap<Page, number[]>();
+  private readonly openGroups = new WeakMap<Page, Set<number>>();
   private readonly dialogCounts = new WeakMap<Page, number>();
   private readonly deadline: number;
   /** Requests still waiting for their response (what settling waits for). */
@@ -204,6 +212,15 @@ export class BrowserSession {
     return Math.max(1, Math.min(limitMs, remaining));
   }
 
+  /** A click on a collapsed link group's [N] opens it: the next observation lists its links. */
+  private openGroup(page: Page, id: number | null | undefined): boolean {
+    if (id === null || id === undefined || !this.shownGroups.get(page)?.includes(id)) return false;
+    const opened = this.openGroups.get(page) ?? new Set<number>();
+    opened.add(id);
+    this.openGroups.set(page, opened);
+    return true;
+  }
+
   /** Opens a URL in the active tab, through the guard. */
   async goto(url: string): Promise<ActionResult> {
     return this.run((page) => this.guardedGoto(page, url));
@@ -216,11 +233,27 @@ export class BrowserSession {
     const page = await this.page();
     const raw = await withTimeout(this.evaluateObservation(page), this.timeout(this.config.actionTimeoutMs), 'observation');
     if (raw.truncated) this.record('dom_cap', `DOM walk stopped after ${this.config.maxDomNodes} nodes`, page.url());
-    const observation = renderObservation(raw, maxTokens);
-    if (this.tabs.length > 1) {
-      const list = this.tabs.map((t, i) => `${i === this.active ? '*' : ' '}${i}: ${t.url().slice(0, 80)}`).join('\n');
-      observation.text += `\n\nTabs (switch_tab with the number):\n${list}`;
-    }
+    const tokenizer = loadTokenizer(this.config.tokenizer);
+    // The tab list is part of what the model reads, so it comes out of the same budget.
+    const tabs = this.tabs.length > 1
+      ? `\n\nTabs (switch_tab with the number):\n${this.tabs.map((t, i) => `${i === this.active ? '*' : ' '}${i}: ${t.url().slice(0, 80)}`).join('\n')}`
+      : '';
+    const tabTokens = tabs ? tokenizer.count(tabs) : 0;
+    const ids = this.groupIds.get(page) ?? new Map<number, number>();
+    this.groupIds.set(page, ids);
+    const groupId = (firstLink: number) => {
+      let id = ids.get(firstLink);
+      if (id === undefined) {
+        id = this.nextIds.get(page) ?? 1;
+        this.nextIds.set(page, id + 1);
+        ids.set(firstLink, id);
+      }
+      return id;
+    };
+    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), { tokenizer, openGroups: this.openGroups.get(page), groupId });
+    this.shownGroups.set(page, observation.groups);
+    observation.text += tabs;
+    observation.tokens += tabTokens;
     return observation;
   }
 
@@ -336,6 +369,7 @@ export class BrowserSession {
     const value = action.value ?? '';
     switch (action.kind) {
       case 'click':
+        if (this.openGroup(page, action.elementId)) return;
         return (await this.locate(page, action.elementId)).click({ timeout });
       case 'hover':
         return (await this.locate(page, action.elementId)).hover({ timeout });

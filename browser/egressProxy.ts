@@ -113,7 +113,7 @@ export class EgressProxy {
     server.on('connection', track);
     let pinned: string | undefined;
     server.on('request', (req, res) => void this.forward(req, res, options, (url) => {
-      if (!options.pinFirstDocument || req.headers['sec-fetch-dest'] !== 'document') return false;
+      if (!options.pinFirstDocument || !isNavigation(req)) return false;
       if (pinned === undefined) pinned = url;
       return url !== pinned;
     }));
@@ -217,4 +217,15 @@ export class EgressProxy {
 function closeServer(server: Server, sockets: Set<Duplex>): Promise<void> {
   for (const socket of sockets) socket.destroy();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * A request that would load a document. Chromium sends Sec-Fetch-Dest only to trustworthy origins
+ * (https, localhost), so a plain-http navigation is known by what every navigation carries instead:
+ * Upgrade-Insecure-Requests and an Accept that asks for HTML first.
+ */
+export function isNavigation(req: Pick<IncomingMessage, 'headers'>): boolean {
+  const dest = req.headers['sec-fetch-dest'];
+  if (dest !== undefined) return dest === 'document';
+  return req.headers['upgrade-insecure-requests'] === '1' && /^text\/html/.test(req.headers.accept ?? '');
 }

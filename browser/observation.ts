@@ -1,7 +1,8 @@
 // Turns the in-page walk into the agent's observation: compact markdown with every interactive element
-// numbered [N], plus the structured element list and page facts. A token budget shortens prose first,
-// then drops links, and drops form controls last.
-import { estimateTokens } from '../platform/tokens.ts';
+// numbered [N], long link lists collapsed into groups the agent can open, plus the structured element
+// list and page facts, within a budget of real tokens that keeps form controls, then the main content,
+// then navigation, then the rest.
+import { loadTokenizer, type Tokenizer } from '../platform/tokenizer.ts';
 
 export interface ElementInfo {
   id: number;
@@ -40,11 +41,23 @@ export interface PageFacts {
   pageHeight: number;
 }
 
-export type Block = { kind: 'element'; id: number } | { kind: string; text: string };
+/** Where a block sits: the page's main content, its navigation (landmarks, link lists) or the rest. */
+export type Zone = 'main' | 'nav' | 'other';
+export type Block = ({ kind: 'element'; id: number } | { kind: string; text: string }) & { zone?: Zone; group?: number; y?: number };
+
+/** A long list of links (a menu, a footer's sitemap) the observation shows as one line until opened. */
+export interface LinkGroup {
+  label: string;
+  /** The landmark's role or tag, or `list` for a list of links outside any landmark. */
+  kind: string;
+}
 
 export interface RawObservation {
   blocks: Block[];
   elements: ElementInfo[];
+  groups?: LinkGroup[];
+  /** Whether the page's main content was found (else its non-navigation text all counts as content). */
+  mainFound?: boolean;
   nextId: number;
   truncated: boolean;
   visited: number;
@@ -55,9 +68,24 @@ export interface Observation {
   text: string;
   elements: ElementInfo[];
   facts: PageFacts;
+  /** Tokens of `text` by the budget's tokenizer. */
   tokens: number;
+  /** Link groups shown collapsed, by their [N]: clicking one lists its links in the next observation. */
+  groups: number[];
   /** What the budget or the DOM cap removed, for the record. */
-  omitted: { proseLines: number; elements: number; domTruncated: boolean };
+  omitted: { proseLines: number; elements: number; groups: number; domTruncated: boolean };
+}
+
+export interface RenderOptions {
+  /** Counts the budget's tokens (default: the Qwen2.5 tokenizer). */
+  tokenizer?: Tokenizer;
+  /** Groups the agent opened (by their [N]): listed link by link. */
+  openGroups?: ReadonlySet<number>;
+  /**
+   * The [N] of the group whose first link is [firstLink]: a number no element has, kept while the page
+   * lives (the session hands them out). By default numbered after the page's elements, for this render.
+   */
+  groupId?: (firstLink: number) => number;
 }
 
 const FORM_ROLES = new Set(['textbox', 'searchbox', 'combobox', 'listbox', 'checkbox', 'radio', 'switch', 'slider', 'spinbutton', 'editable', 'file', 'option']);
@@ -77,7 +105,7 @@ function shortHref(href: string, pageUrl: string): string {
   }
 }
 
-export function formatElement(el: ElementInfo, pageUrl: string): string {
+export function formatElement(el: ElementInfo, pageUrl: string, withHref = true): string {
   const parts = [`[${el.id}]`, el.role];
   if (el.name) parts.push(quote(el.name));
   if (el.htmlName && FORM_ROLES.has(el.role)) parts.push(`name=${el.htmlName}`);
@@ -93,7 +121,7 @@ export function formatElement(el: ElementInfo, pageUrl: string): string {
   if (el.required) parts.push('required');
   if (el.disabled) parts.push('disabled');
   if (el.hidden) parts.push('hidden');
-  if (el.href && el.role === 'link') parts.push(`→ ${shortHref(el.href, pageUrl)}`);
+  if (withHref && el.href && el.role === 'link') parts.push(`→ ${shortHref(el.href, pageUrl)}`);
   if (el.options) {
     const shown = el.options.slice(0, 25).map((o) => (o.selected ? `*${o.label}*` : o.label));
     const more = (el.optionCount ?? el.options.length) - shown.length;
@@ -111,68 +139,214 @@ function formatBlock(block: { kind: string; text: string }): string {
 interface Line {
   text: string;
   element?: ElementInfo;
+  /** 0 form controls, 1 main content, 2 navigation, 3 the rest: what the budget gives up last to first. */
+  tier: number;
+  heading: boolean;
+  /** Page y of the line's top: lines far from the viewport are given up first. */
+  y: number;
+  /** A collapsed group's [N]. */
+  group?: number;
 }
 
-export function renderObservation(raw: RawObservation, maxTokens: number): Observation {
+const GROUP_SAMPLE = 6;
+const SHORTEN_CAPS = [1200, 700, 400, 250, 160];
+const TIER_NAMES = ['form controls', 'main content', 'navigation', 'other parts of the page'];
+
+function groupLine(id: number, group: LinkGroup, links: ElementInfo[]): string {
+  const names = links.map((l) => (l.name.length > 30 ? `${l.name.slice(0, 29)}…` : l.name) || '(unnamed)');
+  const sample = names.slice(0, GROUP_SAMPLE).join(' | ');
+  const what = group.kind === 'list' ? 'links' : `${group.kind} links`;
+  return `[${id}] group${group.label ? ` ${quote(group.label)}` : ''}: ${links.length} ${what}: ${sample}${links.length > GROUP_SAMPLE ? ' | …' : ''} (click to list them)`;
+}
+
+/** The page as lines, each with the tier the budget ranks it by; collapsed groups as one line each. */
+function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId: (firstLink: number) => number): { lines: Line[]; collapsed: number[] } {
   const byId = new Map(raw.elements.map((e) => [e.id, e]));
-  const facts = raw.facts;
-  const header = `# ${facts.title || '(untitled)'}\nURL: ${facts.url}\nScroll: ${facts.scrollY}px of ${facts.pageHeight}px (viewport ${facts.viewportHeight}px)`;
-  const lines: Line[] = [];
+  const url = raw.facts.url;
+  const contentZone = (zone: Zone | undefined) => zone === 'main' || (!raw.mainFound && zone !== 'nav');
+  // A group's id is its first link's: stable while the page lives, as element ids are.
+  const groupIds = new Map<number, number>();
+  const groupLinks = new Map<number, ElementInfo[]>();
   for (const block of raw.blocks) {
+    if (block.group === undefined || block.kind !== 'element') continue;
+    const element = byId.get((block as { id: number }).id);
+    if (!element || element.role !== 'link') continue;
+    if (!groupIds.has(block.group)) groupIds.set(block.group, groupId(element.id));
+    groupLinks.set(block.group, [...(groupLinks.get(block.group) ?? []), element]);
+  }
+  const pager = pagerLinks(raw.blocks, byId);
+  const lines: Line[] = [];
+  const collapsed: number[] = [];
+  const emitted = new Set<number>();
+  const recentLinks: string[] = [];
+  let lastY = 0;
+  for (const block of raw.blocks) {
+    const element = block.kind === 'element' ? byId.get((block as { id: number }).id) : undefined;
+    if (element?.role === 'link' && element.href) {
+      // The same link again right after itself (a card's image and its title) adds nothing to act on.
+      const key = `${element.href}\n${element.name}`;
+      if (recentLinks.includes(key) && !pager.has(element.id)) continue;
+      recentLinks.push(key);
+      if (recentLinks.length > 3) recentLinks.shift();
+    }
+    const formControl = element !== undefined && (isFormControl(element) || pager.has(element.id));
+    const collapsedAs = block.group === undefined ? undefined : groupIds.get(block.group);
+    if (collapsedAs !== undefined && !formControl && !openGroups.has(collapsedAs)) {
+      if (!emitted.has(block.group!)) {
+        emitted.add(block.group!);
+        collapsed.push(collapsedAs);
+        lines.push({ text: groupLine(collapsedAs, raw.groups?.[block.group!] ?? { label: '', kind: 'list' }, groupLinks.get(block.group!)!), tier: 2, heading: false, y: element?.box.y ?? lastY, group: collapsedAs });
+      }
+      continue;
+    }
+    const tier = formControl ? 0 : collapsedAs !== undefined || block.zone === 'nav' ? 2 : contentZone(block.zone) ? 1 : 3;
     if (block.kind === 'element') {
-      const element = byId.get((block as { id: number }).id);
-      if (element) lines.push({ text: formatElement(element, facts.url), element });
+      if (element) lines.push({ text: formatElement(element, url), element, tier, heading: false, y: (lastY = element.box.y) });
     } else {
       const text = formatBlock(block as { kind: string; text: string });
-      if (text) lines.push({ text });
+      // The page's title heading belongs with its content wherever the page put it.
+      if (text) lines.push({ text, tier: block.kind === 'h1' ? Math.min(tier, 1) : tier, heading: /^h[1-6]$/.test(block.kind), y: (lastY = block.y ?? lastY) });
     }
   }
-  if (raw.truncated) lines.push({ text: `[page truncated: more than ${raw.visited - 1} DOM nodes]` });
+  return { lines, collapsed };
+}
 
-  const omitted = { proseLines: 0, elements: 0, domTruncated: raw.truncated };
-  const cost = (ls: Line[]) => ls.reduce((sum, l) => sum + estimateTokens(l.text) + 1, estimateTokens(header));
-  let kept = lines;
-  // 1. Long prose lines are shortened, only as far as needed.
-  for (const cap of [1200, 700, 400, 250, 160]) {
-    if (cost(kept) <= maxTokens) break;
-    kept = kept.map((l) => (l.element || l.text.length <= cap ? l : { text: `${l.text.slice(0, cap - 1)}…` }));
-  }
-  if (cost(kept) > maxTokens) {
-    // 2. Prose is dropped from the bottom of the page up, keeping headings longest.
-    const elementCost = cost(kept.filter((l) => l.element));
-    let room = maxTokens - elementCost;
-    const keepProse = new Set<Line>();
-    const prose = kept.filter((l) => !l.element);
-    const ordered = [...prose.filter((l) => l.text.startsWith('#')), ...prose.filter((l) => !l.text.startsWith('#'))];
-    for (const l of ordered) {
-      const c = estimateTokens(l.text) + 1;
-      if (c <= room) {
-        keepProse.add(l);
-        room -= c;
+const PAGE_NUMBER = /^\d{1,5}$/;
+const PAGER_NEIGHBOURS = 1;
+
+/**
+ * A pager's links (a run of links, two or more of them page numbers, with their short neighbours such
+ * as Next and Last): kept like form controls and never collapsed, since they are how a listing goes on.
+ */
+function pagerLinks(blocks: Block[], byId: Map<number, ElementInfo>): Set<number> {
+  const pager = new Set<number>();
+  let run: ElementInfo[] = [];
+  const close = () => {
+    const numbers = run.flatMap((l, i) => (PAGE_NUMBER.test(l.name) ? [i] : []));
+    if (numbers.length >= 2) {
+      for (let i = Math.max(0, numbers[0]! - PAGER_NEIGHBOURS); i <= Math.min(run.length - 1, numbers.at(-1)! + PAGER_NEIGHBOURS); i += 1) {
+        if (run[i]!.name.length <= 15) pager.add(run[i]!.id);
       }
     }
-    omitted.proseLines = prose.length - keepProse.size;
-    kept = kept.filter((l) => l.element || keepProse.has(l));
+    run = [];
+  };
+  for (const block of blocks) {
+    const element = block.kind === 'element' ? byId.get((block as { id: number }).id) : undefined;
+    if (element?.role === 'link') run.push(element);
+    // The current page's number, "…" and separators sit between a pager's links; prose ends the run.
+    else if (element || (block as { text: string }).text.length > 20) close();
   }
-  if (cost(kept) > maxTokens) {
-    // 3. Links and buttons go before form controls (a form's own buttons included), from the bottom up.
-    const isFormControl = (e: ElementInfo) => FORM_ROLES.has(e.role) || (e.inForm && e.role === 'button');
-    const dropOrder = [...kept.filter((l) => l.element && !isFormControl(l.element)).reverse(), ...kept.filter((l) => l.element && isFormControl(l.element)).reverse()];
-    const dropped = new Set<Line>();
-    let total = cost(kept);
-    for (const l of dropOrder) {
-      if (total <= maxTokens) break;
-      dropped.add(l);
-      total -= estimateTokens(l.text) + 1;
+  close();
+  return pager;
+}
+
+function isFormControl(e: ElementInfo): boolean {
+  return FORM_ROLES.has(e.role) || (e.inForm && e.role === 'button');
+}
+
+/**
+ * Renders the page within maxTokens real tokens. When the page does not fit, it gives up, in order:
+ * the other parts of the page, then navigation (prose, then links, bottom up), then main content
+ * (long prose shortened, then prose dropped bottom up with headings last, then links), and form controls
+ * last. What was left out is stated, so the agent knows to scroll, open a group or act.
+ */
+export function renderObservation(raw: RawObservation, maxTokens: number, options: RenderOptions = {}): Observation {
+  const tokenizer = options.tokenizer ?? loadTokenizer();
+  const facts = raw.facts;
+  const header = `# ${facts.title || '(untitled)'}\nURL: ${facts.url}\nScroll: ${facts.scrollY}px of ${facts.pageHeight}px (viewport ${facts.viewportHeight}px)`;
+  let nextGroupId = raw.nextId;
+  const ownIds = new Map<number, number>();
+  const groupId = options.groupId ?? ((firstLink: number) => ownIds.get(firstLink) ?? (ownIds.set(firstLink, nextGroupId), nextGroupId++));
+  const { lines, collapsed } = pageLines(raw, options.openGroups ?? new Set(), groupId);
+  if (raw.truncated) lines.push({ text: `[page truncated: more than ${raw.visited - 1} DOM nodes]`, tier: 0, heading: false, y: 0 });
+
+  // Lines are given up farthest from the viewport first (bottom up on a page not scrolled), so
+  // scrolling brings what the budget left out into the observation.
+  const top = facts.scrollY;
+  const bottom = facts.scrollY + facts.viewportHeight;
+  const distance = (y: number) => (y < top ? top - y : y > bottom ? y - bottom : 0);
+  const farthestFirst = lines.map((_l, i) => i).sort((a, b) => distance(lines[b]!.y) - distance(lines[a]!.y) || b - a);
+  const counts = new Map<string, number>();
+  const count = (text: string) => {
+    let n = counts.get(text);
+    if (n === undefined) counts.set(text, (n = tokenizer.count(text)));
+    return n;
+  };
+  const shown = lines.map((l) => l.text);
+  const dropped = new Set<number>();
+  const lineCost = (i: number) => count(shown[i]!) + 1;
+  let total = lines.reduce((sum, _l, i) => sum + lineCost(i), count(header) + 2);
+  const note = (full: boolean) => (full ? 60 : 0);
+  const fits = (reserve: number) => total + note(dropped.size > 0 || reserve > 0) + reserve <= maxTokens;
+  const drop = (i: number) => {
+    dropped.add(i);
+    total -= lineCost(i);
+  };
+
+  /** Gives up lines until the page fits with `reserve` tokens to spare. */
+  const reduce = (reserve: number) => {
+    const giveUp = (pick: (l: Line, i: number) => boolean) => {
+      for (const i of farthestFirst) {
+        if (fits(reserve)) return;
+        if (!dropped.has(i) && pick(lines[i]!, i)) drop(i);
+      }
+    };
+    // A link's target is the cheapest thing to give up: the agent acts on the id, not the address.
+    const dropTargets = (tiers: number[]) => lines.forEach((l, i) => {
+      if (fits(reserve) || !l.element?.href || !tiers.includes(l.tier) || dropped.has(i)) return;
+      total -= lineCost(i);
+      shown[i] = formatElement(l.element, facts.url, false);
+      total += lineCost(i);
+    });
+    dropTargets([3, 2]);
+    for (const tier of [3, 2]) {
+      giveUp((l) => l.tier === tier && !l.element && !l.heading);
+      giveUp((l) => l.tier === tier && !l.element);
+      giveUp((l) => l.tier === tier);
     }
-    omitted.elements = dropped.size;
-    kept = kept.filter((l) => !dropped.has(l));
+    dropTargets([1, 0]);
+    for (const cap of SHORTEN_CAPS) {
+      if (fits(reserve)) break;
+      lines.forEach((l, i) => {
+        if (l.tier !== 1 || l.element || dropped.has(i) || shown[i]!.length <= cap) return;
+        total -= lineCost(i);
+        shown[i] = `${shown[i]!.slice(0, cap - 1)}…`;
+        total += lineCost(i);
+      });
+    }
+    giveUp((l) => l.tier === 1 && !l.element && !l.heading);
+    giveUp((l) => l.tier === 1 && !l.element);
+    giveUp((l) => l.tier === 1);
+    giveUp(() => true);
+  };
+
+  const assemble = () => {
+    const kept = lines.filter((_l, i) => !dropped.has(i));
+    const omittedLines = lines.filter((_l, i) => dropped.has(i));
+    const omitted = {
+      proseLines: omittedLines.filter((l) => !l.element && l.group === undefined).length,
+      elements: omittedLines.filter((l) => l.element).length,
+      groups: omittedLines.filter((l) => l.group !== undefined).length,
+      domTruncated: raw.truncated,
+    };
+    const byTier = [0, 1, 2, 3].map((tier) => omittedLines.filter((l) => l.tier === tier).length);
+    const what = byTier.map((n, tier) => (n ? `${n} from the ${TIER_NAMES[tier]}` : '')).filter(Boolean).join(', ');
+    const body = lines.map((_l, i) => (dropped.has(i) ? null : shown[i]!)).filter((t) => t !== null).join('\n');
+    const text = `${header}\n\n${body}${what ? `\n\n[omitted to fit the budget of ${maxTokens} tokens: ${omittedLines.length} lines (${what}); scroll, open a group or act to see more]` : ''}`;
+    return { kept, omitted, text };
+  };
+
+  reduce(0);
+  let result = assemble();
+  let tokens = tokenizer.count(result.text);
+  // Tokens merge differently across line breaks than within lines: if the whole came out over, give up more.
+  for (let reserve = tokens - maxTokens; tokens > maxTokens; reserve += tokens - maxTokens + 8) {
+    reduce(reserve);
+    result = assemble();
+    tokens = tokenizer.count(result.text);
+    if (dropped.size === lines.length && tokens > maxTokens) break;
   }
-  const notes: string[] = [];
-  if (omitted.proseLines) notes.push(`${omitted.proseLines} lines of text`);
-  if (omitted.elements) notes.push(`${omitted.elements} elements`);
-  const body = kept.map((l) => l.text).join('\n');
-  const text = `${header}\n\n${body}${notes.length ? `\n\n[omitted to fit the budget: ${notes.join(', ')}; scroll or act to see more]` : ''}`;
-  const shown = new Set(kept.filter((l) => l.element).map((l) => l.element!.id));
-  return { text, elements: raw.elements.filter((e) => shown.has(e.id)), facts, tokens: estimateTokens(text), omitted };
+  const shownIds = new Set(result.kept.filter((l) => l.element).map((l) => l.element!.id));
+  const shownGroups = collapsed.filter((id) => result.kept.some((l) => l.group === id));
+  return { text: result.text, elements: raw.elements.filter((e) => shownIds.has(e.id)), facts, tokens, groups: shownGroups, omitted: result.omitted };
 }

@@ -12,6 +12,7 @@ export interface Tokenizer {
 }
 
 export const DEFAULT_TOKENIZER = 'qwen2_5';
+export const TOKENIZER_FAMILY = /^[a-z0-9_]+$/;
 const require = createRequire(import.meta.url);
 const loaded = new Map<string, Tokenizer>();
 
@@ -21,7 +22,7 @@ export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
   let tokenizer: Tokenizer;
   if (family === 'chars4') tokenizer = { family, count: estimateTokens };
   else {
-    if (!/^[a-z0-9_]+$/.test(family)) throw new UserInputError(`tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`);
+    if (!TOKENIZER_FAMILY.test(family)) throw new UserInputError(`tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`);
     const pkg = `@lenml/tokenizer-${family}`;
     let mod: { fromPreTrained(): { encode(text: string, options: { add_special_tokens: boolean }): number[] } };
     try {

@@ -11,6 +11,8 @@ export interface LayoutOptions {
   body: string;
   script?: string;
   accent?: string;
+  /** A long list of links in the footer (a sitemap), as real sites carry: the observation collapses it. */
+  footerNav?: { heading: string; links: Array<[string, string]> };
 }
 
 export function layout(o: LayoutOptions): string {
@@ -29,11 +31,11 @@ export function layout(o: LayoutOptions): string {
   .modal{background:#fff;padding:24px;border-radius:8px;min-width:320px} label{display:block;margin:8px 0 4px}
   [role=listbox]{border:1px solid #aaa;background:#fff;position:absolute;z-index:5;min-width:180px} [role=option]{padding:4px 8px;cursor:pointer}
   [role=option]:hover{background:#eef} .dropdown{position:relative;display:inline-block} table{border-collapse:collapse} td,th{border:1px solid #ddd;padding:4px 8px}
-  footer{color:#777;font-size:13px;text-align:center;margin:40px 0}
+  footer{color:#777;font-size:13px;text-align:center;margin:40px 0} .sitemap{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;justify-content:center}
 </style></head>
 <body><header><span class="brand">${esc(o.brand)}</span><nav>${nav}</nav></header>
 <main>${o.body}</main>
-<footer>${esc(o.brand)} — a webtrail sandbox site. No real transactions.</footer>
+<footer>${o.footerNav ? `<nav aria-label="${esc(o.footerNav.heading)}"><h2>${esc(o.footerNav.heading)}</h2><ul class="sitemap">${o.footerNav.links.map(([href, label]) => `<li><a href="${esc(href)}">${esc(label)}</a></li>`).join('')}</ul></nav>` : ''}${esc(o.brand)} — a webtrail sandbox site. No real transactions.</footer>
 ${o.script ? `<script>${o.script}</script>` : ''}
 </body></html>`;
 }

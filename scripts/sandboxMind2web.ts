@@ -41,8 +41,9 @@ export async function exportSandboxMind2Web(out: string, site?: string): Promise
             const action = planAction(observation.text, step);
             const operation = mind2webOperation(step.kind, step.value);
             if (!action || step.kind === 'answer') break;
-            if (RECORDED.has(operation.op) && action.elementId !== null) {
-              const target = findTarget(observation.text, step)!;
+            const target = findTarget(observation.text, step);
+            // Opening a collapsed group of links is our observation's own step: Mind2Web's pages have no such element.
+            if (RECORDED.has(operation.op) && action.elementId !== null && target && target.role !== 'group') {
               const html = await (await session.page()).evaluate(NUMBER_ELEMENTS) as string;
               const gold = await session.attributeOf(action.elementId, 'backend_node_id');
               lines.push(JSON.stringify({

@@ -6,6 +6,7 @@ import type { BrowserPool } from '../browser/browserPool.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
 import type { Action } from '../schemas/types.ts';
 import { testPool } from './helpers/browser.ts';
+import { loadTokenizer } from '../platform/tokenizer.ts';
 import { waitFor } from './helpers/kafka.ts';
 
 let sandbox: Sandbox;
@@ -150,13 +151,48 @@ describe('observation', () => {
     const session = await open('/', 'shop');
     try {
       const full = await session.observe(100_000);
-      const small = await session.observe(260);
-      expect(small.tokens).toBeLessThan(full.tokens);
-      expect(small.omitted.proseLines).toBeGreaterThan(0);
       const formRoles = ['searchbox', 'combobox', 'checkbox'];
+      // A budget with room for the header, the form controls and the note of what was left out, little more.
+      const qwen = loadTokenizer('qwen2_5');
+      const lines = full.text.split('\n');
+      const controlLines = lines.filter((l) => /^\[\d+\] (searchbox|combobox|checkbox|button)/.test(l));
+      const budget = qwen.count(lines.slice(0, 3).join('\n')) + controlLines.reduce((n, l) => n + qwen.count(l) + 1, 0) + 100;
+      expect(budget).toBeLessThan(full.tokens);
+      const small = await session.observe(budget);
+      expect(small.tokens).toBeLessThanOrEqual(budget);
+      expect(small.omitted.proseLines).toBeGreaterThan(0);
       const fullControls = full.elements.filter((e) => formRoles.includes(e.role)).map((e) => e.id);
       expect(small.elements.filter((e) => formRoles.includes(e.role)).map((e) => e.id)).toEqual(fullControls);
       expect(small.text).toContain('[omitted to fit the budget');
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('link groups', () => {
+  it('shows a long list of links as one group line; a click on it lists every link, which then work', async () => {
+    const session = await open('/', 'library');
+    try {
+      const collapsed = await session.observe();
+      const line = collapsed.text.split('\n').find((l) => l.includes(' group "Browse by subject"'));
+      // The sixteen subjects of the sandbox library's footer, the first six as a sample.
+      expect(line).toMatch(/^\[\d+\] group "Browse by subject": 16 navigation links: Art \| Biography \| Children \| Cookery \| Crime \| Drama \| … \(click to list them\)$/);
+      expect(collapsed.text).not.toContain('link "Ecology"');
+      const group = Number(/^\[(\d+)\]/.exec(line!)![1]);
+      // Its number is no element's.
+      expect(collapsed.elements.map((e) => e.id)).not.toContain(group);
+      expect(collapsed.groups).toEqual([group]);
+      expect(await session.act(act('click', group))).toMatchObject({ ok: true, navigated: false });
+      const opened = await session.observe();
+      expect(opened.groups).toEqual([]);
+      expect(opened.text).toMatch(/\[\d+\] link "Ecology" → \/subject\/ecology/);
+      expect(opened.text).toMatch(/\[\d+\] link "Travel" → \/subject\/travel/);
+      await session.act(act('click', await idOf(session, 'Ecology', 'link')));
+      const subject = await session.observe();
+      expect(subject.text).toMatch(/# Subject: Ecology\n\[\d+\] link "Silent Spring"/);
+      // A new page: its groups start collapsed again.
+      expect(subject.groups).toHaveLength(1);
     } finally {
       await session.close();
     }

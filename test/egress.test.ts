@@ -49,6 +49,7 @@ function pages(): Record<string, string> {
         pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') document.title = 'gathered'; };
       })();
     </script>`,
+    '/leave': `<h1>Leave</h1><script>top.location.href = 'http://elsewhere.test:${forbiddenPort}/away'</script>`,
     '/link': `<h1>Links</h1><a href="${bad}/clicked">Forbidden page</a> <a href="/image">Fine page</a>`,
     '/names': `<h1>Names</h1><img src="http://evil.test:${forbiddenPort}/evil" alt="e"><img src="http://nowhere.test:${forbiddenPort}/x" alt="n">${wait}`,
     '/rebind': `<h1>Rebind</h1>${[1, 2, 3, 4, 5, 6].map((i) => `<img src="http://rebind.test:${forbiddenPort}/r${i}" alt="r">`).join('')}${wait}`,
@@ -165,6 +166,28 @@ describe.each([
     });
     expect(tcpHits - before).toBe(0);
     expect(refusedUrls(session).some((r) => r.includes('/goto'))).toBe(true);
+  });
+});
+
+describe('a saved page pinned to itself (eval:pages, webtrail observe)', () => {
+  // Chromium sends Sec-Fetch-Dest only to trustworthy origins: a script sending the tab to a plain-http
+  // address must be known as a navigation by what it carries instead, or the tab leaves the page.
+  it('stays on the page when its script sends the tab to a plain-http address, and counts the attempt', async () => {
+    const before = tcpHits;
+    const session = await strictPool.newSession({ pinFirstPage: true, blockOutside: true });
+    try {
+      // A name, not a loopback literal: Chromium counts all of 127.0.0.0/8 as trustworthy.
+      await session.goto(`${originUrl}/leave`);
+      await session.page().then((p) => p.waitForTimeout(700));
+      expect(session.pinViolations).toBeGreaterThan(0);
+      expect((await session.page()).url()).toBe(`${originUrl}/leave`);
+      expect((await session.observe()).text).toContain('# Leave');
+      // Refused as a navigation away, before any lookup of the name.
+      expect(resolverCalls['elsewhere.test']).toBeUndefined();
+    } finally {
+      await session.close();
+    }
+    expect(tcpHits - before).toBe(0);
   });
 });
 

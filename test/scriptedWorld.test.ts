@@ -40,7 +40,7 @@ const sandboxTasks = (): Task[] => DEMO_SITES.flatMap((site) => site.tasks.map((
 /** A browser that shows nothing: every page is empty, every action "works". */
 function blindBrowser(url: string): AgentBrowser {
   const observation: Observation = {
-    text: '', tokens: 0, elements: [], omitted: { proseLines: 0, elements: 0, domTruncated: false },
+    text: '', tokens: 0, elements: [], groups: [], omitted: { proseLines: 0, elements: 0, groups: 0, domTruncated: false },
     facts: { url, title: '', scrollY: 0, viewportHeight: 800, viewportWidth: 1280, pageHeight: 800 },
   };
   const ok = { ok: true, error: null, navigated: false, newTab: false, url };
@@ -55,7 +55,7 @@ describe('the scripted agent', () => {
     const { client } = await scripted({ agentErrors: 0 });
     const config = { ...loadRolloutConfig({}), maxSteps: 12, screenshots: false };
     const tasks = sandboxTasks();
-    expect(tasks).toHaveLength(50);
+    expect(tasks).toHaveLength(51);
     const solved: string[] = [];
     for (const task of tasks) {
       const t = await runTrajectory(task, { openBrowser: async () => blindBrowser(task.startUrl), llm: client, prompt: loadPrompt('agent', 'v1'), blobs: null, config, now: () => Date.now() }, new AbortController().signal);

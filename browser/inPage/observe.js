@@ -14,6 +14,14 @@
   let truncated = false;
   const blocks = [];
   const elements = [];
+  // Where each block sits, for the token budget: the page's main content, its navigation (landmarks
+  // and long lists of links, which are collapsed into groups), or the rest.
+  const groups = [];
+  let mainDepth = 0;
+  let navDepth = 0;
+  const stats = [{ links: 0, chars: 0, linkChars: 0, controls: 0, landmarks: 0 }];
+  const GROUP_MIN_LINKS = 10;
+  const GROUP_MIN_LINK_SHARE = 0.7;
 
   const WIDGET_ROLES = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'combobox', 'listbox', 'textbox', 'searchbox', 'slider', 'spinbutton', 'treeitem', 'gridcell']);
   const BLOCK_TAGS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BODY', 'DD', 'DIALOG', 'DIV', 'DL', 'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'LI', 'MAIN', 'NAV', 'OL', 'P', 'PRE', 'SECTION', 'TABLE', 'TBODY', 'THEAD', 'TFOOT', 'TR', 'UL', 'BR', 'CAPTION', 'LEGEND', 'DETAILS', 'SUMMARY']);
@@ -25,9 +33,16 @@
 
   let line = '';
   let lineKind = 'text';
+  // Where the text being gathered sits on the page (its block's top), so the budget can keep what is
+  // near the viewport.
+  let lineY = 0;
+  const zone = () => (navDepth > 0 ? 'nav' : mainDepth > 0 ? 'main' : 'other');
   const flush = () => {
     const text = squash(line);
-    if (text) blocks.push({ kind: lineKind, text });
+    if (text) {
+      blocks.push({ kind: lineKind, text, zone: zone(), y: lineY });
+      stats[stats.length - 1].chars += text.length;
+    }
     line = '';
     lineKind = 'text';
   };
@@ -153,6 +168,82 @@
     return info;
   }
 
+  const LANDMARK_WORDS = { nav: 'navigation', navigation: 'navigation', header: 'header', banner: 'header', footer: 'footer', contentinfo: 'footer', aside: 'sidebar', complementary: 'sidebar', menu: 'menu', menubar: 'menu', tree: 'tree' };
+  const SECTIONING = 'article,aside,main,nav,section,[role=main],[role=article]';
+  /** A navigation landmark (ARIA's rules: a header or footer is one only outside sectioning content). */
+  function isNavLandmark(el, tag) {
+    const role = (el.getAttribute('role') || '').toLowerCase();
+    if (['navigation', 'banner', 'contentinfo', 'complementary', 'menubar', 'menu', 'tree'].includes(role)) return true;
+    if (role) return false;
+    if (tag === 'NAV' || tag === 'MENU') return true;
+    if (tag === 'ASIDE') return !el.parentElement || !el.parentElement.closest('main,[role=main],article');
+    if (tag === 'HEADER' || tag === 'FOOTER') return !el.parentElement || !el.parentElement.closest(SECTIONING);
+    return false;
+  }
+
+  /**
+   * The page's main content: its one <main> landmark when it holds real text, else the element the
+   * page's prose concentrates in (each paragraph scores its parent fully and its grandparent half,
+   * discounted by how much of the candidate's text is link text), as readability tools find articles.
+   */
+  function findMain(root) {
+    if (!root || !root.querySelectorAll) return null;
+    const textOf = (el) => (el.textContent || '').replace(/\s+/g, ' ').trim().length;
+    const landmarks = Array.from(root.querySelectorAll('main,[role=main]')).filter((el) => !el.hidden && textOf(el) > 200);
+    if (landmarks.length === 1) return landmarks[0];
+    const scores = new Map();
+    for (const para of root.querySelectorAll('p,pre,blockquote,td,dd,li,h2,h3,div,span')) {
+      if (para.closest('nav,header,footer,aside,form,[role=navigation],[role=banner],[role=contentinfo]') && !para.closest('article,main,[role=main]')) continue;
+      let own = 0;
+      for (const child of para.childNodes) if (child.nodeType === 3) own += child.nodeValue.replace(/\s+/g, ' ').trim().length;
+      if (own < 40) continue;
+      const score = 1 + (para.textContent.match(/[,;.]/g) || []).length / 4 + Math.min(3, own / 100);
+      const parent = para.parentElement;
+      const grand = parent && parent.parentElement;
+      if (parent) scores.set(parent, (scores.get(parent) || 0) + score);
+      if (grand) scores.set(grand, (scores.get(grand) || 0) + score / 2);
+    }
+    let best = null;
+    let bestScore = 0;
+    for (const [el, score] of scores) {
+      if (el === root || el.tagName === 'BODY' || el.tagName === 'HTML') continue;
+      const total = textOf(el) || 1;
+      let linkChars = 0;
+      for (const a of el.querySelectorAll('a[href]')) linkChars += (a.textContent || '').replace(/\s+/g, ' ').trim().length;
+      const weighted = score * (1 - Math.min(1, linkChars / total));
+      if (weighted > bestScore) {
+        best = el;
+        bestScore = weighted;
+      }
+    }
+    if (!best || bestScore < 5) return landmarks.find((el) => !best || el.contains(best)) || null;
+    // A <main> or <article> around the prose is the content it belongs to (its title, byline, figures).
+    const wider = best.closest('main,[role=main],article');
+    return wider && wider.tagName !== 'BODY' ? wider : best;
+  }
+  const mainElement = findMain(document.body);
+
+  /** Ends a container's count; a long run of links with little other text becomes a group. */
+  function closeContainer(el, tag, startBlock, landmark) {
+    const own = stats.pop();
+    const parent = stats[stats.length - 1];
+    parent.links += own.links;
+    parent.chars += own.chars;
+    parent.linkChars += own.linkChars;
+    parent.controls += own.controls;
+    parent.landmarks += own.landmarks + (landmark ? 1 : 0);
+    // A group never spans the main content, two landmarks, or form controls, and is never the page.
+    if (own.links < GROUP_MIN_LINKS || own.linkChars < GROUP_MIN_LINK_SHARE * own.chars) return;
+    if (tag === 'BODY' || own.controls > 0 || own.landmarks > 1 || (mainElement && (el.contains(mainElement) || (mainDepth > 0 && !landmark && navDepth === 0)))) return;
+    const label = squash(el.getAttribute('aria-label')) || (() => {
+      const heading = el.querySelector('h1,h2,h3,h4,h5,h6');
+      return heading ? clip(squash(heading.textContent), 60) : '';
+    })();
+    const group = groups.length;
+    groups.push({ label, kind: landmark ? LANDMARK_WORDS[(el.getAttribute('role') || tag).toLowerCase()] || 'navigation' : 'list' });
+    for (let i = startBlock; i < blocks.length; i += 1) blocks[i].group = group;
+  }
+
   function walk(node, frameUrl, offsetX, offsetY) {
     // A document between navigations (a popup's, a frame's) can have no body, or no root at all.
     if (truncated || !node) return;
@@ -182,7 +273,8 @@
         const kind = interactiveKind(control, control.tagName, style);
         if (!kind) continue;
         const info = describe(control, control.tagName, kind, frameUrl, offsetX, offsetY, true);
-        blocks.push({ kind: 'element', id: info.id });
+        blocks.push({ kind: 'element', id: info.id, zone: zone() });
+        stats[stats.length - 1].controls += 1;
       }
       return;
     }
@@ -207,9 +299,17 @@
     if (kind) {
       flush();
       const info = describe(el, tag, kind, frameUrl, offsetX, offsetY);
-      blocks.push({ kind: 'element', id: info.id });
-      // Widgets that contain other widgets (a listbox of options, a row of buttons) are walked too.
-      if (['listbox', 'menu', 'tablist', 'gridcell', 'treeitem'].includes(kind) || (kind !== 'link' && el.querySelector && el.querySelector('a[href],button,input,select,textarea,[role]'))) {
+      blocks.push({ kind: 'element', id: info.id, zone: zone() });
+      const counts = stats[stats.length - 1];
+      if (kind === 'link') {
+        counts.links += 1;
+        counts.linkChars += info.name.length;
+        counts.chars += info.name.length;
+      } else if (kind !== 'button' || info.inForm) counts.controls += 1;
+      // Widgets that contain other widgets (a listbox of options, a row of buttons, a form control a
+      // page put inside a link) are walked too.
+      const nested = el.querySelector && el.querySelector(kind === 'link' ? 'button,input:not([type=hidden]),select,textarea' : 'a[href],button,input,select,textarea,[role]');
+      if (['listbox', 'menu', 'tablist', 'gridcell', 'treeitem'].includes(kind) || nested) {
         if (tag !== 'SELECT') {
           for (const child of el.childNodes) walk(child, frameUrl, offsetX, offsetY);
           if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
@@ -220,7 +320,16 @@
     }
 
     const block = BLOCK_TAGS.has(tag) || style.display === 'block' || style.display === 'flex' || style.display === 'grid' || style.display === 'list-item' || style.display === 'table-row';
-    if (block) flush();
+    if (block) {
+      flush();
+      lineY = Math.round(el.getBoundingClientRect().top + offsetY + window.scrollY);
+    }
+    const landmark = isNavLandmark(el, tag);
+    const isMain = el === mainElement;
+    if (landmark) navDepth += 1;
+    if (isMain) mainDepth += 1;
+    const startBlock = blocks.length;
+    if (block) stats.push({ links: 0, chars: 0, linkChars: 0, controls: 0, landmarks: 0 });
     if (/^H[1-6]$/.test(tag)) lineKind = `h${tag[1]}`;
     else if (tag === 'LI') lineKind = 'li';
     else if (tag === 'TR') lineKind = 'row';
@@ -231,7 +340,11 @@
     for (const child of el.childNodes) if (!(labelsControl && child.nodeType === 3)) walk(child, frameUrl, offsetX, offsetY);
     if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
     if (block || tag === 'BR') flush();
-    else if (tag === 'TD' || tag === 'TH' || tag === 'SPAN' || tag === 'LABEL') line += ' ';
+    // Cells and inline boxes sit apart on screen; plain inline text (a number and its unit) runs on.
+    else if (tag === 'TD' || tag === 'TH' || tag === 'LABEL' || style.display.startsWith('inline-')) line += ' ';
+    if (block) closeContainer(el, tag, startBlock, landmark);
+    if (landmark) navDepth -= 1;
+    if (isMain) mainDepth -= 1;
   }
 
   walk(document.body || document.documentElement, location.href, 0, 0);
@@ -239,6 +352,8 @@
   return {
     blocks,
     elements,
+    groups,
+    mainFound: Boolean(mainElement),
     nextId,
     truncated,
     visited,

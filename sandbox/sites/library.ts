@@ -4,23 +4,35 @@ import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
 import { readFirst } from '../answerRules.ts';
 
-interface Book { id: string; title: string; author: string; year: number; copies: number; shelf: string }
+interface Book { id: string; title: string; author: string; year: number; copies: number; shelf: string; subject: string }
 
 const BOOKS: Book[] = [
-  { id: 'b1', title: 'The Left Hand of Darkness', author: 'Ursula K. Le Guin', year: 1969, copies: 2, shelf: 'SF LEG' },
-  { id: 'b2', title: 'A Wizard of Earthsea', author: 'Ursula K. Le Guin', year: 1968, copies: 0, shelf: 'F LEG' },
-  { id: 'b3', title: 'Beloved', author: 'Toni Morrison', year: 1987, copies: 3, shelf: 'FIC MOR' },
-  { id: 'b4', title: 'The Remains of the Day', author: 'Kazuo Ishiguro', year: 1989, copies: 1, shelf: 'FIC ISH' },
-  { id: 'b5', title: 'Never Let Me Go', author: 'Kazuo Ishiguro', year: 2005, copies: 4, shelf: 'FIC ISH' },
-  { id: 'b6', title: 'Silent Spring', author: 'Rachel Carson', year: 1962, copies: 2, shelf: '363.7 CAR' },
-  { id: 'b7', title: 'Invisible Cities', author: 'Italo Calvino', year: 1972, copies: 1, shelf: 'FIC CAL' },
-  { id: 'b8', title: 'The Dispossessed', author: 'Ursula K. Le Guin', year: 1974, copies: 1, shelf: 'SF LEG' },
+  { id: 'b1', title: 'The Left Hand of Darkness', author: 'Ursula K. Le Guin', year: 1969, copies: 2, shelf: 'SF LEG', subject: 'Science fiction' },
+  { id: 'b2', title: 'A Wizard of Earthsea', author: 'Ursula K. Le Guin', year: 1968, copies: 0, shelf: 'F LEG', subject: 'Fantasy' },
+  { id: 'b3', title: 'Beloved', author: 'Toni Morrison', year: 1987, copies: 3, shelf: 'FIC MOR', subject: 'Literary fiction' },
+  { id: 'b4', title: 'The Remains of the Day', author: 'Kazuo Ishiguro', year: 1989, copies: 1, shelf: 'FIC ISH', subject: 'Literary fiction' },
+  { id: 'b5', title: 'Never Let Me Go', author: 'Kazuo Ishiguro', year: 2005, copies: 4, shelf: 'FIC ISH', subject: 'Literary fiction' },
+  { id: 'b6', title: 'Silent Spring', author: 'Rachel Carson', year: 1962, copies: 2, shelf: '363.7 CAR', subject: 'Ecology' },
+  { id: 'b7', title: 'Invisible Cities', author: 'Italo Calvino', year: 1972, copies: 1, shelf: 'FIC CAL', subject: 'Literary fiction' },
+  { id: 'b8', title: 'The Dispossessed', author: 'Ursula K. Le Guin', year: 1974, copies: 1, shelf: 'SF LEG', subject: 'Science fiction' },
 ];
+
+// Every subject the library files books under, most of them still empty: a sitemap in every page's footer.
+const SUBJECTS = ['Art', 'Biography', 'Children', 'Cookery', 'Crime', 'Drama', 'Ecology', 'Fantasy', 'History', 'Literary fiction', 'Mathematics', 'Music', 'Philosophy', 'Poetry', 'Science fiction', 'Travel'];
+const subjectSlug = (subject: string) => subject.toLowerCase().replace(/\s+/g, '-');
 
 const HOURS: Array<[string, string]> = [['Monday', '9:00 – 20:00'], ['Tuesday', '9:00 – 20:00'], ['Wednesday', '9:00 – 20:00'], ['Thursday', '9:00 – 20:00'], ['Friday', '9:00 – 18:00'], ['Saturday', '10:00 – 16:00'], ['Sunday', 'Closed']];
 
 const page = (title: string, body: string, script?: string) =>
-  layout({ title: `${title} · Riverside Library`, brand: 'Riverside Library', nav: [['/', 'Catalogue'], ['/visit', 'Visit us']], body, script, accent: '#6b2d5c' });
+  layout({
+    title: `${title} · Riverside Library`, brand: 'Riverside Library', nav: [['/', 'Catalogue'], ['/visit', 'Visit us']], body, script, accent: '#6b2d5c',
+    footerNav: { heading: 'Browse by subject', links: SUBJECTS.map((subject) => [`/subject/${subjectSlug(subject)}`, subject]) },
+  });
+
+function subjectPage(subject: string): string {
+  const books = BOOKS.filter((b) => b.subject === subject);
+  return page(subject, `<h1>Subject: ${esc(subject)}</h1>${books.length ? `<ul>${books.map((b) => `<li><a href="/book/${b.id}">${esc(b.title)}</a> by ${esc(b.author)} (${b.year})</li>`).join('')}</ul>` : '<p>No books under this subject yet.</p>'}`);
+}
 
 function search(q: URLSearchParams): Book[] {
   const text = (q.get('q') ?? '').toLowerCase().trim();
@@ -57,6 +69,12 @@ export const library: SandboxSite = {
   description: 'Public library catalogue: search, availability, reservations, opening hours in an iframe.',
   routes: [
     (req) => (req.path === '/' ? { html: home(req.query) } : undefined),
+    (req) => {
+      const slug = /^\/subject\/([\w-]+)$/.exec(req.path)?.[1];
+      if (!slug) return undefined;
+      const subject = SUBJECTS.find((x) => subjectSlug(x) === slug);
+      return subject ? { html: subjectPage(subject) } : { status: 404, html: page('Not found', '<h1>No such subject</h1>') };
+    },
     (req) => {
       const id = /^\/book\/(\w+)$/.exec(req.path)?.[1];
       if (!id) return undefined;
@@ -132,6 +150,12 @@ export const library: SandboxSite = {
       steps: ['Search for the book', 'Open it', 'Read the shelf mark'], successCriteria: ['The answer states 363.7 CAR'],
       plan: [{ kind: 'type', target: 'Search terms', value: 'Silent Spring', submit: true }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', read: readFirst(/^Shelf mark\n(.+)$/m, 'Its shelf mark is {}.') }],
       check: (e) => answerHas(e, '363.7 car'),
+    },
+    {
+      id: 'library-subject-ecology', instruction: 'Which book does the Riverside Library catalogue list under the subject Ecology?', startPath: '/',
+      steps: ['Open the list of subjects', 'Open Ecology', 'Read the book listed'], successCriteria: ['The answer names Silent Spring'],
+      plan: [{ kind: 'click', role: 'group', target: 'Browse by subject' }, { kind: 'click', role: 'link', target: 'Ecology' }, { kind: 'answer', read: readFirst(/^# Subject: Ecology\n\[\d+\] link "([^"]+)"/m, 'It lists {}.') }],
+      check: (e) => answerHas(e, 'silent spring'),
     },
     {
       id: 'library-sunday', instruction: 'Is the Riverside Library open on Sundays?', startPath: '/',

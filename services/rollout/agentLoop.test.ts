@@ -19,7 +19,7 @@ describe('the actions an agent is told it has taken', () => {
 describe('the acted-on element outlined in the screenshot', () => {
   const element = (id: number, box: { x: number; y: number; width: number; height: number }) => ({ id, box }) as Observation['elements'][number];
   const observation = {
-    text: '', tokens: 0, omitted: { proseLines: 0, elements: 0, domTruncated: false },
+    text: '', tokens: 0, groups: [], omitted: { proseLines: 0, elements: 0, groups: 0, domTruncated: false },
     elements: [element(3, { x: 40, y: 900, width: 120, height: 30 }), element(7, { x: 5, y: 10, width: 20, height: 20 })],
     facts: { url: 'https://shop.example.com/', title: 'Shop', scrollY: 600, viewportHeight: 720, viewportWidth: 1280, pageHeight: 3000 },
   } satisfies Observation;
