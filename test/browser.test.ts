@@ -7,6 +7,11 @@ import type { BrowserSession } from '../browser/browserSession.ts';
 import type { Action } from '../schemas/types.ts';
 import { testPool } from './helpers/browser.ts';
 import { loadTokenizer } from '../platform/tokenizer.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { serveDirectory, type LocalServer } from '../browser/localPages.ts';
+import { observeSnapshot } from '../browser/snapshot.ts';
 import { waitFor } from './helpers/kafka.ts';
 
 let sandbox: Sandbox;
@@ -164,6 +169,51 @@ describe('observation', () => {
       const fullControls = full.elements.filter((e) => formRoles.includes(e.role)).map((e) => e.id);
       expect(small.elements.filter((e) => formRoles.includes(e.role)).map((e) => e.id)).toEqual(fullControls);
       expect(small.text).toContain('[omitted to fit the budget');
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('pages as real sites write them (saved, served locally)', () => {
+  const menu = Array.from({ length: 30 }, (_, i) => `<li><a href="/section/${i}">Section ${i}</a></li>`).join('');
+  const prose = (n: number) => Array.from({ length: n }, (_, i) => `<p>Paragraph ${i}: the council met on Tuesday to weigh the proposal for a new bridge, and agreed to publish its findings next spring.</p>`).join('');
+  const files: Record<string, string> = {
+    'controls.html': `<title>Controls</title><form action="/s"><a href="/help"><input name="inlink" placeholder="In a link"></a>
+      <input name="notype" placeholder="No type"><label><input type="Checkbox" name="cased"> Cased type</label><input TYPE="HIDDEN" name="secret" value="x">
+      <button type="Submit">Go</button></form>`,
+    // No <main>: the article is found by where its prose is, the menu is navigation.
+    'article.html': `<title>Article</title><div id="top"><ul class="menu">${menu}</ul></div><div id="content"><h1>The bridge</h1>${prose(40)}</div><div id="bottom">Imprint · Contact</div>`,
+  };
+  let server: LocalServer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-pages-'));
+    for (const [name, html] of Object.entries(files)) writeFileSync(path.join(dir, name), `<!doctype html>${html}`);
+    server = await serveDirectory(dir);
+  });
+  afterAll(async () => server?.close());
+
+  it('reads controls inside links, inputs without a type, and type values in any case', async () => {
+    const { observation, session } = await observeSnapshot(pool, `${server.origin}/controls.html`, server.host);
+    await session.close();
+    expect(observation.text).toMatch(/\[\d+\] textbox "In a link" name=inlink/);
+    expect(observation.text).toMatch(/\[\d+\] textbox "No type" name=notype/);
+    expect(observation.text).toMatch(/\[\d+\] checkbox "Cased type" name=cased/);
+    expect(observation.text).toMatch(/\[\d+\] button "Go"/);
+    expect(observation.elements.map((e) => e.htmlName)).not.toContain('secret');
+  });
+
+  it("collapses a menu, and keeps an article's prose over it when the page is over the budget", async () => {
+    const { observation: whole, session } = await observeSnapshot(pool, `${server.origin}/article.html`, server.host, 100_000);
+    try {
+      expect(whole.text).toMatch(/^\[\d+\] group: 30 links: Section 0 \| Section 1 \| Section 2 \| Section 3 \| Section 4 \| Section 5 \| … \(click to list them\)$/m);
+      expect(whole.text).toContain('Paragraph 39: the council');
+      const small = await session.observe(1200);
+      expect(small.tokens).toBeLessThanOrEqual(1200);
+      expect(small.text).toContain('# The bridge');
+      for (const i of [0, 1, 2, 3, 4]) expect(small.text).toContain(`Paragraph ${i}: the council met on Tuesday`);
+      expect(small.text).not.toContain('group: 30 links');
+      expect(small.text).toMatch(/\[omitted to fit the budget of 1200 tokens: \d+ lines \(\d+ from the main content, 1 from the navigation, 1 from the other parts of the page\); scroll, open a group or act to see more\]/);
     } finally {
       await session.close();
     }
