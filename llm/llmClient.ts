@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { TokenUsage } from '../schemas/types.ts';
 import { DependencyError, TimeoutError, UserInputError, WebtrailError } from '../platform/errors.ts';
 import { estimatePromptTokens } from '../platform/tokens.ts';
+import { loadTokenizer } from '../platform/tokenizer.ts';
 import { backoffMs, sleep } from '../platform/retry.ts';
 import { ATTRS, SPANS, inSpan } from '../platform/telemetry.ts';
 import { extractJson } from './jsonExtract.ts';
@@ -253,10 +254,18 @@ export class OpenAiLlmClient implements LlmClient {
           return result;
         });
         link.release();
-        usage = addUsage(usage, { calls: 1, promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: response.usage?.completion_tokens ?? 0, latencyMs: Date.now() - started });
-        await this.checkNotCut(response.usage?.prompt_tokens, usage);
         const choice = response.choices?.[0];
         const text = choice?.message?.content ?? '';
+        // A server that reports no usage (some proxies, older llama.cpp) is counted here, by the tokenizer
+        // of WEBTRAIL_TOKENIZER, so stats and costs still see the tokens spent.
+        const counted = response.usage?.prompt_tokens === undefined ? loadTokenizer(this.config.tokenizer) : undefined;
+        usage = addUsage(usage, {
+          calls: 1,
+          promptTokens: counted ? estimatePromptTokens(messages, counted.count) : response.usage!.prompt_tokens,
+          completionTokens: counted ? counted.count(text) : response.usage?.completion_tokens ?? 0,
+          latencyMs: Date.now() - started,
+        });
+        await this.checkNotCut(response.usage?.prompt_tokens, usage);
         if (!choice) throw new SyntaxError('no choices in the response');
         return { text, usage };
       } catch (error) {

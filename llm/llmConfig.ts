@@ -1,5 +1,6 @@
 // LLM settings per stage: WEBTRAIL_<STAGE>_LLM_* override the shared OPENAI_* defaults.
 import { z } from 'zod';
+import { DEFAULT_TOKENIZER, TOKENIZER_FAMILY } from '../platform/tokenizer.ts';
 import { parseEnv, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { misnamedLlmSetting } from '../platform/knownSettings.ts';
@@ -26,6 +27,8 @@ export interface LlmConfig {
   retryBaseMs: number;
   /** Ask for JSON-schema structured output (falls back to plain JSON when the server refuses). */
   structuredOutput: boolean;
+  /** Counts the tokens of a call whose server reports no usage (platform/tokenizer.ts). */
+  tokenizer: string;
 }
 
 /**
@@ -42,7 +45,11 @@ function refuseMisnamed(env: Env): void {
 export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfig {
   refuseMisnamed(env);
   const p = `WEBTRAIL_${stage}_LLM_`;
-  const shared = parseEnv(z.object({ OPENAI_BASE_URL: z.string().url().optional(), OPENAI_MODEL: z.string().optional() }), env);
+  const shared = parseEnv(z.object({
+    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_MODEL: z.string().optional(),
+    WEBTRAIL_TOKENIZER: z.string().regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`).default(DEFAULT_TOKENIZER),
+  }), env);
   const raw = parseEnv(
     z.object({
       [`${p}BASE_URL`]: z.string().url().optional(),
@@ -76,5 +83,6 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
     maxRetries: get('MAX_RETRIES'),
     retryBaseMs: get('RETRY_BASE_MS'),
     structuredOutput: get<string>('STRUCTURED_OUTPUT') === 'true',
+    tokenizer: shared.WEBTRAIL_TOKENIZER,
   };
 }

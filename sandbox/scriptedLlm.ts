@@ -46,6 +46,8 @@ export interface ScriptedLlmOptions {
    */
   contextWindow?: number;
   ollamaNumCtxInModelfile?: boolean;
+  /** Answer without a usage block, as some servers and proxies do: the client must count tokens itself. */
+  withoutUsage?: boolean;
   /** The model id /v1/models lists (and Ollama's /api/ps, once loaded). */
   modelId?: string;
 }
@@ -307,7 +309,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       reply(res, 200, {
         id: `chatcmpl-scripted-${Date.now()}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'scripted',
         choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
-        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+        ...(options.withoutUsage ? {} : { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } }),
       });
     })().catch((error: Error) => {
       if (!res.headersSent) reply(res, 500, { error: { message: error.message } });

@@ -13,6 +13,7 @@ import { LocalBlobStore } from '../platform/blobStore.ts';
 import type { BrowserPool } from '../browser/browserPool.ts';
 import { LlmCallError, LlmOutputError, OpenAiLlmClient } from '../llm/llmClient.ts';
 import { UserInputError } from '../platform/errors.ts';
+import { loadTokenizer } from '../platform/tokenizer.ts';
 import { loadLlmConfig } from '../llm/llmConfig.ts';
 import { ScreeningOutput } from '../llm/outputs.ts';
 import { loadPrompt } from '../llm/prompts.ts';
@@ -165,6 +166,21 @@ describe('the LLM client against a misbehaving OpenAI-compatible server', () => 
     expect(reply.usage.calls).toBe(1);
     expect(reply.usage.promptTokens).toBeGreaterThan(50);
     expect(reply.usage.completionTokens).toBeGreaterThan(5);
+  });
+
+  it("counts the tokens itself, by the Qwen tokenizer, when the server reports no usage", async () => {
+    const server = await startScriptedLlm({ withoutUsage: true, record: true });
+    try {
+      const reply = await new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'scripted' })).complete(screenRequest());
+      const qwen = loadTokenizer('qwen2_5');
+      const [call] = server.received;
+      // What the server received, counted here: each message's text and 4 tokens of chat framing, 3 for the reply's start.
+      expect(reply.usage.promptTokens).toBe(call!.messages.reduce((n, m) => n + qwen.count(m.content) + 4, 3));
+      expect(reply.usage.completionTokens).toBe(qwen.count(call!.reply ?? ''));
+      expect(reply.usage.completionTokens).toBeGreaterThan(5);
+    } finally {
+      await server.close();
+    }
   });
 
   it.each([
