@@ -35,5 +35,5 @@ export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1
 export const toExample = (verdict: Verdict): TrainingExample => ({
   exampleId: `ex-${verdict.verdictId}`, trajectoryId: verdict.trajectoryId, runId: verdict.trajectory.runId, taskId: verdict.trajectory.task.taskId, domain: verdict.trajectory.task.domain, step: 0,
   judgeVersion: verdict.judgeVersion, agentVersion: verdict.trajectory.agentVersion, generatorVersion: verdict.trajectory.task.generatorVersion,
-  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs,
+  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs, tokens: 0,
 });

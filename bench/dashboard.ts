@@ -74,7 +74,7 @@ function recordsOf(i: number, t0: number): OutputRecord[] {
   const examples: TrainingExample[] = t.steps.map((s) => ({
     exampleId: `ex-bench-${i}-${s.index}`, trajectoryId: t.trajectoryId, runId: t.runId, taskId: task.taskId, domain, step: s.index, judgeVersion: verdict.judgeVersion,
     agentVersion: t.agentVersion, generatorVersion: task.generatorVersion, messages: [...s.prompt!, { role: 'assistant', content: s.llmOutput }],
-    success: verdict.success, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: verdict.judgedAtMs,
+    success: verdict.success, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: verdict.judgedAtMs, tokens: 0,
   }));
   const out: OutputRecord[] = [];
   if (i < 2000) {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseEnv, type Env } from '../platform/config.ts';
-import { DEFAULT_TOKENIZER, TOKENIZER_FAMILY } from '../platform/tokenizer.ts';
+import { tokenizerSetting } from '../platform/tokenizer.ts';
 import { invalidDenyEntries } from './egressPolicy.ts';
 
 export interface BrowserConfig {
@@ -41,7 +41,7 @@ const schema = z.object({
   WEBTRAIL_BROWSER_SETTLE_MS: int(1_500),
   WEBTRAIL_BROWSER_MAX_DOM_NODES: int(30_000),
   WEBTRAIL_OBSERVATION_MAX_TOKENS: int(6_000),
-  WEBTRAIL_TOKENIZER: z.string().regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`).default(DEFAULT_TOKENIZER),
+  WEBTRAIL_TOKENIZER: tokenizerSetting,
   WEBTRAIL_BROWSER_ALLOW_HOSTS: z.string().default(''),
   WEBTRAIL_BROWSER_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   WEBTRAIL_BROWSER_DENY_ADDRESSES: z.string().default('').superRefine((v, ctx) => {

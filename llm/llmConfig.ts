@@ -1,6 +1,6 @@
 // LLM settings per stage: WEBTRAIL_<STAGE>_LLM_* override the shared OPENAI_* defaults.
 import { z } from 'zod';
-import { DEFAULT_TOKENIZER, TOKENIZER_FAMILY } from '../platform/tokenizer.ts';
+import { tokenizerSetting } from '../platform/tokenizer.ts';
 import { parseEnv, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { misnamedLlmSetting } from '../platform/knownSettings.ts';
@@ -48,7 +48,7 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
   const shared = parseEnv(z.object({
     OPENAI_BASE_URL: z.string().url().optional(),
     OPENAI_MODEL: z.string().optional(),
-    WEBTRAIL_TOKENIZER: z.string().regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`).default(DEFAULT_TOKENIZER),
+    WEBTRAIL_TOKENIZER: tokenizerSetting,
   }), env);
   const raw = parseEnv(
     z.object({

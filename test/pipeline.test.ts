@@ -2,6 +2,7 @@
 // real broker, real Chromium on the sandbox web, the scripted LLM over HTTP misbehaving now and then,
 // spans exported over OTLP to a receiver in the test, screenshots in an S3-compatible store (s3proxy).
 // Then the sink is killed mid-run, and the trajectories are re-judged under a second judge version.
+import { loadTokenizer } from '../platform/tokenizer.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -288,6 +289,8 @@ describe('the dataset', () => {
     const card = readFileSync(path.join(home, 'datasets', datasetDirName(judgeVersion), 'README.md'), 'utf8');
     expect(card).toContain(`${expected.length}`);
     expect(card).toContain('load_dataset(');
+    const longest = Math.max(...rows.map((r) => r.tokens as number));
+    expect(card).toMatch(new RegExp(`^\\| tokens per example \\| p50 ≤ [\\d,]+, p95 ≤ [\\d,]+, longest ${longest.toLocaleString('en-US')} \\(column \`tokens\``, 'm'));
   });
 
   it('leaves out every trajectory the judge failed and keeps the ones it passed', async () => {
@@ -311,6 +314,7 @@ describe('the dataset', () => {
     const rows = datasetRows(judgeVersion);
     expect(rows.length).toBeGreaterThan(0);
     const received = pipeline.llm!.received;
+    const qwen = loadTokenizer('qwen2_5');
     const text = (messages: unknown) => JSON.stringify(messages);
     const sent = new Set(received.map((c) => text(c.messages)));
     let withHistory = 0;
@@ -323,6 +327,8 @@ describe('the dataset', () => {
       const answered = received.some((c) => c.reply === messages.at(-1)!.content && text(c.messages.slice(0, prompt.length)) === text(prompt));
       expect(answered, `example ${String(row.example_id)}: its answer was never sent for that prompt`).toBe(true);
       if (prompt[1]?.content.includes('earlier steps not shown')) withHistory += 1;
+      // Its size, as counted here from what the server received: each message by the Qwen tokenizer, 4 tokens of framing each, 3 more.
+      expect(row.tokens, `example ${String(row.example_id)}: its token count`).toBe(messages.reduce((n, m) => n + qwen.count(m.content) + 4, 3));
     }
     expect(withHistory, 'no example had more past steps than the rollout keeps, so the history settings were not put to the test').toBeGreaterThan(0);
   });

@@ -1,6 +1,7 @@
 // Sink settings (WEBTRAIL_SINK_*): InSTA-style filters and the dataset files.
 import path from 'node:path';
 import { z } from 'zod';
+import { tokenizerSetting } from '../../platform/tokenizer.ts';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
 import { bool, parseEnv, webtrailHome, type Env } from '../../platform/config.ts';
 import { loadAgentPromptConfig } from '../../llm/agentPromptConfig.ts';
@@ -20,6 +21,8 @@ export interface SinkConfig {
   flushIntervalMs: number;
   historySteps: number;
   maxSteps: number;
+  /** Counts each example's tokens (platform/tokenizer.ts). */
+  tokenizer: string;
   card: CardMetadata;
 }
 
@@ -38,6 +41,7 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
     WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
+    WEBTRAIL_TOKENIZER: tokenizerSetting,
     // Written into the card's YAML: a licence identifier and task categories as the Hub names them.
     WEBTRAIL_DATASET_LICENSE: z.string().regex(/^[a-z0-9][a-z0-9.+-]{0,63}$/, "a licence identifier such as 'other', 'cc-by-4.0' or 'apache-2.0'").default('other'),
     WEBTRAIL_DATASET_TASK_CATEGORIES: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, "comma-separated categories such as 'text-generation'").default('text-generation'),
@@ -62,6 +66,7 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     flushIntervalMs: raw.WEBTRAIL_SINK_FLUSH_INTERVAL_MS,
     historySteps: rollout.historySteps,
     maxSteps: rollout.maxSteps,
+    tokenizer: raw.WEBTRAIL_TOKENIZER,
     card: { license: raw.WEBTRAIL_DATASET_LICENSE, taskCategories: raw.WEBTRAIL_DATASET_TASK_CATEGORIES.split(',') },
   };
 }

@@ -40,6 +40,7 @@ function frontMatter(metadata: CardMetadata, examples: number, glob: string, for
     ...strings.map((n) => `  - name: ${n}\n    dtype: string`),
     '  - name: step', '    dtype: int64',
     ...['judge_version', 'agent_version', 'generator_version'].map((n) => `  - name: ${n}\n    dtype: string`),
+    '  - name: tokens', '    dtype: int64',
     ...['success', 'efficiency', 'self_correction'].map((n) => `  - name: ${n}\n    dtype: float64`),
     '  splits:', '  - name: train', `    num_examples: ${examples}`,
     '---',
@@ -94,6 +95,7 @@ passed the filter, exactly as the agent was sent it. Each row of \`${options.glo
 | judge version | ${options.judgeVersion} |
 | agent versions | ${[...stats.agentVersions].join(', ') || '–'} |
 | generator versions | ${[...stats.generatorVersions].join(', ') || '–'} |
+| tokens per example | ${tokenLine(stats)} |
 | filter | \`${options.filter}\` |
 | PII scrubbed | ${options.scrubPii ? 'yes: emails, phone numbers and secrets in URLs replaced by <EMAIL>, <PHONE>, <SECRET>' : 'no'} |
 ${options.exportedFrom ? `| exported from | ${options.exportedFrom} |\n` : ''}
@@ -116,6 +118,21 @@ ds = load_dataset("path/to/${path.basename(options.dir)}", split="train")  # thi
 
 ${training}
 `;
+}
+
+/** Example sizes as the sink's tokenizer counted them (column `tokens`): what a training context must hold. */
+function tokenLine(stats: DatasetStats): string {
+  const counted = [...stats.tokenSteps.values()].reduce((n, c) => n + c, 0);
+  if (counted === 0) return '– (not counted: made before webtrail counted them)';
+  const steps = [...stats.tokenSteps].sort(([a], [b]) => a - b);
+  const upTo = (share: number) => {
+    let seen = 0;
+    for (const [step, n] of steps) if ((seen += n) >= share * counted) return step;
+    return steps.at(-1)![0];
+  };
+  const num = (n: number) => n.toLocaleString('en-US');
+  const older = counted < stats.examples ? `; ${stats.examples - counted} older examples not counted` : '';
+  return `p50 ≤ ${num(upTo(0.5))}, p95 ≤ ${num(upTo(0.95))}, longest ${num(stats.maxTokens)} (column \`tokens\`, by the sink's WEBTRAIL_TOKENIZER: a training context of the longest holds every example whole)${older}`;
 }
 
 /** The filter a card states (an export reads it from its source's card), or null. */

@@ -34,7 +34,12 @@ export interface DatasetStats {
   scoresByTrajectory: Map<string, Pick<TrainingExample, 'success' | 'efficiency' | 'selfCorrection'>>;
   agentVersions: Set<string>;
   generatorVersions: Set<string>;
+  /** Examples per size in tokens, in steps of TOKEN_STEP (rounded up), and the largest: for the card. */
+  tokenSteps: Map<number, number>;
+  maxTokens: number;
 }
+
+export const TOKEN_STEP = 64;
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -92,7 +97,7 @@ export function* readShards(dir: string): Generator<TrainingExample> {
 }
 
 export function emptyStats(): DatasetStats {
-  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set() };
+  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set(), tokenSteps: new Map(), maxTokens: 0 };
 }
 
 /** Adds an example to a dataset's counts (for its card). */
@@ -102,6 +107,11 @@ export function countExample(stats: DatasetStats, example: TrainingExample): voi
   stats.examples += 1;
   stats.trajectories.add(example.trajectoryId);
   stats.scoresByTrajectory.set(example.trajectoryId, { success: example.success, efficiency: example.efficiency, selfCorrection: example.selfCorrection });
+  if (example.tokens > 0) {
+    const step = Math.ceil(example.tokens / TOKEN_STEP) * TOKEN_STEP;
+    stats.tokenSteps.set(step, (stats.tokenSteps.get(step) ?? 0) + 1);
+    stats.maxTokens = Math.max(stats.maxTokens, example.tokens);
+  }
 }
 
 /** The finished shards of a dataset folder, as a glob relative to it. */
@@ -235,7 +245,7 @@ export class DatasetWriter {
 export function toRow(e: TrainingExample): Record<string, unknown> {
   return {
     messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, run_id: e.runId, task_id: e.taskId, domain: e.domain, step: e.step,
-    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
+    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, tokens: e.tokens, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
   };
 }
 
@@ -260,5 +270,6 @@ function fromRow(row: Record<string, unknown>): TrainingExample {
     exampleId: String(row.example_id), trajectoryId: String(row.trajectory_id), runId: String(row.run_id ?? ''), taskId: String(row.task_id), domain: String(row.domain), step: Number(row.step),
     judgeVersion: String(row.judge_version), agentVersion: String(row.agent_version ?? ''), generatorVersion: String(row.generator_version ?? ''),
     messages: row.messages as TrainingExample['messages'], success: Number(row.success), efficiency: Number(row.efficiency), selfCorrection: Number(row.self_correction), createdAtMs: 0,
+    tokens: Number(row.tokens ?? 0),
   };
 }

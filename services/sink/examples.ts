@@ -6,6 +6,7 @@ import { stableId } from '../../platform/ids.ts';
 import { AgentOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { formatHistory } from '../../llm/trajectoryText.ts';
+import { estimatePromptTokens } from '../../platform/tokens.ts';
 import type { ExampleFilter } from './exampleFilter.ts';
 
 export interface ExampleOptions {
@@ -18,6 +19,8 @@ export interface ExampleOptions {
   /** The prompt the agent ran with, by its id (e.g. agent.v1); only for those older trajectories. */
   agentPrompt(id: string): Prompt;
   now(): number;
+  /** Counts an example's tokens (the sink's tokenizer); without it examples carry 0. */
+  countTokens?: (text: string) => number;
 }
 
 export function examplesFor(verdict: Verdict, options: ExampleOptions): TrainingExample[] {
@@ -39,6 +42,7 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
       trajectoryId: trajectory.trajectoryId, runId: trajectory.runId, taskId: trajectory.task.taskId, domain: trajectory.task.domain, step: index,
       judgeVersion: verdict.judgeVersion, agentVersion: trajectory.agentVersion, generatorVersion: trajectory.task.generatorVersion, messages,
       success: verdict.success, efficiency: verdict.efficiency, selfCorrection: verdict.selfCorrection, createdAtMs: options.now(),
+      tokens: options.countTokens ? estimatePromptTokens(messages, options.countTokens) : 0,
     });
   });
   return examples;

@@ -9,6 +9,7 @@ import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
 import type { SinkConfig } from './config.ts';
 import { datasetCard } from './datasetCard.ts';
 import { DatasetWriter, finishOpenShards, readShards, SHARD_GLOB } from './datasetWriter.ts';
+import { loadTokenizer } from '../../platform/tokenizer.ts';
 import { examplesFor } from './examples.ts';
 import { scrubPii } from './scrubPii.ts';
 import { describeFilter } from './exampleFilter.ts';
@@ -47,6 +48,7 @@ export class Sink {
   private readonly writers = new Map<string, DatasetWriter>();
   private readonly prompts = new Map<string, Prompt>();
   private readonly scrub = (text: string) => scrubPii(text, this.config.piiCountry);
+  private readonly countTokens: (text: string) => number;
   private cardTimer: NodeJS.Timeout | undefined;
   private readonly dirtyCards = new Set<string>();
 
@@ -64,6 +66,7 @@ export class Sink {
     this.onMigrated = options.onMigrated ?? (() => undefined);
     this.onOtherRun = options.onOtherRun ?? (() => undefined);
     this.exampleProblem = options.exampleProblem ?? (() => null);
+    this.countTokens = loadTokenizer(config.tokenizer).count;
     this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
     try {
       this.recoverAll();
@@ -138,6 +141,7 @@ export class Sink {
     }
     const examples = examplesFor(await this.withPrompts(verdict), {
       filter: this.config.filter, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
+      countTokens: this.countTokens,
       agentPrompt: (id) => {
         let prompt = this.prompts.get(id);
         if (!prompt) {

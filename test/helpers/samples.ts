@@ -34,5 +34,5 @@ export const verdict = (taskId = 't1'): Verdict => ({
 export const trainingExample = (): TrainingExample => ({
   exampleId: 'e1', trajectoryId: 'traj-t1', runId: 'run-t1', taskId: 't1', domain: 'shop.example.com', step: 0, judgeVersion: 'm@judge-v1', agentVersion: 'm@agent.v1', generatorVersion: 'm@screen.v1+propose.v1',
   messages: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: 'Task: ...' }, { role: 'assistant', content: '{"action":"click"}' }],
-  success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000,
+  success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000, tokens: 0,
 });
