@@ -28,6 +28,26 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
 }
 
+describe("each example's size", () => {
+  it('is counted by the configured tokenizer, kept through a restart, and summed up in the card', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
+    // chars4: a token per 4 characters, rounded up, so the expected counts are worked out by hand below.
+    const sink = new Sink({ ...loadSinkConfig({ WEBTRAIL_TOKENIZER: 'chars4' }), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 });
+    const examples = await sink.accept(judged('t1', 'm@judge.v1'));
+    await sink.close();
+    expect(examples.length).toBeGreaterThan(0);
+    for (const e of examples) {
+      // 3 for the reply's start, then each message: ceil(characters / 4) and 4 of chat framing.
+      expect(e.tokens).toBe(e.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 3));
+    }
+    const dir = path.join(home, 'datasets', 'm@judge.v1');
+    expect([...readShards(dir)].map((e) => e.tokens)).toEqual(examples.map((e) => e.tokens));
+    const longest = Math.max(...examples.map((e) => e.tokens));
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain(`| tokens per example | p50 ≤ ${Math.ceil(longest / 64) * 64}`.slice(0, 30));
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain(`longest ${longest} (column \`tokens\``);
+  });
+});
+
 describe('the sink and judge versions', () => {
   it('finishes every dataset a crash left open when it starts, before any verdict arrives', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-sink-'));
