@@ -74,8 +74,11 @@ try {
       const outFile = path.join(home, 'eval-pages.json');
       const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/evalPages.ts'), '--corpus', corpus, '--out', outFile, ...(quick ? ['--limit', '20'] : [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
       if (result.status !== 0) throw new Error('eval:pages failed');
-      const pages = JSON.parse(readFileSync(outFile, 'utf8')) as { observed: number; observe_ms: { p50: number; p95: number }; tokens_p50: number; html_tokens_p50: number; form_field_recall_percent: number };
-      observation = { pages: pages.observed, p50_ms: pages.observe_ms.p50, p95_ms: pages.observe_ms.p95, tokens_p50: pages.tokens_p50, html_tokens_p50: pages.html_tokens_p50, form_field_recall_percent: pages.form_field_recall_percent };
+      const pages = JSON.parse(readFileSync(outFile, 'utf8')) as { observed: number; tokenizer: string; observe_ms: { p50: number; p95: number }; tokens: { p50: number; over_budget: unknown[] }; html_tokens_p50: number; form_field_recall_percent: number };
+      observation = {
+        pages: pages.observed, p50_ms: pages.observe_ms.p50, p95_ms: pages.observe_ms.p95, tokenizer: pages.tokenizer, tokens_p50: pages.tokens.p50, over_budget: pages.tokens.over_budget.length,
+        html_tokens_p50: pages.html_tokens_p50, form_field_recall_percent: pages.form_field_recall_percent,
+      };
     } else {
       say(`observation: skipped, no corpus at ${corpus} (--corpus DIR)`);
     }
@@ -139,7 +142,7 @@ if (throughput.length) {
   }
   md.push('');
 }
-if (observation) md.push('## Observation cost', '', `${observation.pages} pages: p50 ${observation.p50_ms} ms, p95 ${observation.p95_ms} ms; tokens p50 ${observation.tokens_p50} against ${observation.html_tokens_p50} for the raw HTML.`, '');
+if (observation) md.push('## Observation cost', '', `${observation.pages} pages: p50 ${observation.p50_ms} ms, p95 ${observation.p95_ms} ms; ${observation.tokenizer} tokens p50 ${observation.tokens_p50} against ${observation.html_tokens_p50} for the raw HTML, ${observation.over_budget} pages over the budget.`, '');
 if (bus) md.push('## Bus', '', `One hop produce → consume: p50 ${bus.round_trip_p50_ms} ms, p99 ${bus.round_trip_p99_ms} ms. A no-op stage: ${bus.noop_stage_records_per_s} records/s.`, `Sites → tasks → trajectories → verdicts → training examples with instant handlers (${bus.records} records at 100/s): p50 ${bus.p50_ms} ms, p99 ${bus.p99_ms} ms end to end.`, `The sink: ${bus.sink_examples_per_s} examples/s (durable shards, offsets committed after fsync).`, '');
 if (dashboard) {
   const d = dashboard;
