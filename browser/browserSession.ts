@@ -227,7 +227,7 @@ export class BrowserSession {
   }
 
   /** Observes the active tab: the whole page, frames and shadow roots included. */
-  async observe(maxTokens = this.config.maxObservationTokens): Promise<Observation> {
+  async observe(maxTokens = this.config.maxObservationTokens, options: { collapseGroups?: boolean } = {}): Promise<Observation> {
     // A crashed page never answers: without this the observation would wait out its whole timeout.
     if (this.crashed) throw new Error('the page crashed');
     const page = await this.page();
@@ -250,7 +250,7 @@ export class BrowserSession {
       }
       return id;
     };
-    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), { tokenizer, openGroups: this.openGroups.get(page), groupId });
+    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), { tokenizer, openGroups: this.openGroups.get(page), groupId, collapseGroups: options.collapseGroups });
     this.shownGroups.set(page, observation.groups);
     observation.text += tabs;
     observation.tokens += tabTokens;

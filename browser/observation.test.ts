@@ -100,6 +100,10 @@ describe('the observation within a budget of real tokens', () => {
     expect(opened.groups).toEqual([]);
     for (let i = 0; i < 14; i += 1) expect(opened.text).toContain(`link "Section ${String.fromCharCode(65 + i)}" → /section-${String.fromCharCode(97 + i)}`);
     expect(opened.elements.filter((e) => e.role === 'link')).toHaveLength(14);
+    // A one-step evaluation lists every group open: there is no next observation to open one in.
+    const flat = renderObservation(raw, 100_000, { tokenizer: qwen, collapseGroups: false });
+    expect(flat.groups).toEqual([]);
+    expect(flat.elements.filter((e) => e.role === 'link')).toHaveLength(14);
   });
 
   it("keeps a pager's links out of a collapsed group, and shows a link repeated right after itself once", () => {

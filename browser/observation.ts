@@ -81,6 +81,8 @@ export interface RenderOptions {
   tokenizer?: Tokenizer;
   /** Groups the agent opened (by their [N]): listed link by link. */
   openGroups?: ReadonlySet<number>;
+  /** false lists every group open (a one-step evaluation, where no action can open one); default true. */
+  collapseGroups?: boolean;
   /**
    * The [N] of the group whose first link is [firstLink]: a number no element has, kept while the page
    * lives (the session hands them out). By default numbered after the page's elements, for this render.
@@ -160,7 +162,7 @@ function groupLine(id: number, group: LinkGroup, links: ElementInfo[]): string {
 }
 
 /** The page as lines, each with the tier the budget ranks it by; collapsed groups as one line each. */
-function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId: (firstLink: number) => number): { lines: Line[]; collapsed: number[] } {
+function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId: (firstLink: number) => number, collapse: boolean): { lines: Line[]; collapsed: number[] } {
   const byId = new Map(raw.elements.map((e) => [e.id, e]));
   const url = raw.facts.url;
   const contentZone = (zone: Zone | undefined) => zone === 'main' || (!raw.mainFound && zone !== 'nav');
@@ -191,7 +193,7 @@ function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId
     }
     const formControl = element !== undefined && (isFormControl(element) || pager.has(element.id));
     const collapsedAs = block.group === undefined ? undefined : groupIds.get(block.group);
-    if (collapsedAs !== undefined && !formControl && !openGroups.has(collapsedAs)) {
+    if (collapse && collapsedAs !== undefined && !formControl && !openGroups.has(collapsedAs)) {
       if (!emitted.has(block.group!)) {
         emitted.add(block.group!);
         collapsed.push(collapsedAs);
@@ -257,7 +259,7 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
   let nextGroupId = raw.nextId;
   const ownIds = new Map<number, number>();
   const groupId = options.groupId ?? ((firstLink: number) => ownIds.get(firstLink) ?? (ownIds.set(firstLink, nextGroupId), nextGroupId++));
-  const { lines, collapsed } = pageLines(raw, options.openGroups ?? new Set(), groupId);
+  const { lines, collapsed } = pageLines(raw, options.openGroups ?? new Set(), groupId, options.collapseGroups ?? true);
   if (raw.truncated) lines.push({ text: `[page truncated: more than ${raw.visited - 1} DOM nodes]`, tier: 0, heading: false, y: 0 });
 
   // Lines are given up farthest from the viewport first (bottom up on a page not scrolled), so

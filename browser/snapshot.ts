@@ -13,7 +13,7 @@ export interface SnapshotObservation {
 }
 
 /** Opens and observes a locally served snapshot; the caller closes the returned session. */
-export async function observeSnapshot(pool: BrowserPool, url: string, allowHost: string, maxTokens?: number): Promise<SnapshotObservation> {
+export async function observeSnapshot(pool: BrowserPool, url: string, allowHost: string, maxTokens?: number, options: { collapseGroups?: boolean } = {}): Promise<SnapshotObservation> {
   for (const scripts of [true, false]) {
     const session = await pool.newSession({ allowHosts: [allowHost], blockOutside: true, pinFirstPage: true, javaScriptEnabled: scripts });
     try {
@@ -22,7 +22,7 @@ export async function observeSnapshot(pool: BrowserPool, url: string, allowHost:
         await session.close();
         continue;
       }
-      const observation = await session.observe(maxTokens);
+      const observation = await session.observe(maxTokens, options);
       return { observation, session, scripts, error: opened.ok ? null : opened.error };
     } catch (error) {
       await session.close();

@@ -42,8 +42,10 @@ export async function exportSandboxMind2Web(out: string, site?: string): Promise
             const operation = mind2webOperation(step.kind, step.value);
             if (!action || step.kind === 'answer') break;
             const target = findTarget(observation.text, step);
-            // Opening a collapsed group of links is our observation's own step: Mind2Web's pages have no such element.
-            if (RECORDED.has(operation.op) && action.elementId !== null && target && target.role !== 'group') {
+            // Opening a collapsed group of links is our observation's own step: Mind2Web's pages have no such
+            // element (and eval mind2web lists every group open), so it is only a previous action.
+            if (target?.role === 'group') previous.push(`[group]  ${target.name} -> CLICK`);
+            else if (RECORDED.has(operation.op) && action.elementId !== null && target) {
               const html = await (await session.page()).evaluate(NUMBER_ELEMENTS) as string;
               const gold = await session.attributeOf(action.elementId, 'backend_node_id');
               lines.push(JSON.stringify({

@@ -110,11 +110,14 @@ describe('webtrail eval mind2web', () => {
 
 describe('the sandbox as Mind2Web-format data', () => {
   it('exports each planned action with its page and gold element, which eval mind2web scores for an agent that follows the plans', async () => {
-    const file = path.join(dir, 'sandbox-forum.jsonl');
-    const exported = await exportSandboxMind2Web(file, 'forum');
+    // The library: its subject task opens a collapsed group first, which is a previous action, not a step.
+    const file = path.join(dir, 'sandbox-library.jsonl');
+    const exported = await exportSandboxMind2Web(file, 'library');
     const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action_uid: string; operation: { op: string }; pos_candidates: Array<{ backend_node_id: string }>; cleaned_html: string });
     expect(records).toHaveLength(exported.steps);
-    expect(exported.tasks).toBe(8);
+    expect(exported.tasks).toBe(10);
+    const ecology = records.find((r) => r.action_uid.startsWith('sandbox-library-subject-ecology-')) as unknown as { previous_actions: string[] } | undefined;
+    expect(ecology?.previous_actions).toEqual(['[group]  Browse by subject -> CLICK']);
     // Every gold element is on its saved page, which carries no script.
     for (const r of records) {
       expect(r.cleaned_html).toContain(`backend_node_id="${r.pos_candidates[0]!.backend_node_id}"`);
