@@ -420,7 +420,11 @@ describe('the dataset', () => {
     expect(report.sites.rejectedByReason.unsafe).toBeGreaterThanOrEqual(1);
     const shop = report.perSite.find((s) => s.domain === 'shop.localhost')!;
     const shopTasks = SITES.find((x) => x.name === 'shop')!.tasks.length;
-    expect(shop).toMatchObject({ outcome: 'tasks proposed', tasks: shopTasks, trajectories: shopTasks });
+    // Trajectories as the topic holds them, each id once: a reused test broker may also hold an earlier
+    // agent version's trajectories of the same tasks (trajectory ids include the agent version).
+    const shopTrajectories = new Set((await readTopic(TOPICS.trajectories.name)).map((r) => r.value as Trajectory).filter((t) => t.task.domain === 'shop.localhost').map((t) => t.trajectoryId)).size;
+    expect(shopTrajectories).toBeGreaterThanOrEqual(shopTasks);
+    expect(shop).toMatchObject({ outcome: 'tasks proposed', tasks: shopTasks, trajectories: shopTrajectories });
     expect(report.tokens.every((t) => t.calls > 0 && t.promptTokens > 0)).toBe(true);
     expect(report.totalCostUsd).toBeGreaterThan(0);
   });
