@@ -25,18 +25,16 @@ if (!args.corpus) {
   process.exit(2);
 }
 const corpus = path.resolve(args.corpus);
-const config = (() => {
+// The budget counts in this tokenizer; the report measures with it too.
+const { config, tokenizer } = (() => {
   try {
     const loaded = loadBrowserConfig({ ...process.env, ...(args.tokenizer ? { WEBTRAIL_TOKENIZER: args.tokenizer } : {}) });
-    loadTokenizer(loaded.tokenizer);
-    return loaded;
+    return { config: loaded, tokenizer: loadTokenizer(loaded.tokenizer) };
   } catch (error) {
     console.error(`eval:pages: ${(error as Error).message}`);
     process.exit(2);
   }
 })();
-// The budget counts in this tokenizer; the report measures with it too.
-const tokenizer = loadTokenizer(config.tokenizer);
 for (const [flag, value] of [['--max-tokens', args['max-tokens']], ['--limit', args.limit]] as const) {
   if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) > 0)) {
     console.error(`eval:pages: ${flag} takes a whole number above 0, not ${JSON.stringify(value)}`);
@@ -70,10 +68,8 @@ const maxTokens = args['max-tokens'] ? Number(args['max-tokens']) : config.maxOb
 const pool = new BrowserPool(config, createLogger('eval-pages', 'fatal'));
 const server = await serveDirectory(corpus);
 
-const observeMs: number[] = [];
-const tokens: number[] = [];
-const overBudget: Array<{ file: string; tokens: number }> = [];
-const htmlTokens: number[] = [];
+/** Each page observed: the figures below are all read from these. */
+const observed: Array<{ source: string; file: string; ms: number; tokens: number; htmlTokens: number }> = [];
 let fieldsTotal = 0;
 let fieldsFound = 0;
 let nextTotal = 0;
@@ -93,7 +89,6 @@ if (args.source && !sources.includes(args.source)) {
   process.exit(2);
 }
 const entries = manifest.filter((e) => !args.source || e.source === args.source).slice(0, args.limit ? Number(args.limit) : undefined);
-const bySource = new Map<string, { pages: number; tokens: number[]; observeMs: number[] }>();
 let done = 0;
 for (const entry of entries) {
   const file = entry.file.replace(/^pages\//, '');
@@ -106,17 +101,9 @@ for (const entry of entries) {
     // Timed separately from loading: what one observation of a loaded page costs.
     const started = performance.now();
     const observation = await session.observe(maxTokens);
-    observeMs.push(performance.now() - started);
+    const ms = performance.now() - started;
     // Counted again here, apart from the budget's own count: the report does not take the renderer's word.
-    const real = tokenizer.count(observation.text);
-    tokens.push(real);
-    if (real > maxTokens) overBudget.push({ file: name, tokens: real });
-    htmlTokens.push(tokenizer.count(decodeHtml(await readFile(path.join(corpus, file)))));
-    const perSource = bySource.get(entry.source) ?? { pages: 0, tokens: [], observeMs: [] };
-    perSource.pages += 1;
-    perSource.tokens.push(real);
-    perSource.observeMs.push(observeMs.at(-1)!);
-    bySource.set(entry.source, perSource);
+    observed.push({ source: entry.source, file: name, ms, tokens: tokenizer.count(observation.text), htmlTokens: tokenizer.count(decodeHtml(await readFile(path.join(corpus, file)))) });
     const shownNames = new Set(observation.elements.map((e) => e.htmlName).filter(Boolean));
     const shownIds = new Set(observation.elements.map((e) => e.id));
 
@@ -161,6 +148,11 @@ if (process.stderr.isTTY) process.stderr.write('\n');
 await pool.close();
 await server.close();
 
+const observeMs = observed.map((o) => o.ms);
+const tokens = observed.map((o) => o.tokens);
+const overBudget = observed.filter((o) => o.tokens > maxTokens).map((o) => ({ file: o.file, tokens: o.tokens }));
+const bySource = new Map<string, typeof observed>();
+for (const o of observed) (bySource.get(o.source) ?? bySource.set(o.source, []).get(o.source)!).push(o);
 const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 100 : null);
 const report = {
   corpus,
@@ -172,8 +164,8 @@ const report = {
   observed_without_scripts: withoutScripts,
   observe_ms: { p50: percentile(observeMs, 50), p95: percentile(observeMs, 95) },
   tokens: { p50: percentile(tokens, 50), p95: percentile(tokens, 95), max: Math.max(0, ...tokens), over_budget: overBudget },
-  html_tokens_p50: percentile(htmlTokens, 50),
-  by_source: Object.fromEntries([...bySource].map(([source, s]) => [source, { pages: s.pages, tokens_p50: percentile(s.tokens, 50), observe_ms_p50: percentile(s.observeMs, 50) }])),
+  html_tokens_p50: percentile(observed.map((o) => o.htmlTokens), 50),
+  by_source: Object.fromEntries([...bySource].map(([source, pages]) => [source, { pages: pages.length, tokens_p50: percentile(pages.map((p) => p.tokens), 50), observe_ms_p50: percentile(pages.map((p) => p.ms), 50) }])),
   form_field_recall_percent: ratio(fieldsFound, fieldsTotal),
   form_fields: { found: fieldsFound, total: fieldsTotal, missed: missedFields },
   next_link_recall_percent: ratio(nextFound, nextTotal),

@@ -13,7 +13,7 @@ import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.t
 import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
-import { loadTokenizer } from '../platform/tokenizer.ts';
+import { loadTokenizer, type Tokenizer } from '../platform/tokenizer.ts';
 
 export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
   .replace(/^\s*\/\/.*$/gm, '')
@@ -30,6 +30,16 @@ const MARK_SOURCE = `(({ id, nonce }) => {
   registry.marked = el;
   return true;
 })`;
+
+/**
+ * A tab's link groups: the [N] of each (by its first link's id; numbered from the tab's element counter,
+ * so no element shares it), those its last observation showed collapsed, and those the agent opened.
+ */
+interface TabGroups {
+  ids: Map<number, number>;
+  shown: number[];
+  open: Set<number>;
+}
 
 export interface GuardEvent {
   kind: 'request_blocked' | 'download_refused' | 'dialog_answered' | 'dialog_loop' | 'popup_refused' | 'popup_followed' | 'time_limit' | 'dom_cap' | 'page_crashed';
@@ -55,13 +65,8 @@ export class BrowserSession {
   private readonly tabs: Page[] = [];
   private active = 0;
   private readonly nextIds = new WeakMap<Page, number>();
-  /**
-   * Link groups of a tab: the [N] each has (by its first link's id; numbered from the tab's element
-   * counter, so no element shares it), those the last observation showed collapsed, those opened.
-   */
-  private readonly groupIds = new WeakMap<Page, Map<number, number>>();
-  private readonly shownGroups = new WeakMap<Page, number[]>();
-  private readonly openGroups = new WeakMap<Page, Set<number>>();
+  /** The link groups of each tab (see TabGroups). */
+  private readonly tabGroups = new WeakMap<Page, TabGroups>();
   private readonly dialogCounts = new WeakMap<Page, number>();
   private readonly deadline: number;
   /** Requests still waiting for their response (what settling waits for). */
@@ -72,6 +77,8 @@ export class BrowserSession {
   pinViolations = 0;
   private lastNetworkChange = Date.now();
   private readonly devtools: PageDevtools;
+  /** What the observation budget counts in. */
+  private readonly tokenizer: Tokenizer;
   private readonly world: IsolatedWorld;
 
   private constructor(
@@ -82,6 +89,7 @@ export class BrowserSession {
     private readonly policy: EgressPolicy,
   ) {
     this.deadline = Date.now() + config.trajectoryTimeoutMs;
+    this.tokenizer = loadTokenizer(config.tokenizer);
     this.devtools = new PageDevtools(context);
     this.world = new IsolatedWorld(this.devtools, `webtrail-${randomBytes(6).toString('hex')}`);
   }
@@ -214,10 +222,9 @@ export class BrowserSession {
 
   /** A click on a collapsed link group's [N] opens it: the next observation lists its links. */
   private openGroup(page: Page, id: number | null | undefined): boolean {
-    if (id === null || id === undefined || !this.shownGroups.get(page)?.includes(id)) return false;
-    const opened = this.openGroups.get(page) ?? new Set<number>();
-    opened.add(id);
-    this.openGroups.set(page, opened);
+    const groups = this.tabGroups.get(page);
+    if (id === null || id === undefined || !groups?.shown.includes(id)) return false;
+    groups.open.add(id);
     return true;
   }
 
@@ -233,14 +240,14 @@ export class BrowserSession {
     const page = await this.page();
     const raw = await withTimeout(this.evaluateObservation(page), this.timeout(this.config.actionTimeoutMs), 'observation');
     if (raw.truncated) this.record('dom_cap', `DOM walk stopped after ${this.config.maxDomNodes} nodes`, page.url());
-    const tokenizer = loadTokenizer(this.config.tokenizer);
     // The tab list is part of what the model reads, so it comes out of the same budget.
     const tabs = this.tabs.length > 1
       ? `\n\nTabs (switch_tab with the number):\n${this.tabs.map((t, i) => `${i === this.active ? '*' : ' '}${i}: ${t.url().slice(0, 80)}`).join('\n')}`
       : '';
-    const tabTokens = tabs ? tokenizer.count(tabs) : 0;
-    const ids = this.groupIds.get(page) ?? new Map<number, number>();
-    this.groupIds.set(page, ids);
+    const tabTokens = tabs ? this.tokenizer.count(tabs) : 0;
+    let groups = this.tabGroups.get(page);
+    if (!groups) this.tabGroups.set(page, (groups = { ids: new Map(), shown: [], open: new Set() }));
+    const { ids } = groups;
     const groupId = (firstLink: number) => {
       let id = ids.get(firstLink);
       if (id === undefined) {
@@ -250,8 +257,8 @@ export class BrowserSession {
       }
       return id;
     };
-    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), { tokenizer, openGroups: this.openGroups.get(page), groupId, collapseGroups: options.collapseGroups });
-    this.shownGroups.set(page, observation.groups);
+    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), { tokenizer: this.tokenizer, openGroups: groups.open, groupId, collapseGroups: options.collapseGroups });
+    groups.shown = observation.groups;
     observation.text += tabs;
     observation.tokens += tabTokens;
     return observation;

@@ -151,6 +151,8 @@ interface Line {
 }
 
 const GROUP_SAMPLE = 6;
+/** Tokens kept free for the closing note of what was left out. */
+const NOTE_RESERVE = 60;
 const SHORTEN_CAPS = [1200, 700, 400, 250, 160];
 const TIER_NAMES = ['form controls', 'main content', 'navigation', 'other parts of the page'];
 
@@ -162,23 +164,26 @@ function groupLine(id: number, group: LinkGroup, links: ElementInfo[]): string {
 }
 
 /** The page as lines, each with the tier the budget ranks it by; collapsed groups as one line each. */
-function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId: (firstLink: number) => number, collapse: boolean): { lines: Line[]; collapsed: number[] } {
+function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId: (firstLink: number) => number, collapse: boolean): Line[] {
   const byId = new Map(raw.elements.map((e) => [e.id, e]));
   const url = raw.facts.url;
   const contentZone = (zone: Zone | undefined) => zone === 'main' || (!raw.mainFound && zone !== 'nav');
-  // A group's id is its first link's: stable while the page lives, as element ids are.
+  // A group's [N] is asked for by its first link, whose id is stable while the page lives.
   const groupIds = new Map<number, number>();
   const groupLinks = new Map<number, ElementInfo[]>();
   for (const block of raw.blocks) {
     if (block.group === undefined || block.kind !== 'element') continue;
     const element = byId.get((block as { id: number }).id);
     if (!element || element.role !== 'link') continue;
-    if (!groupIds.has(block.group)) groupIds.set(block.group, groupId(element.id));
-    groupLinks.set(block.group, [...(groupLinks.get(block.group) ?? []), element]);
+    const links = groupLinks.get(block.group);
+    if (links) links.push(element);
+    else {
+      groupLinks.set(block.group, [element]);
+      groupIds.set(block.group, groupId(element.id));
+    }
   }
   const pager = pagerLinks(raw.blocks, byId);
   const lines: Line[] = [];
-  const collapsed: number[] = [];
   const emitted = new Set<number>();
   const recentLinks: string[] = [];
   let lastY = 0;
@@ -196,7 +201,6 @@ function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId
     if (collapse && collapsedAs !== undefined && !formControl && !openGroups.has(collapsedAs)) {
       if (!emitted.has(block.group!)) {
         emitted.add(block.group!);
-        collapsed.push(collapsedAs);
         lines.push({ text: groupLine(collapsedAs, raw.groups?.[block.group!] ?? { label: '', kind: 'list' }, groupLinks.get(block.group!)!), tier: 2, heading: false, y: element?.box.y ?? lastY, group: collapsedAs });
       }
       continue;
@@ -210,7 +214,7 @@ function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId
       if (text) lines.push({ text, tier: block.kind === 'h1' ? Math.min(tier, 1) : tier, heading: /^h[1-6]$/.test(block.kind), y: (lastY = block.y ?? lastY) });
     }
   }
-  return { lines, collapsed };
+  return lines;
 }
 
 const PAGE_NUMBER = /^\d{1,5}$/;
@@ -259,8 +263,17 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
   let nextGroupId = raw.nextId;
   const ownIds = new Map<number, number>();
   const groupId = options.groupId ?? ((firstLink: number) => ownIds.get(firstLink) ?? (ownIds.set(firstLink, nextGroupId), nextGroupId++));
-  const { lines, collapsed } = pageLines(raw, options.openGroups ?? new Set(), groupId, options.collapseGroups ?? true);
+  const lines = pageLines(raw, options.openGroups ?? new Set(), groupId, options.collapseGroups ?? true);
   if (raw.truncated) lines.push({ text: `[page truncated: more than ${raw.visited - 1} DOM nodes]`, tier: 0, heading: false, y: 0 });
+  const finish = (kept: Line[], text: string, tokens: number, omitted: Observation['omitted']): Observation => {
+    const shownIds = new Set(kept.filter((l) => l.element).map((l) => l.element!.id));
+    const groups = kept.flatMap((l) => (l.group === undefined ? [] : [l.group]));
+    return { text, elements: raw.elements.filter((e) => shownIds.has(e.id)), facts, tokens, groups, omitted };
+  };
+  // Most pages fit whole: one count of the text decides, and no line need be counted alone.
+  const whole = `${header}\n\n${lines.map((l) => l.text).join('\n')}`;
+  const wholeTokens = tokenizer.count(whole);
+  if (wholeTokens <= maxTokens) return finish(lines, whole, wholeTokens, { proseLines: 0, elements: 0, groups: 0, domTruncated: raw.truncated });
 
   // Lines are given up farthest from the viewport first (bottom up on a page not scrolled), so
   // scrolling brings what the budget left out into the observation.
@@ -278,11 +291,16 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
   const dropped = new Set<number>();
   const lineCost = (i: number) => count(shown[i]!) + 1;
   let total = lines.reduce((sum, _l, i) => sum + lineCost(i), count(header) + 2);
-  const note = (full: boolean) => (full ? 60 : 0);
-  const fits = (reserve: number) => total + note(dropped.size > 0 || reserve > 0) + reserve <= maxTokens;
+  const fits = (reserve: number) => total + (dropped.size > 0 || reserve > 0 ? NOTE_RESERVE : 0) + reserve <= maxTokens;
   const drop = (i: number) => {
     dropped.add(i);
     total -= lineCost(i);
+  };
+  /** Shows line i as `text` instead (a link without its address, prose shortened). */
+  const rewrite = (i: number, text: string) => {
+    total -= lineCost(i);
+    shown[i] = text;
+    total += lineCost(i);
   };
 
   /** Gives up lines until the page fits with `reserve` tokens to spare. */
@@ -295,10 +313,7 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
     };
     // A link's target is the cheapest thing to give up: the agent acts on the id, not the address.
     const dropTargets = (tiers: number[]) => lines.forEach((l, i) => {
-      if (fits(reserve) || !l.element?.href || !tiers.includes(l.tier) || dropped.has(i)) return;
-      total -= lineCost(i);
-      shown[i] = formatElement(l.element, facts.url, false);
-      total += lineCost(i);
+      if (!fits(reserve) && l.element?.href && tiers.includes(l.tier) && !dropped.has(i)) rewrite(i, formatElement(l.element, facts.url, false));
     });
     dropTargets([3, 2]);
     for (const tier of [3, 2]) {
@@ -310,10 +325,7 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
     for (const cap of SHORTEN_CAPS) {
       if (fits(reserve)) break;
       lines.forEach((l, i) => {
-        if (l.tier !== 1 || l.element || dropped.has(i) || shown[i]!.length <= cap) return;
-        total -= lineCost(i);
-        shown[i] = `${shown[i]!.slice(0, cap - 1)}…`;
-        total += lineCost(i);
+        if (l.tier === 1 && !l.element && !dropped.has(i) && shown[i]!.length > cap) rewrite(i, `${shown[i]!.slice(0, cap - 1)}…`);
       });
     }
     giveUp((l) => l.tier === 1 && !l.element && !l.heading);
@@ -348,7 +360,5 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
     tokens = tokenizer.count(result.text);
     if (dropped.size === lines.length && tokens > maxTokens) break;
   }
-  const shownIds = new Set(result.kept.filter((l) => l.element).map((l) => l.element!.id));
-  const shownGroups = collapsed.filter((id) => result.kept.some((l) => l.group === id));
-  return { text: result.text, elements: raw.elements.filter((e) => shownIds.has(e.id)), facts, tokens, groups: shownGroups, omitted: result.omitted };
+  return finish(result.kept, result.text, tokens, result.omitted);
 }

@@ -44,15 +44,17 @@ export async function exportSandboxMind2Web(out: string, site?: string): Promise
             const target = findTarget(observation.text, step);
             // Opening a collapsed group of links is our observation's own step: Mind2Web's pages have no such
             // element (and eval mind2web lists every group open), so it is only a previous action.
-            if (target?.role === 'group') previous.push(`[group]  ${target.name} -> CLICK`);
-            else if (RECORDED.has(operation.op) && action.elementId !== null && target) {
-              const html = await (await session.page()).evaluate(NUMBER_ELEMENTS) as string;
-              const gold = await session.attributeOf(action.elementId, 'backend_node_id');
-              lines.push(JSON.stringify({
-                annotation_id: `sandbox-${task.id}`, action_uid: `sandbox-${task.id}-${i}`, website: s.name, confirmed_task: task.instruction,
-                previous_actions: [...previous], operation: { op: operation.op, original_op: step.kind.toUpperCase(), value: operation.value },
-                pos_candidates: [{ backend_node_id: gold, tag: target.role }], cleaned_html: html,
-              }));
+            const elementId = action.elementId;
+            if (RECORDED.has(operation.op) && elementId !== null && target) {
+              if (target.role !== 'group') {
+                const html = await (await session.page()).evaluate(NUMBER_ELEMENTS) as string;
+                const gold = await session.attributeOf(elementId, 'backend_node_id');
+                lines.push(JSON.stringify({
+                  annotation_id: `sandbox-${task.id}`, action_uid: `sandbox-${task.id}-${i}`, website: s.name, confirmed_task: task.instruction,
+                  previous_actions: [...previous], operation: { op: operation.op, original_op: step.kind.toUpperCase(), value: operation.value },
+                  pos_candidates: [{ backend_node_id: gold, tag: target.role }], cleaned_html: html,
+                }));
+              }
               previous.push(`[${target.role}]  ${target.name} -> ${operation.op}${operation.value ? `: ${operation.value}` : ''}`);
             }
             const result = await session.act(action);

@@ -19,7 +19,9 @@
   const groups = [];
   let mainDepth = 0;
   let navDepth = 0;
-  const stats = [{ links: 0, chars: 0, linkChars: 0, controls: 0, landmarks: 0 }];
+  const newCounts = () => ({ links: 0, chars: 0, linkChars: 0, controls: 0, landmarks: 0 });
+  // What each open block container holds so far (links, text, controls, landmarks): the walk's stack.
+  const stats = [newCounts()];
   const GROUP_MIN_LINKS = 10;
   const GROUP_MIN_LINK_SHARE = 0.7;
 
@@ -205,7 +207,10 @@
     }
     let best = null;
     let bestScore = 0;
-    for (const [el, score] of scores) {
+    // Highest raw score first: the link discount only lowers a score, so once a raw score is no better
+    // than the best discounted one, no later candidate can win (and its subtree need not be read).
+    for (const [el, score] of [...scores].sort((a, b) => b[1] - a[1])) {
+      if (score <= bestScore) break;
       if (el === root || el.tagName === 'BODY' || el.tagName === 'HTML') continue;
       const total = textOf(el) || 1;
       let linkChars = 0;
@@ -329,7 +334,7 @@
     if (landmark) navDepth += 1;
     if (isMain) mainDepth += 1;
     const startBlock = blocks.length;
-    if (block) stats.push({ links: 0, chars: 0, linkChars: 0, controls: 0, landmarks: 0 });
+    if (block) stats.push(newCounts());
     if (/^H[1-6]$/.test(tag)) lineKind = `h${tag[1]}`;
     else if (tag === 'LI') lineKind = 'li';
     else if (tag === 'TR') lineKind = 'row';
