@@ -18,7 +18,7 @@ export function benchStep(index: number, url: string): Step {
 
 export const toTask = (site: Site): Task => ({
   taskId: `task-${site.domain}`, domain: site.domain, startUrl: site.url, instruction: 'Bench task', steps: [], successCriteria: [],
-  generatorVersion: 'bench@generator', createdAtMs: site.submittedAtMs, usage: noUsage(),
+  generatorVersion: 'bench@generator', createdAtMs: site.submittedAtMs, usage: noUsage(), lineage: null, submissionId: '',
 });
 
 export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
@@ -29,11 +29,11 @@ export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
 
 export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1'): Verdict => ({
   verdictId: `verdict-${trajectory.trajectoryId}-${judgeVersion}`, trajectoryId: trajectory.trajectoryId, judgeVersion, success: 1, efficiency: 1, selfCorrection: 1,
-  reasoning: 'bench', judgedAtMs: trajectory.startedAtMs, usage: noUsage(), trajectory,
+  reasoning: 'bench', judgedAtMs: trajectory.startedAtMs, usage: noUsage(), trajectory, refine: false,
 });
 
 export const toExample = (verdict: Verdict): TrainingExample => ({
   exampleId: `ex-${verdict.verdictId}`, trajectoryId: verdict.trajectoryId, runId: verdict.trajectory.runId, taskId: verdict.trajectory.task.taskId, domain: verdict.trajectory.task.domain, step: 0,
   judgeVersion: verdict.judgeVersion, agentVersion: verdict.trajectory.agentVersion, generatorVersion: verdict.trajectory.task.generatorVersion,
-  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs, tokens: 0,
+  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs, tokens: 0, round: 0, parentTaskId: '',
 });

@@ -64,17 +64,17 @@ function recordsOf(i: number, t0: number): OutputRecord[] {
   const domain = `site-${i % 2000}.example`;
   const task: Task = {
     taskId: `task-bench-${i}`, domain, startUrl: `https://${domain}/`, instruction: `Find the price of product ${i}`, steps: ['open it'], successCriteria: ['the price'],
-    generatorVersion: 'bench@gen.v1', createdAtMs: t0 + i * 10, usage: usage(2),
+    generatorVersion: 'bench@gen.v1', createdAtMs: t0 + i * 10, usage: usage(2), lineage: null, submissionId: '',
   };
   const t = trajectory(i, task);
   const verdict: Verdict = {
     verdictId: `verdict-bench-${i}`, trajectoryId: t.trajectoryId, judgeVersion: 'bench@judge.v1', success: i % 3 === 0 ? 0 : 1, efficiency: 0.8, selfCorrection: 0.5,
-    reasoning: 'The answer matches the page.', judgedAtMs: t.endedAtMs + 1000, usage: usage(1), trajectory: t,
+    reasoning: 'The answer matches the page.', judgedAtMs: t.endedAtMs + 1000, usage: usage(1), trajectory: t, refine: false,
   };
   const examples: TrainingExample[] = t.steps.map((s) => ({
     exampleId: `ex-bench-${i}-${s.index}`, trajectoryId: t.trajectoryId, runId: t.runId, taskId: task.taskId, domain, step: s.index, judgeVersion: verdict.judgeVersion,
     agentVersion: t.agentVersion, generatorVersion: task.generatorVersion, messages: [...s.prompt!, { role: 'assistant', content: s.llmOutput }],
-    success: verdict.success, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: verdict.judgedAtMs, tokens: 0,
+    success: verdict.success, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: verdict.judgedAtMs, tokens: 0, round: 0, parentTaskId: '',
   }));
   const out: OutputRecord[] = [];
   if (i < 2000) {

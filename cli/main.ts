@@ -189,7 +189,8 @@ export function buildProgram(): Command {
     .requiredOption('--judge-version <v>', 'the new judge version, e.g. qwen72b@judge.v2 (names the dataset folder)')
     .option('--model <m>', 'judge model (default: WEBTRAIL_JUDGE_LLM_MODEL or OPENAI_MODEL)')
     .option('--follow', 'keep judging new trajectories instead of stopping once caught up')
-    .action(async (opts: { judgeVersion: string; model?: string; follow?: boolean }) => {
+    .option('--refine', 'let the refiner make follow-up tasks from the new verdicts (tasks that have one already get no second)')
+    .action(async (opts: { judgeVersion: string; model?: string; follow?: boolean; refine?: boolean }) => {
       const { replay } = await import('./replay.ts');
       const { datasetDirName } = await import('../services/sink/sink.ts');
       const interactive = process.stderr.isTTY;

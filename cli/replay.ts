@@ -15,6 +15,8 @@ export interface ReplayOptions {
   judgeVersion: string;
   model?: string;
   follow?: boolean;
+  /** Let the refiner make follow-up tasks from the new verdicts (off by default: a re-judge starts no new rounds). */
+  refine?: boolean;
   progress?: (line: string) => void;
   /** The judge's environment (default: this process's). */
   env?: Record<string, string | undefined>;
@@ -34,6 +36,20 @@ async function replayGroupId(admin: Admin, version: string, progress?: (line: st
   return legacy;
 }
 
+/** The re-judging judge's environment: its version and group, from the start, and refinement only when asked. */
+export function replayJudgeEnv(options: Pick<ReplayOptions, 'judgeVersion' | 'model' | 'refine' | 'env'>, groupId: string): Record<string, string> {
+  const base = (options.env ?? process.env) as Record<string, string>;
+  return {
+    ...base,
+    WEBTRAIL_JUDGE_VERSION: options.judgeVersion,
+    WEBTRAIL_JUDGE_GROUP_ID: groupId,
+    WEBTRAIL_JUDGE_FROM_BEGINNING: 'true',
+    WEBTRAIL_JUDGE_REFINE: options.refine ? 'true' : 'false',
+    WEBTRAIL_JUDGE_HTTP_PORT: base.WEBTRAIL_REPLAY_HTTP_PORT ?? '0',
+    ...(options.model ? { WEBTRAIL_JUDGE_LLM_MODEL: options.model } : {}),
+  };
+}
+
 export async function replay(options: ReplayOptions): Promise<{ groupId: string; judged: number; exitCode: number | null }> {
   const problem = judgeVersionProblem(options.judgeVersion);
   if (problem) throw new UserInputError(`--judge-version: ${problem}`);
@@ -41,14 +57,7 @@ export async function replay(options: ReplayOptions): Promise<{ groupId: string;
   try {
     await requireTopics(session.admin, [TOPICS.trajectories.name]);
     const groupId = await replayGroupId(session.admin, options.judgeVersion, options.progress);
-    const env: Record<string, string> = {
-      ...((options.env ?? process.env) as Record<string, string>),
-      WEBTRAIL_JUDGE_VERSION: options.judgeVersion,
-      WEBTRAIL_JUDGE_GROUP_ID: groupId,
-      WEBTRAIL_JUDGE_FROM_BEGINNING: 'true',
-      WEBTRAIL_JUDGE_HTTP_PORT: (options.env ?? process.env).WEBTRAIL_REPLAY_HTTP_PORT ?? '0',
-      ...(options.model ? { WEBTRAIL_JUDGE_LLM_MODEL: options.model } : {}),
-    };
+    const env = replayJudgeEnv(options, groupId);
     const child = spawnTs('services/judge/main.ts', { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const stopOnSignal = () => child.kill('SIGTERM');

@@ -68,8 +68,13 @@ export function formatStats(report: StatsReport): string {
     'mean efficiency': j.meanEfficiency.toFixed(3), 'mean self-correction': j.meanSelfCorrection.toFixed(3), 'success [0,.2,.4,.6,.8,1]': j.successHistogram.join(' '),
   }))), '');
   out.push(`Per site${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`, formatTable(report.perSite.map((s) => ({
-    site: s.domain, outcome: s.outcome, tasks: s.tasks, trajectories: s.trajectories, answered: s.answered, 'step limit': s.stepLimit, error: s.error, blocked: s.blocked, solved: s.solved,
+    site: s.domain, outcome: s.outcome, tasks: s.tasks, 'follow-ups': s.followUps, trajectories: s.trajectories, answered: s.answered, 'step limit': s.stepLimit, error: s.error, blocked: s.blocked, solved: s.solved,
   }))), '');
+  if (report.rounds.some((r) => r.round > 0)) {
+    out.push(`Refinement rounds${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`, formatTable(report.rounds.map((r) => ({
+      round: r.round === 0 ? '0 (proposed)' : r.round, tasks: r.tasks, harder: r.harder, repaired: r.repair, trajectories: r.trajectories, solved: r.solved,
+    }))), '');
+  }
   const st = report.steps;
   out.push(`Steps per trajectory: mean ${st.mean}, p50 ${st.p50}, p90 ${st.p90}, max ${st.max} over ${st.trajectories} trajectories (${Object.entries(st.byStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`, '');
   out.push('LLM tokens and estimated cost', formatTable(report.tokens.map((t) => ({

@@ -12,6 +12,8 @@ export const STAGE_OUTPUTS: Record<ServiceName, string[]> = {
   rollout: [TOPICS.trajectories.name],
   judge: [TOPICS.verdicts.name],
   sink: [TOPICS.trainingExamples.name],
+  // Follow-up tasks land on the generator's topic: the tasks topic's growth counts for both.
+  refiner: [TOPICS.tasks.name],
 };
 
 export interface Sample {

@@ -119,6 +119,10 @@ ${overTimeChart(view.overTime)}
 ${r.judges.length === 0 ? html`<p>No verdicts yet.</p>` : html`<table class="judges"><tr><th>judge version</th><th>verdicts</th><th>success rate</th><th>mean success</th><th>mean efficiency</th><th>success histogram [0 … 1]</th></tr>
 ${r.judges.map((j) => html`<tr data-judge="${j.judgeVersion}"><td><a href="/trajectories?judge=${encodeURIComponent(j.judgeVersion)}"><code>${j.judgeVersion}</code></a></td><td class="n">${fmt(j.verdicts)}</td><td class="n" data-success-rate>${pct(j.successRate)}</td><td class="n">${j.meanSuccess.toFixed(3)}</td><td class="n">${j.meanEfficiency.toFixed(3)}</td><td>${miniBars(j.successHistogram)} ${j.successHistogram.join(' ')}</td></tr>`)}
 </table>`}
+${r.rounds.some((x) => x.round > 0) ? html`<h2>Refinement rounds</h2>
+<table class="rounds"><tr><th>round</th><th>tasks</th><th>harder</th><th>repaired</th><th>trajectories</th><th>solved${r.judgeVersion ? html` (<code>${r.judgeVersion}</code>)` : ''}</th></tr>
+${r.rounds.map((x) => html`<tr data-round="${x.round}"><td>${x.round === 0 ? '0 (proposed)' : x.round}</td><td class="n" data-round-tasks>${fmt(x.tasks)}</td><td class="n">${fmt(x.harder)}</td><td class="n">${fmt(x.repair)}</td><td class="n">${fmt(x.trajectories)}</td><td class="n">${fmt(x.solved)}</td></tr>`)}
+</table>` : ''}
 <h2>Trajectories by how they ended</h2>
 <p>${Object.entries(r.steps.byStatus).map(([status, n], i) => html`${i ? ' · ' : ''}<a href="/trajectories?status=${status}">${status} ${fmt(n)}</a>`)}${r.steps.trajectories ? html` · steps per trajectory p50 ${r.steps.p50}, p90 ${r.steps.p90}, max ${r.steps.max}` : 'none yet'}</p>
 <h2>LLM calls, tokens and estimated cost</h2>
@@ -175,8 +179,8 @@ export function sitesPage(report: StatsReport, outcome: string | undefined): str
   return layout('Sites', html`<h1>Sites</h1>
 <form class="filters" method="get" action="/sites"><label>outcome<select name="outcome"><option value="">any</option>${['rejected', ...outcomes].map((o) => html`<option value="${o}"${o === outcome ? raw(' selected') : ''}>${o}</option>`)}</select></label><button type="submit">Filter</button> <a href="/sites">clear</a></form>
 <p class="meta" id="matching">${fmt(rows.length)} matching</p>
-<table class="sites"><tr><th>site</th><th>outcome</th><th>tasks</th><th>trajectories</th><th>answered</th><th>step limit</th><th>error</th><th>blocked</th><th>solved${report.judgeVersion ? html` (<code>${report.judgeVersion}</code>)` : ''}</th></tr>
-${rows.map((s) => html`<tr data-site="${s.domain}"><td><a href="/trajectories${query({ site: s.domain })}">${s.domain}</a></td><td>${s.outcome}</td><td class="n">${s.tasks}</td><td class="n">${s.trajectories}</td><td class="n">${s.answered}</td><td class="n">${s.stepLimit}</td><td class="n">${s.error}</td><td class="n">${s.blocked}</td><td class="n">${s.solved}</td></tr>`)}
+<table class="sites"><tr><th>site</th><th>outcome</th><th>tasks</th><th>follow-ups</th><th>trajectories</th><th>answered</th><th>step limit</th><th>error</th><th>blocked</th><th>solved${report.judgeVersion ? html` (<code>${report.judgeVersion}</code>)` : ''}</th></tr>
+${rows.map((s) => html`<tr data-site="${s.domain}"><td><a href="/trajectories${query({ site: s.domain })}">${s.domain}</a></td><td>${s.outcome}</td><td class="n">${s.tasks}</td><td class="n">${s.followUps}</td><td class="n">${s.trajectories}</td><td class="n">${s.answered}</td><td class="n">${s.stepLimit}</td><td class="n">${s.error}</td><td class="n">${s.blocked}</td><td class="n">${s.solved}</td></tr>`)}
 </table>`);
 }
 

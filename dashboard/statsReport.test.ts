@@ -17,6 +17,12 @@ describe('stats report', () => {
     c.add('Verdict', verdict('t1'));
     c.add('Verdict', { ...verdict('t2'), success: 0.1 });
     c.add('Verdict', { ...verdict('t1'), verdictId: 'v2-t1', judgeVersion: 'big@judge-v2', success: 0.7, judgedAtMs: 1_800_000_000_000 });
+    // t3: the refiner's harder follow-up of t1 (redelivered), with the refinement's own usage; rolled out and judged a success.
+    const followUp = { ...task('t3'), usage: usage(2), lineage: { parentTaskId: 't1', rootTaskId: 't1', round: 1, direction: 'harder', reason: 'one page deeper', verdictId: 'v-t1', parentSuccess: 1 } };
+    c.add('Task', followUp);
+    c.add('Task', followUp);
+    c.add('Trajectory', { ...trajectory('t3'), task: followUp });
+    c.add('Verdict', verdict('t3'));
     c.add(undefined, { garbage: true });
     // Re-submissions: shop skipped twice then once more (its latest record counts), bad once.
     const screened = { domain: 'shop.example.com', generatorVersion: 'm@gen-v1', outcome: 'tasks', taskCount: 2, screenedAtMs: 1, resubmissionsSkipped: 0, lastSkippedAtMs: null } as const;
@@ -28,17 +34,22 @@ describe('stats report', () => {
     expect(report.sites).toEqual({ submitted: 2, accepted: 1, rejected: 1, rejectedByReason: { unsafe: 1 }, resubmissionsSkipped: 4 });
     expect(report.judges).toEqual([
       { judgeVersion: 'big@judge-v2', verdicts: 1, successRate: 1, meanSuccess: 0.7, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [0, 0, 0, 1, 0] },
-      { judgeVersion: 'm@judge-v1', verdicts: 2, successRate: 0.5, meanSuccess: 0.55, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [1, 0, 0, 0, 1] },
+      { judgeVersion: 'm@judge-v1', verdicts: 3, successRate: 0.667, meanSuccess: 0.7, meanEfficiency: 0.8, meanSelfCorrection: 0.5, successHistogram: [1, 0, 0, 0, 2] },
     ]);
     expect(report.perSite).toEqual([
-      { domain: 'bad.example.com', outcome: 'rejected: unsafe', tasks: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0 },
-      { domain: 'shop.example.com', outcome: 'tasks proposed', tasks: 2, trajectories: 2, answered: 1, stepLimit: 1, error: 0, blocked: 0, solved: 1 },
+      { domain: 'bad.example.com', outcome: 'rejected: unsafe', tasks: 0, followUps: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0 },
+      { domain: 'shop.example.com', outcome: 'tasks proposed', tasks: 3, followUps: 1, trajectories: 3, answered: 2, stepLimit: 1, error: 0, blocked: 0, solved: 2 },
     ]);
-    expect(report.steps).toMatchObject({ trajectories: 2, mean: 2, max: 3, byStatus: { answered: 1, step_limit: 1 } });
-    // generator: once per site (shop via its tasks, bad via its rejection); agent: per trajectory; judge: per verdict.
-    expect(report.tokens.map((t) => [t.stage, t.calls, t.promptTokens, t.completionTokens])).toEqual([['generator', 2, 200, 40], ['agent', 2, 200, 40], ['judge', 3, 300, 60]]);
-    expect(report.tokens.find((t) => t.stage === 'judge')!.costUsd).toBeCloseTo((300 * 10 + 60 * 2) / 1e6, 6);
-    expect(report.totalCostUsd).toBeCloseTo((200 + 80 + 200 + 80 + 3000 + 120) / 1e6, 6);
+    expect(report.rounds).toEqual([
+      { round: 0, tasks: 2, harder: 0, repair: 0, trajectories: 2, solved: 1 },
+      { round: 1, tasks: 1, harder: 1, repair: 0, trajectories: 1, solved: 1 },
+    ]);
+    expect(report.steps).toMatchObject({ trajectories: 3, max: 3, byStatus: { answered: 2, step_limit: 1 } });
+    // generator: once per site (shop via its proposed tasks, bad via its rejection); agent: per trajectory;
+    // judge: per verdict; refiner: per follow-up (never taking the place of its site's generator usage).
+    expect(report.tokens.map((t) => [t.stage, t.calls, t.promptTokens, t.completionTokens])).toEqual([['generator', 2, 200, 40], ['agent', 3, 300, 60], ['judge', 4, 400, 80], ['refiner', 2, 200, 40]]);
+    expect(report.tokens.find((t) => t.stage === 'judge')!.costUsd).toBeCloseTo((400 * 10 + 80 * 2) / 1e6, 6);
+    expect(report.totalCostUsd).toBeCloseTo((200 + 80 + 300 + 120 + 4000 + 160 + 200 + 80) / 1e6, 6);
     // Default judge version: the most recently used.
     expect(c.report({ topics: [], prices }).judgeVersion).toBe('big@judge-v2');
   });

@@ -5,8 +5,8 @@ import type { ScreenedSite, SiteRejection, Task, TokenUsage, Trajectory, Verdict
 import { percentile } from '../platform/percentile.ts';
 import { parseEnv, type Env } from '../platform/config.ts';
 
-export type Stage = 'generator' | 'agent' | 'judge';
-export const STAGES: Stage[] = ['generator', 'agent', 'judge'];
+export type Stage = 'generator' | 'agent' | 'judge' | 'refiner';
+export const STAGES: Stage[] = ['generator', 'agent', 'judge', 'refiner'];
 
 /** USD per million tokens, per stage. */
 export type Prices = Record<Stage, { input: number; output: number }>;
@@ -44,6 +44,20 @@ export interface SiteStats {
   blocked: number;
   /** Trajectories judged successful by the report's judge version. */
   solved: number;
+  /** Of its tasks, the refiner's follow-ups. */
+  followUps: number;
+}
+
+/** Tasks of one refinement round (0: proposed from the home page), and how they fared. */
+export interface RoundStats {
+  round: number;
+  tasks: number;
+  /** Follow-ups made harder after a success, and repaired after a failure (round 0 has neither). */
+  harder: number;
+  repair: number;
+  trajectories: number;
+  /** Trajectories judged successful by the report's judge version. */
+  solved: number;
 }
 
 export interface StatsReport {
@@ -56,6 +70,8 @@ export interface StatsReport {
   judgeVersion: string | null;
   judges: JudgeStats[];
   perSite: SiteStats[];
+  /** Tasks by refinement round, with their lineage's direction and how they fared. */
+  rounds: RoundStats[];
   steps: { trajectories: number; mean: number; p50: number; p90: number; max: number; byStatus: Record<string, number> };
   tokens: Array<{ stage: Stage; calls: number; promptTokens: number; completionTokens: number; costUsd: number }>;
   totalCostUsd: number;
@@ -75,8 +91,10 @@ function countBy<T>(items: T[], key: (item: T) => string): Record<string, number
 export class StatsCollector {
   private readonly submitted = new Set<string>();
   private readonly rejections = new Map<string, SiteRejection>();
-  /** Task id → domain: all the report needs of a task. */
+  /** Task id → domain: what the report needs of every task. */
   private readonly taskDomains = new Map<string, string>();
+  /** Task id → its round and direction, for follow-ups only. */
+  private readonly followUps = new Map<string, { round: number; direction: string; usage: TokenUsage }>();
   private readonly generatorUsage = new Map<string, TokenUsage>();
   private readonly trajectories = new Map<string, TrajectorySummary>();
   private readonly verdicts = new Map<string, VerdictSummary>();
@@ -103,8 +121,10 @@ export class StatsCollector {
       case 'Task': {
         const t = value as Task;
         this.taskDomains.set(t.taskId, t.domain);
-        // A site's screening and proposal usage is carried by each of its tasks: count it once.
-        this.generatorUsage.set(t.domain, t.usage);
+        // A follow-up carries its own refinement's usage; a site's screening and proposal usage is carried
+        // by each of its proposed tasks: count that once.
+        if (t.lineage) this.followUps.set(t.taskId, { round: t.lineage.round, direction: t.lineage.direction, usage: t.usage });
+        else this.generatorUsage.set(t.domain, t.usage);
         break;
       }
       case 'Trajectory': {
@@ -158,15 +178,27 @@ export class StatsCollector {
     const sites = new Map<string, SiteStats>();
     const site = (domain: string) => {
       let s = sites.get(domain);
-      if (!s) sites.set(domain, (s = { domain, outcome: 'submitted', tasks: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0 }));
+      if (!s) sites.set(domain, (s = { domain, outcome: 'submitted', tasks: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0, followUps: 0 }));
       return s;
     };
     for (const domain of this.submitted) site(domain);
     for (const r of this.rejections.values()) site(r.domain).outcome = `rejected: ${r.reason}`;
-    for (const domain of this.taskDomains.values()) {
+    const rounds = new Map<number, RoundStats>();
+    const round = (n: number) => {
+      let r = rounds.get(n);
+      if (!r) rounds.set(n, (r = { round: n, tasks: 0, harder: 0, repair: 0, trajectories: 0, solved: 0 }));
+      return r;
+    };
+    for (const [taskId, domain] of this.taskDomains) {
       const s = site(domain);
       s.tasks += 1;
       s.outcome = 'tasks proposed';
+      const followUp = this.followUps.get(taskId);
+      if (followUp) s.followUps += 1;
+      const r = round(followUp?.round ?? 0);
+      r.tasks += 1;
+      if (followUp?.direction === 'harder') r.harder += 1;
+      if (followUp?.direction === 'repair') r.repair += 1;
     }
     const statusKey = { answered: 'answered', step_limit: 'stepLimit', error: 'error', blocked: 'blocked' } as const;
     for (const [id, t] of this.trajectories) {
@@ -174,6 +206,9 @@ export class StatsCollector {
       s.trajectories += 1;
       s[statusKey[t.status as keyof typeof statusKey] ?? 'error'] += 1;
       if (solvedTrajectories.has(id)) s.solved += 1;
+      const r = round(this.followUps.get(t.taskId)?.round ?? 0);
+      r.trajectories += 1;
+      if (solvedTrajectories.has(id)) r.solved += 1;
     }
 
     const stepCounts = [...this.trajectories.values()].map((t) => t.steps);
@@ -183,6 +218,7 @@ export class StatsCollector {
       generator: [...this.generatorUsage.values()],
       agent: [...this.trajectories.values()].map((t) => t.usage),
       judge: [...this.verdicts.values()].map((v) => v.usage),
+      refiner: [...this.followUps.values()].map((f) => f.usage),
     };
     const tokens = STAGES.map((stage) => {
       const list = usageOf[stage];
@@ -202,6 +238,7 @@ export class StatsCollector {
       judgeVersion,
       judges,
       perSite: [...sites.values()].sort((a, b) => a.domain.localeCompare(b.domain)),
+      rounds: [...rounds.values()].sort((a, b) => a.round - b.round),
       steps: { trajectories: stepCounts.length, mean: mean(stepCounts), p50: percentile(stepCounts, 50), p90: percentile(stepCounts, 90), max: stepCounts.reduce((a, b) => Math.max(a, b), 0), byStatus },
       tokens,
       totalCostUsd: Math.round(tokens.reduce((n, t) => n + t.costUsd, 0) * 1e6) / 1e6,

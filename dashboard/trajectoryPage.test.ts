@@ -44,4 +44,12 @@ describe('the trajectory page', () => {
     expect(below).not.toContain('class="target"');
     expect(below).toContain('outside the visible part of the page');
   });
+
+  it("states a follow-up task's lineage (round, direction, parent, first task, reason), escaped, and nothing for a proposed task", () => {
+    const t = trajectory('t2');
+    const lineage = { parentTaskId: 't1', rootTaskId: 't0', round: 2, direction: 'repair', reason: 'The page shows no <b>queue</b>.', verdictId: 'v-t1', parentSuccess: 0 };
+    const html = standaloneTrajectoryHtml({ trajectory: { ...t, task: { ...t.task, lineage } }, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) });
+    expect(html).toContain('<p class="meta" data-lineage>Round 2 follow-up (repaired, after a failure) of task <code>t1</code>, first task <code>t0</code>: The page shows no &lt;b&gt;queue&lt;/b&gt;.</p>');
+    expect(standaloneTrajectoryHtml({ trajectory: t, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) })).not.toContain('data-lineage');
+  });
 });

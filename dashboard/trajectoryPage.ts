@@ -139,6 +139,7 @@ export function trajectoryBody(data: TrajectoryPageData): Html {
     ? html`<p class="meta">Other runs of this trajectory (a redelivered task runs again): ${data.otherRuns.map((r) => (r.href ? html`<a href="${r.href}"><code>${r.runId || '(none)'}</code></a> ` : html`<code>${r.runId || '(none)'}</code> `))}</p>`
     : '';
   return html`<h1>${t.task.instruction}</h1>
+${t.task.lineage ? html`<p class="meta" data-lineage>Round ${t.task.lineage.round} follow-up (${t.task.lineage.direction === 'harder' ? 'harder, after a success' : 'repaired, after a failure'}) of task <code>${t.task.lineage.parentTaskId}</code>, first task <code>${t.task.lineage.rootTaskId}</code>: ${t.task.lineage.reason}</p>` : ''}
 <p class="meta">${t.task.domain} · start <code>${t.task.startUrl}</code> · trajectory <code>${t.trajectoryId}</code> · run <code>${t.runId || '–'}</code> · agent <code>${t.agentVersion}</code> · ${trace}</p>
 ${runs}
 <p><b>Status:</b> <span class="status">${t.status}</span>${t.statusReason ? ` (${t.statusReason})` : ''} · <b>${t.steps.length}</b> steps in ${((t.endedAtMs - t.startedAtMs) / 1000).toFixed(1)} s · ${t.usage.calls} LLM calls, ${t.usage.promptTokens + t.usage.completionTokens} tokens</p>

@@ -5,7 +5,7 @@ import { parseEnv, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { misnamedLlmSetting } from '../platform/knownSettings.ts';
 
-export type LlmStage = 'GENERATOR' | 'AGENT' | 'JUDGE';
+export type LlmStage = 'GENERATOR' | 'AGENT' | 'JUDGE' | 'REFINER';
 
 export interface LlmConfig {
   stage: LlmStage;
@@ -56,7 +56,7 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
       [`${p}MODEL`]: z.string().min(1).optional(),
       [`${p}API_KEY_VAR`]: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected a variable name such as OPENAI_API_KEY').default('OPENAI_API_KEY'),
       [`${p}TEMPERATURE`]: z.coerce.number().min(0).max(2).default(stage === 'AGENT' ? 0.2 : 0),
-      [`${p}MAX_TOKENS`]: z.coerce.number().int().positive().default(stage === 'GENERATOR' ? 2048 : 1024),
+      [`${p}MAX_TOKENS`]: z.coerce.number().int().positive().default(stage === 'GENERATOR' || stage === 'REFINER' ? 2048 : 1024),
       [`${p}MAX_TOKENS_PARAM`]: z.enum(['auto', 'max_tokens', 'max_completion_tokens']).default('auto'),
       [`${p}CONCURRENCY`]: z.coerce.number().int().positive().default(8),
       [`${p}TIMEOUT_MS`]: z.coerce.number().int().positive().default(60_000),

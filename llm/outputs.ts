@@ -21,6 +21,7 @@ export const ProposedTask = z.object({
   requiresPayment: z.boolean().default(false),
   changesOthersData: z.boolean().default(false),
 });
+export type ProposedTask = z.infer<typeof ProposedTask>;
 export const ProposalOutput = z.object({ tasks: z.array(ProposedTask) });
 export type ProposalOutput = z.infer<typeof ProposalOutput>;
 
@@ -42,3 +43,11 @@ export const JudgeOutput = z.object({
   reasoning: z.string().default(''),
 });
 export type JudgeOutput = z.infer<typeof JudgeOutput>;
+
+/** The refiner's reply: a follow-up task for a judged trajectory, or none (with why). */
+export const RefinementOutput = z.object({
+  decision: z.enum(['harder', 'repair', 'none']),
+  reason: z.string().default(''),
+  task: ProposedTask.nullable().default(null),
+});
+export type RefinementOutput = z.infer<typeof RefinementOutput>;

@@ -7,7 +7,7 @@ import { UserInputError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
 
-export const SERVICE_NAMES = ['generator', 'rollout', 'judge', 'sink'] as const;
+export const SERVICE_NAMES = ['generator', 'rollout', 'judge', 'sink', 'refiner'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const positiveInt = z.coerce.number().int().positive();
@@ -113,6 +113,7 @@ const SERVICE_DEFAULTS: Record<ServiceName, { concurrency: number; httpPort: num
   rollout: { concurrency: 4, httpPort: 8082, rebalanceTimeoutMs: 900_000 },
   judge: { concurrency: 8, httpPort: 8083, rebalanceTimeoutMs: 300_000 },
   sink: { concurrency: 256, httpPort: 8084, rebalanceTimeoutMs: 120_000 },
+  refiner: { concurrency: 8, httpPort: 8085, rebalanceTimeoutMs: 300_000 },
 };
 
 export function loadRuntimeConfig(service: ServiceName, env: Env = process.env): RuntimeConfig {

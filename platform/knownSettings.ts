@@ -15,7 +15,7 @@ const LLM_SETTINGS = KNOWN_SETTINGS.flatMap((name) => /^WEBTRAIL_GENERATOR_LLM_(
  * WEBTRAIL_ROLLOUT_LLM_MODEL: the agent's settings are WEBTRAIL_AGENT_LLM_*), else null.
  */
 export function misnamedLlmSetting(name: string): string | null {
-  const m = /^WEBTRAIL_(GENERATOR|AGENT|ROLLOUT|JUDGE)_(LLM_)?([A-Z_]+)$/.exec(name);
+  const m = /^WEBTRAIL_(GENERATOR|AGENT|ROLLOUT|JUDGE|REFINER)_(LLM_)?([A-Z_]+)$/.exec(name);
   if (!m || !LLM_SETTINGS.includes(m[3]!) || (m[1] !== 'ROLLOUT' && m[2])) return null;
   // WEBTRAIL_<SERVICE>_CONCURRENCY is each service's own (its in-flight messages), not an LLM setting.
   if (m[3] === 'CONCURRENCY' && !m[2]) return null;

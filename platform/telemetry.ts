@@ -19,6 +19,7 @@ import { headerString } from '../schemas/codec.ts';
 export const SPANS = {
   handle: (service: string) => `${service}.handle`,
   task: 'generator.task',
+  followUp: 'refiner.task',
   step: 'rollout.step',
   observe: 'rollout.observe',
   llm: 'llm.call',

@@ -1,8 +1,8 @@
 // The scripted LLM: an OpenAI-compatible HTTP server (POST /v1/chat/completions) that plays a
 // deterministic policy on the sandbox web by reading the real prompts. It screens out the unsafe site,
 // proposes each sandbox site's tasks, acts by finding the planned element in the observation it is
-// sent (reading answers off the page, erring at a seeded rate when asked), and judges from the trajectory
-// alone, never the sandbox's checks, so its verdicts can be wrong. It can misbehave on request: 429, 500, invalid JSON,
+// sent (reading answers off the page, erring at a seeded rate when asked), refines a judged task into the
+// sandbox's follow-up for its outcome, and judges from the trajectory alone, never the sandbox's checks, so its verdicts can be wrong. It can misbehave on request: 429, 500, invalid JSON,
 // slow, truncated. It serves tests, the offline demo and benchmarks; it is never a production default.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { findTarget, listElements, planAction } from './planMatcher.ts';
 import { NOT_FOUND } from './answerRules.ts';
 import type { PlanStep } from './types.ts';
-import { SITES, findTask, siteForHost } from './sites/index.ts';
+import { SITES, findTask, followUpOf, siteForHost } from './sites/index.ts';
 
 export type Misbehaviour = '429' | '500' | 'invalid_json' | 'slow' | 'truncated';
 export const MISBEHAVIOURS: Misbehaviour[] = ['429', '500', 'invalid_json', 'slow', 'truncated'];
@@ -210,6 +210,22 @@ function propose(user: string): object {
   return { tasks };
 }
 
+/**
+ * Refines as an LLM refiner would, from the prompt alone: the parent task is looked up by its
+ * instruction, and the sandbox's follow-up for its outcome (if it has one) is offered.
+ */
+function refine(user: string): object {
+  const url = line(user, 'Site');
+  const parent = findTask({ instruction: line(user, 'Parent task') });
+  const outcome = line(user, 'Outcome') === 'success' ? 'success' : 'failure';
+  const next = parent && followUpOf(parent.id, outcome);
+  if (!next) return { decision: 'none', reason: `The site offers nothing more to ask after this ${outcome}.`, task: null };
+  return {
+    decision: outcome === 'success' ? 'harder' : 'repair', reason: next.reason,
+    task: { instruction: next.instruction, startUrl: new URL(next.startPath, url).toString(), steps: next.steps, successCriteria: next.successCriteria, requiresLogin: false, requiresPayment: false, changesOthersData: false },
+  };
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -250,7 +266,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       const messages = body.messages ?? [];
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const user = messages.find((m) => m.role === 'user')?.content ?? '';
-      const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : 'unknown';
+      const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : system.startsWith('You refine tasks') ? 'refine' : 'unknown';
       stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
       const tokenField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : body.max_tokens !== undefined ? 'max_tokens' : null;
       const structured = body.response_format?.type === 'json_schema';
@@ -294,6 +310,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       else if (kind === 'propose') content = propose(user);
       else if (kind === 'agent') content = act(user, options.agentErrors ?? 0, options.seed ?? 42);
       else if (kind === 'judge') content = judge(user);
+      else if (kind === 'refine') content = refine(user);
       else return reply(res, 400, { error: { message: 'the scripted LLM does not know this prompt' } });
 
       let text = JSON.stringify(content);

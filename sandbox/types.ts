@@ -52,6 +52,23 @@ export interface SandboxTask {
   check: (evidence: TaskEvidence, state: SandboxState) => boolean;
 }
 
+/**
+ * A task the proposer never offers from the home page: the scripted refiner offers it as the follow-up
+ * of its parent once the parent's trajectory is judged a success (a harder task) or a failure (a
+ * repaired or simpler one).
+ */
+export interface SandboxFollowUp extends SandboxTask {
+  parent: string;
+  after: 'success' | 'failure';
+  /** What the refiner says of why it made it. */
+  reason: string;
+  /**
+   * The site does not show what it asks (a refiner's realistic mistake): no answer passes its check, and
+   * its plan ends in not finding it, so the round after repairs it.
+   */
+  unanswerable?: true;
+}
+
 export interface SandboxSite {
   name: string;
   title: string;
@@ -60,6 +77,8 @@ export interface SandboxSite {
   unsafe?: boolean;
   routes: Route[];
   tasks: SandboxTask[];
+  /** Follow-up tasks for the refinement rounds (none proposed from the home page). */
+  followUps?: SandboxFollowUp[];
 }
 
 /** The record id at the end of a confirmation URL such as /order/ab12cd. */

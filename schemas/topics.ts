@@ -51,8 +51,8 @@ export const TOPICS = {
   },
   tasks: {
     name: `${TOPIC_PREFIX}webtrail.tasks`, valueSchema: 'Task', key: 'taskId', partitions: 24, retentionMs: 30 * DAY_MS,
-    cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator'], consumers: ['rollout'],
-    description: 'Tasks proposed for the sites.',
+    cleanupPolicy: 'delete', maxMessageBytes: 1 * MIB, producers: ['generator', 'refiner'], consumers: ['rollout', 'refiner'],
+    description: 'Tasks proposed for the sites, and the refiner\'s follow-up tasks (with their lineage).',
   },
   trajectories: {
     name: `${TOPIC_PREFIX}webtrail.trajectories`, valueSchema: 'Trajectory', key: 'taskId', partitions: 24, retentionMs: -1,
@@ -61,7 +61,7 @@ export const TOPICS = {
   },
   verdicts: {
     name: `${TOPIC_PREFIX}webtrail.verdicts`, valueSchema: 'Verdict', key: 'trajectoryId', partitions: 12, retentionMs: -1,
-    cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: ['judge'], consumers: ['sink'],
+    cleanupPolicy: 'delete', maxMessageBytes: 16 * MIB, producers: ['judge'], consumers: ['sink', 'refiner'],
     description: 'Judge verdicts, each with the trajectory it scored.',
   },
   trainingExamples: {
@@ -79,9 +79,9 @@ export const TOPICS = {
 export type TopicKey = keyof typeof TOPICS;
 
 /** The topic each stage consumes (its consumer group's lag is what scaling and draining watch). */
-export const STAGE_INPUTS = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name } as const;
+export const STAGE_INPUTS = { generator: TOPICS.sites.name, rollout: TOPICS.tasks.name, judge: TOPICS.trajectories.name, sink: TOPICS.verdicts.name, refiner: TOPICS.verdicts.name } as const;
 
-export const DLQ_SERVICES = ['generator', 'rollout', 'judge', 'sink'] as const;
+export const DLQ_SERVICES = ['generator', 'rollout', 'judge', 'sink', 'refiner'] as const;
 
 export function dlqTopic(service: string): TopicSpec {
   return {

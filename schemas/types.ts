@@ -85,6 +85,24 @@ export interface ScreenedSite {
   lastSkippedAtMs: null | number;
 }
 
+/** Where a follow-up task came from: the refiner made it from a judged trajectory of its parent. */
+export interface TaskLineage {
+  /** The task whose judged trajectory this one follows up. */
+  parentTaskId: string;
+  /** The first task of the chain (proposed from the home page). */
+  rootTaskId: string;
+  /** Refinement round: 1 for a follow-up of a proposed task, 2 for a follow-up of that, and so on. */
+  round: number;
+  /** harder (after a success) or repair (after a failure: a repaired or simpler task). */
+  direction: string;
+  /** Why the refiner made it, in its own words. */
+  reason: string;
+  /** The verdict it was made from. */
+  verdictId: string;
+  /** The parent's judged success in [0,1]. */
+  parentSuccess: number;
+}
+
 /** A task proposed for a site. Topic webtrail.tasks, keyed by taskId. */
 export interface Task {
   /** Deterministic id: hash of domain, instruction and generator version. */
@@ -105,6 +123,10 @@ export interface Task {
   createdAtMs: number;
   /** LLM usage of the screening and proposal, shared by the site's tasks. */
   usage: TokenUsage;
+  /** Null for a task proposed from the home page (round 0); set on follow-up tasks. */
+  lineage: null | TaskLineage;
+  /** The submission of the site it came from (hash of the domain and its submission time): follow-ups carry their first task's, and the refiner counts its caps per submission, so a site submitted again (submit --again) is refined again. Empty in tasks recorded before webtrail kept it. */
+  submissionId: string;
 }
 
 export type ActionKind = 'click' | 'type' | 'select' | 'check' | 'uncheck' | 'hover' | 'scroll' | 'press' | 'go_back' | 'go_forward' | 'goto' | 'new_tab' | 'switch_tab' | 'wait' | 'answer';
@@ -267,6 +289,8 @@ export interface Verdict {
   usage: TokenUsage;
   /** The judged trajectory, so the sink needs nothing else. */
   trajectory: Trajectory;
+  /** Whether the refiner may make a follow-up task from this verdict: true from the live judge, false from a replay unless run with --refine (and in verdicts recorded before webtrail refined). */
+  refine: boolean;
 }
 
 /** One agent step as chat-format SFT data. Topic webtrail.training-examples, keyed by exampleId. */
@@ -301,6 +325,10 @@ export interface TrainingExample {
   createdAtMs: number;
   /** Tokens of the whole example (messages and their chat framing) by the sink's tokenizer (WEBTRAIL_TOKENIZER); 0 when made before webtrail counted them. */
   tokens: number;
+  /** Refinement round of its task: 0 for a task proposed from the home page, n for the refiner's n-th follow-up (and in examples made before webtrail refined). */
+  round: number;
+  /** For a follow-up task, the task it follows up (its lineage's parent); empty for a proposed task. */
+  parentTaskId: string;
 }
 
 export type FailureStage = 'decode' | 'handle' | 'produce';

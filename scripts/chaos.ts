@@ -105,6 +105,7 @@ interface Fault {
   skipped?: string;
 }
 
+const CHAOS_MAX_TASKS_PER_SITE = 12;
 const started = Date.now();
 const sinceStart = () => Math.round((Date.now() - started) / 100) / 10;
 const faults: Fault[] = [];
@@ -131,6 +132,8 @@ async function main(): Promise<number> {
       scripted: { latencyMs: 250 },
       env: {
         LOG_LEVEL: 'info', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '2000', WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+        // The refinement loop on, with a cap that bites (the library's ten tasks and two follow-ups).
+        WEBTRAIL_REFINER_ROUNDS: '2', WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CHAOS_MAX_TASKS_PER_SITE),
         // The short run: a killed member leaves its group after 10 s instead of 30 (the default session), so
         // its successor joins sooner; the full run keeps the defaults.
         ...(options.short ? Object.fromEntries(SERVICE_NAMES.flatMap((n) => [[`WEBTRAIL_${n.toUpperCase()}_SESSION_TIMEOUT_MS`, '10000'], [`WEBTRAIL_${n.toUpperCase()}_HEARTBEAT_INTERVAL_MS`, '1000']])) : {}),
@@ -192,7 +195,7 @@ async function main(): Promise<number> {
 
     const data: ChaosData = {
       sites: [], rejections: [], tasks: [], trajectories: [], verdicts: [], deadLetters: [],
-      topicExampleIds: [], datasetExamples: [], openShards: [], drainedAfterMs, drainBoundMs: bound,
+      topicExampleIds: [], datasetExamples: [], openShards: [], drainedAfterMs, drainBoundMs: bound, maxTasksPerSite: CHAOS_MAX_TASKS_PER_SITE,
     };
     const into: Record<string, unknown[]> = {
       [TOPICS.sites.name]: data.sites, [TOPICS.sitesRejected.name]: data.rejections, [TOPICS.tasks.name]: data.tasks,

@@ -21,6 +21,7 @@ function cleanRun(): ChaosData {
     openShards: [],
     drainedAfterMs: 12_000,
     drainBoundMs: 600_000,
+    maxTasksPerSite: 3,
   };
 }
 
@@ -50,5 +51,12 @@ describe('chaos invariants', () => {
     expect(breaches({ ...run, trajectories: [...run.trajectories, rerun] })).toEqual(['exactly one verdict per run and judge version']);
     expect(breaches({ ...run, datasetExamples: [...run.datasetExamples, { exampleId: 'e3', trajectoryId: rerun.trajectoryId, runId: rerun.runId, judgeVersion: 'm@judge-v1' }] })).toEqual(['one run per trajectory in each dataset']);
     expect(breaches({ ...run, drainedAfterMs: null })).toEqual(["drained (every group's committed lag 0) within the bound"]);
+    // A follow-up of t1, judged: fine once, at the cap; written twice, or one more over the cap, is not.
+    const lineage = { parentTaskId: 't1', rootTaskId: 't1', round: 1, direction: 'harder', reason: 'deeper', verdictId: 'v-t1', parentSuccess: 1 };
+    const f1 = { ...task('f1'), domain: 'shop.example.com', lineage };
+    const withFollowUp = { ...run, tasks: [...run.tasks, f1], trajectories: [...run.trajectories, { ...trajectory('f1'), task: f1 }], verdicts: [...run.verdicts, { ...verdict('f1'), trajectoryId: 'traj-f1' }] };
+    expect(breaches(withFollowUp)).toEqual([]);
+    expect(breaches({ ...withFollowUp, tasks: [...withFollowUp.tasks, f1] })).toEqual(['each follow-up task written once, no site over the cap']);
+    expect(breaches({ ...withFollowUp, maxTasksPerSite: 2 })).toEqual(['each follow-up task written once, no site over the cap']);
   });
 });

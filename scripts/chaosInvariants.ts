@@ -18,6 +18,8 @@ export interface ChaosData {
   /** How long the pipeline took to drain after the last fault, or null when it did not within the bound. */
   drainedAfterMs: number | null;
   drainBoundMs: number;
+  /** The refiner's WEBTRAIL_REFINER_MAX_TASKS_PER_SITE in the run. */
+  maxTasksPerSite: number;
 }
 
 export interface Invariant {
@@ -86,7 +88,16 @@ export function checkInvariants(data: ChaosData): Invariant[] {
   const deadLetteredVerdicts = new Set(data.deadLetters.filter((d) => d.service === 'sink' && d.key).map((d) => Buffer.from(d.key!).toString('utf8')));
   const ofDeadLettered = data.datasetExamples.filter((e) => deadLetteredVerdicts.has(e.trajectoryId)).map((e) => e.exampleId);
 
+  // The refinement loop never amplifies: each follow-up written once (a redelivered verdict, a killed
+  // refiner, a second run of the parent make no second), and a site with follow-ups within the cap.
+  const followUpRecords = new Map<string, number>();
+  for (const t of data.tasks) if (t.lineage) followUpRecords.set(t.taskId, (followUpRecords.get(t.taskId) ?? 0) + 1);
+  const twice = [...followUpRecords].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
+  const followedDomains = new Set(data.tasks.filter((t) => t.lineage).map((t) => t.domain));
+  const overCap = [...followedDomains].filter((d) => (tasksOfDomain.get(d)?.size ?? 0) > data.maxTasksPerSite).map((d) => `${d}: ${tasksOfDomain.get(d)!.size} tasks`);
+
   return [
+    { name: 'each follow-up task written once, no site over the cap', ok: twice.length === 0 && overCap.length === 0, detail: twice.length || overCap.length ? sample([...twice, ...overCap]) : `${followUpRecords.size} follow-up task(s) on ${followedDomains.size} site(s), cap ${data.maxTasksPerSite}` },
     { name: 'every submitted site accounted for (rejected, or all its tasks judged)', ok: unaccounted.length === 0, detail: unaccounted.length ? sample(unaccounted) : `${new Set(data.sites.map((s) => s.domain)).size} sites: ${rejected.size} rejected, ${tasksOfDomain.size} with ${data.tasks.length ? new Set(data.tasks.map((t) => t.taskId)).size : 0} tasks` },
     { name: 'exactly one verdict per run and judge version', ok: verdictProblems.length === 0, detail: verdictProblems.length ? sample(verdictProblems) : `${trajectoryIds.size} trajectories (${runIds.size} runs) × ${judgeVersions.size} judge version(s)` },
     { name: 'one run per trajectory in each dataset', ok: mixed.length === 0, detail: mixed.length ? sample(mixed) : `${runsInDataset.size} trajectory datasets, one run each` },

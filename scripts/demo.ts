@@ -1,5 +1,5 @@
 // npm run demo: Kafka, the sandbox web, the scripted LLM (or the endpoint in OPENAI_BASE_URL) and the
-// four services as separate processes; submits the sandbox sites, shows progress, waits until every
+// five services as separate processes (two rounds of follow-up tasks on); submits the sandbox sites, shows progress, waits until every
 // site has been carried through, prints a summary and writes $WEBTRAIL_HOME/demo-summary.json.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,10 +45,12 @@ async function main(): Promise<void> {
     }
     const blobs = loadBlobConfig();
     say(`demo: screenshots go to ${blobs.kind === 'file' ? blobs.root : `s3://${blobs.bucket}/${blobs.prefix} at ${blobs.endpoint ?? 'AWS S3'}`}`);
-    say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the four services…`);
+    say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the five services…`);
     // The scripted agent errs as real ones do (a wrong element or value, an early or wrong answer, giving
     // up), so the run has failures for the judge to catch and the sink to leave out.
-    pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0), scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) } });
+    // Two rounds of refinement: the sandbox has follow-ups (harder after a success, repaired after a failure) for some tasks.
+    const refinement = { WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2' };
+    pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0), scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) }, env: refinement });
     if (!process.env.OPENAI_BASE_URL) say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
     const submitted = await submitSites(list, { source: `demo-${started}`, again: true });
@@ -95,7 +97,17 @@ async function main(): Promise<void> {
       if (await readCheckedBlob(ref).then(() => true, () => false)) resolved += 1;
       else say(`demo: screenshot ${ref} does not resolve`);
     }
-    const summary = { ...counts, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    // Tasks by refinement round, and how many of each round the sites' checks call solved.
+    const rounds = new Map<number, { tasks: Set<string>; solved: number }>();
+    trajectories.forEach((t, i) => {
+      const round = t.task.lineage?.round ?? 0;
+      const r = rounds.get(round) ?? { tasks: new Set<string>(), solved: 0 };
+      r.tasks.add(t.task.taskId);
+      if (checks[i]) r.solved += 1;
+      rounds.set(round, r);
+    });
+    const byRound = [...rounds].sort(([a], [b]) => a - b).map(([round, r]) => `${round}: ${r.tasks.size} (${r.solved} solved)`).join(', ');
+    const summary = { ...counts, tasks_by_round: byRound, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     // Ground truth for webtrail eval judge: what the sites' own checks said of each trajectory.
     const labelsFile = path.join(home, 'demo-labels.jsonl');

@@ -13,6 +13,7 @@ import { loadGeneratorConfig } from '../services/generator/config.ts';
 import { loadRolloutConfig } from '../services/rollout/config.ts';
 import { loadJudgeConfig } from '../services/judge/config.ts';
 import { loadSinkConfig } from '../services/sink/config.ts';
+import { loadRefinerConfig } from '../services/refiner/config.ts';
 import { loadDashboardConfig } from '../dashboard/config.ts';
 import { loadPrices } from '../dashboard/statsReport.ts';
 import { s3Port } from './localS3.ts';
@@ -38,8 +39,8 @@ export function collectSettingNames(): string[] {
   const env: Env = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_MODEL: 'm' };
   const loaders: Array<() => unknown> = [
     () => webtrailHome(env), () => loadKafkaConfig('settings', env), ...SERVICE_NAMES.map((s) => () => loadRuntimeConfig(s, env)),
-    () => loadBlobConfig(env), () => loadBrowserConfig(env), ...(['GENERATOR', 'AGENT', 'JUDGE'] as const).map((s) => () => loadLlmConfig(s, env)),
-    () => loadAgentPromptConfig(env), () => loadGeneratorConfig(env), () => loadRolloutConfig(env), () => loadJudgeConfig(env), () => loadSinkConfig(env),
+    () => loadBlobConfig(env), () => loadBrowserConfig(env), ...(['GENERATOR', 'AGENT', 'JUDGE', 'REFINER'] as const).map((s) => () => loadLlmConfig(s, env)),
+    () => loadAgentPromptConfig(env), () => loadGeneratorConfig(env), () => loadRolloutConfig(env), () => loadJudgeConfig(env), () => loadSinkConfig(env), () => loadRefinerConfig(env),
     () => loadDashboardConfig(env), () => loadPrices(env), () => s3Port(env),
   ];
   for (const load of loaders) {

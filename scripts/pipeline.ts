@@ -1,5 +1,5 @@
 // Runs the whole pipeline locally: the sandbox web, the scripted LLM (unless OPENAI_BASE_URL points at a
-// real endpoint) and the four services as separate processes, against a Kafka broker that is up.
+// real endpoint) and the five services as separate processes, against a Kafka broker that is up.
 // The demo and the end-to-end tests drive it.
 import { freePort } from './freePort.ts';
 import type { ChildProcess } from 'node:child_process';
@@ -31,7 +31,7 @@ export interface PipelineOptions {
    * runs). Committed offsets, unlike a "latest" reset, also hold when a service is killed and restarted.
    */
   startAtEnd?: boolean;
-  /** The services to start (default: all four). */
+  /** The services to start (default: all five). */
   only?: ServiceName[];
   /**
    * Health ports near each service's usual one (18081…, as the demo prints them). Off, the system picks
@@ -58,7 +58,7 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-const BASE_PORT: Record<ServiceName, number> = { generator: 18081, rollout: 18082, judge: 18083, sink: 18084 };
+const BASE_PORT: Record<ServiceName, number> = { generator: 18081, rollout: 18082, judge: 18083, sink: 18084, refiner: 18085 };
 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const sandbox = await startSandbox({ port: options.sandboxPort ?? 0 });
@@ -177,8 +177,13 @@ export function countSince(now: Record<string, Map<number, bigint>>, start: Reco
 
 /** Whether every service's group has committed everything on its input topic. */
 export async function drained(admin: Admin, pipeline: Pipeline): Promise<boolean> {
-  for (const [name, service] of pipeline.services) {
-    if ((await fetchGroupPosition(admin, service.groupId, STAGE_INPUTS[name])).lag > 0) return false;
+  // Twice, a commit interval apart: the refiner feeds tasks back upstream, so a follow-up it wrote (and
+  // committed) after the rollout's lag was read would otherwise pass unseen in a single pass.
+  for (const pass of [0, 1]) {
+    if (pass) await new Promise((r) => setTimeout(r, 700));
+    for (const [name, service] of pipeline.services) {
+      if ((await fetchGroupPosition(admin, service.groupId, STAGE_INPUTS[name])).lag > 0) return false;
+    }
   }
   return true;
 }

@@ -35,7 +35,7 @@ const env = { ...process.env };
 const chosen = mode(env);
 const vitestArgs = process.argv.slice(2);
 const vitestBin = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-// The chaos run (its own broker and four services, killed and restarted) would starve the other scenario
+// The chaos run (its own broker and five services, killed and restarted) would starve the other scenario
 // tests of CPU on a small machine, so a whole run does it after them, alone; named files run as given.
 const CHAOS = 'test/chaos.test.ts';
 const phases: string[][] = vitestArgs.length > 0

@@ -15,9 +15,9 @@ describe('npm run chaos -- --short', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     const faults = stdout.split('\n').filter((l) => /^ {2}(SIGKILL|SKIPPED) /.test(l));
-    expect(faults.map((l) => l.trim().split(' ').slice(0, 2).join(' '))).toEqual(['SIGKILL generator', 'SIGKILL rollout', 'SIGKILL judge', 'SIGKILL sink', 'SIGKILL broker']);
+    expect(faults.map((l) => l.trim().split(' ').slice(0, 2).join(' '))).toEqual(['SIGKILL generator', 'SIGKILL rollout', 'SIGKILL judge', 'SIGKILL sink', 'SIGKILL refiner', 'SIGKILL broker']);
     const invariants = stdout.split('\n').filter((l) => /^ {2}(ok {4}|BREACH) /.test(l));
-    expect(invariants).toHaveLength(8);
+    expect(invariants).toHaveLength(9);
     expect(invariants.filter((l) => l.includes('BREACH'))).toEqual([]);
     const report = JSON.parse(readFileSync(/report: (.*)/.exec(stdout)![1]!, 'utf8')) as { counts: Record<string, number> };
     expect(report.counts.tasks).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-// The dashboard against a real pipeline run: the four services over the real broker on the sandbox web,
+// The dashboard against a real pipeline run: the five services over the real broker on the sandbox web,
 // `webtrail dashboard` as users start it, and Chromium reading its pages. Expected figures come from the
 // topics themselves (offsets, and the records read back with tap), never from the dashboard's code.
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -30,7 +30,7 @@ describe('k8s manifests', () => {
     for (const r of reports) {
       expect(r.problems, r.overlay).toEqual([]);
       const names = (kind: string) => r.objects.filter((o) => o.kind === kind).map((o) => o.metadata?.name).sort();
-      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-dashboard', 'webtrail-generator', 'webtrail-judge', 'webtrail-rollout', 'webtrail-sink']);
+      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-dashboard', 'webtrail-generator', 'webtrail-judge', 'webtrail-refiner', 'webtrail-rollout', 'webtrail-sink']);
       expect(names('Service')).toContain('webtrail-dashboard');
       expect(names('Namespace')).toEqual([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']);
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);

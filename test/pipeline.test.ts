@@ -1,4 +1,4 @@
-// The whole pipeline end to end, as users run it: the four services as separate processes over the
+// The whole pipeline end to end, as users run it: the five services as separate processes over the
 // real broker, real Chromium on the sandbox web, the scripted LLM over HTTP misbehaving now and then,
 // spans exported over OTLP to a receiver in the test, screenshots in an S3-compatible store (s3proxy).
 // Then the sink is killed mid-run, and the trajectories are re-judged under a second judge version.
@@ -216,7 +216,7 @@ describe('the pipeline on the sandbox web', () => {
     expect(judged.filter((j, i) => !j && !solved[i]).length, 'failures the judge caught').toBeGreaterThanOrEqual(Math.ceil(failed * 0.6));
   });
 
-  it('keeps one trace per trajectory with spans from the generator, the rollout, the judge and the sink', async () => {
+  it('keeps one trace per trajectory with spans from the generator, the rollout, the judge, the sink and the refiner', async () => {
     const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
     const byTask = () => {
       const traces = new Map<string, Set<string>>();
@@ -230,7 +230,8 @@ describe('the pipeline on the sandbox web', () => {
       }
       return { traces, servicesOf };
     };
-    const everyStage = ['webtrail-generator', 'webtrail-rollout', 'webtrail-judge', 'webtrail-sink'];
+    // The refiner reads every verdict (with refinement off too, as here), so it joins every trajectory's trace.
+    const everyStage = ['webtrail-generator', 'webtrail-rollout', 'webtrail-judge', 'webtrail-sink', 'webtrail-refiner'];
     const { traces, servicesOf } = await waitFor(() => {
       const got = byTask();
       const complete = trajectories.every((t) => [...(got.traces.get(t.task.taskId) ?? [])].some((id) => everyStage.every((s) => got.servicesOf.get(id)?.has(s))));

@@ -19,7 +19,7 @@ describe('rooms', () => {
 
   it('services/ holds only the stages, and no folder is named for who uses it', () => {
     const stages = new Set([...sources.keys()].filter((f) => f.startsWith('services/')).map((f) => f.split('/')[1]));
-    expect([...stages].sort()).toEqual(['generator', 'judge', 'rollout', 'sink']);
+    expect([...stages].sort()).toEqual(['generator', 'judge', 'refiner', 'rollout', 'sink']);
     const folders = new Set([...sources.keys()].flatMap((f) => f.split('/').slice(0, -1)));
     for (const name of ['shared', 'utils', 'util', 'common', 'helpers-shared', 'misc']) expect(folders.has(name), name).toBe(false);
   });

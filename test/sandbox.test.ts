@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { SITES } from '../sandbox/sites/index.ts';
 import { runPlan, sandboxSuite } from './helpers/browser.ts';
-import { similarity } from '../services/generator/generate.ts';
+import { similarity } from '../llm/proposedTasks.ts';
+import { NOT_FOUND } from '../sandbox/answerRules.ts';
 
 const suite = sandboxSuite();
 
@@ -18,15 +19,34 @@ describe('sandbox web', () => {
     expect(tasks.filter((t) => !t.kind && t.plan.length >= 3).length).toBeGreaterThanOrEqual(15);
     expect(tasks.filter((t) => t.kind === 'state').length).toBeGreaterThanOrEqual(10);
     expect(tasks.filter((t) => t.kind === 'infeasible').length).toBeGreaterThanOrEqual(5);
-    // The generator drops a task too like another of the same site; every sandbox task must survive it.
+    // The generator and the refiner drop a task too like another of the same site; every sandbox task and follow-up must survive it.
     for (const site of SITES) {
-      for (const [i, a] of site.tasks.entries()) for (const b of site.tasks.slice(i + 1)) expect(similarity(a.instruction, b.instruction), `${a.id} ~ ${b.id}`).toBeLessThan(0.8);
+      const all = [...site.tasks, ...(site.followUps ?? [])];
+      for (const [i, a] of all.entries()) for (const b of all.slice(i + 1)) expect(similarity(a.instruction, b.instruction), `${a.id} ~ ${b.id}`).toBeLessThan(0.8);
     }
+  });
+
+  it('has follow-ups for two refinement rounds: harder after a success, repaired after a failure, each under a task that can reach that outcome', () => {
+    const followUps = SITES.flatMap((s) => (s.followUps ?? []).map((f) => ({ ...f, site: s.name })));
+    const all = SITES.flatMap((s) => [...s.tasks, ...(s.followUps ?? [])]);
+    expect(new Set(all.map((t) => t.id)).size).toBe(all.length);
+    expect(followUps.some((f) => f.after === 'success') && followUps.some((f) => f.after === 'failure')).toBe(true);
+    for (const f of followUps) {
+      const parent = all.find((t) => t.id === f.parent);
+      expect(parent, f.id).toBeDefined();
+      // A repair follows a task that fails; a harder task one that can succeed.
+      expect(Boolean((parent as { unanswerable?: true }).unanswerable), `${f.id} after ${f.after} of ${f.parent}`).toBe(f.after === 'failure');
+    }
+    const roundOf = (id: string): number => {
+      const f = followUps.find((x) => x.id === id);
+      return f ? 1 + roundOf(f.parent) : 0;
+    };
+    expect(Math.max(...followUps.map((f) => roundOf(f.id)))).toBe(2);
   });
 
   for (const site of SITES.filter((s) => s.tasks.length > 0)) {
     it(`${site.name}: every task is solved by its plan and not by doing nothing`, async () => {
-      for (const task of site.tasks) {
+      for (const task of [...site.tasks, ...(site.followUps ?? [])]) {
         const start = new URL(task.startPath, suite.sandbox.siteUrl(site.name)).toString();
         expect(task.check({ finalAnswer: 'I could not find it.', finalUrl: start }, suite.sandbox.state), `${task.id} passes without being done`).toBe(false);
         // Giving up is not finding out that the site cannot do it.
@@ -37,6 +57,10 @@ describe('sandbox web', () => {
           expect(opened.ok, opened.error ?? '').toBe(true);
           const outcome = await runPlan(session, task);
           expect(outcome.stuck, task.id).toBeUndefined();
+          if ('unanswerable' in task) {
+            expect(outcome.finalAnswer, `${task.id} found an answer the site does not show`).toBe(NOT_FOUND);
+            continue;
+          }
           expect(task.check(outcome, suite.sandbox.state), `${task.id}: check failed for ${JSON.stringify(outcome)}`).toBe(true);
         } finally {
           await session.close();

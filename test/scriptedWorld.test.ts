@@ -34,7 +34,7 @@ async function scripted(options: Parameters<typeof startScriptedLlm>[0] = {}): P
 
 const sandboxTasks = (): Task[] => DEMO_SITES.flatMap((site) => site.tasks.map((t) => ({
   taskId: `blind-${t.id}`, domain: new URL(sandbox.siteUrl(site.name)).host, startUrl: new URL(t.startPath, sandbox.siteUrl(site.name)).toString(),
-  instruction: t.instruction, steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'test', createdAtMs: 0, usage: usage(0),
+  instruction: t.instruction, steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'test', createdAtMs: 0, usage: usage(0), lineage: null, submissionId: '',
 })));
 
 /** A browser that shows nothing: every page is empty, every action "works". */
@@ -93,7 +93,7 @@ describe('the scripted judge', () => {
     const { client } = await scripted();
     const t = sampleTrajectory('judge');
     change(t);
-    return judgeTrajectory(t, { llm: client, prompt: loadPrompt('judge', 'v1'), version: 'scripted@judge.v1', observationSteps: 3, now: () => 0 }, new AbortController().signal);
+    return judgeTrajectory(t, { llm: client, prompt: loadPrompt('judge', 'v1'), version: 'scripted@judge.v1', observationSteps: 3, refine: true, now: () => 0 }, new AbortController().signal);
   };
   const shop = DEMO_SITES.find((s) => s.name === 'shop')!;
   const mug = shop.tasks.find((t) => t.id === 'shop-price-mug')!;

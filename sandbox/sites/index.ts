@@ -1,5 +1,5 @@
 // Every sandbox site, and lookup of their tasks.
-import type { SandboxSite, SandboxTask } from '../types.ts';
+import type { SandboxFollowUp, SandboxSite, SandboxTask } from '../types.ts';
 import { casino } from './casino.ts';
 import { forum } from './forum.ts';
 import { gov } from './gov.ts';
@@ -26,8 +26,18 @@ export function siteForHost(host: string): SandboxSite | undefined {
 /** The name of a site's n-th mirror (n ≥ 1), e.g. shop-m2. */
 export const mirrorName = (site: string, n: number) => `${site}-m${n}`;
 
+/** Every task the sandbox can check: those proposed from the home pages and the follow-ups. */
 export function allTasks(): Array<SandboxTask & { site: string }> {
-  return SITES.flatMap((s) => s.tasks.map((t) => ({ ...t, site: s.name })));
+  return SITES.flatMap((s) => [...s.tasks, ...(s.followUps ?? [])].map((t) => ({ ...t, site: s.name })));
+}
+
+/** The follow-up the scripted refiner offers for a task after its outcome, if the sandbox has one. */
+export function followUpOf(parentId: string, after: 'success' | 'failure'): (SandboxFollowUp & { site: string }) | undefined {
+  for (const s of SITES) {
+    const found = s.followUps?.find((f) => f.parent === parentId && f.after === after);
+    if (found) return { ...found, site: s.name };
+  }
+  return undefined;
 }
 
 export function findTask(by: { taskId?: string; instruction?: string }): (SandboxTask & { site: string }) | undefined {

@@ -170,4 +170,28 @@ export const library: SandboxSite = {
       check: (e, s) => /not available|does not hold|not in the catalogue/i.test(e.finalAnswer ?? '') && ![...s.reservations.values()].some((r) => /potter/i.test(JSON.stringify(r))),
     },
   ],
+  followUps: [
+    {
+      // A harder task that asks for what the site does not show: a realistic refiner mistake, repaired next round.
+      id: 'library-calvino-holds', parent: 'library-author', after: 'success', unanswerable: true, reason: 'The agent found the author; asking about the book\'s hold queue goes one page deeper.',
+      instruction: 'At the Riverside Library, how many people are waiting in the hold queue for the book by Italo Calvino?', startPath: '/',
+      steps: ['Search authors for Calvino', 'Open the book', 'Read the hold queue'], successCriteria: ['The answer states how many people are waiting'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Calvino' }, { kind: 'select', target: 'Search in', value: 'Author' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'click', role: 'link', target: 'Invisible Cities' }, { kind: 'answer', read: readFirst(/^Hold queue\n(\d+)$/m, '{} people are waiting.') }],
+      check: () => false,
+    },
+    {
+      id: 'library-shelf-calvino', parent: 'library-calvino-holds', after: 'failure', reason: 'The book page shows no hold queue; the shelf mark it does show makes the task feasible.',
+      instruction: 'At the Riverside Library, what is the shelf mark of the book by Italo Calvino?', startPath: '/',
+      steps: ['Search authors for Calvino', 'Open the book', 'Read the shelf mark'], successCriteria: ['The answer states FIC CAL'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Calvino' }, { kind: 'select', target: 'Search in', value: 'Author' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'click', role: 'link', target: 'Invisible Cities' }, { kind: 'answer', read: readFirst(/^Shelf mark\n(.+)$/m, 'Its shelf mark is {}.') }],
+      check: (e) => answerHas(e, 'fic cal'),
+    },
+    {
+      id: 'library-carson-copies', parent: 'library-year', after: 'success', reason: 'The agent read a year from a book page; finding the book by its author first and reading its availability takes more steps.',
+      instruction: 'How many copies of Rachel Carson\'s book are available at the Riverside Library right now?', startPath: '/',
+      steps: ['Search authors for Carson', 'Open the book', 'Read the copies available'], successCriteria: ['The answer states 2'],
+      plan: [{ kind: 'type', target: 'Search terms', value: 'Carson' }, { kind: 'select', target: 'Search in', value: 'Author' }, { kind: 'click', role: 'button', target: 'Search catalogue' }, { kind: 'click', role: 'link', target: 'Silent Spring' }, { kind: 'answer', read: readFirst(/^Copies available\n(\d+)$/m, '{} copies are available.') }],
+      check: (e) => /\b2\b|two/i.test(e.finalAnswer ?? ''),
+    },
+  ],
 };

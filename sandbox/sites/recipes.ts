@@ -2,7 +2,7 @@
 // ingredients, nutrition facts inside a web component's shadow DOM, and a favourites toggle.
 import { esc, layout } from '../html.ts';
 import { answerHas, type SandboxSite } from '../types.ts';
-import { readFirst, readBest } from '../answerRules.ts';
+import { readFirst, readBest, type AnswerRule } from '../answerRules.ts';
 
 interface Recipe { slug: string; name: string; cuisine: string; minutes: number; vegetarian: boolean; serves: number; calories: number; ingredients: Array<[number, string, string]> }
 
@@ -14,6 +14,12 @@ const RECIPES: Recipe[] = [
   { slug: 'green-curry', name: 'Green Curry', cuisine: 'Thai', minutes: 35, vegetarian: false, serves: 4, calories: 610, ingredients: [[500, 'g', 'chicken thighs'], [400, 'ml', 'coconut milk'], [3, 'tbsp', 'green curry paste'], [1, 'bunch', 'basil']] },
   { slug: 'caprese-salad', name: 'Caprese Salad', cuisine: 'Italian', minutes: 10, vegetarian: true, serves: 2, calories: 320, ingredients: [[2, '', 'tomatoes'], [125, 'g', 'mozzarella'], [1, 'handful', 'basil'], [2, 'tbsp', 'olive oil']] },
 ];
+/** Reads calories per serving off the recipe page and scales them: an answer worked out, not read. */
+const timesServings = (servings: number): AnswerRule => (page) => {
+  const perServing = /Calories per serving: (\d+) kcal/.exec(page)?.[1];
+  return perServing ? `${servings} servings have ${Number(perServing) * servings} kcal.` : null;
+};
+
 const CUISINES = [...new Set(RECIPES.map((r) => r.cuisine))];
 
 const page = (title: string, body: string, script?: string) =>
@@ -138,6 +144,22 @@ export const recipes: SandboxSite = {
       steps: ['Look through the cuisines', 'See that there is no such recipe'], successCriteria: ['The answer says it is not available'],
       plan: [{ kind: 'answer', read: (page) => (/\btab "/.test(page) && !/sushi/i.test(page) ? 'Kitchen Notes has no Salmon Sushi recipe: it is not available.' : null) }],
       check: (e, s) => /not available|no salmon sushi/i.test(e.finalAnswer ?? '') && ![...s.favourites.values()].some((set) => [...set].some((x) => /sushi/.test(x))),
+    },
+  ],
+  followUps: [
+    {
+      id: 'recipes-calories-risotto-two', parent: 'recipes-calories', after: 'success', reason: 'The agent read calories per serving; two servings needs the same fact and a sum.',
+      instruction: 'On Kitchen Notes, how many calories are in two servings of the Mushroom Risotto?', startPath: '/',
+      steps: ['Open the Italian tab', 'Open Mushroom Risotto', 'Read the calories per serving', 'Double them'], successCriteria: ['The answer states 960 kcal'],
+      plan: [{ kind: 'click', role: 'tab', target: 'Italian' }, { kind: 'click', role: 'link', target: 'Mushroom Risotto' }, { kind: 'answer', read: timesServings(2) }],
+      check: (e) => answerHas(e, '960'),
+    },
+    {
+      id: 'recipes-calories-pad-thai-three', parent: 'recipes-calories-risotto-two', after: 'success', reason: 'The agent scaled one dish; another cuisine\'s dish, scaled by three, goes further.',
+      instruction: 'On Kitchen Notes, how many calories are in three servings of the Pad Thai?', startPath: '/',
+      steps: ['Open the Thai tab', 'Open Pad Thai', 'Read the calories per serving', 'Multiply by three'], successCriteria: ['The answer states 1620 kcal'],
+      plan: [{ kind: 'click', role: 'tab', target: 'Thai' }, { kind: 'click', role: 'link', target: 'Pad Thai' }, { kind: 'answer', read: timesServings(3) }],
+      check: (e) => /1[,.]?620/.test(e.finalAnswer ?? ''),
     },
   ],
 };

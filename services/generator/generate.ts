@@ -6,6 +6,7 @@ import { stableId } from '../../platform/ids.ts';
 import { addUsage, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, ScreeningOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
+import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
 import { blocklisted, type GeneratorConfig } from './config.ts';
 
 export interface HomePage {
@@ -30,18 +31,6 @@ export type GeneratorResult = { kind: 'tasks'; tasks: Task[]; dropped: Array<{ i
 export function generatorVersion(deps: Pick<GeneratorDeps, 'llm' | 'screenPrompt' | 'proposePrompt'>): string {
   return `${deps.llm.model}@${deps.screenPrompt.id}+${deps.proposePrompt.id}`;
 }
-
-const words = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
-
-/** Jaccard similarity of the word sets: near-duplicate instructions score high. */
-export function similarity(a: string, b: string): number {
-  const x = words(a);
-  const y = words(b);
-  const shared = [...x].filter((w) => y.has(w)).length;
-  return shared / Math.max(1, x.size + y.size - shared);
-}
-
-const INFEASIBLE = /\b(log ?in|sign ?in|password|credit card|debit card|card details|cvv|delete (?:the |your )?account)\b/i;
 
 export async function generateForSite(site: Site, deps: GeneratorDeps, signal: AbortSignal): Promise<GeneratorResult> {
   const version = generatorVersion(deps);
@@ -68,35 +57,27 @@ export async function generateForSite(site: Site, deps: GeneratorDeps, signal: A
   });
   usage = addUsage(usage, proposal.usage);
 
+  // The same submission redelivered makes the same id; the site submitted again, a new one.
+  const submissionId = stableId('submission', site.domain, site.submittedAtMs);
   const tasks: Task[] = [];
   const dropped: Array<{ instruction: string; why: string }> = [];
   for (const proposed of proposal.value.tasks) {
     const instruction = proposed.instruction.trim();
-    if (proposed.requiresLogin || proposed.requiresPayment || proposed.changesOthersData) {
-      dropped.push({ instruction, why: 'needs login, payment or changing others’ data' });
+    const problem = proposedTaskProblem({ ...proposed, instruction });
+    if (problem) {
+      dropped.push({ instruction, why: problem });
       continue;
     }
-    if (INFEASIBLE.test(instruction)) {
-      dropped.push({ instruction, why: 'mentions login or payment details' });
-      continue;
-    }
-    if (tasks.some((t) => similarity(t.instruction, instruction) >= 0.8)) {
+    if (tasks.some((t) => similarity(t.instruction, instruction) >= NEAR_DUPLICATE)) {
       dropped.push({ instruction, why: 'near-duplicate of another task' });
       continue;
     }
-    let startUrl = site.url;
-    try {
-      const proposedUrl = new URL(proposed.startUrl || site.url, site.url);
-      // Tasks stay on the site: a start URL elsewhere is replaced by the site's own.
-      if (proposedUrl.hostname === new URL(site.url).hostname) startUrl = proposedUrl.toString();
-    } catch {
-      // keep the site's URL
-    }
+    const startUrl = startUrlOnSite(proposed.startUrl, site.url);
     tasks.push({
       taskId: stableId('task', site.domain, instruction, version),
       domain: site.domain, startUrl, instruction,
       steps: proposed.steps, successCriteria: proposed.successCriteria,
-      generatorVersion: version, createdAtMs: deps.now(), usage,
+      generatorVersion: version, createdAtMs: deps.now(), usage, lineage: null, submissionId,
     });
     if (tasks.length >= deps.config.tasksPerSite) break;
   }

@@ -14,8 +14,7 @@ import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
 import { loadGeneratorConfig } from './config.ts';
 import { generateForSite, generatorVersion } from './generate.ts';
-import { followTopic } from '../../bus/topicFollower.ts';
-import { errorMessage } from '../../platform/errors.ts';
+import { followRecords } from '../../bus/topicFollower.ts';
 import { ScreenedSites, screenedKey, screenedRecord, skippedResubmission } from './screenedSites.ts';
 
 await runStageMain({
@@ -42,13 +41,7 @@ await runStageMain({
     const version = generatorVersion(deps);
     // What every generator has screened: read to the end before the first site, then followed.
     const screened = new ScreenedSites();
-    const follower = await followTopic(kafka, TOPICS.sitesScreened.name, async (message) => {
-      try {
-        screened.remember(await codec.decodeAs('ScreenedSite', message.headers, message.value));
-      } catch (error) {
-        log.warn({ err: errorMessage(error), offset: message.offset }, 'unreadable record on the screened-sites topic: ignored');
-      }
-    }, { groupPrefix: 'webtrail-generator-screened' });
+    const follower = await followRecords(kafka, codec, TOPICS.sitesScreened.name, 'ScreenedSite', (record) => screened.remember(record), log, { groupPrefix: 'webtrail-generator-screened' });
     await follower.caughtUp;
     log.info({ sites: screened.size, generatorVersion: version }, 'screened sites loaded');
     const record = (value: ScreenedSite): OutputRecord<'ScreenedSite'> => ({ topic: TOPICS.sitesScreened.name, key: screenedKey(value.domain, version), schema: 'ScreenedSite', value, afterOthers: true });

@@ -1,7 +1,7 @@
 // Judge settings (WEBTRAIL_JUDGE_*).
 import { z } from 'zod';
 import { TOPIC_PREFIX } from '../../schemas/topics.ts';
-import { parseEnv, type Env } from '../../platform/config.ts';
+import { bool, parseEnv, type Env } from '../../platform/config.ts';
 import { judgeVersionFolder, judgeVersionProblem } from '../../schemas/judgeVersion.ts';
 
 export interface JudgeConfig {
@@ -9,6 +9,8 @@ export interface JudgeConfig {
   /** Explicit judge version (re-judging); defaults to model@prompt. */
   version: string | undefined;
   observationSteps: number;
+  /** Marks verdicts the refiner may follow up (WEBTRAIL_JUDGE_REFINE). */
+  refine: boolean;
 }
 
 export function loadJudgeConfig(env: Env = process.env): JudgeConfig {
@@ -19,8 +21,9 @@ export function loadJudgeConfig(env: Env = process.env): JudgeConfig {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }).optional(),
     WEBTRAIL_JUDGE_OBSERVATION_STEPS: z.coerce.number().int().min(0).max(30).default(3),
+    WEBTRAIL_JUDGE_REFINE: bool.default(true),
   }), env);
-  return { prompt: raw.WEBTRAIL_JUDGE_PROMPT, version: raw.WEBTRAIL_JUDGE_VERSION, observationSteps: raw.WEBTRAIL_JUDGE_OBSERVATION_STEPS };
+  return { prompt: raw.WEBTRAIL_JUDGE_PROMPT, version: raw.WEBTRAIL_JUDGE_VERSION, observationSteps: raw.WEBTRAIL_JUDGE_OBSERVATION_STEPS, refine: raw.WEBTRAIL_JUDGE_REFINE };
 }
 
 /** The group earlier versions of webtrail named (lossy: "a:b" and "a_b" shared one), for replays begun before. */

@@ -15,6 +15,8 @@ export interface JudgeDeps {
   version?: string;
   /** Observations of the last K steps shown beside the actions. */
   observationSteps: number;
+  /** Whether the refiner may follow its verdicts up (the live judge: yes; a replay: only with --refine). */
+  refine: boolean;
   now(): number;
 }
 
@@ -52,6 +54,6 @@ export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, s
     verdictId: trajectory.runId ? stableId('verdict', trajectory.trajectoryId, trajectory.runId, version) : stableId('verdict', trajectory.trajectoryId, version),
     trajectoryId: trajectory.trajectoryId, judgeVersion: version,
     success: reply.value.success, efficiency: reply.value.efficiency, selfCorrection: reply.value.selfCorrection,
-    reasoning: reply.value.reasoning, judgedAtMs: deps.now(), usage: reply.usage, trajectory,
+    reasoning: reply.value.reasoning, judgedAtMs: deps.now(), usage: reply.usage, trajectory, refine: deps.refine,
   };
 }

@@ -21,7 +21,7 @@ await runStageMain({
   runtime: groupId ? { groupId } : undefined,
   async setup({ log }) {
     const llm = new OpenAiLlmClient(loadLlmConfig('JUDGE'));
-    const deps = { llm, prompt: loadPrompt('judge', config.prompt), version: config.version, observationSteps: config.observationSteps, now: () => Date.now() };
+    const deps = { llm, prompt: loadPrompt('judge', config.prompt), version: config.version, observationSteps: config.observationSteps, refine: config.refine, now: () => Date.now() };
     // The default version is model@prompt, and the model name comes from the endpoint's settings.
     const problem = judgeVersionProblem(judgeVersion(deps));
     if (problem) throw new UserInputError(`judge version ${JSON.stringify(judgeVersion(deps))}: ${problem}; set WEBTRAIL_JUDGE_VERSION`);

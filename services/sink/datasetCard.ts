@@ -41,6 +41,8 @@ function frontMatter(metadata: CardMetadata, examples: number, glob: string, for
     '  - name: step', '    dtype: int64',
     ...['judge_version', 'agent_version', 'generator_version'].map((n) => `  - name: ${n}\n    dtype: string`),
     '  - name: tokens', '    dtype: int64',
+    '  - name: round', '    dtype: int64',
+    '  - name: parent_task_id', '    dtype: string',
     ...['success', 'efficiency', 'self_correction'].map((n) => `  - name: ${n}\n    dtype: float64`),
     '  splits:', '  - name: train', `    num_examples: ${examples}`,
     '---',
@@ -96,6 +98,7 @@ passed the filter, exactly as the agent was sent it. Each row of \`${options.glo
 | agent versions | ${[...stats.agentVersions].join(', ') || '–'} |
 | generator versions | ${[...stats.generatorVersions].join(', ') || '–'} |
 | tokens per example | ${tokenLine(stats)} |
+| refinement rounds | ${roundLine(stats)} |
 | filter | \`${options.filter}\` |
 | PII scrubbed | ${options.scrubPii ? 'yes: emails, phone numbers and secrets in URLs replaced by <EMAIL>, <PHONE>, <SECRET>' : 'no'} |
 ${options.exportedFrom ? `| exported from | ${options.exportedFrom} |\n` : ''}
@@ -133,6 +136,13 @@ function tokenLine(stats: DatasetStats): string {
   const num = (n: number) => n.toLocaleString('en-US');
   const older = counted < stats.examples ? `; ${stats.examples - counted} older examples not counted` : '';
   return `p50 ≤ ${num(upTo(0.5))}, p95 ≤ ${num(upTo(0.95))}, longest ${num(stats.maxTokens)} (column \`tokens\`, by the sink's WEBTRAIL_TOKENIZER: a training context of the longest holds every example whole)${older}`;
+}
+
+/** Examples by the refinement round of their task (column `round`): how much of the data the loop made. */
+function roundLine(stats: DatasetStats): string {
+  if (stats.examples === 0) return '–';
+  const rounds = [...stats.rounds].sort(([a], [b]) => a - b);
+  return `${rounds.map(([round, n]) => `round ${round}${round === 0 ? ' (proposed)' : ''}: ${n.examples} examples of ${n.trajectories} trajectories`).join('; ')} (column \`round\`; a follow-up's parent task in \`parent_task_id\`)`;
 }
 
 /** The filter a card states (an export reads it from its source's card), or null. */

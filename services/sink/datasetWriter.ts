@@ -37,6 +37,8 @@ export interface DatasetStats {
   /** Examples per size in tokens, in steps of TOKEN_STEP (rounded up), and the largest: for the card. */
   tokenSteps: Map<number, number>;
   maxTokens: number;
+  /** Examples and trajectories per refinement round of their task. */
+  rounds: Map<number, { examples: number; trajectories: number }>;
 }
 
 export const TOKEN_STEP = 64;
@@ -97,7 +99,7 @@ export function* readShards(dir: string): Generator<TrainingExample> {
 }
 
 export function emptyStats(): DatasetStats {
-  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set(), tokenSteps: new Map(), maxTokens: 0 };
+  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set(), tokenSteps: new Map(), maxTokens: 0, rounds: new Map() };
 }
 
 /** Adds an example to a dataset's counts (for its card). */
@@ -105,6 +107,10 @@ export function countExample(stats: DatasetStats, example: TrainingExample): voi
   if (example.agentVersion) stats.agentVersions.add(example.agentVersion);
   if (example.generatorVersion) stats.generatorVersions.add(example.generatorVersion);
   stats.examples += 1;
+  const round = stats.rounds.get(example.round) ?? { examples: 0, trajectories: 0 };
+  round.examples += 1;
+  if (!stats.trajectories.has(example.trajectoryId)) round.trajectories += 1;
+  stats.rounds.set(example.round, round);
   stats.trajectories.add(example.trajectoryId);
   stats.scoresByTrajectory.set(example.trajectoryId, { success: example.success, efficiency: example.efficiency, selfCorrection: example.selfCorrection });
   if (example.tokens > 0) {
@@ -245,7 +251,7 @@ export class DatasetWriter {
 export function toRow(e: TrainingExample): Record<string, unknown> {
   return {
     messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, run_id: e.runId, task_id: e.taskId, domain: e.domain, step: e.step,
-    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, tokens: e.tokens, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
+    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, tokens: e.tokens, round: e.round, parent_task_id: e.parentTaskId, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
   };
 }
 
@@ -270,6 +276,6 @@ function fromRow(row: Record<string, unknown>): TrainingExample {
     exampleId: String(row.example_id), trajectoryId: String(row.trajectory_id), runId: String(row.run_id ?? ''), taskId: String(row.task_id), domain: String(row.domain), step: Number(row.step),
     judgeVersion: String(row.judge_version), agentVersion: String(row.agent_version ?? ''), generatorVersion: String(row.generator_version ?? ''),
     messages: row.messages as TrainingExample['messages'], success: Number(row.success), efficiency: Number(row.efficiency), selfCorrection: Number(row.self_correction), createdAtMs: 0,
-    tokens: Number(row.tokens ?? 0),
+    tokens: Number(row.tokens ?? 0), round: Number(row.round ?? 0), parentTaskId: String(row.parent_task_id ?? ''),
   };
 }

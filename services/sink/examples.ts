@@ -43,6 +43,7 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
       judgeVersion: verdict.judgeVersion, agentVersion: trajectory.agentVersion, generatorVersion: trajectory.task.generatorVersion, messages,
       success: verdict.success, efficiency: verdict.efficiency, selfCorrection: verdict.selfCorrection, createdAtMs: options.now(),
       tokens: options.countTokens ? estimatePromptTokens(messages, options.countTokens) : 0,
+      round: trajectory.task.lineage?.round ?? 0, parentTaskId: trajectory.task.lineage?.parentTaskId ?? '',
     });
   });
   return examples;

@@ -8,7 +8,7 @@ export const site = (domain = 'shop.example.com'): Site => ({ domain, url: `http
 export const task = (taskId = 't1'): Task => ({
   taskId, domain: 'shop.example.com', startUrl: 'https://shop.example.com/', instruction: 'Find the price of the blue mug',
   steps: ['search for mug', 'open the blue mug'], successCriteria: ['answer states the price'], generatorVersion: 'm@gen-v1',
-  createdAtMs: 1_700_000_000_000, usage: usage(),
+  createdAtMs: 1_700_000_000_000, usage: usage(), lineage: null, submissionId: '',
 });
 
 export const trajectory = (taskId = 't1'): Trajectory => ({
@@ -28,11 +28,11 @@ export const trajectory = (taskId = 't1'): Trajectory => ({
 
 export const verdict = (taskId = 't1'): Verdict => ({
   verdictId: `v-${taskId}`, trajectoryId: `traj-${taskId}`, judgeVersion: 'm@judge-v1', success: 1, efficiency: 0.8, selfCorrection: 0.5,
-  reasoning: 'The answer matches.', judgedAtMs: 1_700_000_020_000, usage: usage(), trajectory: trajectory(taskId),
+  reasoning: 'The answer matches.', judgedAtMs: 1_700_000_020_000, usage: usage(), trajectory: trajectory(taskId), refine: false,
 });
 
 export const trainingExample = (): TrainingExample => ({
   exampleId: 'e1', trajectoryId: 'traj-t1', runId: 'run-t1', taskId: 't1', domain: 'shop.example.com', step: 0, judgeVersion: 'm@judge-v1', agentVersion: 'm@agent.v1', generatorVersion: 'm@screen.v1+propose.v1',
   messages: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: 'Task: ...' }, { role: 'assistant', content: '{"action":"click"}' }],
-  success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000, tokens: 0,
+  success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000, tokens: 0, round: 0, parentTaskId: '',
 });

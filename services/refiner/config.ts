@@ -1,0 +1,29 @@
+// Refiner settings (WEBTRAIL_REFINER_*): how many rounds of follow-up tasks a site gets, and how many
+// tasks a site may hold in all.
+import { z } from 'zod';
+import { parseEnv, type Env } from '../../platform/config.ts';
+
+export interface RefinerConfig {
+  /** Follow-up rounds after the proposed tasks (round 0); 0 turns refinement off. */
+  rounds: number;
+  /** A site never holds more tasks than this, proposed and follow-ups together. */
+  maxTasksPerSite: number;
+  /** A verdict's success at or above this is a success (a harder task follows), below it a failure (a repair). */
+  successThreshold: number;
+  prompt: string;
+}
+
+export function loadRefinerConfig(env: Env = process.env): RefinerConfig {
+  const raw = parseEnv(z.object({
+    WEBTRAIL_REFINER_ROUNDS: z.coerce.number().int().min(0).max(10).default(0),
+    WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: z.coerce.number().int().min(1).max(1000).default(20),
+    WEBTRAIL_REFINER_SUCCESS_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+    WEBTRAIL_REFINER_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
+  }), env);
+  return {
+    rounds: raw.WEBTRAIL_REFINER_ROUNDS,
+    maxTasksPerSite: raw.WEBTRAIL_REFINER_MAX_TASKS_PER_SITE,
+    successThreshold: raw.WEBTRAIL_REFINER_SUCCESS_THRESHOLD,
+    prompt: raw.WEBTRAIL_REFINER_PROMPT,
+  };
+}

@@ -1,0 +1,69 @@
+// The refiner service: webtrail.verdicts → webtrail.tasks. Each verdict the live judge marks for
+// refinement may get one follow-up task for its site (harder after a success, repaired after a failure),
+// with its lineage, within the rounds and the tasks per site allowed. The tasks topic is read first and
+// followed, so a restarted refiner knows every follow-up already made and never makes one twice.
+import { TOPICS } from '../../schemas/topics.ts';
+import { OpenAiLlmClient } from '../../llm/llmClient.ts';
+import { loadLlmConfig } from '../../llm/llmConfig.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
+import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
+import { runStageMain } from '../../bus/startStage.ts';
+import { followRecords } from '../../bus/topicFollower.ts';
+import { estimateTokens } from '../../platform/tokens.ts';
+import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
+import { loadRefinerConfig } from './config.ts';
+import { KnownTasks, refineVerdict, refinerVersion } from './refine.ts';
+
+await runStageMain({
+  service: 'refiner',
+  input: { topic: TOPICS.verdicts.name, schema: 'Verdict' },
+  async setup({ log, kafka, codec }) {
+    const config = loadRefinerConfig();
+    const llm = new OpenAiLlmClient(loadLlmConfig('REFINER'));
+    const prompt = loadPrompt('refine', config.prompt);
+    const deps = { llm, prompt, config, now: () => Date.now() };
+    if (config.rounds > 0) await checkContextAtStartup(llm, minimumPromptTokens([prompt], estimateTokens('x'.repeat(4000)) * 2), 'WEBTRAIL_REFINER_LLM_MAX_TOKENS', log);
+    // Every site's tasks: read to the end before the first verdict, then followed.
+    const known = new KnownTasks();
+    const follower = await followRecords(kafka, codec, TOPICS.tasks.name, 'Task', (task) => known.remember(task), log, { groupPrefix: 'webtrail-refiner-tasks', timeoutMs: 300_000 });
+    await follower.caughtUp;
+    log.info({ tasks: known.size, rounds: config.rounds, maxTasksPerSite: config.maxTasksPerSite, refinerVersion: refinerVersion(deps) }, config.rounds > 0 ? 'refining' : 'refinement is off (WEBTRAIL_REFINER_ROUNDS=0): verdicts pass without follow-ups');
+    // One verdict of a site at a time decides, so two verdicts cannot both take the site's last place.
+    const siteTails = new Map<string, Promise<void>>();
+    return {
+      close: () => follower.stop(),
+      handler: async (verdict, ctx) => {
+        const parent = verdict.trajectory.task;
+        trace.getActiveSpan()?.setAttributes({ [ATTRS.trajectoryId]: verdict.trajectoryId, [ATTRS.taskId]: parent.taskId, [ATTRS.domain]: parent.domain });
+        if (config.rounds === 0) return [];
+        // What the tasks topic holds now, this refiner included (a follow-up it sent before a crash).
+        await follower.catchUp();
+        const before = siteTails.get(parent.domain) ?? Promise.resolve();
+        let release: () => void = () => undefined;
+        const mine = new Promise<void>((resolve) => (release = resolve));
+        const tail = before.then(() => mine);
+        siteTails.set(parent.domain, tail);
+        try {
+          await before;
+          const result = await refineVerdict(verdict, known.site(parent, verdict.verdictId), deps, ctx.signal);
+          if (result.kind === 'none') {
+            log.info({ domain: parent.domain, taskId: parent.taskId, verdictId: verdict.verdictId, asked: result.asked, why: result.why }, 'no follow-up');
+            return [];
+          }
+          const task = result.task;
+          known.hold(task, verdict.verdictId);
+          ctx.afterSent(() => known.remember(task));
+          log.info({ domain: task.domain, taskId: task.taskId, parentTaskId: parent.taskId, round: task.lineage?.round, direction: task.lineage?.direction, instruction: task.instruction }, 'follow-up task');
+          // One trace per trajectory: the follow-up starts its own, linked to this verdict's span.
+          const verdictSpan = trace.getActiveSpan()?.spanContext();
+          const span = tracer().startSpan(SPANS.followUp, { root: true, links: verdictSpan ? [{ context: verdictSpan }] : [], attributes: { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain } }, ROOT_CONTEXT);
+          span.end();
+          return [{ topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) }];
+        } finally {
+          release();
+          if (siteTails.get(parent.domain) === tail) siteTails.delete(parent.domain);
+        }
+      },
+    };
+  },
+});

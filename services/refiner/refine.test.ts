@@ -1,0 +1,127 @@
+// The refiner's decisions as plain functions, against the scripted LLM over real HTTP: which verdict
+// gets which follow-up, with what lineage, and which gets none without the LLM being asked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptedLlm, type ScriptedLlm } from '../../sandbox/scriptedLlm.ts';
+import { findTask } from '../../sandbox/sites/index.ts';
+import { OpenAiLlmClient } from '../../llm/llmClient.ts';
+import { loadLlmConfig } from '../../llm/llmConfig.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
+import type { Task, Verdict } from '../../schemas/types.ts';
+import { task as sampleTask, verdict as sampleVerdict } from '../../test/helpers/samples.ts';
+import { KnownTasks, followUpTaskId, refineVerdict, type RefinerDeps } from './refine.ts';
+import { loadRefinerConfig } from './config.ts';
+
+let llm: ScriptedLlm;
+let deps: RefinerDeps;
+const signal = new AbortController().signal;
+
+beforeAll(async () => {
+  llm = await startScriptedLlm({ record: true });
+  deps = {
+    llm: new OpenAiLlmClient(loadLlmConfig('REFINER', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' })),
+    prompt: loadPrompt('refine', 'v1'),
+    config: loadRefinerConfig({ WEBTRAIL_REFINER_ROUNDS: '2', WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: '5' }),
+    now: () => 1_800_000_000_000,
+  };
+});
+afterAll(() => llm.close());
+
+/** A sandbox task as the generator (or the refiner, with lineage) would have sent it. */
+function sandboxTask(id: string, lineage: Task['lineage'] = null): Task {
+  const planned = findTask({ taskId: id })!;
+  return { ...sampleTask(`task-${id}`), domain: `${planned.site}.localhost`, startUrl: `http://${planned.site}.localhost:8080${planned.startPath}`, instruction: planned.instruction, steps: planned.steps, successCriteria: planned.successCriteria, lineage, submissionId: 'submission-1' };
+}
+
+function judged(task: Task, success: number, change: Partial<Verdict> = {}): Verdict {
+  const base = sampleVerdict(task.taskId);
+  return { ...base, verdictId: `v-${task.taskId}-${success}`, success, refine: true, trajectory: { ...base.trajectory, task }, ...change };
+}
+
+const calls = () => llm.stats.calls.refine ?? 0;
+
+describe('refineVerdict', () => {
+  it('makes a harder follow-up after a success and a repaired one after a failure, with lineage through the rounds', async () => {
+    const known = new KnownTasks();
+    const root = sandboxTask('library-author');
+    known.remember(root);
+    const first = await refineVerdict(judged(root, 1), known.site(root), deps, signal);
+    expect(first.kind).toBe('follow-up');
+    if (first.kind !== 'follow-up') return;
+    expect(first.task.instruction).toBe(findTask({ taskId: 'library-calvino-holds' })!.instruction);
+    expect(first.task.taskId).toBe(followUpTaskId(root));
+    expect(first.task.submissionId).toBe(root.submissionId);
+    expect(first.task.startUrl).toBe('http://library.localhost:8080/');
+    expect(first.task.generatorVersion).toBe('scripted@refine.v1');
+    expect(first.task.lineage).toMatchObject({ parentTaskId: root.taskId, rootTaskId: root.taskId, round: 1, direction: 'harder', verdictId: `v-${root.taskId}-1`, parentSuccess: 1 });
+    // What the LLM was told: the parent, its outcome, and the site's tasks not to repeat.
+    const sent = llm.received.at(-1)!.messages.find((m) => m.role === 'user')!.content;
+    expect(sent).toContain(`Parent task: ${root.instruction}`);
+    expect(sent).toContain('Outcome: success');
+    expect(sent).toContain('This follow-up would be round 1 of at most 2.');
+    expect(sent).toContain(`- ${root.instruction}`);
+
+    known.remember(first.task);
+    const second = await refineVerdict(judged(first.task, 0), known.site(root), deps, signal);
+    expect(second.kind).toBe('follow-up');
+    if (second.kind !== 'follow-up') return;
+    expect(second.task.instruction).toBe(findTask({ taskId: 'library-shelf-calvino' })!.instruction);
+    expect(second.task.lineage).toMatchObject({ parentTaskId: first.task.taskId, rootTaskId: root.taskId, round: 2, direction: 'repair', parentSuccess: 0 });
+  });
+
+  it('makes none past the last round, for a replayed verdict, a task followed up already, a full site or a broken rollout, without asking the LLM', async () => {
+    const known = new KnownTasks();
+    const root = sandboxTask('library-author');
+    known.remember(root);
+    const roundTwo = sandboxTask('library-shelf-calvino', { parentTaskId: 'p', rootTaskId: root.taskId, round: 2, direction: 'repair', reason: 'r', verdictId: 'v', parentSuccess: 0 });
+    const before = calls();
+    const cases: Array<[Verdict, KnownTasks, RegExp]> = [
+      [judged(roundTwo, 1), known, /round 3 is past WEBTRAIL_REFINER_ROUNDS=2/],
+      [judged(root, 1, { refine: false }), known, /not for refinement/],
+      [judged(root, 1, { trajectory: { ...sampleVerdict().trajectory, task: root, status: 'error' } }), known, /ended in an error/],
+    ];
+    const followedUp = new KnownTasks();
+    followedUp.remember(root);
+    followedUp.remember({ taskId: followUpTaskId(root), domain: root.domain, instruction: 'anything', submissionId: root.submissionId });
+    cases.push([judged(root, 1), followedUp, /has its follow-up already/]);
+    const full = new KnownTasks();
+    for (let i = 0; i < 5; i++) full.remember({ taskId: `t${i}`, domain: root.domain, instruction: `task number ${i}`, submissionId: root.submissionId });
+    cases.push([judged(root, 1), full, /the site has 5 tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=5/]);
+    for (const [verdict, table, why] of cases) {
+      const result = await refineVerdict(verdict, table.site(root), deps, signal);
+      expect(result).toMatchObject({ kind: 'none', asked: false });
+      if (result.kind === 'none') expect(result.why).toMatch(why);
+    }
+    expect(calls()).toBe(before);
+    const off = await refineVerdict(judged(root, 1), known.site(root), { ...deps, config: { ...deps.config, rounds: 0 } }, signal);
+    expect(off).toMatchObject({ kind: 'none', asked: false });
+  });
+
+  it('drops a follow-up that repeats a task of the site, and says so when the model has none', async () => {
+    const root = sandboxTask('library-author');
+    const known = new KnownTasks();
+    known.remember(root);
+    // A task of the site close to the follow-up the model will offer.
+    known.remember({ taskId: 'other', domain: root.domain, submissionId: root.submissionId, instruction: 'At the Riverside Library, how many people are waiting in the hold queue for the book by Italo Calvino?' });
+    const repeated = await refineVerdict(judged(root, 1), known.site(root), deps, signal);
+    expect(repeated).toMatchObject({ kind: 'none', asked: true });
+    if (repeated.kind === 'none') expect(repeated.why).toMatch(/repeats a task the site has/);
+    const exhausted = await refineVerdict(judged(sandboxTask('library-sunday'), 1), known.site(root), deps, signal);
+    expect(exhausted).toMatchObject({ kind: 'none', asked: true });
+    if (exhausted.kind === 'none') expect(exhausted.why).toMatch(/the refiner proposed none: The site offers nothing more/);
+  });
+
+  it('counts a follow-up being sent against its site, except for the verdict that made it, and each submission of a site apart', () => {
+    const known = new KnownTasks();
+    const d = { domain: 'd', submissionId: 's1' };
+    known.remember({ ...d, taskId: 'a', instruction: 'a' });
+    known.hold({ ...d, taskId: 'f', instruction: 'f' }, 'v1');
+    expect(known.site(d, 'v2')).toMatchObject({ count: 2 });
+    expect(known.site(d, 'v2').has('f')).toBe(true);
+    expect(known.site(d, 'v1').has('f')).toBe(false);
+    known.remember({ ...d, taskId: 'f', instruction: 'f' });
+    expect(known.site(d, 'v1')).toMatchObject({ count: 2 });
+    // The site submitted again: its tasks count apart, and its tasks' follow-ups have other ids.
+    expect(known.site({ domain: 'd', submissionId: 's2' })).toMatchObject({ count: 0 });
+    expect(followUpTaskId({ taskId: 'a', submissionId: 's1' })).not.toBe(followUpTaskId({ taskId: 'a', submissionId: 's2' }));
+  });
+});

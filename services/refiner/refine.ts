@@ -1,0 +1,154 @@
+// verdicts → follow-up tasks: from a judged trajectory, the next task for its site: harder after a
+// success, repaired after a failure, none when the site has nothing more to ask. Bounded (rounds and
+// tasks per site) and idempotent (one follow-up per task, under an id fixed by the parent). Plain
+// functions: the LLM and the table of known tasks come in as arguments.
+import type { Task, Verdict } from '../../schemas/types.ts';
+import { stableId } from '../../platform/ids.ts';
+import type { LlmClient } from '../../llm/llmClient.ts';
+import { RefinementOutput } from '../../llm/outputs.ts';
+import type { Prompt } from '../../llm/prompts.ts';
+import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
+import { formatHistory } from '../../llm/trajectoryText.ts';
+import type { RefinerConfig } from './config.ts';
+
+/**
+ * A task's only follow-up in a submission of its site: whatever verdict asks (a redelivery, a re-run,
+ * another judge), there is one id.
+ */
+export const followUpTaskId = (parent: Pick<Task, 'taskId' | 'submissionId'>) => stableId('task', 'follow-up', parent.taskId, parent.submissionId);
+
+/** What the caps count as one site: a domain in one submission (a site submitted again is refined again). */
+const siteKey = (domain: string, submissionId: string) => `${domain}\n${submissionId}`;
+
+/**
+ * The tasks each site has, read from webtrail.tasks: what the caps count and duplicates are checked
+ * against. A follow-up being sent is held as pending, so a second verdict of the site sees it at once; the
+ * verdict that made it (retried after a failed send) does not count it against itself.
+ */
+export class KnownTasks {
+  private readonly bySite = new Map<string, Map<string, string>>();
+  private readonly pending = new Map<string, { site: string; instruction: string; verdictId: string }>();
+
+  remember(task: Pick<Task, 'taskId' | 'domain' | 'instruction' | 'submissionId'>): void {
+    const key = siteKey(task.domain, task.submissionId);
+    let site = this.bySite.get(key);
+    if (!site) this.bySite.set(key, (site = new Map()));
+    site.set(task.taskId, task.instruction);
+    this.pending.delete(task.taskId);
+  }
+
+  /** Holds a follow-up while it is being sent (remember() once it is on the topic). */
+  hold(task: Pick<Task, 'taskId' | 'domain' | 'instruction' | 'submissionId'>, verdictId: string): void {
+    const key = siteKey(task.domain, task.submissionId);
+    if (!this.bySite.get(key)?.has(task.taskId)) this.pending.set(task.taskId, { site: key, instruction: task.instruction, verdictId });
+  }
+
+  /** The tasks of this task's site (its domain, in its submission) as the verdict `verdictId` is to see them. */
+  site(of: Pick<Task, 'domain' | 'submissionId'>, verdictId = ''): SiteTasks {
+    const key = siteKey(of.domain, of.submissionId);
+    const tasks = new Map(this.bySite.get(key));
+    for (const [taskId, held] of this.pending) if (held.site === key && held.verdictId !== verdictId) tasks.set(taskId, held.instruction);
+    return { count: tasks.size, instructions: [...tasks.values()], has: (taskId) => tasks.has(taskId) };
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const site of this.bySite.values()) n += site.size;
+    return n;
+  }
+}
+
+export interface SiteTasks {
+  count: number;
+  instructions: string[];
+  has(taskId: string): boolean;
+}
+
+export interface RefinerDeps {
+  llm: LlmClient;
+  prompt: Prompt;
+  config: RefinerConfig;
+  now(): number;
+}
+
+export type RefineResult =
+  | { kind: 'follow-up'; task: Task }
+  /** No follow-up; asked: whether the LLM was asked (false when a cap or a rule decided first). */
+  | { kind: 'none'; why: string; asked: boolean };
+
+export function refinerVersion(deps: Pick<RefinerDeps, 'llm' | 'prompt'>): string {
+  return `${deps.llm.model}@${deps.prompt.id}`;
+}
+
+/** The round a follow-up of this task would be in. */
+export const nextRound = (task: Task) => (task.lineage?.round ?? 0) + 1;
+
+/** Why this verdict gets no follow-up before any LLM call, or null when the LLM is to be asked. */
+export function refusal(verdict: Verdict, site: SiteTasks, config: RefinerConfig): string | null {
+  const { task } = verdict.trajectory;
+  if (config.rounds === 0) return 'refinement is off (WEBTRAIL_REFINER_ROUNDS=0)';
+  if (!verdict.refine) return 'the verdict is not for refinement (a replay without --refine, or recorded before webtrail refined)';
+  if (nextRound(task) > config.rounds) return `round ${nextRound(task)} is past WEBTRAIL_REFINER_ROUNDS=${config.rounds}`;
+  if (site.has(followUpTaskId(task))) return 'the task has its follow-up already';
+  if (site.count >= config.maxTasksPerSite) return `the site has ${site.count} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${config.maxTasksPerSite}`;
+  // A rollout that broke down (browser crash, timeout) says nothing of the task.
+  if (verdict.trajectory.status === 'error') return 'the trajectory ended in an error, which says nothing of the task';
+  return null;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
+
+/** The pages a trajectory went through, once each, in order. */
+function pagesSeen(verdict: Verdict): string {
+  const seen = new Map<string, string>();
+  for (const step of verdict.trajectory.steps) if (!seen.has(step.url)) seen.set(step.url, step.title);
+  if (!seen.has(verdict.trajectory.finalUrl)) seen.set(verdict.trajectory.finalUrl, '');
+  return [...seen].map(([url, title]) => `- ${url}${title ? ` (${title})` : ''}`).join('\n');
+}
+
+export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
+  const refused = refusal(verdict, site, deps.config);
+  if (refused) return { kind: 'none', why: refused, asked: false };
+  const { trajectory } = verdict;
+  const parent = trajectory.task;
+  const siteUrl = new URL('/', parent.startUrl).toString();
+  const succeeded = verdict.success >= deps.config.successThreshold;
+  const round = nextRound(parent);
+  const reply = await deps.llm.complete({
+    messages: deps.prompt.render({
+      url: siteUrl, domain: parent.domain, round, maxRounds: deps.config.rounds,
+      instruction: parent.instruction,
+      steps: parent.steps.length ? parent.steps.join('; ') : '(none given)',
+      criteria: parent.successCriteria.length ? parent.successCriteria.join('; ') : '(none given)',
+      outcome: succeeded ? 'success' : 'failure', success: verdict.success, reasoning: verdict.reasoning || '(none given)',
+      finalAnswer: trajectory.finalAnswer ?? '(none)',
+      stepCount: trajectory.steps.length, status: trajectory.status,
+      history: formatHistory(trajectory.steps, 30),
+      pages: pagesSeen(verdict),
+      finalObservation: clip(trajectory.finalObservation, 4000),
+      siblings: site.instructions.map((i) => `- ${i}`).join('\n') || '(none)',
+    }),
+    schema: RefinementOutput, schemaName: 'Refinement', signal,
+  });
+  const { decision, reason, task: proposed } = reply.value;
+  if (decision === 'none' || !proposed) return { kind: 'none', why: `the refiner proposed none: ${reason || 'no reason given'}`, asked: true };
+  const expected = succeeded ? 'harder' : 'repair';
+  if (decision !== expected) return { kind: 'none', why: `the refiner proposed a ${decision} task after a ${succeeded ? 'success' : 'failure'}`, asked: true };
+  const instruction = proposed.instruction.trim();
+  const problem = proposedTaskProblem({ ...proposed, instruction });
+  if (problem) return { kind: 'none', why: `the follow-up ${problem}`, asked: true };
+  const twin = site.instructions.find((other) => similarity(other, instruction) >= NEAR_DUPLICATE);
+  if (twin) return { kind: 'none', why: `the follow-up repeats a task the site has: ${twin}`, asked: true };
+  return {
+    kind: 'follow-up',
+    task: {
+      taskId: followUpTaskId(parent), domain: parent.domain, startUrl: startUrlOnSite(proposed.startUrl, siteUrl), instruction,
+      steps: proposed.steps, successCriteria: proposed.successCriteria,
+      generatorVersion: refinerVersion(deps), createdAtMs: deps.now(), usage: reply.usage, submissionId: parent.submissionId,
+      lineage: {
+        parentTaskId: parent.taskId, rootTaskId: parent.lineage?.rootTaskId ?? parent.taskId, round, direction: decision,
+        reason: reason || (succeeded ? 'harder after a success' : 'repaired after a failure'), verdictId: verdict.verdictId, parentSuccess: verdict.success,
+      },
+    },
+  };
+}
