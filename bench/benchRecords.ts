@@ -18,7 +18,7 @@ export function benchStep(index: number, url: string): Step {
 
 export const toTask = (site: Site): Task => ({
   taskId: `task-${site.domain}`, domain: site.domain, startUrl: site.url, instruction: 'Bench task', steps: [], successCriteria: [],
-  generatorVersion: 'bench@generator', createdAtMs: site.submittedAtMs, usage: noUsage(), lineage: null, submissionId: '',
+  generatorVersion: 'bench@generator', createdAtMs: site.submittedAtMs, usage: noUsage(), lineage: null, submissionId: '', kind: 'task',
 });
 
 export const toTrajectory = (task: Task, steps = 1): Trajectory => ({

@@ -64,7 +64,7 @@ function recordsOf(i: number, t0: number): OutputRecord[] {
   const domain = `site-${i % 2000}.example`;
   const task: Task = {
     taskId: `task-bench-${i}`, domain, startUrl: `https://${domain}/`, instruction: `Find the price of product ${i}`, steps: ['open it'], successCriteria: ['the price'],
-    generatorVersion: 'bench@gen.v1', createdAtMs: t0 + i * 10, usage: usage(2), lineage: null, submissionId: '',
+    generatorVersion: 'bench@gen.v1', createdAtMs: t0 + i * 10, usage: usage(2), lineage: null, submissionId: '', kind: 'task',
   };
   const t = trajectory(i, task);
   const verdict: Verdict = {

@@ -146,7 +146,7 @@ function benchTasks(sandbox: Sandbox, tag: string, count: number): Task[] {
     const t = planned[i % planned.length]!;
     return {
       taskId: `bench-${tag}-${i}`, domain: `${t.site}.localhost`, startUrl: new URL(t.startPath, sandbox.siteUrl(t.site)).toString(), instruction: t.instruction,
-      steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'bench@generator', createdAtMs: Date.now(), usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 }, lineage: null, submissionId: '',
+      steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'bench@generator', createdAtMs: Date.now(), usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 }, lineage: null, submissionId: '', kind: 'task',
     };
   });
 }

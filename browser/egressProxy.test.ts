@@ -36,8 +36,10 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  proxy = new EgressProxy(async () => {
+  proxy = new EgressProxy(async (name) => {
     lookups += 1;
+    // A slow name server: the browser can give up on the connection while its address is being checked.
+    if (name === 'slow.test') await new Promise((r) => setTimeout(r, 300));
     return ['127.0.0.1'];
   });
   gate = await proxy.openGate({ policy: { allowHosts: [], allowPrivateNetwork: true, denyAddresses: ['127.0.0.2'] }, events: { refused: (url, reason) => refused.push(`${url} — ${reason}`) } });
@@ -68,5 +70,16 @@ describe('egress proxy answers', () => {
     expect(await ask('GET https://somewhere.test/ HTTP/1.1\r\nHost: somewhere.test\r\n\r\n')).toBe('HTTP/1.1 403 Forbidden');
     expect(lookups).toBe(before);
     expect(refused.at(-1)).toBe('https://somewhere.test/ — https: cannot be proxied as plain HTTP');
+  });
+
+  it('outlives a browser that resets its connection while the address is being checked', async () => {
+    const port = Number(new URL(gate.server).port);
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('CONNECT slow.test:443 HTTP/1.1\r\nHost: slow.test:443\r\n\r\n'));
+    socket.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 60));
+    socket.resetAndDestroy();
+    await new Promise((r) => setTimeout(r, 500));
+    // Still here, and still answering.
+    expect(await ask('CONNECT 127.0.0.2:443 HTTP/1.1\r\nHost: 127.0.0.2:443\r\n\r\n')).toBe('HTTP/1.1 403 Forbidden');
   });
 });

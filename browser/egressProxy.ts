@@ -117,8 +117,11 @@ export class EgressProxy {
       if (pinned === undefined) pinned = url;
       return url !== pinned;
     }));
-    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.tunnel(req, socket, head, options, track));
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.upgrade(req, socket, options));
+    // A browser may reset a connection while its address is being checked: an error on a socket nobody
+    // listens to would end the process, so each is listened to from the start.
+    const guarded = (socket: Duplex) => socket.on('error', () => socket.destroy());
+    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.tunnel(req, guarded(socket), head, options, track));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.upgrade(req, guarded(socket), options));
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const gate: Gate = {
@@ -160,6 +163,7 @@ export class EgressProxy {
       else res.writeHead(502, { 'content-type': 'text/plain' }).end(`webtrail egress proxy: ${url.host} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`);
     });
     res.on('close', () => upstream.destroy());
+    req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   }
 

@@ -72,7 +72,7 @@ export function formatStats(report: StatsReport): string {
   }))), '');
   if (report.rounds.some((r) => r.round > 0)) {
     out.push(`Refinement rounds${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`, formatTable(report.rounds.map((r) => ({
-      round: r.round === 0 ? '0 (proposed)' : r.round, tasks: r.tasks, harder: r.harder, repaired: r.repair, trajectories: r.trajectories, solved: r.solved,
+      round: r.round === 0 ? '0 (proposed)' : r.round, tasks: r.tasks, harder: r.harder, repaired: r.repair, explored: r.explored, explorations: r.explorations, trajectories: r.trajectories, solved: r.solved,
     }))), '');
   }
   const st = report.steps;

@@ -120,8 +120,8 @@ ${r.judges.length === 0 ? html`<p>No verdicts yet.</p>` : html`<table class="jud
 ${r.judges.map((j) => html`<tr data-judge="${j.judgeVersion}"><td><a href="/trajectories?judge=${encodeURIComponent(j.judgeVersion)}"><code>${j.judgeVersion}</code></a></td><td class="n">${fmt(j.verdicts)}</td><td class="n" data-success-rate>${pct(j.successRate)}</td><td class="n">${j.meanSuccess.toFixed(3)}</td><td class="n">${j.meanEfficiency.toFixed(3)}</td><td>${miniBars(j.successHistogram)} ${j.successHistogram.join(' ')}</td></tr>`)}
 </table>`}
 ${r.rounds.some((x) => x.round > 0) ? html`<h2>Refinement rounds</h2>
-<table class="rounds"><tr><th>round</th><th>tasks</th><th>harder</th><th>repaired</th><th>trajectories</th><th>solved${r.judgeVersion ? html` (<code>${r.judgeVersion}</code>)` : ''}</th></tr>
-${r.rounds.map((x) => html`<tr data-round="${x.round}"><td>${x.round === 0 ? '0 (proposed)' : x.round}</td><td class="n" data-round-tasks>${fmt(x.tasks)}</td><td class="n">${fmt(x.harder)}</td><td class="n">${fmt(x.repair)}</td><td class="n">${fmt(x.trajectories)}</td><td class="n">${fmt(x.solved)}</td></tr>`)}
+<table class="rounds"><tr><th>round</th><th>tasks</th><th>harder</th><th>repaired</th><th>explored</th><th>explorations</th><th>trajectories</th><th>solved${r.judgeVersion ? html` (<code>${r.judgeVersion}</code>)` : ''}</th></tr>
+${r.rounds.map((x) => html`<tr data-round="${x.round}"><td>${x.round === 0 ? '0 (proposed)' : x.round}</td><td class="n" data-round-tasks>${fmt(x.tasks)}</td><td class="n">${fmt(x.harder)}</td><td class="n">${fmt(x.repair)}</td><td class="n">${fmt(x.explored)}</td><td class="n">${fmt(x.explorations)}</td><td class="n">${fmt(x.trajectories)}</td><td class="n">${fmt(x.solved)}</td></tr>`)}
 </table>` : ''}
 <h2>Trajectories by how they ended</h2>
 <p>${Object.entries(r.steps.byStatus).map(([status, n], i) => html`${i ? ' · ' : ''}<a href="/trajectories?status=${status}">${status} ${fmt(n)}</a>`)}${r.steps.trajectories ? html` · steps per trajectory p50 ${r.steps.p50}, p90 ${r.steps.p90}, max ${r.steps.max}` : 'none yet'}</p>

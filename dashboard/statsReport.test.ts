@@ -23,6 +23,11 @@ describe('stats report', () => {
     c.add('Task', followUp);
     c.add('Trajectory', { ...trajectory('t3'), task: followUp });
     c.add('Verdict', verdict('t3'));
+    // e1: an exploration of the site, rolled out and passed on by the judge: not a task carried out, not a judgement.
+    const exploration = { ...task('e1'), kind: 'explore' };
+    c.add('Task', exploration);
+    c.add('Trajectory', { ...trajectory('e1'), task: exploration });
+    c.add('Verdict', { ...verdict('e1'), trajectory: { ...trajectory('e1'), task: exploration } });
     c.add(undefined, { garbage: true });
     // Re-submissions: shop skipped twice then once more (its latest record counts), bad once.
     const screened = { domain: 'shop.example.com', generatorVersion: 'm@gen-v1', outcome: 'tasks', taskCount: 2, screenedAtMs: 1, resubmissionsSkipped: 0, lastSkippedAtMs: null } as const;
@@ -38,18 +43,18 @@ describe('stats report', () => {
     ]);
     expect(report.perSite).toEqual([
       { domain: 'bad.example.com', outcome: 'rejected: unsafe', tasks: 0, followUps: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0 },
-      { domain: 'shop.example.com', outcome: 'tasks proposed', tasks: 3, followUps: 1, trajectories: 3, answered: 2, stepLimit: 1, error: 0, blocked: 0, solved: 2 },
+      { domain: 'shop.example.com', outcome: 'tasks proposed', tasks: 4, followUps: 1, trajectories: 4, answered: 3, stepLimit: 1, error: 0, blocked: 0, solved: 2 },
     ]);
     expect(report.rounds).toEqual([
-      { round: 0, tasks: 2, harder: 0, repair: 0, trajectories: 2, solved: 1 },
-      { round: 1, tasks: 1, harder: 1, repair: 0, trajectories: 1, solved: 1 },
+      { round: 0, tasks: 2, harder: 0, repair: 0, explored: 0, explorations: 1, trajectories: 2, solved: 1 },
+      { round: 1, tasks: 1, harder: 1, repair: 0, explored: 0, explorations: 0, trajectories: 1, solved: 1 },
     ]);
-    expect(report.steps).toMatchObject({ trajectories: 3, max: 3, byStatus: { answered: 2, step_limit: 1 } });
+    expect(report.steps).toMatchObject({ trajectories: 4, max: 3, byStatus: { answered: 3, step_limit: 1 } });
     // generator: once per site (shop via its proposed tasks, bad via its rejection); agent: per trajectory;
     // judge: per verdict; refiner: per follow-up (never taking the place of its site's generator usage).
-    expect(report.tokens.map((t) => [t.stage, t.calls, t.promptTokens, t.completionTokens])).toEqual([['generator', 2, 200, 40], ['agent', 3, 300, 60], ['judge', 4, 400, 80], ['refiner', 2, 200, 40]]);
+    expect(report.tokens.map((t) => [t.stage, t.calls, t.promptTokens, t.completionTokens])).toEqual([['generator', 2, 200, 40], ['agent', 4, 400, 80], ['judge', 4, 400, 80], ['refiner', 2, 200, 40]]);
     expect(report.tokens.find((t) => t.stage === 'judge')!.costUsd).toBeCloseTo((400 * 10 + 80 * 2) / 1e6, 6);
-    expect(report.totalCostUsd).toBeCloseTo((200 + 80 + 300 + 120 + 4000 + 160 + 200 + 80) / 1e6, 6);
+    expect(report.totalCostUsd).toBeCloseTo((200 + 80 + 400 + 160 + 4000 + 160 + 200 + 80) / 1e6, 6);
     // Default judge version: the most recently used.
     expect(c.report({ topics: [], prices }).judgeVersion).toBe('big@judge-v2');
   });

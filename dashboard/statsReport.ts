@@ -52,9 +52,12 @@ export interface SiteStats {
 export interface RoundStats {
   round: number;
   tasks: number;
-  /** Follow-ups made harder after a success, and repaired after a failure (round 0 has neither). */
+  /** Follow-ups made harder after a success, repaired after a failure, proposed from an exploration (round 0 has none). */
   harder: number;
   repair: number;
+  explored: number;
+  /** Explorations of the sites (round 0; not counted in tasks, their trajectories not in trajectories or solved). */
+  explorations: number;
   trajectories: number;
   /** Trajectories judged successful by the report's judge version. */
   solved: number;
@@ -95,6 +98,8 @@ export class StatsCollector {
   private readonly taskDomains = new Map<string, string>();
   /** Task id → its round and direction, for follow-ups only. */
   private readonly followUps = new Map<string, { round: number; direction: string; usage: TokenUsage }>();
+  /** Explorations: their trajectories and verdicts are not tasks carried out, and stay out of the judges' figures. */
+  private readonly explorations = new Set<string>();
   private readonly generatorUsage = new Map<string, TokenUsage>();
   private readonly trajectories = new Map<string, TrajectorySummary>();
   private readonly verdicts = new Map<string, VerdictSummary>();
@@ -125,6 +130,7 @@ export class StatsCollector {
         // by each of its proposed tasks: count that once.
         if (t.lineage) this.followUps.set(t.taskId, { round: t.lineage.round, direction: t.lineage.direction, usage: t.usage });
         else this.generatorUsage.set(t.domain, t.usage);
+        if (t.kind === 'explore') this.explorations.add(t.taskId);
         break;
       }
       case 'Trajectory': {
@@ -134,6 +140,7 @@ export class StatsCollector {
       }
       case 'Verdict': {
         const v = value as Verdict;
+        if (v.trajectory.task.kind === 'explore') break;
         this.verdicts.set(v.verdictId, { trajectoryId: v.trajectoryId, judgeVersion: v.judgeVersion, success: v.success, efficiency: v.efficiency, selfCorrection: v.selfCorrection, usage: v.usage, judgedAtMs: v.judgedAtMs });
         break;
       }
@@ -186,7 +193,7 @@ export class StatsCollector {
     const rounds = new Map<number, RoundStats>();
     const round = (n: number) => {
       let r = rounds.get(n);
-      if (!r) rounds.set(n, (r = { round: n, tasks: 0, harder: 0, repair: 0, trajectories: 0, solved: 0 }));
+      if (!r) rounds.set(n, (r = { round: n, tasks: 0, harder: 0, repair: 0, explored: 0, explorations: 0, trajectories: 0, solved: 0 }));
       return r;
     };
     for (const [taskId, domain] of this.taskDomains) {
@@ -196,9 +203,14 @@ export class StatsCollector {
       const followUp = this.followUps.get(taskId);
       if (followUp) s.followUps += 1;
       const r = round(followUp?.round ?? 0);
+      if (this.explorations.has(taskId)) {
+        r.explorations += 1;
+        continue;
+      }
       r.tasks += 1;
       if (followUp?.direction === 'harder') r.harder += 1;
       if (followUp?.direction === 'repair') r.repair += 1;
+      if (followUp?.direction === 'explored') r.explored += 1;
     }
     const statusKey = { answered: 'answered', step_limit: 'stepLimit', error: 'error', blocked: 'blocked' } as const;
     for (const [id, t] of this.trajectories) {
@@ -206,6 +218,7 @@ export class StatsCollector {
       s.trajectories += 1;
       s[statusKey[t.status as keyof typeof statusKey] ?? 'error'] += 1;
       if (solvedTrajectories.has(id)) s.solved += 1;
+      if (this.explorations.has(t.taskId)) continue;
       const r = round(this.followUps.get(t.taskId)?.round ?? 0);
       r.trajectories += 1;
       if (solvedTrajectories.has(id)) r.solved += 1;

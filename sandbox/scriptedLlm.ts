@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { findTarget, listElements, planAction } from './planMatcher.ts';
 import { NOT_FOUND } from './answerRules.ts';
 import type { PlanStep } from './types.ts';
-import { SITES, findTask, followUpOf, siteForHost } from './sites/index.ts';
+import { SITES, exploredTasksOf, findTask, followUpOf, siteForHost } from './sites/index.ts';
 
 export type Misbehaviour = '429' | '500' | 'invalid_json' | 'slow' | 'truncated';
 export const MISBEHAVIOURS: Misbehaviour[] = ['429', '500', 'invalid_json', 'slow', 'truncated'];
@@ -148,8 +148,30 @@ function wrongAnswer(answer: string, page: string): string {
   return other ? `It is ${other.name}.` : 'It is not listed.';
 }
 
+/**
+ * Explores as an agent told to would: opens a link to a page of the site it has not been on (the first
+ * one the page lists), up to three, then sums up where it went.
+ */
+function explore(user: string): object {
+  const taken = Number(/Actions taken so far: (\d+)/.exec(user)?.[1] ?? '0');
+  const observation = after(user, 'Current page');
+  const visited = new Set([...user.matchAll(/ on (\S+): |now at (\S+)\)/g)].map((m) => pathOf(m[1] ?? m[2] ?? '')));
+  const next = taken < 3 ? listElements(observation).find((e) => e.role === 'link' && /→ \/[^\s]*$/.test(e.line) && !visited.has(/→ (\/\S*)$/.exec(e.line)![1]!)) : undefined;
+  if (!next) return { thought: 'I have seen the main sections.', action: { kind: 'answer', elementId: null, value: `I explored the site: ${[...visited].filter(Boolean).join(', ')}.`, submit: false } };
+  return { thought: `Exploring: ${next.name}.`, action: { kind: 'click', elementId: next.id, value: null, submit: false } };
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
+
 function act(user: string, errorRate: number, seed: number): object {
   const instruction = line(user, 'Task');
+  if (instruction.startsWith('Briefly explore')) return explore(user);
   const taken = Number(/Actions taken so far: (\d+)/.exec(user)?.[1] ?? '0');
   const observation = after(user, 'Current page');
   const task = findTask({ instruction });
@@ -214,6 +236,19 @@ function propose(user: string): object {
  * Refines as an LLM refiner would, from the prompt alone: the parent task is looked up by its
  * instruction, and the sandbox's follow-up for its outcome (if it has one) is offered.
  */
+/** Proposes from an exploration: the sandbox's explored tasks for the site whose page the exploration saw. */
+function proposeExplored(user: string): object {
+  const url = line(user, 'Site');
+  const site = siteOf(line(user, 'Domain'));
+  const seen = new Set([...after(user, 'Pages the agent explored').matchAll(/^--- (\S+)/gm)].map((m) => pathOf(m[1]!)));
+  const count = Number(/Propose up to (\d+) tasks/.exec(user)?.[1] ?? '3');
+  const tasks = (site ? exploredTasksOf(site, seen) : []).slice(0, count).map((t) => ({
+    instruction: t.instruction, startUrl: new URL(t.startPath, url).toString(), steps: t.steps, successCriteria: t.successCriteria,
+    requiresLogin: false, requiresPayment: false, changesOthersData: false,
+  }));
+  return { tasks };
+}
+
 function refine(user: string): object {
   const url = line(user, 'Site');
   const parent = findTask({ instruction: line(user, 'Parent task') });
@@ -266,7 +301,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       const messages = body.messages ?? [];
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const user = messages.find((m) => m.role === 'user')?.content ?? '';
-      const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : system.startsWith('You refine tasks') ? 'refine' : 'unknown';
+      const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks for web agents from the pages') ? 'explore' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : system.startsWith('You refine tasks') ? 'refine' : 'unknown';
       stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
       const tokenField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : body.max_tokens !== undefined ? 'max_tokens' : null;
       const structured = body.response_format?.type === 'json_schema';
@@ -311,6 +346,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       else if (kind === 'agent') content = act(user, options.agentErrors ?? 0, options.seed ?? 42);
       else if (kind === 'judge') content = judge(user);
       else if (kind === 'refine') content = refine(user);
+      else if (kind === 'explore') content = proposeExplored(user);
       else return reply(res, 400, { error: { message: 'the scripted LLM does not know this prompt' } });
 
       let text = JSON.stringify(content);

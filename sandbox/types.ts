@@ -55,11 +55,12 @@ export interface SandboxTask {
 /**
  * A task the proposer never offers from the home page: the scripted refiner offers it as the follow-up
  * of its parent once the parent's trajectory is judged a success (a harder task) or a failure (a
- * repaired or simpler one).
+ * repaired or simpler one), or from the pages an exploration of the site saw (`explored`, no parent).
  */
 export interface SandboxFollowUp extends SandboxTask {
+  /** The task it follows up; for an explored one, the page the exploration must have seen (its path). */
   parent: string;
-  after: 'success' | 'failure';
+  after: 'success' | 'failure' | 'explored';
   /** What the refiner says of why it made it. */
   reason: string;
   /**

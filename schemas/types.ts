@@ -125,6 +125,8 @@ export interface Task {
   usage: TokenUsage;
   /** Null for a task proposed from the home page (round 0); set on follow-up tasks. */
   lineage: null | TaskLineage;
+  /** task: a task to carry out and judge; explore: an exploration of the site (no success check) whose pages ground the refiner's proposals, kept out of the training data unless the sink is asked (WEBTRAIL_SINK_KEEP_EXPLORATION). */
+  kind: string;
   /** The submission of the site it came from (hash of the domain and its submission time): follow-ups carry their first task's, and the refiner counts its caps per submission, so a site submitted again (submit --again) is refined again. Empty in tasks recorded before webtrail kept it. */
   submissionId: string;
 }

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     // The scripted agent errs as real ones do (a wrong element or value, an early or wrong answer, giving
     // up), so the run has failures for the judge to catch and the sink to leave out.
     // Two rounds of refinement: the sandbox has follow-ups (harder after a success, repaired after a failure) for some tasks.
-    const refinement = { WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2' };
+    const refinement = { WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2', WEBTRAIL_GENERATOR_EXPLORE: process.env.WEBTRAIL_GENERATOR_EXPLORE ?? 'true' };
     pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0), scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) }, env: refinement });
     if (!process.env.OPENAI_BASE_URL) say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');

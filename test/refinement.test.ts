@@ -1,8 +1,9 @@
 // The refinement loop end to end: the five services as separate processes over the real broker, real
-// Chromium on the sandbox web, the scripted LLM over HTTP. Two sites go through two rounds of follow-up
-// tasks; the refiner kills itself once right after writing a follow-up and before committing the verdict
-// it came from (the test hook), and is started again. What must hold: follow-ups with their lineage,
-// rolled out and judged, each written once, no site over the cap, and the sandbox's checks verify them.
+// Chromium on the sandbox web, the scripted LLM over HTTP. Three sites, each explored, go through two
+// rounds of follow-up tasks; the refiner kills itself once right after writing a follow-up and before
+// committing the verdict it came from (the test hook), and is started again. What must hold: follow-ups
+// with their lineage, rolled out and judged, each written once, no site over the cap, the sandbox's
+// checks verify them, and the explorations stay out of the dataset.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ const home = mkdtempSync(path.join(tmpdir(), 'webtrail-refine-'));
 const CAP = 12;
 const ROUNDS = 2;
 const crashMarker = path.join(home, 'refiner-crash-marker');
-const siteNames = ['library', 'recipes'];
+const siteNames = ['library', 'recipes', 'gov'];
 let pipeline: Pipeline;
 let admin: Admin;
 let startEnds: Awaited<ReturnType<typeof topicEnds>>;
@@ -62,7 +63,7 @@ beforeAll(async () => {
     home, groupSuffix: run, startAtEnd: true,
     // A real endpoint's latency, so the refiner has work in flight while verdicts arrive.
     scripted: { latencyMs: 100 },
-    env: { LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', WEBTRAIL_REFINER_ROUNDS: String(ROUNDS), WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CAP) },
+    env: { LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', WEBTRAIL_REFINER_ROUNDS: String(ROUNDS), WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CAP), WEBTRAIL_GENERATOR_EXPLORE: 'true' },
     serviceEnv: { refiner: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker } },
   });
   domains = new Set(siteNames.map((n) => new URL(pipeline.sandbox.siteUrl(n)).hostname));
@@ -89,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('the refinement loop', () => {
-  it('makes follow-ups from the verdicts: harder after a success, repaired after a failure, with their lineage, for two rounds', async () => {
+  it('makes follow-ups from the verdicts: harder after a success, repaired after a failure, proposed from an exploration, with their lineage, for two rounds', async () => {
     const tasks = await tasksOfRun();
     const verdicts = new Map((await verdictsOfRun()).map((v) => [v.verdictId, v]));
     const byId = new Map(tasks.map((t) => [t.taskId, t]));
@@ -104,18 +105,24 @@ describe('the refinement loop', () => {
       expect(lineage.rootTaskId).toBe(parent!.lineage?.rootTaskId ?? parent!.taskId);
       expect(f.submissionId).toBe(parent!.submissionId);
       expect(f.domain).toBe(parent!.domain);
-      // The verdict it names is on the topic, judged the parent, and its outcome set the direction.
+      // The verdict it names is on the topic, judged the parent, and its outcome (or the parent's being an
+      // exploration) set the direction.
       const verdict = verdicts.get(lineage.verdictId);
       expect(verdict?.trajectory.task.taskId, f.instruction).toBe(parent!.taskId);
-      expect(lineage.direction).toBe(verdict!.success >= 0.5 ? 'harder' : 'repair');
+      const outcome = parent!.kind === 'explore' ? 'explored' : verdict!.success >= 0.5 ? 'success' : 'failure';
+      expect(lineage.direction).toBe({ explored: 'explored', success: 'harder', failure: 'repair' }[outcome]);
       // The sandbox's own follow-up for that parent and outcome (the refiner never saw this table).
       const planned = FOLLOW_UPS.get(f.instruction);
       expect(planned, f.instruction).toBeDefined();
-      expect(planned!.after).toBe(verdict!.success >= 0.5 ? 'success' : 'failure');
-      expect(f.generatorVersion).toBe('scripted@refine.v1');
+      expect(planned!.after).toBe(outcome);
+      expect(f.generatorVersion).toBe(outcome === 'explored' ? 'scripted@explore.v1' : 'scripted@refine.v1');
     }
     expect(new Set(followUps.map((f) => f.lineage!.round))).toEqual(new Set([1, 2]));
     expect(followUps.some((f) => f.lineage!.direction === 'harder')).toBe(true);
+    // One exploration per site, and the permit office's pages gave the two tasks the sandbox grounds in them.
+    expect([...byId.values()].filter((t) => t.kind === 'explore').map((t) => t.domain).sort()).toEqual([...domains].sort());
+    const explored = followUps.filter((f) => f.lineage!.direction === 'explored').map((f) => [f.domain.split('.')[0], FOLLOW_UPS.get(f.instruction)!.id]);
+    expect(explored.sort()).toEqual([['gov', 'gov-first-question'], ['gov', 'gov-parking-over-fishing']]);
     // The recipes' chain is two rounds deep, under its cap whatever the order.
     const recipes = followUps.filter((f) => f.domain.startsWith('recipes.')).map((f) => [f.lineage!.round, FOLLOW_UPS.get(f.instruction)!.id]);
     expect(recipes.sort()).toEqual([[1, 'recipes-calories-risotto-two'], [2, 'recipes-calories-pad-thai-three']]);
@@ -127,9 +134,13 @@ describe('the refinement loop', () => {
     const records = new Map<string, number>();
     for (const t of tasks) if (t.lineage) records.set(t.taskId, (records.get(t.taskId) ?? 0) + 1);
     expect([...records].filter(([, n]) => n !== 1)).toEqual([]);
-    // One follow-up per parent: no two follow-ups name the same parent.
-    const parents = tasks.filter((t) => t.lineage).map((t) => t.lineage!.parentTaskId);
-    expect(new Set(parents).size).toBe(records.size);
+    // One follow-up per judged task; an exploration's proposals all come from one verdict.
+    const byParent = new Map<string, Task[]>();
+    for (const t of tasks.filter((x) => x.lineage)) byParent.set(t.lineage!.parentTaskId, [...(byParent.get(t.lineage!.parentTaskId) ?? []), t]);
+    for (const [parent, children] of byParent) {
+      if (children[0]!.lineage!.direction !== 'explored') expect(children, parent).toHaveLength(1);
+      expect(new Set(children.map((c) => c.lineage!.verdictId)).size, parent).toBe(1);
+    }
   });
 
   it('never gives a site more tasks than the cap; the library reaches it and the refiner says why it stops', async () => {
@@ -138,7 +149,7 @@ describe('the refinement loop', () => {
     for (const t of tasks) perSite.set(t.domain, (perSite.get(t.domain) ?? new Set()).add(t.taskId));
     for (const [domain, ids] of perSite) expect(ids.size, domain).toBeLessThanOrEqual(CAP);
     const library = [...perSite].find(([d]) => d.startsWith('library.'))![1];
-    // Ten proposed tasks, three possible follow-ups: the cap lets two in.
+    // Ten proposed tasks and an exploration, three possible follow-ups: the cap lets one in.
     expect(library.size).toBe(CAP);
     expect(readFileSync(path.join(home, 'logs', 'refiner.log'), 'utf8')).toContain(`the site has ${CAP} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${CAP}`);
   });
@@ -165,12 +176,11 @@ describe('the refinement loop', () => {
     // The run's own topics: the report's rounds are exactly what the topic holds.
     const tasks = await tasksOfRun();
     const roundOf = (t: Task) => t.lineage?.round ?? 0;
+    const direction = (round: number, d: string) => followUps.filter((f) => f.lineage!.round === round && f.lineage!.direction === d).length;
     for (const round of [0, 1, 2]) {
-      const of = new Set(tasks.filter((t) => roundOf(t) === round).map((t) => t.taskId));
+      const of = (kind: string) => new Set(tasks.filter((t) => roundOf(t) === round && t.kind === kind).map((t) => t.taskId)).size;
       expect(report.rounds.find((r) => r.round === round), `round ${round}`).toMatchObject({
-        tasks: of.size,
-        harder: followUps.filter((f) => f.lineage!.round === round && f.lineage!.direction === 'harder').length,
-        repair: followUps.filter((f) => f.lineage!.round === round && f.lineage!.direction === 'repair').length,
+        tasks: of('task'), explorations: of('explore'), harder: direction(round, 'harder'), repair: direction(round, 'repair'), explored: direction(round, 'explored'),
       });
     }
     expect(report.perSite.find((s) => s.domain.startsWith('library.'))?.followUps).toBe(followUps.filter((f) => f.domain.startsWith('library.')).length);
@@ -182,6 +192,9 @@ describe('the refinement loop', () => {
     const rows = readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
       .flatMap((f) => gunzipSync(readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task_id: string; trajectory_id: string; round: number; parent_task_id: string }));
     const lineageOf = new Map(followUps.map((f) => [f.taskId, f.lineage!]));
+    // No example of an exploration (the sink keeps them only when asked).
+    const explorations = new Set(tasks.filter((t) => t.kind === 'explore').map((t) => t.taskId));
+    expect(rows.filter((r) => explorations.has(r.task_id))).toEqual([]);
     for (const row of rows) {
       expect(row.round, row.task_id).toBe(lineageOf.get(row.task_id)?.round ?? 0);
       expect(row.parent_task_id).toBe(lineageOf.get(row.task_id)?.parentTaskId ?? '');

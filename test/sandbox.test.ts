@@ -31,7 +31,13 @@ describe('sandbox web', () => {
     const all = SITES.flatMap((s) => [...s.tasks, ...(s.followUps ?? [])]);
     expect(new Set(all.map((t) => t.id)).size).toBe(all.length);
     expect(followUps.some((f) => f.after === 'success') && followUps.some((f) => f.after === 'failure')).toBe(true);
+    // Explored ones name the page the exploration must have seen; the others their parent task.
+    expect(followUps.filter((f) => f.after === 'explored').length).toBeGreaterThanOrEqual(2);
     for (const f of followUps) {
+      if (f.after === 'explored') {
+        expect(f.parent, f.id).toMatch(/^\//);
+        continue;
+      }
       const parent = all.find((t) => t.id === f.parent);
       expect(parent, f.id).toBeDefined();
       // A repair follows a task that fails; a harder task one that can succeed.
@@ -39,7 +45,7 @@ describe('sandbox web', () => {
     }
     const roundOf = (id: string): number => {
       const f = followUps.find((x) => x.id === id);
-      return f ? 1 + roundOf(f.parent) : 0;
+      return f ? (f.after === 'explored' ? 1 : 1 + roundOf(f.parent)) : 0;
     };
     expect(Math.max(...followUps.map((f) => roundOf(f.id)))).toBe(2);
   });

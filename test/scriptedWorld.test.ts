@@ -34,7 +34,7 @@ async function scripted(options: Parameters<typeof startScriptedLlm>[0] = {}): P
 
 const sandboxTasks = (): Task[] => DEMO_SITES.flatMap((site) => site.tasks.map((t) => ({
   taskId: `blind-${t.id}`, domain: new URL(sandbox.siteUrl(site.name)).host, startUrl: new URL(t.startPath, sandbox.siteUrl(site.name)).toString(),
-  instruction: t.instruction, steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'test', createdAtMs: 0, usage: usage(0), lineage: null, submissionId: '',
+  instruction: t.instruction, steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'test', createdAtMs: 0, usage: usage(0), lineage: null, submissionId: '', kind: 'task',
 })));
 
 /** A browser that shows nothing: every page is empty, every action "works". */

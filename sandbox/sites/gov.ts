@@ -168,4 +168,25 @@ export const gov: SandboxSite = {
       check: (e, s) => /not possible|does not issue/i.test(e.finalAnswer ?? '') && ![...s.applications.values()].some((a) => /passport/i.test(JSON.stringify(a))),
     },
   ],
+  followUps: [
+    {
+      // Proposed from an exploration that reached the fees page (the home page names no price).
+      id: 'gov-parking-over-fishing', parent: '/fees', after: 'explored', reason: 'The fees page the exploration reached lists every permit with its price.',
+      instruction: 'At the City Permit Office, how much more does a residential parking permit cost than a river fishing licence?', startPath: '/',
+      steps: ['Open the fees page', 'Subtract the fishing licence fee from the parking permit fee'], successCriteria: ['The answer states £35'],
+      plan: [{ kind: 'click', role: 'link', target: 'Permit fees' }, { kind: 'answer', read: (page) => {
+        const fee = (label: string) => Number(new RegExp(`${label} \\| £(\\d+)`).exec(page)?.[1] ?? NaN);
+        const difference = fee('Residential parking permit') - fee('River fishing licence');
+        return Number.isFinite(difference) ? `It costs £${difference} more.` : null;
+      } }],
+      check: (e) => answerHas(e, '35'),
+    },
+    {
+      id: 'gov-first-question', parent: '/apply/1', after: 'explored', reason: 'The exploration opened the application form, whose first page asks for personal details.',
+      instruction: 'What is the first thing the City Permit Office\'s permit application asks for?', startPath: '/',
+      steps: ['Start the application', 'Read the first field'], successCriteria: ['The answer states Full name'],
+      plan: [{ kind: 'click', role: 'link', target: 'Start now' }, { kind: 'answer', read: readFirst(/textbox "([^"]+)"/, 'It asks first for your {}.') }],
+      check: (e) => answerHas(e, 'full name'),
+    },
+  ],
 };

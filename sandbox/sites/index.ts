@@ -31,6 +31,11 @@ export function allTasks(): Array<SandboxTask & { site: string }> {
   return SITES.flatMap((s) => [...s.tasks, ...(s.followUps ?? [])].map((t) => ({ ...t, site: s.name })));
 }
 
+/** The follow-ups the scripted explorer proposes for a site from the pages its exploration saw. */
+export function exploredTasksOf(site: SandboxSite, pathsSeen: Set<string>): SandboxFollowUp[] {
+  return (site.followUps ?? []).filter((f) => f.after === 'explored' && pathsSeen.has(f.parent));
+}
+
 /** The follow-up the scripted refiner offers for a task after its outcome, if the sandbox has one. */
 export function followUpOf(parentId: string, after: 'success' | 'failure'): (SandboxFollowUp & { site: string }) | undefined {
   for (const s of SITES) {

@@ -1,7 +1,7 @@
 // Generator settings (WEBTRAIL_GENERATOR_*).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseEnv, type Env } from '../../platform/config.ts';
+import { bool, parseEnv, type Env } from '../../platform/config.ts';
 import { UserInputError } from '../../platform/errors.ts';
 
 export interface GeneratorConfig {
@@ -12,6 +12,8 @@ export interface GeneratorConfig {
   blocklist: Set<string>;
   /** A blocklist hit rejects even a site the LLM finds safe. */
   blocklistStrict: boolean;
+  /** Add an exploration task per accepted site, whose pages the refiner proposes more tasks from. */
+  explore: boolean;
 }
 
 export function loadGeneratorConfig(env: Env = process.env): GeneratorConfig {
@@ -21,6 +23,7 @@ export function loadGeneratorConfig(env: Env = process.env): GeneratorConfig {
     WEBTRAIL_GENERATOR_PROPOSE_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
     WEBTRAIL_BLOCKLIST: z.string().default(''),
     WEBTRAIL_BLOCKLIST_STRICT: z.enum(['true', 'false']).default('false'),
+    WEBTRAIL_GENERATOR_EXPLORE: bool.default(false),
   }), env);
   return {
     tasksPerSite: raw.WEBTRAIL_GENERATOR_TASKS_PER_SITE,
@@ -28,6 +31,7 @@ export function loadGeneratorConfig(env: Env = process.env): GeneratorConfig {
     proposePrompt: raw.WEBTRAIL_GENERATOR_PROPOSE_PROMPT,
     blocklist: loadBlocklist(raw.WEBTRAIL_BLOCKLIST.split(',').map((f) => f.trim()).filter(Boolean)),
     blocklistStrict: raw.WEBTRAIL_BLOCKLIST_STRICT === 'true',
+    explore: raw.WEBTRAIL_GENERATOR_EXPLORE,
   };
 }
 

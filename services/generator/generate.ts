@@ -6,6 +6,7 @@ import { stableId } from '../../platform/ids.ts';
 import { addUsage, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, ScreeningOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
+import { EXPLORE_INSTRUCTION } from '../../llm/exploration.ts';
 import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
 import { blocklisted, type GeneratorConfig } from './config.ts';
 
@@ -77,9 +78,16 @@ export async function generateForSite(site: Site, deps: GeneratorDeps, signal: A
       taskId: stableId('task', site.domain, instruction, version),
       domain: site.domain, startUrl, instruction,
       steps: proposed.steps, successCriteria: proposed.successCriteria,
-      generatorVersion: version, createdAtMs: deps.now(), usage, lineage: null, submissionId,
+      generatorVersion: version, createdAtMs: deps.now(), usage, lineage: null, submissionId, kind: 'task',
     });
     if (tasks.length >= deps.config.tasksPerSite) break;
+  }
+  // The exploration task goes beside the proposed ones (and does not stand in for them).
+  if (deps.config.explore && tasks.length > 0) {
+    tasks.push({
+      taskId: stableId('explore', site.domain, submissionId, version), domain: site.domain, startUrl: site.url, instruction: EXPLORE_INSTRUCTION,
+      steps: [], successCriteria: [], generatorVersion: version, createdAtMs: deps.now(), usage, lineage: null, submissionId, kind: 'explore',
+    });
   }
   if (tasks.length === 0) return reject('no_tasks', dropped.length ? `every proposed task was dropped (${dropped[0]!.why})` : 'the model proposed no task', screening.value.category);
   return { kind: 'tasks', tasks, dropped };

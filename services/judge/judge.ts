@@ -3,7 +3,7 @@
 // self-correction. Versioned by model and prompt: the version names the dataset.
 import type { Trajectory, Verdict } from '../../schemas/types.ts';
 import { stableId } from '../../platform/ids.ts';
-import type { LlmClient } from '../../llm/llmClient.ts';
+import { zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
 import { JudgeOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { formatHistory } from '../../llm/trajectoryText.ts';
@@ -38,6 +38,16 @@ export function judgeHistory(trajectory: Trajectory, observationSteps: number): 
 export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, signal: AbortSignal): Promise<Verdict> {
   const version = judgeVersion(deps);
   const { task } = trajectory;
+  const verdictId = trajectory.runId ? stableId('verdict', trajectory.trajectoryId, trajectory.runId, version) : stableId('verdict', trajectory.trajectoryId, version);
+  // An exploration has no success check: it is passed on (for the refiner) without an LLM call, its
+  // success saying only whether it ended with a summary.
+  if (task.kind === 'explore') {
+    const ended = trajectory.status === 'answered' ? 1 : 0;
+    return {
+      verdictId, trajectoryId: trajectory.trajectoryId, judgeVersion: version, success: ended, efficiency: ended, selfCorrection: ended,
+      reasoning: `An exploration of the site: no success check, not judged (it ended ${trajectory.status}).`, judgedAtMs: deps.now(), usage: zeroUsage(), trajectory, refine: deps.refine,
+    };
+  }
   const reply = await deps.llm.complete({
     messages: deps.prompt.render({
       instruction: task.instruction, domain: task.domain,
@@ -51,7 +61,7 @@ export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, s
     schema: JudgeOutput, schemaName: 'Verdict', signal,
   });
   return {
-    verdictId: trajectory.runId ? stableId('verdict', trajectory.trajectoryId, trajectory.runId, version) : stableId('verdict', trajectory.trajectoryId, version),
+    verdictId,
     trajectoryId: trajectory.trajectoryId, judgeVersion: version,
     success: reply.value.success, efficiency: reply.value.efficiency, selfCorrection: reply.value.selfCorrection,
     reasoning: reply.value.reasoning, judgedAtMs: deps.now(), usage: reply.usage, trajectory, refine: deps.refine,

@@ -8,6 +8,7 @@ import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
 import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
 import { runStageMain } from '../../bus/startStage.ts';
+import type { OutputRecord } from '../../bus/recordProducer.ts';
 import { followRecords } from '../../bus/topicFollower.ts';
 import { estimateTokens } from '../../platform/tokens.ts';
 import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
@@ -21,8 +22,9 @@ await runStageMain({
     const config = loadRefinerConfig();
     const llm = new OpenAiLlmClient(loadLlmConfig('REFINER'));
     const prompt = loadPrompt('refine', config.prompt);
-    const deps = { llm, prompt, config, now: () => Date.now() };
-    if (config.rounds > 0) await checkContextAtStartup(llm, minimumPromptTokens([prompt], estimateTokens('x'.repeat(4000)) * 2), 'WEBTRAIL_REFINER_LLM_MAX_TOKENS', log);
+    const explorePrompt = loadPrompt('explore', config.explorePrompt);
+    const deps = { llm, prompt, explorePrompt, config, now: () => Date.now() };
+    if (config.rounds > 0) await checkContextAtStartup(llm, minimumPromptTokens([prompt, explorePrompt], estimateTokens('x'.repeat(4000)) * 2), 'WEBTRAIL_REFINER_LLM_MAX_TOKENS', log);
     // Every site's tasks: read to the end before the first verdict, then followed.
     const known = new KnownTasks();
     const follower = await followRecords(kafka, codec, TOPICS.tasks.name, 'Task', (task) => known.remember(task), log, { groupPrefix: 'webtrail-refiner-tasks', timeoutMs: 300_000 });
@@ -50,15 +52,16 @@ await runStageMain({
             log.info({ domain: parent.domain, taskId: parent.taskId, verdictId: verdict.verdictId, asked: result.asked, why: result.why }, 'no follow-up');
             return [];
           }
-          const task = result.task;
-          known.hold(task, verdict.verdictId);
-          ctx.afterSent(() => known.remember(task));
-          log.info({ domain: task.domain, taskId: task.taskId, parentTaskId: parent.taskId, round: task.lineage?.round, direction: task.lineage?.direction, instruction: task.instruction }, 'follow-up task');
-          // One trace per trajectory: the follow-up starts its own, linked to this verdict's span.
           const verdictSpan = trace.getActiveSpan()?.spanContext();
-          const span = tracer().startSpan(SPANS.followUp, { root: true, links: verdictSpan ? [{ context: verdictSpan }] : [], attributes: { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain } }, ROOT_CONTEXT);
-          span.end();
-          return [{ topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) }];
+          return result.tasks.map((task): OutputRecord<'Task'> => {
+            known.hold({ ...task, lineage: task.lineage! }, verdict.verdictId);
+            ctx.afterSent(() => known.remember(task));
+            log.info({ domain: task.domain, taskId: task.taskId, parentTaskId: parent.taskId, round: task.lineage?.round, direction: task.lineage?.direction, instruction: task.instruction }, 'follow-up task');
+            // One trace per trajectory: each follow-up starts its own, linked to this verdict's span.
+            const span = tracer().startSpan(SPANS.followUp, { root: true, links: verdictSpan ? [{ context: verdictSpan }] : [], attributes: { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain } }, ROOT_CONTEXT);
+            span.end();
+            return { topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
+          });
         } finally {
           release();
           if (siteTails.get(parent.domain) === tail) siteTails.delete(parent.domain);

@@ -10,6 +10,7 @@ import type { Task, Verdict } from '../../schemas/types.ts';
 import { task as sampleTask, verdict as sampleVerdict } from '../../test/helpers/samples.ts';
 import { KnownTasks, followUpTaskId, refineVerdict, type RefinerDeps } from './refine.ts';
 import { loadRefinerConfig } from './config.ts';
+import { EXPLORE_INSTRUCTION } from '../../llm/exploration.ts';
 
 let llm: ScriptedLlm;
 let deps: RefinerDeps;
@@ -20,6 +21,7 @@ beforeAll(async () => {
   deps = {
     llm: new OpenAiLlmClient(loadLlmConfig('REFINER', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' })),
     prompt: loadPrompt('refine', 'v1'),
+    explorePrompt: loadPrompt('explore', 'v1'),
     config: loadRefinerConfig({ WEBTRAIL_REFINER_ROUNDS: '2', WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: '5' }),
     now: () => 1_800_000_000_000,
   };
@@ -47,12 +49,12 @@ describe('refineVerdict', () => {
     const first = await refineVerdict(judged(root, 1), known.site(root), deps, signal);
     expect(first.kind).toBe('follow-up');
     if (first.kind !== 'follow-up') return;
-    expect(first.task.instruction).toBe(findTask({ taskId: 'library-calvino-holds' })!.instruction);
-    expect(first.task.taskId).toBe(followUpTaskId(root));
-    expect(first.task.submissionId).toBe(root.submissionId);
-    expect(first.task.startUrl).toBe('http://library.localhost:8080/');
-    expect(first.task.generatorVersion).toBe('scripted@refine.v1');
-    expect(first.task.lineage).toMatchObject({ parentTaskId: root.taskId, rootTaskId: root.taskId, round: 1, direction: 'harder', verdictId: `v-${root.taskId}-1`, parentSuccess: 1 });
+    expect(first.tasks[0]!.instruction).toBe(findTask({ taskId: 'library-calvino-holds' })!.instruction);
+    expect(first.tasks[0]!.taskId).toBe(followUpTaskId(root));
+    expect(first.tasks[0]!.submissionId).toBe(root.submissionId);
+    expect(first.tasks[0]!.startUrl).toBe('http://library.localhost:8080/');
+    expect(first.tasks[0]!.generatorVersion).toBe('scripted@refine.v1');
+    expect(first.tasks[0]!.lineage).toMatchObject({ parentTaskId: root.taskId, rootTaskId: root.taskId, round: 1, direction: 'harder', verdictId: `v-${root.taskId}-1`, parentSuccess: 1 });
     // What the LLM was told: the parent, its outcome, and the site's tasks not to repeat.
     const sent = llm.received.at(-1)!.messages.find((m) => m.role === 'user')!.content;
     expect(sent).toContain(`Parent task: ${root.instruction}`);
@@ -60,12 +62,12 @@ describe('refineVerdict', () => {
     expect(sent).toContain('This follow-up would be round 1 of at most 2.');
     expect(sent).toContain(`- ${root.instruction}`);
 
-    known.remember(first.task);
-    const second = await refineVerdict(judged(first.task, 0), known.site(root), deps, signal);
+    known.remember(first.tasks[0]!);
+    const second = await refineVerdict(judged(first.tasks[0]!, 0), known.site(root), deps, signal);
     expect(second.kind).toBe('follow-up');
     if (second.kind !== 'follow-up') return;
-    expect(second.task.instruction).toBe(findTask({ taskId: 'library-shelf-calvino' })!.instruction);
-    expect(second.task.lineage).toMatchObject({ parentTaskId: first.task.taskId, rootTaskId: root.taskId, round: 2, direction: 'repair', parentSuccess: 0 });
+    expect(second.tasks[0]!.instruction).toBe(findTask({ taskId: 'library-shelf-calvino' })!.instruction);
+    expect(second.tasks[0]!.lineage).toMatchObject({ parentTaskId: first.tasks[0]!.taskId, rootTaskId: root.taskId, round: 2, direction: 'repair', parentSuccess: 0 });
   });
 
   it('makes none past the last round, for a replayed verdict, a task followed up already, a full site or a broken rollout, without asking the LLM', async () => {
@@ -81,10 +83,10 @@ describe('refineVerdict', () => {
     ];
     const followedUp = new KnownTasks();
     followedUp.remember(root);
-    followedUp.remember({ taskId: followUpTaskId(root), domain: root.domain, instruction: 'anything', submissionId: root.submissionId });
+    followedUp.remember({ taskId: followUpTaskId(root), domain: root.domain, instruction: 'anything', submissionId: root.submissionId, lineage: { parentTaskId: root.taskId, rootTaskId: root.taskId, round: 1, direction: 'harder', reason: 'r', verdictId: 'v', parentSuccess: 1 } });
     cases.push([judged(root, 1), followedUp, /has its follow-up already/]);
     const full = new KnownTasks();
-    for (let i = 0; i < 5; i++) full.remember({ taskId: `t${i}`, domain: root.domain, instruction: `task number ${i}`, submissionId: root.submissionId });
+    for (let i = 0; i < 5; i++) full.remember({ taskId: `t${i}`, domain: root.domain, instruction: `task number ${i}`, submissionId: root.submissionId, lineage: null });
     cases.push([judged(root, 1), full, /the site has 5 tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=5/]);
     for (const [verdict, table, why] of cases) {
       const result = await refineVerdict(verdict, table.site(root), deps, signal);
@@ -101,7 +103,7 @@ describe('refineVerdict', () => {
     const known = new KnownTasks();
     known.remember(root);
     // A task of the site close to the follow-up the model will offer.
-    known.remember({ taskId: 'other', domain: root.domain, submissionId: root.submissionId, instruction: 'At the Riverside Library, how many people are waiting in the hold queue for the book by Italo Calvino?' });
+    known.remember({ taskId: 'other', domain: root.domain, submissionId: root.submissionId, lineage: null, instruction: 'At the Riverside Library, how many people are waiting in the hold queue for the book by Italo Calvino?' });
     const repeated = await refineVerdict(judged(root, 1), known.site(root), deps, signal);
     expect(repeated).toMatchObject({ kind: 'none', asked: true });
     if (repeated.kind === 'none') expect(repeated.why).toMatch(/repeats a task the site has/);
@@ -110,16 +112,53 @@ describe('refineVerdict', () => {
     if (exhausted.kind === 'none') expect(exhausted.why).toMatch(/the refiner proposed none: The site offers nothing more/);
   });
 
+  it('proposes tasks from the pages an exploration saw, under its lineage, within the room the cap leaves, once', async () => {
+    const exploration: Task = { ...sampleTask('explore-gov'), domain: 'gov.localhost', startUrl: 'http://gov.localhost:8080/', instruction: EXPLORE_INSTRUCTION, steps: [], successCriteria: [], kind: 'explore', submissionId: 'submission-1' };
+    const base = sampleVerdict('explore-gov');
+    const page = (url: string, title: string) => ({ ...base.trajectory.steps[0]!, url, title, observation: `# ${title}` });
+    const explored = (...urls: string[]): Verdict => ({ ...base, verdictId: 'v-explore', success: 1, refine: true, trajectory: { ...base.trajectory, task: exploration, steps: urls.map((u, i) => ({ ...page(u, `page ${i}`), index: i })), finalUrl: urls.at(-1)!, finalObservation: '# last' } });
+    const known = new KnownTasks();
+    known.remember(exploration);
+    // It saw the fees page and the application form: the sandbox's two explored tasks of the permit office.
+    const result = await refineVerdict(explored('http://gov.localhost:8080/', 'http://gov.localhost:8080/apply/1', 'http://gov.localhost:8080/fees'), known.site(exploration), deps, signal);
+    expect(result.kind).toBe('follow-up');
+    if (result.kind !== 'follow-up') return;
+    expect(result.tasks.map((t) => t.instruction).sort()).toEqual(['gov-first-question', 'gov-parking-over-fishing'].map((id) => findTask({ taskId: id })!.instruction).sort());
+    for (const t of result.tasks) {
+      expect(t.lineage).toMatchObject({ parentTaskId: exploration.taskId, rootTaskId: exploration.taskId, round: 1, direction: 'explored', verdictId: 'v-explore' });
+      expect(t).toMatchObject({ kind: 'task', submissionId: 'submission-1', generatorVersion: 'scripted@explore.v1' });
+    }
+    // What the explorer prompt carried: every page once, with its text.
+    const sent = llm.received.at(-1)!.messages.find((m) => m.role === 'user')!.content;
+    expect(sent.match(/^--- http:\/\/gov\.localhost:8080\/fees \(page 2\)$/gm)).toHaveLength(1);
+    // Only what it saw: the home page alone grounds none of them.
+    expect(await refineVerdict(explored('http://gov.localhost:8080/'), known.site(exploration), deps, signal)).toMatchObject({ kind: 'none', asked: true });
+    // Room for one under the cap: one.
+    const crowded = new KnownTasks();
+    crowded.remember(exploration);
+    for (let i = 0; i < 3; i++) crowded.remember({ taskId: `t${i}`, domain: exploration.domain, instruction: `task number ${i}`, submissionId: 'submission-1', lineage: null });
+    const one = await refineVerdict(explored('http://gov.localhost:8080/apply/1', 'http://gov.localhost:8080/fees'), crowded.site(exploration), deps, signal);
+    expect(one.kind === 'follow-up' && one.tasks.length).toBe(1);
+    // Followed up already (its proposals on the topic): none again, and no LLM call.
+    for (const t of result.tasks) known.remember(t);
+    const before = calls();
+    const explorerCalls = llm.stats.calls.explore;
+    expect(await refineVerdict(explored('http://gov.localhost:8080/fees'), known.site(exploration), deps, signal)).toMatchObject({ kind: 'none', asked: false, why: 'the task has its follow-up already' });
+    expect([calls(), llm.stats.calls.explore]).toEqual([before, explorerCalls]);
+  });
+
   it('counts a follow-up being sent against its site, except for the verdict that made it, and each submission of a site apart', () => {
     const known = new KnownTasks();
     const d = { domain: 'd', submissionId: 's1' };
-    known.remember({ ...d, taskId: 'a', instruction: 'a' });
-    known.hold({ ...d, taskId: 'f', instruction: 'f' }, 'v1');
+    const lineage = { parentTaskId: 'a', rootTaskId: 'a', round: 1, direction: 'harder', reason: 'r', verdictId: 'v1', parentSuccess: 1 };
+    known.remember({ ...d, taskId: 'a', instruction: 'a', lineage: null });
+    known.hold({ ...d, taskId: 'f', instruction: 'f', lineage }, 'v1');
     expect(known.site(d, 'v2')).toMatchObject({ count: 2 });
-    expect(known.site(d, 'v2').has('f')).toBe(true);
-    expect(known.site(d, 'v1').has('f')).toBe(false);
-    known.remember({ ...d, taskId: 'f', instruction: 'f' });
+    expect(known.site(d, 'v2').followedUp('a')).toBe(true);
+    expect(known.site(d, 'v1').followedUp('a')).toBe(false);
+    known.remember({ ...d, taskId: 'f', instruction: 'f', lineage });
     expect(known.site(d, 'v1')).toMatchObject({ count: 2 });
+    expect(known.site(d, 'v1').followedUp('a')).toBe(true);
     // The site submitted again: its tasks count apart, and its tasks' follow-ups have other ids.
     expect(known.site({ domain: 'd', submissionId: 's2' })).toMatchObject({ count: 0 });
     expect(followUpTaskId({ taskId: 'a', submissionId: 's1' })).not.toBe(followUpTaskId({ taskId: 'a', submissionId: 's2' }));

@@ -5,7 +5,7 @@
 import type { Task, Verdict } from '../../schemas/types.ts';
 import { stableId } from '../../platform/ids.ts';
 import type { LlmClient } from '../../llm/llmClient.ts';
-import { RefinementOutput } from '../../llm/outputs.ts';
+import { ProposalOutput, RefinementOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
 import { formatHistory } from '../../llm/trajectoryText.ts';
@@ -21,34 +21,43 @@ export const followUpTaskId = (parent: Pick<Task, 'taskId' | 'submissionId'>) =>
 const siteKey = (domain: string, submissionId: string) => `${domain}\n${submissionId}`;
 
 /**
- * The tasks each site has, read from webtrail.tasks: what the caps count and duplicates are checked
- * against. A follow-up being sent is held as pending, so a second verdict of the site sees it at once; the
- * verdict that made it (retried after a failed send) does not count it against itself.
+ * The tasks each site has, read from webtrail.tasks: what the caps count, duplicates are checked against,
+ * and which tasks have been followed up. A follow-up being sent is held as pending, so a second verdict of
+ * the site sees it at once; the verdict that made it (retried after a failed send) does not count it
+ * against itself.
  */
 export class KnownTasks {
   private readonly bySite = new Map<string, Map<string, string>>();
-  private readonly pending = new Map<string, { site: string; instruction: string; verdictId: string }>();
+  /** Tasks with follow-ups, by the site they are on. */
+  private readonly followedUp = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, { site: string; instruction: string; parentTaskId: string; verdictId: string }>();
 
-  remember(task: Pick<Task, 'taskId' | 'domain' | 'instruction' | 'submissionId'>): void {
+  remember(task: KnownTask): void {
     const key = siteKey(task.domain, task.submissionId);
     let site = this.bySite.get(key);
     if (!site) this.bySite.set(key, (site = new Map()));
     site.set(task.taskId, task.instruction);
+    if (task.lineage) this.followedUp.set(key, (this.followedUp.get(key) ?? new Set()).add(task.lineage.parentTaskId));
     this.pending.delete(task.taskId);
   }
 
   /** Holds a follow-up while it is being sent (remember() once it is on the topic). */
-  hold(task: Pick<Task, 'taskId' | 'domain' | 'instruction' | 'submissionId'>, verdictId: string): void {
+  hold(task: KnownTask & { lineage: NonNullable<Task['lineage']> }, verdictId: string): void {
     const key = siteKey(task.domain, task.submissionId);
-    if (!this.bySite.get(key)?.has(task.taskId)) this.pending.set(task.taskId, { site: key, instruction: task.instruction, verdictId });
+    if (!this.bySite.get(key)?.has(task.taskId)) this.pending.set(task.taskId, { site: key, instruction: task.instruction, parentTaskId: task.lineage.parentTaskId, verdictId });
   }
 
   /** The tasks of this task's site (its domain, in its submission) as the verdict `verdictId` is to see them. */
   site(of: Pick<Task, 'domain' | 'submissionId'>, verdictId = ''): SiteTasks {
     const key = siteKey(of.domain, of.submissionId);
     const tasks = new Map(this.bySite.get(key));
-    for (const [taskId, held] of this.pending) if (held.site === key && held.verdictId !== verdictId) tasks.set(taskId, held.instruction);
-    return { count: tasks.size, instructions: [...tasks.values()], has: (taskId) => tasks.has(taskId) };
+    const parents = new Set(this.followedUp.get(key));
+    for (const [taskId, held] of this.pending) {
+      if (held.site !== key || held.verdictId === verdictId) continue;
+      tasks.set(taskId, held.instruction);
+      parents.add(held.parentTaskId);
+    }
+    return { count: tasks.size, instructions: [...tasks.values()], followedUp: (taskId) => parents.has(taskId) };
   }
 
   get size(): number {
@@ -58,26 +67,32 @@ export class KnownTasks {
   }
 }
 
+export type KnownTask = Pick<Task, 'taskId' | 'domain' | 'instruction' | 'submissionId' | 'lineage'>;
+
 export interface SiteTasks {
   count: number;
   instructions: string[];
-  has(taskId: string): boolean;
+  /** Whether a task of the site has its follow-ups already. */
+  followedUp(taskId: string): boolean;
 }
 
 export interface RefinerDeps {
   llm: LlmClient;
   prompt: Prompt;
+  /** Proposes tasks from the pages an exploration saw. */
+  explorePrompt: Prompt;
   config: RefinerConfig;
   now(): number;
 }
 
 export type RefineResult =
-  | { kind: 'follow-up'; task: Task }
+  /** One follow-up of a judged task, or the tasks proposed from an exploration. */
+  | { kind: 'follow-up'; tasks: Task[] }
   /** No follow-up; asked: whether the LLM was asked (false when a cap or a rule decided first). */
   | { kind: 'none'; why: string; asked: boolean };
 
-export function refinerVersion(deps: Pick<RefinerDeps, 'llm' | 'prompt'>): string {
-  return `${deps.llm.model}@${deps.prompt.id}`;
+export function refinerVersion(deps: Pick<RefinerDeps, 'llm' | 'prompt'>, prompt: Prompt = deps.prompt): string {
+  return `${deps.llm.model}@${prompt.id}`;
 }
 
 /** The round a follow-up of this task would be in. */
@@ -89,11 +104,58 @@ export function refusal(verdict: Verdict, site: SiteTasks, config: RefinerConfig
   if (config.rounds === 0) return 'refinement is off (WEBTRAIL_REFINER_ROUNDS=0)';
   if (!verdict.refine) return 'the verdict is not for refinement (a replay without --refine, or recorded before webtrail refined)';
   if (nextRound(task) > config.rounds) return `round ${nextRound(task)} is past WEBTRAIL_REFINER_ROUNDS=${config.rounds}`;
-  if (site.has(followUpTaskId(task))) return 'the task has its follow-up already';
+  if (site.followedUp(task.taskId)) return 'the task has its follow-up already';
   if (site.count >= config.maxTasksPerSite) return `the site has ${site.count} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${config.maxTasksPerSite}`;
   // A rollout that broke down (browser crash, timeout) says nothing of the task.
   if (verdict.trajectory.status === 'error') return 'the trajectory ended in an error, which says nothing of the task';
+  if (task.kind === 'explore' && verdict.trajectory.steps.length === 0) return 'the exploration saw no page';
   return null;
+}
+
+/** What the explorer's pages showed, once each, clipped: the ground of the proposals. */
+function pagesExplored(verdict: Verdict, perPage: number): string {
+  const seen = new Map<string, { title: string; text: string }>();
+  for (const step of verdict.trajectory.steps) if (!seen.has(step.url)) seen.set(step.url, { title: step.title, text: step.observation });
+  const last = verdict.trajectory;
+  if (!seen.has(last.finalUrl)) seen.set(last.finalUrl, { title: '', text: last.finalObservation });
+  return [...seen].map(([url, page]) => `--- ${url}${page.title ? ` (${page.title})` : ''}\n${clip(page.text, perPage)}`).join('\n');
+}
+
+/** Tasks proposed from an exploration's pages, each checked as the generator checks its own. */
+async function proposeFromExploration(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
+  const explored = verdict.trajectory.task;
+  const siteUrl = new URL('/', explored.startUrl).toString();
+  const room = Math.min(deps.config.tasksPerExploration, deps.config.maxTasksPerSite - site.count);
+  const reply = await deps.llm.complete({
+    messages: deps.explorePrompt.render({
+      url: siteUrl, domain: explored.domain, count: room, pages: pagesExplored(verdict, 1500),
+      siblings: site.instructions.filter((i) => i !== explored.instruction).map((i) => `- ${i}`).join('\n') || '(none)',
+    }),
+    schema: ProposalOutput, schemaName: 'Proposal', signal,
+  });
+  const tasks: Task[] = [];
+  const dropped: string[] = [];
+  for (const proposed of reply.value.tasks) {
+    if (tasks.length >= room) break;
+    const instruction = proposed.instruction.trim();
+    const problem = proposedTaskProblem({ ...proposed, instruction });
+    const twin = [...site.instructions, ...tasks.map((t) => t.instruction)].find((other) => similarity(other, instruction) >= NEAR_DUPLICATE);
+    if (problem || twin) {
+      dropped.push(`${instruction}: ${problem ?? `repeats ${twin}`}`);
+      continue;
+    }
+    tasks.push({
+      taskId: stableId('task', 'explored', explored.taskId, explored.submissionId, instruction), domain: explored.domain,
+      startUrl: startUrlOnSite(proposed.startUrl, siteUrl), instruction, steps: proposed.steps, successCriteria: proposed.successCriteria,
+      generatorVersion: refinerVersion(deps, deps.explorePrompt), createdAtMs: deps.now(), usage: reply.usage, submissionId: explored.submissionId, kind: 'task',
+      lineage: {
+        parentTaskId: explored.taskId, rootTaskId: explored.taskId, round: nextRound(explored), direction: 'explored',
+        reason: 'proposed from the pages the exploration saw', verdictId: verdict.verdictId, parentSuccess: verdict.success,
+      },
+    });
+  }
+  if (tasks.length === 0) return { kind: 'none', why: `the exploration gave no usable task${dropped.length ? ` (${dropped.join('; ')})` : ''}`, asked: true };
+  return { kind: 'follow-up', tasks };
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
@@ -109,6 +171,7 @@ function pagesSeen(verdict: Verdict): string {
 export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
   const refused = refusal(verdict, site, deps.config);
   if (refused) return { kind: 'none', why: refused, asked: false };
+  if (verdict.trajectory.task.kind === 'explore') return proposeFromExploration(verdict, site, deps, signal);
   const { trajectory } = verdict;
   const parent = trajectory.task;
   const siteUrl = new URL('/', parent.startUrl).toString();
@@ -141,14 +204,14 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
   if (twin) return { kind: 'none', why: `the follow-up repeats a task the site has: ${twin}`, asked: true };
   return {
     kind: 'follow-up',
-    task: {
+    tasks: [{
       taskId: followUpTaskId(parent), domain: parent.domain, startUrl: startUrlOnSite(proposed.startUrl, siteUrl), instruction,
       steps: proposed.steps, successCriteria: proposed.successCriteria,
-      generatorVersion: refinerVersion(deps), createdAtMs: deps.now(), usage: reply.usage, submissionId: parent.submissionId,
+      generatorVersion: refinerVersion(deps), createdAtMs: deps.now(), usage: reply.usage, submissionId: parent.submissionId, kind: 'task',
       lineage: {
         parentTaskId: parent.taskId, rootTaskId: parent.lineage?.rootTaskId ?? parent.taskId, round, direction: decision,
         reason: reason || (succeeded ? 'harder after a success' : 'repaired after a failure'), verdictId: verdict.verdictId, parentSuccess: verdict.success,
       },
-    },
+    }],
   };
 }

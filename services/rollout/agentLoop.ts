@@ -1,6 +1,7 @@
 // tasks → trajectories: observe → LLM → act until the agent answers, hits the step limit or fails.
 // Every step is recorded: observation, screenshot reference, raw LLM output, parsed action, result,
 // errors, timings and tokens. Plain function: the browser session, LLM and blob store come in.
+import { EXPLORE_MAX_PAGES } from '../../llm/exploration.ts';
 import { createHash } from 'node:crypto';
 import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/types.ts';
 import type { BlobStore } from '../../platform/blobStore.ts';
@@ -58,6 +59,9 @@ export function targetBoxOf(observation: Observation, action: Action): Step['tar
   return { x, y: y - observation.facts.scrollY, width, height, viewportWidth: observation.facts.viewportWidth, viewportHeight: observation.facts.viewportHeight };
 }
 
+/** A task's step limit: an exploration stops after a few pages more than it asks for, whatever the setting. */
+export const stepLimit = (task: Task, maxSteps: number) => (task.kind === 'explore' ? Math.min(maxSteps, EXPLORE_MAX_PAGES + 2) : maxSteps);
+
 export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal): Promise<Trajectory> {
   const { config } = deps;
   const version = agentVersion(deps);
@@ -81,7 +85,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     } else {
       let consecutiveErrors = 0;
       const signatures: string[] = [];
-      for (let index = 0; index < config.maxSteps; index += 1) {
+      for (let index = 0; index < stepLimit(task, config.maxSteps); index += 1) {
         if (signal.aborted) throw signal.reason;
         if (browser.crashed) {
           status = 'error';
@@ -121,7 +125,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
           break;
         }
       }
-      if (status === 'step_limit') statusReason = `no answer after ${config.maxSteps} steps`;
+      if (status === 'step_limit') statusReason = `no answer after ${stepLimit(task, config.maxSteps)} steps`;
     }
     finalObservation = await browser.observe().catch(() => null);
   } finally {
@@ -176,7 +180,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     t = Date.now();
     try {
       const messages = deps.prompt.render({
-        instruction: task.instruction, step: index + 1, maxSteps: config.maxSteps, actionsTaken: actionsTaken(steps),
+        instruction: task.instruction, step: index + 1, maxSteps: stepLimit(task, config.maxSteps), actionsTaken: actionsTaken(steps),
         history: formatHistory(steps, config.historySteps), observation: observation.text,
       });
       // Recorded as sent: the training example is built from this, never rendered again.

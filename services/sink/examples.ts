@@ -21,10 +21,13 @@ export interface ExampleOptions {
   now(): number;
   /** Counts an example's tokens (the sink's tokenizer); without it examples carry 0. */
   countTokens?: (text: string) => number;
+  /** Make examples of exploration trajectories too (they have no success check; left out by default). */
+  keepExploration?: boolean;
 }
 
 export function examplesFor(verdict: Verdict, options: ExampleOptions): TrainingExample[] {
   if (!options.filter.keeps(verdict)) return [];
+  if (verdict.trajectory.task.kind === 'explore' && !options.keepExploration) return [];
   const scrub = options.scrub ?? ((text: string) => text);
   const trajectory = verdict.trajectory;
   const examples: TrainingExample[] = [];

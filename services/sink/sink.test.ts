@@ -10,6 +10,8 @@ import { isRetriable } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
 import { DatasetWriter, readShards } from './datasetWriter.ts';
 import { Sink } from './sink.ts';
+import { examplesFor } from './examples.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
 
 const writerOptions = { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1 };
 
@@ -335,3 +337,17 @@ describe('one run per trajectory', () => {
     expect(datasetOf(home)).toEqual(['run-b:0:run-b step 0', 'run-b:1:run-b step 1', 'run-b:2:run-b step 2']);
   });
 });
+
+describe('examples of an exploration', () => {
+  it('are left out unless the sink is asked to keep them', () => {
+    const sample = verdict('e1');
+    // One step with a valid reply: one example when kept.
+    const v = { ...sample, trajectory: { ...sample.trajectory, steps: [{ ...sample.trajectory.steps[0]!, llmOutput: '{"thought":"","action":{"kind":"click","elementId":1}}' }] } };
+    const exploration = { ...v, trajectory: { ...v.trajectory, task: { ...v.trajectory.task, kind: 'explore' } } };
+    const options = { filter: loadSinkConfig({}).filter, historySteps: 5, maxSteps: 30, now: () => 0, agentPrompt: (id: string) => loadPrompt(...(id.split('.') as [string, string])) };
+    expect(examplesFor(v, options)).toHaveLength(1);
+    expect(examplesFor(exploration, options)).toEqual([]);
+    expect(examplesFor(exploration, { ...options, keepExploration: loadSinkConfig({ WEBTRAIL_SINK_KEEP_EXPLORATION: 'true' }).keepExploration })).toHaveLength(1);
+  });
+});
+

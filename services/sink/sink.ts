@@ -140,7 +140,7 @@ export class Sink {
       return [];
     }
     const examples = examplesFor(await this.withPrompts(verdict), {
-      filter: this.config.filter, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
+      filter: this.config.filter, keepExploration: this.config.keepExploration, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       countTokens: this.countTokens,
       agentPrompt: (id) => {
         let prompt = this.prompts.get(id);

@@ -8,7 +8,7 @@ export const site = (domain = 'shop.example.com'): Site => ({ domain, url: `http
 export const task = (taskId = 't1'): Task => ({
   taskId, domain: 'shop.example.com', startUrl: 'https://shop.example.com/', instruction: 'Find the price of the blue mug',
   steps: ['search for mug', 'open the blue mug'], successCriteria: ['answer states the price'], generatorVersion: 'm@gen-v1',
-  createdAtMs: 1_700_000_000_000, usage: usage(), lineage: null, submissionId: '',
+  createdAtMs: 1_700_000_000_000, usage: usage(), lineage: null, submissionId: '', kind: 'task',
 });
 
 export const trajectory = (taskId = 't1'): Trajectory => ({
