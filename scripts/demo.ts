@@ -77,11 +77,14 @@ async function main(): Promise<void> {
 
     // The run's verdicts: which trajectories the sandbox's own checks call solved, and the judge version
     // that names the dataset.
-    const verdicts: Verdict[] = [];
+    const everyVerdict: Verdict[] = [];
     await readTopics([TOPICS.verdicts.name], {
       fromBeginning: true, follow: false,
-      onRecord: (r) => void (BigInt(r.offset) >= (startEnds[TOPICS.verdicts.name]?.get(r.partition) ?? 0n) && verdicts.push(r.value as Verdict)),
+      onRecord: (r) => void (BigInt(r.offset) >= (startEnds[TOPICS.verdicts.name]?.get(r.partition) ?? 0n) && everyVerdict.push(r.value as Verdict)),
     });
+    // Explorations have no check and no judgement: they are counted apart.
+    const explorations = everyVerdict.filter((v) => v.trajectory.task.kind === 'explore').length;
+    const verdicts = everyVerdict.filter((v) => v.trajectory.task.kind !== 'explore');
     const trajectories = verdicts.map((v) => v.trajectory);
     const checks = trajectories.map((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }) === true);
     const solved = checks.filter(Boolean).length;
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     const judgeVersion = verdicts[0]?.judgeVersion;
     // Every screenshot a trajectory refers to, fetched here (another process than the rollout that wrote
     // it) and checked against the hash in its name.
-    const refs = [...new Set(trajectories.flatMap((t) => t.steps.map((s) => s.screenshotRef)).filter((r): r is string => r !== null))];
+    const refs = [...new Set(everyVerdict.flatMap((v) => v.trajectory.steps.map((s) => s.screenshotRef)).filter((r): r is string => r !== null))];
     let resolved = 0;
     for (const ref of refs) {
       if (await readCheckedBlob(ref).then(() => true, () => false)) resolved += 1;
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
       rounds.set(round, r);
     });
     const byRound = [...rounds].sort(([a], [b]) => a - b).map(([round, r]) => `${round}: ${r.tasks.size} (${r.solved} solved)`).join(', ');
-    const summary = { ...counts, tasks_by_round: byRound, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const summary = { ...counts, explorations, tasks_by_round: byRound, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     // Ground truth for webtrail eval judge: what the sites' own checks said of each trajectory.
     const labelsFile = path.join(home, 'demo-labels.jsonl');
