@@ -1,5 +1,5 @@
 // How actions and trajectories read as text: in the agent's prompt, the judge's, and training examples.
-import type { Action, Step } from '../schemas/types.ts';
+import type { Action, Step, Trajectory } from '../schemas/types.ts';
 
 export function describeAction(action: Action | null): string {
   if (!action) return '(no action)';
@@ -19,3 +19,14 @@ export function formatHistory(steps: Step[], last: number): string {
   return `${steps.length > shown.length ? `(${steps.length - shown.length} earlier steps not shown)\n` : ''}${lines.join('\n')}`;
 }
 
+
+/** Text cut to max characters, saying how much was left out. */
+export const clipText = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
+
+/** The pages a trajectory went through, once each, in order, with the text first seen there (the final page last). */
+export function pagesVisited(trajectory: Trajectory): Array<{ url: string; title: string; text: string }> {
+  const seen = new Map<string, { url: string; title: string; text: string }>();
+  for (const step of trajectory.steps) if (!seen.has(step.url)) seen.set(step.url, { url: step.url, title: step.title, text: step.observation });
+  if (!seen.has(trajectory.finalUrl)) seen.set(trajectory.finalUrl, { url: trajectory.finalUrl, title: '', text: trajectory.finalObservation });
+  return [...seen.values()];
+}

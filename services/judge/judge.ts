@@ -6,7 +6,7 @@ import { stableId } from '../../platform/ids.ts';
 import { zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
 import { JudgeOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
-import { formatHistory } from '../../llm/trajectoryText.ts';
+import { clipText, formatHistory } from '../../llm/trajectoryText.ts';
 
 export interface JudgeDeps {
   llm: LlmClient;
@@ -24,14 +24,12 @@ export function judgeVersion(deps: Pick<JudgeDeps, 'llm' | 'prompt' | 'version'>
   return deps.version ?? `${deps.llm.model}@${deps.prompt.id}`;
 }
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
-
 /** How much of each recent page the judge is shown. */
 export const JUDGE_PAGE_CHARS = 1500;
 
 export function judgeHistory(trajectory: Trajectory, observationSteps: number): string {
   const actions = formatHistory(trajectory.steps, trajectory.steps.length);
-  const recent = trajectory.steps.slice(-observationSteps).map((s) => `--- page before step ${s.index + 1} (${s.url}):\n${clip(s.observation, JUDGE_PAGE_CHARS)}`);
+  const recent = trajectory.steps.slice(-observationSteps).map((s) => `--- page before step ${s.index + 1} (${s.url}):\n${clipText(s.observation, JUDGE_PAGE_CHARS)}`);
   return `${actions}${recent.length ? `\n\nLast observations:\n${recent.join('\n')}` : ''}`;
 }
 
@@ -56,7 +54,7 @@ export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, s
       stepCount: trajectory.steps.length, status: trajectory.status, statusReason: trajectory.statusReason ? `: ${trajectory.statusReason}` : '',
       history: judgeHistory(trajectory, deps.observationSteps),
       finalAnswer: trajectory.finalAnswer ?? '(none)', finalUrl: trajectory.finalUrl,
-      finalObservation: clip(trajectory.finalObservation, 6000),
+      finalObservation: clipText(trajectory.finalObservation, 6000),
     }),
     schema: JudgeOutput, schemaName: 'Verdict', signal,
   });

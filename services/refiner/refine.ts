@@ -8,7 +8,7 @@ import type { LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, RefinementOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
-import { formatHistory } from '../../llm/trajectoryText.ts';
+import { clipText, formatHistory, pagesVisited } from '../../llm/trajectoryText.ts';
 import type { RefinerConfig } from './config.ts';
 
 /**
@@ -113,13 +113,8 @@ export function refusal(verdict: Verdict, site: SiteTasks, config: RefinerConfig
 }
 
 /** What the explorer's pages showed, once each, clipped: the ground of the proposals. */
-function pagesExplored(verdict: Verdict, perPage: number): string {
-  const seen = new Map<string, { title: string; text: string }>();
-  for (const step of verdict.trajectory.steps) if (!seen.has(step.url)) seen.set(step.url, { title: step.title, text: step.observation });
-  const last = verdict.trajectory;
-  if (!seen.has(last.finalUrl)) seen.set(last.finalUrl, { title: '', text: last.finalObservation });
-  return [...seen].map(([url, page]) => `--- ${url}${page.title ? ` (${page.title})` : ''}\n${clip(page.text, perPage)}`).join('\n');
-}
+const pagesExplored = (verdict: Verdict, perPage: number) =>
+  pagesVisited(verdict.trajectory).map((p) => `--- ${p.url}${p.title ? ` (${p.title})` : ''}\n${clipText(p.text, perPage)}`).join('\n');
 
 /** Tasks proposed from an exploration's pages, each checked as the generator checks its own. */
 async function proposeFromExploration(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
@@ -158,15 +153,8 @@ async function proposeFromExploration(verdict: Verdict, site: SiteTasks, deps: R
   return { kind: 'follow-up', tasks };
 }
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[… ${text.length - max} more characters]` : text);
-
-/** The pages a trajectory went through, once each, in order. */
-function pagesSeen(verdict: Verdict): string {
-  const seen = new Map<string, string>();
-  for (const step of verdict.trajectory.steps) if (!seen.has(step.url)) seen.set(step.url, step.title);
-  if (!seen.has(verdict.trajectory.finalUrl)) seen.set(verdict.trajectory.finalUrl, '');
-  return [...seen].map(([url, title]) => `- ${url}${title ? ` (${title})` : ''}`).join('\n');
-}
+/** The pages a trajectory went through, a line each. */
+const pagesSeen = (verdict: Verdict) => pagesVisited(verdict.trajectory).map((p) => `- ${p.url}${p.title ? ` (${p.title})` : ''}`).join('\n');
 
 export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
   const refused = refusal(verdict, site, deps.config);
@@ -188,7 +176,7 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
       stepCount: trajectory.steps.length, status: trajectory.status,
       history: formatHistory(trajectory.steps, 30),
       pages: pagesSeen(verdict),
-      finalObservation: clip(trajectory.finalObservation, 4000),
+      finalObservation: clipText(trajectory.finalObservation, 4000),
       siblings: site.instructions.map((i) => `- ${i}`).join('\n') || '(none)',
     }),
     schema: RefinementOutput, schemaName: 'Refinement', signal,
