@@ -24,7 +24,7 @@ export const toTask = (site: Site): Task => ({
 export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
   trajectoryId: `traj-${task.taskId}`, runId: `run-${task.taskId}`, task, agentVersion: 'bench@agent.v1', steps: Array.from({ length: steps }, (_, i) => benchStep(i, task.startUrl)),
   finalAnswer: 'done', finalUrl: task.startUrl, finalObservation: '# Done', finalObservationRef: null, status: 'answered', statusReason: null,
-  startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs, usage: noUsage(), agentSettings: {},
+  startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs, usage: noUsage(), agentSettings: {}, attempt: 0, attempts: 1,
 });
 
 export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1'): Verdict => ({
@@ -35,5 +35,5 @@ export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1
 export const toExample = (verdict: Verdict): TrainingExample => ({
   exampleId: `ex-${verdict.verdictId}`, trajectoryId: verdict.trajectoryId, runId: verdict.trajectory.runId, taskId: verdict.trajectory.task.taskId, domain: verdict.trajectory.task.domain, step: 0,
   judgeVersion: verdict.judgeVersion, agentVersion: verdict.trajectory.agentVersion, generatorVersion: verdict.trajectory.task.generatorVersion,
-  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs, tokens: 0, round: 0, parentTaskId: '',
+  messages: [{ role: 'assistant', content: verdict.trajectory.steps[0]?.llmOutput ?? '' }], success: 1, efficiency: 1, selfCorrection: 1, createdAtMs: verdict.judgedAtMs, tokens: 0, round: 0, parentTaskId: '', attempts: 1, attempt: 0,
 });

@@ -55,7 +55,7 @@ function trajectory(i: number, task: Task): Trajectory {
   return {
     trajectoryId: `traj-bench-${i}`, runId: `run-bench-${i}`, task, agentVersion: 'bench@agent.v1', steps, finalAnswer: `Answer ${i}`, finalUrl: steps.at(-1)!.url,
     finalObservation: pageText(i, STEPS), finalObservationRef: null, status: statuses[i % statuses.length]!, statusReason: null,
-    startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs + STEPS * 3000, usage: usage(STEPS), agentSettings: { model: 'bench' },
+    startedAtMs: task.createdAtMs, endedAtMs: task.createdAtMs + STEPS * 3000, usage: usage(STEPS), agentSettings: { model: 'bench' }, attempt: 0, attempts: 1,
   };
 }
 
@@ -74,7 +74,7 @@ function recordsOf(i: number, t0: number): OutputRecord[] {
   const examples: TrainingExample[] = t.steps.map((s) => ({
     exampleId: `ex-bench-${i}-${s.index}`, trajectoryId: t.trajectoryId, runId: t.runId, taskId: task.taskId, domain, step: s.index, judgeVersion: verdict.judgeVersion,
     agentVersion: t.agentVersion, generatorVersion: task.generatorVersion, messages: [...s.prompt!, { role: 'assistant', content: s.llmOutput }],
-    success: verdict.success, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: verdict.judgedAtMs, tokens: 0, round: 0, parentTaskId: '',
+    success: verdict.success, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: verdict.judgedAtMs, tokens: 0, round: 0, parentTaskId: '', attempts: 1, attempt: 0,
   }));
   const out: OutputRecord[] = [];
   if (i < 2000) {

@@ -51,5 +51,14 @@ describe('the trajectory page', () => {
     const html = standaloneTrajectoryHtml({ trajectory: { ...t, task: { ...t.task, lineage } }, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) });
     expect(html).toContain('<p class="meta" data-lineage>Round 2 follow-up (repaired, after a failure) of task <code>t1</code>, first task <code>t0</code>: The page shows no &lt;b&gt;queue&lt;/b&gt;.</p>');
     expect(standaloneTrajectoryHtml({ trajectory: t, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) })).not.toContain('data-lineage');
+    const explored = standaloneTrajectoryHtml({ trajectory: { ...t, task: { ...t.task, lineage: { ...lineage, round: 1, direction: 'explored', reason: 'From the permits page.' } } }, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) });
+    expect(explored).toContain('data-lineage>Round 1 follow-up (proposed from an exploration of the site) of task');
+  });
+
+  it('states which attempt of a best-of-n task a trajectory is, with its seed, and nothing for a task run once', () => {
+    const t = trajectory('t3');
+    const html = standaloneTrajectoryHtml({ trajectory: { ...t, attempt: 1, attempts: 3, agentSettings: { ...t.agentSettings, seed: '12345' } }, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) });
+    expect(html).toContain('<p class="meta" data-attempt>Attempt 2 of 3 at this task (best-of-n: the dataset keeps the best judged one), seed 12345</p>');
+    expect(standaloneTrajectoryHtml({ trajectory: t, verdicts: [], screenshots: () => ({ src: null, problem: 'none' }) })).not.toContain('data-attempt');
   });
 });

@@ -130,6 +130,9 @@ ${mine.map((x) => html`<tr><td><code>${x.exampleId}</code></td><td><code>${x.jud
 }
 
 /** The page's body: shared by the dashboard (inside its layout) and the standalone file. */
+/** A follow-up's direction as its lineage line says it. */
+const DIRECTION_WORDS: Record<string, string> = { harder: 'harder, after a success', repair: 'repaired, after a failure', explored: 'proposed from an exploration of the site' };
+
 export function trajectoryBody(data: TrajectoryPageData): Html {
   const t = data.trajectory;
   const trace = data.traceId
@@ -139,7 +142,8 @@ export function trajectoryBody(data: TrajectoryPageData): Html {
     ? html`<p class="meta">Other runs of this trajectory (a redelivered task runs again): ${data.otherRuns.map((r) => (r.href ? html`<a href="${r.href}"><code>${r.runId || '(none)'}</code></a> ` : html`<code>${r.runId || '(none)'}</code> `))}</p>`
     : '';
   return html`<h1>${t.task.instruction}</h1>
-${t.task.lineage ? html`<p class="meta" data-lineage>Round ${t.task.lineage.round} follow-up (${t.task.lineage.direction === 'harder' ? 'harder, after a success' : 'repaired, after a failure'}) of task <code>${t.task.lineage.parentTaskId}</code>, first task <code>${t.task.lineage.rootTaskId}</code>: ${t.task.lineage.reason}</p>` : ''}
+${t.task.lineage ? html`<p class="meta" data-lineage>Round ${t.task.lineage.round} follow-up (${DIRECTION_WORDS[t.task.lineage.direction] ?? t.task.lineage.direction}) of task <code>${t.task.lineage.parentTaskId}</code>, first task <code>${t.task.lineage.rootTaskId}</code>: ${t.task.lineage.reason}</p>` : ''}
+${t.attempts > 1 ? html`<p class="meta" data-attempt>Attempt ${t.attempt + 1} of ${t.attempts} at this task (best-of-n: the dataset keeps the best judged one)${t.agentSettings.seed ? html`, seed ${t.agentSettings.seed}` : ''}</p>` : ''}
 <p class="meta">${t.task.domain} · start <code>${t.task.startUrl}</code> · trajectory <code>${t.trajectoryId}</code> · run <code>${t.runId || '–'}</code> · agent <code>${t.agentVersion}</code> · ${trace}</p>
 ${runs}
 <p><b>Status:</b> <span class="status">${t.status}</span>${t.statusReason ? ` (${t.statusReason})` : ''} · <b>${t.steps.length}</b> steps in ${((t.endedAtMs - t.startedAtMs) / 1000).toFixed(1)} s · ${t.usage.calls} LLM calls, ${t.usage.promptTokens + t.usage.completionTokens} tokens</p>

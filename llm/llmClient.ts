@@ -22,6 +22,8 @@ export interface LlmRequest<T> {
   schema: z.ZodType<T>;
   schemaName: string;
   signal?: AbortSignal;
+  /** This call's sampling, where it differs from the stage's settings (best-of-n attempts). */
+  sampling?: { temperature?: number; seed?: number };
 }
 
 export interface LlmReply<T> {
@@ -243,7 +245,9 @@ export class OpenAiLlmClient implements LlmClient {
             {
               model: this.config.model,
               messages,
-              temperature: this.config.temperature,
+              temperature: request.sampling?.temperature ?? this.config.temperature,
+              // OpenAI, vLLM, SGLang and Ollama's OpenAI endpoint all take a seed; servers that do not ignore it.
+              ...(request.sampling?.seed !== undefined ? { seed: request.sampling.seed } : {}),
               [this.tokensParam]: this.config.maxTokens,
               ...(this.structured ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.schemaName, schema: jsonSchemaOf(request.schema), strict: false } } } : {}),
             },

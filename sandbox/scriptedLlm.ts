@@ -57,6 +57,9 @@ export interface ReceivedCall {
   /** Which field carried the token limit, and whether a JSON schema was asked for. */
   tokenField: 'max_tokens' | 'max_completion_tokens' | null;
   structured: boolean;
+  /** The sampling the request asked for: temperature, and seed when it sent one. */
+  temperature: number | null;
+  seed: number | null;
   /** The reply's content as sent, or null when the call was answered with an error status. */
   reply: string | null;
 }
@@ -297,7 +300,7 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
         return reply(res, 200, { queued: queued.length });
       }
       if (req.method !== 'POST' || path !== '/v1/chat/completions') return reply(res, 404, { error: { message: `no route ${req.method} ${path}` } });
-      const body = (await readJson(req)) as { model?: string; messages?: Array<{ role: string; content: string }>; max_tokens?: number; max_completion_tokens?: number; response_format?: { type?: string } };
+      const body = (await readJson(req)) as { model?: string; messages?: Array<{ role: string; content: string }>; max_tokens?: number; max_completion_tokens?: number; response_format?: { type?: string }; temperature?: number; seed?: number };
       const messages = body.messages ?? [];
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const user = messages.find((m) => m.role === 'user')?.content ?? '';
@@ -305,7 +308,8 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
       const tokenField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : body.max_tokens !== undefined ? 'max_tokens' : null;
       const structured = body.response_format?.type === 'json_schema';
-      const call: ReceivedCall = { messages, reply: null, tokenField, structured };
+      const requestSeed = Number.isInteger(body.seed) ? body.seed! : null;
+      const call: ReceivedCall = { messages, reply: null, tokenField, structured, temperature: typeof body.temperature === 'number' ? body.temperature : null, seed: requestSeed };
       if (options.record) received.push(call);
       // As the real servers answer (their messages and error formats, abridged).
       if (options.serverLike === 'openai-reasoning' && body.max_tokens !== undefined) {
@@ -343,7 +347,8 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       let content: object;
       if (kind === 'screen') content = screen(user);
       else if (kind === 'propose') content = propose(user);
-      else if (kind === 'agent') content = act(user, options.agentErrors ?? 0, options.seed ?? 42);
+      // A request's own seed (best-of-n attempts) gives it its own mistakes, as sampling does a real model's.
+      else if (kind === 'agent') content = act(user, options.agentErrors ?? 0, requestSeed === null ? options.seed ?? 42 : ((options.seed ?? 42) ^ requestSeed) >>> 0);
       else if (kind === 'judge') content = judge(user);
       else if (kind === 'refine') content = refine(user);
       else if (kind === 'explore') content = proposeExplored(user);

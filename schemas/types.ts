@@ -267,6 +267,10 @@ export interface Trajectory {
   usage: TokenUsage;
   /** The settings the agent ran with (model, prompt, temperature, max tokens, step limit, history steps, ...), as text. */
   agentSettings: Record<string, string>;
+  /** Which attempt at its task this is, from 0 (best-of-n: WEBTRAIL_ROLLOUT_ATTEMPTS); 0 for a task run once. */
+  attempt: number;
+  /** How many attempts its task was given; with more than one the sink keeps only the best judged of them. */
+  attempts: number;
 }
 
 /** A judge's scoring of a trajectory, with the trajectory the sink needs. Topic webtrail.verdicts, keyed by trajectoryId. */
@@ -331,6 +335,10 @@ export interface TrainingExample {
   round: number;
   /** For a follow-up task, the task it follows up (its lineage's parent); empty for a proposed task. */
   parentTaskId: string;
+  /** How many attempts its task was given (best-of-n); with more than one, its trajectory is the best judged of those the sink received. */
+  attempts: number;
+  /** Which of those attempts it comes from, from 0. */
+  attempt: number;
 }
 
 export type FailureStage = 'decode' | 'handle' | 'produce';

@@ -48,8 +48,12 @@ async function main(): Promise<void> {
     say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the five services…`);
     // The scripted agent errs as real ones do (a wrong element or value, an early or wrong answer, giving
     // up), so the run has failures for the judge to catch and the sink to leave out.
-    // Two rounds of refinement: the sandbox has follow-ups (harder after a success, repaired after a failure) for some tasks.
-    const refinement = { WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2', WEBTRAIL_GENERATOR_EXPLORE: process.env.WEBTRAIL_GENERATOR_EXPLORE ?? 'true' };
+    // Two rounds of refinement: the sandbox has follow-ups (harder after a success, repaired after a failure)
+    // for some tasks; the follow-ups get two attempts each, the sink keeping the better (best-of-n).
+    const refinement = {
+      WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2', WEBTRAIL_GENERATOR_EXPLORE: process.env.WEBTRAIL_GENERATOR_EXPLORE ?? 'true',
+      WEBTRAIL_ROLLOUT_ATTEMPTS: process.env.WEBTRAIL_ROLLOUT_ATTEMPTS ?? '2', WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND: process.env.WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND ?? '1',
+    };
     pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0), scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) }, env: refinement });
     if (!process.env.OPENAI_BASE_URL) say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
@@ -100,17 +104,20 @@ async function main(): Promise<void> {
       if (await readCheckedBlob(ref).then(() => true, () => false)) resolved += 1;
       else say(`demo: screenshot ${ref} does not resolve`);
     }
-    // Tasks by refinement round, and how many of each round the sites' checks call solved.
-    const rounds = new Map<number, { tasks: Set<string>; solved: number }>();
+    // Tasks by refinement round, and how many of each round the sites' checks call solved (by any attempt).
+    const rounds = new Map<number, { tasks: Set<string>; solved: Set<string> }>();
     trajectories.forEach((t, i) => {
       const round = t.task.lineage?.round ?? 0;
-      const r = rounds.get(round) ?? { tasks: new Set<string>(), solved: 0 };
+      const r = rounds.get(round) ?? { tasks: new Set<string>(), solved: new Set<string>() };
       r.tasks.add(t.task.taskId);
-      if (checks[i]) r.solved += 1;
+      if (checks[i]) r.solved.add(t.task.taskId);
       rounds.set(round, r);
     });
-    const byRound = [...rounds].sort(([a], [b]) => a - b).map(([round, r]) => `${round}: ${r.tasks.size} (${r.solved} solved)`).join(', ');
-    const summary = { ...counts, explorations, tasks_by_round: byRound, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const byRound = [...rounds].sort(([a], [b]) => a - b).map(([round, r]) => `${round}: ${r.tasks.size} (${r.solved.size} solved)`).join(', ');
+    // Best-of-n: the tasks given several attempts, and how many attempts they had in all.
+    const multi = trajectories.filter((t) => t.attempts > 1);
+    const bestOfN = multi.length ? `${new Set(multi.map((t) => t.task.taskId)).size} tasks, ${multi.length} attempts (the best judged of each kept)` : 'off';
+    const summary = { ...counts, explorations, tasks_by_round: byRound, best_of_n: bestOfN, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     // Ground truth for webtrail eval judge: what the sites' own checks said of each trajectory.
     const labelsFile = path.join(home, 'demo-labels.jsonl');

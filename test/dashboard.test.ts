@@ -26,8 +26,9 @@ const { submitSites } = await import('../cli/submit.ts');
 const { DASHBOARD_TOPICS } = await import('../dashboard/server.ts');
 const { SERVICE_NAMES } = await import('../platform/config.ts');
 const { TOPICS } = await import('../schemas/topics.ts');
-const { drained, startPipeline } = await import('../scripts/pipeline.ts');
+const { startPipeline } = await import('../scripts/pipeline.ts');
 const { produce, readTopic, testKafka, waitFor } = await import('./helpers/kafka.ts');
+const { waitDrained } = await import('./helpers/pipelineRun.ts');
 const { ROOT, runCli } = await import('./helpers/processes.ts');
 if (!TOPICS.sites.name.startsWith(PREFIX)) throw new Error('the topic prefix was not taken up');
 
@@ -87,10 +88,7 @@ beforeAll(async () => {
   url = await waitFor(() => /webtrail dashboard: (http:\/\/\S+?)\/ /.exec(dashboardOutput)?.[1], 30_000, 'the dashboard to listen');
   browser = await chromium.launch({ executablePath: loadBrowserConfig().executablePath, headless: true, args: BASE_ARGS });
 
-  await waitFor(async () => {
-    for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited with ${service.child.exitCode}; see ${home}/logs`);
-    return (await drained(admin, pipeline)) || undefined;
-  }, 300_000, 'the pipeline to carry the sites through');
+  await waitDrained(admin, pipeline, 300_000, 'the pipeline to carry the sites through');
   trajectories = await distinct<Trajectory>(TOPICS.trajectories.name, (t) => t.trajectoryId);
   runs = await distinct<Trajectory>(TOPICS.trajectories.name, (t) => `${t.trajectoryId} ${t.runId}`);
   for (const r of await readTopic(TOPICS.trajectories.name)) if (r.traceId) traceIds.set(`${(r.value as Trajectory).trajectoryId} ${(r.value as Trajectory).runId}`, r.traceId);

@@ -168,6 +168,18 @@ describe('the LLM client against a misbehaving OpenAI-compatible server', () => 
     expect(reply.usage.completionTokens).toBeGreaterThan(5);
   });
 
+  it("sends the stage's temperature and no seed, and a call's own sampling (a best-of-n attempt's) when it has one", async () => {
+    const server = await startScriptedLlm({ record: true });
+    try {
+      const c = new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'scripted', WEBTRAIL_GENERATOR_LLM_TEMPERATURE: '0.1' }));
+      await c.complete(screenRequest());
+      await c.complete({ ...screenRequest(), sampling: { temperature: 0.9, seed: 1234567 } });
+      expect(server.received.map((call) => [call.temperature, call.seed])).toEqual([[0.1, null], [0.9, 1234567]]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("counts the tokens itself, by the Qwen tokenizer, when the server reports no usage", async () => {
     const server = await startScriptedLlm({ withoutUsage: true, record: true });
     try {

@@ -26,8 +26,9 @@ import { examplesFor } from '../services/sink/examples.ts';
 import { datasetDirName } from '../services/sink/sink.ts';
 import type { JudgeEvalReport } from '../eval/judgeEval.ts';
 import type { FeasibilityReport } from '../eval/taskFeasibility.ts';
-import { drained, startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';
+import { startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';
 import { readTopic, testKafka, waitFor } from './helpers/kafka.ts';
+import { restartAfterCrashHook, waitDrained } from './helpers/pipelineRun.ts';
 import { runCli } from './helpers/processes.ts';
 import type { StatsReport } from '../dashboard/statsReport.ts';
 import { startOtlpReceiver } from './helpers/otlp.ts';
@@ -86,12 +87,7 @@ async function deadLetters(): Promise<DeadLetter[]> {
   return found;
 }
 
-async function waitDrained(timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited with ${service.child.exitCode}; see ${home}/logs`);
-    return (await drained(admin, pipeline)) || undefined;
-  }, timeoutMs, 'the pipeline to carry every site through');
-}
+const untilDrained = (timeoutMs: number) => waitDrained(admin, pipeline, timeoutMs, 'the pipeline to carry every site through');
 
 function checkedBySandbox(t: Trajectory): boolean {
   return pipeline.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }) === true;
@@ -132,14 +128,12 @@ beforeAll(async () => {
   // started again, it gets them again); then, started again, right after its next commit (whatever it had
   // committed without having written it durably would be lost).
   for (const when of ['before', 'after']) {
-    const sink = pipeline.services.get('sink')!;
-    const exit = await Promise.race([sink.exited.then((code) => ({ code, signal: sink.child.signalCode })), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the sink did not reach its crash hook (${when} committing) in 240 s`)), 240_000))]);
-    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
-    if (when === 'before') sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
-    await pipeline.start('sink');
+    await restartAfterCrashHook(pipeline, 'sink', 240_000, async () => {
+      if (when === 'before') sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
+    });
   }
 
-  await waitDrained(300_000);
+  await untilDrained(300_000);
 }, 600_000);
 
 afterAll(async () => {
@@ -342,7 +336,7 @@ describe('the dataset', () => {
 
     const result = await replay({ judgeVersion: SECOND_JUDGE, env: { ...pipeline.env, LOG_LEVEL: 'warn' } });
     expect(result.exitCode).toBe(0);
-    await waitDrained(120_000);
+    await untilDrained(120_000);
 
     // The replay judges the whole topic, older runs' trajectories too (the broker is shared, and
     // trajectory ids are stable per task); this run's are told apart by when they started.

@@ -15,6 +15,7 @@ import type { SandboxFollowUp } from '../sandbox/types.ts';
 import type { Task, Trajectory, Verdict } from '../schemas/types.ts';
 import type { StatsReport } from '../dashboard/statsReport.ts';
 import type { Pipeline } from '../scripts/pipeline.ts';
+import type { TestRun } from './helpers/pipelineRun.ts';
 
 // The run on topics of its own (a prefix), so the pipelines of other test files on the same broker
 // neither take its sites nor add to its counts. The prefix is read when the topic declaration loads,
@@ -24,12 +25,11 @@ const PREFIX = `refine-${run}.`;
 process.env.WEBTRAIL_TOPIC_PREFIX = PREFIX;
 const { submitSites } = await import('../cli/submit.ts');
 const { replay } = await import('../cli/replay.ts');
-const { ensureTopics } = await import('../bus/client.ts');
 const { SITES } = await import('../sandbox/sites/index.ts');
 const { TOPICS } = await import('../schemas/topics.ts');
 const { datasetDirName } = await import('../services/sink/sink.ts');
-const { drained, startPipeline, topicEnds } = await import('../scripts/pipeline.ts');
-const { readTopic, testKafka, waitFor } = await import('./helpers/kafka.ts');
+const { waitFor } = await import('./helpers/kafka.ts');
+const { restartAfterCrashHook, startTestRun, waitDrained } = await import('./helpers/pipelineRun.ts');
 const { runCli } = await import('./helpers/processes.ts');
 if (!TOPICS.tasks.name.startsWith(PREFIX)) throw new Error('the topic prefix was not taken up');
 
@@ -38,15 +38,14 @@ const CAP = 12;
 const ROUNDS = 2;
 const crashMarker = path.join(home, 'refiner-crash-marker');
 const siteNames = ['library', 'recipes', 'gov'];
+let testRun: TestRun;
 let pipeline: Pipeline;
 let admin: Admin;
-let startEnds: Awaited<ReturnType<typeof topicEnds>>;
 let domains: Set<string>;
 
 /** Records this run wrote to a topic for its sites. */
 async function since<T>(topic: string, domainOf: (value: T) => string): Promise<T[]> {
-  const records = await readTopic(topic);
-  return records.filter((r) => BigInt(r.offset) >= (startEnds[topic]?.get(r.partition) ?? 0n)).map((r) => r.value as T).filter((v) => domains.has(domainOf(v)));
+  return (await testRun.since<T>(topic)).filter((v) => domains.has(domainOf(v)));
 }
 const tasksOfRun = () => since<Task>(TOPICS.tasks.name, (t) => t.domain);
 const verdictsOfRun = () => since<Verdict>(TOPICS.verdicts.name, (v) => v.trajectory.task.domain);
@@ -55,38 +54,26 @@ const verdictsOfRun = () => since<Verdict>(TOPICS.verdicts.name, (v) => v.trajec
 const FOLLOW_UPS = new Map<string, SandboxFollowUp>(SITES.flatMap((s) => (s.followUps ?? []).map((f) => [f.instruction, f] as const)));
 
 beforeAll(async () => {
-  admin = testKafka().admin();
-  await admin.connect();
-  await ensureTopics(admin);
-  startEnds = await topicEnds(admin);
-  pipeline = await startPipeline({
+  testRun = await startTestRun({
     home, groupSuffix: run, startAtEnd: true,
     // A real endpoint's latency, so the refiner has work in flight while verdicts arrive.
     scripted: { latencyMs: 100 },
     env: { LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', WEBTRAIL_REFINER_ROUNDS: String(ROUNDS), WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CAP), WEBTRAIL_GENERATOR_EXPLORE: 'true' },
     serviceEnv: { refiner: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker } },
   });
+  ({ pipeline, admin } = testRun);
   domains = new Set(siteNames.map((n) => new URL(pipeline.sandbox.siteUrl(n)).hostname));
   // again: a new submission of these sites, refined afresh even on a broker that holds earlier runs.
   await submitSites(siteNames.map((n) => pipeline.sandbox.siteUrl(n)).join('\n'), { source: `refine-${run}`, again: true });
 
   // The refiner's first commit after writing a follow-up: SIGKILL before committing. Started again, it
   // gets the same verdict again and must not write the follow-up a second time.
-  const refiner = pipeline.services.get('refiner')!;
-  const exit = await Promise.race([refiner.exited.then((code) => ({ code, signal: refiner.child.signalCode })), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the refiner did not reach its crash hook in 300 s')), 300_000))]);
-  expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
-  await pipeline.start('refiner');
-
-  await waitFor(async () => {
-    for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited with ${service.child.exitCode}; see ${home}/logs`);
-    return (await drained(admin, pipeline)) || undefined;
-  }, 420_000, 'the pipeline to carry both sites through two rounds');
+  await restartAfterCrashHook(pipeline, 'refiner', 300_000);
+  await waitDrained(admin, pipeline, 420_000, 'the pipeline to carry both sites through two rounds');
 }, 780_000);
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await admin?.disconnect();
-  delete process.env.WEBTRAIL_TOPIC_PREFIX;
+  await testRun?.stop();
 });
 
 describe('the refinement loop', () => {
@@ -213,7 +200,7 @@ describe('the refinement loop', () => {
     const version = `scripted@judge.v1-replay-${run}`;
     const result = await replay({ judgeVersion: version, env: { ...pipeline.env, LOG_LEVEL: 'warn' } });
     expect(result.exitCode).toBe(0);
-    await waitFor(async () => (await drained(admin, pipeline)) || undefined, 180_000, 'the refiner to read the replayed verdicts');
+    await waitDrained(admin, pipeline, 180_000, 'the refiner to read the replayed verdicts');
     const replayed = (await verdictsOfRun()).filter((v) => v.judgeVersion === version);
     expect(replayed.length).toBeGreaterThan(0);
     expect(replayed.filter((v) => v.refine)).toEqual([]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Step } from '../../schemas/types.ts';
 import { trajectory } from '../../test/helpers/samples.ts';
 import type { Observation } from '../../browser/observation.ts';
-import { actionsTaken, loopSignature, targetBoxOf } from './agentLoop.ts';
+import { actionsTaken, attemptSeed, attemptsFor, loopSignature, targetBoxOf } from './agentLoop.ts';
 
 const step = (kind: NonNullable<Step['action']>['kind'], ok: boolean): Step => ({
   ...trajectory().steps[0]!, action: { kind, elementId: null, value: null, submit: false },
@@ -49,5 +49,27 @@ describe('what counts as the same step for loop detection', () => {
     expect(loopSignature({ observation: page(45), action: click(45) })).not.toBe(base);
     expect(loopSignature({ observation: page(45), action: { ...click(46), kind: 'hover' } })).not.toBe(base);
     expect(loopSignature({ observation: `${page(45)}\nIn your cart: 1`, action: click(46) })).not.toBe(base);
+  });
+});
+
+describe('how many attempts a task gets (best-of-n)', () => {
+  const base = trajectory().task;
+  const followUp = (round: number) => ({ ...base, lineage: { parentTaskId: 'p', rootTaskId: 'r', round, direction: 'harder', reason: '', verdictId: 'v', parentSuccess: 1 } });
+
+  it('is the setting for every task from the named round on, one before it, and one for an exploration', () => {
+    expect(attemptsFor(base, { attempts: 3, attemptsFromRound: 0 })).toBe(3);
+    expect(attemptsFor(base, { attempts: 3, attemptsFromRound: 1 })).toBe(1);
+    expect(attemptsFor(followUp(1), { attempts: 3, attemptsFromRound: 1 })).toBe(3);
+    expect(attemptsFor(followUp(1), { attempts: 3, attemptsFromRound: 2 })).toBe(1);
+    expect(attemptsFor({ ...base, kind: 'explore' }, { attempts: 3, attemptsFromRound: 0 })).toBe(1);
+  });
+
+  it('gives each attempt its own seed, the same for the same task and attempt (a redelivered task samples as before)', () => {
+    const seeds = [0, 1, 2].map((i) => attemptSeed('task-1', i));
+    expect(new Set(seeds).size).toBe(3);
+    expect(attemptSeed('task-1', 1)).toBe(seeds[1]);
+    expect(attemptSeed('task-2', 1)).not.toBe(seeds[1]);
+    // A non-negative 31-bit integer: what every server's seed field takes.
+    for (const seed of seeds) expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31).toBe(true);
   });
 });

@@ -62,10 +62,31 @@ export function targetBoxOf(observation: Observation, action: Action): Step['tar
 /** A task's step limit: an exploration stops after a few pages more than it asks for, whatever the setting. */
 export const stepLimit = (task: Task, maxSteps: number) => (task.kind === 'explore' ? Math.min(maxSteps, EXPLORE_MAX_PAGES + 2) : maxSteps);
 
-export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal): Promise<Trajectory> {
+/** One of a task's attempts (best-of-n): which, and of how many. */
+export interface Attempt {
+  index: number;
+  of: number;
+}
+
+export const ONE_ATTEMPT: Attempt = { index: 0, of: 1 };
+
+/** How many attempts a task gets: an exploration, or a task of an earlier round than the setting names, one. */
+export function attemptsFor(task: Task, config: Pick<RolloutConfig, 'attempts' | 'attemptsFromRound'>): number {
+  if (task.kind === 'explore') return 1;
+  return (task.lineage?.round ?? 0) >= config.attemptsFromRound ? config.attempts : 1;
+}
+
+/** Each attempt's own sampling seed, fixed by the task: a redelivered attempt samples as its first run did. */
+export function attemptSeed(taskId: string, index: number): number {
+  return Number.parseInt(createHash('sha256').update(`${taskId}|attempt|${index}`).digest('hex').slice(0, 8), 16) & 0x7fffffff;
+}
+
+export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal, attempt: Attempt = ONE_ATTEMPT): Promise<Trajectory> {
   const { config } = deps;
   const version = agentVersion(deps);
-  const trajectoryId = stableId('traj', task.taskId, version);
+  // A task run once keeps the id it always had; each of several attempts is a trajectory of its own.
+  const trajectoryId = attempt.of === 1 ? stableId('traj', task.taskId, version) : stableId('traj', task.taskId, version, 'attempt', attempt.index);
+  const sampling = attempt.of === 1 ? undefined : { temperature: config.attemptTemperature, seed: attemptSeed(task.taskId, attempt.index) };
   // A task redelivered after a crash or rebalance runs again: same trajectory, a run told apart by this.
   const runId = `run_${randomUUID()}`;
   const startedAtMs = deps.now();
@@ -135,9 +156,10 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     trajectoryId, runId, task, agentVersion: version, steps, finalAnswer,
     finalUrl: finalObservation?.facts.url ?? steps.at(-1)?.result?.url ?? task.startUrl,
     finalObservation: finalObservation?.text ?? '', finalObservationRef: null,
-    status, statusReason, startedAtMs, endedAtMs: deps.now(), usage,
+    status, statusReason, startedAtMs, endedAtMs: deps.now(), usage, attempt: attempt.index, attempts: attempt.of,
     agentSettings: {
       model: deps.llm.model, prompt: deps.prompt.id, ...deps.llm.settings,
+      ...(sampling ? { temperature: String(sampling.temperature), seed: String(sampling.seed) } : {}),
       maxSteps: String(config.maxSteps), historySteps: String(config.historySteps), loopRepeats: String(config.loopRepeats), maxConsecutiveErrors: String(config.maxConsecutiveErrors),
     },
   };
@@ -187,7 +209,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
       step.prompt = messages.map((m) => ({ role: m.role, content: m.content }));
       const reply = await deps.llm.complete({
         messages,
-        schema: AgentOutput, schemaName: 'AgentAction', signal,
+        schema: AgentOutput, schemaName: 'AgentAction', signal, ...(sampling ? { sampling } : {}),
       });
       step.llmOutput = reply.raw;
       step.usage = reply.usage;

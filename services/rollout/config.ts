@@ -11,6 +11,12 @@ export interface RolloutConfig extends AgentPromptConfig {
   maxConsecutiveErrors: number;
   /** A text field (observation, a step's prompt) larger than this goes to the blob store by reference. */
   inlineTextBytes: number;
+  /** Best-of-n: attempts per task (each with its own seed), the sink keeping the best judged one. */
+  attempts: number;
+  /** Tasks of an earlier refinement round than this get one attempt (1: only the refiner's follow-ups get n). */
+  attemptsFromRound: number;
+  /** The agent's temperature in an attempt of a task given several (so that attempts differ). */
+  attemptTemperature: number;
 }
 
 export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
@@ -20,6 +26,9 @@ export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
     WEBTRAIL_ROLLOUT_LOOP_REPEATS: z.coerce.number().int().min(2).default(3),
     WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: z.coerce.number().int().min(1).default(2),
     WEBTRAIL_ROLLOUT_INLINE_TEXT_KB: z.coerce.number().int().min(16).default(256),
+    WEBTRAIL_ROLLOUT_ATTEMPTS: z.coerce.number().int().min(1).max(16).default(1),
+    WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND: z.coerce.number().int().min(0).default(0),
+    WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   }), env);
   return {
     ...loadAgentPromptConfig(env),
@@ -28,5 +37,8 @@ export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
     loopRepeats: raw.WEBTRAIL_ROLLOUT_LOOP_REPEATS,
     maxConsecutiveErrors: raw.WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS,
     inlineTextBytes: raw.WEBTRAIL_ROLLOUT_INLINE_TEXT_KB * 1024,
+    attempts: raw.WEBTRAIL_ROLLOUT_ATTEMPTS,
+    attemptsFromRound: raw.WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND,
+    attemptTemperature: raw.WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE,
   };
 }

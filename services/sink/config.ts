@@ -26,6 +26,8 @@ export interface SinkConfig {
   card: CardMetadata;
   /** Examples of exploration trajectories too (WEBTRAIL_SINK_KEEP_EXPLORATION). */
   keepExploration: boolean;
+  /** Best-of-n: how long a task's attempts are waited for, from its first verdict, before the best of those in is kept. */
+  attemptsWaitMs: number;
 }
 
 const score = z.coerce.number().min(0).max(1);
@@ -44,6 +46,7 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
     WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
     WEBTRAIL_SINK_KEEP_EXPLORATION: bool.default(false),
+    WEBTRAIL_SINK_ATTEMPTS_WAIT_MS: z.coerce.number().int().min(1000).default(1_800_000),
     WEBTRAIL_TOKENIZER: tokenizerSetting,
     // Written into the card's YAML: a licence identifier and task categories as the Hub names them.
     WEBTRAIL_DATASET_LICENSE: z.string().regex(/^[a-z0-9][a-z0-9.+-]{0,63}$/, "a licence identifier such as 'other', 'cc-by-4.0' or 'apache-2.0'").default('other'),
@@ -72,5 +75,6 @@ export function loadSinkConfig(env: Env = process.env): SinkConfig {
     tokenizer: raw.WEBTRAIL_TOKENIZER,
     card: { license: raw.WEBTRAIL_DATASET_LICENSE, taskCategories: raw.WEBTRAIL_DATASET_TASK_CATEGORIES.split(',') },
     keepExploration: raw.WEBTRAIL_SINK_KEEP_EXPLORATION,
+    attemptsWaitMs: raw.WEBTRAIL_SINK_ATTEMPTS_WAIT_MS,
   };
 }

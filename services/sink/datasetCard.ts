@@ -43,6 +43,8 @@ function frontMatter(metadata: CardMetadata, examples: number, glob: string, for
     '  - name: tokens', '    dtype: int64',
     '  - name: round', '    dtype: int64',
     '  - name: parent_task_id', '    dtype: string',
+    '  - name: attempts', '    dtype: int64',
+    '  - name: attempt', '    dtype: int64',
     ...['success', 'efficiency', 'self_correction'].map((n) => `  - name: ${n}\n    dtype: float64`),
     '  splits:', '  - name: train', `    num_examples: ${examples}`,
     '---',
@@ -99,6 +101,7 @@ passed the filter, exactly as the agent was sent it. Each row of \`${options.glo
 | generator versions | ${[...stats.generatorVersions].join(', ') || '–'} |
 | tokens per example | ${tokenLine(stats)} |
 | refinement rounds | ${roundLine(stats)} |
+| attempts per task | ${attemptLine(stats)} |
 | filter | \`${options.filter}\` |
 | PII scrubbed | ${options.scrubPii ? 'yes: emails, phone numbers and secrets in URLs replaced by <EMAIL>, <PHONE>, <SECRET>' : 'no'} |
 ${options.exportedFrom ? `| exported from | ${options.exportedFrom} |\n` : ''}
@@ -143,6 +146,14 @@ function roundLine(stats: DatasetStats): string {
   if (stats.examples === 0) return '–';
   const rounds = [...stats.rounds].sort(([a], [b]) => a - b);
   return `${rounds.map(([round, n]) => `round ${round}${round === 0 ? ' (proposed)' : ''}: ${n.examples} examples of ${n.trajectories} trajectories`).join('; ')} (column \`round\`; a follow-up's parent task in \`parent_task_id\`)`;
+}
+
+/** Examples by how many attempts their task had (column `attempts`): with n > 1 each is the best judged of its task's n. */
+function attemptLine(stats: DatasetStats): string {
+  if (stats.examples === 0) return '–';
+  const counts = [...stats.attempts].sort(([a], [b]) => a - b);
+  const line = counts.map(([n, c]) => (n === 1 ? `1 attempt: ${c.examples} examples of ${c.trajectories} trajectories` : `${n} attempts, the best judged kept: ${c.examples} examples of ${c.trajectories} trajectories (one per task)`)).join('; ');
+  return `${line} (column \`attempts\`; which attempt in \`attempt\`)`;
 }
 
 /** The filter a card states (an export reads it from its source's card), or null. */

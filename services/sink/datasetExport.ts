@@ -45,7 +45,7 @@ export interface ExportSummary {
 
 const META: Array<[string, ColumnKind]> = [
   ['example_id', 'string'], ['trajectory_id', 'string'], ['run_id', 'string'], ['task_id', 'string'], ['domain', 'string'], ['step', 'int64'],
-  ['judge_version', 'string'], ['agent_version', 'string'], ['generator_version', 'string'], ['tokens', 'int64'], ['round', 'int64'], ['parent_task_id', 'string'],
+  ['judge_version', 'string'], ['agent_version', 'string'], ['generator_version', 'string'], ['tokens', 'int64'], ['round', 'int64'], ['parent_task_id', 'string'], ['attempts', 'int64'], ['attempt', 'int64'],
   ['success', 'float64'], ['efficiency', 'float64'], ['self_correction', 'float64'],
 ];
 

@@ -39,6 +39,8 @@ export interface DatasetStats {
   maxTokens: number;
   /** Examples and trajectories per refinement round of their task. */
   rounds: Map<number, { examples: number; trajectories: number }>;
+  /** Examples and trajectories by how many attempts their task was given (best-of-n). */
+  attempts: Map<number, { examples: number; trajectories: number }>;
 }
 
 export const TOKEN_STEP = 64;
@@ -99,7 +101,7 @@ export function* readShards(dir: string): Generator<TrainingExample> {
 }
 
 export function emptyStats(): DatasetStats {
-  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set(), tokenSteps: new Map(), maxTokens: 0, rounds: new Map() };
+  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set(), tokenSteps: new Map(), maxTokens: 0, rounds: new Map(), attempts: new Map() };
 }
 
 /** Adds an example to a dataset's counts (for its card). */
@@ -107,10 +109,13 @@ export function countExample(stats: DatasetStats, example: TrainingExample): voi
   if (example.agentVersion) stats.agentVersions.add(example.agentVersion);
   if (example.generatorVersion) stats.generatorVersions.add(example.generatorVersion);
   stats.examples += 1;
-  const round = stats.rounds.get(example.round) ?? { examples: 0, trajectories: 0 };
-  round.examples += 1;
-  if (!stats.trajectories.has(example.trajectoryId)) round.trajectories += 1;
-  stats.rounds.set(example.round, round);
+  const newTrajectory = !stats.trajectories.has(example.trajectoryId);
+  for (const [by, key] of [[stats.rounds, example.round], [stats.attempts, example.attempts]] as const) {
+    const counts = by.get(key) ?? { examples: 0, trajectories: 0 };
+    counts.examples += 1;
+    if (newTrajectory) counts.trajectories += 1;
+    by.set(key, counts);
+  }
   stats.trajectories.add(example.trajectoryId);
   stats.scoresByTrajectory.set(example.trajectoryId, { success: example.success, efficiency: example.efficiency, selfCorrection: example.selfCorrection });
   if (example.tokens > 0) {
@@ -251,7 +256,7 @@ export class DatasetWriter {
 export function toRow(e: TrainingExample): Record<string, unknown> {
   return {
     messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, run_id: e.runId, task_id: e.taskId, domain: e.domain, step: e.step,
-    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, tokens: e.tokens, round: e.round, parent_task_id: e.parentTaskId, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
+    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, tokens: e.tokens, round: e.round, parent_task_id: e.parentTaskId, attempts: e.attempts, attempt: e.attempt, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
   };
 }
 
@@ -277,5 +282,6 @@ function fromRow(row: Record<string, unknown>): TrainingExample {
     judgeVersion: String(row.judge_version), agentVersion: String(row.agent_version ?? ''), generatorVersion: String(row.generator_version ?? ''),
     messages: row.messages as TrainingExample['messages'], success: Number(row.success), efficiency: Number(row.efficiency), selfCorrection: Number(row.self_correction), createdAtMs: 0,
     tokens: Number(row.tokens ?? 0), round: Number(row.round ?? 0), parentTaskId: String(row.parent_task_id ?? ''),
+    attempts: Number(row.attempts ?? 1), attempt: Number(row.attempt ?? 0),
   };
 }

@@ -47,6 +47,7 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
       success: verdict.success, efficiency: verdict.efficiency, selfCorrection: verdict.selfCorrection, createdAtMs: options.now(),
       tokens: options.countTokens ? estimatePromptTokens(messages, options.countTokens) : 0,
       round: trajectory.task.lineage?.round ?? 0, parentTaskId: trajectory.task.lineage?.parentTaskId ?? '',
+      attempts: trajectory.attempts, attempt: trajectory.attempt,
     });
   });
   return examples;

@@ -1,30 +1,58 @@
 // The sink service: webtrail.verdicts → webtrail.training-examples + dataset files.
+import { Partitioners } from 'kafkajs';
 import { TOPICS } from '../../schemas/topics.ts';
 import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
+import { errorMessage } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
 import { describeFilter } from './exampleFilter.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
-import { oversizeProblem } from '../../bus/recordProducer.ts';
+import { oversizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
+import type { TrainingExample } from '../../schemas/types.ts';
+
+const exampleRecord = (e: TrainingExample) => ({ topic: TOPICS.trainingExamples.name, key: e.exampleId, schema: 'TrainingExample' as const, value: e });
 
 await runStageMain({
   service: 'sink',
   input: { topic: TOPICS.verdicts.name, schema: 'Verdict' },
-  async setup({ log }) {
+  async setup({ log, kafka, codec: busCodec }) {
     const config = loadSinkConfig();
     const codec = new AvroCodec();
     const sink = new Sink(config, {
       onOtherRun: (verdict, kept) => log.info({ trajectoryId: verdict.trajectoryId, runId: verdict.trajectory.runId, keptRunId: kept }, 'another run of a trajectory already in the dataset (a redelivered rollout): not added'),
       onMigrated: (from, to) => log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name'),
+      onAttemptHeld: (verdict, judged, attempts) => log.debug({ taskId: verdict.trajectory.task.taskId, attempt: verdict.trajectory.attempt, judged, attempts }, 'attempt held until its task\'s other attempts are judged'),
+      onAttemptsDecided: (d) => log.info({ taskId: d.taskId, kept: d.trajectoryId, attempt: d.attempt, judged: `${d.judged}/${d.attempts}`, ...(d.by === -1 ? { waitedMs: config.attemptsWaitMs } : {}) }, d.by === -1 ? 'best of the attempts judged in time kept (the others never came)' : 'best of the task\'s attempts kept'),
+      onLateAttempt: (verdict, d) => log.info({ taskId: d.taskId, attempt: verdict.trajectory.attempt, kept: d.trajectoryId }, 'an attempt of a task decided already (late, or delivered again): not added'),
       exampleProblem: (e) => {
         const encoded = codec.encode('TrainingExample', e);
         return oversizeProblem({ topic: TOPICS.trainingExamples.name, key: e.exampleId, value: encoded.value, headers: encoded.headers });
       },
     });
-    log.info({ datasets: config.datasetsDir, filter: describeFilter(config.filter), scrubPii: config.scrubPii }, 'writing datasets');
+    log.info({ datasets: config.datasetsDir, filter: describeFilter(config.filter), scrubPii: config.scrubPii, attemptsWaiting: sink.attemptsWaiting }, 'writing datasets');
+
+    // Best-of-n tasks whose other attempts never came (dead-lettered, say) are settled by a timer, with a
+    // producer of its own: no verdict is being handled to carry their examples.
+    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const records = new RecordProducer(producer, busCodec);
+    let settling = Promise.resolve();
+    const settle = () => {
+      settling = settling
+        .then(() => sink.settleOverdue((examples) => records.send(examples.map((e) => records.encode(exampleRecord(e))))))
+        .then(() => undefined, (error: unknown) => log.warn({ err: errorMessage(error) }, 'settling overdue best-of-n tasks failed; trying again on the next tick'));
+    };
+    const timer = setInterval(settle, Math.min(60_000, Math.max(1000, Math.floor(config.attemptsWaitMs / 4))));
+    timer.unref();
     return {
-      close: () => sink.close(),
+      close: async () => {
+        clearInterval(timer);
+        await settling;
+        await records.drain();
+        await producer.disconnect();
+        await sink.close();
+      },
       handler: async (verdict) => {
         trace.getActiveSpan()?.setAttributes({ [ATTRS.trajectoryId]: verdict.trajectoryId });
         const examples = await inSpan(SPANS.sink, { attributes: { 'webtrail.examples': 0 } }, async (span) => {
@@ -32,7 +60,7 @@ await runStageMain({
           span.setAttribute('webtrail.examples', made.length);
           return made;
         });
-        return examples.map((e) => ({ topic: TOPICS.trainingExamples.name, key: e.exampleId, schema: 'TrainingExample' as const, value: e }));
+        return examples.map(exampleRecord);
       },
     };
   },

@@ -17,6 +17,7 @@ import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } fro
 import { UserInputError, WebtrailError } from '../../platform/errors.ts';
 import { BlobMismatchError, readCheckedBlob } from '../../platform/blobStore.ts';
 import { z } from 'zod';
+import { AttemptGroups, heldJudgeVersions, type Decision } from './attemptGroups.ts';
 
 /** A step's prompt as the rollout moved it to the blob store. */
 const ChatMessages = z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }));
@@ -42,10 +43,17 @@ export interface SinkOptions {
   exampleProblem?(example: TrainingExample): string | null;
   /** How often the datasets folder's lock is refreshed (tests shorten it; at least 1000). */
   lockRefreshMs?: number;
+  /** Best-of-n: an attempt held until its task's other attempts are judged. */
+  onAttemptHeld?(verdict: Verdict, judged: number, attempts: number): void;
+  /** Best-of-n: a task decided, one attempt kept. */
+  onAttemptsDecided?(decision: Decision): void;
+  /** Best-of-n: an attempt of a task decided already (it came late, or ran again): not added. */
+  onLateAttempt?(verdict: Verdict, decision: Decision): void;
 }
 
 export class Sink {
   private readonly writers = new Map<string, DatasetWriter>();
+  private readonly attemptGroups = new Map<string, AttemptGroups>();
   private readonly prompts = new Map<string, Prompt>();
   private readonly scrub = (text: string) => scrubPii(text, this.config.piiCountry);
   private readonly countTokens: (text: string) => number;
@@ -58,6 +66,7 @@ export class Sink {
   private readonly onMigrated: (from: string, to: string) => void;
   private readonly onOtherRun: (verdict: Verdict, keptRunId: string) => void;
   private readonly exampleProblem: (example: TrainingExample) => string | null;
+  private readonly options: SinkOptions;
 
   /** Releases the datasets folder's lock. */
   private readonly unlock: () => void;
@@ -66,10 +75,14 @@ export class Sink {
     this.onMigrated = options.onMigrated ?? (() => undefined);
     this.onOtherRun = options.onOtherRun ?? (() => undefined);
     this.exampleProblem = options.exampleProblem ?? (() => null);
+    this.options = options;
     this.countTokens = loadTokenizer(config.tokenizer).count;
     this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
     try {
       this.recoverAll();
+      // Attempts held when the sink stopped: their tasks are settled by the wait even if no verdict of that
+      // judge version ever comes again.
+      for (const version of heldJudgeVersions(this.attemptsRoot)) this.groupsOf(version);
     } catch (error) {
       this.unlock();
       throw error;
@@ -123,6 +136,51 @@ export class Sink {
     return writer;
   }
 
+  private get attemptsRoot(): string {
+    return path.join(this.config.datasetsDir, '.attempts');
+  }
+
+  /** A judge version's held attempts (best-of-n), beside its dataset. */
+  private groupsOf(judgeVersion: string): AttemptGroups {
+    let groups = this.attemptGroups.get(judgeVersion);
+    if (!groups) {
+      this.writer(judgeVersion);
+      groups = new AttemptGroups(path.join(this.attemptsRoot, datasetDirName(judgeVersion)), { waitMs: this.config.attemptsWaitMs });
+      this.attemptGroups.set(judgeVersion, groups);
+    }
+    return groups;
+  }
+
+  /** Tasks whose attempts are still awaited, over every judge version. */
+  get attemptsWaiting(): number {
+    return [...this.attemptGroups.values()].reduce((n, g) => n + g.waiting, 0);
+  }
+
+  /**
+   * Settles the tasks whose attempts were waited for WEBTRAIL_SINK_ATTEMPTS_WAIT_MS: the best of those judged
+   * is written and handed to publish (the examples topic) before the task is marked decided, so a crash in
+   * between settles it again rather than losing it.
+   */
+  async settleOverdue(publish: (examples: TrainingExample[]) => Promise<void>): Promise<Decision[]> {
+    const settled: Decision[] = [];
+    for (const [version, groups] of this.attemptGroups) {
+      groups.prune();
+      for (const { decision } of groups.overdue()) {
+        await groups.exclusive(decision.taskId, async () => {
+          // Taken again inside: a verdict may have completed it meanwhile.
+          const still = groups.overdue().find((o) => o.decision.taskId === decision.taskId);
+          if (!still) return;
+          if (await this.writer(version).append(still.examples)) this.markCard(version);
+          await publish(still.examples);
+          groups.decided(still.decision);
+          this.options.onAttemptsDecided?.(still.decision);
+          settled.push(still.decision);
+        });
+      }
+    }
+    return settled;
+  }
+
   /** Makes the verdict's examples durable in its dataset; returns them all (for the topic). */
   async accept(verdict: Verdict): Promise<TrainingExample[]> {
     const problem = judgeVersionProblem(verdict.judgeVersion);
@@ -139,6 +197,44 @@ export class Sink {
       this.onOtherRun(verdict, keptRun);
       return [];
     }
+    if (verdict.trajectory.attempts > 1) return this.acceptAttempt(verdict, writer);
+    const examples = await this.examplesOf(verdict);
+    if (await writer.append(examples)) this.markCard(verdict.judgeVersion);
+    return examples;
+  }
+
+  /**
+   * Best-of-n: one attempt of a task given several. Held until the task's attempts are all judged, then the
+   * best's examples are written and returned; nothing for the others.
+   */
+  private acceptAttempt(verdict: Verdict, writer: DatasetWriter): Promise<TrainingExample[]> {
+    const groups = this.groupsOf(verdict.judgeVersion);
+    return groups.exclusive(verdict.trajectory.task.taskId, async () => {
+      const offer = await groups.offer(verdict, () => this.examplesOf(verdict));
+      switch (offer.kind) {
+        case 'held':
+          this.options.onAttemptHeld?.(verdict, offer.judged, offer.attempts);
+          return [];
+        case 'repeat':
+          this.onOtherRun(verdict, offer.keptRunId);
+          return [];
+        case 'late':
+          this.options.onLateAttempt?.(verdict, offer.decision);
+          return [];
+        case 'decided-again':
+          await writer.append(offer.examples);
+          return offer.examples;
+        case 'complete':
+          if (await writer.append(offer.examples)) this.markCard(verdict.judgeVersion);
+          groups.decided(offer.decision);
+          this.options.onAttemptsDecided?.(offer.decision);
+          return offer.examples;
+      }
+    });
+  }
+
+  /** The verdict's examples, each checked for size. */
+  private async examplesOf(verdict: Verdict): Promise<TrainingExample[]> {
     const examples = examplesFor(await this.withPrompts(verdict), {
       filter: this.config.filter, keepExploration: this.config.keepExploration, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
       countTokens: this.countTokens,
@@ -157,7 +253,6 @@ export class Sink {
       const tooBig = this.exampleProblem(example);
       if (tooBig) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${example.step}'s example ${example.exampleId}: ${tooBig}; none of its ${examples.length} examples written`);
     }
-    if (await writer.append(examples)) this.markCard(verdict.judgeVersion);
     return examples;
   }
 

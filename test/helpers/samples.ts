@@ -23,7 +23,7 @@ export const trajectory = (taskId = 't1'): Trajectory => ({
     targetBox: { x: 10, y: 20, width: 80, height: 24, viewportWidth: 1280, viewportHeight: 720 }, guardEvents: [],
   }],
   finalAnswer: '$12', finalUrl: 'https://shop.example.com/mugs', finalObservation: '# Mugs', finalObservationRef: null, status: 'answered', statusReason: null,
-  startedAtMs: 1_700_000_000_000, endedAtMs: 1_700_000_010_000, usage: usage(), agentSettings: { model: 'm', prompt: 'agent.v1' },
+  startedAtMs: 1_700_000_000_000, endedAtMs: 1_700_000_010_000, usage: usage(), agentSettings: { model: 'm', prompt: 'agent.v1' }, attempt: 0, attempts: 1,
 });
 
 export const verdict = (taskId = 't1'): Verdict => ({
@@ -34,5 +34,5 @@ export const verdict = (taskId = 't1'): Verdict => ({
 export const trainingExample = (): TrainingExample => ({
   exampleId: 'e1', trajectoryId: 'traj-t1', runId: 'run-t1', taskId: 't1', domain: 'shop.example.com', step: 0, judgeVersion: 'm@judge-v1', agentVersion: 'm@agent.v1', generatorVersion: 'm@screen.v1+propose.v1',
   messages: [{ role: 'system', content: 'You are a web agent.' }, { role: 'user', content: 'Task: ...' }, { role: 'assistant', content: '{"action":"click"}' }],
-  success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000, tokens: 0, round: 0, parentTaskId: '',
+  success: 1, efficiency: 0.8, selfCorrection: 0.5, createdAtMs: 1_700_000_030_000, tokens: 0, round: 0, parentTaskId: '', attempts: 1, attempt: 0,
 });
