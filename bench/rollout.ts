@@ -52,6 +52,10 @@ export interface ThroughputRow {
   /** The share of the run's context-time spent inside a trajectory (the rest: waiting for work, delivery). */
   context_busy_share: number;
   baseline_context_busy_share: number;
+  /** Rounds measured at this level (pipeline then bare loop, in turn); every figure above is their median. */
+  rounds: number;
+  /** Each round's pipeline/bare ratio, in order: the spread the median is taken over. */
+  round_ratios: number[];
 }
 
 /** Per step: observe, LLM, act; per trajectory: the time outside its steps (opening, the start page, closing). */
@@ -232,8 +236,32 @@ async function perform(page: Page, action: Action): Promise<void> {
   }
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * A level's rounds as one row: each figure the median of the rounds' (the ratio the median of each round's
+ * own ratio, both sides measured back to back), so that one round on a machine that hiccupped does not
+ * decide the level.
+ */
+export function medianRow(rows: ThroughputRow[]): ThroughputRow {
+  const first = rows[0]!;
+  const out: Record<string, unknown> = { ...first, rounds: rows.length, round_ratios: rows.map((r) => r.ratio) };
+  for (const [key, value] of Object.entries(first)) {
+    if (typeof value === 'number' && !['contexts', 'trajectories', 'rounds'].includes(key)) out[key] = round(median(rows.map((r) => r[key as keyof ThroughputRow] as number)));
+    if (key === 'step_ms' || key === 'baseline_step_ms') {
+      const splits = rows.map((r) => r[key]);
+      out[key] = Object.fromEntries(Object.keys(value as StepSplit).map((k) => [k, Math.round(median(splits.map((x) => x[k as keyof StepSplit])))]));
+    }
+  }
+  return out as unknown as ThroughputRow;
+}
+
 export async function benchRollout(kafka: Kafka, admin: Admin, options: {
-  sandbox: Sandbox; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; home: string; say: (line: string) => void;
+  sandbox: Sandbox; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; rounds: number; home: string; say: (line: string) => void;
 }): Promise<ThroughputRow[]> {
   const codec = new AvroCodec();
   const producer = kafka.producer();
@@ -272,83 +300,14 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         const [warm] = benchTasks(options.sandbox, `warm-${contexts}-${Date.now()}`, 1);
         await out.send([out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! })]);
         await waitDone([warm!.taskId], 120_000);
-        const idleRss = treePssMb(service.pid!);
-        const tasks = benchTasks(options.sandbox, `${contexts}-${Date.now()}`, count);
-        let peakRss = idleRss;
-        const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(service.pid!))), MEMORY_SAMPLE_MS);
-        const cpuBefore = cpuTicks();
-        const startedAt = Date.now();
-        const started = performance.now();
-        await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
-        await waitDone(tasks.map((t) => t.taskId), 600_000);
-        const seconds = (performance.now() - started) / 1000;
-        clearInterval(sampler);
-        const cpu = cpuPercent(cpuBefore, cores);
-        const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
-        const split = new SplitTotals();
-        const steady = steadyStepsPerSecond({
-          startedAt, taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs),
-          stepEnds: tasks.flatMap((t) => finished.get(t.taskId)!.steps.map((s) => s.startedAtMs + s.observeMs + s.llmMs + s.actMs)),
-        });
-        let busyMs = 0;
-        for (const t of tasks) {
-          const trajectory = finished.get(t.taskId)!;
-          busyMs += trajectory.endedAtMs - trajectory.startedAtMs;
-          for (const s of trajectory.steps) split.add(s.observeMs, s.llmMs, s.actMs);
-          split.addOutside(trajectory.endedAtMs - trajectory.startedAtMs - trajectory.steps.reduce((ms, s) => ms + s.observeMs + s.llmMs + s.actMs, 0));
+        const roundRows: ThroughputRow[] = [];
+        for (let r = 0; r < options.rounds; r += 1) {
+          if (options.rounds > 1) options.say(`rollout: ${contexts} context(s), round ${r + 1} of ${options.rounds}`);
+          roundRows.push(await measureRound(contexts, count, service.pid!));
         }
-
-        options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
-        // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
-        const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: BASE_ARGS });
-        const limit = pLimit(contexts);
-        const bareSplit = new SplitTotals();
-        let bareBusyMs = 0;
-        const bareTaskStarts: number[] = [];
-        const bareStepEnds: number[] = [];
-        let barePeakRss = 0;
-        const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
-        const bareCpuBefore = cpuTicks();
-        const bareStartedAt = Date.now();
-        const bareStarted = performance.now();
-        // The same tasks in the order the pipeline started them (partition order, not list order), so that
-        // both sides meet the same mix of long and short tasks, in the tail too.
-        const inPipelineOrder = [...tasks].sort((a, b) => finished.get(a.taskId)!.startedAtMs - finished.get(b.taskId)!.startedAtMs);
-        const bareSteps = await Promise.all(inPipelineOrder.map((t) => limit(async () => {
-          const began = performance.now();
-          bareTaskStarts.push(Date.now());
-          const context = await browser.newContext({ viewport: browserConfig.viewport });
-          try {
-            const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit, bareStepEnds);
-            await context.close();
-            bareSplit.addOutside(performance.now() - began - run.inSteps);
-            bareBusyMs += performance.now() - began;
-            return run.steps;
-          } catch (error) {
-            await context.close();
-            throw error;
-          }
-        })));
-        const bareSeconds = (performance.now() - bareStarted) / 1000;
-        const bareCpu = cpuPercent(bareCpuBefore, cores);
-        clearInterval(bareSampler);
-        await browser.close();
-        const stepsPerS = steps / seconds;
-        const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
-        const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, stepEnds: bareStepEnds });
-        rows.push({
-          contexts, trajectories: count, steps_per_s: round(steady.stepsPerSecond), trajectories_per_min: round((count / seconds) * 60),
-          baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio: round(steady.stepsPerSecond / bareSteady.stepsPerSecond),
-          whole_run_steps_per_s: round(stepsPerS), baseline_whole_run_steps_per_s: round(baselineStepsPerS), whole_run_ratio: round(stepsPerS / baselineStepsPerS),
-          baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
-          steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
-          cpu_percent: cpu, baseline_cpu_percent: bareCpu,
-          cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareSteps.reduce((a, b) => a + b, 0)),
-          peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
-          step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
-          context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
-        });
-        options.say(`rollout: ${contexts} context(s): ${rows.at(-1)!.steps_per_s} steps/s vs bare ${rows.at(-1)!.baseline_steps_per_s} (ratio ${rows.at(-1)!.ratio}; whole run ${rows.at(-1)!.whole_run_ratio}), peak RSS ${Math.round(peakRss)} MB`);
+        rows.push(medianRow(roundRows));
+        const row = rows.at(-1)!;
+        options.say(`rollout: ${contexts} context(s): ${row.steps_per_s} steps/s vs bare ${row.baseline_steps_per_s} (ratio ${row.ratio}${row.rounds > 1 ? `, median of ${row.round_ratios.join(', ')}` : ''}; whole run ${row.whole_run_ratio})`);
       } finally {
         await stopChild(service);
         await admin.deleteGroups([groupId]).catch(() => undefined);
@@ -358,6 +317,87 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
+  }
+
+  /** One round at a level: the tasks through the running rollout service, then the same tasks in a bare loop. */
+  async function measureRound(contexts: number, count: number, servicePid: number): Promise<ThroughputRow> {
+    const idleRss = treePssMb(servicePid);
+    const tasks = benchTasks(options.sandbox, `${contexts}-${Date.now()}`, count);
+    let peakRss = idleRss;
+    const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(servicePid))), MEMORY_SAMPLE_MS);
+    const cpuBefore = cpuTicks();
+    const startedAt = Date.now();
+    const started = performance.now();
+    await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
+    await waitDone(tasks.map((t) => t.taskId), 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const cpu = cpuPercent(cpuBefore, cores);
+    const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
+    const split = new SplitTotals();
+    const steady = steadyStepsPerSecond({
+      startedAt, taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs),
+      stepEnds: tasks.flatMap((t) => finished.get(t.taskId)!.steps.map((s) => s.startedAtMs + s.observeMs + s.llmMs + s.actMs)),
+    });
+    let busyMs = 0;
+    for (const t of tasks) {
+      const trajectory = finished.get(t.taskId)!;
+      busyMs += trajectory.endedAtMs - trajectory.startedAtMs;
+      for (const s of trajectory.steps) split.add(s.observeMs, s.llmMs, s.actMs);
+      split.addOutside(trajectory.endedAtMs - trajectory.startedAtMs - trajectory.steps.reduce((ms, s) => ms + s.observeMs + s.llmMs + s.actMs, 0));
+    }
+
+    options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
+    // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
+    const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: BASE_ARGS });
+    const limit = pLimit(contexts);
+    const bareSplit = new SplitTotals();
+    let bareBusyMs = 0;
+    const bareTaskStarts: number[] = [];
+    const bareStepEnds: number[] = [];
+    let barePeakRss = 0;
+    const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
+    const bareCpuBefore = cpuTicks();
+    const bareStartedAt = Date.now();
+    const bareStarted = performance.now();
+    // The same tasks in the order the pipeline started them (partition order, not list order), so that
+    // both sides meet the same mix of long and short tasks, in the tail too.
+    const inPipelineOrder = [...tasks].sort((a, b) => finished.get(a.taskId)!.startedAtMs - finished.get(b.taskId)!.startedAtMs);
+    const bareSteps = await Promise.all(inPipelineOrder.map((t) => limit(async () => {
+      const began = performance.now();
+      bareTaskStarts.push(Date.now());
+      const context = await browser.newContext({ viewport: browserConfig.viewport });
+      try {
+        const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit, bareStepEnds);
+        await context.close();
+        bareSplit.addOutside(performance.now() - began - run.inSteps);
+        bareBusyMs += performance.now() - began;
+        return run.steps;
+      } catch (error) {
+        await context.close();
+        throw error;
+      }
+    })));
+    const bareSeconds = (performance.now() - bareStarted) / 1000;
+    const bareCpu = cpuPercent(bareCpuBefore, cores);
+    clearInterval(bareSampler);
+    await browser.close();
+    const stepsPerS = steps / seconds;
+    const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
+    const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, stepEnds: bareStepEnds });
+    return {
+      contexts, trajectories: count, steps_per_s: round(steady.stepsPerSecond), trajectories_per_min: round((count / seconds) * 60),
+      baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio: round(steady.stepsPerSecond / bareSteady.stepsPerSecond),
+      whole_run_steps_per_s: round(stepsPerS), baseline_whole_run_steps_per_s: round(baselineStepsPerS), whole_run_ratio: round(stepsPerS / baselineStepsPerS),
+      baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
+      steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
+      cpu_percent: cpu, baseline_cpu_percent: bareCpu,
+      cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareSteps.reduce((a, b) => a + b, 0)),
+      peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
+      step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
+      context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
+      rounds: 1, round_ratios: [round(steady.stepsPerSecond / bareSteady.stepsPerSecond)],
+    };
   }
 }
 

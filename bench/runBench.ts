@@ -27,6 +27,7 @@ const { values: raw } = parseArgs({
     'latency-ms': { type: 'string', default: '500' },
     levels: { type: 'string' },
     'tasks-per-context': { type: 'string' },
+    rounds: { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -36,6 +37,7 @@ const args = z.object({
   latencyMs: z.coerce.number().int().min(0),
   levels: z.string().regex(/^\d+(,\d+)*$/, '--levels: a list such as 1,2,4').optional(),
   tasksPerContext: z.coerce.number({ message: '--tasks-per-context: a whole number from 1' }).int('--tasks-per-context: a whole number from 1').min(1, '--tasks-per-context: a whole number from 1').optional(),
+  rounds: z.coerce.number({ message: '--rounds: a whole number from 1' }).int('--rounds: a whole number from 1').min(1, '--rounds: a whole number from 1').optional(),
   only: z.string().regex(/^(bus|observation|rollout|blobs|dashboard)(,(bus|observation|rollout|blobs|dashboard))*$/, '--only: bus, observation, rollout, blobs and/or dashboard').optional(),
 }).safeParse({ ...raw, latencyMs: raw['latency-ms'], tasksPerContext: raw['tasks-per-context'] });
 if (!args.success) {
@@ -88,7 +90,7 @@ try {
     const sandbox = await startSandbox({ port: 0 });
     const llm = await startScriptedLlm({ latencyMs });
     try {
-      throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: args.data.tasksPerContext ?? (quick ? 1 : 3), home, say });
+      throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: args.data.tasksPerContext ?? (quick ? 1 : 3), rounds: args.data.rounds ?? (quick ? 1 : 3), home, say });
     } finally {
       await llm.close();
       await sandbox.close();
@@ -133,8 +135,8 @@ writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, nu
 
 const md: string[] = [`# webtrail benchmark${quick ? ' (quick)' : ''}`, '', `${report.generated_at}, ${report.wall_time_s} s. Machine: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gb} GiB, Node ${machine.node}, ${machine.chromium}, Kafka ${machine.kafka}; scripted LLM latency ${latencyMs} ms per call.`, ''];
 if (throughput.length) {
-  md.push('## Rollout throughput', '', 'Steps per second while every context had work (until the last task started; bench/steadyState.ts says why), and over the whole run, tail included.', '', '| contexts | trajectories | steps/s | bare Playwright steps/s | ratio | whole run steps/s | bare whole run | whole-run ratio | trajectories/min | CPU % (machine, 100 = one core) | bare CPU % | CPU-s per step | bare CPU-s per step | peak memory MB (PSS) | memory MB per context (PSS) | bare Chromium peak MB (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.whole_run_steps_per_s} | ${r.baseline_whole_run_steps_per_s} | ${r.whole_run_ratio} | ${r.trajectories_per_min} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.cpu_s_per_step} | ${r.baseline_cpu_s_per_step} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} | ${r.baseline_peak_rss_mb} |`);
+  md.push('## Rollout throughput', '', 'Steps per second while every context had work (until the last task started; bench/steadyState.ts says why), and over the whole run, tail included. Each level runs its rounds (pipeline, then the bare loop, in turn) and every figure is the median of the rounds\'; the ratio is the median of each round\'s own ratio, all of which are listed.', '', '| contexts | trajectories per round | steps/s | bare Playwright steps/s | ratio | round ratios | whole run steps/s | bare whole run | whole-run ratio | trajectories/min | CPU % (machine, 100 = one core) | bare CPU % | CPU-s per step | bare CPU-s per step | peak memory MB (PSS) | memory MB per context (PSS) | bare Chromium peak MB (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.round_ratios.join(' · ')} | ${r.whole_run_steps_per_s} | ${r.baseline_whole_run_steps_per_s} | ${r.whole_run_ratio} | ${r.trajectories_per_min} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.cpu_s_per_step} | ${r.baseline_cpu_s_per_step} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} | ${r.baseline_peak_rss_mb} |`);
   {
     md.push('', 'Mean time per step in ms, observe / LLM / act (acting includes waiting for the page to settle), then per trajectory the time outside its steps (opening a context, the start page, closing); and the share of the contexts’ time spent inside a trajectory:', '', '| contexts | pipeline | bare | pipeline busy | bare busy |', '|---:|---|---|---:|---:|');
     const split = (s: { observe: number; llm: number; act: number; outside_steps_per_trajectory: number }) => `${s.observe} / ${s.llm} / ${s.act}; ${s.outside_steps_per_trajectory}`;
