@@ -75,9 +75,15 @@ async function createMissing(admin: Admin, missing: TopicSpec[], replicationFact
       })),
     });
   } catch (error) {
-    // Another process may have created them meanwhile: only fail if some are still missing.
-    const now = new Set(await admin.listTopics());
-    if (missing.some((s) => !now.has(s.name))) throw new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error });
+    // Another process may have created them meanwhile, or a broker that has just started (KRaft) answers a
+    // new topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a while after creating it: only fail if some
+    // are still missing after a few seconds.
+    for (let attempt = 1; ; attempt += 1) {
+      const now = new Set(await admin.listTopics());
+      if (!missing.some((s) => !now.has(s.name))) return;
+      if (attempt >= 20) throw new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error });
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { DATASET_FORMS, EXPORT_FORMATS, type DatasetForm, type ExportFormat } fr
 import type { ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { loadPrices, STAGES } from '../dashboard/statsReport.ts';
 import { formatTable } from './table.ts';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schemas/compatibility.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -324,6 +325,31 @@ export function buildProgram(): Command {
     .action(async (opts: { domains?: string; labels?: string; perCategory: number; seed: number; out?: string; json?: boolean }) => {
       const { evalScreen } = await import('./evalScreen.ts');
       await evalScreen(opts, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
+    });
+
+  program
+    .command('schema-registry')
+    .description('Serve a schema registry (the Confluent REST API that serializers, Kafka Connect, ksqlDB, Flink and client libraries speak), kept in the topic webtrail.schema-registry: for a cluster with no registry of its own')
+    .option('--port <n>', 'port (0 picks a free one)', process.env.WEBTRAIL_SCHEMA_REGISTRY_PORT ?? '8081')
+    .option('--host <address>', 'address to listen on (it has no login: keep it private)', process.env.WEBTRAIL_SCHEMA_REGISTRY_HOST ?? '127.0.0.1')
+    .option('--compatibility <level>', 'compatibility level of a subject that has none of its own, until PUT /config sets one', oneOf(COMPATIBILITY_LEVELS), 'BACKWARD')
+    .action(async (opts: { port: string; host: string; compatibility: CompatibilityLevel }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserInputError(`--port ${JSON.stringify(opts.port)}: a port number from 0 to 65535`);
+      const { openKafkaSession } = await import('../bus/kafkaSession.ts');
+      const { ensureTopics } = await import('../bus/client.ts');
+      const { startSchemaRegistry } = await import('../bus/registry/registryServer.ts');
+      refuseUnknownSettings(process.env);
+      const session = await openKafkaSession('webtrail-schema-registry');
+      await ensureTopics(session.admin);
+      const registry = await startSchemaRegistry(session.kafka, { host: opts.host, port, defaultLevel: opts.compatibility });
+      console.log(`webtrail schema registry: ${registry.url} (${registry.state.subjectNames().length} subjects; Ctrl-C stops it)`);
+      await new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await registry.close();
+      await session.close();
     });
 
   program

@@ -142,16 +142,3 @@ function invalidPaths(type: avro.Type, value: unknown): string {
   type.isValid(value, { errorHook: (p, v) => paths.push(`${p.join('.') || '(root)'}=${JSON.stringify(v)?.slice(0, 60)}`) });
   return paths.length ? `invalid ${paths.slice(0, 5).join(', ')}` : 'invalid value';
 }
-
-/**
- * Whether records written with `writer` can be read with `reader` (Avro schema resolution).
- * Returns the reason when not.
- */
-export function canRead(reader: avro.Type, writer: avro.Type): string | null {
-  try {
-    reader.createResolver(writer);
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}

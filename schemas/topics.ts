@@ -74,6 +74,11 @@ export const TOPICS = {
     cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['every producer'], consumers: ['every consumer'],
     description: 'Writer schemas by fingerprint, so a reader can decode records written with a newer schema.',
   },
+  schemaRegistry: {
+    name: `${TOPIC_PREFIX}webtrail.schema-registry`, valueSchema: null, key: 'registry record key (JSON)', partitions: 1, retentionMs: -1,
+    cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['webtrail schema-registry'], consumers: ['webtrail schema-registry'],
+    description: "The local schema registry's store: subjects, versions, ids and compatibility levels, as the reference registry keeps them in _schemas.",
+  },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;

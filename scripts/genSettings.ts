@@ -30,6 +30,8 @@ export const READ_DIRECTLY: Record<string, string> = {
   WEBTRAIL_KAFKA_LIBS: 'scripts/localKafka.ts', WEBTRAIL_S3_LIBS: 'scripts/localS3.ts',
   WEBTRAIL_KUBECTL: 'scripts/k8s/validate.ts', WEBTRAIL_HADOLINT: 'scripts/docker/lint.ts', WEBTRAIL_BENCH_NODE_ARGS: 'bench/bus.ts',
   WEBTRAIL_CRASH_BEFORE_COMMIT: 'bus/crashHook.ts: a test hook', WEBTRAIL_CRASH_AFTER_COMMIT: 'bus/crashHook.ts: a test hook', WEBTRAIL_NETNS: 'scripts/testIsolated.ts', WEBTRAIL_TEST_NETNS: 'scripts/testIsolated.ts', WEBTRAIL_TEST_HOME: 'test/globalSetup.ts',
+  WEBTRAIL_SCHEMA_REGISTRY_PORT: 'cli/main.ts (webtrail schema-registry) and scripts/localRegistry.ts', WEBTRAIL_SCHEMA_REGISTRY_HOST: 'cli/main.ts: webtrail schema-registry',
+  SCHEMA_REGISTRY_URL: "scripts/localRegistry.ts: the user's own registry (nothing local is started)",
   OPENAI_API_KEY: 'the default of WEBTRAIL_<STAGE>_LLM_API_KEY_VAR',
   // Read by the openai package itself.
   OPENAI_ORG_ID: 'the openai package', OPENAI_PROJECT_ID: 'the openai package', OPENAI_LOG: 'the openai package', OPENAI_WEBHOOK_SECRET: 'the openai package',

@@ -1,9 +1,10 @@
-// npm run kafka:start | kafka:stop | kafka:status — the local broker; npm run kafka -- <tool> [args] —
+// npm run kafka:start | kafka:stop | kafka:status — the local broker and the local schema registry beside it; npm run kafka -- <tool> [args] —
 // Kafka's own command-line tools against the configured cluster.
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { brokerAnswers, kafkaPaths, startKafka, stopKafka } from './localKafka.ts';
 import { loadKafkaConfig } from '../platform/config.ts';
 import { KAFKA_TOOLS, runKafkaTool, toolsHelp } from './kafkaTools.ts';
+import { localRegistryUrl, registryAnswers, startLocalRegistry, stopLocalRegistry } from './localRegistry.ts';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
@@ -12,9 +13,14 @@ async function main(command: string | undefined): Promise<void> {
       if (result.external) console.log(`KAFKA_BROKERS is set: using ${result.brokers.join(',')}, nothing started`);
       else if (result.started) console.log(`Kafka ${result.version} ready on ${result.brokers.join(',')} in ${(result.startMs / 1000).toFixed(1)} s`);
       else console.log(`Kafka already running on ${result.brokers.join(',')}`);
+      const registry = await startLocalRegistry(process.env, (line) => console.log(line));
+      if (registry.external) console.log(`SCHEMA_REGISTRY_URL is set: using the registry at ${registry.url}, nothing started`);
+      else if (registry.started) console.log(`schema registry ready on ${registry.url} in ${(registry.startMs / 1000).toFixed(1)} s`);
+      else console.log(`schema registry already running on ${registry.url}`);
       return;
     }
     case 'stop': {
+      if (await stopLocalRegistry()) console.log('schema registry stopped');
       const stopped = await stopKafka();
       console.log(stopped ? 'Kafka stopped' : `no local Kafka running (pid file ${kafkaPaths().pidFile})`);
       return;
@@ -23,6 +29,8 @@ async function main(command: string | undefined): Promise<void> {
       const { brokers } = loadKafkaConfig('webtrail-kafka-script');
       const up = await brokerAnswers(brokers);
       console.log(`${brokers.join(',')}: ${up ? 'up' : 'down'}`);
+      const url = process.env.SCHEMA_REGISTRY_URL ?? localRegistryUrl();
+      console.log(`schema registry ${url}: ${(await registryAnswers(url)) ? 'up' : 'down'}`);
       process.exitCode = up ? 0 : 1;
       return;
     }

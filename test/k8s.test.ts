@@ -30,7 +30,7 @@ describe('k8s manifests', () => {
     for (const r of reports) {
       expect(r.problems, r.overlay).toEqual([]);
       const names = (kind: string) => r.objects.filter((o) => o.kind === kind).map((o) => o.metadata?.name).sort();
-      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-dashboard', 'webtrail-generator', 'webtrail-judge', 'webtrail-refiner', 'webtrail-rollout', 'webtrail-sink']);
+      expect(names('Deployment')).toEqual(['otel-collector', 'webtrail-dashboard', 'webtrail-generator', 'webtrail-judge', 'webtrail-refiner', 'webtrail-rollout', 'webtrail-schema-registry', 'webtrail-sink']);
       expect(names('Service')).toContain('webtrail-dashboard');
       expect(names('Namespace')).toEqual([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']);
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
@@ -135,6 +135,17 @@ describe('k8s manifests', () => {
       expect.stringMatching(/webtrail-dashboard: the dashboard listens on 127\.0\.0\.1 \(its default\), which no Service reaches/),
       expect.stringMatching(/webtrail-dashboard: the dashboard listens on port 8791, but the container declares 8790/),
       expect.stringMatching(/Service webtrail-dashboard: targetPort http does not reach the dashboard's port 8791/),
+    ]));
+  });
+
+  it('fails when the schema registry listens where its Service cannot reach it', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/schema-registry.yaml'), 'args: [cli/main.ts, schema-registry, --host, 0.0.0.0, --port, "8081"]', 'args: [cli/main.ts, schema-registry, --port, "8082"]');
+    const problems = validateK8s(dir).flatMap((r) => r.problems);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/webtrail-schema-registry: the schema registry listens on 127\.0\.0\.1 \(its default\), which no Service reaches/),
+      expect.stringMatching(/webtrail-schema-registry: the schema registry listens on port 8082, but the container declares 8081/),
+      expect.stringMatching(/Service webtrail-schema-registry: targetPort http does not reach the schema registry's port 8082/),
     ]));
   });
 

@@ -101,29 +101,38 @@ function podSecurityProblems(objects: K8sObject[], deployments: DeploymentLike[]
   return problems;
 }
 
+/** The servers the CLI runs in a Deployment: the command, how messages name it, and its default port. */
+const SERVED_COMMANDS = [
+  { command: 'dashboard', label: 'the dashboard', port: 8790, required: true },
+  { command: 'schema-registry', label: 'the schema registry', port: 8081, required: false },
+] as const;
+
 /**
- * The dashboard must listen on the pod's addresses (its default, 127.0.0.1, is unreachable from a Service),
- * and a Service must send its port to the container's.
+ * A server the CLI runs (the dashboard, the schema registry) must listen on the pod's addresses (its
+ * default, 127.0.0.1, is unreachable from a Service), and a Service must send its port to the container's.
  */
-function dashboardProblems(objects: K8sObject[], deployments: DeploymentLike[]): string[] {
+function servedCommandProblems(objects: K8sObject[], deployments: DeploymentLike[]): string[] {
   const problems: string[] = [];
-  const dashboards = deployments.filter((d) => d.spec.template.spec.containers.some((c) => c.args?.includes('dashboard')));
-  if (dashboards.length === 0) return ['no Deployment runs the dashboard (cli/main.ts dashboard)'];
-  for (const d of dashboards) {
-    const c = d.spec.template.spec.containers.find((x) => x.args?.includes('dashboard'))! as ContainerLike & { ports?: Array<{ name?: string; containerPort: number }> };
-    const option = (name: string) => (c.args?.includes(name) ? c.args[c.args.indexOf(name) + 1] : undefined);
-    const host = option('--host');
-    if (host === undefined || host === '127.0.0.1' || host === 'localhost') problems.push(`Deployment ${d.metadata.name}: the dashboard listens on ${host ?? '127.0.0.1 (its default)'}, which no Service reaches; give it --host 0.0.0.0`);
-    const port = Number(option('--port') ?? 8790);
-    if (!c.ports?.some((p) => p.containerPort === port)) problems.push(`Deployment ${d.metadata.name}: the dashboard listens on port ${port}, but the container declares ${c.ports?.map((p) => p.containerPort).join(', ') || 'no port'}`);
-    const labels = (d.spec as unknown as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-    const services = objects.filter((o) => o.kind === 'Service' && Object.entries((o.spec?.selector as Record<string, string> | undefined) ?? { none: '' }).every(([k, v]) => labels[k] === v));
-    if (services.length === 0) problems.push(`Deployment ${d.metadata.name}: no Service selects the dashboard`);
-    for (const svc of services) {
-      for (const sp of (svc.spec?.ports as Array<{ targetPort?: string | number }> | undefined) ?? []) {
-        const target = sp.targetPort;
-        const reaches = typeof target === 'number' ? target === port : c.ports?.some((p) => p.name === target && p.containerPort === port);
-        if (!reaches) problems.push(`${id(svc)}: targetPort ${String(target)} does not reach the dashboard's port ${port}`);
+  for (const { command, label, port: defaultPort, required } of SERVED_COMMANDS) {
+    const runs = (c: ContainerLike) => c.args?.[0] === 'cli/main.ts' && c.args[1] === command;
+    const servers = deployments.filter((d) => d.spec.template.spec.containers.some(runs));
+    if (servers.length === 0 && required) problems.push(`no Deployment runs ${label} (cli/main.ts ${command})`);
+    for (const d of servers) {
+      const c = d.spec.template.spec.containers.find(runs)! as ContainerLike & { ports?: Array<{ name?: string; containerPort: number }> };
+      const option = (name: string) => (c.args?.includes(name) ? c.args[c.args.indexOf(name) + 1] : undefined);
+      const host = option('--host');
+      if (host === undefined || host === '127.0.0.1' || host === 'localhost') problems.push(`Deployment ${d.metadata.name}: ${label} listens on ${host ?? '127.0.0.1 (its default)'}, which no Service reaches; give it --host 0.0.0.0`);
+      const port = Number(option('--port') ?? defaultPort);
+      if (!c.ports?.some((p) => p.containerPort === port)) problems.push(`Deployment ${d.metadata.name}: ${label} listens on port ${port}, but the container declares ${c.ports?.map((p) => p.containerPort).join(', ') || 'no port'}`);
+      const labels = (d.spec as unknown as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+      const services = objects.filter((o) => o.kind === 'Service' && Object.entries((o.spec?.selector as Record<string, string> | undefined) ?? { none: '' }).every(([k, v]) => labels[k] === v));
+      if (services.length === 0) problems.push(`Deployment ${d.metadata.name}: no Service selects ${label}`);
+      for (const svc of services) {
+        for (const sp of (svc.spec?.ports as Array<{ targetPort?: string | number }> | undefined) ?? []) {
+          const target = sp.targetPort;
+          const reaches = typeof target === 'number' ? target === port : c.ports?.some((p) => p.name === target && p.containerPort === port);
+          if (!reaches) problems.push(`${id(svc)}: targetPort ${String(target)} does not reach ${label}'s port ${port}`);
+        }
       }
     }
   }
@@ -150,7 +159,7 @@ function codeProblems(objects: K8sObject[], settings: OverlaySettings): string[]
     }
   }
   for (const stage of SERVICE_NAMES) if (!stages.has(stage)) problems.push(`no Deployment runs the ${stage} (services/${stage}/main.ts)`);
-  problems.push(...dashboardProblems(objects, deployments));
+  problems.push(...servedCommandProblems(objects, deployments));
   problems.push(...podSecurityProblems(objects, deployments));
   problems.push(...blobProblems(objects, stages.get('rollout')?.deployment));
 
