@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from './errors.ts';
 import { site, task, trajectory, trainingExample, verdict } from '../test/helpers/samples.ts';
-import { generateTypes, TYPES_FILE } from '../scripts/genTypes.ts';
+import { generateTypes, standaloneSchemaFiles, TYPES_FILE } from '../scripts/genTypes.ts';
 import { AvroCodec, HEADER_FINGERPRINT, HEADER_SCHEMA, loadHistory } from './codec.ts';
 import { compatibilityProblems, readProblem } from './compatibility.ts';
 import { describeType, loadSchemaTypes, readSchemaJson, SCHEMA_NAMES } from './schemaFiles.ts';
@@ -84,6 +85,16 @@ describe('schema evolution policy', () => {
       expect(problems, `${name} against ${earlier.map((e) => e.fingerprint.slice(0, 12)).join(', ')}`).toEqual([]);
     }
     expect(history.filter(([, h]) => !(SCHEMA_NAMES as readonly string[]).includes(h.name)).map(([, h]) => h.name), 'history holds unknown schemas').toEqual([]);
+  });
+
+  it('keeps schemas/<Name>.avsc self-contained, each loading alone, generated from schemas/src (npm run schemas:gen)', () => {
+    for (const [file, text] of standaloneSchemaFiles()) {
+      expect(readFileSync(file, 'utf8'), `${file} is stale: npm run schemas:gen`).toBe(text);
+      // No registry of the other files: every named type it uses is in it.
+      const alone = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+      const name = path.basename(file, '.avsc') as (typeof SCHEMA_NAMES)[number];
+      expect(describeType(alone).fingerprint, name).toBe(describeType(current.get(name)!).fingerprint);
+    }
   });
 
   it('keeps schemas/types.ts generated from the .avsc files (npm run schemas:gen)', () => {

@@ -1,4 +1,4 @@
-// Generated from schemas/*.avsc by `npm run schemas:gen`. Do not edit by hand.
+// Generated from schemas/src/*.avsc by `npm run schemas:gen`. Do not edit by hand.
 
 /** LLM token usage and latency summed over the calls that made a message. */
 export interface TokenUsage {

@@ -1,9 +1,9 @@
-// Generates schemas/types.ts from schemas/*.avsc so the TypeScript types can never drift from the
+// Generates schemas/types.ts from schemas/src/*.avsc so the TypeScript types can never drift from the
 // Avro schemas. `npm run schemas:gen` writes it; a test fails when the committed file is stale.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SCHEMA_DIR, SCHEMA_NAMES, readSchemaJson } from '../schemas/schemaFiles.ts';
+import { SCHEMA_DIR, SCHEMA_NAMES, loadSchemaTypes, readSchemaJson, standaloneSchemaText } from '../schemas/schemaFiles.ts';
 
 type AvroJson = string | AvroJson[] | { [key: string]: unknown };
 
@@ -67,7 +67,7 @@ export function generateTypes(): string {
   for (const name of SCHEMA_NAMES) tsType(readSchemaJson(name) as AvroJson, em);
   const map = SCHEMA_NAMES.map((n) => `  ${n}: ${n};`).join('\n');
   return [
-    '// Generated from schemas/*.avsc by `npm run schemas:gen`. Do not edit by hand.\n',
+    '// Generated from schemas/src/*.avsc by `npm run schemas:gen`. Do not edit by hand.\n',
     ...em.out,
     `/** Value type of each top-level schema. */\nexport interface SchemaTypes {\n${map}\n}\n`,
   ].join('\n');
@@ -75,7 +75,15 @@ export function generateTypes(): string {
 
 export const TYPES_FILE = path.join(SCHEMA_DIR, 'types.ts');
 
+/** schemas/<Name>.avsc for each schema: self-contained, so a tool or a registry loads any one alone. */
+export function standaloneSchemaFiles(): Map<string, string> {
+  const types = loadSchemaTypes();
+  return new Map(SCHEMA_NAMES.map((name) => [path.join(SCHEMA_DIR, `${name}.avsc`), standaloneSchemaText(types.get(name)!)]));
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(TYPES_FILE, generateTypes());
   console.log(`wrote ${path.relative(process.cwd(), TYPES_FILE)}`);
+  for (const [file, text] of standaloneSchemaFiles()) writeFileSync(file, text);
+  console.log(`wrote ${SCHEMA_NAMES.length} self-contained schemas/<Name>.avsc`);
 }
