@@ -385,9 +385,10 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const stepsPerS = steps / seconds;
     const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
     const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, stepEnds: bareStepEnds });
+    const ratio = round(steady.stepsPerSecond / bareSteady.stepsPerSecond);
     return {
       contexts, trajectories: count, steps_per_s: round(steady.stepsPerSecond), trajectories_per_min: round((count / seconds) * 60),
-      baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio: round(steady.stepsPerSecond / bareSteady.stepsPerSecond),
+      baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio,
       whole_run_steps_per_s: round(stepsPerS), baseline_whole_run_steps_per_s: round(baselineStepsPerS), whole_run_ratio: round(stepsPerS / baselineStepsPerS),
       baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
       steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
@@ -396,7 +397,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
       step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
       context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
-      rounds: 1, round_ratios: [round(steady.stepsPerSecond / bareSteady.stepsPerSecond)],
+      rounds: 1, round_ratios: [ratio],
     };
   }
 }

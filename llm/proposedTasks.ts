@@ -16,6 +16,12 @@ export function similarity(a: string, b: string): number {
 /** At or above this similarity, two instructions of one site are one task. */
 export const NEAR_DUPLICATE = 0.8;
 
+/** The first of a site's instructions that this one repeats (near-duplicate), if any. */
+export function nearDuplicateOf(instruction: string, others: Iterable<string>): string | undefined {
+  for (const other of others) if (similarity(other, instruction) >= NEAR_DUPLICATE) return other;
+  return undefined;
+}
+
 const INFEASIBLE = /\b(log ?in|sign ?in|password|credit card|debit card|card details|cvv|delete (?:the |your )?account)\b/i;
 
 /** Why a proposed task cannot be used (it needs a login, payment or others' data), or null. */

@@ -3,6 +3,7 @@
 // id, subjects and their versions, registration with a compatibility check, lookup, compatibility tests and
 // the compatibility config. Errors carry the reference registry's error codes. Avro only.
 import { Hono, type Context } from 'hono';
+import pLimit from 'p-limit';
 import { compatibilityProblems, isCompatibilityLevel } from '../../schemas/compatibility.ts';
 import { normalizeSchema, type RegistryKey, type RegistryState, type SchemaValue, type ConfigValue } from './registryState.ts';
 
@@ -49,12 +50,7 @@ async function schemaBody(c: Context): Promise<{ schema: string; type: ReturnTyp
 export function registryApi(state: RegistryState, append: AppendRecords): Hono {
   const app = new Hono();
   // Registrations one at a time: ids and versions are handed out in order, each from the state the last left.
-  let writing: Promise<unknown> = Promise.resolve();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = writing.then(fn, fn);
-    writing = run.catch(() => undefined);
-    return run;
-  };
+  const serially = pLimit(1);
   const json = (c: Context, body: unknown, status = 200) => c.body(JSON.stringify(body), status as 200, { 'content-type': CONTENT_TYPE });
 
   app.onError((error, c) => {

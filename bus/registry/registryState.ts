@@ -4,6 +4,7 @@
 // exactly what the topic holds. Plain data in, plain data out: the server decides, this remembers.
 import avro from 'avsc';
 import { isCompatibilityLevel, type CompatibilityLevel } from '../../schemas/compatibility.ts';
+import { describeType } from '../../schemas/schemaFiles.ts';
 
 export interface SchemaKey { keytype: 'SCHEMA'; subject: string; version: number; magic: 1 }
 export interface ConfigKey { keytype: 'CONFIG'; subject: string | null; magic: 0 }
@@ -21,7 +22,8 @@ export interface RegisteredVersion { subject: string; version: number; id: numbe
  */
 export function normalizeSchema(text: string): { type: avro.Type; schema: string } {
   const type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
-  return { type, schema: JSON.stringify(type.schema({ exportAttrs: true })) };
+  // The codec's self-contained form: what webtrail publishes is kept exactly as it writes it.
+  return { type, schema: describeType(type).schema };
 }
 
 export class RegistryState {

@@ -7,7 +7,7 @@ import { addUsage, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, ScreeningOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { EXPLORE_INSTRUCTION } from '../../llm/exploration.ts';
-import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
+import { nearDuplicateOf, proposedTaskProblem, startUrlOnSite } from '../../llm/proposedTasks.ts';
 import { blocklisted, type GeneratorConfig } from './config.ts';
 
 export interface HomePage {
@@ -69,7 +69,7 @@ export async function generateForSite(site: Site, deps: GeneratorDeps, signal: A
       dropped.push({ instruction, why: problem });
       continue;
     }
-    if (tasks.some((t) => similarity(t.instruction, instruction) >= NEAR_DUPLICATE)) {
+    if (nearDuplicateOf(instruction, tasks.map((t) => t.instruction)) !== undefined) {
       dropped.push({ instruction, why: 'near-duplicate of another task' });
       continue;
     }

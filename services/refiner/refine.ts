@@ -7,7 +7,7 @@ import { stableId } from '../../platform/ids.ts';
 import type { LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, RefinementOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
-import { NEAR_DUPLICATE, proposedTaskProblem, similarity, startUrlOnSite } from '../../llm/proposedTasks.ts';
+import { nearDuplicateOf, proposedTaskProblem, startUrlOnSite } from '../../llm/proposedTasks.ts';
 import { clipText, formatHistory, pagesVisited } from '../../llm/trajectoryText.ts';
 import type { RefinerConfig } from './config.ts';
 
@@ -134,7 +134,7 @@ async function proposeFromExploration(verdict: Verdict, site: SiteTasks, deps: R
     if (tasks.length >= room) break;
     const instruction = proposed.instruction.trim();
     const problem = proposedTaskProblem({ ...proposed, instruction });
-    const twin = [...site.instructions, ...tasks.map((t) => t.instruction)].find((other) => similarity(other, instruction) >= NEAR_DUPLICATE);
+    const twin = nearDuplicateOf(instruction, [...site.instructions, ...tasks.map((t) => t.instruction)]);
     if (problem || twin) {
       dropped.push(`${instruction}: ${problem ?? `repeats ${twin}`}`);
       continue;
@@ -188,7 +188,7 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
   const instruction = proposed.instruction.trim();
   const problem = proposedTaskProblem({ ...proposed, instruction });
   if (problem) return { kind: 'none', why: `the follow-up ${problem}`, asked: true };
-  const twin = site.instructions.find((other) => similarity(other, instruction) >= NEAR_DUPLICATE);
+  const twin = nearDuplicateOf(instruction, site.instructions);
   if (twin) return { kind: 'none', why: `the follow-up repeats a task the site has: ${twin}`, asked: true };
   return {
     kind: 'follow-up',

@@ -12,7 +12,7 @@ import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { attemptsFor, runTrajectory } from './agentLoop.ts';
 import { offloadLargeText } from './offload.ts';
 import { loadRolloutConfig } from './config.ts';
-import { DomainLimiter } from './domainLimiter.ts';
+import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 
 await runStageMain({
   service: 'rollout',
@@ -24,7 +24,7 @@ await runStageMain({
     const prompt = loadPrompt('agent', config.agentPrompt);
     await checkContextAtStartup(llm, minimumPromptTokens([prompt], browserConfig.maxObservationTokens), 'WEBTRAIL_OBSERVATION_MAX_TOKENS', log);
     const pool = new BrowserPool(browserConfig, log);
-    const limiter = new DomainLimiter(config.perDomainConcurrency);
+    const limiter = new KeyedLimiter(config.perDomainConcurrency);
     const blobs = await openBlobStore();
     log.info({ blobs: blobs.location }, 'screenshots go to the blob store');
     const deps = {

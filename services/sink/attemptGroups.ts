@@ -4,10 +4,12 @@
 // The state is files in the datasets folder's .attempts/ (the sink owns the folder, under its lock; not in
 // the dataset's own folder, which is uploaded as it is), written before the
 // verdict's offset is committed: a crash loses no attempt and never decides a task twice.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
+import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
+import { appendDurably, writeFileDurably } from './durableFiles.ts';
 
 /** An attempt as the judge scored it. */
 export interface AttemptScore {
@@ -69,17 +71,6 @@ export function scoreOf(verdict: Verdict): AttemptScore {
 
 const fileName = (taskId: string) => `${createHash('sha256').update(taskId).digest('hex').slice(0, 32)}.json`;
 
-function writeDurably(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text);
-  const fd = openSync(`${file}.tmp`, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(`${file}.tmp`, file);
-}
-
 export interface AttemptGroupOptions {
   /** How long a task's attempts are waited for, from the first verdict, before the best of those in is kept. */
   waitMs: number;
@@ -108,8 +99,7 @@ export class AttemptGroups {
   private readonly decisionsFile: string;
   private readonly pending = new Map<string, Group>();
   private readonly decisions = new Map<string, Decision>();
-  /** One verdict of a task at a time (the stage runs several verdicts at once). */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly oneAtATime = new KeyedLimiter(1);
   private readonly now: () => number;
 
   constructor(stateDir: string, private readonly options: AttemptGroupOptions) {
@@ -139,16 +129,9 @@ export class AttemptGroups {
     }
   }
 
-  /** Runs fn with no other verdict of the task in progress. */
+  /** Runs fn with no other verdict of the task in progress (the stage handles several verdicts at once). */
   exclusive<T>(taskId: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(taskId) ?? Promise.resolve();
-    const run = before.then(fn, fn);
-    const settled = run.then(() => undefined, () => undefined);
-    this.queues.set(taskId, settled);
-    void settled.then(() => {
-      if (this.queues.get(taskId) === settled) this.queues.delete(taskId);
-    });
-    return run;
+    return this.oneAtATime.run(taskId, fn);
   }
 
   /** Tasks with attempts still awaited. */
@@ -182,7 +165,7 @@ export class AttemptGroups {
       group.seen.push(score);
       if (!group.best || betterAttempt(score, group.best.score)) group.best = { score, examples: await examples() };
       // Held before the offset is committed: a restarted sink finds the attempt here.
-      writeDurably(path.join(this.pendingDir, fileName(taskId)), JSON.stringify(group));
+      writeFileDurably(path.join(this.pendingDir, fileName(taskId)), JSON.stringify(group));
       this.pending.set(taskId, group);
     }
     if (group.seen.length < group.attempts) return { kind: 'held', judged: group.seen.length, attempts: group.attempts };
@@ -199,14 +182,8 @@ export class AttemptGroups {
     const group = this.pending.get(decision.taskId);
     const file = fileName(decision.taskId);
     // Kept a while, so a redelivered deciding verdict (a crash before its commit) sends the examples again.
-    if (group) writeDurably(path.join(this.recentDir, file), JSON.stringify({ ...group, decision }));
-    const fd = openSync(this.decisionsFile, 'a');
-    try {
-      appendFileSync(fd, `${JSON.stringify(decision)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    if (group) writeFileDurably(path.join(this.recentDir, file), JSON.stringify({ ...group, decision }));
+    appendDurably(this.decisionsFile, `${JSON.stringify(decision)}\n`);
     this.decisions.set(decision.taskId, decision);
     this.pending.delete(decision.taskId);
     rmSync(path.join(this.pendingDir, file), { force: true });
@@ -218,12 +195,20 @@ export class AttemptGroups {
     return (JSON.parse(readFileSync(file, 'utf8')) as Group).best?.examples ?? null;
   }
 
-  /** Tasks whose wait has run out, with the best of the attempts in: write each, then call decided(). */
-  overdue(): Array<{ decision: Decision; examples: TrainingExample[] }> {
-    const now = this.now();
-    return [...this.pending.values()]
-      .filter((g) => now - g.firstAtMs >= this.options.waitMs && g.best)
-      .map((g) => ({ decision: this.decisionOf(g, -1), examples: g.best!.examples }));
+  /** The tasks whose wait has run out, with at least one attempt in. */
+  overdueTasks(): string[] {
+    return [...this.pending.values()].filter((g) => this.isOverdue(g)).map((g) => g.taskId);
+  }
+
+  /** An overdue task's decision with the best attempt's examples (write them, then call decided()), or null if no longer overdue. */
+  settle(taskId: string): { decision: Decision; examples: TrainingExample[] } | null {
+    const group = this.pending.get(taskId);
+    if (!group || !this.isOverdue(group)) return null;
+    return { decision: this.decisionOf(group, -1), examples: group.best!.examples };
+  }
+
+  private isOverdue(group: Group): boolean {
+    return group.best !== null && this.now() - group.firstAtMs >= this.options.waitMs;
   }
 
   /** Forgets decided tasks' kept examples once they are older than keepDecidedMs (their decision stays). */

@@ -7,6 +7,7 @@
 // part-NNNNN.jsonl.gz. After a crash the open shard is cut back to its recorded length and finished.
 // Example ids already in the dataset are skipped, across restarts.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { fsyncDir, writeFileDurably } from './durableFiles.ts';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { TrainingExample } from '../../schemas/types.ts';
@@ -44,29 +45,6 @@ export interface DatasetStats {
 }
 
 export const TOKEN_STEP = 64;
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeFileDurably(file: string, data: string | Buffer): void {
-  const temp = `${file}.${process.pid}.new`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  // The rename is durable once its directory is.
-  fsyncDir(path.dirname(file));
-}
 
 /**
  * Finishes the shards a crash left open in a dataset folder: each is cut back to the length its sidecar

@@ -7,7 +7,6 @@ import { errorMessage } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
 import { describeFilter } from './exampleFilter.ts';
-import { AvroCodec } from '../../schemas/codec.ts';
 import { oversizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
 import type { TrainingExample } from '../../schemas/types.ts';
 
@@ -18,7 +17,6 @@ await runStageMain({
   input: { topic: TOPICS.verdicts.name, schema: 'Verdict' },
   async setup({ log, kafka, codec: busCodec }) {
     const config = loadSinkConfig();
-    const codec = new AvroCodec();
     const sink = new Sink(config, {
       onOtherRun: (verdict, kept) => log.info({ trajectoryId: verdict.trajectoryId, runId: verdict.trajectory.runId, keptRunId: kept }, 'another run of a trajectory already in the dataset (a redelivered rollout): not added'),
       onMigrated: (from, to) => log.info({ from, to }, 'dataset folder renamed to its judge version\'s one-to-one name'),
@@ -26,7 +24,7 @@ await runStageMain({
       onAttemptsDecided: (d) => log.info({ taskId: d.taskId, kept: d.trajectoryId, attempt: d.attempt, judged: `${d.judged}/${d.attempts}`, ...(d.by === -1 ? { waitedMs: config.attemptsWaitMs } : {}) }, d.by === -1 ? 'best of the attempts judged in time kept (the others never came)' : 'best of the task\'s attempts kept'),
       onLateAttempt: (verdict, d) => log.info({ taskId: d.taskId, attempt: verdict.trajectory.attempt, kept: d.trajectoryId }, 'an attempt of a task decided already (late, or delivered again): not added'),
       exampleProblem: (e) => {
-        const encoded = codec.encode('TrainingExample', e);
+        const encoded = busCodec.encode('TrainingExample', e);
         return oversizeProblem({ topic: TOPICS.trainingExamples.name, key: e.exampleId, value: encoded.value, headers: encoded.headers });
       },
     });

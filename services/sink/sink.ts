@@ -144,7 +144,6 @@ export class Sink {
   private groupsOf(judgeVersion: string): AttemptGroups {
     let groups = this.attemptGroups.get(judgeVersion);
     if (!groups) {
-      this.writer(judgeVersion);
       groups = new AttemptGroups(path.join(this.attemptsRoot, datasetDirName(judgeVersion)), { waitMs: this.config.attemptsWaitMs });
       this.attemptGroups.set(judgeVersion, groups);
     }
@@ -165,10 +164,10 @@ export class Sink {
     const settled: Decision[] = [];
     for (const [version, groups] of this.attemptGroups) {
       groups.prune();
-      for (const { decision } of groups.overdue()) {
-        await groups.exclusive(decision.taskId, async () => {
+      for (const taskId of groups.overdueTasks()) {
+        await groups.exclusive(taskId, async () => {
           // Taken again inside: a verdict may have completed it meanwhile.
-          const still = groups.overdue().find((o) => o.decision.taskId === decision.taskId);
+          const still = groups.settle(taskId);
           if (!still) return;
           if (await this.writer(version).append(still.examples)) this.markCard(version);
           await publish(still.examples);
