@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { AvroCodec } from '../schemas/codec.ts';
+import { createCodec } from '../bus/registry/registryClient.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Site } from '../schemas/types.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
@@ -62,7 +62,9 @@ const site = (i: number, run: string): Site => ({ domain: `b${i}-${run}.bench.ex
 
 /** produce → consume of one record at a time through one topic, as a stage sees it. */
 async function roundTrip(kafka: Kafka, samples: number): Promise<number[]> {
-  const codec = new AvroCodec();
+  const codec = createCodec(process.env, kafka);
+  // The id is registered once, before timing, as a service does at start-up.
+  await codec.register(TOPICS.sites.name, 'Site');
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: `${TOPICS.sites.name}-roundtrip-${Date.now()}`, maxWaitTimeInMs: 100 });
   await producer.connect();
@@ -82,7 +84,7 @@ async function roundTrip(kafka: Kafka, samples: number): Promise<number[]> {
     const s = site(i, `rt${Date.now()}`);
     const arrived = new Promise<number>((resolve) => waiting.set(s.domain, resolve));
     const sentAt = performance.now();
-    await out.send([out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s })]);
+    await out.send([await out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s })]);
     const at = await Promise.race([arrived, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 5000))]);
     waiting.delete(s.domain);
     if (Number.isFinite(at) && i >= 5) times.push(at - sentAt);
@@ -94,7 +96,7 @@ async function roundTrip(kafka: Kafka, samples: number): Promise<number[]> {
 
 export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boolean; home: string; say: (line: string) => void }): Promise<BusFigures> {
   const run = Date.now().toString(36);
-  const codec = new AvroCodec();
+  const codec = createCodec(process.env, kafka);
   const producer = kafka.producer();
   await producer.connect();
   const out = new RecordProducer(producer, codec, { lingerMs: 2, maxBatchRecords: 500 });
@@ -112,7 +114,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     const started = performance.now();
     const sends: Array<Promise<void>> = [];
     for (let i = 0; i < burst; i += 500) {
-      sends.push(out.send(Array.from({ length: Math.min(500, burst - i) }, (_, j) => site(i + j, `tp${run}`)).map((s) => out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s }))));
+      sends.push(out.send(await Promise.all(Array.from({ length: Math.min(500, burst - i) }, (_, j) => site(i + j, `tp${run}`)).map((s) => out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s })))));
     }
     await Promise.all(sends);
     while ((await topicCount(admin, TOPICS.tasks.name)) - tasksBefore < burst) await new Promise((r) => setTimeout(r, 50));
@@ -139,7 +141,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     const perSecond = 100;
     for (let i = 0; i < records; i += 1) {
       const s = site(i, `lat${run}`);
-      void out.send([out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s })]);
+      void out.send([await out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s })]);
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, (10 * 1000) / perSecond));
     }
     const deadline = Date.now() + 60_000;
@@ -157,7 +159,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     // A first verdict, so the sink has joined its group before the clock starts.
     const verdictOf = (i: number, tag: string) => toVerdict(toTrajectory(toTask(site(i, tag)), stepsPerVerdict));
     const warm = verdictOf(0, `warm${run}`);
-    await out.send([out.encode({ topic: TOPICS.verdicts.name, key: warm.trajectoryId, schema: 'Verdict', value: warm })]);
+    await out.send([await out.encode({ topic: TOPICS.verdicts.name, key: warm.trajectoryId, schema: 'Verdict', value: warm })]);
     const warmDeadline = Date.now() + 60_000;
     while ((await topicCount(admin, TOPICS.trainingExamples.name)) - examplesBefore < stepsPerVerdict) {
       if (Date.now() > warmDeadline || sink.exitCode !== null) throw new Error('the sink did not start writing examples');
@@ -166,7 +168,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     const sinkStart = performance.now();
     const batch: Array<Promise<void>> = [];
     for (let i = 0; i < verdicts; i += 100) {
-      batch.push(out.send(Array.from({ length: Math.min(100, verdicts - i) }, (_, j) => verdictOf(i + j, `sink${run}`)).map((v) => out.encode({ topic: TOPICS.verdicts.name, key: v.trajectoryId, schema: 'Verdict', value: v }))));
+      batch.push(out.send(await Promise.all(Array.from({ length: Math.min(100, verdicts - i) }, (_, j) => verdictOf(i + j, `sink${run}`)).map((v) => out.encode({ topic: TOPICS.verdicts.name, key: v.trajectoryId, schema: 'Verdict', value: v })))));
     }
     await Promise.all(batch);
     const target = stepsPerVerdict * (verdicts + 1);

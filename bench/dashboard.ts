@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { chromium } from 'playwright-core';
-import { AvroCodec } from '../schemas/codec.ts';
+import { createCodec } from '../bus/registry/registryClient.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Site, SiteRejection, Step, Task, TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
 import { RecordProducer, type OutputRecord } from '../bus/recordProducer.ts';
@@ -107,11 +107,11 @@ export async function benchDashboard(kafka: Kafka, options: { quick: boolean; sa
   say(`dashboard: writing the records of ${n.toLocaleString('en')} trajectories`);
   const producer = kafka.producer();
   await producer.connect();
-  const out = new RecordProducer(producer, new AvroCodec(), { lingerMs: 5, maxBatchRecords: 200 });
+  const out = new RecordProducer(producer, createCodec(process.env, kafka), { lingerMs: 5, maxBatchRecords: 200 });
   let records = 0;
   let bytes = 0;
   for (let i = 0; i < n; i += 100) {
-    const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => recordsOf(i + k, t0)).flat().map((r) => out.encode(r));
+    const batch = await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => recordsOf(i + k, t0)).flat().map((r) => out.encode(r)));
     records += batch.length;
     bytes += batch.reduce((sum, r) => sum + (r.value?.length ?? 0), 0);
     await out.send(batch);
@@ -169,7 +169,7 @@ export async function benchDashboard(kafka: Kafka, options: { quick: boolean; sa
       const before = await page.locator('[data-card="rejected"] b').textContent();
       const domain = `late-${k}-${Date.now()}.example`;
       const t = performance.now();
-      await out.send([out.encode({ topic: TOPICS.sitesRejected.name, key: domain, schema: 'SiteRejection', value: { domain, url: `https://${domain}/`, reason: 'unsafe', detail: 'bench', category: null, generatorVersion: 'bench', rejectedAtMs: Date.now(), usage: usage(0) } })]);
+      await out.send([await out.encode({ topic: TOPICS.sitesRejected.name, key: domain, schema: 'SiteRejection', value: { domain, url: `https://${domain}/`, reason: 'unsafe', detail: 'bench', category: null, generatorVersion: 'bench', rejectedAtMs: Date.now(), usage: usage(0) } })]);
       await page.waitForFunction((b) => document.querySelector('[data-card="rejected"] b')?.textContent !== b, before, { timeout: 10_000 });
       live.push(performance.now() - t);
     }

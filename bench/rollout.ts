@@ -9,7 +9,7 @@ import { chromium, type Page } from 'playwright-core';
 import { findTask, allTasks } from '../sandbox/sites/index.ts';
 import { planAction } from '../sandbox/planMatcher.ts';
 import type { Sandbox } from '../sandbox/server.ts';
-import { AvroCodec } from '../schemas/codec.ts';
+import { createCodec } from '../bus/registry/registryClient.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Action, Task, Trajectory } from '../schemas/types.ts';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
@@ -263,7 +263,7 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
 export async function benchRollout(kafka: Kafka, admin: Admin, options: {
   sandbox: Sandbox; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; rounds: number; home: string; say: (line: string) => void;
 }): Promise<ThroughputRow[]> {
-  const codec = new AvroCodec();
+  const codec = createCodec(process.env, kafka);
   const producer = kafka.producer();
   await producer.connect();
   const out = new RecordProducer(producer, codec);
@@ -298,7 +298,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       try {
         // One trajectory first: the service has joined its group and launched Chromium before the clock starts.
         const [warm] = benchTasks(options.sandbox, `warm-${contexts}-${Date.now()}`, 1);
-        await out.send([out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! })]);
+        await out.send([await out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! })]);
         await waitDone([warm!.taskId], 120_000);
         const roundRows: ThroughputRow[] = [];
         for (let r = 0; r < options.rounds; r += 1) {
@@ -328,7 +328,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const cpuBefore = cpuTicks();
     const startedAt = Date.now();
     const started = performance.now();
-    await out.send(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })));
+    await out.send(await Promise.all(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t }))));
     await waitDone(tasks.map((t) => t.taskId), 600_000);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);

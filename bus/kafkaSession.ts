@@ -1,11 +1,11 @@
 // A short-lived Kafka connection for CLI commands: fails fast with one clear line when no broker answers.
 import type { Admin, Kafka } from 'kafkajs';
-import { AvroCodec } from '../schemas/codec.ts';
+import type { AvroCodec } from '../schemas/codec.ts';
 import { allTopics } from '../schemas/topics.ts';
 import { loadKafkaConfig, type KafkaConfig } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { createKafka, describeConnectionError } from './client.ts';
-import { KafkaSchemaSource } from './schemaStore.ts';
+import { createCodec } from './registry/registryClient.ts';
 import { createLogger } from '../platform/logger.ts';
 
 export interface KafkaSession {
@@ -32,7 +32,7 @@ export async function openKafkaSession(clientId = 'webtrail-cli'): Promise<Kafka
     kafka,
     admin,
     config,
-    codec: new AvroCodec(undefined, new KafkaSchemaSource(kafka)),
+    codec: createCodec(process.env, kafka),
     close: () => admin.disconnect(),
   };
 }

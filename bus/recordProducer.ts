@@ -43,9 +43,13 @@ export function recordBytes(record: Pick<RawRecord, 'key' | 'value' | 'headers'>
  * send, so the records beside it would be retried and written twice: it is refused before it is sent.
  */
 export function oversizeProblem(record: RawRecord): string | null {
-  const limit = findTopic(record.topic)?.maxMessageBytes;
-  const bytes = recordBytes(record);
-  return limit !== undefined && bytes > limit ? `a record of ${bytes} bytes is over ${record.topic}'s limit of ${limit} (max.message.bytes)` : null;
+  return sizeProblem(record.topic, recordBytes(record));
+}
+
+/** Why a record of this many bytes (recordBytes) cannot go to its topic, or null. */
+export function sizeProblem(topic: string, bytes: number): string | null {
+  const limit = findTopic(topic)?.maxMessageBytes;
+  return limit !== undefined && bytes > limit ? `a record of ${bytes} bytes is over ${topic}'s limit of ${limit} (max.message.bytes)` : null;
 }
 
 interface Pending {
@@ -67,8 +71,8 @@ export class RecordProducer {
   ) {}
 
   /** Encodes a record; its own headers win over extraHeaders (a stage may start a new trace). */
-  encode(record: OutputRecord, extraHeaders: Record<string, string> = {}): RawRecord {
-    const encoded = this.codec.encode(record.schema, record.value);
+  async encode(record: OutputRecord, extraHeaders: Record<string, string> = {}): Promise<RawRecord> {
+    const encoded = await this.codec.encode(record.topic, record.schema, record.value);
     const raw = { topic: record.topic, key: record.key, value: encoded.value, headers: { ...extraHeaders, ...record.headers, ...encoded.headers } };
     const problem = oversizeProblem(raw);
     if (problem) throw new WebtrailError(`${record.schema} ${record.key}: ${problem}`);

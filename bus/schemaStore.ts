@@ -1,6 +1,7 @@
-// The schema topic (webtrail.schemas, compacted, keyed by fingerprint): producers publish the schemas
-// they write with; a reader that meets an unknown fingerprint looks it up here, so an old service
-// reads records from a newer one without redeploying.
+// The old schema topic (webtrail.schemas, compacted, keyed by fingerprint), from before the registry wire
+// format: producers of that format published the schemas they wrote with here, so a record of it with a
+// fingerprint that is neither current nor in schemas/history finds its writer schema here. Read only now
+// (publishSchemas stays for tests that write old-format records).
 import type { Kafka, Producer } from 'kafkajs';
 import type { WriterSchemaSource } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';

@@ -288,12 +288,22 @@ export class StageRunner<N extends SchemaName> {
     const { codec, handler, input, config, producer, metrics, log } = this.options;
     const source = { topic: state.topic, partition: state.partition, message };
     let value: SchemaTypes[N];
-    try {
-      value = await codec.decodeAs(input.schema, message.headers, message.value);
-    } catch (error) {
-      metrics.failed.inc({ stage: 'decode', retriable: 'false' });
-      await this.deadLetter(source, 'decode', error, 1, signal);
-      return;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        value = await codec.decodeAs(input.schema, message.headers, message.value);
+        break;
+      } catch (error) {
+        // Bytes that cannot be decoded never will be: dead-lettered. A schema registry that did not answer
+        // is waited for, however long: dead-lettering every record while it is away would lose the stream.
+        const retriable = isRetriable(error);
+        metrics.failed.inc({ stage: 'decode', retriable: String(retriable) });
+        if (!retriable) {
+          await this.deadLetter(source, 'decode', error, attempt, signal);
+          return;
+        }
+        log.warn({ err: errorMessage(error), attempt, offset: message.offset }, 'cannot decode yet, retrying');
+        await sleep(backoffMs(attempt, config.retryBackoffMs, 30_000), signal);
+      }
     }
     const parent = extractTraceContext(message.headers);
     const key = message.key?.toString() ?? null;
@@ -315,7 +325,7 @@ export class StageRunner<N extends SchemaName> {
             const outputs = await handler(value, ctx);
             const headers = traceHeaders();
             // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
-            const encoded = outputs.map((o) => ({ last: o.afterOthers === true, raw: producer.encode(o, headers) }));
+            const encoded = await Promise.all(outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })));
             await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
             await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
             for (const o of outputs) metrics.produced.inc({ topic: o.topic });
@@ -345,7 +355,7 @@ export class StageRunner<N extends SchemaName> {
     const record = deadLetterRecord(config.service, source, stage, error, attempts);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await producer.send([producer.encode(record)]);
+        await producer.send([await producer.encode(record)]);
         metrics.deadLettered.inc({ stage });
         log.warn({ stage, reason: record.value.error, topic: source.topic, offset: source.message.offset }, 'dead-lettered');
         return;

@@ -1,7 +1,7 @@
 // Wiring shared by every stage's main.ts: config, Kafka, topics, schemas, telemetry, health, signals.
 // The stage brings its input topic and handler; this runs them until SIGTERM and drains.
 import { Partitioners, type Kafka } from 'kafkajs';
-import { AvroCodec } from '../schemas/codec.ts';
+import type { AvroCodec } from '../schemas/codec.ts';
 import type { SchemaName } from '../schemas/schemaFiles.ts';
 import { refuseUnknownSettings } from '../platform/knownSettings.ts';
 import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from '../platform/config.ts';
@@ -9,7 +9,7 @@ import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { startHealthServer, type HealthServer } from '../platform/health.ts';
 import { createKafka, describeConnectionError, ensureTopics } from './client.ts';
 import { RecordProducer } from './recordProducer.ts';
-import { KafkaSchemaSource, publishSchemas } from './schemaStore.ts';
+import { createCodec, registerTopicSchemas } from './registry/registryClient.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createStageMetrics, type StageMetrics } from '../platform/metrics.ts';
 import { StageRunner, type StageHandler } from './stageRunner.ts';
@@ -57,10 +57,11 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
     await admin.disconnect().catch(() => undefined);
   }
 
+  // Schemas first: a registry that refuses one (incompatible, unauthorized) stops the stage before any work.
+  const codec = createCodec(env, kafka);
+  await registerTopicSchemas(codec);
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const codec = new AvroCodec(undefined, new KafkaSchemaSource(kafka));
-  await publishSchemas(producer, codec.schemas());
   const records = new RecordProducer(producer, codec);
 
   const { handler, close } = await def.setup({ log, runtime, metrics, kafka, codec });

@@ -6,7 +6,6 @@ import type { Site } from '../schemas/types.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { ensureTopics } from '../bus/client.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
-import { publishSchemas } from '../bus/schemaStore.ts';
 import { openKafkaSession } from '../bus/kafkaSession.ts';
 import { parseSiteList, type ParsedSiteList } from './siteList.ts';
 
@@ -37,7 +36,6 @@ export async function submitSites(text: string, options: { source: string; stric
   try {
     await ensureTopics(session.admin);
     await producer.connect();
-    await publishSchemas(producer, session.codec.schemas());
     const records = new RecordProducer(producer, session.codec, { lingerMs: 5, maxBatchRecords: 1000 });
     const now = Date.now();
     let done = 0;
@@ -45,10 +43,12 @@ export async function submitSites(text: string, options: { source: string; stric
     for (let i = 0; i < parsed.sites.length; i += chunkSize) {
       const chunk = parsed.sites.slice(i, i + chunkSize);
       await records.send(
-        chunk.map((s) => {
-          const site: Site = { domain: s.domain, url: s.url, submittedAtMs: now, source: options.source, again: options.again ?? false };
-          return records.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: site });
-        }),
+        await Promise.all(
+          chunk.map((s) => {
+            const site: Site = { domain: s.domain, url: s.url, submittedAtMs: now, source: options.source, again: options.again ?? false };
+            return records.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: site });
+          }),
+        ),
       );
       done += chunk.length;
       options.progress?.(done, parsed.sites.length);

@@ -1,20 +1,46 @@
-// Typed Avro codec. Every value is written with the current schema and two headers naming the schema
-// and its fingerprint; a reader decodes records written with any compatible schema it can find
-// (its own, the history in schemas/history, or a writer schema source such as the Kafka schema topic).
+// Typed Avro codec with the Confluent Schema Registry wire format: every value is written as a magic byte
+// 0, the 4-byte big-endian id the registry gave its schema, then the Avro body; a `webtrail-schema` header
+// names the schema for people (it is not the decoding path). A reader decodes a record written with any
+// compatible schema by fetching the writer's schema by id (cached: the registry is asked once per subject
+// and once per unknown id, never per record). Records of webtrail's first format (bare body, schema name
+// and fingerprint in headers) stay readable: their writer schema comes from schemas/history or the old
+// schema topic.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { SchemaError } from './errors.ts';
-import { SCHEMA_DIR, SCHEMA_NAMES, describeType, loadSchemaTypes, type SchemaName } from './schemaFiles.ts';
+import { NAMESPACE, SCHEMA_DIR, SCHEMA_NAMES, describeType, loadSchemaTypes, type SchemaName } from './schemaFiles.ts';
 import type { SchemaTypes } from './types.ts';
 
 export const HEADER_SCHEMA = 'webtrail-schema';
+/** Only records of the old format carry it. */
 export const HEADER_FINGERPRINT = 'webtrail-schema-fingerprint';
+export const MAGIC_BYTE = 0;
+const FRAME_BYTES = 5;
 
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 export type Headers = Record<string, HeaderValue>;
 
-/** Finds the schema that wrote a record, by fingerprint. */
+/** The registry calls the codec makes (bus/registry/registryClient.ts speaks them over REST). */
+export interface SchemaRegistryClient {
+  /** Registers a schema under a subject (or finds it there) and returns its id. */
+  register(subject: string, schema: string): Promise<number>;
+  /** The schema an id stands for. */
+  schemaById(id: number): Promise<string>;
+}
+
+/** How a topic's value schema is named in the registry, as Confluent's serializers name it. */
+export const SUBJECT_STRATEGIES = ['TopicNameStrategy', 'RecordNameStrategy', 'TopicRecordNameStrategy'] as const;
+export type SubjectStrategy = (typeof SUBJECT_STRATEGIES)[number];
+
+export function subjectName(strategy: SubjectStrategy, topic: string, schema: SchemaName): string {
+  const record = `${NAMESPACE}.${schema}`;
+  if (strategy === 'RecordNameStrategy') return record;
+  if (strategy === 'TopicRecordNameStrategy') return `${topic}-${record}`;
+  return `${topic}-value`;
+}
+
+/** Finds the schema that wrote an old-format record, by fingerprint. */
 export interface WriterSchemaSource {
   lookup(fingerprint: string): Promise<string | undefined>;
 }
@@ -53,51 +79,99 @@ export function loadHistory(dir = HISTORY_DIR): Map<string, { name: string; sche
   return found;
 }
 
+/** How to read the bytes of one writer schema: as which of ours, through which resolver (none when it is ours). */
+interface WriterEntry {
+  name: SchemaName;
+  resolver?: avro.Resolver;
+}
+
+export interface CodecOptions {
+  registry: SchemaRegistryClient;
+  subjectStrategy?: SubjectStrategy;
+  /** Where old-format records find writer schemas that are not current and not in schemas/history. */
+  legacySource?: WriterSchemaSource;
+  types?: Map<SchemaName, avro.Type>;
+  history?: Map<string, { name: string; schema: string }>;
+}
+
 export class AvroCodec {
   private readonly byName = new Map<SchemaName, { type: avro.Type; fingerprint: string; schema: string }>();
-  private readonly writerSchemas = new Map<string, string>();
-  private readonly resolvers = new Map<string, avro.Resolver>();
+  private readonly registry: SchemaRegistryClient;
+  private readonly subjectStrategy: SubjectStrategy;
+  private readonly legacySource?: WriterSchemaSource;
+  /** Registered ids by subject: each subject is asked once (a failed ask is forgotten, to be asked again). */
+  private readonly ids = new Map<string, Promise<number>>();
+  private readonly idsKnown = new Map<string, number>();
+  private readonly writersById = new Map<number, Promise<WriterEntry>>();
+  private readonly legacySchemas = new Map<string, string>();
+  private readonly legacyResolvers = new Map<string, avro.Resolver>();
 
-  constructor(
-    types: Map<SchemaName, avro.Type> = loadSchemaTypes(),
-    private readonly source?: WriterSchemaSource,
-    history = loadHistory(),
-  ) {
-    for (const [name, type] of types) this.byName.set(name, { type, ...describeType(type) });
-    for (const [fingerprint, { schema }] of history) this.writerSchemas.set(fingerprint, schema);
+  constructor(options: CodecOptions) {
+    this.registry = options.registry;
+    this.subjectStrategy = options.subjectStrategy ?? 'TopicNameStrategy';
+    this.legacySource = options.legacySource;
+    for (const [name, type] of options.types ?? loadSchemaTypes()) this.byName.set(name, { type, ...describeType(type) });
+    for (const [fingerprint, { schema }] of options.history ?? loadHistory()) this.legacySchemas.set(fingerprint, schema);
   }
 
-  /** The current schemas with their fingerprints (what a producer publishes to the schema topic). */
+  /** The current schemas with their fingerprints. */
   schemas(): Array<{ name: SchemaName; fingerprint: string; schema: string }> {
     return [...this.byName].map(([name, d]) => ({ name, fingerprint: d.fingerprint, schema: d.schema }));
   }
 
-  encode<N extends SchemaName>(name: N, value: SchemaTypes[N]): EncodedValue {
-    const entry = this.entry(name);
-    let buffer: Buffer;
-    try {
-      buffer = entry.type.toBuffer(value);
-    } catch (error) {
-      throw new SchemaError(`cannot encode ${name}: ${invalidPaths(entry.type, value)}`, { cause: error });
-    }
-    return { value: buffer, headers: { [HEADER_SCHEMA]: name, [HEADER_FINGERPRINT]: entry.fingerprint } };
+  subject(topic: string, name: SchemaName): string {
+    return subjectName(this.subjectStrategy, topic, name);
   }
 
-  /** Decodes a record written with any compatible version of its schema. */
+  /**
+   * Registers the schema a topic's records are written with (once per subject) and returns its id. A
+   * service calls it for its topics at start-up, so that a refused schema stops it before any work.
+   */
+  register(topic: string, name: SchemaName): Promise<number> {
+    const subject = this.subject(topic, name);
+    let id = this.ids.get(subject);
+    if (!id) {
+      const entry = this.entry(name);
+      id = this.registry.register(subject, entry.schema).then((registered) => {
+        this.idsKnown.set(subject, registered);
+        // What this process writes it reads without asking the registry again.
+        if (!this.writersById.has(registered)) this.writersById.set(registered, Promise.resolve({ name }));
+        return registered;
+      });
+      id.catch(() => this.ids.delete(subject));
+      this.ids.set(subject, id);
+    }
+    return id;
+  }
+
+  async encode<N extends SchemaName>(topic: string, name: N, value: SchemaTypes[N]): Promise<EncodedValue> {
+    const body = this.body(name, value);
+    const id = this.idsKnown.get(this.subject(topic, name)) ?? (await this.register(topic, name));
+    const frame = Buffer.allocUnsafe(FRAME_BYTES);
+    frame.writeUInt8(MAGIC_BYTE, 0);
+    frame.writeUInt32BE(id, 1);
+    return { value: Buffer.concat([frame, body]), headers: { [HEADER_SCHEMA]: name } };
+  }
+
+  /** What a value takes on the wire, framing included, without registering anything. */
+  encodedSize<N extends SchemaName>(name: N, value: SchemaTypes[N]): number {
+    return FRAME_BYTES + this.body(name, value).length;
+  }
+
+  /** Decodes a record written with any compatible version of its schema, in either format. */
   async decode(headers: Headers | undefined, value: Buffer | null): Promise<DecodedValue> {
-    const name = headerString(headers, HEADER_SCHEMA);
-    const fingerprint = headerString(headers, HEADER_FINGERPRINT);
-    if (!name || !fingerprint) throw new SchemaError(`missing ${HEADER_SCHEMA} / ${HEADER_FINGERPRINT} headers: not a webtrail record`);
-    if (!isSchemaName(name)) throw new SchemaError(`unknown schema '${name}'`);
-    if (!value) throw new SchemaError(`empty value for schema ${name}`);
-    const entry = this.entry(name);
+    if (headerString(headers, HEADER_FINGERPRINT) !== undefined) return this.decodeLegacy(headers, value);
+    if (!value || value.length < FRAME_BYTES || value[0] !== MAGIC_BYTE) {
+      const name = headerString(headers, HEADER_SCHEMA);
+      throw new SchemaError(`${value?.length ? `unknown magic byte ${value[0]}` : 'empty value'}${name ? ` in a ${name} record` : ''}: not in the schema registry's wire format (magic byte 0, schema id, Avro body), nor webtrail's old format`);
+    }
+    const id = value.readUInt32BE(1);
+    const writer = await this.writer(id);
+    const entry = this.entry(writer.name);
     try {
-      if (fingerprint === entry.fingerprint) return { schema: name, value: entry.type.fromBuffer(value) };
-      const resolver = await this.resolver(entry.type, fingerprint);
-      return { schema: name, value: entry.type.fromBuffer(value, resolver) };
+      return { schema: writer.name, value: entry.type.fromBuffer(value.subarray(FRAME_BYTES), writer.resolver) };
     } catch (error) {
-      if (error instanceof SchemaError) throw error;
-      throw new SchemaError(`cannot decode ${name} (writer fingerprint ${fingerprint.slice(0, 12)}): ${(error as Error).message}`, { cause: error });
+      throw new SchemaError(`cannot decode ${writer.name} (schema id ${id}): ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -108,26 +182,85 @@ export class AvroCodec {
     return decoded.value as SchemaTypes[N];
   }
 
+  private body<N extends SchemaName>(name: N, value: SchemaTypes[N]): Buffer {
+    const entry = this.entry(name);
+    try {
+      return entry.type.toBuffer(value);
+    } catch (error) {
+      throw new SchemaError(`cannot encode ${name}: ${invalidPaths(entry.type, value)}`, { cause: error });
+    }
+  }
+
   private entry(name: SchemaName) {
     const entry = this.byName.get(name);
     if (!entry) throw new SchemaError(`schema ${name} is not loaded`);
     return entry;
   }
 
-  private async resolver(reader: avro.Type, fingerprint: string): Promise<avro.Resolver> {
-    const cached = this.resolvers.get(fingerprint);
+  /** The writer schema of an id, fetched once: which of our schemas it is, and how to read it into ours. */
+  private writer(id: number): Promise<WriterEntry> {
+    let writer = this.writersById.get(id);
+    if (!writer) {
+      writer = this.registry.schemaById(id).then((text) => this.writerEntry(text, `schema id ${id}`));
+      // A registry that did not answer is asked again by the next record; a schema we cannot read is final.
+      writer.catch((error: unknown) => {
+        if (!(error instanceof SchemaError)) this.writersById.delete(id);
+      });
+      this.writersById.set(id, writer);
+    }
+    return writer;
+  }
+
+  private writerEntry(text: string, what: string): WriterEntry {
+    let writerType: avro.Type;
+    try {
+      writerType = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+    } catch (error) {
+      throw new SchemaError(`${what} is not an Avro schema webtrail can parse: ${(error as Error).message}`, { cause: error });
+    }
+    const fullName = writerType.name ?? writerType.typeName;
+    const name = fullName.startsWith(`${NAMESPACE}.`) ? fullName.slice(NAMESPACE.length + 1) : fullName;
+    if (!isSchemaName(name)) throw new SchemaError(`${what} is ${fullName}, not one of webtrail's schemas`);
+    const entry = this.entry(name);
+    if (describeType(writerType).fingerprint === entry.fingerprint) return { name };
+    try {
+      return { name, resolver: entry.type.createResolver(writerType) };
+    } catch (error) {
+      throw new SchemaError(`incompatible writer schema (${what}) for ${name}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async decodeLegacy(headers: Headers | undefined, value: Buffer | null): Promise<DecodedValue> {
+    const name = headerString(headers, HEADER_SCHEMA);
+    const fingerprint = headerString(headers, HEADER_FINGERPRINT)!;
+    if (!name) throw new SchemaError(`missing ${HEADER_SCHEMA} header beside ${HEADER_FINGERPRINT}: not a webtrail record`);
+    if (!isSchemaName(name)) throw new SchemaError(`unknown schema '${name}'`);
+    if (!value) throw new SchemaError(`empty value for schema ${name}`);
+    const entry = this.entry(name);
+    try {
+      if (fingerprint === entry.fingerprint) return { schema: name, value: entry.type.fromBuffer(value) };
+      const resolver = await this.legacyResolver(entry.type, fingerprint);
+      return { schema: name, value: entry.type.fromBuffer(value, resolver) };
+    } catch (error) {
+      if (error instanceof SchemaError) throw error;
+      throw new SchemaError(`cannot decode ${name} (old format, writer fingerprint ${fingerprint.slice(0, 12)}): ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async legacyResolver(reader: avro.Type, fingerprint: string): Promise<avro.Resolver> {
+    const cached = this.legacyResolvers.get(fingerprint);
     if (cached) return cached;
-    let writerSchema = this.writerSchemas.get(fingerprint);
-    if (!writerSchema && this.source) writerSchema = await this.source.lookup(fingerprint);
-    if (!writerSchema) throw new SchemaError(`writer schema ${fingerprint.slice(0, 12)} is unknown here (not current, not in history, not in the schema topic)`);
-    this.writerSchemas.set(fingerprint, writerSchema);
+    let writerSchema = this.legacySchemas.get(fingerprint);
+    if (!writerSchema && this.legacySource) writerSchema = await this.legacySource.lookup(fingerprint);
+    if (!writerSchema) throw new SchemaError(`writer schema ${fingerprint.slice(0, 12)} is unknown here (not current, not in history, not in the old schema topic)`);
+    this.legacySchemas.set(fingerprint, writerSchema);
     let resolver: avro.Resolver;
     try {
       resolver = reader.createResolver(avro.Type.forSchema(JSON.parse(writerSchema) as avro.Schema));
     } catch (error) {
       throw new SchemaError(`incompatible writer schema ${fingerprint.slice(0, 12)}: ${(error as Error).message}`, { cause: error });
     }
-    this.resolvers.set(fingerprint, resolver);
+    this.legacyResolvers.set(fingerprint, resolver);
     return resolver;
   }
 }

@@ -77,7 +77,10 @@ mkdirSync(home, { recursive: true });
 process.env.WEBTRAIL_HOME = home;
 process.env.WEBTRAIL_KAFKA_LIBS = mainPaths.libs;
 process.env.WEBTRAIL_KAFKA_PORT = String(await freePortPair());
+// Its own schema registry too, beside its own broker.
+process.env.WEBTRAIL_SCHEMA_REGISTRY_PORT = String(await (await import('./freePort.ts')).freePort());
 delete process.env.KAFKA_BROKERS;
+delete process.env.SCHEMA_REGISTRY_URL;
 delete process.env.WEBTRAIL_TOPIC_PREFIX;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 

@@ -4,7 +4,7 @@ import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { brokerAnswers, kafkaPaths, startKafka, stopKafka } from './localKafka.ts';
 import { loadKafkaConfig } from '../platform/config.ts';
 import { KAFKA_TOOLS, runKafkaTool, toolsHelp } from './kafkaTools.ts';
-import { localRegistryUrl, registryAnswers, startLocalRegistry, stopLocalRegistry } from './localRegistry.ts';
+import { localRegistryUrl, registryAnswers } from './localRegistry.ts';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
@@ -13,14 +13,13 @@ async function main(command: string | undefined): Promise<void> {
       if (result.external) console.log(`KAFKA_BROKERS is set: using ${result.brokers.join(',')}, nothing started`);
       else if (result.started) console.log(`Kafka ${result.version} ready on ${result.brokers.join(',')} in ${(result.startMs / 1000).toFixed(1)} s`);
       else console.log(`Kafka already running on ${result.brokers.join(',')}`);
-      const registry = await startLocalRegistry(process.env, (line) => console.log(line));
+      const registry = result.registry;
       if (registry.external) console.log(`SCHEMA_REGISTRY_URL is set: using the registry at ${registry.url}, nothing started`);
       else if (registry.started) console.log(`schema registry ready on ${registry.url} in ${(registry.startMs / 1000).toFixed(1)} s`);
       else console.log(`schema registry already running on ${registry.url}`);
       return;
     }
     case 'stop': {
-      if (await stopLocalRegistry()) console.log('schema registry stopped');
       const stopped = await stopKafka();
       console.log(stopped ? 'Kafka stopped' : `no local Kafka running (pid file ${kafkaPaths().pidFile})`);
       return;

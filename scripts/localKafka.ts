@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadKafkaConfig, webtrailHome, type Env } from '../platform/config.ts';
 import { UserInputError } from '../platform/errors.ts';
 import { runningPid, stopByPidFile } from './pidFile.ts';
+import { startLocalRegistry, stopLocalRegistry, type RegistryStartResult } from './localRegistry.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POM = path.join(ROOT, 'kafka', 'pom.xml');
@@ -133,10 +134,21 @@ export interface KafkaStartResult {
   external: boolean;
   startMs: number;
   version?: string;
+  /** The schema registry beside it: the user's (SCHEMA_REGISTRY_URL) or the local one. */
+  registry: RegistryStartResult;
 }
 
-/** Starts the local broker unless one already answers (or KAFKA_BROKERS points elsewhere). */
+/**
+ * Starts the local broker unless one already answers (or KAFKA_BROKERS points elsewhere), then the local
+ * schema registry beside it unless one answers (or SCHEMA_REGISTRY_URL points elsewhere): every record is
+ * framed with a registry id, so nothing runs without one.
+ */
 export async function startKafka(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<KafkaStartResult> {
+  const broker = await startBroker(env, log);
+  return { ...broker, registry: await startLocalRegistry(env, log) };
+}
+
+async function startBroker(env: Env, log: (line: string) => void): Promise<Omit<KafkaStartResult, 'registry'>> {
   const config = loadKafkaConfig('webtrail-kafka-script', env);
   if (config.external) return { brokers: config.brokers, started: false, external: true, startMs: 0 };
   if (await brokerAnswers(config.brokers)) return { brokers: config.brokers, started: false, external: false, startMs: 0 };
@@ -168,8 +180,9 @@ export async function startKafka(env: Env = process.env, log: (line: string) => 
   throw new Error(`Kafka did not answer within 90 s; see ${paths.logFile}`);
 }
 
-/** Stops the broker this project started (by its pid file); returns whether one was running. */
+/** Stops the local registry, then the broker this project started (by their pid files); returns whether a broker was running. */
 export async function stopKafka(env: Env = process.env): Promise<boolean> {
+  await stopLocalRegistry(env);
   return stopByPidFile(kafkaPaths(env).pidFile, { graceMs: 30_000 });
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AvroCodec } from '../schemas/codec.ts';
+import { testCodec } from './helpers/kafka.ts';
 import { LocalBlobStore, readBlob } from '../platform/blobStore.ts';
 import { loadRolloutConfig } from '../services/rollout/config.ts';
 import { offloadLargeText, PREVIEW_CHARS } from '../services/rollout/offload.ts';
@@ -29,12 +29,12 @@ describe('a 5 MB observation', () => {
   it('makes a normal-sized trajectory record, and the sink still trains on every character of it', async () => {
     const { verdict: judged, page, prompt } = hugeTrajectory();
     expect(Buffer.byteLength(page)).toBeGreaterThan(5_000_000);
-    const codec = new AvroCodec();
-    const before = codec.encode('Trajectory', judged.trajectory).value.length;
+    const codec = testCodec();
+    const before = codec.encodedSize('Trajectory', judged.trajectory);
     const blobs = new LocalBlobStore(mkdtempSync(path.join(tmpdir(), 'webtrail-large-')));
     const trajectory = structuredClone(judged.trajectory);
     expect(await offloadLargeText(trajectory, blobs, loadRolloutConfig({}).inlineTextBytes)).toBe(3);
-    const after = codec.encode('Trajectory', trajectory).value.length;
+    const after = codec.encodedSize('Trajectory', trajectory);
     expect(before).toBeGreaterThan(15_000_000);
     expect(after).toBeLessThan(32 * 1024);
     // The record keeps the page's beginning for the judge, and where the rest is.

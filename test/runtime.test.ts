@@ -1,7 +1,6 @@
 // The stage runtime against the real broker: crash recovery, long handlers, dead letters, draining.
 import type { Consumer, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { AvroCodec } from '../schemas/codec.ts';
 import { dlqTopic } from '../schemas/topics.ts';
 import type { DeadLetter, Site } from '../schemas/types.ts';
 import { loadRuntimeConfig } from '../platform/config.ts';
@@ -11,7 +10,7 @@ import { silentLogger } from '../platform/logger.ts';
 import { createStageMetrics } from '../platform/metrics.ts';
 import { sleep } from '../platform/retry.ts';
 import { StageRunner, type StageHandler } from '../bus/stageRunner.ts';
-import { committedOffsets, createTopic, produce, readTopic, testKafka, uniqueName, waitFor } from './helpers/kafka.ts';
+import { committedOffsets, createTopic, produce, readTopic, testCodec, testKafka, uniqueName, waitFor } from './helpers/kafka.ts';
 import { ChildRunner } from './helpers/processes.ts';
 import { site } from './helpers/samples.ts';
 
@@ -28,7 +27,7 @@ async function produceSites(topic: string, list: Site[]): Promise<void> {
 async function startRunner(topic: string, groupId: string, handler: StageHandler<Site>, overrides: Record<string, string> = {}) {
   const producer = kafka.producer();
   await producer.connect();
-  const codec = new AvroCodec();
+  const codec = testCodec(kafka);
   const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_SESSION_TIMEOUT_MS: '6000', WEBTRAIL_JUDGE_HEARTBEAT_INTERVAL_MS: '1000', WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50', ...overrides }), groupId, commitIntervalMs: 100 };
   const runner = new StageRunner({
     config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic, schema: 'Site' }, handler,
@@ -83,7 +82,7 @@ describe('stage runtime', () => {
     }
     const producer = kafka.producer();
     await producer.connect();
-    const codec = new AvroCodec();
+    const codec = testCodec(kafka);
     const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '4' }), groupId: uniqueName('test-keyed'), commitIntervalMs: 100 };
     const runner = new StageRunner({
       config, kafka, codec, producer: new Recording(producer, codec), input: { topic: input, schema: 'Site' }, log: silentLogger, metrics: createStageMetrics('test', false),
@@ -136,7 +135,7 @@ describe('stage runtime', () => {
     let pausedSeen = 0;
     const producer = kafka.producer();
     await producer.connect();
-    const codec = new AvroCodec();
+    const codec = testCodec(kafka);
     const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '3' }), groupId: uniqueName('test-slots'), commitIntervalMs: 100 };
     const runner = new StageRunner({
       config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic: input, schema: 'Site' }, log: silentLogger, metrics,
@@ -208,7 +207,7 @@ describe('stage runtime', () => {
     });
     const producer = kafka.producer();
     await producer.connect();
-    const codec = new AvroCodec();
+    const codec = testCodec(kafka);
     const metrics = createStageMetrics('test', false);
     const handled: string[] = [];
     const runner = new StageRunner({
@@ -250,7 +249,7 @@ describe('stage runtime', () => {
     });
     const producer = kafka.producer();
     await producer.connect();
-    const codec = new AvroCodec();
+    const codec = testCodec(kafka);
     const handled: string[] = [];
     const crashes: unknown[] = [];
     const onCrash = (error: unknown) => crashes.push(error);
@@ -336,7 +335,7 @@ describe('stage runtime', () => {
         return mine.length >= 2 ? mine : undefined;
       }, 30_000, 'two dead letters');
       const decode = letters.find((l) => l.stage === 'decode')!;
-      expect(decode.error).toMatch(/missing webtrail-schema/);
+      expect(decode.error).toMatch(/not in the schema registry's wire format/);
       expect(Buffer.from(decode.value as unknown as string, 'base64').toString()).toBe('not avro at all');
       const handle = letters.find((l) => l.stage === 'handle')!;
       expect(handle).toMatchObject({ error: 'this site cannot be handled', retriable: false, attempts: 1, offset: 1 });

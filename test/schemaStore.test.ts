@@ -6,7 +6,7 @@ import { describeType, readSchemaJson } from '../schemas/schemaFiles.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { ensureTopics } from '../bus/client.ts';
 import { publishSchemas } from '../bus/schemaStore.ts';
-import { createTopic, readTopic, schemaAwareCodec, testKafka, uniqueName } from './helpers/kafka.ts';
+import { createTopic, readTopic, testCodec, testKafka, uniqueName } from './helpers/kafka.ts';
 import { site } from './helpers/samples.ts';
 
 describe('schema topic', () => {
@@ -30,7 +30,7 @@ describe('schema topic', () => {
 
     const [record] = await readTopic(topic); // what `webtrail tap` prints
     expect(record?.value).toEqual(site('new.example.com'));
-    const reader = schemaAwareCodec(kafka);
+    const reader = testCodec(kafka);
     const raw = newer.toBuffer({ ...site('other.example.com'), [marker]: 'y' });
     expect(await reader.decodeAs('Site', { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint }, raw)).toEqual(site('other.example.com'));
   }, 60_000);

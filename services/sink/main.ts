@@ -7,7 +7,8 @@ import { errorMessage } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
 import { describeFilter } from './exampleFilter.ts';
-import { oversizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
+import { recordBytes, sizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
+import { HEADER_SCHEMA } from '../../schemas/codec.ts';
 import type { TrainingExample } from '../../schemas/types.ts';
 
 const exampleRecord = (e: TrainingExample) => ({ topic: TOPICS.trainingExamples.name, key: e.exampleId, schema: 'TrainingExample' as const, value: e });
@@ -24,8 +25,8 @@ await runStageMain({
       onAttemptsDecided: (d) => log.info({ taskId: d.taskId, kept: d.trajectoryId, attempt: d.attempt, judged: `${d.judged}/${d.attempts}`, ...(d.by === -1 ? { waitedMs: config.attemptsWaitMs } : {}) }, d.by === -1 ? 'best of the attempts judged in time kept (the others never came)' : 'best of the task\'s attempts kept'),
       onLateAttempt: (verdict, d) => log.info({ taskId: d.taskId, attempt: verdict.trajectory.attempt, kept: d.trajectoryId }, 'an attempt of a task decided already (late, or delivered again): not added'),
       exampleProblem: (e) => {
-        const encoded = busCodec.encode('TrainingExample', e);
-        return oversizeProblem({ topic: TOPICS.trainingExamples.name, key: e.exampleId, value: encoded.value, headers: encoded.headers });
+        const bytes = recordBytes({ key: e.exampleId, value: null, headers: { [HEADER_SCHEMA]: 'TrainingExample' } }) + busCodec.encodedSize('TrainingExample', e);
+        return sizeProblem(TOPICS.trainingExamples.name, bytes);
       },
     });
     log.info({ datasets: config.datasetsDir, filter: describeFilter(config.filter), scrubPii: config.scrubPii, attemptsWaiting: sink.attemptsWaiting }, 'writing datasets');
@@ -38,7 +39,7 @@ await runStageMain({
     let settling = Promise.resolve();
     const settle = () => {
       settling = settling
-        .then(() => sink.settleOverdue((examples) => records.send(examples.map((e) => records.encode(exampleRecord(e))))))
+        .then(() => sink.settleOverdue(async (examples) => records.send(await Promise.all(examples.map((e) => records.encode(exampleRecord(e)))))))
         .then(() => undefined, (error: unknown) => log.warn({ err: errorMessage(error) }, 'settling overdue best-of-n tasks failed; trying again on the next tick'));
     };
     const timer = setInterval(settle, Math.min(60_000, Math.max(1000, Math.floor(config.attemptsWaitMs / 4))));

@@ -1,10 +1,10 @@
 // Shared helpers for scenario tests against the real broker (as kafkajs' testHelpers).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { AvroCodec } from '../../schemas/codec.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
 import { loadKafkaConfig } from '../../platform/config.ts';
 import { RecordProducer, type OutputRecord } from '../../bus/recordProducer.ts';
-import { KafkaSchemaSource } from '../../bus/schemaStore.ts';
+import { createCodec } from '../../bus/registry/registryClient.ts';
 import { tap } from '../../cli/tap.ts';
 import type { TappedRecord } from '../../bus/topicReader.ts';
 
@@ -45,8 +45,8 @@ export async function produce(kafka: Kafka, records: OutputRecord[]): Promise<vo
   const producer = kafka.producer();
   await producer.connect();
   try {
-    const out = new RecordProducer(producer, new AvroCodec());
-    await out.send(records.map((r) => out.encode(r)));
+    const out = new RecordProducer(producer, testCodec(kafka));
+    await out.send(await Promise.all(records.map((r) => out.encode(r))));
   } finally {
     await producer.disconnect();
   }
@@ -86,6 +86,7 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
   }
 }
 
-export function schemaAwareCodec(kafka: Kafka): AvroCodec {
-  return new AvroCodec(undefined, new KafkaSchemaSource(kafka));
+/** The codec the services use: ids from the test run's registry (started with the broker), old records' schemas from the old schema topic. */
+export function testCodec(kafka: Kafka = testKafka()): AvroCodec {
+  return createCodec(process.env, kafka);
 }
