@@ -71,8 +71,8 @@ export const TOPICS = {
   },
   schemas: {
     name: `${TOPIC_PREFIX}webtrail.schemas`, valueSchema: null, key: 'schema fingerprint', partitions: 1, retentionMs: -1,
-    cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['every producer'], consumers: ['every consumer'],
-    description: 'Writer schemas by fingerprint, so a reader can decode records written with a newer schema.',
+    cleanupPolicy: 'compact', maxMessageBytes: 1 * MIB, producers: ['producers before the registry wire format'], consumers: ['every consumer, for old records'],
+    description: 'Writer schemas by fingerprint of the records written before the registry wire format, so those stay readable. Nothing writes it now.',
   },
   schemaRegistry: {
     name: `${TOPIC_PREFIX}webtrail.schema-registry`, valueSchema: null, key: 'registry record key (JSON)', partitions: 1, retentionMs: -1,

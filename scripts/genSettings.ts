@@ -17,6 +17,7 @@ import { loadRefinerConfig } from '../services/refiner/config.ts';
 import { loadDashboardConfig } from '../dashboard/config.ts';
 import { loadPrices } from '../dashboard/statsReport.ts';
 import { s3Port } from './localS3.ts';
+import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
 
 /** Read outside a config schema, each where it says. */
 export const READ_DIRECTLY: Record<string, string> = {
@@ -30,8 +31,7 @@ export const READ_DIRECTLY: Record<string, string> = {
   WEBTRAIL_KAFKA_LIBS: 'scripts/localKafka.ts', WEBTRAIL_S3_LIBS: 'scripts/localS3.ts',
   WEBTRAIL_KUBECTL: 'scripts/k8s/validate.ts', WEBTRAIL_HADOLINT: 'scripts/docker/lint.ts', WEBTRAIL_BENCH_NODE_ARGS: 'bench/bus.ts',
   WEBTRAIL_CRASH_BEFORE_COMMIT: 'bus/crashHook.ts: a test hook', WEBTRAIL_CRASH_AFTER_COMMIT: 'bus/crashHook.ts: a test hook', WEBTRAIL_NETNS: 'scripts/testIsolated.ts', WEBTRAIL_TEST_NETNS: 'scripts/testIsolated.ts', WEBTRAIL_TEST_HOME: 'test/globalSetup.ts',
-  WEBTRAIL_SCHEMA_REGISTRY_PORT: 'cli/main.ts (webtrail schema-registry) and scripts/localRegistry.ts', WEBTRAIL_SCHEMA_REGISTRY_HOST: 'cli/main.ts: webtrail schema-registry',
-  SCHEMA_REGISTRY_URL: "scripts/localRegistry.ts: the user's own registry (nothing local is started)",
+  WEBTRAIL_SCHEMA_REGISTRY_HOST: 'cli/main.ts: webtrail schema-registry',
   OPENAI_API_KEY: 'the default of WEBTRAIL_<STAGE>_LLM_API_KEY_VAR',
   // Read by the openai package itself.
   OPENAI_ORG_ID: 'the openai package', OPENAI_PROJECT_ID: 'the openai package', OPENAI_LOG: 'the openai package', OPENAI_WEBHOOK_SECRET: 'the openai package',
@@ -43,7 +43,7 @@ export function collectSettingNames(): string[] {
     () => webtrailHome(env), () => loadKafkaConfig('settings', env), ...SERVICE_NAMES.map((s) => () => loadRuntimeConfig(s, env)),
     () => loadBlobConfig(env), () => loadBrowserConfig(env), ...(['GENERATOR', 'AGENT', 'JUDGE', 'REFINER'] as const).map((s) => () => loadLlmConfig(s, env)),
     () => loadAgentPromptConfig(env), () => loadGeneratorConfig(env), () => loadRolloutConfig(env), () => loadJudgeConfig(env), () => loadSinkConfig(env), () => loadRefinerConfig(env),
-    () => loadDashboardConfig(env), () => loadPrices(env), () => s3Port(env),
+    () => loadDashboardConfig(env), () => loadPrices(env), () => s3Port(env), () => loadRegistryConfig(env),
   ];
   for (const load of loaders) {
     try {

@@ -4,7 +4,8 @@ import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { brokerAnswers, kafkaPaths, startKafka, stopKafka } from './localKafka.ts';
 import { loadKafkaConfig } from '../platform/config.ts';
 import { KAFKA_TOOLS, runKafkaTool, toolsHelp } from './kafkaTools.ts';
-import { localRegistryUrl, registryAnswers } from './localRegistry.ts';
+import { registryAnswers } from './localRegistry.ts';
+import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
@@ -28,7 +29,7 @@ async function main(command: string | undefined): Promise<void> {
       const { brokers } = loadKafkaConfig('webtrail-kafka-script');
       const up = await brokerAnswers(brokers);
       console.log(`${brokers.join(',')}: ${up ? 'up' : 'down'}`);
-      const url = process.env.SCHEMA_REGISTRY_URL ?? localRegistryUrl();
+      const { url } = loadRegistryConfig();
       console.log(`schema registry ${url}: ${(await registryAnswers(url)) ? 'up' : 'down'}`);
       process.exitCode = up ? 0 : 1;
       return;

@@ -8,16 +8,13 @@ import path from 'node:path';
 import { webtrailHome, type Env } from '../platform/config.ts';
 import { ROOT } from '../platform/spawnTs.ts';
 import { runningPid, stopByPidFile } from './pidFile.ts';
+import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
 
 export function registryPaths(env: Env = process.env): { dir: string; pidFile: string; logFile: string } {
   const dir = path.join(webtrailHome(env), 'schema-registry');
   return { dir, pidFile: path.join(dir, 'registry.pid'), logFile: path.join(dir, 'registry.log') };
 }
 
-/** Where the local registry listens: WEBTRAIL_SCHEMA_REGISTRY_PORT (8081, the reference registry's port) on loopback. */
-export function localRegistryUrl(env: Env = process.env): string {
-  return `http://127.0.0.1:${env.WEBTRAIL_SCHEMA_REGISTRY_PORT ?? '8081'}`;
-}
 
 export async function registryAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
@@ -36,8 +33,9 @@ export interface RegistryStartResult {
 }
 
 export async function startLocalRegistry(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<RegistryStartResult> {
-  if (env.SCHEMA_REGISTRY_URL) return { url: env.SCHEMA_REGISTRY_URL, started: false, external: true, startMs: 0 };
-  const url = localRegistryUrl(env);
+  // The local one listens on loopback at WEBTRAIL_SCHEMA_REGISTRY_PORT (8081, the reference registry's port).
+  const { url, external } = loadRegistryConfig(env);
+  if (external) return { url, started: false, external: true, startMs: 0 };
   if (await registryAnswers(url)) return { url, started: false, external: false, startMs: 0 };
   const paths = registryPaths(env);
   mkdirSync(paths.dir, { recursive: true });

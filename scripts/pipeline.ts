@@ -10,7 +10,7 @@ import { createKafka, fetchGroupPosition } from '../bus/client.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
-import { STAGE_INPUTS, TOPICS } from '../schemas/topics.ts';
+import { STAGE_INPUTS, TOPICS, allTopics } from '../schemas/topics.ts';
 import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../platform/config.ts';
 import { spawnTs } from '../platform/spawnTs.ts';
 
@@ -162,7 +162,8 @@ async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 6
 /** Records written to each pipeline topic since `since` (high watermarks summed). */
 export async function topicEnds(admin: Admin): Promise<Record<string, Map<number, bigint>>> {
   const result: Record<string, Map<number, bigint>> = {};
-  for (const topic of [TOPICS.sites, TOPICS.sitesRejected, TOPICS.tasks, TOPICS.trajectories, TOPICS.verdicts, TOPICS.trainingExamples]) {
+  // Every topic of records (the dead-letter topics too), not the registry's own.
+  for (const topic of allTopics().filter((t) => t.valueSchema !== null)) {
     const offsets = await admin.fetchTopicOffsets(topic.name);
     result[topic.name] = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
   }

@@ -32,6 +32,13 @@ import { restartAfterCrashHook, waitDrained } from './helpers/pipelineRun.ts';
 import { runCli } from './helpers/processes.ts';
 import type { StatsReport } from '../dashboard/statsReport.ts';
 import { startOtlpReceiver } from './helpers/otlp.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
+import { loadKafkaConfig } from '../platform/config.ts';
+import { ROOT } from '../platform/spawnTs.ts';
+import { toJsonLine } from '../cli/tap.ts';
 import { startPrivateS3, stopS3, type LocalS3 } from '../scripts/localS3.ts';
 
 const run = randomUUID().slice(0, 8);
@@ -454,4 +461,46 @@ describe('the dataset', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no trajectory traj_nope on webtrail\.trajectories/);
   });
+});
+
+describe('the topics, read with other tools', () => {
+  it("decode record for record with Confluent's Python AvroDeserializer and the npm registry client, as webtrail reads them", async () => {
+    // Every record the run wrote, on every topic of records.
+    const ends = await topicEnds(admin);
+    const ranges: Record<string, Record<string, [number, number]>> = {};
+    for (const [topic, partitions] of Object.entries(ends)) {
+      for (const [partition, end] of partitions) {
+        const start = startEnds[topic]?.get(partition) ?? 0n;
+        if (end > start) (ranges[topic] ??= {})[String(partition)] = [Number(start), Number(end)];
+      }
+    }
+    const written = [TOPICS.sites, TOPICS.sitesRejected, TOPICS.sitesScreened, TOPICS.tasks, TOPICS.trajectories, TOPICS.verdicts, TOPICS.trainingExamples].map((t) => t.name);
+    expect(Object.keys(ranges)).toEqual(expect.arrayContaining(written));
+
+    const python = path.join(ROOT, '.venv/bin/python');
+    expect(existsSync(python), 'scripts/setup.sh makes .venv with confluent-kafka').toBe(true);
+    const registryUrl = loadRegistryConfig().url;
+    const read = await promisify(execFile)(python, [path.join(ROOT, 'test/fixtures/read_topics.py'), loadKafkaConfig('python').brokers.join(','), registryUrl, JSON.stringify(ranges)], { encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 30 });
+    const fromPython = JSON.parse(read.stdout) as Record<string, Array<{ partition: number; offset: number; key: string | null; raw: string; value?: unknown; error?: string }>>;
+    const npmClient = new SchemaRegistry({ host: registryUrl });
+    const plain = (value: unknown) => JSON.parse(toJsonLine(value)) as unknown;
+
+    let records = 0;
+    for (const [topic, partitions] of Object.entries(ranges)) {
+      const inRange = (partition: number, offset: number) => { const [from, to] = partitions[String(partition)] ?? [0, 0]; return offset >= from && offset < to; };
+      const ours = new Map((await readTopic(topic)).filter((r) => inRange(r.partition, Number(r.offset))).map((r) => [`${r.partition}/${r.offset}`, r]));
+      const theirs = fromPython[topic] ?? [];
+      expect(theirs.filter((r) => r.error).map((r) => `${topic} ${r.partition}/${r.offset}: ${r.error}`)).toEqual([]);
+      expect(theirs.map((r) => `${r.partition}/${r.offset}`).sort(), topic).toEqual([...ours.keys()].sort());
+      for (const r of theirs) {
+        const mine = ours.get(`${r.partition}/${r.offset}`)!;
+        expect(mine.error, `${topic} ${r.partition}/${r.offset}`).toBeUndefined();
+        expect(r.key).toBe(mine.key);
+        expect(r.value, `${topic} ${r.partition}/${r.offset}`).toEqual(plain(mine.value));
+        expect(plain(await npmClient.decode(Buffer.from(r.raw, 'base64'))), `${topic} ${r.partition}/${r.offset} (npm client)`).toEqual(plain(mine.value));
+        records += 1;
+      }
+    }
+    expect(records).toBeGreaterThan(100);
+  }, 300_000);
 });

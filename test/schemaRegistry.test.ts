@@ -13,7 +13,7 @@ import { startSchemaRegistry, type SchemaRegistryServer } from '../bus/registry/
 import { ROOT } from '../platform/spawnTs.ts';
 import { testKafka, uniqueName } from './helpers/kafka.ts';
 import { freePort } from '../scripts/freePort.ts';
-import { localRegistryUrl, registryAnswers, startLocalRegistry, stopLocalRegistry } from '../scripts/localRegistry.ts';
+import { registryAnswers, startLocalRegistry, stopLocalRegistry } from '../scripts/localRegistry.ts';
 
 const kafka = testKafka();
 const storeTopic = uniqueName('registry-store');
@@ -113,10 +113,11 @@ describe('the local schema registry', () => {
 
   it('is started beside the broker by the local stack (npm run kafka:start) and stopped by it, from its pid file', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-registry-'));
-    const env = { ...process.env, WEBTRAIL_HOME: home, WEBTRAIL_SCHEMA_REGISTRY_PORT: String(await freePort(0)) };
+    const port = await freePort(0);
+    const env = { ...process.env, WEBTRAIL_HOME: home, WEBTRAIL_SCHEMA_REGISTRY_PORT: String(port) };
     const started = await startLocalRegistry(env);
     try {
-      expect(started).toMatchObject({ url: localRegistryUrl(env), started: true, external: false });
+      expect(started).toMatchObject({ url: `http://127.0.0.1:${port}`, started: true, external: false });
       expect(await registryAnswers(started.url)).toBe(true);
       // Already running: reused, not started twice.
       expect((await startLocalRegistry(env)).started).toBe(false);
