@@ -14,6 +14,7 @@ import type { ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { loadPrices, STAGES } from '../dashboard/statsReport.ts';
 import { formatTable } from './table.ts';
 import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schemas/compatibility.ts';
+import { LOCAL_REGISTRY_PORT } from '../bus/registry/registryClient.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -330,7 +331,7 @@ export function buildProgram(): Command {
   program
     .command('schema-registry')
     .description('Serve a schema registry (the Confluent REST API that serializers, Kafka Connect, ksqlDB, Flink and client libraries speak), kept in the topic webtrail.schema-registry: for a cluster with no registry of its own')
-    .option('--port <n>', 'port (0 picks a free one)', process.env.WEBTRAIL_SCHEMA_REGISTRY_PORT ?? '8081')
+    .option('--port <n>', 'port (0 picks a free one)', process.env.WEBTRAIL_SCHEMA_REGISTRY_PORT ?? String(LOCAL_REGISTRY_PORT))
     .option('--host <address>', 'address to listen on (it has no login: keep it private)', process.env.WEBTRAIL_SCHEMA_REGISTRY_HOST ?? '127.0.0.1')
     .option('--compatibility <level>', 'compatibility level of a subject that has none of its own, until PUT /config sets one', oneOf(COMPATIBILITY_LEVELS), 'BACKWARD')
     .action(async (opts: { port: string; host: string; compatibility: CompatibilityLevel }) => {

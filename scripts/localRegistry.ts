@@ -33,7 +33,7 @@ export interface RegistryStartResult {
 }
 
 export async function startLocalRegistry(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<RegistryStartResult> {
-  // The local one listens on loopback at WEBTRAIL_SCHEMA_REGISTRY_PORT (8081, the reference registry's port).
+  // The local one listens on loopback at WEBTRAIL_SCHEMA_REGISTRY_PORT (8791: the reference registry's 8081 is the generator's health port).
   const { url, external } = loadRegistryConfig(env);
   if (external) return { url, started: false, external: true, startMs: 0 };
   if (await registryAnswers(url)) return { url, started: false, external: false, startMs: 0 };

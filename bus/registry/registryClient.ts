@@ -15,9 +15,13 @@ import { AvroCodec, SUBJECT_STRATEGIES, type SchemaRegistryClient, type SubjectS
 import { allTopics, type TopicSpec } from '../../schemas/topics.ts';
 import { KafkaSchemaSource } from '../schemaStore.ts';
 
+/** Where the local registry listens by default (in Kubernetes it is the Service's 8081). */
+export const LOCAL_REGISTRY_PORT = 8791;
+
 const registrySchema = z.object({
   SCHEMA_REGISTRY_URL: z.string().url().optional(),
-  WEBTRAIL_SCHEMA_REGISTRY_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  // Not the reference registry's 8081 locally: that is the generator's health port.
+  WEBTRAIL_SCHEMA_REGISTRY_PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_REGISTRY_PORT),
   SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional(),
   SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional(),
   SCHEMA_REGISTRY_BEARER_TOKEN: z.string().min(1).optional(),
