@@ -10,6 +10,11 @@ import { silentLogger } from '../platform/logger.ts';
 import { createStageMetrics } from '../platform/metrics.ts';
 import { sleep } from '../platform/retry.ts';
 import { StageRunner, type StageHandler } from '../bus/stageRunner.ts';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import avro from 'avsc';
+import { AvroCodec } from '../schemas/codec.ts';
+import { readSchemaJson } from '../schemas/schemaFiles.ts';
+import { createCodec, loadRegistryConfig, RestSchemaRegistry } from '../bus/registry/registryClient.ts';
 import { committedOffsets, createTopic, produce, readTopic, testCodec, testKafka, uniqueName, waitFor } from './helpers/kafka.ts';
 import { ChildRunner } from './helpers/processes.ts';
 import { site } from './helpers/samples.ts';
@@ -302,6 +307,70 @@ describe('stage runtime', () => {
       expect(calls[0]!.split(':')[0]).toBe(calls[1]!.split(':')[0]); // the same member still owns the partition
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 120_000);
+
+  it('waits out a schema registry that does not answer: nothing dead-lettered, every record handled once it is back', async () => {
+    // The test run's registry behind a door this test opens and shuts (connections cut, port refused).
+    const target = new URL(loadRegistryConfig().url);
+    const sockets = new Set<Socket>();
+    const door = (port: number) => new Promise<Server>((resolve, reject) => {
+      const server = createServer((client) => {
+        const upstream = connect(Number(target.port), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s)).on('error', () => (client.destroy(), upstream.destroy()));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject).listen(port, '127.0.0.1', () => resolve(server));
+    });
+    const shut = (server: Server) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+    let open = await door(0);
+    const port = (open.address() as AddressInfo).port;
+    const env = { SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` };
+    const topic = uniqueName('test.away.in');
+    const output = uniqueName('test.away.out');
+    await createTopic(kafka, topic, 1);
+    await createTopic(kafka, output, 1);
+    // Written by a newer release (Site with one more field): an id the stage has not met.
+    const list = sites('away', 5);
+    const schema = readSchemaJson('Site') as { fields: unknown[] };
+    const newer = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: 'priority', type: 'int', default: 0 }] } as avro.Schema);
+    const newerCodec = new AvroCodec({ registry: new RestSchemaRegistry(loadRegistryConfig()), types: new Map([['Site', newer]]) as never });
+    const writer = kafka.producer();
+    await writer.connect();
+    await writer.send({ topic, messages: await Promise.all(list.map(async (s) => ({ key: s.domain, value: (await newerCodec.encode(topic, 'Site', { ...s, priority: 3 } as never)).value }))) });
+    await writer.disconnect();
+    // A stage whose codec has registered its outputs (as at start-up).
+    const codec = createCodec(env, kafka);
+    await codec.register(output, 'Site');
+    await shut(open);
+    const producer = kafka.producer();
+    await producer.connect();
+    const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50' }), groupId: uniqueName('test-away'), commitIntervalMs: 100 };
+    const runner = new StageRunner({ config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic, schema: 'Site' }, handler: echoTo(output), log: silentLogger, metrics: createStageMetrics('test', false) });
+    await runner.start();
+    const letters = async () => (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === topic);
+    try {
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(await letters()).toEqual([]);
+      expect(await readTopic(output)).toEqual([]);
+      open = await door(port);
+      const handled = await waitFor(async () => {
+        const out = await readTopic(output);
+        return out.length >= list.length ? out : undefined;
+      }, 60_000, 'every record handled once the registry is back');
+      // Read into the stage's own Site (the newer field left out), each once.
+      expect(handled.map((r) => r.value as Site).sort((x, y) => x.domain.localeCompare(y.domain))).toEqual(list);
+      expect(await letters()).toEqual([]);
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+      await shut(open);
     }
   }, 120_000);
 
