@@ -10,7 +10,10 @@ import avro from 'avsc';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSchemaRegistry, type SchemaRegistryServer } from '../bus/registry/registryServer.ts';
-import { ROOT } from '../platform/spawnTs.ts';
+import { ROOT, spawnTs } from '../platform/spawnTs.ts';
+import { readSchemaJson } from '../schemas/schemaFiles.ts';
+import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
+import { runCli } from './helpers/processes.ts';
 import { testKafka, uniqueName } from './helpers/kafka.ts';
 import { freePort } from '../scripts/freePort.ts';
 import { registryAnswers, startLocalRegistry, stopLocalRegistry } from '../scripts/localRegistry.ts';
@@ -110,6 +113,40 @@ describe('the local schema registry', () => {
     expect(answer.refused).toMatchObject({ http_status: 409, error_code: 409 });
     expect(answer.refused!.message).toMatch(/incompatible/);
   });
+
+  it("stops a command and a service whose schema the registry refuses, with the registry's error, before writing anything", async () => {
+    const prefix = `refused-${Date.now().toString(36)}.`;
+    const subject = `${prefix}webtrail.sites-value`;
+    // The subject already holds a Site without submittedAtMs: today's Site (which needs it, with no
+    // default) cannot read what was written with that one, so BACKWARD refuses it.
+    const site = readSchemaJson('Site') as { fields: Array<{ name: string }> };
+    const earlier = { ...site, fields: site.fields.filter((f) => f.name !== 'submittedAtMs') };
+    const registryUrl = loadRegistryConfig().url;
+    const registered = await fetch(`${registryUrl}/subjects/${subject}/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: JSON.stringify(earlier) }) });
+    expect(registered.status).toBe(200);
+    const env = { WEBTRAIL_TOPIC_PREFIX: prefix, LOG_LEVEL: 'fatal' };
+    const refusal = new RegExp(`the schema registry at ${registryUrl.replace(/[.]/g, '\\.')}: registering the schema of subject '${subject.replace(/[.]/g, '\\.')}': .*incompatible.*submittedAtMs`);
+
+    const submitted = await runCli(['submit', '-', '--source', 'refused'], { input: 'a.example.com\n', env });
+    expect(submitted.code).toBe(1);
+    expect(submitted.stderr).toMatch(refusal);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(`${prefix}webtrail.sites`);
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+
+    // A service registers every topic's schema at start-up: it stops there, before consuming.
+    const generator = spawnTs('services/generator/main.ts', { env: { ...process.env, ...env, WEBTRAIL_GENERATOR_HTTP_PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    generator.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => generator.once('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(refusal);
+  }, 90_000);
 
   it('is started beside the broker by the local stack (npm run kafka:start) and stopped by it, from its pid file', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-registry-'));
