@@ -103,6 +103,8 @@ export class AvroCodec {
   private readonly ids = new Map<string, Promise<number>>();
   private readonly idsKnown = new Map<string, number>();
   private readonly writersById = new Map<number, Promise<WriterEntry>>();
+  /** The same, once settled: the hot path reads it without awaiting. */
+  private readonly writersKnown = new Map<number, WriterEntry>();
   private readonly legacySchemas = new Map<string, string>();
   private readonly legacyResolvers = new Map<string, avro.Resolver>();
 
@@ -135,7 +137,10 @@ export class AvroCodec {
       id = this.registry.register(subject, entry.schema).then((registered) => {
         this.idsKnown.set(subject, registered);
         // What this process writes it reads without asking the registry again.
-        if (!this.writersById.has(registered)) this.writersById.set(registered, Promise.resolve({ name }));
+        if (!this.writersKnown.has(registered)) {
+          this.writersKnown.set(registered, { name });
+          this.writersById.set(registered, Promise.resolve({ name }));
+        }
         return registered;
       });
       id.catch(() => this.ids.delete(subject));
@@ -166,7 +171,7 @@ export class AvroCodec {
       throw new SchemaError(`${value?.length ? `unknown magic byte ${value[0]}` : 'empty value'}${name ? ` in a ${name} record` : ''}: not in the schema registry's wire format (magic byte 0, schema id, Avro body), nor webtrail's old format`);
     }
     const id = value.readUInt32BE(1);
-    const writer = await this.writer(id);
+    const writer = this.writersKnown.get(id) ?? (await this.writer(id));
     const entry = this.entry(writer.name);
     try {
       return { schema: writer.name, value: entry.type.fromBuffer(value.subarray(FRAME_BYTES), writer.resolver) };
@@ -201,7 +206,11 @@ export class AvroCodec {
   private writer(id: number): Promise<WriterEntry> {
     let writer = this.writersById.get(id);
     if (!writer) {
-      writer = this.registry.schemaById(id).then((text) => this.writerEntry(text, `schema id ${id}`));
+      writer = this.registry.schemaById(id).then((text) => {
+        const entry = this.writerEntry(text, `schema id ${id}`);
+        this.writersKnown.set(id, entry);
+        return entry;
+      });
       // A registry that did not answer is asked again by the next record; a schema we cannot read is final.
       writer.catch((error: unknown) => {
         if (!(error instanceof SchemaError)) this.writersById.delete(id);
