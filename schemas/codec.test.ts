@@ -11,7 +11,7 @@ import { uniqueName } from '../test/helpers/kafka.ts';
 import { freePort } from '../scripts/freePort.ts';
 import { isRetriable } from '../platform/errors.ts';
 import { compatibilityProblems, readProblem } from './compatibility.ts';
-import { describeType, loadSchemaTypes, readSchemaJson, SCHEMA_NAMES } from './schemaFiles.ts';
+import { describeType, loadSchemaTypes, readSchemaJson, SCHEMA_DIR, SCHEMA_NAMES } from './schemaFiles.ts';
 
 const codec = createCodec();
 const registryUrl = loadRegistryConfig().url;
@@ -58,6 +58,9 @@ describe('AvroCodec: the schema registry wire format', () => {
       // The id as the registry itself answers it for the subject, asked over HTTP.
       const latest = (await (await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`)).json()) as { id: number; version: number };
       expect(latest.version).toBe(1);
+      // The registry holds the very schema of schemas/<Name>.avsc, the file other tools load alone.
+      const held = (await (await fetch(`${registryUrl}/schemas/ids/${latest.id}/schema`)).json()) as object;
+      expect(held).toEqual(JSON.parse(readFileSync(path.join(SCHEMA_DIR, `${name}.avsc`), 'utf8')));
       expect(encoded.value[0]).toBe(0);
       expect(encoded.value.readUInt32BE(1)).toBe(latest.id);
       expect(encoded.value.subarray(5)).toEqual(types.get(name as keyof typeof samples)!.toBuffer(value));

@@ -19,7 +19,7 @@ import { KafkaSchemaSource } from '../schemaStore.ts';
 export const LOCAL_REGISTRY_PORT = 8791;
 
 const registrySchema = z.object({
-  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  SCHEMA_REGISTRY_URL: z.string().regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL, e.g. http://schema-registry:8081').optional(),
   // Not the reference registry's 8081 locally: that is the generator's health port.
   WEBTRAIL_SCHEMA_REGISTRY_PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_REGISTRY_PORT),
   SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional(),
