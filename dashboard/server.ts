@@ -53,8 +53,8 @@ const SECURITY_HEADERS = {
 const PUSH_CHECK_MS = 250;
 const MIN_PUSH_GAP_MS = 500;
 
-/** The pipeline's topics the dashboard reads (all but the schema store, which the codec reads itself). */
-export const DASHBOARD_TOPICS = allTopics().map((t) => t.name).filter((t) => t !== TOPICS.schemas.name);
+/** The pipeline's topics the dashboard reads: those of records (not the old schema topic nor the registry's store, whose values are JSON). */
+export const DASHBOARD_TOPICS = allTopics().filter((t) => t.valueSchema !== null).map((t) => t.name);
 
 const optionalInt = z.preprocess((v) => (v === '' || v === undefined ? undefined : v), z.coerce.number().int().min(0).optional());
 const TrajectoryQuery = z.object({
