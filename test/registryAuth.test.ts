@@ -18,6 +18,10 @@ let gateUrl: string;
 beforeAll(async () => {
   gate = createServer((req, res) => {
     seen.push({ path: `${req.method} ${req.url}`, authorization: req.headers.authorization });
+    if (expected === 'overloaded') {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 50301, message: 'Service Unavailable' }));
+      return;
+    }
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 40101, message: 'Unauthorized' }));
       return;
@@ -68,6 +72,21 @@ describe('a schema registry with a login', () => {
     expect(isRetriable(error)).toBe(false);
     expect(error.message).toBe(`the schema registry at ${gateUrl} refused registering the schema of subject '${error.message.match(/subject '([^']+)'/)?.[1]}' (HTTP 401): check SCHEMA_REGISTRY_USERNAME/_PASSWORD or SCHEMA_REGISTRY_BEARER_TOKEN`);
     expect(error.message).not.toContain('wrong-pw');
+  });
+
+  it('takes a registry that answers 503 for one that may answer later (retriable), and a level other than the setting for a setting to fix', async () => {
+    expected = 'overloaded';
+    const away = await createCodec({ SCHEMA_REGISTRY_URL: gateUrl }).encode(uniqueName('test.auth'), 'Site', site()).then(() => new Error('encoded'), (e: unknown) => e as Error);
+    expect(isRetriable(away)).toBe(true);
+    expect(away.message).toMatch(new RegExp(`^the schema registry at ${gateUrl.replace(/[.]/g, '\\.')} did not answer registering`));
+    // A subject the registry keeps at FULL, while webtrail is set to BACKWARD (the default).
+    const topic = uniqueName('test.level');
+    const put = await fetch(`${target.origin}/config/${topic}-value`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ compatibility: 'FULL' }) });
+    expect(put.status).toBe(200);
+    const mismatch = await createCodec().encode(topic, 'Site', site()).then(() => new Error('encoded'), (e: unknown) => e as Error);
+    expect(isRetriable(mismatch)).toBe(false);
+    expect(mismatch.message).toMatch(/Compatibility does not match the configuration \(BACKWARD != FULL\); set WEBTRAIL_SCHEMA_COMPATIBILITY to the subject's level/);
+    expect((await createCodec({ WEBTRAIL_SCHEMA_COMPATIBILITY: 'FULL' }).encode(topic, 'Site', site())).value[0]).toBe(0);
   });
 
   it('refuses settings that cannot be right, naming them', () => {

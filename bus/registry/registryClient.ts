@@ -104,10 +104,12 @@ export class RestSchemaRegistry implements SchemaRegistryClient {
       return new SchemaError(`${where}: ${what}: ${reason}; set WEBTRAIL_SCHEMA_COMPATIBILITY to the subject's level, or change the subject's config`, { cause: error });
     }
     if (e.status === 401 || e.status === 403) return new UserInputError(`${where} refused ${what} (HTTP ${e.status}): check SCHEMA_REGISTRY_USERNAME/_PASSWORD or SCHEMA_REGISTRY_BEARER_TOKEN`, { cause: error });
-    // The registry's own refusals (incompatible, invalid, unknown id) are final; the rest may pass. The
-    // client reports a connection that failed as a 400 too, told apart by the system's error code.
+    // A registry away, overloaded or failing may answer later; its refusals (incompatible, invalid, an
+    // unknown id) and the client's own are final. The client reports a connection that failed as a 400
+    // too, told apart by the system's error code.
     const unreachable = NETWORK_FAILURE.test(reason);
-    if (!unreachable && e.status !== undefined && e.status >= 400 && e.status < 500) return new SchemaError(`${where}: ${what}: ${reason}`, { cause: error });
+    const transient = unreachable || e.status === 408 || e.status === 429 || (e.status !== undefined && e.status >= 500);
+    if (!transient) return new SchemaError(`${where}: ${what}: ${reason}`, { cause: error });
     return new DependencyError(`${where} did not answer ${what}: ${reason}${unreachable ? ' (is it running? npm run kafka:start starts the local one)' : ''}`, { cause: error });
   }
 }
