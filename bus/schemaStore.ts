@@ -1,19 +1,10 @@
 // The old schema topic (webtrail.schemas, compacted, keyed by fingerprint), from before the registry wire
 // format: producers of that format published the schemas they wrote with here, so a record of it with a
-// fingerprint that is neither current nor in schemas/history finds its writer schema here. Read only now
-// (publishSchemas stays for tests that write old-format records).
-import type { Kafka, Producer } from 'kafkajs';
+// fingerprint that is neither current nor in schemas/history finds its writer schema here. Read only now.
+import type { Kafka } from 'kafkajs';
 import type { WriterSchemaSource } from '../schemas/codec.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { followTopic } from './topicFollower.ts';
-
-export async function publishSchemas(producer: Producer, schemas: Array<{ name: string; fingerprint: string; schema: string }>): Promise<void> {
-  await producer.send({
-    topic: TOPICS.schemas.name,
-    acks: -1,
-    messages: schemas.map((s) => ({ key: s.fingerprint, value: s.schema, headers: { 'webtrail-schema-name': s.name } })),
-  });
-}
 
 export class KafkaSchemaSource implements WriterSchemaSource {
   private cache = new Map<string, string>();

@@ -94,17 +94,47 @@ export interface CodecOptions {
   history?: Map<string, { name: string; schema: string }>;
 }
 
+/**
+ * Answers asked for once per key: concurrent asks share one, a settled answer is read without awaiting (the
+ * per-record path), and a failed ask is forgotten, to be asked again, unless `final` says it stands.
+ */
+class AskedOnce<K, V> {
+  private readonly entries = new Map<K, V | Promise<V>>();
+
+  known(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    return entry instanceof Promise ? undefined : entry;
+  }
+
+  get(key: K, ask: () => Promise<V>, final: (error: unknown) => boolean = () => false): V | Promise<V> {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) return entry;
+    const pending = ask().then((value) => {
+      this.entries.set(key, value);
+      return value;
+    });
+    pending.catch((error: unknown) => {
+      if (!final(error)) this.entries.delete(key);
+    });
+    this.entries.set(key, pending);
+    return pending;
+  }
+
+  /** An answer known without asking (kept if one is already there). */
+  settle(key: K, value: V): void {
+    if (this.known(key) === undefined) this.entries.set(key, value);
+  }
+}
+
 export class AvroCodec {
   private readonly byName = new Map<SchemaName, { type: avro.Type; fingerprint: string; schema: string }>();
   private readonly registry: SchemaRegistryClient;
   private readonly subjectStrategy: SubjectStrategy;
   private readonly legacySource?: WriterSchemaSource;
-  /** Registered ids by subject: each subject is asked once (a failed ask is forgotten, to be asked again). */
-  private readonly ids = new Map<string, Promise<number>>();
-  private readonly idsKnown = new Map<string, number>();
-  private readonly writersById = new Map<number, Promise<WriterEntry>>();
-  /** The same, once settled: the hot path reads it without awaiting. */
-  private readonly writersKnown = new Map<number, WriterEntry>();
+  /** Registered ids by subject. */
+  private readonly ids = new AskedOnce<string, number>();
+  /** Writer schemas by id. */
+  private readonly writers = new AskedOnce<number, WriterEntry>();
   private readonly legacySchemas = new Map<string, string>();
   private readonly legacyResolvers = new Map<string, avro.Resolver>();
 
@@ -116,11 +146,6 @@ export class AvroCodec {
     for (const [fingerprint, { schema }] of options.history ?? loadHistory()) this.legacySchemas.set(fingerprint, schema);
   }
 
-  /** The current schemas with their fingerprints. */
-  schemas(): Array<{ name: SchemaName; fingerprint: string; schema: string }> {
-    return [...this.byName].map(([name, d]) => ({ name, fingerprint: d.fingerprint, schema: d.schema }));
-  }
-
   subject(topic: string, name: SchemaName): string {
     return subjectName(this.subjectStrategy, topic, name);
   }
@@ -129,29 +154,19 @@ export class AvroCodec {
    * Registers the schema a topic's records are written with (once per subject) and returns its id. A
    * service calls it for its topics at start-up, so that a refused schema stops it before any work.
    */
-  register(topic: string, name: SchemaName): Promise<number> {
+  async register(topic: string, name: SchemaName): Promise<number> {
     const subject = this.subject(topic, name);
-    let id = this.ids.get(subject);
-    if (!id) {
-      const entry = this.entry(name);
-      id = this.registry.register(subject, entry.schema).then((registered) => {
-        this.idsKnown.set(subject, registered);
-        // What this process writes it reads without asking the registry again.
-        if (!this.writersKnown.has(registered)) {
-          this.writersKnown.set(registered, { name });
-          this.writersById.set(registered, Promise.resolve({ name }));
-        }
-        return registered;
-      });
-      id.catch(() => this.ids.delete(subject));
-      this.ids.set(subject, id);
-    }
-    return id;
+    return this.ids.get(subject, async () => {
+      const id = await this.registry.register(subject, this.entry(name).schema);
+      // What this process writes it reads without asking the registry again.
+      this.writers.settle(id, { name });
+      return id;
+    });
   }
 
   async encode<N extends SchemaName>(topic: string, name: N, value: SchemaTypes[N]): Promise<EncodedValue> {
     const body = this.body(name, value);
-    const id = this.idsKnown.get(this.subject(topic, name)) ?? (await this.register(topic, name));
+    const id = this.ids.known(this.subject(topic, name)) ?? (await this.register(topic, name));
     const frame = Buffer.allocUnsafe(FRAME_BYTES);
     frame.writeUInt8(MAGIC_BYTE, 0);
     frame.writeUInt32BE(id, 1);
@@ -171,7 +186,8 @@ export class AvroCodec {
       throw new SchemaError(`${value?.length ? `unknown magic byte ${value[0]}` : 'empty value'}${name ? ` in a ${name} record` : ''}: not in the schema registry's wire format (magic byte 0, schema id, Avro body), nor webtrail's old format`);
     }
     const id = value.readUInt32BE(1);
-    const writer = this.writersKnown.get(id) ?? (await this.writer(id));
+    // The writer's schema, fetched once per id; a schema we cannot read is an answer too.
+    const writer = this.writers.known(id) ?? (await this.writers.get(id, async () => this.writerEntry(await this.registry.schemaById(id), `schema id ${id}`), (error) => error instanceof SchemaError));
     const entry = this.entry(writer.name);
     try {
       return { schema: writer.name, value: entry.type.fromBuffer(value.subarray(FRAME_BYTES), writer.resolver) };
@@ -202,24 +218,7 @@ export class AvroCodec {
     return entry;
   }
 
-  /** The writer schema of an id, fetched once: which of our schemas it is, and how to read it into ours. */
-  private writer(id: number): Promise<WriterEntry> {
-    let writer = this.writersById.get(id);
-    if (!writer) {
-      writer = this.registry.schemaById(id).then((text) => {
-        const entry = this.writerEntry(text, `schema id ${id}`);
-        this.writersKnown.set(id, entry);
-        return entry;
-      });
-      // A registry that did not answer is asked again by the next record; a schema we cannot read is final.
-      writer.catch((error: unknown) => {
-        if (!(error instanceof SchemaError)) this.writersById.delete(id);
-      });
-      this.writersById.set(id, writer);
-    }
-    return writer;
-  }
-
+  /** Which of our schemas a writer schema is, and how to read it into ours. */
   private writerEntry(text: string, what: string): WriterEntry {
     let writerType: avro.Type;
     try {

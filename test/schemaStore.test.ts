@@ -5,7 +5,6 @@ import { HEADER_FINGERPRINT, HEADER_SCHEMA } from '../schemas/codec.ts';
 import { describeType, readSchemaJson } from '../schemas/schemaFiles.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { ensureTopics } from '../bus/client.ts';
-import { publishSchemas } from '../bus/schemaStore.ts';
 import { createTopic, readTopic, testCodec, testKafka, uniqueName } from './helpers/kafka.ts';
 import { site } from './helpers/samples.ts';
 
@@ -24,7 +23,8 @@ describe('schema topic', () => {
     await createTopic(kafka, topic);
     const producer = kafka.producer();
     await producer.connect();
-    await publishSchemas(producer, [{ name: 'Site', ...described }]);
+    // As a producer of the old format published its schema: keyed by fingerprint, the schema as the value.
+    await producer.send({ topic: TOPICS.schemas.name, acks: -1, messages: [{ key: described.fingerprint, value: described.schema, headers: { 'webtrail-schema-name': 'Site' } }] });
     await producer.send({ topic, messages: [{ key: 'new.example.com', value: newer.toBuffer({ ...site('new.example.com'), [marker]: 'x' }), headers: { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint } }] });
     await producer.disconnect();
 
