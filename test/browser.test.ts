@@ -423,14 +423,22 @@ describe('guards on hostile pages', () => {
   });
 
   it('caps the DOM walk of a 200k-node page', async () => {
-    const session = await hostile('/huge-dom', async (s) => {
-      const started = Date.now();
-      const observation = await s.observe();
-      expect(Date.now() - started).toBeLessThan(4000);
+    // What the cap promises is where the walk stops, not a time: on a loaded 2-core CI machine the first
+    // style pass over 200k nodes alone can outlast the suite's 4 s action timeout, so this session has a
+    // patient one (how fast observation is belongs to `npm run bench`).
+    const patient = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '60000', WEBTRAIL_BROWSER_MAX_DOM_NODES: '20000' });
+    const session = await patient.newSession();
+    try {
+      await session.goto(new URL('/huge-dom', sandbox.siteUrl('hostile')).toString());
+      const observation = await session.observe();
       expect(observation.omitted.domTruncated).toBe(true);
       expect(observation.text).toContain('[page truncated: more than 20000 DOM nodes]');
-    });
-    expect(kinds(session)).toContain('dom_cap');
+      expect(observation.text).not.toContain('Home');
+      expect(kinds(session)).toContain('dom_cap');
+    } finally {
+      await session.close();
+      await patient.close();
+    }
   });
 
   it('never leaves http(s): file: links, goto and meta refresh stay on the page', async () => {
