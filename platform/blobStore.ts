@@ -48,10 +48,14 @@ export class LocalBlobStore implements BlobStore {
     this.location = pathToFileURL(root).href;
   }
 
+  private written = 0;
+
   async put(key: string, data: Buffer): Promise<string> {
     const file = path.join(this.root, safeKey(key));
     await mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
+    // A temp name of its own per write: two contexts storing the same screenshot or observation at once
+    // (best-of-n attempts on one start page) must not share a temp file, or the second rename finds none.
+    const temp = `${file}.${process.pid}.${(this.written += 1)}.tmp`;
     await writeFile(temp, data);
     await rename(temp, file);
     return pathToFileURL(file).href;
