@@ -10,7 +10,26 @@ import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
 import { EgressProxy, PROXY_LOOPBACK_TOO, systemResolver, type Gate, type Resolver } from './egressProxy.ts';
 
-/** A quiet headless Chromium: no background networking, sync, updates, extensions or QUIC. */
+/**
+ * Playwright's own --disable-features list, as playwright-core 1.65.1 passes it. Chromium keeps only the
+ * last --disable-features switch, so a list of ours must carry Playwright's as well or it silently
+ * re-enables them; test/chromiumSwitches.test.ts reads both lists off running browsers and fails when an
+ * upgrade of Playwright changes its own.
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable', 'LensOverlay',
+  'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin',
+  'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch', 'msForceBrowserSignIn', 'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * Chromium's own calls home from the pages it shows, off: autofill asks Google's server about every form
+ * it parses (the form's signature, from every site visited), which the egress proxy would otherwise see
+ * as one refused or forwarded request per form page, in the trajectory's guard events.
+ */
+export const QUIET_DISABLED_FEATURES = ['AutofillServerCommunication'];
+
+/** A quiet headless Chromium: no background networking, sync, updates, extensions, QUIC or autofill server. */
 export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
@@ -25,6 +44,7 @@ export const BASE_ARGS = [
   '--no-default-browser-check',
   '--metrics-recording-only',
   '--mute-audio',
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...QUIET_DISABLED_FEATURES].join(',')}`,
 ];
 
 /**
