@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,5 +18,15 @@ describe('the local blob store', () => {
     expect(sha256(readFileSync(fileURLToPath(uri!)))).toBe(sha256(observation));
     // Nothing half-written is left beside it.
     expect(readdirSync(path.dirname(fileURLToPath(uri!)))).toEqual([path.basename(fileURLToPath(uri!))]);
+  });
+
+  it('makes a folder again when the store was cleaned under a running process', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'webtrail-blobs-'));
+    const store = new LocalBlobStore(root);
+    const first = await store.putContent('screenshots', Buffer.from('before the clean-up'), 'image/jpeg', 'jpg');
+    rmSync(path.join(root, 'screenshots'), { recursive: true });
+    const again = await store.putContent('screenshots', Buffer.from('before the clean-up'), 'image/jpeg', 'jpg');
+    expect(again).toBe(first);
+    expect(readFileSync(fileURLToPath(again), 'utf8')).toBe('before the clean-up');
   });
 });

@@ -2,7 +2,7 @@
 // local stack's default) or an S3-compatible bucket (s3:// URIs). Messages carry the URI; any process
 // resolves it through openBlobStore(), whichever backend wrote it.
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -49,27 +49,38 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private written = 0;
+  /** Folders made by this process: a content store fans out into a few hundred, each made once. */
+  private readonly folders = new Set<string>();
 
   async put(key: string, data: Buffer): Promise<string> {
     const file = path.join(this.root, safeKey(key));
-    await mkdir(path.dirname(file), { recursive: true });
+    const folder = path.dirname(file);
     // A temp name of its own per write: two contexts storing the same screenshot or observation at once
     // (best-of-n attempts on one start page) must not share a temp file, or the second rename finds none.
     const temp = `${file}.${process.pid}.${(this.written += 1)}.tmp`;
-    await writeFile(temp, data);
+    if (!this.folders.has(folder)) await this.makeFolder(folder);
+    await writeFile(temp, data).catch(async (error: NodeJS.ErrnoException) => {
+      // The folder went away under a running process (someone cleaned the store): make it again.
+      if (error.code !== 'ENOENT') throw error;
+      await this.makeFolder(folder);
+      await writeFile(temp, data);
+    });
     await rename(temp, file);
     return pathToFileURL(file).href;
   }
 
-  async putContent(prefix: string, data: Buffer, contentType: string, ext: string): Promise<string> {
-    const key = contentKey(prefix, data, ext);
-    const file = path.join(this.root, safeKey(key));
-    try {
-      await access(file);
-      return pathToFileURL(file).href;
-    } catch {
-      return this.put(key, data);
-    }
+  private async makeFolder(folder: string): Promise<void> {
+    await mkdir(folder, { recursive: true });
+    this.folders.add(folder);
+  }
+
+  /**
+   * Content-addressed: the same bytes always land under the same name, so writing them again replaces a
+   * file with its own copy. That costs less than asking first (a failed lookup per new blob, the usual
+   * case: a step's screenshot is new).
+   */
+  async putContent(prefix: string, data: Buffer, _contentType: string, ext: string): Promise<string> {
+    return this.put(contentKey(prefix, data, ext), data);
   }
 
   async get(uri: string): Promise<Buffer> {
