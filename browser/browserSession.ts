@@ -328,8 +328,11 @@ export class BrowserSession {
   private async settle(): Promise<void> {
     const end = Date.now() + Math.min(this.config.settleMs, Math.max(0, this.remainingMs));
     await new Promise((r) => setTimeout(r, 60));
-    while (Date.now() < end && (this.awaitingResponse.size > 0 || Date.now() - this.lastNetworkChange < 150)) {
-      await new Promise((r) => setTimeout(r, 40));
+    for (let now = Date.now(); now < end; now = Date.now()) {
+      const quietAt = this.lastNetworkChange + 150;
+      if (this.awaitingResponse.size === 0 && now >= quietAt) break;
+      // With nothing in flight, wake when the page would have been quiet long enough, not on the next tick.
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(end - now, this.awaitingResponse.size > 0 ? 40 : quietAt - now))));
     }
     const page = await this.page();
     await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, end - Date.now()) }).catch(() => undefined);
