@@ -42,6 +42,14 @@ export interface ThroughputRow {
   /** Machine CPU-seconds spent per step (all processes): what a step costs, whatever the concurrency. */
   cpu_s_per_step: number;
   baseline_cpu_s_per_step: number;
+  /** Of those, Chromium's (all its processes), per step: the pipeline's browsers, the bare loop's. */
+  chromium_cpu_s_per_step: number;
+  baseline_chromium_cpu_s_per_step: number;
+  /** The rollout service's own Node process per step (its driver, proxy, LLM client, Kafka). */
+  service_cpu_s_per_step: number;
+  /** This bench process per step: the sandbox web and the scripted LLM (pipeline), or the sandbox web and the bare driver. */
+  harness_cpu_s_per_step: number;
+  baseline_harness_cpu_s_per_step: number;
   peak_rss_mb: number;
   rss_mb_per_context: number;
   /** The bare loop's Chromium (all its processes) at its peak, for comparison. */
@@ -105,15 +113,46 @@ export function treePssMb(pid: number): number {
     try {
       const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
       kb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        for (const child of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(child));
-      }
+      for (const child of childPids(p)) visit(child);
     } catch {
       // the process ended meanwhile
     }
   };
   visit(pid);
   return kb / 1024;
+}
+
+/** Linux counts process CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture Node runs on). */
+const TICKS_PER_S = 100;
+
+/**
+ * CPU-seconds used so far by a process itself and by its descendants: the live ones, and the ended ones
+ * once reaped (a parent's cutime), so Chromium's renderers that came and went are counted.
+ */
+export function treeCpuSeconds(pid: number): { own: number; descendants: number } {
+  const read = (p: number) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return { own: fields[11]! + fields[12]!, reaped: fields[13]! + fields[14]! };
+  };
+  const whole = (p: number): number => {
+    try {
+      const { own, reaped } = read(p);
+      return own + reaped + childPids(p).reduce((sum, child) => sum + whole(child), 0);
+    } catch {
+      return 0; // ended meanwhile
+    }
+  };
+  try {
+    const top = read(pid);
+    return { own: top.own / TICKS_PER_S, descendants: (top.reaped + childPids(pid).reduce((sum, child) => sum + whole(child), 0)) / TICKS_PER_S };
+  } catch {
+    return { own: 0, descendants: 0 };
+  }
+}
+
+function childPids(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
 }
 
 /** Machine-wide CPU time used (all processes), in core-seconds ×100 per second = percent of one core. */
@@ -126,17 +165,13 @@ function cpuTicks(): { busy: number; total: number } {
 
 /** Chromium processes started by this process (the bare loop's browser). */
 function ownChromiumPids(): number[] {
-  const pids: number[] = [];
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-      try {
-        if (/chrom/i.test(readFileSync(`/proc/${child}/cmdline`, 'utf8'))) pids.push(Number(child));
-      } catch {
-        // ended meanwhile
-      }
+  return childPids(process.pid).filter((pid) => {
+    try {
+      return /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      return false; // ended meanwhile
     }
-  }
-  return pids;
+  });
 }
 
 function cpuPercent(before: { busy: number; total: number }, cores: number): number {
@@ -251,7 +286,7 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
   const first = rows[0]!;
   const out: Record<string, unknown> = { ...first, rounds: rows.length, round_ratios: rows.map((r) => r.ratio) };
   for (const [key, value] of Object.entries(first)) {
-    if (typeof value === 'number' && !['contexts', 'trajectories', 'rounds'].includes(key)) out[key] = round(median(rows.map((r) => r[key as keyof ThroughputRow] as number)));
+    if (typeof value === 'number' && !['contexts', 'trajectories', 'rounds'].includes(key)) out[key] = round3(median(rows.map((r) => r[key as keyof ThroughputRow] as number)));
     if (key === 'step_ms' || key === 'baseline_step_ms') {
       const splits = rows.map((r) => r[key]);
       out[key] = Object.fromEntries(Object.keys(value as StepSplit).map((k) => [k, Math.round(median(splits.map((x) => x[k as keyof StepSplit])))]));
@@ -326,6 +361,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     let peakRss = idleRss;
     const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(servicePid))), MEMORY_SAMPLE_MS);
     const cpuBefore = cpuTicks();
+    const serviceBefore = treeCpuSeconds(servicePid);
+    const harnessBefore = process.cpuUsage();
     const startedAt = Date.now();
     const started = performance.now();
     await out.send(await Promise.all(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t }))));
@@ -333,6 +370,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const cpu = cpuPercent(cpuBefore, cores);
+    const serviceAfter = treeCpuSeconds(servicePid);
+    const harness = process.cpuUsage(harnessBefore);
     const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
     const split = new SplitTotals();
     const steady = steadyStepsPerSecond({
@@ -358,6 +397,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     let barePeakRss = 0;
     const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
     const bareCpuBefore = cpuTicks();
+    const bareChromiumBefore = ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0);
+    const bareHarnessBefore = process.cpuUsage();
     const bareStartedAt = Date.now();
     const bareStarted = performance.now();
     // The same tasks in the order the pipeline started them (partition order, not list order), so that
@@ -380,8 +421,11 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     })));
     const bareSeconds = (performance.now() - bareStarted) / 1000;
     const bareCpu = cpuPercent(bareCpuBefore, cores);
+    const bareChromium = ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0) - bareChromiumBefore;
+    const bareHarness = process.cpuUsage(bareHarnessBefore);
     clearInterval(bareSampler);
     await browser.close();
+    const bareStepCount = bareSteps.reduce((a, b) => a + b, 0);
     const stepsPerS = steps / seconds;
     const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
     const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, stepEnds: bareStepEnds });
@@ -393,7 +437,10 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
       steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
       cpu_percent: cpu, baseline_cpu_percent: bareCpu,
-      cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareSteps.reduce((a, b) => a + b, 0)),
+      cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareStepCount),
+      chromium_cpu_s_per_step: round3((serviceAfter.descendants - serviceBefore.descendants) / steps), baseline_chromium_cpu_s_per_step: round3(bareChromium / bareStepCount),
+      service_cpu_s_per_step: round3((serviceAfter.own - serviceBefore.own) / steps),
+      harness_cpu_s_per_step: round3(cpuSeconds(harness) / steps), baseline_harness_cpu_s_per_step: round3(cpuSeconds(bareHarness) / bareStepCount),
       peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
       step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
       context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
@@ -403,3 +450,6 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const wholeTree = (cpu: { own: number; descendants: number }) => cpu.own + cpu.descendants;
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
