@@ -24,11 +24,11 @@ export interface BusFigures {
 }
 
 /** A service or stage as a child process; its log goes to a file (the benchmark's home is kept on failure). */
-export function spawnService(script: string, env: Record<string, string>, logFile: string): ChildProcess {
+export function spawnService(script: string, env: Record<string, string>, logFile: string, args: string[] = []): ChildProcess {
   const log = openSync(logFile, 'a');
   // WEBTRAIL_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the services.
   const extra = (process.env.WEBTRAIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawnTs(script, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log], nodeArgs: extra });
+  return spawnTs(script, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log], nodeArgs: extra, args });
 }
 
 async function waitLine(child: ChildProcess, line: string, timeoutMs = 60_000): Promise<void> {

@@ -295,6 +295,31 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
   return out as unknown as ThroughputRow;
 }
 
+/**
+ * The scripted LLM in a process of its own (`webtrail scripted-llm`), as a real endpoint is on a machine
+ * of its own: in the bench's process its replies waited behind the sandbox web and the decoding of every
+ * finished trajectory, which a real LLM's latency does not (measured at 8 contexts: 690 ms from request
+ * to reply for 500 ms of latency).
+ */
+export async function spawnScriptedLlm(latencyMs: number, logFile: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const child = spawnService('bin/webtrail.js', {}, logFile, ['scripted-llm', '--port', '0', '--latency-ms', String(latencyMs)]);
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`the scripted LLM did not start within 30 s (log: ${logFile})`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const found = /scripted LLM \(OpenAI-compatible\) at (\S+)/.exec(seen);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the scripted LLM exited with ${code} before it started (log: ${logFile})`)));
+  });
+  child.stdout!.resume();
+  return { url, close: () => stopChild(child) };
+}
+
 export async function benchRollout(kafka: Kafka, admin: Admin, options: {
   sandbox: Sandbox; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; rounds: number; home: string; say: (line: string) => void;
 }): Promise<ThroughputRow[]> {

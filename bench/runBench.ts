@@ -8,14 +8,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startSandbox } from '../sandbox/server.ts';
-import { startScriptedLlm } from '../sandbox/scriptedLlm.ts';
 import { TOPIC_PREFIX } from '../schemas/topics.ts';
 import { loadKafkaConfig } from '../platform/config.ts';
 import { createKafka, ensureTopics } from '../bus/client.ts';
 import { createLogger } from '../platform/logger.ts';
 import { pinnedVersion, startKafka } from '../scripts/localKafka.ts';
 import { benchBus, type BusFigures } from './bus.ts';
-import { benchRollout, type ThroughputRow } from './rollout.ts';
+import { benchRollout, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
 import { benchBlobs } from './blobs.ts';
 import { benchDashboard, type DashboardFigures } from './dashboard.ts';
 import { ROOT } from '../platform/spawnTs.ts';
@@ -88,7 +87,7 @@ try {
 
   if (only.has('rollout')) {
     const sandbox = await startSandbox({ port: 0 });
-    const llm = await startScriptedLlm({ latencyMs });
+    const llm = await spawnScriptedLlm(latencyMs, path.join(home, 'scripted-llm.log'));
     try {
       throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: args.data.tasksPerContext ?? (quick ? 1 : 3), rounds: args.data.rounds ?? (quick ? 1 : 3), home, say });
     } finally {
@@ -143,7 +142,7 @@ const report = {
 };
 writeFileSync(path.join(ROOT, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-const md: string[] = [`# webtrail benchmark${quick ? ' (quick)' : ''}`, '', `${report.generated_at}, ${report.wall_time_s} s. Machine: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gb} GiB, Node ${machine.node}, ${machine.chromium}, Kafka ${machine.kafka}; scripted LLM latency ${latencyMs} ms per call.`, ''];
+const md: string[] = [`# webtrail benchmark${quick ? ' (quick)' : ''}`, '', `${report.generated_at}, ${report.wall_time_s} s. Machine: ${machine.cpus} × ${machine.cpu_model}, ${machine.memory_gb} GiB, Node ${machine.node}, ${machine.chromium}, Kafka ${machine.kafka}; scripted LLM latency ${latencyMs} ms per call, served by a process of its own (webtrail scripted-llm).`, ''];
 if (throughput.length) {
   md.push('## Rollout throughput', '', 'Steps per second while every context had work (until the last task started; bench/steadyState.ts says why), and over the whole run, tail included. Each level runs its rounds (pipeline, then the bare loop, in turn) and every figure is the median of the rounds\'; the ratio is the median of each round\'s own ratio, all of which are listed.', '', '| contexts | trajectories per round | steps/s | bare Playwright steps/s | ratio | round ratios | whole run steps/s | bare whole run | whole-run ratio | trajectories/min | CPU % (machine, 100 = one core) | bare CPU % | CPU-s per step | bare CPU-s per step | peak memory MB (PSS) | memory MB per context (PSS) | bare Chromium peak MB (PSS) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of throughput) md.push(`| ${r.contexts} | ${r.trajectories} | ${r.steps_per_s} | ${r.baseline_steps_per_s} | ${r.ratio} | ${r.round_ratios.join(' · ')} | ${r.whole_run_steps_per_s} | ${r.baseline_whole_run_steps_per_s} | ${r.whole_run_ratio} | ${r.trajectories_per_min} | ${r.cpu_percent} | ${r.baseline_cpu_percent} | ${r.cpu_s_per_step} | ${r.baseline_cpu_s_per_step} | ${r.peak_rss_mb} | ${r.rss_mb_per_context} | ${r.baseline_peak_rss_mb} |`);
@@ -165,7 +164,7 @@ if (dashboard) {
     `| ${d.read_s} | ${d.records_per_s} | ${d.rss_mb} | ${d.peak_rss_mb} | ${d.pipeline_page_ms_p50} | ${d.pipeline_page_ms_p95} | ${d.pipeline_http_ms_p50} | ${d.trajectories_page_ms_p50} | ${d.trajectory_page_ms_p50} | ${d.live_update_ms_p50} | ${d.live_update_ms_max} |`, '');
 }
 if (blobs) {
-  md.push('## Blob store', '', `Each rollout step stores one screenshot (${blobs.bytes / 1024} KiB here): a lookup by its hash, then a write. Writes per second with 8 writers; one writer's time and this process's CPU per step; storing bytes already there (a redelivered step).`, '', '| backend | writes | writes/s (8 writers) | per step ms p50 | p95 | CPU ms per write | repeat ms p50 |', '|---|---:|---:|---:|---:|---:|---:|');
+  md.push('## Blob store', '', `Each rollout step stores one screenshot (${blobs.bytes / 1024} KiB here), named by its hash: a folder store writes it (the same bytes again replace their copy), S3 looks it up, then writes it if absent. Writes per second with 8 writers; one writer's time and this process's CPU per step; storing bytes already there (a redelivered step).`, '', '| backend | writes | writes/s (8 writers) | per step ms p50 | p95 | CPU ms per write | repeat ms p50 |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const r of blobs.rows) md.push(`| ${r.backend} | ${r.writes} | ${r.writes_per_s} | ${r.step_ms_p50} | ${r.step_ms_p95} | ${r.cpu_ms_per_write} | ${r.repeat_ms_p50} |`);
   md.push('');
 }
