@@ -400,7 +400,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
     const split = new SplitTotals();
     const steady = steadyStepsPerSecond({
-      startedAt, taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs),
+      startedAt, taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs), taskEnds: tasks.map((t) => finished.get(t.taskId)!.endedAtMs),
       stepEnds: tasks.flatMap((t) => finished.get(t.taskId)!.steps.map((s) => s.startedAtMs + s.observeMs + s.llmMs + s.actMs)),
     });
     let busyMs = 0;
@@ -418,6 +418,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareSplit = new SplitTotals();
     let bareBusyMs = 0;
     const bareTaskStarts: number[] = [];
+    const bareTaskEnds: number[] = [];
     const bareStepEnds: number[] = [];
     let barePeakRss = 0;
     const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
@@ -436,6 +437,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       try {
         const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit, bareStepEnds);
         await context.close();
+        bareTaskEnds.push(Date.now());
         bareSplit.addOutside(performance.now() - began - run.inSteps);
         bareBusyMs += performance.now() - began;
         return run.steps;
@@ -453,7 +455,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareStepCount = bareSteps.reduce((a, b) => a + b, 0);
     const stepsPerS = steps / seconds;
     const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
-    const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, stepEnds: bareStepEnds });
+    const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, taskEnds: bareTaskEnds, stepEnds: bareStepEnds });
     const ratio = round(steady.stepsPerSecond / bareSteady.stepsPerSecond);
     return {
       contexts, trajectories: count, steps_per_s: round(steady.stepsPerSecond), trajectories_per_min: round((count / seconds) * 60),
