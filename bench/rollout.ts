@@ -1,7 +1,7 @@
 // Rollout throughput: the real rollout service (Kafka in and out, guards, screenshots, settling) at a
 // given number of concurrent browser contexts, against a bare Playwright loop doing the same page
 // loads, observations and actions with the same LLM latency, and no Kafka and no services.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import pLimit from 'p-limit';
@@ -19,6 +19,7 @@ import { renderObservation, type RawObservation } from '../browser/observation.t
 import { RecordProducer } from '../bus/recordProducer.ts';
 import { spawnService, stopChild } from './bus.ts';
 import { steadyStepsPerSecond } from './steadyState.ts';
+import { childPids, commandLine, treeCpuSeconds, treePssMb } from './processTree.ts';
 
 export interface ThroughputRow {
   contexts: number;
@@ -47,7 +48,7 @@ export interface ThroughputRow {
   baseline_chromium_cpu_s_per_step: number;
   /** The rollout service's own Node process per step (its driver, proxy, LLM client, Kafka). */
   service_cpu_s_per_step: number;
-  /** This bench process per step: the sandbox web and the scripted LLM (pipeline), or the sandbox web and the bare driver. */
+  /** This bench process per step: the sandbox web and the trajectory consumer (pipeline), or the sandbox web and the bare loop itself. */
   harness_cpu_s_per_step: number;
   baseline_harness_cpu_s_per_step: number;
   peak_rss_mb: number;
@@ -102,59 +103,6 @@ const MEMORY_SAMPLE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Memory of a process and all its descendants (Chromium's processes are its children), in MB, as
- * proportional set size: shared pages are split among the processes that map them, so summing over
- * Chromium's many processes does not count its shared libraries once per process (summed RSS does).
- */
-export function treePssMb(pid: number): number {
-  let kb = 0;
-  const visit = (p: number) => {
-    try {
-      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
-      kb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      for (const child of childPids(p)) visit(child);
-    } catch {
-      // the process ended meanwhile
-    }
-  };
-  visit(pid);
-  return kb / 1024;
-}
-
-/** Linux counts process CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture Node runs on). */
-const TICKS_PER_S = 100;
-
-/**
- * CPU-seconds used so far by a process itself and by its descendants: the live ones, and the ended ones
- * once reaped (a parent's cutime), so Chromium's renderers that came and went are counted.
- */
-export function treeCpuSeconds(pid: number): { own: number; descendants: number } {
-  const read = (p: number) => {
-    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    return { own: fields[11]! + fields[12]!, reaped: fields[13]! + fields[14]! };
-  };
-  const whole = (p: number): number => {
-    try {
-      const { own, reaped } = read(p);
-      return own + reaped + childPids(p).reduce((sum, child) => sum + whole(child), 0);
-    } catch {
-      return 0; // ended meanwhile
-    }
-  };
-  try {
-    const top = read(pid);
-    return { own: top.own / TICKS_PER_S, descendants: (top.reaped + childPids(pid).reduce((sum, child) => sum + whole(child), 0)) / TICKS_PER_S };
-  } catch {
-    return { own: 0, descendants: 0 };
-  }
-}
-
-function childPids(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-}
-
 /** Machine-wide CPU time used (all processes), in core-seconds ×100 per second = percent of one core. */
 function cpuTicks(): { busy: number; total: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -165,13 +113,7 @@ function cpuTicks(): { busy: number; total: number } {
 
 /** Chromium processes started by this process (the bare loop's browser). */
 function ownChromiumPids(): number[] {
-  return childPids(process.pid).filter((pid) => {
-    try {
-      return /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-    } catch {
-      return false; // ended meanwhile
-    }
-  });
+  return childPids(process.pid).filter((pid) => /chrom/i.test(commandLine(pid)?.join(' ') ?? ''));
 }
 
 function cpuPercent(before: { busy: number; total: number }, cores: number): number {
@@ -306,14 +248,16 @@ export async function spawnScriptedLlm(latencyMs: number, logFile: string): Prom
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`the scripted LLM did not start within 30 s (log: ${logFile})`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       seen += chunk.toString();
       const found = /scripted LLM \(OpenAI-compatible\) at (\S+)/.exec(seen);
       if (found) {
         clearTimeout(timer);
+        child.stdout!.off('data', read);
         resolve(found[1]!);
       }
-    });
+    };
+    child.stdout!.on('data', read);
     child.once('exit', (code) => reject(new Error(`the scripted LLM exited with ${code} before it started (log: ${logFile})`)));
   });
   child.stdout!.resume();
@@ -454,7 +398,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     await browser.close();
     const bareStepCount = bareSteps.reduce((a, b) => a + b, 0);
     const stepsPerS = steps / seconds;
-    const baselineStepsPerS = bareSteps.reduce((a, b) => a + b, 0) / bareSeconds;
+    const baselineStepsPerS = bareStepCount / bareSeconds;
     const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, taskEnds: bareTaskEnds, stepEnds: bareStepEnds });
     const ratio = round(steady.stepsPerSecond / bareSteady.stepsPerSecond);
     return {
@@ -462,7 +406,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio,
       whole_run_steps_per_s: round(stepsPerS), baseline_whole_run_steps_per_s: round(baselineStepsPerS), whole_run_ratio: round(stepsPerS / baselineStepsPerS),
       baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
-      steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareSteps.reduce((a, b) => a + b, 0) / count),
+      steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareStepCount / count),
       cpu_percent: cpu, baseline_cpu_percent: bareCpu,
       cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareStepCount),
       chromium_cpu_s_per_step: round3((serviceAfter.descendants - serviceBefore.descendants) / steps), baseline_chromium_cpu_s_per_step: round3(bareChromium / bareStepCount),

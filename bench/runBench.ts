@@ -151,7 +151,7 @@ if (throughput.length) {
     const split = (s: { observe: number; llm: number; act: number; outside_steps_per_trajectory: number }) => `${s.observe} / ${s.llm} / ${s.act}; ${s.outside_steps_per_trajectory}`;
     for (const r of throughput) md.push(`| ${r.contexts} | ${split(r.step_ms)} | ${split(r.baseline_step_ms)} | ${r.context_busy_share} | ${r.baseline_context_busy_share} |`);
   }
-  md.push('', 'Where a step\'s CPU goes, in CPU-seconds per step, from each process\'s own counters (/proc): Chromium (all its processes, those that ended included), the rollout service\'s Node process, and this bench process, which serves the sandbox web and the scripted LLM while the pipeline runs, and the sandbox web and the bare loop itself while that runs.', '', '| contexts | Chromium, pipeline | Chromium, bare | rollout service | bench process, pipeline | bench process, bare |', '|---:|---:|---:|---:|---:|---:|');
+  md.push('', 'Where a step\'s CPU goes, in CPU-seconds per step, from each process\'s own counters (/proc): Chromium (all its processes, those that ended included), the rollout service\'s Node process, and this bench process, which serves the sandbox web in both phases and also reads the finished trajectories while the pipeline runs, and runs the bare loop itself while that runs.', '', '| contexts | Chromium, pipeline | Chromium, bare | rollout service | bench process, pipeline | bench process, bare |', '|---:|---:|---:|---:|---:|---:|');
   for (const r of throughput) md.push(`| ${r.contexts} | ${r.chromium_cpu_s_per_step} | ${r.baseline_chromium_cpu_s_per_step} | ${r.service_cpu_s_per_step} | ${r.harness_cpu_s_per_step} | ${r.baseline_harness_cpu_s_per_step} |`);
   md.push('');
 }

@@ -1,8 +1,8 @@
 // What Chromium is actually started with, read back off the running processes: Chromium keeps only the
 // last --disable-features, so webtrail's list must carry Playwright's, and must turn off its own calls home.
-import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { childPids, commandLine } from '../bench/processTree.ts';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
 import { PLAYWRIGHT_DISABLED_FEATURES, QUIET_DISABLED_FEATURES } from '../browser/browserPool.ts';
 import { findTask } from '../sandbox/sites/index.ts';
@@ -10,18 +10,7 @@ import { runPlan, sandboxSuite } from './helpers/browser.ts';
 
 /** The command lines of the Chromium browser processes this test process started (not their helpers). */
 function chromiumCommandLines(): string[][] {
-  const lines: string[][] = [];
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-      try {
-        const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean);
-        if (argv.includes('--remote-debugging-pipe')) lines.push(argv);
-      } catch {
-        // ended meanwhile
-      }
-    }
-  }
-  return lines;
+  return childPids(process.pid).map(commandLine).filter((argv): argv is string[] => argv?.includes('--remote-debugging-pipe') ?? false);
 }
 
 /** The features a command line disables, as Chromium reads it: the last --disable-features only. */

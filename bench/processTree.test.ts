@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { treeCpuSeconds } from './rollout.ts';
+import { treeCpuSeconds } from './processTree.ts';
 
 // A child burns CPU, starts a grandchild that burns CPU and ends (reaped by the child), then reports what
 // getrusage says each used and stays alive: the /proc counters must say the same, the ended grandchild included.
