@@ -14,6 +14,7 @@ import { estimateTokens } from '../../platform/tokens.ts';
 import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
 import { loadRefinerConfig } from './config.ts';
 import { KnownTasks, refineVerdict, refinerVersion } from './refine.ts';
+import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 
 await runStageMain({
   service: 'refiner',
@@ -31,7 +32,7 @@ await runStageMain({
     await follower.caughtUp;
     log.info({ tasks: known.size, rounds: config.rounds, maxTasksPerSite: config.maxTasksPerSite, refinerVersion: refinerVersion(deps) }, config.rounds > 0 ? 'refining' : 'refinement is off (WEBTRAIL_REFINER_ROUNDS=0): verdicts pass without follow-ups');
     // One verdict of a site at a time decides, so two verdicts cannot both take the site's last place.
-    const siteTails = new Map<string, Promise<void>>();
+    const oneSiteAtATime = new KeyedLimiter(1);
     return {
       close: () => follower.stop(),
       handler: async (verdict, ctx) => {
@@ -40,13 +41,7 @@ await runStageMain({
         if (config.rounds === 0) return [];
         // What the tasks topic holds now, this refiner included (a follow-up it sent before a crash).
         await follower.catchUp();
-        const before = siteTails.get(parent.domain) ?? Promise.resolve();
-        let release: () => void = () => undefined;
-        const mine = new Promise<void>((resolve) => (release = resolve));
-        const tail = before.then(() => mine);
-        siteTails.set(parent.domain, tail);
-        try {
-          await before;
+        return oneSiteAtATime.run(parent.domain, async () => {
           const result = await refineVerdict(verdict, known.site(parent, verdict.verdictId), deps, ctx.signal);
           if (result.kind === 'none') {
             log.info({ domain: parent.domain, taskId: parent.taskId, verdictId: verdict.verdictId, asked: result.asked, why: result.why }, 'no follow-up');
@@ -62,10 +57,7 @@ await runStageMain({
             span.end();
             return { topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
           });
-        } finally {
-          release();
-          if (siteTails.get(parent.domain) === tail) siteTails.delete(parent.domain);
-        }
+        });
       },
     };
   },

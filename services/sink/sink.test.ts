@@ -327,6 +327,17 @@ describe('one run per trajectory', () => {
     expect(datasetOf(home)).toEqual(['run-a:0:run-a step 0', 'run-a:1:run-a step 1']);
   });
 
+  it('keeps one run when two runs\' verdicts are handled at once (one partition, handled concurrently)', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'webtrail-runs-'));
+    const others: string[] = [];
+    const sink = new Sink({ ...loadSinkConfig({}), datasetsDir: path.join(home, 'datasets'), flushIntervalMs: 1 }, { onOtherRun: (v, kept) => others.push(`${v.trajectory.runId} (kept ${kept})`) });
+    const made = await Promise.all([sink.accept(run('run-a', 2)), sink.accept(run('run-b', 3))]);
+    await sink.close();
+    expect(made.map((m) => m.length)).toEqual([2, 0]);
+    expect(others).toEqual(['run-b (kept run-a)']);
+    expect(datasetOf(home)).toEqual(['run-a:0:run-a step 0', 'run-a:1:run-a step 1']);
+  });
+
   it('takes a later run when the first one left nothing in the dataset (the filter dropped it)', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-runs-'));
     const sink = sinkIn(home);

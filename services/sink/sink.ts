@@ -18,6 +18,7 @@ import { UserInputError, WebtrailError } from '../../platform/errors.ts';
 import { BlobMismatchError, readCheckedBlob } from '../../platform/blobStore.ts';
 import { z } from 'zod';
 import { AttemptGroups, heldJudgeVersions, type Decision } from './attemptGroups.ts';
+import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 
 /** A step's prompt as the rollout moved it to the blob store. */
 const ChatMessages = z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }));
@@ -59,6 +60,8 @@ export class Sink {
   private readonly countTokens: (text: string) => number;
   private cardTimer: NodeJS.Timeout | undefined;
   private readonly dirtyCards = new Set<string>();
+  /** One verdict of a trajectory at a time: the run check and the append must not interleave. */
+  private readonly oneRunAtATime = new KeyedLimiter(1);
 
   /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
   readonly migrated: Array<[string, string]> = [];
@@ -180,8 +183,16 @@ export class Sink {
     return settled;
   }
 
-  /** Makes the verdict's examples durable in its dataset; returns them all (for the topic). */
-  async accept(verdict: Verdict): Promise<TrainingExample[]> {
+  /**
+   * Makes the verdict's examples durable in its dataset; returns them all (for the topic). Verdicts of one
+   * trajectory are taken one at a time: two runs' verdicts handled together (a redelivered rollout, its
+   * verdicts in one partition) would both find no run in the dataset and both be written.
+   */
+  accept(verdict: Verdict): Promise<TrainingExample[]> {
+    return this.oneRunAtATime.run(`${verdict.judgeVersion}\n${verdict.trajectoryId}`, () => this.acceptNow(verdict));
+  }
+
+  private async acceptNow(verdict: Verdict): Promise<TrainingExample[]> {
     const problem = judgeVersionProblem(verdict.judgeVersion);
     if (problem) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has judge version ${JSON.stringify(verdict.judgeVersion.slice(0, 120))}: ${problem}`);
     // NaN passes no threshold, so such a verdict would vanish without a word: dead-letter it instead.
