@@ -6,7 +6,7 @@ const row = (ratio: number, stepsPerS: number, baseline: number, observe: number
   contexts: 4, trajectories: 12, steps_per_s: stepsPerS, trajectories_per_min: 10, baseline_steps_per_s: baseline, ratio,
   whole_run_steps_per_s: 1, baseline_whole_run_steps_per_s: 1, whole_run_ratio: 1, baseline_trajectories_per_min: 10, trajectory_ratio: 1,
   steps_per_trajectory: 5, baseline_steps_per_trajectory: 5, cpu_percent: 150, baseline_cpu_percent: 140, cpu_s_per_step: 0.4, baseline_cpu_s_per_step: 0.35,
-  chromium_cpu_s_per_step: 0.3, baseline_chromium_cpu_s_per_step: 0.25, service_cpu_s_per_step: 0.06, harness_cpu_s_per_step: 0.04, baseline_harness_cpu_s_per_step: 0.08,
+  chromium_cpu_s_per_step: 0.3, baseline_chromium_cpu_s_per_step: 0.25, service_cpu_s_per_step: 0.06, harness_cpu_s_per_step: 0.04, baseline_harness_cpu_s_per_step: 0.08, sandbox_cpu_s_per_step: 0.03, baseline_sandbox_cpu_s_per_step: 0.03,
   peak_rss_mb: 900, rss_mb_per_context: 100, baseline_peak_rss_mb: 800, step_ms: split(observe), baseline_step_ms: split(observe / 2),
   context_busy_share: 0.9, baseline_context_busy_share: 0.95, rounds: 1, round_ratios: [ratio],
 });

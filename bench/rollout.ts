@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { chromium, type Page } from 'playwright-core';
 import { findTask, allTasks } from '../sandbox/sites/index.ts';
 import { planAction } from '../sandbox/planMatcher.ts';
-import type { Sandbox } from '../sandbox/server.ts';
+import { sandboxSites, type Sandbox } from '../sandbox/server.ts';
 import { createCodec } from '../bus/registry/registryClient.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Action, Task, Trajectory } from '../schemas/types.ts';
@@ -48,9 +48,12 @@ export interface ThroughputRow {
   baseline_chromium_cpu_s_per_step: number;
   /** The rollout service's own Node process per step (its driver, proxy, LLM client, Kafka). */
   service_cpu_s_per_step: number;
-  /** This bench process per step: the sandbox web and the trajectory consumer (pipeline), or the sandbox web and the bare loop itself. */
+  /** This bench process per step: the trajectory consumer (pipeline), or the bare loop itself. */
   harness_cpu_s_per_step: number;
   baseline_harness_cpu_s_per_step: number;
+  /** The sandbox web's process per step, serving the pipeline's browsers, then the bare loop's. */
+  sandbox_cpu_s_per_step: number;
+  baseline_sandbox_cpu_s_per_step: number;
   peak_rss_mb: number;
   rss_mb_per_context: number;
   /** The bare loop's Chromium (all its processes) at its peak, for comparison. */
@@ -97,9 +100,30 @@ class SplitTotals {
 /**
  * Reading smaps_rollup walks a process's page tables: sampled every 250 ms over Chromium's processes
  * it cost a third of a core, which the pipeline side paid and the bare side did not. Once a second,
- * on both sides, it costs a few percent and the same for each.
+ * on both sides, it costs a few percent and the same for each; read off the event loop, it no longer
+ * stalls the bare loop (which runs in this process) for some 80 ms each time.
  */
 const MEMORY_SAMPLE_MS = 1000;
+
+/** The peak of a memory reading taken once a second (each read off the event loop) until stopped. */
+function peakSampler(read: () => Promise<number>): { stop: () => Promise<number> } {
+  let peak = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      peak = Math.max(peak, await read());
+      await sleep(MEMORY_SAMPLE_MS);
+    }
+  })();
+  return { stop: async () => {
+    stopped = true;
+    await loop;
+    return peak;
+  } };
+}
+
+/** The bare loop's Chromium: its processes' memory summed. */
+const bareChromiumPssMb = async () => (await Promise.all(ownChromiumPids().map((pid) => treePssMb(pid)))).reduce((a, b) => a + b, 0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -121,7 +145,7 @@ function cpuPercent(before: { busy: number; total: number }, cores: number): num
   return Math.round(((after.busy - before.busy) / Math.max(1, after.total - before.total)) * cores * 100);
 }
 
-function benchTasks(sandbox: Sandbox, tag: string, count: number): Task[] {
+function benchTasks(sandbox: BenchSites, tag: string, count: number): Task[] {
   const planned = allTasks();
   return Array.from({ length: count }, (_, i) => {
     const t = planned[i % planned.length]!;
@@ -238,34 +262,56 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
 }
 
 /**
+ * A `webtrail` command that serves something, in a process of its own; resolves with what `ready` matched
+ * in its output once it does.
+ */
+async function spawnServer(args: string[], ready: RegExp, what: string, logFile: string): Promise<{ found: RegExpExecArray; pid: number; close: () => Promise<void> }> {
+  const child = spawnService('bin/webtrail.js', {}, logFile, args);
+  const found = await new Promise<RegExpExecArray>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s (log: ${logFile})`)), 30_000);
+    const read = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = ready.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', read);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it started (log: ${logFile})`)));
+  });
+  child.stdout!.resume();
+  return { found, pid: child.pid!, close: () => stopChild(child) };
+}
+
+/**
  * The scripted LLM in a process of its own (`webtrail scripted-llm`), as a real endpoint is on a machine
  * of its own: in the bench's process its replies waited behind the sandbox web and the decoding of every
  * finished trajectory, which a real LLM's latency does not (measured at 8 contexts: 690 ms from request
  * to reply for 500 ms of latency).
  */
 export async function spawnScriptedLlm(latencyMs: number, logFile: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const child = spawnService('bin/webtrail.js', {}, logFile, ['scripted-llm', '--port', '0', '--latency-ms', String(latencyMs)]);
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`the scripted LLM did not start within 30 s (log: ${logFile})`)), 30_000);
-    const read = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const found = /scripted LLM \(OpenAI-compatible\) at (\S+)/.exec(seen);
-      if (found) {
-        clearTimeout(timer);
-        child.stdout!.off('data', read);
-        resolve(found[1]!);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`the scripted LLM exited with ${code} before it started (log: ${logFile})`)));
-  });
-  child.stdout!.resume();
-  return { url, close: () => stopChild(child) };
+  const { found, close } = await spawnServer(['scripted-llm', '--port', '0', '--latency-ms', String(latencyMs)], /scripted LLM \(OpenAI-compatible\) at (\S+)/, 'the scripted LLM', logFile);
+  return { url: found[1]!, close };
+}
+
+/** The sites the bench's tasks visit: where each is, and the browser guard's setting that allows them. */
+export type BenchSites = Pick<Sandbox, 'siteUrl' | 'allowHost'> & { /** The process serving them, for its CPU. */ pid: number };
+
+/**
+ * The sandbox web in a process of its own (`webtrail sandbox`), as a website is on a machine of its own: in
+ * the bench's process its pages waited behind the bench's own work (decoding finished trajectories, the
+ * bare loop's Playwright client), which the egress proxy measured as up to a second from request to reply.
+ */
+export async function spawnSandboxWeb(logFile: string): Promise<BenchSites & { close: () => Promise<void> }> {
+  const { found, pid, close } = await spawnServer(['sandbox', '--port', '0'], /sandbox web on port (\d+)/, 'the sandbox web', logFile);
+  return { ...sandboxSites(Number(found[1])), pid, close };
 }
 
 export async function benchRollout(kafka: Kafka, admin: Admin, options: {
-  sandbox: Sandbox; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; rounds: number; home: string; say: (line: string) => void;
+  sandbox: BenchSites; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; rounds: number; home: string; say: (line: string) => void;
 }): Promise<ThroughputRow[]> {
   const codec = createCodec(process.env, kafka);
   const producer = kafka.producer();
@@ -325,22 +371,23 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
 
   /** One round at a level: the tasks through the running rollout service, then the same tasks in a bare loop. */
   async function measureRound(contexts: number, count: number, servicePid: number): Promise<ThroughputRow> {
-    const idleRss = treePssMb(servicePid);
+    const idleRss = await treePssMb(servicePid);
     const tasks = benchTasks(options.sandbox, `${contexts}-${Date.now()}`, count);
-    let peakRss = idleRss;
-    const sampler = setInterval(() => void (peakRss = Math.max(peakRss, treePssMb(servicePid))), MEMORY_SAMPLE_MS);
+    const sampler = peakSampler(() => treePssMb(servicePid));
     const cpuBefore = cpuTicks();
     const serviceBefore = treeCpuSeconds(servicePid);
     const harnessBefore = process.cpuUsage();
+    const sandboxBefore = treeCpuSeconds(options.sandbox.pid).own;
     const startedAt = Date.now();
     const started = performance.now();
     await out.send(await Promise.all(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t }))));
     await waitDone(tasks.map((t) => t.taskId), 600_000);
     const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
     const cpu = cpuPercent(cpuBefore, cores);
     const serviceAfter = treeCpuSeconds(servicePid);
     const harness = process.cpuUsage(harnessBefore);
+    const sandboxCpu = treeCpuSeconds(options.sandbox.pid).own - sandboxBefore;
+    const peakRss = Math.max(idleRss, await sampler.stop());
     const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
     const split = new SplitTotals();
     const steady = steadyStepsPerSecond({
@@ -364,11 +411,11 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareTaskStarts: number[] = [];
     const bareTaskEnds: number[] = [];
     const bareStepEnds: number[] = [];
-    let barePeakRss = 0;
-    const bareSampler = setInterval(() => void (barePeakRss = Math.max(barePeakRss, ownChromiumPids().reduce((mb, pid) => mb + treePssMb(pid), 0))), MEMORY_SAMPLE_MS);
+    const bareSampler = peakSampler(bareChromiumPssMb);
     const bareCpuBefore = cpuTicks();
     const bareChromiumBefore = ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0);
     const bareHarnessBefore = process.cpuUsage();
+    const bareSandboxBefore = treeCpuSeconds(options.sandbox.pid).own;
     const bareStartedAt = Date.now();
     const bareStarted = performance.now();
     // The same tasks in the order the pipeline started them (partition order, not list order), so that
@@ -394,7 +441,8 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareCpu = cpuPercent(bareCpuBefore, cores);
     const bareChromium = ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0) - bareChromiumBefore;
     const bareHarness = process.cpuUsage(bareHarnessBefore);
-    clearInterval(bareSampler);
+    const bareSandboxCpu = treeCpuSeconds(options.sandbox.pid).own - bareSandboxBefore;
+    const barePeakRss = await bareSampler.stop();
     await browser.close();
     const bareStepCount = bareSteps.reduce((a, b) => a + b, 0);
     const stepsPerS = steps / seconds;
@@ -412,6 +460,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       chromium_cpu_s_per_step: round3((serviceAfter.descendants - serviceBefore.descendants) / steps), baseline_chromium_cpu_s_per_step: round3(bareChromium / bareStepCount),
       service_cpu_s_per_step: round3((serviceAfter.own - serviceBefore.own) / steps),
       harness_cpu_s_per_step: round3(cpuSeconds(harness) / steps), baseline_harness_cpu_s_per_step: round3(cpuSeconds(bareHarness) / bareStepCount),
+      sandbox_cpu_s_per_step: round3(sandboxCpu / steps), baseline_sandbox_cpu_s_per_step: round3(bareSandboxCpu / bareStepCount),
       peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
       step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
       context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),

@@ -7,14 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { startSandbox } from '../sandbox/server.ts';
 import { TOPIC_PREFIX } from '../schemas/topics.ts';
 import { loadKafkaConfig } from '../platform/config.ts';
 import { createKafka, ensureTopics } from '../bus/client.ts';
 import { createLogger } from '../platform/logger.ts';
 import { pinnedVersion, startKafka } from '../scripts/localKafka.ts';
 import { benchBus, type BusFigures } from './bus.ts';
-import { benchRollout, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
+import { benchRollout, spawnSandboxWeb, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
 import { benchBlobs } from './blobs.ts';
 import { benchDashboard, type DashboardFigures } from './dashboard.ts';
 import { ROOT } from '../platform/spawnTs.ts';
@@ -86,7 +85,7 @@ try {
   }
 
   if (only.has('rollout')) {
-    const sandbox = await startSandbox({ port: 0 });
+    const sandbox = await spawnSandboxWeb(path.join(home, 'sandbox-web.log'));
     const llm = await spawnScriptedLlm(latencyMs, path.join(home, 'scripted-llm.log'));
     try {
       throughput = await benchRollout(kafka, admin, { sandbox, llmUrl: llm.url, latencyMs, levels, tasksPerContext: args.data.tasksPerContext ?? (quick ? 1 : 3), rounds: args.data.rounds ?? (quick ? 1 : 3), home, say });
@@ -151,8 +150,8 @@ if (throughput.length) {
     const split = (s: { observe: number; llm: number; act: number; outside_steps_per_trajectory: number }) => `${s.observe} / ${s.llm} / ${s.act}; ${s.outside_steps_per_trajectory}`;
     for (const r of throughput) md.push(`| ${r.contexts} | ${split(r.step_ms)} | ${split(r.baseline_step_ms)} | ${r.context_busy_share} | ${r.baseline_context_busy_share} |`);
   }
-  md.push('', 'Where a step\'s CPU goes, in CPU-seconds per step, from each process\'s own counters (/proc): Chromium (all its processes, those that ended included), the rollout service\'s Node process, and this bench process, which serves the sandbox web in both phases and also reads the finished trajectories while the pipeline runs, and runs the bare loop itself while that runs.', '', '| contexts | Chromium, pipeline | Chromium, bare | rollout service | bench process, pipeline | bench process, bare |', '|---:|---:|---:|---:|---:|---:|');
-  for (const r of throughput) md.push(`| ${r.contexts} | ${r.chromium_cpu_s_per_step} | ${r.baseline_chromium_cpu_s_per_step} | ${r.service_cpu_s_per_step} | ${r.harness_cpu_s_per_step} | ${r.baseline_harness_cpu_s_per_step} |`);
+  md.push('', 'Where a step\'s CPU goes, in CPU-seconds per step, from each process\'s own counters (/proc): Chromium (all its processes, those that ended included), the rollout service\'s Node process, this bench process (it reads the finished trajectories while the pipeline runs, and runs the bare loop itself while that runs), and the sandbox web, which serves both sides from a process of its own.', '', '| contexts | Chromium, pipeline | Chromium, bare | rollout service | bench process, pipeline | bench process, bare | sandbox web, pipeline | sandbox web, bare |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of throughput) md.push(`| ${r.contexts} | ${r.chromium_cpu_s_per_step} | ${r.baseline_chromium_cpu_s_per_step} | ${r.service_cpu_s_per_step} | ${r.harness_cpu_s_per_step} | ${r.baseline_harness_cpu_s_per_step} | ${r.sandbox_cpu_s_per_step} | ${r.baseline_sandbox_cpu_s_per_step} |`);
   md.push('');
 }
 if (observation) md.push('## Observation cost', '', `${observation.pages} pages: p50 ${observation.p50_ms} ms, p95 ${observation.p95_ms} ms; ${observation.tokenizer} tokens p50 ${observation.tokens_p50} against ${observation.html_tokens_p50} for the raw HTML, ${observation.over_budget} pages over the budget.`, '');

@@ -41,6 +41,11 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
   res.writeHead(reply.status ?? 200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(reply.html);
 }
 
+/** Where a sandbox on this port serves each site, and the browser guard's setting that allows them all. */
+export function sandboxSites(port: number): Pick<Sandbox, 'siteUrl' | 'allowHost'> {
+  return { siteUrl: (site) => `http://${site}.localhost:${port}/`, allowHost: `*.localhost:${port}` };
+}
+
 export async function startSandbox(options: { port?: number; controlPort?: number; host?: string } = {}): Promise<Sandbox> {
   const state = new SandboxState();
   const sockets = new Set<import('node:net').Socket>();
@@ -112,13 +117,13 @@ export async function startSandbox(options: { port?: number; controlPort?: numbe
   const port = (server.address() as AddressInfo).port;
   await listen(controlServer, options.controlPort ?? 0);
   const controlUrl = `http://${options.host ?? '127.0.0.1'}:${(controlServer.address() as AddressInfo).port}`;
-  const siteUrl = (site: string) => `http://${site}.localhost:${port}/`;
+  const { siteUrl, allowHost } = sandboxSites(port);
   return {
     port,
     controlUrl,
     state,
     siteUrl,
-    allowHost: `*.localhost:${port}`,
+    allowHost,
     check,
     close: () =>
       new Promise((resolve) => {

@@ -1,0 +1,12 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { childPids, treePssMb } from '/work/main/bench/processTree.ts';
+const holder = 'const b = Buffer.alloc(96 * 1024 * 1024, 1); console.log("filled"); process.stdin.resume(); setInterval(() => b[0]++, 1000);';
+const middle = `const { spawn } = require('node:child_process'); const g = spawn(process.execPath, ['-e', ${JSON.stringify(holder)}], { stdio: ['pipe', 'inherit', 'inherit'] }); process.stdin.resume();`;
+const proc = spawn(process.execPath, ['-e', middle], { stdio: ['pipe', 'pipe', 'inherit'] });
+await once(proc.stdout!, 'data');
+const pss = (p: number) => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))![1]) / 1024;
+const kids = childPids(proc.pid!);
+console.log('middle', pss(proc.pid!), 'kids', kids, kids.map(pss), 'tree', await treePssMb(proc.pid!));
+proc.kill();
