@@ -3,6 +3,7 @@
 // loads, observations and actions with the same LLM latency, and no Kafka and no services.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import pLimit from 'p-limit';
 import { chromium, type Page } from 'playwright-core';
@@ -105,18 +106,21 @@ class SplitTotals {
  */
 const MEMORY_SAMPLE_MS = 1000;
 
-/** The peak of a memory reading taken once a second (each read off the event loop) until stopped. */
+/**
+ * The peak of a memory reading taken once a second (each read off the event loop) until stopped; stopping
+ * waits for a read under way, not for the rest of the second.
+ */
 function peakSampler(read: () => Promise<number>): { stop: () => Promise<number> } {
   let peak = 0;
-  let stopped = false;
+  const stopped = new AbortController();
   const loop = (async () => {
-    while (!stopped) {
+    while (!stopped.signal.aborted) {
       peak = Math.max(peak, await read());
-      await sleep(MEMORY_SAMPLE_MS);
+      await sleepFor(MEMORY_SAMPLE_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
     }
   })();
   return { stop: async () => {
-    stopped = true;
+    stopped.abort();
     await loop;
     return peak;
   } };
@@ -124,6 +128,9 @@ function peakSampler(read: () => Promise<number>): { stop: () => Promise<number>
 
 /** The bare loop's Chromium: its processes' memory summed. */
 const bareChromiumPssMb = async () => (await Promise.all(ownChromiumPids().map((pid) => treePssMb(pid)))).reduce((a, b) => a + b, 0);
+
+/** The bare loop's Chromium: CPU-seconds of all its processes, the ended ones included. */
+const bareChromiumCpuSeconds = () => ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -413,7 +420,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareStepEnds: number[] = [];
     const bareSampler = peakSampler(bareChromiumPssMb);
     const bareCpuBefore = cpuTicks();
-    const bareChromiumBefore = ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0);
+    const bareChromiumBefore = bareChromiumCpuSeconds();
     const bareHarnessBefore = process.cpuUsage();
     const bareSandboxBefore = treeCpuSeconds(options.sandbox.pid).own;
     const bareStartedAt = Date.now();
@@ -439,7 +446,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     })));
     const bareSeconds = (performance.now() - bareStarted) / 1000;
     const bareCpu = cpuPercent(bareCpuBefore, cores);
-    const bareChromium = ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0) - bareChromiumBefore;
+    const bareChromium = bareChromiumCpuSeconds() - bareChromiumBefore;
     const bareHarness = process.cpuUsage(bareHarnessBefore);
     const bareSandboxCpu = treeCpuSeconds(options.sandbox.pid).own - bareSandboxBefore;
     const barePeakRss = await bareSampler.stop();
