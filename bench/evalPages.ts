@@ -177,6 +177,7 @@ const report = {
 await writeFile(args.out!, `${JSON.stringify(report, null, 2)}\n`);
 const recall = (found: number, total: number) => (total ? `${ratio(found, total)}% (${found}/${total})` : '—');
 console.log(`pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.file).join(', ')})` : ''}`);
+console.log(`without scripts       ${withoutScripts.length} pages (their scripts could not all run here: a script file did not load, or the scripts tried to leave the page)`);
 console.log(`observation time      p50 ${report.observe_ms.p50.toFixed(0)} ms, p95 ${report.observe_ms.p95.toFixed(0)} ms`);
 console.log(`tokens (${tokenizer.family})     p50 ${report.tokens.p50}, p95 ${report.tokens.p95}, max ${report.tokens.max} of a budget of ${maxTokens}; over the budget: ${overBudget.length} pages (raw HTML p50 ${report.html_tokens_p50})`);
 console.log(`form-field recall     ${recall(fieldsFound, fieldsTotal)}`);

@@ -75,6 +75,8 @@ export class BrowserSession {
   crashed = false;
   /** Navigations a pinned page's scripts attempted (and were refused). */
   pinViolations = 0;
+  /** The page's script files that did not load (refused, missing or failed): its scripts run half-equipped. */
+  scriptsFailed = 0;
   private lastNetworkChange = Date.now();
   private readonly devtools: PageDevtools;
   /** What the observation budget counts in. */
@@ -149,9 +151,15 @@ export class BrowserSession {
       this.lastNetworkChange = Date.now();
     };
     this.context.on('request', track(true));
-    this.context.on('response', (response) => track(false)(response.request()));
+    this.context.on('response', (response) => {
+      track(false)(response.request());
+      if (response.status() >= 400 && response.request().resourceType() === 'script') this.scriptsFailed += 1;
+    });
     this.context.on('requestfinished', track(false));
-    this.context.on('requestfailed', track(false));
+    this.context.on('requestfailed', (request) => {
+      track(false)(request);
+      if (request.resourceType() === 'script') this.scriptsFailed += 1;
+    });
     this.context.on('page', (page) => this.adopt(page));
     const first = await this.context.newPage();
     if (!this.tabs.includes(first)) this.adopt(first);

@@ -1,6 +1,8 @@
 // Observing a saved page (a snapshot served locally): every outside request blocked, the tab pinned to
-// the page, and — when the page's scripts try to leave it, which also halts its parsing — observed
-// again with scripts off, since a saved page's scripts cannot work offline anyway.
+// the page. A page whose scripts cannot work here is observed again with scripts off, as the site serves
+// browsers without scripts (its <noscript> fallbacks included): when its scripts try to leave it (which
+// also halts its parsing), or when one of its script files does not load (refused outside, or not saved
+// with it). Half its scripts running would hide the fallbacks and never build what they replace.
 import type { BrowserPool } from './browserPool.ts';
 import type { BrowserSession } from './browserSession.ts';
 import type { Observation } from './observation.ts';
@@ -18,7 +20,7 @@ export async function observeSnapshot(pool: BrowserPool, url: string, allowHost:
     const session = await pool.newSession({ allowHosts: [allowHost], blockOutside: true, pinFirstPage: true, javaScriptEnabled: scripts });
     try {
       const opened = await session.goto(url);
-      if (scripts && session.pinViolations > 0) {
+      if (scripts && (session.pinViolations > 0 || session.scriptsFailed > 0)) {
         await session.close();
         continue;
       }

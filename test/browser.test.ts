@@ -184,11 +184,18 @@ describe('pages as real sites write them (saved, served locally)', () => {
       <button type="Submit">Go</button></form>`,
     // No <main>: the article is found by where its prose is, the menu is navigation.
     'article.html': `<title>Article</title><div id="top"><ul class="menu">${menu}</ul></div><div id="content"><h1>The bridge</h1>${prose(40)}</div><div id="bottom">Imprint · Contact</div>`,
+    // Saved without its script file, as crawled pages are: only the <noscript> fallback offers the field.
+    'unsaved-script.html': `<title>Unsaved</title><script src="/widget.js"></script><form action="/s"><noscript><textarea name="fallback" placeholder="Type the words"></textarea></noscript><input name="always" placeholder="Always"></form>`,
+    // Its script comes from outside, which a saved page's gate refuses.
+    'outside-script.html': `<title>Outside</title><script src="http://127.0.0.2:9/widget.js"></script><form action="/s"><noscript><input name="fallback" placeholder="Without scripts"></noscript></form>`,
+    // Every script file present: the scripts run, and their fallback stays hidden as in any browser.
+    'whole.html': `<title>Whole</title><script src="/built.js"></script><form action="/s"><noscript><input name="fallback" placeholder="Without scripts"></noscript><div id="out"></div></form>`,
+    'built.js': `addEventListener('DOMContentLoaded', () => { document.getElementById('out').innerHTML = '<input name="scripted" placeholder="Built by script">'; });`,
   };
   let server: LocalServer;
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-pages-'));
-    for (const [name, html] of Object.entries(files)) writeFileSync(path.join(dir, name), `<!doctype html>${html}`);
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), name.endsWith('.html') ? `<!doctype html>${text}` : text);
     server = await serveDirectory(dir);
   });
   afterAll(async () => server?.close());
@@ -201,6 +208,20 @@ describe('pages as real sites write them (saved, served locally)', () => {
     expect(observation.text).toMatch(/\[\d+\] checkbox "Cased type" name=cased/);
     expect(observation.text).toMatch(/\[\d+\] button "Go"/);
     expect(observation.elements.map((e) => e.htmlName)).not.toContain('secret');
+  });
+
+  it("observes a page without scripts, <noscript> fallbacks included, when its script files do not all load", async () => {
+    for (const page of ['unsaved-script.html', 'outside-script.html']) {
+      const { observation, session, scripts } = await observeSnapshot(pool, `${server.origin}/${page}`, server.host);
+      await session.close();
+      expect(scripts, page).toBe(false);
+      expect(observation.elements.map((e) => e.htmlName), page).toContain('fallback');
+    }
+    const { observation, session, scripts } = await observeSnapshot(pool, `${server.origin}/whole.html`, server.host);
+    await session.close();
+    expect(scripts).toBe(true);
+    expect(observation.text).toMatch(/\[\d+\] textbox "Built by script" name=scripted/);
+    expect(observation.elements.map((e) => e.htmlName)).not.toContain('fallback');
   });
 
   it("collapses a menu, and keeps an article's prose over it when the page is over the budget", async () => {
