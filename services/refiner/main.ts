@@ -13,8 +13,7 @@ import { followRecords } from '../../bus/topicFollower.ts';
 import { estimateTokens } from '../../platform/tokens.ts';
 import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
 import { loadRefinerConfig } from './config.ts';
-import { KnownTasks, refineVerdict, refinerVersion } from './refine.ts';
-import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
+import { KnownTasks, SiteRefiner, refinerVersion } from './refine.ts';
 
 await runStageMain({
   service: 'refiner',
@@ -31,8 +30,7 @@ await runStageMain({
     const follower = await followRecords(kafka, codec, TOPICS.tasks.name, 'Task', (task) => known.remember(task), log, { groupPrefix: 'webtrail-refiner-tasks', timeoutMs: 300_000 });
     await follower.caughtUp;
     log.info({ tasks: known.size, rounds: config.rounds, maxTasksPerSite: config.maxTasksPerSite, refinerVersion: refinerVersion(deps) }, config.rounds > 0 ? 'refining' : 'refinement is off (WEBTRAIL_REFINER_ROUNDS=0): verdicts pass without follow-ups');
-    // One verdict of a site at a time decides, so two verdicts cannot both take the site's last place.
-    const oneSiteAtATime = new KeyedLimiter(1);
+    const refiner = new SiteRefiner(known, deps);
     return {
       close: () => follower.stop(),
       handler: async (verdict, ctx) => {
@@ -41,22 +39,19 @@ await runStageMain({
         if (config.rounds === 0) return [];
         // What the tasks topic holds now, this refiner included (a follow-up it sent before a crash).
         await follower.catchUp();
-        return oneSiteAtATime.run(parent.domain, async () => {
-          const result = await refineVerdict(verdict, known.site(parent, verdict.verdictId), deps, ctx.signal);
-          if (result.kind === 'none') {
-            log.info({ domain: parent.domain, taskId: parent.taskId, verdictId: verdict.verdictId, asked: result.asked, why: result.why }, 'no follow-up');
-            return [];
-          }
-          const verdictSpan = trace.getActiveSpan()?.spanContext();
-          return result.tasks.map((task): OutputRecord<'Task'> => {
-            known.hold({ ...task, lineage: task.lineage! }, verdict.verdictId);
-            ctx.afterSent(() => known.remember(task));
-            log.info({ domain: task.domain, taskId: task.taskId, parentTaskId: parent.taskId, round: task.lineage?.round, direction: task.lineage?.direction, instruction: task.instruction }, 'follow-up task');
-            // One trace per trajectory: each follow-up starts its own, linked to this verdict's span.
-            const span = tracer().startSpan(SPANS.followUp, { root: true, links: verdictSpan ? [{ context: verdictSpan }] : [], attributes: { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain } }, ROOT_CONTEXT);
-            span.end();
-            return { topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
-          });
+        const result = await refiner.refine(verdict, ctx.signal);
+        if (result.kind === 'none') {
+          log.info({ domain: parent.domain, taskId: parent.taskId, verdictId: verdict.verdictId, asked: result.asked, why: result.why }, 'no follow-up');
+          return [];
+        }
+        const verdictSpan = trace.getActiveSpan()?.spanContext();
+        return result.tasks.map((task): OutputRecord<'Task'> => {
+          ctx.afterSent(() => known.remember(task));
+          log.info({ domain: task.domain, taskId: task.taskId, parentTaskId: parent.taskId, round: task.lineage?.round, direction: task.lineage?.direction, instruction: task.instruction }, 'follow-up task');
+          // One trace per trajectory: each follow-up starts its own, linked to this verdict's span.
+          const span = tracer().startSpan(SPANS.followUp, { root: true, links: verdictSpan ? [{ context: verdictSpan }] : [], attributes: { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain } }, ROOT_CONTEXT);
+          span.end();
+          return { topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
         });
       },
     };

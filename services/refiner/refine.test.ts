@@ -8,7 +8,7 @@ import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
 import type { Task, Verdict } from '../../schemas/types.ts';
 import { task as sampleTask, verdict as sampleVerdict } from '../../test/helpers/samples.ts';
-import { KnownTasks, followUpTaskId, refineVerdict, type RefinerDeps } from './refine.ts';
+import { KnownTasks, SiteRefiner, followUpTaskId, refineVerdict, type RefinerDeps } from './refine.ts';
 import { loadRefinerConfig } from './config.ts';
 import { EXPLORE_INSTRUCTION } from '../../llm/exploration.ts';
 
@@ -145,6 +145,26 @@ describe('refineVerdict', () => {
     const explorerCalls = llm.stats.calls.explore;
     expect(await refineVerdict(explored('http://gov.localhost:8080/fees'), known.site(exploration), deps, signal)).toMatchObject({ kind: 'none', asked: false, why: 'the task has its follow-up already' });
     expect([calls(), llm.stats.calls.explore]).toEqual([before, explorerCalls]);
+  });
+
+  it('takes the verdicts of a site one at a time: two at once cannot both take its last place, nor both follow up one task', async () => {
+    // Two tasks of the library, each with a follow-up in the sandbox, and room for one more task (cap 5).
+    const author = sandboxTask('library-author');
+    const year = sandboxTask('library-year');
+    const known = new KnownTasks();
+    for (const task of [author, year]) known.remember(task);
+    for (const i of [0, 1]) known.remember({ taskId: `other-${i}`, domain: author.domain, instruction: `another task ${i}`, submissionId: author.submissionId, lineage: null });
+    const refiner = new SiteRefiner(known, deps);
+    const results = await Promise.all([refiner.refine(judged(author, 1), signal), refiner.refine(judged(year, 1), signal)]);
+    expect(results.map((r) => r.kind)).toEqual(['follow-up', 'none']);
+    expect(results[1]).toMatchObject({ why: 'the site has 5 tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=5', asked: false });
+    // One task, judged twice at once (a second judge version): one follow-up.
+    const again = new KnownTasks();
+    again.remember(author);
+    const second = new SiteRefiner(again, deps);
+    const twice = await Promise.all([second.refine(judged(author, 1), signal), second.refine(judged(author, 1, { verdictId: 'v-other-judge' }), signal)]);
+    expect(twice.map((r) => r.kind)).toEqual(['follow-up', 'none']);
+    expect(twice[1]).toMatchObject({ why: expect.stringMatching(/has its follow-up already/) });
   });
 
   it('counts a follow-up being sent against its site, except for the verdict that made it, and each submission of a site apart', () => {

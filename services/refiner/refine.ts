@@ -4,6 +4,7 @@
 // functions: the LLM and the table of known tasks come in as arguments.
 import type { Task, Verdict } from '../../schemas/types.ts';
 import { stableId } from '../../platform/ids.ts';
+import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 import type { LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, RefinementOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
@@ -202,4 +203,24 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
       },
     }],
   };
+}
+
+/**
+ * Refines verdicts as they come, one verdict of a site at a time: each follow-up is held on its site
+ * before the next verdict of the site is looked at, so two verdicts cannot both take the site's last
+ * place, nor both follow up one task. The caller remembers a follow-up once it is on the topic.
+ */
+export class SiteRefiner {
+  private readonly oneSiteAtATime = new KeyedLimiter(1);
+
+  constructor(private readonly known: KnownTasks, private readonly deps: RefinerDeps) {}
+
+  refine(verdict: Verdict, signal: AbortSignal): Promise<RefineResult> {
+    const parent = verdict.trajectory.task;
+    return this.oneSiteAtATime.run(parent.domain, async () => {
+      const result = await refineVerdict(verdict, this.known.site(parent, verdict.verdictId), this.deps, signal);
+      if (result.kind === 'follow-up') for (const task of result.tasks) this.known.hold({ ...task, lineage: task.lineage! }, verdict.verdictId);
+      return result;
+    });
+  }
 }
