@@ -1,5 +1,6 @@
 // At most N runs per key at once in this process (p-limit per key, dropped when idle): the rollout keeps a
-// site from being hammered (a domain, N from its setting), the sink takes one verdict of a trajectory, and of a best-of-n task, at a time (N = 1).
+// site from being hammered (a domain, N from its setting); the sink takes one verdict of a trajectory, and
+// of a best-of-n task, at a time, and the refiner one verdict of a site (N = 1).
 import pLimit, { type LimitFunction } from 'p-limit';
 
 export class KeyedLimiter {
