@@ -31,18 +31,25 @@ export function spawnService(script: string, env: Record<string, string>, logFil
   return spawnTs(script, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', log], nodeArgs: extra, args });
 }
 
-async function waitLine(child: ChildProcess, line: string, timeoutMs = 60_000): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${line}' from a benchmark stage within ${timeoutMs} ms`)), timeoutMs);
-    let buffer = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      if (buffer.split('\n').includes(line)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`a benchmark stage exited with ${code}`)));
+/**
+ * Waits for a child's output to match `pattern` (a ready line), then lets the rest of its output drain;
+ * rejects if the child exits first or stays silent past the time limit.
+ */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    const read = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', read);
+      child.stdout!.resume();
+      resolve(match);
+    };
+    child.stdout!.on('data', read);
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it started`)));
   });
 }
 
@@ -108,7 +115,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     options.say('bus: no-op stage throughput');
     const generator = spawnService('bench/instantStage.ts', { BENCH_HOP: 'generator', LOG_LEVEL: 'warn', WEBTRAIL_GENERATOR_CONCURRENCY: '256' }, path.join(options.home, 'generator.log'));
     stages.push(generator);
-    await waitLine(generator, 'ready');
+    await waitForOutput(generator, /^ready$/m, 'the generator stage');
     const burst = options.quick ? 5000 : 20_000;
     const tasksBefore = await topicCount(admin, TOPICS.tasks.name);
     const started = performance.now();
@@ -124,7 +131,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     for (const hop of ['rollout', 'judge', 'sink']) {
       const stage = spawnService('bench/instantStage.ts', { BENCH_HOP: hop, LOG_LEVEL: 'warn', [`WEBTRAIL_${hop.toUpperCase()}_CONCURRENCY`]: '256' }, path.join(options.home, `${hop}.log`));
       stages.push(stage);
-      await waitLine(stage, 'ready');
+      await waitForOutput(stage, /^ready$/m, `the ${hop} stage`);
     }
     const latencies: number[] = [];
     const consumer = kafka.consumer({ groupId: `${TOPICS.trainingExamples.name}-bench-${run}`, maxWaitTimeInMs: 50 });

@@ -3,7 +3,6 @@
 // loads, observations and actions with the same LLM latency, and no Kafka and no services.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import pLimit from 'p-limit';
 import { chromium, type Page } from 'playwright-core';
@@ -18,7 +17,8 @@ import { BASE_ARGS } from '../browser/browserPool.ts';
 import { OBSERVE_SOURCE } from '../browser/browserSession.ts';
 import { renderObservation, type RawObservation } from '../browser/observation.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
-import { spawnService, stopChild } from './bus.ts';
+import { spawnService, stopChild, waitForOutput } from './bus.ts';
+import { sleep } from '../platform/retry.ts';
 import { steadyStepsPerSecond } from './steadyState.ts';
 import { childPids, commandLine, treeCpuSeconds, treePssMb } from './processTree.ts';
 
@@ -116,7 +116,7 @@ function peakSampler(read: () => Promise<number>): { stop: () => Promise<number>
   const loop = (async () => {
     while (!stopped.signal.aborted) {
       peak = Math.max(peak, await read());
-      await sleepFor(MEMORY_SAMPLE_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
+      await sleep(MEMORY_SAMPLE_MS, stopped.signal).catch(() => undefined);
     }
   })();
   return { stop: async () => {
@@ -131,8 +131,6 @@ const bareChromiumPssMb = async () => (await Promise.all(ownChromiumPids().map((
 
 /** The bare loop's Chromium: CPU-seconds of all its processes, the ended ones included. */
 const bareChromiumCpuSeconds = () => ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Machine-wide CPU time used (all processes), in core-seconds ×100 per second = percent of one core. */
 function cpuTicks(): { busy: number; total: number } {
@@ -274,22 +272,7 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
  */
 async function spawnServer(args: string[], ready: RegExp, what: string, logFile: string): Promise<{ found: RegExpExecArray; pid: number; close: () => Promise<void> }> {
   const child = spawnService('bin/webtrail.js', {}, logFile, args);
-  const found = await new Promise<RegExpExecArray>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s (log: ${logFile})`)), 30_000);
-    const read = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = ready.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.off('data', read);
-        resolve(match);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it started (log: ${logFile})`)));
-  });
-  child.stdout!.resume();
+  const found = await waitForOutput(child, ready, `${what} (log: ${logFile})`, 30_000);
   return { found, pid: child.pid!, close: () => stopChild(child) };
 }
 
