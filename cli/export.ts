@@ -2,12 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserInputError } from '../platform/errors.ts';
-import { loadSinkConfig } from '../services/sink/config.ts';
-import { exportDataset, type ExportFormat, type ExportSummary } from '../services/sink/datasetExport.ts';
-import type { DatasetForm } from '../services/sink/datasetCard.ts';
-import { compileFilter } from '../services/sink/exampleFilter.ts';
-import { scrubPii } from '../services/sink/scrubPii.ts';
-import { datasetDirName } from '../services/sink/sink.ts';
+import { compileFilter, datasetDirName, exportDataset, loadDatasetConfig, scrubPii, type DatasetForm, type ExportFormat, type ExportSummary } from '../dataset/index.ts';
 
 export interface ExportCliOptions {
   to: string;
@@ -45,10 +40,10 @@ export function chooseDataset(root: string, judgeVersion?: string, elsewhere = '
   return path.join(root, folder);
 }
 
-export function runExport(options: ExportCliOptions, env: NodeJS.ProcessEnv = process.env): ExportSummary & { from: string } {
-  const config = loadSinkConfig(env);
+export async function runExport(options: ExportCliOptions, env: NodeJS.ProcessEnv = process.env): Promise<ExportSummary & { from: string }> {
+  const config = loadDatasetConfig(env);
   const from = chooseDataset(path.resolve(options.datasets ?? config.datasetsDir), options.judgeVersion);
-  const summary = exportDataset({
+  const summary = await exportDataset({
     from, to: path.resolve(options.to), format: options.format, form: options.form,
     ...(options.filter !== undefined ? { filter: compileFilter(options.filter) } : {}),
     ...(options.scrubPii ? { scrub: (text: string) => scrubPii(text, config.piiCountry) } : {}),

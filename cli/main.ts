@@ -9,7 +9,7 @@ import { printable } from '../platform/printable.ts';
 import { createLogger } from '../platform/logger.ts';
 import { refuseUnknownSettings } from '../platform/knownSettings.ts';
 import { loadDashboardConfig } from '../dashboard/config.ts';
-import { DATASET_FORMS, EXPORT_FORMATS, type DatasetForm, type ExportFormat } from '../services/sink/datasetCard.ts';
+import { DATASET_FORMS, EXPORT_FORMATS, type DatasetForm, type ExportFormat } from '../dataset/index.ts';
 import type { ScriptedLlmCliOptions } from './scriptedLlm.ts';
 import { loadPrices, STAGES } from '../dashboard/statsReport.ts';
 import { formatTable } from './table.ts';
@@ -194,7 +194,7 @@ export function buildProgram(): Command {
     .option('--refine', 'let the refiner make follow-up tasks from the new verdicts (tasks that have one already get no second)')
     .action(async (opts: { judgeVersion: string; model?: string; follow?: boolean; refine?: boolean }) => {
       const { replay } = await import('./replay.ts');
-      const { datasetDirName } = await import('../services/sink/sink.ts');
+      const { datasetDirName } = await import('../dataset/index.ts');
       const interactive = process.stderr.isTTY;
       const result = await replay({ ...opts, progress: (line) => interactive && process.stderr.write(`\r${line}   `) });
       if (interactive) process.stderr.write('\n');
@@ -216,7 +216,7 @@ export function buildProgram(): Command {
     .action(async (opts: { to: string; judgeVersion?: string; datasets?: string; format: ExportFormat; form: DatasetForm; filter?: string; scrubPii?: boolean; rowsPerFile: number }) => {
       const { runExport } = await import('./export.ts');
       const interactive = process.stderr.isTTY;
-      const summary = runExport({ ...opts, progress: (n) => interactive && process.stderr.write(`\rexported ${n} examples`) });
+      const summary = await runExport({ ...opts, progress: (n) => interactive && process.stderr.write(`\rexported ${n} examples`) });
       if (interactive && summary.examples >= 1000) process.stderr.write('\n');
       console.log(`exported ${summary.examples} examples (${summary.trajectories} trajectories) of judge ${summary.judgeVersion} to ${opts.to}: ${summary.files.length} ${opts.format} file(s), ${(summary.bytes / 1024).toFixed(1)} KiB, ${opts.form} form`);
       console.log(`left out: ${summary.duplicates} duplicate(s), ${summary.otherRuns} other run(s) of a trajectory, ${summary.filtered} by --filter`);

@@ -84,7 +84,7 @@ delete process.env.SCHEMA_REGISTRY_URL;
 delete process.env.WEBTRAIL_TOPIC_PREFIX;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
-const { readShards } = await import('../services/sink/datasetWriter.ts');
+const { readShards } = await import('../dataset/index.ts');
 const { ensureTopics, fetchGroupPosition } = await import('../bus/client.ts');
 const { openKafkaSession } = await import('../bus/kafkaSession.ts');
 const { submitSites } = await import('../cli/submit.ts');

@@ -19,10 +19,15 @@ export function loadRoomTable(file: string): RoomTable {
 
 const IMPORT = /(?:^|[^\w.$])(?:import|export)\s*(?:[^'"`;()]*?\sfrom\s*)?\(?\s*['"]([^'"]+)['"]/g;
 
-/** Every module specifier a file imports or re-exports, statically or dynamically. */
+/** A dynamic import of a template: its `${…}` parts stand for any name, and are checked as `*`. */
+const TEMPLATE_IMPORT = /(?:^|[^\w.$])import\s*\(\s*`([^`]+)`/g;
+
+/** Every module specifier a file imports or re-exports, statically or dynamically (a template's variable parts as `*`). */
 export function importsOf(source: string): string[] {
   const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  return [...withoutComments.matchAll(IMPORT)].map((m) => m[1]!);
+  const literal = [...withoutComments.matchAll(IMPORT)].map((m) => m[1]!);
+  const templates = [...withoutComments.matchAll(TEMPLATE_IMPORT)].map((m) => m[1]!.replace(/\$\{[^}]*\}/g, '*'));
+  return [...literal, ...templates];
 }
 
 /** The room a repo-relative file belongs to: the longest matching key; `x/*` makes `x/<sub>` a room. */

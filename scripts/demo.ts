@@ -14,8 +14,7 @@ import { formatTable } from '../cli/table.ts';
 import { readTopics } from '../bus/topicReader.ts';
 import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
-import { datasetDirName } from '../services/sink/sink.ts';
-import { loadSinkConfig } from '../services/sink/config.ts';
+import { datasetDirName, loadDatasetConfig } from '../dataset/index.ts';
 import { loadBlobConfig, readCheckedBlob } from '../platform/blobStore.ts';
 import { startS3, stopS3 } from './localS3.ts';
 
@@ -117,7 +116,7 @@ async function main(): Promise<void> {
     // Best-of-n: the tasks given several attempts, and how many attempts they had in all.
     const multi = trajectories.filter((t) => t.attempts > 1);
     const bestOfN = multi.length ? `${new Set(multi.map((t) => t.task.taskId)).size} tasks, ${multi.length} attempts (the best judged of each kept)` : 'off';
-    const summary = { ...counts, explorations, tasks_by_round: byRound, best_of_n: bestOfN, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadSinkConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const summary = { ...counts, explorations, tasks_by_round: byRound, best_of_n: bestOfN, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     // Ground truth for webtrail eval judge: what the sites' own checks said of each trajectory.
     const labelsFile = path.join(home, 'demo-labels.jsonl');

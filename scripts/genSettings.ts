@@ -9,11 +9,6 @@ import { loadBlobConfig } from '../platform/blobStore.ts';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
 import { loadLlmConfig } from '../llm/llmConfig.ts';
 import { loadAgentPromptConfig } from '../llm/agentPromptConfig.ts';
-import { loadGeneratorConfig } from '../services/generator/config.ts';
-import { loadRolloutConfig } from '../services/rollout/config.ts';
-import { loadJudgeConfig } from '../services/judge/config.ts';
-import { loadSinkConfig } from '../services/sink/config.ts';
-import { loadRefinerConfig } from '../services/refiner/config.ts';
 import { loadDashboardConfig } from '../dashboard/config.ts';
 import { loadPrices } from '../dashboard/statsReport.ts';
 import { s3Port } from './localS3.ts';
@@ -37,12 +32,15 @@ export const READ_DIRECTLY: Record<string, string> = {
   OPENAI_ORG_ID: 'the openai package', OPENAI_PROJECT_ID: 'the openai package', OPENAI_LOG: 'the openai package', OPENAI_WEBHOOK_SECRET: 'the openai package',
 };
 
+/** Each stage's settings loader, from its config face (services/<stage>/config.ts), found by the stage's name. */
+const stageConfigLoaders = await Promise.all(SERVICE_NAMES.map(async (stage) => ((await import(`../services/${stage}/config.ts`)) as { loadConfig: (env: Env) => unknown }).loadConfig));
+
 export function collectSettingNames(): string[] {
   const env: Env = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_MODEL: 'm' };
   const loaders: Array<() => unknown> = [
     () => webtrailHome(env), () => loadKafkaConfig('settings', env), ...SERVICE_NAMES.map((s) => () => loadRuntimeConfig(s, env)),
     () => loadBlobConfig(env), () => loadBrowserConfig(env), ...(['GENERATOR', 'AGENT', 'JUDGE', 'REFINER'] as const).map((s) => () => loadLlmConfig(s, env)),
-    () => loadAgentPromptConfig(env), () => loadGeneratorConfig(env), () => loadRolloutConfig(env), () => loadJudgeConfig(env), () => loadSinkConfig(env), () => loadRefinerConfig(env),
+    () => loadAgentPromptConfig(env), ...stageConfigLoaders.map((load) => () => load(env)),
     () => loadDashboardConfig(env), () => loadPrices(env), () => s3Port(env), () => loadRegistryConfig(env),
   ];
   for (const load of loaders) {

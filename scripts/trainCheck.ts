@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chooseDataset } from '../cli/export.ts';
-import { exportDataset } from '../services/sink/datasetExport.ts';
-import { loadSinkConfig } from '../services/sink/config.ts';
+import { exportDataset, loadDatasetConfig } from '../dataset/index.ts';
 import { errorMessage, UserInputError } from '../platform/errors.ts';
 import { ROOT } from '../platform/spawnTs.ts';
 
@@ -75,9 +74,9 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { data: { type: 'string' } } });
   ensureVenv();
   const exported = path.join(mkdtempSync(path.join(tmpdir(), 'webtrail-train-')), 'export');
-  const config = loadSinkConfig();
+  const config = loadDatasetConfig();
   const from = values.data ? path.resolve(values.data) : chooseDataset(config.datasetsDir, undefined, 'npm run demo makes one, or name a dataset folder with --data');
-  const summary = exportDataset({ from, to: exported, format: 'parquet', form: 'prompt-completion', rowsPerFile: 20_000, metadata: config.card });
+  const summary = await exportDataset({ from, to: exported, format: 'parquet', form: 'prompt-completion', rowsPerFile: 20_000, metadata: config.card });
   say(`exported ${summary.examples} examples of ${from} to ${exported}`);
   const results = [train(exported, 'prompt/completion (Parquet export)'), train(from, 'messages (the sink\'s folder)')];
   for (const r of results) console.log(r.line);

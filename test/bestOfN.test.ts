@@ -19,7 +19,7 @@ const PREFIX = `bestof-${run}.`;
 process.env.WEBTRAIL_TOPIC_PREFIX = PREFIX;
 const { submitSites } = await import('../cli/submit.ts');
 const { TOPICS } = await import('../schemas/topics.ts');
-const { datasetDirName } = await import('../services/sink/sink.ts');
+const { datasetDirName } = await import('../dataset/index.ts');
 const { waitFor } = await import('./helpers/kafka.ts');
 const { restartAfterCrashHook, startTestRun, waitDrained } = await import('./helpers/pipelineRun.ts');
 if (!TOPICS.tasks.name.startsWith(PREFIX)) throw new Error('the topic prefix was not taken up');

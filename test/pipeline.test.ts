@@ -23,7 +23,7 @@ import { ensureTopics } from '../bus/client.ts';
 import { loadPrompt } from '../llm/prompts.ts';
 import { loadSinkConfig } from '../services/sink/config.ts';
 import { examplesFor } from '../services/sink/examples.ts';
-import { datasetDirName } from '../services/sink/sink.ts';
+import { datasetDirName } from '../dataset/index.ts';
 import type { JudgeEvalReport } from '../eval/judgeEval.ts';
 import type { FeasibilityReport } from '../eval/taskFeasibility.ts';
 import { startPipeline, topicEnds, countSince, type Pipeline } from '../scripts/pipeline.ts';

@@ -58,3 +58,6 @@ export function blocklisted(domain: string, blocklist: Set<string>): boolean {
   const labels = domain.toLowerCase().replace(/^www\./, '').split('.');
   return labels.some((_, i) => blocklist.has(labels.slice(i).join('.')));
 }
+
+/** Every stage's settings face has this name, so tools can read each stage's settings by the stage's name. */
+export const loadConfig = loadGeneratorConfig;

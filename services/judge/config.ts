@@ -36,3 +36,6 @@ export function judgeGroupId(version: string | undefined, env: Env = process.env
   if (env.WEBTRAIL_JUDGE_GROUP_ID || !version) return undefined;
   return `${TOPIC_PREFIX}webtrail-judge-${judgeVersionFolder(version)}`;
 }
+
+/** Every stage's settings face has this name, so tools can read each stage's settings by the stage's name. */
+export const loadConfig = loadJudgeConfig;

@@ -34,3 +34,6 @@ export function loadRefinerConfig(env: Env = process.env): RefinerConfig {
     explorePrompt: raw.WEBTRAIL_REFINER_EXPLORE_PROMPT,
   };
 }
+
+/** Every stage's settings face has this name, so tools can read each stage's settings by the stage's name. */
+export const loadConfig = loadRefinerConfig;

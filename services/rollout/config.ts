@@ -42,3 +42,6 @@ export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
     attemptTemperature: raw.WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE,
   };
 }
+
+/** Every stage's settings face has this name, so tools can read each stage's settings by the stage's name. */
+export const loadConfig = loadRolloutConfig;

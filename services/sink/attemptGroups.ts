@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
 import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
-import { appendDurably, writeFileDurably } from './durableFiles.ts';
+import { appendDurably, writeFileDurably } from '../../dataset/index.ts';
 
 /** An attempt as the judge scored it. */
 export interface AttemptScore {

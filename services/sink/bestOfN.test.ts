@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
 import { verdict } from '../../test/helpers/samples.ts';
 import { loadSinkConfig } from './config.ts';
-import { readShards } from './datasetWriter.ts';
+import { readShards } from '../../dataset/index.ts';
 import { Sink } from './sink.ts';
 import { betterAttempt, type AttemptScore } from './attemptGroups.ts';
 

@@ -1,80 +1,44 @@
-// Sink settings (WEBTRAIL_SINK_*): InSTA-style filters and the dataset files.
-import path from 'node:path';
+// Sink settings (WEBTRAIL_SINK_*): the dataset's (dataset/datasetConfig.ts) and the stage's own: which
+// trajectories give examples, how each example's prompt is made, and how long best-of-n waits.
 import { z } from 'zod';
 import { tokenizerSetting } from '../../platform/tokenizer.ts';
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
-import { bool, parseEnv, webtrailHome, type Env } from '../../platform/config.ts';
+import { bool, parseEnv, type Env } from '../../platform/config.ts';
 import { loadAgentPromptConfig } from '../../llm/agentPromptConfig.ts';
-import { UserInputError } from '../../platform/errors.ts';
-import { compileFilter, DEFAULT_FILTER, type ExampleFilter } from './exampleFilter.ts';
-import type { CardMetadata } from './datasetCard.ts';
+import { loadDatasetConfig, type DatasetConfig } from '../../dataset/index.ts';
 
-export interface SinkConfig {
-  filter: ExampleFilter;
-  /** Replace emails, phone numbers and secrets in URLs in every message with placeholders. */
-  scrubPii: boolean;
-  /** Whose national phone numbers (written without +country) the scrubber recognises. */
-  piiCountry: CountryCode;
-  datasetsDir: string;
-  maxShardBytes: number;
-  maxShardAgeMs: number;
-  flushIntervalMs: number;
+export interface SinkConfig extends DatasetConfig {
   historySteps: number;
   maxSteps: number;
   /** Counts each example's tokens (platform/tokenizer.ts). */
   tokenizer: string;
-  card: CardMetadata;
   /** Examples of exploration trajectories too (WEBTRAIL_SINK_KEEP_EXPLORATION). */
   keepExploration: boolean;
   /** Best-of-n: how long a task's attempts are waited for, from its first verdict, before the best of those in is kept. */
   attemptsWaitMs: number;
 }
 
-const score = z.coerce.number().min(0).max(1);
-
 export function loadSinkConfig(env: Env = process.env): SinkConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_SINK_FILTER: z.string().optional(),
-    // Before WEBTRAIL_SINK_FILTER: minimums, all three required. Still honoured, as that expression.
-    WEBTRAIL_SINK_MIN_SUCCESS: score.optional(),
-    WEBTRAIL_SINK_MIN_EFFICIENCY: score.optional(),
-    WEBTRAIL_SINK_MIN_SELF_CORRECTION: score.optional(),
-    WEBTRAIL_SINK_SCRUB_PII: bool.default(false),
-    WEBTRAIL_SINK_PII_COUNTRY: z.string().refine(isSupportedCountry, 'a two-letter country code such as US, GB or DE').default('US'),
-    WEBTRAIL_SINK_DATASETS_DIR: z.string().optional(),
-    WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
-    WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
-    WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
-    WEBTRAIL_SINK_KEEP_EXPLORATION: bool.default(false),
-    WEBTRAIL_SINK_ATTEMPTS_WAIT_MS: z.coerce.number().int().min(1000).default(1_800_000),
-    WEBTRAIL_TOKENIZER: tokenizerSetting,
-    // Written into the card's YAML: a licence identifier and task categories as the Hub names them.
-    WEBTRAIL_DATASET_LICENSE: z.string().regex(/^[a-z0-9][a-z0-9.+-]{0,63}$/, "a licence identifier such as 'other', 'cc-by-4.0' or 'apache-2.0'").default('other'),
-    WEBTRAIL_DATASET_TASK_CATEGORIES: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, "comma-separated categories such as 'text-generation'").default('text-generation'),
-  }), env);
+  const dataset = loadDatasetConfig(env);
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_SINK_KEEP_EXPLORATION: bool.default(false),
+      WEBTRAIL_SINK_ATTEMPTS_WAIT_MS: z.coerce.number().int().min(1000).default(1_800_000),
+      WEBTRAIL_TOKENIZER: tokenizerSetting,
+    }),
+    env,
+  );
   // Only for trajectories recorded before the rollout kept each step's prompt: their user turn is
   // rendered again, with the rollout's settings as this process sees them.
   const rollout = loadAgentPromptConfig(env);
-  const minimums = [raw.WEBTRAIL_SINK_MIN_SUCCESS, raw.WEBTRAIL_SINK_MIN_EFFICIENCY, raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION];
-  let filterText = raw.WEBTRAIL_SINK_FILTER ?? DEFAULT_FILTER;
-  if (minimums.some((m) => m !== undefined)) {
-    if (raw.WEBTRAIL_SINK_FILTER !== undefined) throw new UserInputError('set WEBTRAIL_SINK_FILTER or the older WEBTRAIL_SINK_MIN_SUCCESS / _MIN_EFFICIENCY / _MIN_SELF_CORRECTION, not both');
-    const [success = 0, efficiency = 0, selfCorrection = 0] = minimums;
-    filterText = `success >= ${success} and efficiency >= ${efficiency} and self_correction >= ${selfCorrection}`;
-  }
   return {
-    filter: compileFilter(filterText),
-    scrubPii: raw.WEBTRAIL_SINK_SCRUB_PII,
-    piiCountry: raw.WEBTRAIL_SINK_PII_COUNTRY as CountryCode,
-    datasetsDir: raw.WEBTRAIL_SINK_DATASETS_DIR ?? path.join(webtrailHome(env), 'datasets'),
-    maxShardBytes: raw.WEBTRAIL_SINK_MAX_SHARD_BYTES,
-    maxShardAgeMs: raw.WEBTRAIL_SINK_MAX_SHARD_AGE_MS,
-    flushIntervalMs: raw.WEBTRAIL_SINK_FLUSH_INTERVAL_MS,
+    ...dataset,
     historySteps: rollout.historySteps,
     maxSteps: rollout.maxSteps,
     tokenizer: raw.WEBTRAIL_TOKENIZER,
-    card: { license: raw.WEBTRAIL_DATASET_LICENSE, taskCategories: raw.WEBTRAIL_DATASET_TASK_CATEGORIES.split(',') },
     keepExploration: raw.WEBTRAIL_SINK_KEEP_EXPLORATION,
     attemptsWaitMs: raw.WEBTRAIL_SINK_ATTEMPTS_WAIT_MS,
   };
 }
+
+/** Every stage's settings face has this name, so tools can read each stage's settings by the stage's name. */
+export const loadConfig = loadSinkConfig;

@@ -7,7 +7,7 @@ import { AgentOutput } from '../../llm/outputs.ts';
 import type { Prompt } from '../../llm/prompts.ts';
 import { formatHistory } from '../../llm/trajectoryText.ts';
 import { estimatePromptTokens } from '../../platform/tokens.ts';
-import type { ExampleFilter } from './exampleFilter.ts';
+import type { ExampleFilter } from '../../dataset/index.ts';
 
 export interface ExampleOptions {
   filter: ExampleFilter;

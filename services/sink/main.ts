@@ -6,7 +6,7 @@ import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
-import { describeFilter } from './exampleFilter.ts';
+import { describeFilter } from '../../dataset/index.ts';
 import { recordBytes, sizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
 import { HEADER_SCHEMA } from '../../schemas/codec.ts';
 import type { TrainingExample } from '../../schemas/types.ts';

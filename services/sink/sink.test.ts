@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { trainingExample, verdict } from '../../test/helpers/samples.ts';
 import { isRetriable } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
-import { DatasetWriter, readShards } from './datasetWriter.ts';
+import { DatasetWriter, readShards } from '../../dataset/index.ts';
 import { Sink } from './sink.ts';
 import { examplesFor } from './examples.ts';
 import { loadPrompt } from '../../llm/prompts.ts';

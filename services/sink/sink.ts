@@ -1,40 +1,21 @@
-// The sink's state: one dataset (writer and card) per judge version, so a re-judging run lands beside
-// the first dataset and never touches it.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import lockfile from 'proper-lockfile';
-import path from 'node:path';
+// The sink stage: verdict → examples → best-of-n → the dataset of the verdict's judge version
+// (dataset/datasetFolder.ts owns the folder, its lock, recovery and cards).
+import { z } from 'zod';
 import type { TrainingExample, Verdict } from '../../schemas/types.ts';
 import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
 import type { SinkConfig } from './config.ts';
-import { datasetCard } from './datasetCard.ts';
-import { DatasetWriter, finishOpenShards, readShards, SHARD_GLOB } from './datasetWriter.ts';
+import { DatasetFolder, scrubPii } from '../../dataset/index.ts';
 import { loadTokenizer } from '../../platform/tokenizer.ts';
 import { examplesFor } from './examples.ts';
-import { scrubPii } from './scrubPii.ts';
-import { describeFilter } from './exampleFilter.ts';
-import { judgeVersionFolder, judgeVersionProblem, legacyJudgeVersionFolder } from '../../schemas/judgeVersion.ts';
-import { UserInputError, WebtrailError } from '../../platform/errors.ts';
+import { judgeVersionFolder, judgeVersionProblem } from '../../schemas/judgeVersion.ts';
+import { WebtrailError } from '../../platform/errors.ts';
 import { BlobMismatchError, readCheckedBlob } from '../../platform/blobStore.ts';
-import { z } from 'zod';
 import { AttemptGroups, heldJudgeVersions, type Decision } from './attemptGroups.ts';
 import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
+import path from 'node:path';
 
 /** A step's prompt as the rollout moved it to the blob store. */
 const ChatMessages = z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }));
-
-/** The folder under datasets/ of a judge version's dataset. */
-export const datasetDirName = judgeVersionFolder;
-
-/** The one judge version of a folder's finished shards, or null when it holds none or several. */
-function soleJudgeVersion(dir: string): string | null {
-  let version: string | null = null;
-  for (const example of readShards(dir)) {
-    if (version !== null && example.judgeVersion !== version) return null;
-    version = example.judgeVersion;
-  }
-  return version;
-}
 
 export interface SinkOptions {
   onMigrated?(from: string, to: string): void;
@@ -53,90 +34,40 @@ export interface SinkOptions {
 }
 
 export class Sink {
-  private readonly writers = new Map<string, DatasetWriter>();
+  private readonly datasets: DatasetFolder;
   private readonly attemptGroups = new Map<string, AttemptGroups>();
   private readonly prompts = new Map<string, Prompt>();
   private readonly scrub = (text: string) => scrubPii(text, this.config.piiCountry);
   private readonly countTokens: (text: string) => number;
-  private cardTimer: NodeJS.Timeout | undefined;
-  private readonly dirtyCards = new Set<string>();
   /** One verdict of a trajectory at a time: the run check and the append must not interleave. */
   private readonly oneRunAtATime = new KeyedLimiter(1);
 
-  /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
-  readonly migrated: Array<[string, string]> = [];
-
-  private readonly onMigrated: (from: string, to: string) => void;
   private readonly onOtherRun: (verdict: Verdict, keptRunId: string) => void;
   private readonly exampleProblem: (example: TrainingExample) => string | null;
   private readonly options: SinkOptions;
 
-  /** Releases the datasets folder's lock. */
-  private readonly unlock: () => void;
-
-  constructor(private readonly config: SinkConfig, options: SinkOptions = {}) {
-    this.onMigrated = options.onMigrated ?? (() => undefined);
+  constructor(
+    private readonly config: SinkConfig,
+    options: SinkOptions = {},
+  ) {
     this.onOtherRun = options.onOtherRun ?? (() => undefined);
     this.exampleProblem = options.exampleProblem ?? (() => null);
     this.options = options;
     this.countTokens = loadTokenizer(config.tokenizer).count;
-    this.unlock = lockDatasets(config.datasetsDir, options.lockRefreshMs ?? 10_000);
+    this.datasets = new DatasetFolder(config, { ...(options.onMigrated ? { onMigrated: options.onMigrated } : {}), ...(options.lockRefreshMs ? { lockRefreshMs: options.lockRefreshMs } : {}) });
     try {
-      this.recoverAll();
       // Attempts held when the sink stopped: their tasks are settled by the wait even if no verdict of that
       // judge version ever comes again.
       for (const version of heldJudgeVersions(this.attemptsRoot)) this.groupsOf(version);
     } catch (error) {
-      this.unlock();
+      this.datasets.release();
       throw error;
     }
   }
 
-  /**
-   * A crash leaves a shard open in whichever dataset was being written; its examples are committed on
-   * the topic, so they must become readable now, not when that judge version's next verdict arrives
-   * (which, for a finished re-judging run, is never).
-   */
-  private recoverAll(): void {
-    if (!existsSync(this.config.datasetsDir)) return;
-    for (const entry of readdirSync(this.config.datasetsDir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const dir = path.join(this.config.datasetsDir, entry.name);
-      if (finishOpenShards(dir).length === 0) continue;
-      const version = soleJudgeVersion(dir);
-      // The card lists the shards: rewrite it for the folder's version.
-      if (version !== null && datasetDirName(version) === entry.name) {
-        this.writer(version);
-        this.markCard(version);
-      }
-    }
-  }
-
-  /**
-   * The folder of a version; one an earlier webtrail named lossily (a:b as a_b) is renamed, when every
-   * example in it is this version's, so its examples still count against duplicates.
-   */
-  private folderFor(judgeVersion: string): string {
-    const dir = path.join(this.config.datasetsDir, datasetDirName(judgeVersion));
-    const legacy = path.join(this.config.datasetsDir, legacyJudgeVersionFolder(judgeVersion));
-    if (legacy !== dir && !existsSync(dir) && existsSync(legacy)) {
-      finishOpenShards(legacy);
-      if (soleJudgeVersion(legacy) === judgeVersion) {
-        renameSync(legacy, dir);
-        this.migrated.push([legacy, dir]);
-        this.onMigrated(legacy, dir);
-      }
-    }
-    return dir;
-  }
-
-  writer(judgeVersion: string): DatasetWriter {
-    let writer = this.writers.get(judgeVersion);
-    if (!writer) {
-      writer = new DatasetWriter(this.folderFor(judgeVersion), { maxShardBytes: this.config.maxShardBytes, maxShardAgeMs: this.config.maxShardAgeMs, flushIntervalMs: this.config.flushIntervalMs });
-      this.writers.set(judgeVersion, writer);
-    }
-    return writer;
+  /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
+  get migrated(): Array<[string, string]> {
+    return this.datasets.migrated;
   }
 
   private get attemptsRoot(): string {
@@ -147,7 +78,7 @@ export class Sink {
   private groupsOf(judgeVersion: string): AttemptGroups {
     let groups = this.attemptGroups.get(judgeVersion);
     if (!groups) {
-      groups = new AttemptGroups(path.join(this.attemptsRoot, datasetDirName(judgeVersion)), { waitMs: this.config.attemptsWaitMs });
+      groups = new AttemptGroups(path.join(this.attemptsRoot, judgeVersionFolder(judgeVersion)), { waitMs: this.config.attemptsWaitMs });
       this.attemptGroups.set(judgeVersion, groups);
     }
     return groups;
@@ -172,7 +103,7 @@ export class Sink {
           // Taken again inside: a verdict may have completed it meanwhile.
           const still = groups.settle(taskId);
           if (!still) return;
-          if (await this.writer(version).append(still.examples)) this.markCard(version);
+          await this.datasets.append(version, still.examples);
           await publish(still.examples);
           groups.decided(still.decision);
           this.options.onAttemptsDecided?.(still.decision);
@@ -201,15 +132,14 @@ export class Sink {
     }
     // One run per trajectory: a task redelivered after its trajectory was produced ran again under the
     // same trajectory id; its steps must not join the first run's in the dataset. The first run written wins.
-    const writer = this.writer(verdict.judgeVersion);
-    const keptRun = writer.runOf(verdict.trajectoryId);
+    const keptRun = this.datasets.runOf(verdict.judgeVersion, verdict.trajectoryId);
     if (keptRun !== undefined && keptRun !== verdict.trajectory.runId) {
       this.onOtherRun(verdict, keptRun);
       return [];
     }
-    if (verdict.trajectory.attempts > 1) return this.acceptAttempt(verdict, writer);
+    if (verdict.trajectory.attempts > 1) return this.acceptAttempt(verdict);
     const examples = await this.examplesOf(verdict);
-    if (await writer.append(examples)) this.markCard(verdict.judgeVersion);
+    await this.datasets.append(verdict.judgeVersion, examples);
     return examples;
   }
 
@@ -217,7 +147,7 @@ export class Sink {
    * Best-of-n: one attempt of a task given several. Held until the task's attempts are all judged, then the
    * best's examples are written and returned; nothing for the others.
    */
-  private acceptAttempt(verdict: Verdict, writer: DatasetWriter): Promise<TrainingExample[]> {
+  private acceptAttempt(verdict: Verdict): Promise<TrainingExample[]> {
     const groups = this.groupsOf(verdict.judgeVersion);
     return groups.exclusive(verdict.trajectory.task.taskId, async () => {
       const offer = await groups.offer(verdict, () => this.examplesOf(verdict));
@@ -232,10 +162,10 @@ export class Sink {
           this.options.onLateAttempt?.(verdict, offer.decision);
           return [];
         case 'decided-again':
-          await writer.append(offer.examples);
+          await this.datasets.append(verdict.judgeVersion, offer.examples);
           return offer.examples;
         case 'complete':
-          if (await writer.append(offer.examples)) this.markCard(verdict.judgeVersion);
+          await this.datasets.append(verdict.judgeVersion, offer.examples);
           groups.decided(offer.decision);
           this.options.onAttemptsDecided?.(offer.decision);
           return offer.examples;
@@ -282,93 +212,7 @@ export class Sink {
     return { ...verdict, trajectory: { ...verdict.trajectory, steps } };
   }
 
-  private markCard(judgeVersion: string): void {
-    this.dirtyCards.add(judgeVersion);
-    this.cardTimer ??= setTimeout(() => {
-      this.cardTimer = undefined;
-      this.writeCards();
-    }, 1000);
-  }
-
-  writeCards(): void {
-    for (const version of this.dirtyCards) {
-      const writer = this.writers.get(version)!;
-      writeFileSync(path.join(writer.dir, 'README.md'), datasetCard({ dir: writer.dir, judgeVersion: version, stats: writer.stats, filter: describeFilter(this.config.filter), scrubPii: this.config.scrubPii, files: writer.shardFiles(), glob: SHARD_GLOB, form: 'messages', metadata: this.config.card }));
-    }
-    this.dirtyCards.clear();
-  }
-
   async close(): Promise<void> {
-    if (this.cardTimer) clearTimeout(this.cardTimer);
-    for (const [version, writer] of this.writers) {
-      await writer.close();
-      this.dirtyCards.add(version);
-    }
-    this.writeCards();
-    this.unlock();
-  }
-}
-
-/** Folders this process has locked (a second Sink in the same process must be refused too). */
-const lockedHere = new Set<string>();
-
-/**
- * One sink per datasets folder: two would cut each other's open shards. The lock is a directory beside the
- * folder (proper-lockfile), refreshed every 10 s and taken over when not refreshed for 2 minutes, so it holds
- * between pods sharing a volume. It names its owner, so a sink restarted on the same host after a crash
- * (SIGKILL, OOM) takes it over at once instead of waiting for it to go stale.
- */
-function lockDatasets(dir: string, refreshMs: number): () => void {
-  mkdirSync(dir, { recursive: true });
-  // Beside the lock, not in it: a file written into the lock directory changes its mtime, which the lock
-  // library then reads as the lock having been taken by someone else.
-  const ownerFile = `${dir}.lock.owner.json`;
-  const take = () => lockfile.lockSync(dir, {
-    // Generous: a sink starved of CPU for a while must not think its lock taken (it then stops for good).
-    stale: 120_000, update: refreshMs,
-    onCompromised: (error) => {
-      throw new WebtrailError(`the lock on ${dir} was lost (${error.message}): another sink may be writing there`, { retriable: false });
-    },
-  });
-  let release: () => void;
-  try {
-    release = take();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    if (!ownerIsGone(ownerFile, dir)) {
-      throw new UserInputError(`another sink is writing ${dir} (it holds ${dir}.lock): run one sink per datasets folder, or give this one its own with WEBTRAIL_SINK_DATASETS_DIR`);
-    }
-    rmSync(`${dir}.lock`, { recursive: true, force: true });
-    release = take();
-  }
-  writeFileSync(ownerFile, JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString() }));
-  lockedHere.add(dir);
-  return () => {
-    lockedHere.delete(dir);
-    try {
-      rmSync(ownerFile, { force: true });
-      release();
-    } catch {
-      // already released or taken over
-    }
-  };
-}
-
-/** Whether the lock's owner was a process on this host that no longer runs. */
-function ownerIsGone(ownerFile: string, dir: string): boolean {
-  let owner: { host?: string; pid?: number };
-  try {
-    owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as { host?: string; pid?: number };
-  } catch {
-    return false;
-  }
-  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
-  // Our own pid: a previous life of this container (pids repeat there), unless this process holds it.
-  if (owner.pid === process.pid) return !lockedHere.has(dir);
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    await this.datasets.close();
   }
 }

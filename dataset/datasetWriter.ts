@@ -6,17 +6,19 @@
 // after its first write (so a long, slow run's examples become readable), the shard is renamed to
 // part-NNNNN.jsonl.gz. After a crash the open shard is cut back to its recorded length and finished.
 // Example ids already in the dataset are skipped, across restarts.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { fsyncDir, writeFileDurably } from './durableFiles.ts';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { TrainingExample } from '../../schemas/types.ts';
+import type { TrainingExample } from '../schemas/types.ts';
+import { fromRow, rowLine } from './columns.ts';
+import { fsyncDir, NODE_FS, writeFileDurably, type FileSystem } from './durableFiles.ts';
 
 export interface DatasetWriterOptions {
   maxShardBytes: number;
   /** A shard is finished this long after its first write, so readers see examples while a run goes on. */
   maxShardAgeMs: number;
   flushIntervalMs: number;
+  /** node:fs unless a test puts a fault layer under the writer. */
+  fs?: FileSystem;
 }
 
 interface Pending {
@@ -50,30 +52,30 @@ export const TOKEN_STEP = 64;
  * Finishes the shards a crash left open in a dataset folder: each is cut back to the length its sidecar
  * recorded as durable and renamed, or removed when nothing in it was durable. Returns the shards finished.
  */
-export function finishOpenShards(dir: string): string[] {
+export function finishOpenShards(dir: string, fs: FileSystem = NODE_FS): string[] {
   const finished: string[] = [];
-  for (const file of readdirSync(dir)) {
+  for (const file of fs.readdirSync(dir)) {
     if (!file.endsWith('.jsonl.gz.tmp')) continue;
     const temp = path.join(dir, file);
     const sidecar = `${temp}.len`;
-    const durable = existsSync(sidecar) ? Number(readFileSync(sidecar, 'utf8')) : 0;
-    if (durable > 0 && statSync(temp).size >= durable) {
-      truncateSync(temp, durable);
-      renameSync(temp, temp.replace(/\.tmp$/, ''));
+    const durable = fs.existsSync(sidecar) ? Number(fs.readFileSync(sidecar, 'utf8')) : 0;
+    if (durable > 0 && fs.statSync(temp).size >= durable) {
+      fs.truncateSync(temp, durable);
+      fs.renameSync(temp, temp.replace(/\.tmp$/, ''));
       finished.push(file.replace(/\.tmp$/, ''));
     } else {
-      rmSync(temp);
+      fs.rmSync(temp);
     }
-    rmSync(sidecar, { force: true });
+    fs.rmSync(sidecar, { force: true });
   }
-  if (finished.length) fsyncDir(dir);
+  if (finished.length) fsyncDir(dir, fs);
   return finished;
 }
 
 /** The examples of a dataset folder's finished shards, in shard order. */
-export function* readShards(dir: string): Generator<TrainingExample> {
-  for (const file of readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort()) {
-    const text = gunzipSync(readFileSync(path.join(dir, file))).toString('utf8');
+export function* readShards(dir: string, fs: FileSystem = NODE_FS): Generator<TrainingExample> {
+  for (const file of shardFilesOf(dir, fs)) {
+    const text = gunzipSync(fs.readFileSync(path.join(dir, file))).toString('utf8');
     for (const line of text.split('\n')) if (line) yield fromRow(JSON.parse(line) as Record<string, unknown>);
   }
 }
@@ -106,13 +108,23 @@ export function countExample(stats: DatasetStats, example: TrainingExample): voi
 /** The finished shards of a dataset folder, as a glob relative to it. */
 export const SHARD_GLOB = 'part-*.jsonl.gz';
 
+/** The finished shards of a dataset folder, in order. */
+export function shardFilesOf(dir: string, fs: FileSystem = NODE_FS): string[] {
+  return fs.readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort();
+}
+
 export class DatasetWriter {
+  /** Example ids in the dataset or on their way into it (a concurrent append of the same id is skipped). */
   readonly ids = new Set<string>();
-  /** The one run of each trajectory in the dataset. */
+  /** The one run of each trajectory in the dataset, or on its way into it. */
   private readonly runs = new Map<string, string>();
+  /** The card's figures: of what is durable only, so a failed write is never counted. */
   readonly stats: DatasetStats = emptyStats();
+  private readonly fs: FileSystem;
   private shardIndex = 0;
   private fd: number | undefined;
+  /** A shard closed whose rename into place failed (a full disk, say): finished before a new one opens. */
+  private closedShard: string | undefined;
   private shardBytes = 0;
   private shardOpenedAt = 0;
   private ageTimer: NodeJS.Timeout | undefined;
@@ -121,8 +133,12 @@ export class DatasetWriter {
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly dir: string, private readonly options: DatasetWriterOptions) {
-    mkdirSync(dir, { recursive: true });
+  constructor(
+    readonly dir: string,
+    private readonly options: DatasetWriterOptions,
+  ) {
+    this.fs = options.fs ?? NODE_FS;
+    this.fs.mkdirSync(dir, { recursive: true });
     this.recover();
   }
 
@@ -132,10 +148,13 @@ export class DatasetWriter {
 
   /** Finishes a shard left open by a crash and indexes every example already written. */
   private recover(): void {
-    finishOpenShards(this.dir);
+    finishOpenShards(this.dir, this.fs);
     for (const file of this.shardFiles()) this.shardIndex = Math.max(this.shardIndex, Number(file.slice(5, 10)) + 1);
-    for (const example of readShards(this.dir)) this.count(example);
-    fsyncDir(this.dir);
+    for (const example of readShards(this.dir, this.fs)) {
+      this.reserve(example);
+      countExample(this.stats, example);
+    }
+    fsyncDir(this.dir, this.fs);
   }
 
   /** The run of a trajectory this dataset holds, if it holds any of its examples. */
@@ -143,10 +162,9 @@ export class DatasetWriter {
     return this.runs.get(trajectoryId);
   }
 
-  private count(example: TrainingExample): void {
+  private reserve(example: TrainingExample): void {
     this.ids.add(example.exampleId);
     if (!this.runs.has(example.trajectoryId)) this.runs.set(example.trajectoryId, example.runId);
-    countExample(this.stats, example);
   }
 
   /** Resolves once the examples not yet in the dataset are durable on disk. Returns how many were new. */
@@ -155,7 +173,7 @@ export class DatasetWriter {
     const fresh = examples.filter((e) => !this.ids.has(e.exampleId));
     if (fresh.length === 0) return Promise.resolve(0);
     const newRuns = [...new Set(fresh.map((e) => e.trajectoryId))].filter((id) => !this.runs.has(id));
-    for (const e of fresh) this.count(e);
+    for (const e of fresh) this.reserve(e);
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ examples: fresh, newRuns, lines: fresh.map(rowLine), resolve: () => resolve(fresh.length), reject });
       this.timer ??= setTimeout(() => {
@@ -169,11 +187,13 @@ export class DatasetWriter {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const fs = this.fs;
     try {
       if (this.fd === undefined) {
-        this.fd = openSync(`${this.shardName(this.shardIndex)}.tmp`, 'w');
+        this.finishClosedShard();
+        this.fd = fs.openSync(`${this.shardName(this.shardIndex)}.tmp`, 'w');
         // A new file is in its directory for good only once the directory is synced.
-        fsyncDir(this.dir);
+        fsyncDir(this.dir, fs);
         this.shardBytes = 0;
         this.shardOpenedAt = Date.now();
         this.ageTimer = setTimeout(() => {
@@ -184,19 +204,28 @@ export class DatasetWriter {
         this.ageTimer.unref();
       }
       const member = gzipSync(`${batch.flatMap((p) => p.lines).join('\n')}\n`);
-      writeSync(this.fd, member);
-      fsyncSync(this.fd);
+      // At the durable length, not the file's position: a write cut short (a full disk) left bytes past it.
+      fs.writeSync(this.fd, member, 0, member.length, this.shardBytes);
+      fs.fsyncSync(this.fd);
       this.shardBytes += member.length;
-      writeFileDurably(`${this.shardName(this.shardIndex)}.tmp.len`, String(this.shardBytes));
-      if (this.shardBytes >= this.options.maxShardBytes || Date.now() - this.shardOpenedAt >= this.options.maxShardAgeMs) this.rotate();
-      for (const p of batch) p.resolve();
+      writeFileDurably(`${this.shardName(this.shardIndex)}.tmp.len`, String(this.shardBytes), fs);
     } catch (error) {
-      // Not written: forget them, so the redelivered verdict writes them again.
+      // Not written: forget them, so the redelivered verdict writes them again; nothing of them was counted.
       for (const p of batch) {
         for (const e of p.examples) this.ids.delete(e.exampleId);
         for (const id of p.newRuns) this.runs.delete(id);
-        this.stats.examples -= p.examples.length;
         p.reject(error as Error);
+      }
+      return;
+    }
+    for (const p of batch) for (const e of p.examples) countExample(this.stats, e);
+    for (const p of batch) p.resolve();
+    // Durable already: a shard that cannot be finished now stays open and is finished by the next check.
+    if (this.shardBytes >= this.options.maxShardBytes || Date.now() - this.shardOpenedAt >= this.options.maxShardAgeMs) {
+      try {
+        this.rotate();
+      } catch {
+        // tried again at the next flush, the age timer or close
       }
     }
   }
@@ -204,14 +233,25 @@ export class DatasetWriter {
   private rotate(): void {
     if (this.ageTimer) clearTimeout(this.ageTimer);
     this.ageTimer = undefined;
-    if (this.fd === undefined) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
-    const final = this.shardName(this.shardIndex);
-    renameSync(`${final}.tmp`, final);
-    rmSync(`${final}.tmp.len`, { force: true });
-    fsyncDir(this.dir);
+    if (this.fd !== undefined) {
+      // Whatever a failed write left past the durable length is not part of the shard.
+      this.fs.ftruncateSync(this.fd, this.shardBytes);
+      this.fs.fsyncSync(this.fd);
+      this.fs.closeSync(this.fd);
+      this.fd = undefined;
+      this.closedShard = this.shardName(this.shardIndex);
+    }
+    this.finishClosedShard();
+  }
+
+  /** Renames the closed shard into place; until that succeeds its index is not reused, so nothing durable is overwritten. */
+  private finishClosedShard(): void {
+    const final = this.closedShard;
+    if (final === undefined) return;
+    this.fs.renameSync(`${final}.tmp`, final);
+    this.fs.rmSync(`${final}.tmp.len`, { force: true });
+    fsyncDir(this.dir, this.fs);
+    this.closedShard = undefined;
     this.shardIndex += 1;
   }
 
@@ -226,40 +266,6 @@ export class DatasetWriter {
   }
 
   shardFiles(): string[] {
-    return readdirSync(this.dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort();
+    return shardFilesOf(this.dir, this.fs);
   }
-}
-
-/** One JSON line: the chat messages that TRL and `datasets` read, plus where they came from. */
-export function toRow(e: TrainingExample): Record<string, unknown> {
-  return {
-    messages: e.messages, example_id: e.exampleId, trajectory_id: e.trajectoryId, run_id: e.runId, task_id: e.taskId, domain: e.domain, step: e.step,
-    judge_version: e.judgeVersion, agent_version: e.agentVersion, generator_version: e.generatorVersion, tokens: e.tokens, round: e.round, parent_task_id: e.parentTaskId, attempts: e.attempts, attempt: e.attempt, success: e.success, efficiency: e.efficiency, self_correction: e.selfCorrection,
-  };
-}
-
-/**
- * The JSON line of an example. Scores are always written as floats (1.0, not 1): a reader that infers types
- * per file (Arrow, in Hugging Face `datasets`) would otherwise type a shard of whole numbers as integers
- * and then fail on a later shard's 0.75.
- */
-export function rowLine(e: TrainingExample): string {
-  return jsonLine(toRow(e));
-}
-
-/** A row (with the three score columns) as one JSON line, its scores written as floats. */
-export function jsonLine(row: Record<string, unknown>): string {
-  const { success, efficiency, self_correction: selfCorrection, ...rest } = row;
-  const float = (n: unknown) => (Number.isInteger(n) ? (n as number).toFixed(1) : JSON.stringify(n));
-  return `${JSON.stringify(rest).slice(0, -1)},"success":${float(success)},"efficiency":${float(efficiency)},"self_correction":${float(selfCorrection)}}`;
-}
-
-function fromRow(row: Record<string, unknown>): TrainingExample {
-  return {
-    exampleId: String(row.example_id), trajectoryId: String(row.trajectory_id), runId: String(row.run_id ?? ''), taskId: String(row.task_id), domain: String(row.domain), step: Number(row.step),
-    judgeVersion: String(row.judge_version), agentVersion: String(row.agent_version ?? ''), generatorVersion: String(row.generator_version ?? ''),
-    messages: row.messages as TrainingExample['messages'], success: Number(row.success), efficiency: Number(row.efficiency), selfCorrection: Number(row.self_correction), createdAtMs: 0,
-    tokens: Number(row.tokens ?? 0), round: Number(row.round ?? 0), parentTaskId: String(row.parent_task_id ?? ''),
-    attempts: Number(row.attempts ?? 1), attempt: Number(row.attempt ?? 0),
-  };
 }

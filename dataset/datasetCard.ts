@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { DatasetStats } from './datasetWriter.ts';
 import { FILTER_PRESETS } from './exampleFilter.ts';
+import { formColumns } from './columns.ts';
 
 /** File formats of an export (here, not beside the writer, so the CLI can list them without loading Parquet). */
 export type ExportFormat = 'jsonl' | 'parquet';
@@ -23,30 +24,32 @@ const chatFeature = (name: string) => [`  - name: ${name}`, '    list:', '    - 
 /**
  * Hugging Face's dataset-card front matter: the files as a glob relative to the card (so the folder loads
  * with `load_dataset(<folder>)` wherever it is moved or uploaded) and every column's type (so no reader
- * has to infer them from one file).
+ * has to infer them from one file), from the one column list.
  */
 function frontMatter(metadata: CardMetadata, examples: number, glob: string, form: DatasetForm): string {
   const size = examples < 1_000 ? 'n<1K' : examples < 10_000 ? '1K<n<10K' : examples < 100_000 ? '10K<n<100K' : examples < 1_000_000 ? '100K<n<1M' : 'n>1M';
-  const strings = ['example_id', 'trajectory_id', 'run_id', 'task_id', 'domain'];
+  const features = formColumns(form).flatMap(([name, kind]) => (kind === 'chat' ? chatFeature(name) : [`  - name: ${name}`, `    dtype: ${kind}`]));
   return [
     '---',
     `license: ${metadata.license}`,
-    'task_categories:', ...metadata.taskCategories.map((c) => `- ${c}`),
-    'tags:', '- web-agents', '- webtrail',
-    'size_categories:', `- ${size}`,
-    'configs:', '- config_name: default', '  data_files:', '  - split: train', `    path: "${glob}"`,
-    'dataset_info:', '  features:',
-    ...(form === 'messages' ? chatFeature('messages') : [...chatFeature('prompt'), ...chatFeature('completion')]),
-    ...strings.map((n) => `  - name: ${n}\n    dtype: string`),
-    '  - name: step', '    dtype: int64',
-    ...['judge_version', 'agent_version', 'generator_version'].map((n) => `  - name: ${n}\n    dtype: string`),
-    '  - name: tokens', '    dtype: int64',
-    '  - name: round', '    dtype: int64',
-    '  - name: parent_task_id', '    dtype: string',
-    '  - name: attempts', '    dtype: int64',
-    '  - name: attempt', '    dtype: int64',
-    ...['success', 'efficiency', 'self_correction'].map((n) => `  - name: ${n}\n    dtype: float64`),
-    '  splits:', '  - name: train', `    num_examples: ${examples}`,
+    'task_categories:',
+    ...metadata.taskCategories.map((c) => `- ${c}`),
+    'tags:',
+    '- web-agents',
+    '- webtrail',
+    'size_categories:',
+    `- ${size}`,
+    'configs:',
+    '- config_name: default',
+    '  data_files:',
+    '  - split: train',
+    `    path: "${glob}"`,
+    'dataset_info:',
+    '  features:',
+    ...features,
+    '  splits:',
+    '  - name: train',
+    `    num_examples: ${examples}`,
     '---',
     '',
   ].join('\n');

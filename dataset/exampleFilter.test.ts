@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserInputError } from '../../platform/errors.ts';
-import { loadSinkConfig } from './config.ts';
+import { UserInputError } from '../platform/errors.ts';
+import { loadDatasetConfig } from './datasetConfig.ts';
 import { compileFilter, describeFilter } from './exampleFilter.ts';
 
 const s = (success: number, efficiency: number, selfCorrection: number) => ({ success, efficiency, selfCorrection });
@@ -15,7 +15,7 @@ describe('the sink filter', () => {
     [s(1, 0.5, 0.5), false],
   ])('defaults to InSTA\'s rule: %o → %s', (scores, kept) => {
     expect(compileFilter().keeps(scores)).toBe(kept);
-    expect(loadSinkConfig({}).filter.keeps(scores)).toBe(kept);
+    expect(loadDatasetConfig({}).filter.keeps(scores)).toBe(kept);
   });
 
   it('offers the rule of InSTA\'s released scripts, which keep only full successes', () => {
@@ -27,18 +27,18 @@ describe('the sink filter', () => {
   });
 
   it('takes any condition over the three scores', () => {
-    const filter = loadSinkConfig({ WEBTRAIL_SINK_FILTER: 'success >= 0.9 or (efficiency + self_correction) / 2 > 0.8' }).filter;
+    const filter = loadDatasetConfig({ WEBTRAIL_SINK_FILTER: 'success >= 0.9 or (efficiency + self_correction) / 2 > 0.8' }).filter;
     expect(filter.keeps(s(0.9, 0, 0))).toBe(true);
     expect(filter.keeps(s(0.2, 0.9, 0.8))).toBe(true);
     expect(filter.keeps(s(0.2, 0.9, 0.7))).toBe(false);
   });
 
   it('still honours the older minimums, as the expression they meant', () => {
-    const filter = loadSinkConfig({ WEBTRAIL_SINK_MIN_SUCCESS: '0.5', WEBTRAIL_SINK_MIN_EFFICIENCY: '0.3' }).filter;
+    const filter = loadDatasetConfig({ WEBTRAIL_SINK_MIN_SUCCESS: '0.5', WEBTRAIL_SINK_MIN_EFFICIENCY: '0.3' }).filter;
     expect(filter.expression).toBe('success >= 0.5 and efficiency >= 0.3 and self_correction >= 0');
     expect(filter.keeps(s(0.5, 0.3, 0))).toBe(true);
     expect(filter.keeps(s(0.5, 0.29, 1))).toBe(false);
-    expect(() => loadSinkConfig({ WEBTRAIL_SINK_MIN_SUCCESS: '0.5', WEBTRAIL_SINK_FILTER: 'insta' })).toThrow(/not both/);
+    expect(() => loadDatasetConfig({ WEBTRAIL_SINK_MIN_SUCCESS: '0.5', WEBTRAIL_SINK_FILTER: 'insta' })).toThrow(/not both/);
   });
 
   it.each([
@@ -53,7 +53,7 @@ describe('the sink filter', () => {
   ])('refuses %j with a message that says what to write', (text, why) => {
     const error = (() => {
       try {
-        loadSinkConfig({ WEBTRAIL_SINK_FILTER: text });
+        loadDatasetConfig({ WEBTRAIL_SINK_FILTER: text });
         return null;
       } catch (e) {
         return e as Error;

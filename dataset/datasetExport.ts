@@ -4,14 +4,14 @@
 // place, so a half-written export is never mistaken for a finished one.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrainingExample } from '../../schemas/types.ts';
-import { UserInputError } from '../../platform/errors.ts';
+import type { TrainingExample } from '../schemas/types.ts';
+import { UserInputError } from '../platform/errors.ts';
 import { cardFilter, datasetCard, type CardMetadata, type DatasetForm } from './datasetCard.ts';
-import { countExample, emptyStats, jsonLine, readShards, toRow } from './datasetWriter.ts';
+import { countExample, emptyStats, readShards } from './datasetWriter.ts';
 import { describeFilter, type ExampleFilter } from './exampleFilter.ts';
-import { parquetBytes, type ColumnKind } from './parquetFile.ts';
+import type { ColumnKind } from './columns.ts';
+import { formColumns, jsonLine, toRow } from './columns.ts';
 
-export { EXPORT_FORMATS, type ExportFormat } from './datasetCard.ts';
 import type { ExportFormat } from './datasetCard.ts';
 
 export interface ExportOptions {
@@ -43,16 +43,6 @@ export interface ExportSummary {
   openShards: number;
 }
 
-const META: Array<[string, ColumnKind]> = [
-  ['example_id', 'string'], ['trajectory_id', 'string'], ['run_id', 'string'], ['task_id', 'string'], ['domain', 'string'], ['step', 'int64'],
-  ['judge_version', 'string'], ['agent_version', 'string'], ['generator_version', 'string'], ['tokens', 'int64'], ['round', 'int64'], ['parent_task_id', 'string'], ['attempts', 'int64'], ['attempt', 'int64'],
-  ['success', 'float64'], ['efficiency', 'float64'], ['self_correction', 'float64'],
-];
-
-export function exportColumns(form: DatasetForm): Array<[string, ColumnKind]> {
-  return form === 'messages' ? [['messages', 'chat'], ...META] : [['prompt', 'chat'], ['completion', 'chat'], ...META];
-}
-
 /** An example as a row of the chosen form: the chat whole, or everything before the reply and the reply. */
 export function exportRow(example: TrainingExample, form: DatasetForm): Record<string, unknown> {
   const { messages, ...meta } = toRow(example);
@@ -60,18 +50,22 @@ export function exportRow(example: TrainingExample, form: DatasetForm): Record<s
   return { prompt: example.messages.slice(0, -1), completion: example.messages.slice(-1), ...meta };
 }
 
-export function exportDataset(options: ExportOptions): ExportSummary {
+/** The Parquet writer, loaded only for a Parquet export (Arrow and its WebAssembly writer take a while to load). */
+type ParquetWriter = (rows: Array<Record<string, unknown>>, columns: Array<[string, ColumnKind]>) => Uint8Array;
+
+export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
   const { from, to } = options;
   if (!existsSync(from) || !statSync(from).isDirectory()) throw new UserInputError(`no dataset at ${from}`);
   if (existsSync(to) && (!statSync(to).isDirectory() || readdirSync(to).length > 0)) {
     throw new UserInputError(`${to} already exists and is not an empty folder: export to a new folder (nothing was written)`);
   }
   const openShards = readdirSync(from).filter((f) => f.endsWith('.jsonl.gz.tmp')).length;
+  const parquet = options.format === 'parquet' ? (await import('./parquetFile.ts')).parquetBytes : null;
   const partial = path.join(path.dirname(path.resolve(to)), `.${path.basename(to)}.partial-${process.pid}`);
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(path.join(partial, 'data'), { recursive: true });
   try {
-    const summary = writeExport(options, partial, openShards);
+    const summary = writeExport(options, partial, openShards, parquet);
     if (existsSync(to)) rmSync(to, { recursive: true });
     renameSync(partial, to);
     return summary;
@@ -81,7 +75,7 @@ export function exportDataset(options: ExportOptions): ExportSummary {
   }
 }
 
-function writeExport(options: ExportOptions, into: string, openShards: number): ExportSummary {
+function writeExport(options: ExportOptions, into: string, openShards: number, parquet: ParquetWriter | null): ExportSummary {
   const seen = new Set<string>();
   const runs = new Map<string, string>();
   const stats = emptyStats();
@@ -92,12 +86,12 @@ function writeExport(options: ExportOptions, into: string, openShards: number): 
   let filtered = 0;
   let judgeVersion: string | null = null;
   let batch: Array<Record<string, unknown>> = [];
-  const columns = exportColumns(options.form);
+  const columns = formColumns(options.form);
 
   const flush = () => {
     if (batch.length === 0) return;
     const name = `data/train-${String(files.length).padStart(5, '0')}.${options.format}`;
-    const data = options.format === 'parquet' ? parquetBytes(batch, columns) : `${batch.map(jsonLine).join('\n')}\n`;
+    const data = parquet ? parquet(batch, columns) : `${batch.map(jsonLine).join('\n')}\n`;
     writeFileSync(path.join(into, name), data);
     bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     files.push(name);

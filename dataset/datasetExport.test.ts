@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { TrainingExample } from '../../schemas/types.ts';
-import { trainingExample } from '../../test/helpers/samples.ts';
-import { rowLine } from './datasetWriter.ts';
+import type { TrainingExample } from '../schemas/types.ts';
+import { trainingExample } from '../test/helpers/samples.ts';
+import { rowLine } from './columns.ts';
 import { exportDataset, type ExportOptions } from './datasetExport.ts';
 import { compileFilter } from './exampleFilter.ts';
 import { scrubPii } from './scrubPii.ts';
@@ -30,12 +30,12 @@ const options = (from: string, more: Partial<ExportOptions> = {}): ExportOptions
 const rowsOf = (dir: string) => readdirSync(path.join(dir, 'data')).sort().flatMap((f) => readFileSync(path.join(dir, 'data', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
 
 describe('webtrail export', () => {
-  it('leaves out repeated example ids, other runs of a trajectory and what its filter drops, and says how many', () => {
+  it('leaves out repeated example ids, other runs of a trajectory and what its filter drops, and says how many', async () => {
     const from = folderWith(
       [example('e1', 'A', 'run-a'), example('e2', 'A', 'run-a', { step: 1 })],
       [example('e1', 'A', 'run-a'), example('e3', 'A', 'run-b', { step: 2 }), example('e4', 'B', 'run-c', { success: 0.5 }), example('e5', 'C', 'run-d', { success: 0.75 })],
     );
-    const summary = exportDataset(options(from, { filter: compileFilter('success > 0.5') }));
+    const summary = await exportDataset(options(from, { filter: compileFilter('success > 0.5') }));
     expect(summary).toMatchObject({ judgeVersion: 'm@judge.v1', examples: 3, trajectories: 2, duplicates: 1, otherRuns: 1, filtered: 1, openShards: 0 });
     const out = options(from).to;
     expect(summary.files).toEqual(['data/train-00000.jsonl', 'data/train-00001.jsonl']);
@@ -48,24 +48,24 @@ describe('webtrail export', () => {
     expect(card).toContain('| examples | 3 |');
   });
 
-  it('splits the chat into prompt and completion, and scrubs when asked', () => {
+  it('splits the chat into prompt and completion, and scrubs when asked', async () => {
     const from = folderWith([example('e1', 'A', 'run-a', { messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'mail ann@example.org' }, { role: 'assistant', content: '{"a":1}' }] })]);
-    exportDataset(options(from, { form: 'prompt-completion', scrub: (t) => scrubPii(t) }));
+    await exportDataset(options(from, { form: 'prompt-completion', scrub: (t) => scrubPii(t) }));
     const [row] = rowsOf(options(from).to);
     expect(row).toMatchObject({ prompt: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'mail <EMAIL>' }], completion: [{ role: 'assistant', content: '{"a":1}' }], example_id: 'e1' });
     expect(row!.messages).toBeUndefined();
   });
 
-  it('leaves no half-written copy behind when it fails, and never writes into a folder that holds something', () => {
+  it('leaves no half-written copy behind when it fails, and never writes into a folder that holds something', async () => {
     const from = folderWith([example('e1', 'A', 'run-a')], [example('e2', 'B', 'run-b', { judgeVersion: 'other@judge.v2' })]);
-    expect(() => exportDataset(options(from))).toThrow(/holds examples of two judge versions/);
+    await expect(exportDataset(options(from))).rejects.toThrow(/holds examples of two judge versions/);
     expect(readdirSync(path.dirname(from)).sort()).toEqual(['m@judge.v1']);
 
     const fine = folderWith([example('e1', 'A', 'run-a')]);
     const taken = options(fine).to;
     mkdirSync(taken);
     writeFileSync(path.join(taken, 'keep.txt'), 'mine');
-    expect(() => exportDataset(options(fine))).toThrow(/already exists and is not an empty folder/);
+    await expect(exportDataset(options(fine))).rejects.toThrow(/already exists and is not an empty folder/);
     expect(readdirSync(taken)).toEqual(['keep.txt']);
     expect(existsSync(path.join(path.dirname(fine), '.out.partial-' + process.pid))).toBe(false);
   });

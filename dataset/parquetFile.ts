@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Field, Float64, Int64, List, Struct, Table, Utf8, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/esm';
+import type { ColumnKind } from './columns.ts';
 
 let ready = false;
 
@@ -14,7 +15,6 @@ function init(): void {
   ready = true;
 }
 
-export type ColumnKind = 'string' | 'int64' | 'float64' | 'chat';
 
 const CHAT = new List(new Field('item', new Struct([new Field('role', new Utf8(), false), new Field('content', new Utf8(), false)]), false));
 const TYPES: Record<ColumnKind, DataType> = { string: new Utf8(), int64: new Int64(), float64: new Float64(), chat: CHAT };
