@@ -10,7 +10,7 @@ import type { Site } from '../schemas/types.ts';
 import { RecordProducer } from '../bus/recordProducer.ts';
 import { toTask, toTrajectory, toVerdict } from './benchRecords.ts';
 import { percentile } from '../platform/percentile.ts';
-import { spawnTs } from '../platform/spawnTs.ts';
+import { spawnTs, stageEntry } from '../platform/spawnTs.ts';
 
 
 export interface BusFigures {
@@ -160,7 +160,7 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     const stepsPerVerdict = 10;
     const verdicts = options.quick ? 300 : 2000;
     const sinkEnv = { LOG_LEVEL: 'warn', WEBTRAIL_HOME: options.home, WEBTRAIL_SINK_HTTP_PORT: '0' };
-    const sink = spawnService('services/sink/main.ts', sinkEnv, path.join(options.home, 'sink.log'));
+    const sink = spawnService(stageEntry('sink'), sinkEnv, path.join(options.home, 'sink.log'));
     stages.push(sink);
     const examplesBefore = await topicCount(admin, TOPICS.trainingExamples.name);
     // A first verdict, so the sink has joined its group before the clock starts.

@@ -19,6 +19,7 @@ import { renderObservation, type RawObservation } from '../browser/observation.t
 import { RecordProducer } from '../bus/recordProducer.ts';
 import { spawnService, stopChild, waitForOutput } from './bus.ts';
 import { sleep } from '../platform/retry.ts';
+import { stageEntry } from '../platform/spawnTs.ts';
 import { steadyStepsPerSecond } from './steadyState.ts';
 import { childPids, commandLine, treeCpuSeconds, treePssMb } from './processTree.ts';
 
@@ -330,7 +331,7 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       const groupId = `${TOPICS.tasks.name}-bench-rollout-${contexts}-${Date.now()}`;
       const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
       await admin.setOffsets({ groupId, topic: TOPICS.tasks.name, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-      const service = spawnService('services/rollout/main.ts', {
+      const service = spawnService(stageEntry('rollout'), {
         LOG_LEVEL: 'warn', WEBTRAIL_HOME: options.home, OPENAI_BASE_URL: options.llmUrl, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'unused',
         WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost, WEBTRAIL_ROLLOUT_GROUP_ID: groupId, WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
         WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts), WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts), WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Frame, Locator, Page, Request } from 'playwright-core';
 import type { Action, ActionResult } from '../schemas/types.ts';
 import { DependencyError } from '../platform/errors.ts';
+import { retry } from '../platform/retry.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
 import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
@@ -272,19 +273,21 @@ export class BrowserSession {
     return observation;
   }
 
-  private async evaluateObservation(page: Page): Promise<RawObservation> {
-    for (let attempt = 1; ; attempt += 1) {
-      const nextId = this.nextIds.get(page) ?? 1;
-      try {
+  private evaluateObservation(page: Page): Promise<RawObservation> {
+    return retry(
+      async () => {
+        const nextId = this.nextIds.get(page) ?? 1;
         const raw = await this.world.evaluate<RawObservation>(page, `(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`);
         this.nextIds.set(page, raw.nextId);
         return raw;
-      } catch (error) {
-        // The page navigated while being walked (a redirect, a script): walk the new page.
-        if (attempt >= 3 || !/context was destroyed|navigat/i.test((error as Error).message)) throw error;
-        await page.waitForLoadState('domcontentloaded', { timeout: this.config.settleMs }).catch(() => undefined);
-      }
-    }
+      },
+      {
+        // The page navigated while being walked (a redirect, a script): walk the new page once it has loaded.
+        what: 'observing the page', attempts: 3, baseMs: 0,
+        retriable: (error) => /context was destroyed|navigat/i.test((error as Error).message),
+        onRetry: () => page.waitForLoadState('domcontentloaded', { timeout: this.config.settleMs }).catch(() => undefined),
+      },
+    );
   }
 
   async screenshot(): Promise<Buffer> {

@@ -4,6 +4,7 @@
 // document goes away; then a new one is made on next use.
 import type { CDPSession, Page } from 'playwright-core';
 import type { PageDevtools } from './pageDevtools.ts';
+import { retry } from '../platform/retry.ts';
 
 interface PageWorld {
   cdp: CDPSession;
@@ -35,23 +36,22 @@ export class IsolatedWorld {
   /** Evaluates an expression in the isolated world and returns its value (JSON-serialisable). */
   async evaluate<T>(page: Page, expression: string): Promise<T> {
     const world = await this.world(page);
-    for (let attempt = 1; ; attempt += 1) {
-      const contextId = await this.contextId(world);
-      try {
+    return retry(
+      async () => {
+        const contextId = await this.contextId(world);
         const reply = (await world.cdp.send('Runtime.evaluate', { expression, contextId, returnByValue: true, awaitPromise: true })) as {
           result: { value?: unknown };
           exceptionDetails?: { text: string; exception?: { description?: string } };
         };
         if (reply.exceptionDetails) throw new Error(reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text);
         return reply.result.value as T;
-      } catch (error) {
+      },
+      {
         // The document this world belonged to is gone (a navigation): make a world in the new one.
-        if (attempt < 3 && /Cannot find context|context was destroyed|Execution context was destroyed|No frame/i.test((error as Error).message)) {
-          world.contextId = undefined;
-          continue;
-        }
-        throw error;
-      }
-    }
+        what: 'evaluating in the isolated world', attempts: 3, baseMs: 0,
+        retriable: (error) => /Cannot find context|context was destroyed|Execution context was destroyed|No frame/i.test((error as Error).message),
+        onRetry: () => void (world.contextId = undefined),
+      },
+    );
   }
 }

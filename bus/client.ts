@@ -2,6 +2,7 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '../platform/config.ts';
 import { DependencyError } from '../platform/errors.ts';
+import { retry } from '../platform/retry.ts';
 import type { Logger } from '../platform/logger.ts';
 import { allTopics, type TopicSpec } from '../schemas/topics.ts';
 
@@ -50,15 +51,10 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(
   // for a new topic, and for every topic while a restarted broker (KRaft) recovers. Wait until each answers,
   // so callers can read offsets at once.
   for (const spec of specs) {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await admin.fetchTopicOffsets(spec.name);
-        break;
-      } catch (error) {
-        if (attempt >= 40) throw new DependencyError(`topic ${spec.name} exists but its partitions have no leader yet: ${(error as Error).message}`, { cause: error });
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await retry(() => admin.fetchTopicOffsets(spec.name), {
+      what: `reading the offsets of ${spec.name}`, attempts: 40, baseMs: 250, factor: 1, jitter: false,
+      exhausted: (error) => new DependencyError(`topic ${spec.name} exists but its partitions have no leader yet: ${(error as Error).message}`, { cause: error }),
+    });
   }
   return missing.map((s) => s.name);
 }
@@ -78,12 +74,13 @@ async function createMissing(admin: Admin, missing: TopicSpec[], replicationFact
     // Another process may have created them meanwhile, or a broker that has just started (KRaft) answers a
     // new topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a while after creating it: only fail if some
     // are still missing after a few seconds.
-    for (let attempt = 1; ; attempt += 1) {
-      const now = new Set(await admin.listTopics());
-      if (!missing.some((s) => !now.has(s.name))) return;
-      if (attempt >= 20) throw new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await retry(
+      async () => {
+        const now = new Set(await admin.listTopics());
+        if (missing.some((s) => !now.has(s.name))) throw error;
+      },
+      { what: 'waiting for the topics to appear', attempts: 20, baseMs: 250, factor: 1, jitter: false, exhausted: () => new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error }) },
+    );
   }
 }
 

@@ -21,7 +21,7 @@ import { isRetriable, errorMessage, TimeoutError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { StageMetrics } from '../platform/metrics.ts';
 import type { OutputRecord, RecordProducer } from './recordProducer.ts';
-import { backoffMs, sleep } from '../platform/retry.ts';
+import { retry } from '../platform/retry.ts';
 import { ATTRS, SPANS, SpanKind, extractTraceContext, inSpan, traceHeaders } from '../platform/telemetry.ts';
 import { deadLetterRecord } from './deadLetter.ts';
 import { PartitionOffsets } from './offsetTracker.ts';
@@ -171,11 +171,13 @@ export class StageRunner<N extends SchemaName> {
       await this.waitIdle(5_000);
     }
     // A commit the broker has not recorded is tried again (a few times: the group may be rebalancing).
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      await this.flushCommits();
-      if (this.pendingCommits.size === 0) break;
-      await sleep(500);
-    }
+    await retry(
+      async () => {
+        await this.flushCommits();
+        if (this.pendingCommits.size > 0) throw new Error(`${this.pendingCommits.size} partitions' commits not recorded by the broker`);
+      },
+      { what: 'committing offsets before leaving', attempts: 5, baseMs: 500, factor: 1, jitter: false, log },
+    ).catch(() => undefined);
     if (this.commitTimer) clearTimeout(this.commitTimer);
     if (this.resumeRetry) clearTimeout(this.resumeRetry);
     if (this.pendingCommits.size > 0) log.warn({ partitions: [...this.pendingCommits.keys()] }, 'leaving with commits the broker has not recorded (their messages will be redelivered)');
@@ -288,64 +290,70 @@ export class StageRunner<N extends SchemaName> {
     const { codec, handler, input, config, producer, metrics, log } = this.options;
     const source = { topic: state.topic, partition: state.partition, message };
     let value: SchemaTypes[N];
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        value = await codec.decodeAs(input.schema, message.headers, message.value);
-        break;
-      } catch (error) {
-        // Bytes that cannot be decoded never will be: dead-lettered. A schema registry that did not answer
-        // is waited for, however long: dead-lettering every record while it is away would lose the stream.
-        const retriable = isRetriable(error);
-        metrics.failed.inc({ stage: 'decode', retriable: String(retriable) });
-        if (!retriable) {
-          await this.deadLetter(source, 'decode', error, attempt, signal);
-          return;
-        }
-        log.warn({ err: errorMessage(error), attempt, offset: message.offset }, 'cannot decode yet, retrying');
-        await sleep(backoffMs(attempt, config.retryBackoffMs, 30_000), signal);
-      }
+    let decodeAttempts = 0;
+    try {
+      // Bytes that cannot be decoded never will be: dead-lettered. A schema registry that did not answer
+      // is waited for, however long: dead-lettering every record while it is away would lose the stream.
+      value = await retry(
+        (_bail, attempt) => {
+          decodeAttempts = attempt;
+          return codec.decodeAs(input.schema, message.headers, message.value);
+        },
+        {
+          what: 'decoding a record', baseMs: config.retryBackoffMs, maxMs: 30_000, signal, retriable: isRetriable, log, level: 'warn', context: { offset: message.offset },
+          onRetry: () => void metrics.failed.inc({ stage: 'decode', retriable: 'true' }),
+        },
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      metrics.failed.inc({ stage: 'decode', retriable: 'false' });
+      await this.deadLetter(source, 'decode', error, decodeAttempts, signal);
+      return;
     }
     const parent = extractTraceContext(message.headers);
     const key = message.key?.toString() ?? null;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await inSpan(
-          SPANS.handle(config.service),
-          {
-            parent,
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              [ATTRS.system]: 'kafka', [ATTRS.operationType]: 'process', [ATTRS.operationName]: 'process', [ATTRS.consumerGroup]: config.groupId,
-              [ATTRS.topic]: state.topic, [ATTRS.partition]: String(state.partition), [ATTRS.offset]: Number(message.offset), [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}),
-            },
+    let handleAttempts = 0;
+    try {
+      await retry(
+        async (_bail, attempt) => {
+          handleAttempts = attempt;
+      await inSpan(
+        SPANS.handle(config.service),
+        {
+          parent,
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            [ATTRS.system]: 'kafka', [ATTRS.operationType]: 'process', [ATTRS.operationName]: 'process', [ATTRS.consumerGroup]: config.groupId,
+            [ATTRS.topic]: state.topic, [ATTRS.partition]: String(state.partition), [ATTRS.offset]: Number(message.offset), [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}),
           },
-          async () => {
-            const sent: Array<() => void> = [];
-            const ctx: HandlerContext = { topic: state.topic, partition: state.partition, offset: message.offset, key, attempt, signal, log, afterSent: (callback) => sent.push(callback) };
-            const outputs = await handler(value, ctx);
-            const headers = traceHeaders();
-            // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
-            const encoded = await Promise.all(outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })));
-            await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
-            await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
-            for (const o of outputs) metrics.produced.inc({ topic: o.topic });
-            for (const callback of sent) callback();
+        },
+        async () => {
+          const sent: Array<() => void> = [];
+          const ctx: HandlerContext = { topic: state.topic, partition: state.partition, offset: message.offset, key, attempt, signal, log, afterSent: (callback) => sent.push(callback) };
+          const outputs = await handler(value, ctx);
+          const headers = traceHeaders();
+          // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
+          const encoded = await Promise.all(outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })));
+          await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
+          await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
+          for (const o of outputs) metrics.produced.inc({ topic: o.topic });
+          for (const callback of sent) callback();
+        },
+      );
+        },
+        {
+          what: 'handling a message', attempts: config.maxAttempts, baseMs: config.retryBackoffMs, maxMs: 60_000, signal, retriable: isRetriable, log, context: { key, offset: message.offset },
+          onRetry: () => {
+            metrics.failed.inc({ stage: 'handle', retriable: 'true' });
+            metrics.retried.inc();
           },
-        );
-        return;
-      } catch (error) {
-        if (signal.aborted) throw error;
-        const retriable = isRetriable(error);
-        metrics.failed.inc({ stage: 'handle', retriable: String(retriable) });
-        if (!retriable || attempt >= config.maxAttempts) {
-          log.warn({ err: errorMessage(error), attempt, key, offset: message.offset }, 'giving up on message: dead-lettered');
-          await this.deadLetter(source, 'handle', error, attempt, signal);
-          return;
-        }
-        metrics.retried.inc();
-        log.info({ err: errorMessage(error), attempt, key }, 'retrying message');
-        await sleep(backoffMs(attempt, config.retryBackoffMs), signal);
-      }
+        },
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      metrics.failed.inc({ stage: 'handle', retriable: String(isRetriable(error)) });
+      log.warn({ err: errorMessage(error), attempt: handleAttempts, key, offset: message.offset }, 'giving up on message: dead-lettered');
+      await this.deadLetter(source, 'handle', error, handleAttempts, signal);
     }
   }
 
@@ -353,17 +361,9 @@ export class StageRunner<N extends SchemaName> {
   private async deadLetter(source: { topic: string; partition: number; message: KafkaMessage }, stage: 'decode' | 'handle', error: unknown, attempts: number, signal: AbortSignal): Promise<void> {
     const { producer, config, metrics, log } = this.options;
     const record = deadLetterRecord(config.service, source, stage, error, attempts);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await producer.send([await producer.encode(record)]);
-        metrics.deadLettered.inc({ stage });
-        log.warn({ stage, reason: record.value.error, topic: source.topic, offset: source.message.offset }, 'dead-lettered');
-        return;
-      } catch (produceError) {
-        log.error({ err: errorMessage(produceError) }, 'cannot write dead letter, retrying');
-        await sleep(backoffMs(attempt, 500, 10_000), signal);
-      }
-    }
+    await retry(async () => producer.send([await producer.encode(record)]), { what: 'writing a dead letter', baseMs: 500, maxMs: 10_000, signal, log, level: 'error' });
+    metrics.deadLettered.inc({ stage });
+    log.warn({ stage, reason: record.value.error, topic: source.topic, offset: source.message.offset }, 'dead-lettered');
   }
 
   private hasRoom(state: PartitionState): boolean {

@@ -9,7 +9,7 @@ import type { TokenUsage } from '../schemas/types.ts';
 import { DependencyError, TimeoutError, UserInputError, WebtrailError } from '../platform/errors.ts';
 import { estimatePromptTokens } from '../platform/tokens.ts';
 import { loadTokenizer } from '../platform/tokenizer.ts';
-import { backoffMs, sleep } from '../platform/retry.ts';
+import { retry } from '../platform/retry.ts';
 import { ATTRS, SPANS, inSpan } from '../platform/telemetry.ts';
 import { extractJson } from './jsonExtract.ts';
 import type { LlmConfig } from './llmConfig.ts';
@@ -236,7 +236,12 @@ export class OpenAiLlmClient implements LlmClient {
     if (this.window && estimate! + this.config.maxTokens > this.window.tokens) {
       throw this.contextError(`the prompt (about ${estimate} tokens) and ${this.config.maxTokens} tokens for the reply do not fit the model's context of ${this.window.tokens} (${this.window.source}); not sent: ${raiseContextHint(this.window)}`, usage);
     }
-    for (let attempt = 1; ; attempt += 1) {
+    // A failure worth another attempt, with the wait its server asked for (Retry-After), or 0 to ask again at once.
+    class Again {
+      constructor(readonly waitMs: number | undefined) {}
+    }
+    return retry(
+      async (bail, attempt) => {
       const started = Date.now();
       const link = linkedSignal(request.signal);
       try {
@@ -275,32 +280,37 @@ export class OpenAiLlmClient implements LlmClient {
       } catch (error) {
         link.release();
         // Already decided (a prompt the server cut): not an endpoint failure to retry or count again.
-        if (error instanceof LlmCallError) throw error;
+        if (error instanceof LlmCallError) bail(error);
         usage = addUsage(usage, { calls: 1, promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started });
-        if (request.signal?.aborted) throw new TimeoutError('LLM call aborted', { cause: error });
+        if (request.signal?.aborted) bail(new TimeoutError('LLM call aborted', { cause: error }));
         const failure = classifyLlmError(error);
         // A server that does not take response_format (or cannot compile this schema: vLLM's and SGLang's
         // grammar backends) says 400: ask it for plain JSON from now on.
         if (this.structured && failure.status === 400 && STRUCTURED_OUTPUT_REFUSED.test(failure.message)) {
           this.structured = false;
-          continue;
+          throw new Again(0);
         }
         // A 400 naming the token-limit field: the other one, from now on (auto only; a chosen field stays).
         const other = this.tokensParam === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';
         if (this.config.maxTokensParam === 'auto' && failure.status === 400 && failure.message.includes(this.tokensParam) && !this.switchedTokensParam) {
           this.switchedTokensParam = true;
           this.tokensParam = other;
-          continue;
+          throw new Again(0);
         }
         if (failure.status === 400 && CONTEXT_EXCEEDED.test(failure.message)) {
-          throw this.contextError(`the prompt (about ${estimate ?? estimatePromptTokens(messages)} tokens) does not fit the model's context: ${failure.message}`, usage);
+          bail(this.contextError(`the prompt (about ${estimate ?? estimatePromptTokens(messages)} tokens) does not fit the model's context: ${failure.message}`, usage));
         }
         if (!failure.retriable || attempt > this.config.maxRetries) {
-          throw new LlmCallError(`LLM ${this.config.model} at ${this.config.baseUrl}: ${failure.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, failure.status, failure.retriable, usage, error);
+          bail(new LlmCallError(`LLM ${this.config.model} at ${this.config.baseUrl}: ${failure.message} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, failure.status, failure.retriable, usage, error));
         }
-        await sleep(Math.min(30_000, failure.retryAfterMs ?? backoffMs(attempt, this.config.retryBaseMs)), request.signal);
+        throw new Again(failure.retryAfterMs === undefined ? undefined : Math.min(30_000, failure.retryAfterMs));
       }
-    }
+      },
+      {
+        what: `LLM call to ${this.config.model}`, baseMs: this.config.retryBaseMs, maxMs: 30_000, ...(request.signal ? { signal: request.signal } : {}),
+        retryAfterMs: (again) => (again as Again).waitMs,
+      },
+    );
   }
 
   /**

@@ -7,7 +7,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3Serv
 import { Upload } from '@aws-sdk/lib-storage';
 import { contentKey, safeKey, type BlobStore, type S3Settings } from './blobStore.ts';
 import { DependencyError, UserInputError } from './errors.ts';
-import { backoffMs, sleep } from './retry.ts';
+import { retry } from './retry.ts';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'TimeoutError', 'RequestTimeout']);
 
@@ -50,18 +50,21 @@ export class S3BlobStore implements BlobStore {
 
   /** Runs an S3 call again while it fails in a way that can pass, until the deadline. */
   private async withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.settings.retryDeadlineMs;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!retriableS3Error(error)) throw this.explain(what, error);
-        const wait = backoffMs(attempt, 250, 5_000);
-        if (Date.now() + wait > deadline) throw new DependencyError(`${what}: the blob store ${this.settings.endpoint ?? 'S3'} kept failing for ${Math.round(this.settings.retryDeadlineMs / 1000)} s (${(error as Error).name}: ${(error as Error).message})`, { cause: error });
-        this.retries += 1;
-        await sleep(wait);
-      }
-    }
+    return retry(
+      async (bail) => {
+        try {
+          return await call();
+        } catch (error) {
+          if (!retriableS3Error(error)) bail(this.explain(what, error));
+          throw error;
+        }
+      },
+      {
+        what, baseMs: 250, maxMs: 5_000, deadlineMs: this.settings.retryDeadlineMs,
+        onRetry: () => void (this.retries += 1),
+        exhausted: (error) => new DependencyError(`${what}: the blob store ${this.settings.endpoint ?? 'S3'} kept failing for ${Math.round(this.settings.retryDeadlineMs / 1000)} s (${(error as Error).name}: ${(error as Error).message})`, { cause: error }),
+      },
+    );
   }
 
   private explain(what: string, error: unknown): Error {

@@ -3,9 +3,15 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServiceName } from './config.ts';
 
 /** The project's root folder. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The script that runs a stage (the image runs the same, see the Dockerfile). */
+export function stageEntry(stage: ServiceName): string {
+  return `services/${stage}/main.ts`;
+}
 
 export function spawnTs(script: string, options: { env: NodeJS.ProcessEnv; stdio: StdioOptions; args?: string[]; nodeArgs?: string[] }): ChildProcess {
   return spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...(options.args ?? [])], { cwd: ROOT, env: options.env, stdio: options.stdio });

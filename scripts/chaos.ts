@@ -6,6 +6,7 @@
 // the invariants and the timings, writes chaos-report.json, and exits 1 on any breach.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { retry } from '../platform/retry.ts';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -40,7 +41,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
+  const pair = async () => {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
         const { port: got } = server.address() as AddressInfo;
@@ -51,9 +52,10 @@ async function freePortPair(): Promise<number> {
     const nextFree = await new Promise<boolean>((resolve) => {
       const server = createServer().once('error', () => resolve(false)).listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-    if (nextFree && port < 65535) return port;
-  }
-  throw new Error('no two free neighbouring ports for the chaos broker');
+    if (!nextFree || port >= 65535) throw new Error(`port ${port + 1} is taken`);
+    return port;
+  };
+  return retry(pair, { what: 'finding two free neighbouring ports', attempts: 50, baseMs: 0, exhausted: () => new Error('no two free neighbouring ports for the chaos broker') });
 }
 
 const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);

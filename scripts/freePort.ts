@@ -1,5 +1,6 @@
 // A free TCP port for a server this project starts (a service's health port, a test's S3 server).
 import { createServer, type AddressInfo } from 'node:net';
+import { retry } from '../platform/retry.ts';
 
 /**
  * Ports chosen for "any" come from below Linux's ephemeral range (32768–60999 by default): a port the
@@ -24,9 +25,5 @@ export async function freePort(preferred = 0): Promise<number> {
     const got = await tryPort(preferred).catch(() => 0);
     if (got) return got;
   }
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const got = await tryPort(ANY_FROM + Math.floor(Math.random() * (ANY_TO - ANY_FROM))).catch(() => 0);
-    if (got) return got;
-  }
-  return tryPort(0);
+  return retry(() => tryPort(ANY_FROM + Math.floor(Math.random() * (ANY_TO - ANY_FROM))), { what: 'finding a free port', attempts: 50, baseMs: 0 }).catch(() => tryPort(0));
 }

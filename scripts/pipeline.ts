@@ -12,7 +12,7 @@ import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
 import { STAGE_INPUTS, TOPICS, allTopics } from '../schemas/topics.ts';
 import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../platform/config.ts';
-import { spawnTs } from '../platform/spawnTs.ts';
+import { spawnTs, stageEntry } from '../platform/spawnTs.ts';
 
 
 export interface PipelineOptions {
@@ -91,7 +91,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
     const log = openSync(path.join(logs, `${name}.log`), 'a');
-    const child = spawnTs(`services/${name}/main.ts`, { env: serviceEnv, stdio: ['ignore', log, log] });
+    const child = spawnTs(stageEntry(name), { env: serviceEnv, stdio: ['ignore', log, log] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const service: ServiceProcess = { name, child, port, groupId, exited };
     services.set(name, service);
