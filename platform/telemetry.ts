@@ -138,6 +138,18 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
   return carrier;
 }
 
+/**
+ * Starts the trace of a new task: one trace per trajectory, so each task gets a root span of its own,
+ * linked to the span that made it (the site's screening, the verdict a follow-up came from). Returns the
+ * headers that carry that trace to the rollout.
+ */
+export function newTaskTrace(name: string, attributes: Record<string, string | number | boolean>): Record<string, string> {
+  const from = trace.getActiveSpan()?.spanContext();
+  const span = tracer().startSpan(name, { root: true, links: from ? [{ context: from }] : [], attributes }, ROOT_CONTEXT);
+  span.end();
+  return traceHeaders(trace.setSpan(ROOT_CONTEXT, span));
+}
+
 /** Runs fn inside a span that records errors and always ends. */
 export async function inSpan<T>(
   name: string,

@@ -8,12 +8,11 @@ import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
 import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
 import { runStageMain } from '../../bus/startStage.ts';
-import type { OutputRecord } from '../../bus/recordProducer.ts';
 import { followRecords } from '../../bus/topicFollower.ts';
 import { estimateTokens } from '../../platform/tokens.ts';
-import { ATTRS, ROOT_CONTEXT, SPANS, trace, traceHeaders, tracer } from '../../platform/telemetry.ts';
+import { ATTRS, trace } from '../../platform/telemetry.ts';
 import { loadRefinerConfig } from './config.ts';
-import { KnownTasks, SiteRefiner, refinerVersion } from './refine.ts';
+import { KnownTasks, SiteRefiner, followUpRecords, refinerVersion } from './refine.ts';
 
 await runStageMain({
   service: 'refiner',
@@ -44,15 +43,11 @@ await runStageMain({
           log.info({ domain: parent.domain, taskId: parent.taskId, verdictId: verdict.verdictId, asked: result.asked, why: result.why }, 'no follow-up');
           return [];
         }
-        const verdictSpan = trace.getActiveSpan()?.spanContext();
-        return result.tasks.map((task): OutputRecord<'Task'> => {
+        for (const task of result.tasks) {
           ctx.afterSent(() => known.remember(task));
           log.info({ domain: task.domain, taskId: task.taskId, parentTaskId: parent.taskId, round: task.lineage?.round, direction: task.lineage?.direction, instruction: task.instruction }, 'follow-up task');
-          // One trace per trajectory: each follow-up starts its own, linked to this verdict's span.
-          const span = tracer().startSpan(SPANS.followUp, { root: true, links: verdictSpan ? [{ context: verdictSpan }] : [], attributes: { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain } }, ROOT_CONTEXT);
-          span.end();
-          return { topic: TOPICS.tasks.name, key: task.taskId, schema: 'Task', value: task, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
-        });
+        }
+        return followUpRecords(result.tasks);
       },
     };
   },

@@ -8,7 +8,13 @@ import { loadLlmConfig } from '../../llm/llmConfig.ts';
 import { loadPrompt } from '../../llm/prompts.ts';
 import type { Task, Verdict } from '../../schemas/types.ts';
 import { task as sampleTask, verdict as sampleVerdict } from '../../test/helpers/samples.ts';
-import { KnownTasks, SiteRefiner, followUpTaskId, refineVerdict, type RefinerDeps } from './refine.ts';
+import { KnownTasks, SiteRefiner, followUpRecords, followUpTaskId, refineVerdict, type RefinerDeps } from './refine.ts';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { inSpan } from '../../platform/telemetry.ts';
+import { TOPICS } from '../../schemas/topics.ts';
 import { loadRefinerConfig } from './config.ts';
 import { EXPLORE_INSTRUCTION } from '../../llm/exploration.ts';
 
@@ -182,5 +188,21 @@ describe('refineVerdict', () => {
     // The site submitted again: its tasks count apart, and its tasks' follow-ups have other ids.
     expect(known.site({ domain: 'd', submissionId: 's2' })).toMatchObject({ count: 0 });
     expect(followUpTaskId({ taskId: 'a', submissionId: 's1' })).not.toBe(followUpTaskId({ taskId: 'a', submissionId: 's2' }));
+  });
+});
+
+describe('follow-up records', () => {
+  it('go to the tasks topic keyed by task id, each starting its own trace linked to the verdict it came from', async () => {
+    const spans = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const tasks = [sampleTask('f1'), sampleTask('f2')];
+    const { records, verdictTrace } = await inSpan('refiner.handle', {}, async (span) => ({ records: followUpRecords(tasks), verdictTrace: span.spanContext().traceId }));
+    expect(records.map((r) => [r.topic, r.key, r.value.taskId])).toEqual([[TOPICS.tasks.name, 'f1', 'f1'], [TOPICS.tasks.name, 'f2', 'f2']]);
+    const traces = records.map((r) => r.headers?.traceparent?.split('-')[1]);
+    expect(new Set([...traces, verdictTrace]).size).toBe(3);
+    const roots = spans.getFinishedSpans().filter((s) => s.name === 'refiner.task');
+    expect(roots.map((s) => s.links[0]?.context.traceId)).toEqual([verdictTrace, verdictTrace]);
   });
 });

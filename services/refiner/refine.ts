@@ -4,6 +4,9 @@
 // functions: the LLM and the table of known tasks come in as arguments.
 import type { Task, Verdict } from '../../schemas/types.ts';
 import { stableId } from '../../platform/ids.ts';
+import { ATTRS, SPANS, newTaskTrace } from '../../platform/telemetry.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import type { OutputRecord } from '../../bus/recordProducer.ts';
 import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 import type { LlmClient } from '../../llm/llmClient.ts';
 import { ProposalOutput, RefinementOutput } from '../../llm/outputs.ts';
@@ -223,4 +226,15 @@ export class SiteRefiner {
       return result;
     });
   }
+}
+
+/** The follow-up tasks as records for the tasks topic, each starting its own trace, linked to the verdict's span. */
+export function followUpRecords(tasks: Task[]): Array<OutputRecord<'Task'>> {
+  return tasks.map((task) => ({
+    topic: TOPICS.tasks.name,
+    key: task.taskId,
+    schema: 'Task',
+    value: task,
+    headers: newTaskTrace(SPANS.followUp, { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain }),
+  }));
 }

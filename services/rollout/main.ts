@@ -9,7 +9,9 @@ import { loadPrompt } from '../../llm/prompts.ts';
 import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
 import { runStageMain } from '../../bus/startStage.ts';
 import { ATTRS, trace } from '../../platform/telemetry.ts';
-import { attemptsFor, runTrajectory } from './agentLoop.ts';
+import { runTrajectory } from './agentLoop.ts';
+import { rollOutTask } from './taskRollout.ts';
+import type { Task, Trajectory } from '../../schemas/types.ts';
 import { offloadLargeText } from './offload.ts';
 import { loadRolloutConfig } from './config.ts';
 import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
@@ -35,6 +37,12 @@ await runStageMain({
       config,
       now: () => Date.now(),
     };
+    const rollout = {
+      config,
+      limiter,
+      run: (task: Task, signal: AbortSignal, attempt: { index: number; of: number }) => runTrajectory(task, deps, signal, attempt),
+      offload: (trajectory: Trajectory) => offloadLargeText(trajectory, blobs, config.inlineTextBytes),
+    };
     return {
       close: async () => {
         await pool.close();
@@ -42,16 +50,12 @@ await runStageMain({
       },
       handler: async (task, ctx) => {
         trace.getActiveSpan()?.setAttributes({ [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain });
-        // Best-of-n: every attempt is a trajectory of its own, sent together once all have run (a crash
-        // runs them all again, under the same ids); the per-domain limit holds across them.
-        const of = attemptsFor(task, config);
-        const trajectories = await Promise.all(Array.from({ length: of }, (_, index) => limiter.run(task.domain, () => runTrajectory(task, deps, ctx.signal, { index, of }))));
-        for (const trajectory of trajectories) {
-          const offloaded = await offloadLargeText(trajectory, blobs, config.inlineTextBytes);
-          if (offloaded) log.info({ taskId: task.taskId, attempt: trajectory.attempt, fields: offloaded }, 'large text moved to the blob store by reference');
-          log.info({ taskId: task.taskId, ...(of > 1 ? { attempt: `${trajectory.attempt + 1}/${of}` } : {}), status: trajectory.status, steps: trajectory.steps.length, reason: trajectory.statusReason }, 'trajectory recorded');
+        const { records, offloaded } = await rollOutTask(task, rollout, ctx.signal);
+        for (const [i, { value: trajectory }] of records.entries()) {
+          if (offloaded[i]) log.info({ taskId: task.taskId, attempt: trajectory.attempt, fields: offloaded[i] }, 'large text moved to the blob store by reference');
+          log.info({ taskId: task.taskId, ...(records.length > 1 ? { attempt: `${trajectory.attempt + 1}/${records.length}` } : {}), status: trajectory.status, steps: trajectory.steps.length, reason: trajectory.statusReason }, 'trajectory recorded');
         }
-        return trajectories.map((value) => ({ topic: TOPICS.trajectories.name, key: task.taskId, schema: 'Trajectory' as const, value }));
+        return records;
       },
     };
   },

@@ -6,6 +6,7 @@ import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
+import { OverdueSettler, settleIntervalMs } from './overdueSettler.ts';
 import { describeFilter } from '../../dataset/index.ts';
 import { recordBytes, sizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
 import { HEADER_SCHEMA } from '../../schemas/codec.ts';
@@ -31,23 +32,19 @@ await runStageMain({
     });
     log.info({ datasets: config.datasetsDir, filter: describeFilter(config.filter), scrubPii: config.scrubPii, attemptsWaiting: sink.attemptsWaiting }, 'writing datasets');
 
-    // Best-of-n tasks whose other attempts never came (dead-lettered, say) are settled by a timer, with a
-    // producer of its own: no verdict is being handled to carry their examples.
+    // Overdue best-of-n tasks are sent with a producer of their own: no verdict is being handled to carry them.
     const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const records = new RecordProducer(producer, busCodec);
-    let settling = Promise.resolve();
-    const settle = () => {
-      settling = settling
-        .then(() => sink.settleOverdue(async (examples) => records.send(await Promise.all(examples.map((e) => records.encode(exampleRecord(e)))))))
-        .then(() => undefined, (error: unknown) => log.warn({ err: errorMessage(error) }, 'settling overdue best-of-n tasks failed; trying again on the next tick'));
-    };
-    const timer = setInterval(settle, Math.min(60_000, Math.max(1000, Math.floor(config.attemptsWaitMs / 4))));
-    timer.unref();
+    const settler = new OverdueSettler(
+      sink,
+      async (examples) => records.send(await Promise.all(examples.map((e) => records.encode(exampleRecord(e))))),
+      (error) => log.warn({ err: errorMessage(error) }, 'settling overdue best-of-n tasks failed; trying again on the next tick'),
+    );
+    settler.start(settleIntervalMs(config.attemptsWaitMs));
     return {
       close: async () => {
-        clearInterval(timer);
-        await settling;
+        await settler.stop();
         await records.drain();
         await producer.disconnect();
         await sink.close();
