@@ -1,6 +1,6 @@
 // Records for the bus benchmark: each instant stage turns its input into the next topic's record at
 // once, carrying the time the site was submitted so the last hop can measure end-to-end latency.
-import type { Site, Task, TrainingExample, Trajectory, Verdict, TokenUsage, Step } from '../schemas/types.ts';
+import type { Site, Task, TrainingExample, Trajectory, Verdict, TokenUsage, Step } from '../schemas/index.ts';
 
 const noUsage = (): TokenUsage => ({ calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 });
 

@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { LocalBlobStore, openBlobStore, type BlobStore } from '../platform/blobStore.ts';
-import { percentile } from '../platform/percentile.ts';
-import { startPrivateS3, stopS3 } from '../scripts/localS3.ts';
+import { type BlobStore, LocalBlobStore, openBlobStore, percentile } from '../platform/index.ts';
+import { startPrivateS3, stopS3 } from '../scripts/index.ts';
 
 export interface BlobRow {
   backend: string;

@@ -4,13 +4,10 @@ import type { ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { createCodec } from '../bus/registry/registryClient.ts';
-import { TOPICS } from '../schemas/topics.ts';
-import type { Site } from '../schemas/types.ts';
-import { RecordProducer } from '../bus/recordProducer.ts';
+import { createCodec, RecordProducer } from '../bus/index.ts';
+import { type Site, TOPICS } from '../schemas/index.ts';
 import { toTask, toTrajectory, toVerdict } from './benchRecords.ts';
-import { percentile } from '../platform/percentile.ts';
-import { spawnTs, stageEntry } from '../platform/spawnTs.ts';
+import { percentile, spawnTs, stageEntry } from '../platform/index.ts';
 
 
 export interface BusFigures {

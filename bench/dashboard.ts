@@ -8,13 +8,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { chromium } from 'playwright-core';
-import { createCodec } from '../bus/registry/registryClient.ts';
-import { TOPICS } from '../schemas/topics.ts';
-import type { Site, SiteRejection, Step, Task, TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
-import { RecordProducer, type OutputRecord } from '../bus/recordProducer.ts';
-import { percentile } from '../platform/percentile.ts';
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BASE_ARGS } from '../browser/browserPool.ts';
+import { createCodec, type OutputRecord, RecordProducer } from '../bus/index.ts';
+import { type Site, type SiteRejection, type Step, type Task, TOPICS, type TrainingExample, type Trajectory, type Verdict } from '../schemas/index.ts';
+import { percentile } from '../platform/index.ts';
+import { BASE_ARGS, loadBrowserConfig } from '../browser/index.ts';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -5,14 +5,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BrowserPool } from '../browser/browserPool.ts';
-import { decodeHtml, serveDirectory } from '../browser/localPages.ts';
-import { loadTokenizer } from '../platform/tokenizer.ts';
-import type { BrowserSession } from '../browser/browserSession.ts';
-import { observeSnapshot } from '../browser/snapshot.ts';
-import { createLogger } from '../platform/logger.ts';
-import { percentile } from '../platform/percentile.ts';
+import { BrowserPool, type BrowserSession, decodeHtml, loadBrowserConfig, observeSnapshot, serveDirectory } from '../browser/index.ts';
+import { createLogger, loadTokenizer, percentile } from '../platform/index.ts';
 
 interface ManifestEntry { source: string; file: string; url: string }
 interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }

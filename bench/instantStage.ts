@@ -1,8 +1,7 @@
 // A stage with an instant handler, wired exactly like the services (runStageMain): the bus benchmark
 // chains four of these, sites → tasks → trajectories → verdicts → training examples.
-import { TOPICS } from '../schemas/topics.ts';
-import type { Site, Task, Trajectory, Verdict } from '../schemas/types.ts';
-import { runStageMain } from '../bus/startStage.ts';
+import { type Site, type Task, TOPICS, type Trajectory, type Verdict } from '../schemas/index.ts';
+import { runStageMain } from '../bus/index.ts';
 import { toExample, toTask, toTrajectory, toVerdict } from './benchRecords.ts';
 
 const hop = process.env.BENCH_HOP;

@@ -7,16 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { TOPIC_PREFIX } from '../schemas/topics.ts';
-import { loadKafkaConfig } from '../platform/config.ts';
-import { createKafka, ensureTopics } from '../bus/client.ts';
-import { createLogger } from '../platform/logger.ts';
-import { pinnedVersion, startKafka } from '../scripts/localKafka.ts';
+import { TOPIC_PREFIX } from '../schemas/index.ts';
+import { createLogger, loadKafkaConfig, ROOT } from '../platform/index.ts';
+import { createKafka, ensureTopics } from '../bus/index.ts';
+import { pinnedVersion, startKafka } from '../scripts/index.ts';
 import { benchBus, type BusFigures } from './bus.ts';
 import { benchRollout, spawnSandboxWeb, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
 import { benchBlobs } from './blobs.ts';
 import { benchDashboard, type DashboardFigures } from './dashboard.ts';
-import { ROOT } from '../platform/spawnTs.ts';
 
 const { values: raw } = parseArgs({
   options: {

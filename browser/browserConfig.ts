@@ -1,8 +1,7 @@
 // Browser environment settings, from WEBTRAIL_BROWSER_* variables.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { parseEnv, type Env } from '../platform/config.ts';
-import { tokenizerSetting } from '../platform/tokenizer.ts';
+import { type Env, parseEnv, tokenizerSetting } from '../platform/index.ts';
 import { invalidDenyEntries } from './egressPolicy.ts';
 
 export interface BrowserConfig {

@@ -3,9 +3,7 @@
 // next use, an extra one that empties is closed. A fresh context per trajectory (BrowserSession). Every connection of the browser goes through the pool's egress proxy:
 // each context through its own gate, and the browser itself through a gate that refuses everything.
 import { chromium, type Browser } from 'playwright-core';
-import { DependencyError } from '../platform/errors.ts';
-import { loadTokenizer } from '../platform/tokenizer.ts';
-import type { Logger } from '../platform/logger.ts';
+import { DependencyError, loadTokenizer, type Logger } from '../platform/index.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
 import { EgressProxy, PROXY_LOOPBACK_TOO, systemResolver, type Gate, type Resolver } from './egressProxy.ts';

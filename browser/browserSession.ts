@@ -5,16 +5,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Frame, Locator, Page, Request } from 'playwright-core';
-import type { Action, ActionResult } from '../schemas/types.ts';
-import { DependencyError } from '../platform/errors.ts';
-import { retry } from '../platform/retry.ts';
+import type { Action, ActionResult } from '../schemas/index.ts';
+import { DependencyError, loadTokenizer, retry, type Tokenizer } from '../platform/index.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
 import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
 import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
-import { loadTokenizer, type Tokenizer } from '../platform/tokenizer.ts';
 
 export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
   .replace(/^\s*\/\/.*$/gm, '')

@@ -4,7 +4,7 @@
 // document goes away; then a new one is made on next use.
 import type { CDPSession, Page } from 'playwright-core';
 import type { PageDevtools } from './pageDevtools.ts';
-import { retry } from '../platform/retry.ts';
+import { retry } from '../platform/index.ts';
 
 interface PageWorld {
   cdp: CDPSession;

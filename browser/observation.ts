@@ -2,7 +2,7 @@
 // numbered [N], long link lists collapsed into groups the agent can open, plus the structured element
 // list and page facts, within a budget of real tokens that keeps form controls, then the main content,
 // then navigation, then the rest.
-import { loadTokenizer, type Tokenizer } from '../platform/tokenizer.ts';
+import { loadTokenizer, type Tokenizer } from '../platform/index.ts';
 
 export interface ElementInfo {
   id: number;

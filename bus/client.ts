@@ -1,10 +1,7 @@
 // kafkajs client construction and topic creation from the single topic declaration.
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
-import type { KafkaConfig } from '../platform/config.ts';
-import { DependencyError } from '../platform/errors.ts';
-import { retry } from '../platform/retry.ts';
-import type { Logger } from '../platform/logger.ts';
-import { allTopics, type TopicSpec } from '../schemas/topics.ts';
+import { DependencyError, type KafkaConfig, type Logger, retry } from '../platform/index.ts';
+import { allTopics, type TopicSpec } from '../schemas/index.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',

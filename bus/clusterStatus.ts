@@ -1,5 +1,5 @@
 // webtrail status: message counts per topic and lag per consumer group.
-import { allTopics, TOPIC_PREFIX } from '../schemas/topics.ts';
+import { allTopics, TOPIC_PREFIX } from '../schemas/index.ts';
 import { groupPosition, recordCount } from './client.ts';
 import { openKafkaSession } from './kafkaSession.ts';
 

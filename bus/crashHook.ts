@@ -6,8 +6,7 @@
 //   not made durable by then is lost for good.
 // The marker file makes each once: it is written before the kill.
 import { existsSync, writeFileSync } from 'node:fs';
-import type { Logger } from '../platform/logger.ts';
-import type { StageMetrics } from '../platform/metrics.ts';
+import type { Logger, StageMetrics } from '../platform/index.ts';
 
 export function crashHook(when: 'before' | 'after', env: NodeJS.ProcessEnv, metrics: StageMetrics, log: Logger): (() => Promise<void>) | undefined {
   const marker = when === 'before' ? env.WEBTRAIL_CRASH_BEFORE_COMMIT : env.WEBTRAIL_CRASH_AFTER_COMMIT;

@@ -1,9 +1,8 @@
 // Builds the dead-letter record for a message a service gives up on: the original bytes untouched,
 // plus where and why it failed, so an operator can inspect it and replay it.
 import type { KafkaMessage } from 'kafkajs';
-import type { FailureStage } from '../schemas/types.ts';
-import { dlqTopic } from '../schemas/topics.ts';
-import { errorMessage, errorName, isRetriable } from '../platform/errors.ts';
+import { dlqTopic, type FailureStage } from '../schemas/index.ts';
+import { errorMessage, errorName, isRetriable } from '../platform/index.ts';
 import type { OutputRecord } from './recordProducer.ts';
 
 export function deadLetterRecord(

@@ -1,12 +1,9 @@
 // A short-lived Kafka connection for CLI commands: fails fast with one clear line when no broker answers.
 import type { Admin, Kafka } from 'kafkajs';
-import type { AvroCodec } from '../schemas/codec.ts';
-import { allTopics } from '../schemas/topics.ts';
-import { loadKafkaConfig, type KafkaConfig } from '../platform/config.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { allTopics, type AvroCodec } from '../schemas/index.ts';
+import { createLogger, type KafkaConfig, loadKafkaConfig, UserInputError } from '../platform/index.ts';
 import { createKafka, describeConnectionError } from './client.ts';
 import { createCodec } from './registry/registryClient.ts';
-import { createLogger } from '../platform/logger.ts';
 
 export interface KafkaSession {
   kafka: Kafka;

@@ -2,11 +2,8 @@
 // few milliseconds into one request: a sink that writes thousands of records a second then costs
 // a handful of round trips instead of one each.
 import type { Message, Producer } from 'kafkajs';
-import type { AvroCodec } from '../schemas/codec.ts';
-import type { SchemaName } from '../schemas/schemaFiles.ts';
-import type { SchemaTypes } from '../schemas/types.ts';
-import { DependencyError, WebtrailError } from '../platform/errors.ts';
-import { findTopic } from '../schemas/topics.ts';
+import { type AvroCodec, findTopic, type SchemaName, type SchemaTypes } from '../schemas/index.ts';
+import { DependencyError, WebtrailError } from '../platform/index.ts';
 
 /** A record a stage wants written. */
 export interface OutputRecord<N extends SchemaName = SchemaName> {

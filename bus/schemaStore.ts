@@ -2,8 +2,7 @@
 // format: producers of that format published the schemas they wrote with here, so a record of it with a
 // fingerprint that is neither current nor in schemas/history finds its writer schema here. Read only now.
 import type { Kafka } from 'kafkajs';
-import type { WriterSchemaSource } from '../schemas/codec.ts';
-import { TOPICS } from '../schemas/topics.ts';
+import { TOPICS, type WriterSchemaSource } from '../schemas/index.ts';
 import { followTopic } from './topicFollower.ts';
 
 export class KafkaSchemaSource implements WriterSchemaSource {

@@ -13,16 +13,9 @@
 //   service's dead-letter topic with the reason, and the service goes on.
 // - Drain: stop() takes no new message, waits for the in-flight ones, commits, leaves the group.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { AvroCodec } from '../schemas/codec.ts';
-import type { SchemaName } from '../schemas/schemaFiles.ts';
-import type { SchemaTypes } from '../schemas/types.ts';
-import type { RuntimeConfig } from '../platform/config.ts';
-import { isRetriable, errorMessage, TimeoutError } from '../platform/errors.ts';
-import type { Logger } from '../platform/logger.ts';
-import type { StageMetrics } from '../platform/metrics.ts';
+import type { AvroCodec, SchemaName, SchemaTypes } from '../schemas/index.ts';
+import { ATTRS, errorMessage, extractTraceContext, inSpan, isRetriable, type Logger, retry, type RuntimeConfig, SpanKind, SPANS, type StageMetrics, TimeoutError, traceHeaders } from '../platform/index.ts';
 import type { OutputRecord, RecordProducer } from './recordProducer.ts';
-import { retry } from '../platform/retry.ts';
-import { ATTRS, SPANS, SpanKind, extractTraceContext, inSpan, traceHeaders } from '../platform/telemetry.ts';
 import { deadLetterRecord } from './deadLetter.ts';
 import { PartitionOffsets } from './offsetTracker.ts';
 

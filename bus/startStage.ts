@@ -1,20 +1,13 @@
 // Wiring shared by every stage's main.ts: config, Kafka, topics, schemas, telemetry, health, signals.
 // The stage brings its input topic and handler; this runs them until SIGTERM and drains.
 import { Partitioners, type Kafka } from 'kafkajs';
-import type { AvroCodec } from '../schemas/codec.ts';
-import type { SchemaName } from '../schemas/schemaFiles.ts';
-import { refuseUnknownSettings } from '../platform/knownSettings.ts';
-import { loadKafkaConfig, loadRuntimeConfig, type Env, type RuntimeConfig, type ServiceName } from '../platform/config.ts';
-import { errorMessage, UserInputError } from '../platform/errors.ts';
-import { startHealthServer, type HealthServer } from '../platform/health.ts';
+import type { AvroCodec, SchemaName, SchemaTypes } from '../schemas/index.ts';
+import { createLogger, createStageMetrics, type Env, errorMessage, type HealthServer, loadKafkaConfig, loadRuntimeConfig, type Logger, refuseUnknownSettings, type RuntimeConfig, type ServiceName, type StageMetrics, startHealthServer, UserInputError } from '../platform/index.ts';
 import { createKafka, describeConnectionError, ensureTopics } from './client.ts';
 import { RecordProducer } from './recordProducer.ts';
 import { createCodec, registerTopicSchemas } from './registry/registryClient.ts';
-import { createLogger, type Logger } from '../platform/logger.ts';
-import { createStageMetrics, type StageMetrics } from '../platform/metrics.ts';
 import { StageRunner, type StageHandler } from './stageRunner.ts';
-import { startTelemetry } from '../platform/telemetry.ts';
-import type { SchemaTypes } from '../schemas/types.ts';
+import { startTelemetry } from '../platform/telemetrySdk.ts';
 import { crashHook } from './crashHook.ts';
 
 export interface StageDefinition<N extends SchemaName> {

@@ -3,11 +3,8 @@
 // has been read up to where it ended when the follower started; after that it goes on following.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import type { AvroCodec } from '../schemas/codec.ts';
-import type { SchemaName } from '../schemas/schemaFiles.ts';
-import type { SchemaTypes } from '../schemas/types.ts';
-import { errorMessage } from '../platform/errors.ts';
-import type { Logger } from '../platform/logger.ts';
+import type { AvroCodec, SchemaName, SchemaTypes } from '../schemas/index.ts';
+import { errorMessage, type Logger } from '../platform/index.ts';
 
 export interface TopicFollower {
   /** Resolves when what the topic held at the start has been read; rejects after timeoutMs. */

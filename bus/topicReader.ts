@@ -1,8 +1,8 @@
 // Reads decoded records from topics with a throwaway consumer group that commits nothing and is deleted
 // afterwards, so no service's group is disturbed: tap, stats, view and the dashboard read this way.
 import { randomUUID } from 'node:crypto';
-import { errorMessage } from '../platform/errors.ts';
-import { headerString } from '../schemas/codec.ts';
+import { errorMessage } from '../platform/index.ts';
+import { headerString } from '../schemas/index.ts';
 import { openKafkaSession, requireTopics } from './kafkaSession.ts';
 
 export interface TappedRecord {

@@ -1,12 +1,10 @@
 // webtrail eval judge: reads every verdict, joins it with ground-truth labels, prints each judge
 // version's figures side by side and writes them as a JSON report.
 import path from 'node:path';
-import { TOPICS } from '../schemas/topics.ts';
-import type { Verdict } from '../schemas/types.ts';
-import { readTopics } from '../bus/topicReader.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { evaluateJudges, type JudgeEvalReport } from '../eval/judgeEval.ts';
-import { readLabels } from '../eval/labels.ts';
+import { TOPICS, type Verdict } from '../schemas/index.ts';
+import { readTopics } from '../bus/index.ts';
+import { UserInputError } from '../platform/index.ts';
+import { evaluateJudges, type JudgeEvalReport, readLabels } from '../eval/index.ts';
 import { formatTable, num, pct } from './table.ts';
 import { writeEvalReport } from './evalReport.ts';
 

@@ -1,15 +1,8 @@
 // webtrail eval mind2web: offline step metrics of the configured agent LLM on Mind2Web-format data.
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BrowserPool } from '../browser/browserPool.ts';
-import { loadAgentPromptConfig } from '../llm/agentPromptConfig.ts';
-import { loadLlmConfig } from '../llm/llmConfig.ts';
-import { OpenAiLlmClient } from '../llm/llmClient.ts';
-import { loadPrompt } from '../llm/prompts.ts';
-import { createLogger } from '../platform/logger.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { readMind2WebSteps, runMind2WebStep } from '../eval/mind2web.ts';
-import { mind2webMetrics, scoreStep, type Mind2WebMetrics, type StepOutcome } from '../eval/mind2webMetrics.ts';
-import { openSavedHtml } from '../eval/savedPage.ts';
+import { BrowserPool, loadBrowserConfig } from '../browser/index.ts';
+import { loadAgentPromptConfig, loadLlmConfig, loadPrompt, OpenAiLlmClient } from '../llm/index.ts';
+import { createLogger, UserInputError } from '../platform/index.ts';
+import { mind2webMetrics, type Mind2WebMetrics, openSavedHtml, readMind2WebSteps, runMind2WebStep, scoreStep, type StepOutcome } from '../eval/index.ts';
 import { formatTable, num, pct } from './table.ts';
 import { writeEvalReport } from './evalReport.ts';
 

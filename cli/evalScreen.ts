@@ -1,11 +1,8 @@
 // webtrail eval screen: the configured screening LLM over labelled domains.
-import { loadLlmConfig } from '../llm/llmConfig.ts';
-import { OpenAiLlmClient } from '../llm/llmClient.ts';
-import { loadPrompt } from '../llm/prompts.ts';
+import { loadLlmConfig, loadPrompt, OpenAiLlmClient } from '../llm/index.ts';
 import { loadGeneratorConfig } from '../services/generator/config.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { readDomainLabels, readDomainLists } from '../eval/domainLists.ts';
-import { evaluateScreen, type ScreenEvalReport } from '../eval/screenEval.ts';
+import { UserInputError } from '../platform/index.ts';
+import { evaluateScreen, readDomainLabels, readDomainLists, type ScreenEvalReport } from '../eval/index.ts';
 import { formatTable, num, pct } from './table.ts';
 import { writeEvalReport } from './evalReport.ts';
 

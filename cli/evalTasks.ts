@@ -1,10 +1,8 @@
 // webtrail eval tasks: the share of proposed tasks that at least one trajectory solved.
-import { TOPICS } from '../schemas/topics.ts';
-import type { Task, Verdict } from '../schemas/types.ts';
-import { readTopics } from '../bus/topicReader.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { readLabels } from '../eval/labels.ts';
-import { taskFeasibility, type FeasibilityReport } from '../eval/taskFeasibility.ts';
+import { type Task, TOPICS, type Verdict } from '../schemas/index.ts';
+import { readTopics } from '../bus/index.ts';
+import { UserInputError } from '../platform/index.ts';
+import { type FeasibilityReport, readLabels, taskFeasibility } from '../eval/index.ts';
 import { formatTable, pct } from './table.ts';
 import { writeEvalReport } from './evalReport.ts';
 

@@ -1,7 +1,7 @@
 // webtrail export: picks the dataset (by judge version, or the only one) and writes its finished copy.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { UserInputError } from '../platform/errors.ts';
+import { UserInputError } from '../platform/index.ts';
 import { compileFilter, datasetDirName, exportDataset, loadDatasetConfig, scrubPii, type DatasetForm, type ExportFormat, type ExportSummary } from '../dataset/index.ts';
 
 export interface ExportCliOptions {

@@ -3,18 +3,12 @@
 // what it uses, and --help stays quick.
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readBlob } from '../platform/blobStore.ts';
-import { errorMessage, UserInputError } from '../platform/errors.ts';
-import { printable } from '../platform/printable.ts';
-import { createLogger } from '../platform/logger.ts';
-import { refuseUnknownSettings } from '../platform/knownSettings.ts';
-import { loadDashboardConfig } from '../dashboard/config.ts';
+import { createLogger, errorMessage, LOCAL_REGISTRY_PORT, printable, readBlob, refuseUnknownSettings, UserInputError } from '../platform/index.ts';
+import { loadDashboardConfig, loadPrices, STAGES } from '../dashboard/index.ts';
 import { DATASET_FORMS, EXPORT_FORMATS, type DatasetForm, type ExportFormat } from '../dataset/index.ts';
 import type { ScriptedLlmCliOptions } from './scriptedLlm.ts';
-import { loadPrices, STAGES } from '../dashboard/statsReport.ts';
 import { formatTable } from './table.ts';
-import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schemas/compatibility.ts';
-import { LOCAL_REGISTRY_PORT } from '../bus/registry/registryClient.ts';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schemas/index.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -125,7 +119,7 @@ export function buildProgram(): Command {
     .description('Topics with message counts, consumer groups with lag')
     .option('--json', 'print JSON instead of tables')
     .action(async (opts: { json?: boolean }) => {
-      const { clusterStatus } = await import('../bus/clusterStatus.ts');
+      const { clusterStatus } = await import('../bus/index.ts');
       const status = await clusterStatus();
       if (opts.json) return void console.log(JSON.stringify(status, null, 2));
       console.log(`Kafka ${status.brokers.join(',')}\n`);
@@ -337,9 +331,9 @@ export function buildProgram(): Command {
     .action(async (opts: { port: string; host: string; compatibility: CompatibilityLevel }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserInputError(`--port ${JSON.stringify(opts.port)}: a port number from 0 to 65535`);
-      const { openKafkaSession } = await import('../bus/kafkaSession.ts');
-      const { ensureTopics } = await import('../bus/client.ts');
-      const { startSchemaRegistry } = await import('../bus/registry/registryServer.ts');
+      const { openKafkaSession } = await import('../bus/index.ts');
+      const { ensureTopics } = await import('../bus/index.ts');
+      const { startSchemaRegistry } = await import('../bus/index.ts');
       refuseUnknownSettings(process.env);
       const session = await openKafkaSession('webtrail-schema-registry');
       await ensureTopics(session.admin);

@@ -2,16 +2,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BrowserPool } from '../browser/browserPool.ts';
-import { serveDirectory } from '../browser/localPages.ts';
-import type { BrowserSession } from '../browser/browserSession.ts';
-import type { ElementInfo, Observation } from '../browser/observation.ts';
-import { observeSnapshot } from '../browser/snapshot.ts';
-import { openBlobStore } from '../platform/blobStore.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { createLogger } from '../platform/logger.ts';
-import { printable } from '../platform/printable.ts';
+import { BrowserPool, type BrowserSession, type ElementInfo, loadBrowserConfig, type Observation, observeSnapshot, serveDirectory } from '../browser/index.ts';
+import { createLogger, openBlobStore, printable, UserInputError } from '../platform/index.ts';
 
 export interface ObservedPage {
   input: string;

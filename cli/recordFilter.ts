@@ -1,5 +1,5 @@
 // --filter for tap: path=value (equals), path~regex (matches), path!=value; all must hold.
-import { UserInputError } from '../platform/errors.ts';
+import { UserInputError } from '../platform/index.ts';
 
 export type RecordPredicate = (record: unknown) => boolean;
 

@@ -2,13 +2,10 @@
 // its own consumer group from the start of webtrail.trajectories until it has caught up (or, with
 // --follow, until interrupted). Its verdicts carry the new version, so the sink writes a new dataset.
 import type { Admin } from 'kafkajs';
-import { TOPICS } from '../schemas/topics.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { judgeVersionProblem, TOPICS } from '../schemas/index.ts';
+import { spawnTs, UserInputError } from '../platform/index.ts';
 import { judgeGroupId, legacyJudgeGroupId } from '../services/judge/config.ts';
-import { judgeVersionProblem } from '../schemas/judgeVersion.ts';
-import { fetchGroupPosition } from '../bus/client.ts';
-import { openKafkaSession, requireTopics } from '../bus/kafkaSession.ts';
-import { spawnTs } from '../platform/spawnTs.ts';
+import { fetchGroupPosition, openKafkaSession, requireTopics } from '../bus/index.ts';
 
 
 export interface ReplayOptions {

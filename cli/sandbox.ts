@@ -1,7 +1,6 @@
 // webtrail sandbox: serves the sandbox web until interrupted.
-import { startSandbox } from '../sandbox/server.ts';
-import { SITES } from '../sandbox/sites/index.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { SITES, startSandbox } from '../sandbox/index.ts';
+import { UserInputError } from '../platform/index.ts';
 
 export async function serveSandbox(port: number, print: (line: string) => void): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserInputError(`--port: '${port}' is not a port number`);

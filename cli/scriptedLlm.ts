@@ -1,8 +1,8 @@
 // webtrail scripted-llm: serves the scripted OpenAI-compatible LLM until interrupted (for trying the
 // pipeline offline, or benchmarking it with an injected latency). Never a production default.
 import { z } from 'zod';
-import { MISBEHAVIOURS, startScriptedLlm, type Misbehaviour } from '../sandbox/scriptedLlm.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { MISBEHAVIOURS, startScriptedLlm, type Misbehaviour } from '../sandbox/index.ts';
+import { UserInputError } from '../platform/index.ts';
 
 export interface ScriptedLlmCliOptions {
   port: string;

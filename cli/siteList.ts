@@ -1,6 +1,6 @@
 // Parses a site list: one domain or http(s) URL per line, '#' comments and blank lines allowed.
 // Bad lines come back with their line numbers; a domain listed twice is kept once.
-import { isDomainName } from '../platform/domains.ts';
+import { isDomainName } from '../platform/index.ts';
 
 export interface SiteEntry {
   domain: string;

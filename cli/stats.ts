@@ -1,12 +1,10 @@
 // webtrail stats [--follow]: reads the pipeline's topics (without touching any service's consumer
 // group) and reports what the run has produced so far. Training examples and dead letters are counted
 // from offsets, not read: they are the largest topics and their counts are all the report needs.
-import { allTopics, TOPICS } from '../schemas/topics.ts';
-import { recordCount } from '../bus/client.ts';
-import { openKafkaSession } from '../bus/kafkaSession.ts';
-import { StatsCollector, type Prices, type StatsReport } from '../dashboard/statsReport.ts';
+import { allTopics, TOPICS } from '../schemas/index.ts';
+import { openKafkaSession, readTopics, recordCount } from '../bus/index.ts';
+import { StatsCollector, type Prices, type StatsReport } from '../dashboard/index.ts';
 import { formatTable, pct } from './table.ts';
-import { readTopics } from '../bus/topicReader.ts';
 
 const READ = [TOPICS.sites.name, TOPICS.sitesRejected.name, TOPICS.sitesScreened.name, TOPICS.tasks.name, TOPICS.trajectories.name, TOPICS.verdicts.name];
 

@@ -1,12 +1,9 @@
 // webtrail submit <file|->: puts the good, distinct sites of a list on webtrail.sites.
 import { Partitioners } from 'kafkajs';
 import { readFile } from 'node:fs/promises';
-import { TOPICS } from '../schemas/topics.ts';
-import type { Site } from '../schemas/types.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { ensureTopics } from '../bus/client.ts';
-import { RecordProducer } from '../bus/recordProducer.ts';
-import { openKafkaSession } from '../bus/kafkaSession.ts';
+import { type Site, TOPICS } from '../schemas/index.ts';
+import { UserInputError } from '../platform/index.ts';
+import { ensureTopics, openKafkaSession, RecordProducer } from '../bus/index.ts';
 import { parseSiteList, type ParsedSiteList } from './siteList.ts';
 
 export async function readInput(file: string): Promise<string> {

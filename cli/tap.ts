@@ -2,9 +2,8 @@
 // commits nothing and is deleted afterwards, so no service's group is disturbed.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readBlob } from '../platform/blobStore.ts';
-import { errorMessage } from '../platform/errors.ts';
-import { readTopics } from '../bus/topicReader.ts';
+import { errorMessage, readBlob } from '../platform/index.ts';
+import { readTopics } from '../bus/index.ts';
 import { combineFilters } from './recordFilter.ts';
 
 export interface TapOptions {

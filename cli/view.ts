@@ -1,13 +1,10 @@
 // webtrail view <trajectoryId>: finds a trajectory and its verdicts on the topics, fetches its screenshots
 // from whichever blob store holds them, and writes one self-contained HTML page.
 import { writeFile } from 'node:fs/promises';
-import { readBlob } from '../platform/blobStore.ts';
-import { errorMessage, UserInputError } from '../platform/errors.ts';
-import { TOPICS } from '../schemas/topics.ts';
-import type { Trajectory, Verdict } from '../schemas/types.ts';
-import { readTopics } from '../bus/topicReader.ts';
-import { standaloneTrajectoryHtml, type Screenshot } from '../dashboard/trajectoryPage.ts';
-import { verdictRow } from '../dashboard/records.ts';
+import { errorMessage, readBlob, UserInputError } from '../platform/index.ts';
+import { TOPICS, type Trajectory, type Verdict } from '../schemas/index.ts';
+import { readTopics } from '../bus/index.ts';
+import { type Screenshot, standaloneTrajectoryHtml, verdictRow } from '../dashboard/index.ts';
 
 export interface ViewResult {
   trajectory: Trajectory;

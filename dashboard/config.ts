@@ -1,6 +1,6 @@
 // The dashboard's settings: environment first (the k8s ConfigMap), command-line options over it.
 import { z } from 'zod';
-import { loadRuntimeConfig, parseEnv, SERVICE_NAMES, type Env, type ServiceName } from '../platform/config.ts';
+import { loadRuntimeConfig, parseEnv, SERVICE_NAMES, type Env, type ServiceName } from '../platform/index.ts';
 
 export interface DashboardConfig {
   port: number;

@@ -3,9 +3,9 @@
 // topics, records in per second the growth of its group's commits, lag the distance between its commits
 // and its input's end. Sampling offsets reads no record and joins no group, so it disturbs nothing.
 import type { Admin } from 'kafkajs';
-import { groupPosition, recordCount } from '../bus/client.ts';
-import { allTopics, STAGE_INPUTS, TOPICS, dlqTopic } from '../schemas/topics.ts';
-import { SERVICE_NAMES, type ServiceName } from '../platform/config.ts';
+import { groupPosition, recordCount } from '../bus/index.ts';
+import { allTopics, STAGE_INPUTS, TOPICS, dlqTopic } from '../schemas/index.ts';
+import { SERVICE_NAMES, type ServiceName } from '../platform/index.ts';
 
 export const STAGE_OUTPUTS: Record<ServiceName, string[]> = {
   generator: [TOPICS.tasks.name, TOPICS.sitesRejected.name],

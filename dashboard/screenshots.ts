@@ -2,8 +2,7 @@
 // named by its SHA-256, so only such names are fetched, and readCheckedBlob refuses bytes that do not
 // match the name: a record cannot make the dashboard serve some other file. Recently shown images are kept in a small
 // cache bounded by bytes, so a page's check that its images exist and the images' own requests read once.
-import { readCheckedBlob } from '../platform/blobStore.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { errorMessage, readCheckedBlob } from '../platform/index.ts';
 
 const SCREENSHOT_NAME = /\/screenshots\/[0-9a-f]{2}\/[0-9a-f]{64}\.jpg$/;
 

@@ -2,8 +2,8 @@
 // Big records are cut down as they arrive (a verdict to its scores, an example to its answer, a
 // trajectory to a list row, the whole of it spilled to disk), redeliveries are folded by id, and records
 // that cannot be decoded are counted per topic with the latest reason, never fatal.
-import type { DeadLetter, TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
-import type { TappedRecord } from '../bus/topicReader.ts';
+import type { DeadLetter, TrainingExample, Trajectory, Verdict } from '../schemas/index.ts';
+import type { TappedRecord } from '../bus/index.ts';
 import { exampleRow, verdictRow } from './records.ts';
 import type { RecordSpill, SpillLocation } from './recordSpill.ts';
 import { StatsCollector, type Prices, type StatsReport } from './statsReport.ts';

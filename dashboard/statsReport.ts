@@ -1,9 +1,8 @@
 // What `webtrail stats` reports, computed from decoded records. Plain data in, plain data out: the
 // collector dedupes redelivered records by their ids, so at-least-once delivery does not inflate counts.
 import { z } from 'zod';
-import type { ScreenedSite, SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/types.ts';
-import { percentile } from '../platform/percentile.ts';
-import { parseEnv, type Env } from '../platform/config.ts';
+import type { ScreenedSite, SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/index.ts';
+import { type Env, parseEnv, percentile } from '../platform/index.ts';
 
 export type Stage = 'generator' | 'agent' | 'judge' | 'refiner';
 export const STAGES: Stage[] = ['generator', 'agent', 'judge', 'refiner'];

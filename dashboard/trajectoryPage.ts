@@ -5,8 +5,8 @@
 // no script and no request. Everything from a record goes through hono's html helper, which escapes it:
 // pages and models are hostile.
 import { html, raw } from 'hono/html';
-import type { Step, Trajectory } from '../schemas/types.ts';
-import { describeAction } from '../llm/trajectoryText.ts';
+import type { Step, Trajectory } from '../schemas/index.ts';
+import { describeAction } from '../llm/index.ts';
 
 export type Html = ReturnType<typeof html>;
 

@@ -2,7 +2,7 @@
 // their type (Arrow in Parquet, dtype in the card) and what an older row that lacks them reads as. The
 // JSON lines, the reader, the Parquet export and the card's `features` all derive from this list, so a new
 // column is one line here (and one field in TrainingExample.avsc).
-import type { TrainingExample } from '../schemas/types.ts';
+import type { TrainingExample } from '../schemas/index.ts';
 
 export type ColumnKind = 'string' | 'int64' | 'float64' | 'chat';
 

@@ -4,8 +4,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
-import { bool, parseEnv, webtrailHome, type Env } from '../platform/config.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { bool, type Env, parseEnv, UserInputError, webtrailHome } from '../platform/index.ts';
 import { compileFilter, DEFAULT_FILTER, type ExampleFilter } from './exampleFilter.ts';
 import type { CardMetadata } from './datasetCard.ts';
 

@@ -4,8 +4,8 @@
 // place, so a half-written export is never mistaken for a finished one.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrainingExample } from '../schemas/types.ts';
-import { UserInputError } from '../platform/errors.ts';
+import type { TrainingExample } from '../schemas/index.ts';
+import { UserInputError } from '../platform/index.ts';
 import { cardFilter, datasetCard, type CardMetadata, type DatasetForm } from './datasetCard.ts';
 import { countExample, emptyStats, readShards } from './datasetWriter.ts';
 import { describeFilter, type ExampleFilter } from './exampleFilter.ts';

@@ -6,9 +6,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { hostname } from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import type { TrainingExample } from '../schemas/types.ts';
-import { judgeVersionFolder, legacyJudgeVersionFolder } from '../schemas/judgeVersion.ts';
-import { UserInputError, WebtrailError } from '../platform/errors.ts';
+import { judgeVersionFolder, legacyJudgeVersionFolder, type TrainingExample } from '../schemas/index.ts';
+import { UserInputError, WebtrailError } from '../platform/index.ts';
 import type { DatasetConfig } from './datasetConfig.ts';
 import { datasetCard } from './datasetCard.ts';
 import { DatasetWriter, finishOpenShards, readShards, SHARD_GLOB } from './datasetWriter.ts';

@@ -8,7 +8,7 @@
 // Example ids already in the dataset are skipped, across restarts.
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { TrainingExample } from '../schemas/types.ts';
+import type { TrainingExample } from '../schemas/index.ts';
 import { fromRow, rowLine } from './columns.ts';
 import { fsyncDir, NODE_FS, writeFileDurably, type FileSystem } from './durableFiles.ts';
 

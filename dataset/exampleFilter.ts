@@ -1,7 +1,7 @@
 // Which judged trajectories become training data: a condition over the judge's three scores, written as
 // a filtrex expression (a small, safe expression language: and, or, not, comparisons, min/max...).
 import { compileExpression } from 'filtrex';
-import { UserInputError } from '../platform/errors.ts';
+import { UserInputError } from '../platform/index.ts';
 
 export interface Scores {
   success: number;

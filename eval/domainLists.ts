@@ -5,9 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserInputError } from '../platform/errors.ts';
+import { isDomainName, UserInputError } from '../platform/index.ts';
 import { readJsonLines } from './jsonLines.ts';
-import { isDomainName } from '../platform/domains.ts';
 
 export interface LabelledDomain {
   domain: string;

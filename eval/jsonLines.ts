@@ -2,7 +2,7 @@
 // as "labelled twice"), every bad line reported at once with its number.
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { UserInputError } from '../platform/errors.ts';
+import { UserInputError } from '../platform/index.ts';
 
 export function readJsonLines<T>(file: string, schema: z.ZodType<T>, expected: string, check?: (row: T) => string | undefined): T[] {
   let text: string;

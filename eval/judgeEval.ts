@@ -1,5 +1,5 @@
 // webtrail eval judge: every judge version's verdicts joined with ground truth, measured side by side.
-import type { Verdict } from '../schemas/types.ts';
+import type { Verdict } from '../schemas/index.ts';
 import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
 import { runKey, type Labels } from './labels.ts';
 

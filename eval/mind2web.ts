@@ -3,10 +3,8 @@
 // to the dataset's backend_node_id and scored against the positive candidates.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { LlmClient } from '../llm/llmClient.ts';
-import { AgentOutput } from '../llm/outputs.ts';
-import type { Prompt } from '../llm/prompts.ts';
-import { errorMessage, UserInputError } from '../platform/errors.ts';
+import { AgentOutput, type LlmClient, type Prompt } from '../llm/index.ts';
+import { errorMessage, UserInputError } from '../platform/index.ts';
 import type { Operation, StepOutcome } from './mind2webMetrics.ts';
 
 export interface Mind2WebStep {

@@ -3,9 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BrowserPool } from '../browser/browserPool.ts';
-import { serveDirectory } from '../browser/localPages.ts';
-import { observeSnapshot } from '../browser/snapshot.ts';
+import { type BrowserPool, observeSnapshot, serveDirectory } from '../browser/index.ts';
 import type { StepPage } from './mind2web.ts';
 
 export async function openSavedHtml(pool: BrowserPool, html: string): Promise<StepPage> {

@@ -1,9 +1,7 @@
 // webtrail eval screen: the screening prompt over labelled domains, through the configured LLM, measured
 // as a classifier of "unsafe" (overall and per category).
-import type { LlmClient } from '../llm/llmClient.ts';
-import { ScreeningOutput } from '../llm/outputs.ts';
-import type { Prompt } from '../llm/prompts.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { type LlmClient, type Prompt, ScreeningOutput } from '../llm/index.ts';
+import { errorMessage } from '../platform/index.ts';
 import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
 import type { LabelledDomain } from './domainLists.ts';
 

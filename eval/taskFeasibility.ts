@@ -1,6 +1,6 @@
 // webtrail eval tasks: how many proposed tasks can be done — solved by at least one trajectory, by a
 // program check where one is labelled, and by the judge otherwise (InSTA reports 89% feasible).
-import type { Task, Verdict } from '../schemas/types.ts';
+import type { Task, Verdict } from '../schemas/index.ts';
 import { runKey, type Labels } from './labels.ts';
 
 export type Decided = 'check' | 'judge' | 'not attempted';

@@ -1,7 +1,7 @@
 // What shapes the agent's prompt (WEBTRAIL_ROLLOUT_*): the rollout renders it and the sink renders the
 // training example's user turn from the same settings, so both read them here.
 import { z } from 'zod';
-import { parseEnv, type Env } from '../platform/config.ts';
+import { parseEnv, type Env } from '../platform/index.ts';
 
 export interface AgentPromptConfig {
   maxSteps: number;

@@ -5,12 +5,8 @@
 import OpenAI from 'openai';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { z } from 'zod';
-import type { TokenUsage } from '../schemas/types.ts';
-import { DependencyError, TimeoutError, UserInputError, WebtrailError } from '../platform/errors.ts';
-import { estimatePromptTokens } from '../platform/tokens.ts';
-import { loadTokenizer } from '../platform/tokenizer.ts';
-import { retry } from '../platform/retry.ts';
-import { ATTRS, SPANS, inSpan } from '../platform/telemetry.ts';
+import type { TokenUsage } from '../schemas/index.ts';
+import { ATTRS, DependencyError, estimatePromptTokens, inSpan, loadTokenizer, retry, SPANS, TimeoutError, UserInputError, WebtrailError } from '../platform/index.ts';
 import { extractJson } from './jsonExtract.ts';
 import type { LlmConfig } from './llmConfig.ts';
 import { discoverContextWindow, ollamaLoadedContext, raiseContextHint, type ContextDiscovery, type ContextWindow } from './contextWindow.ts';

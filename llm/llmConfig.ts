@@ -1,9 +1,6 @@
 // LLM settings per stage: WEBTRAIL_<STAGE>_LLM_* override the shared OPENAI_* defaults.
 import { z } from 'zod';
-import { tokenizerSetting } from '../platform/tokenizer.ts';
-import { parseEnv, type Env } from '../platform/config.ts';
-import { UserInputError } from '../platform/errors.ts';
-import { misnamedLlmSetting } from '../platform/knownSettings.ts';
+import { type Env, misnamedLlmSetting, parseEnv, tokenizerSetting, UserInputError } from '../platform/index.ts';
 
 export type LlmStage = 'GENERATOR' | 'AGENT' | 'JUDGE' | 'REFINER';
 

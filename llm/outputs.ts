@@ -1,7 +1,7 @@
 // What each stage asks an LLM for, as zod schemas: validated on every reply, and sent as the JSON
 // schema for structured output.
 import { z } from 'zod';
-import { ActionKindValues } from '../schemas/types.ts';
+import { ActionKindValues } from '../schemas/index.ts';
 
 const score = z.coerce.number().min(0).max(1);
 

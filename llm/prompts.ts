@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserInputError } from '../platform/errors.ts';
+import { UserInputError } from '../platform/index.ts';
 import type { ChatMessage } from './llmClient.ts';
 
 const PROMPT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../prompts');

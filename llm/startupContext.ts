@@ -1,7 +1,6 @@
 // The start-up half of the context check: ask the server, refuse to start when the stage's prompts cannot
 // fit, and say in the log what the run will be checked against.
-import type { Logger } from '../platform/logger.ts';
-import { estimateTokens } from '../platform/tokens.ts';
+import { estimateTokens, type Logger } from '../platform/index.ts';
 import type { OpenAiLlmClient } from './llmClient.ts';
 import type { Prompt } from './prompts.ts';
 

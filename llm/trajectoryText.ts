@@ -1,5 +1,5 @@
 // How actions and trajectories read as text: in the agent's prompt, the judge's, and training examples.
-import type { Action, Step, Trajectory } from '../schemas/types.ts';
+import type { Action, Step, Trajectory } from '../schemas/index.ts';
 
 export function describeAction(action: Action | null): string {
   if (!action) return '(no action)';

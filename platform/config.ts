@@ -2,10 +2,13 @@
 // of a stage. Each service's own config.ts extends it. Units are in the names (…Ms, …Bytes).
 import path from 'node:path';
 import { z } from 'zod';
-import { topicPrefix } from '../schemas/topics.ts';
+import { topicPrefix } from '../schemas/index.ts';
 import { UserInputError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
+
+/** Where the local stack's schema registry listens by default (in Kubernetes it is the Service's 8081). */
+export const LOCAL_REGISTRY_PORT = 8791;
 
 export const SERVICE_NAMES = ['generator', 'rollout', 'judge', 'sink', 'refiner'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

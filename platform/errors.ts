@@ -13,7 +13,7 @@ export class WebtrailError extends Error {
 /** Bad user input or configuration: report in one line, never retry. */
 export class UserInputError extends WebtrailError {}
 
-export { SchemaError } from '../schemas/errors.ts';
+export { SchemaError } from '../schemas/index.ts';
 
 /** An outside dependency (LLM endpoint, browser, blob store) failed; usually worth retrying. */
 export class DependencyError extends WebtrailError {

@@ -1,6 +1,6 @@
 // Finds a plan step's target in an observation's text by role and accessible name, the way the
 // scripted LLM does: it sees only the text an agent would see.
-import type { Action } from '../schemas/types.ts';
+import type { Action } from '../schemas/index.ts';
 import type { PlanStep } from './types.ts';
 import { NOT_FOUND } from './answerRules.ts';
 

@@ -6,7 +6,7 @@
 // the invariants and the timings, writes chaos-report.json, and exits 1 on any breach.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { retry } from '../platform/retry.ts';
+import { retry } from '../platform/index.ts';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -70,7 +70,7 @@ try {
 
 // Everything the run touches is its own: a home, a broker on a free port (jars shared with the main home).
 const { kafkaPaths, resolveJars, startKafka, stopKafka } = await import('./localKafka.ts');
-const { webtrailHome } = await import('../platform/config.ts');
+const { webtrailHome } = await import('../platform/index.ts');
 const mainPaths = kafkaPaths(process.env);
 resolveJars(mainPaths);
 const runId = new Date().toISOString().replace(/[:.]/g, '-');
@@ -87,13 +87,13 @@ delete process.env.WEBTRAIL_TOPIC_PREFIX;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 const { readShards } = await import('../dataset/index.ts');
-const { ensureTopics, fetchGroupPosition } = await import('../bus/client.ts');
-const { openKafkaSession } = await import('../bus/kafkaSession.ts');
-const { submitSites } = await import('../cli/submit.ts');
-const { readTopics } = await import('../bus/topicReader.ts');
-const { DEMO_SITES, mirrorName } = await import('../sandbox/sites/index.ts');
-const { DLQ_SERVICES, STAGE_INPUTS, TOPICS, dlqTopic } = await import('../schemas/topics.ts');
-const { SERVICE_NAMES } = await import('../platform/config.ts');
+const { ensureTopics, fetchGroupPosition } = await import('../bus/index.ts');
+const { openKafkaSession } = await import('../bus/index.ts');
+const { submitSites } = await import('../cli/index.ts');
+const { readTopics } = await import('../bus/index.ts');
+const { DEMO_SITES, mirrorName } = await import('../sandbox/index.ts');
+const { DLQ_SERVICES, STAGE_INPUTS, TOPICS, dlqTopic } = await import('../schemas/index.ts');
+const { SERVICE_NAMES } = await import('../platform/index.ts');
 const { drained, startPipeline } = await import('./pipeline.ts');
 const { checkInvariants } = await import('./chaosInvariants.ts');
 type ChaosData = import('./chaosInvariants.ts').ChaosData;

@@ -1,6 +1,6 @@
 // What a chaos run must still hold after its faults, checked on what the topics and the dataset hold.
 // Plain data in, plain verdicts out (the chaos command gathers the data; a unit test feeds it by hand).
-import type { DeadLetter, Site, SiteRejection, Task, TrainingExample, Trajectory, Verdict } from '../schemas/types.ts';
+import type { DeadLetter, Site, SiteRejection, Task, TrainingExample, Trajectory, Verdict } from '../schemas/index.ts';
 
 export interface ChaosData {
   sites: Site[];

@@ -10,6 +10,8 @@ const tableSchema = z.record(z.string(), z.object({
   what: z.string().min(1),
   imports: z.array(z.string()),
   forbidsPackages: z.array(z.string()).optional(),
+  /** The files other rooms may import, relative to the room's folder: its public face; `index.ts` unless listed. */
+  faces: z.array(z.string()).optional(),
 }).strict());
 export type RoomTable = z.infer<typeof tableSchema>;
 
@@ -61,6 +63,23 @@ function allows(allowed: string[], room: string): boolean {
   return allowed.some((a) => (a.endsWith('/*') ? room.startsWith(a.slice(0, -1)) : a === room || room.startsWith(`${a}/`)));
 }
 
+/** The files of a room that other rooms may import, relative to its folder. */
+export function facesOf(table: RoomTable, room: string): string[] {
+  return ruleOf(table, room).faces ?? ['index.ts'];
+}
+
+/**
+ * Why importing `target` from `room` reaches into its room's insides, or null when the target is the room's
+ * face. Tests may test insides; a room that is a single file is its own face.
+ */
+function insideProblem(table: RoomTable, room: string, target: string, targetRoom: string): string | null {
+  if (room === 'test' || target === targetRoom || !table[targetRoom] && !table[`${targetRoom.split('/').slice(0, -1).join('/')}/*`]) return null;
+  const faces = facesOf(table, targetRoom);
+  const relative = target.slice(targetRoom.length + 1);
+  if (faces.includes(relative)) return null;
+  return `inside room ${targetRoom}; other rooms import only its face (${faces.map((f) => `${targetRoom}/${f}`).join(', ')})`;
+}
+
 /** Files and imports that break the table, one readable line each. */
 export function checkRooms(table: RoomTable, files: Map<string, string>): string[] {
   const problems: string[] = [];
@@ -77,7 +96,13 @@ export function checkRooms(table: RoomTable, files: Map<string, string>): string
         const targetRoom = roomOf(table, target) ?? `(outside every room: ${target})`;
         // A file-level room is still part of its folder's room for the folder's own imports.
         const sameRoom = targetRoom === room || targetRoom.startsWith(`${room}/`) || room.startsWith(`${targetRoom}/`);
-        if (!sameRoom && !allows(rule.imports, targetRoom)) problems.push(`${file}: imports ${specifier} (room ${targetRoom}); room ${room} may import only ${rule.imports.join(', ') || 'nothing of ours'}`);
+        if (sameRoom) continue;
+        if (!allows(rule.imports, targetRoom)) {
+          problems.push(`${file}: imports ${specifier} (room ${targetRoom}); room ${room} may import only ${rule.imports.join(', ') || 'nothing of ours'}`);
+          continue;
+        }
+        const inside = insideProblem(table, room, target, targetRoom);
+        if (inside) problems.push(`${file}: imports ${specifier}, ${inside}`);
       } else {
         const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
         if (rule.forbidsPackages?.includes(pkg)) problems.push(`${file}: imports the package ${pkg}, which room ${room} must not use`);

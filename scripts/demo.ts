@@ -3,19 +3,14 @@
 // site has been carried through, prints a summary and writes $WEBTRAIL_HOME/demo-summary.json.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_SITES } from '../sandbox/sites/index.ts';
-import { TOPICS } from '../schemas/topics.ts';
-import type { Verdict } from '../schemas/types.ts';
-import { webtrailHome } from '../platform/config.ts';
-import { UserInputError, errorMessage } from '../platform/errors.ts';
-import { openKafkaSession } from '../bus/kafkaSession.ts';
-import { submitSites } from '../cli/submit.ts';
-import { formatTable } from '../cli/table.ts';
-import { readTopics } from '../bus/topicReader.ts';
+import { DEMO_SITES } from '../sandbox/index.ts';
+import { TOPICS, type Verdict } from '../schemas/index.ts';
+import { errorMessage, loadBlobConfig, readCheckedBlob, UserInputError, webtrailHome } from '../platform/index.ts';
+import { openKafkaSession, readTopics } from '../bus/index.ts';
+import { formatTable, submitSites } from '../cli/index.ts';
 import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
 import { datasetDirName, loadDatasetConfig } from '../dataset/index.ts';
-import { loadBlobConfig, readCheckedBlob } from '../platform/blobStore.ts';
 import { startS3, stopS3 } from './localS3.ts';
 
 const started = Date.now();
@@ -32,7 +27,7 @@ async function main(): Promise<void> {
   kafkaStarted = kafka.started;
   const session = await openKafkaSession('webtrail-demo');
   try {
-    const { ensureTopics } = await import('../bus/client.ts');
+    const { ensureTopics } = await import('../bus/index.ts');
     await ensureTopics(session.admin);
     const startEnds = await topicEnds(session.admin);
     // WEBTRAIL_DEMO_S3=1: screenshots go to the local S3-compatible server (s3proxy), as on a cluster.

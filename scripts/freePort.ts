@@ -1,6 +1,6 @@
 // A free TCP port for a server this project starts (a service's health port, a test's S3 server).
 import { createServer, type AddressInfo } from 'node:net';
-import { retry } from '../platform/retry.ts';
+import { retry } from '../platform/index.ts';
 
 /**
  * Ports chosen for "any" come from below Linux's ephemeral range (32768–60999 by default): a port the

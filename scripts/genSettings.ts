@@ -4,15 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DECLARED_SETTINGS, loadKafkaConfig, loadRuntimeConfig, SERVICE_NAMES, webtrailHome, type Env } from '../platform/config.ts';
-import { loadBlobConfig } from '../platform/blobStore.ts';
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { loadLlmConfig } from '../llm/llmConfig.ts';
-import { loadAgentPromptConfig } from '../llm/agentPromptConfig.ts';
-import { loadDashboardConfig } from '../dashboard/config.ts';
-import { loadPrices } from '../dashboard/statsReport.ts';
+import { DECLARED_SETTINGS, type Env, loadBlobConfig, loadKafkaConfig, loadRuntimeConfig, SERVICE_NAMES, webtrailHome } from '../platform/index.ts';
+import { loadBrowserConfig } from '../browser/index.ts';
+import { loadAgentPromptConfig, loadLlmConfig } from '../llm/index.ts';
+import { loadDashboardConfig, loadPrices } from '../dashboard/index.ts';
 import { s3Port } from './localS3.ts';
-import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
+import { loadRegistryConfig } from '../bus/index.ts';
 
 /** Read outside a config schema, each where it says. */
 export const READ_DIRECTLY: Record<string, string> = {

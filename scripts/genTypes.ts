@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SCHEMA_DIR, SCHEMA_NAMES, loadSchemaTypes, readSchemaJson, standaloneSchemaText } from '../schemas/schemaFiles.ts';
+import { SCHEMA_DIR, SCHEMA_NAMES, loadSchemaTypes, readSchemaJson, standaloneSchemaText } from '../schemas/index.ts';
 
 type AvroJson = string | AvroJson[] | { [key: string]: unknown };
 

@@ -1,11 +1,10 @@
 // npm run kafka:start | kafka:stop | kafka:status — the local broker and the local schema registry beside it; npm run kafka -- <tool> [args] —
 // Kafka's own command-line tools against the configured cluster.
-import { errorMessage, UserInputError } from '../platform/errors.ts';
+import { errorMessage, loadKafkaConfig, UserInputError } from '../platform/index.ts';
 import { brokerAnswers, kafkaPaths, startKafka, stopKafka } from './localKafka.ts';
-import { loadKafkaConfig } from '../platform/config.ts';
 import { KAFKA_TOOLS, runKafkaTool, toolsHelp } from './kafkaTools.ts';
 import { registryAnswers } from './localRegistry.ts';
-import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
+import { loadRegistryConfig } from '../bus/index.ts';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {

@@ -5,8 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadKafkaConfig, type Env } from '../platform/config.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { type Env, loadKafkaConfig, UserInputError } from '../platform/index.ts';
 import { kafkaPaths, resolveJars } from './localKafka.ts';
 
 interface Tool {

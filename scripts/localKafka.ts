@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadKafkaConfig, webtrailHome, type Env } from '../platform/config.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { type Env, loadKafkaConfig, UserInputError, webtrailHome } from '../platform/index.ts';
 import { runningPid, stopByPidFile } from './pidFile.ts';
 import { startLocalRegistry, stopLocalRegistry, type RegistryStartResult } from './localRegistry.ts';
 

@@ -5,10 +5,9 @@
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { webtrailHome, type Env } from '../platform/config.ts';
-import { ROOT } from '../platform/spawnTs.ts';
+import { type Env, ROOT, webtrailHome } from '../platform/index.ts';
 import { runningPid, stopByPidFile } from './pidFile.ts';
-import { loadRegistryConfig } from '../bus/registry/registryClient.ts';
+import { loadRegistryConfig } from '../bus/index.ts';
 
 export function registryPaths(env: Env = process.env): { dir: string; pidFile: string; logFile: string } {
   const dir = path.join(webtrailHome(env), 'schema-registry');

@@ -7,11 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseEnv, webtrailHome, type Env } from '../platform/config.ts';
-import { UserInputError } from '../platform/errors.ts';
+import { type Env, parseEnv, ROOT, UserInputError, webtrailHome } from '../platform/index.ts';
 import { runningPid, stopByPidFile } from './pidFile.ts';
 import { freePort } from './freePort.ts';
-import { ROOT } from '../platform/spawnTs.ts';
 
 const POM = path.join(ROOT, 's3', 'pom.xml');
 export const LOCAL_BUCKET = 'webtrail';

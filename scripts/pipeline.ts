@@ -6,13 +6,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from 'kafkajs';
-import { createKafka, fetchGroupPosition } from '../bus/client.ts';
-import { createLogger } from '../platform/logger.ts';
-import { startSandbox, type Sandbox } from '../sandbox/server.ts';
-import { startScriptedLlm, type ScriptedLlm, type ScriptedLlmOptions } from '../sandbox/scriptedLlm.ts';
-import { STAGE_INPUTS, TOPICS, allTopics } from '../schemas/topics.ts';
-import { SERVICE_NAMES, loadKafkaConfig, loadRuntimeConfig, type ServiceName } from '../platform/config.ts';
-import { spawnTs, stageEntry } from '../platform/spawnTs.ts';
+import { createKafka, fetchGroupPosition } from '../bus/index.ts';
+import { createLogger, loadKafkaConfig, loadRuntimeConfig, SERVICE_NAMES, type ServiceName, spawnTs, stageEntry } from '../platform/index.ts';
+import { type Sandbox, type ScriptedLlm, type ScriptedLlmOptions, startSandbox, startScriptedLlm } from '../sandbox/index.ts';
+import { STAGE_INPUTS, TOPICS, allTopics } from '../schemas/index.ts';
 
 
 export interface PipelineOptions {

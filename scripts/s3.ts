@@ -1,5 +1,5 @@
 // npm run s3:start | s3:stop | s3:status — the local S3-compatible server (s3proxy).
-import { errorMessage, UserInputError } from '../platform/errors.ts';
+import { errorMessage, UserInputError } from '../platform/index.ts';
 import { s3Answers, s3Paths, startS3, stopS3 } from './localS3.ts';
 
 async function main(command: string | undefined): Promise<void> {

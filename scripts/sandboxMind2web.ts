@@ -4,14 +4,10 @@
 // backend_node_id attribute), with the gold operation and the element the plan acts on.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadBrowserConfig } from '../browser/browserConfig.ts';
-import { BrowserPool } from '../browser/browserPool.ts';
-import { webtrailHome } from '../platform/config.ts';
-import { createLogger } from '../platform/logger.ts';
-import { findTarget, planAction } from '../sandbox/planMatcher.ts';
-import { startSandbox } from '../sandbox/server.ts';
-import { DEMO_SITES } from '../sandbox/sites/index.ts';
-import { mind2webOperation } from '../eval/mind2web.ts';
+import { BrowserPool, loadBrowserConfig } from '../browser/index.ts';
+import { createLogger, webtrailHome } from '../platform/index.ts';
+import { DEMO_SITES, findTarget, planAction, startSandbox } from '../sandbox/index.ts';
+import { mind2webOperation } from '../eval/index.ts';
 
 /** The operations Mind2Web records; other plan steps (scrolling, keys, going back) are followed, not saved. */
 const RECORDED = new Set(['CLICK', 'TYPE', 'SELECT']);

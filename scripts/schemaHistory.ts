@@ -2,8 +2,7 @@
 // with them after the schemas evolve. Run after changing a schema: `npm run schemas:snapshot`.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { HISTORY_DIR } from '../schemas/codec.ts';
-import { describeType, loadSchemaTypes } from '../schemas/schemaFiles.ts';
+import { describeType, HISTORY_DIR, loadSchemaTypes } from '../schemas/index.ts';
 
 mkdirSync(HISTORY_DIR, { recursive: true });
 let added = 0;

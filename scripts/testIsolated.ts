@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { kafkaPaths, resolveJars } from './localKafka.ts';
 import { resolveS3Jar, s3Paths } from './localS3.ts';
-import { ROOT } from '../platform/spawnTs.ts';
+import { ROOT } from '../platform/index.ts';
 
 type Mode = 'auto' | 'require' | 'off';
 

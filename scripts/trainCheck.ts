@@ -12,10 +12,9 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chooseDataset } from '../cli/export.ts';
+import { chooseDataset } from '../cli/index.ts';
 import { exportDataset, loadDatasetConfig } from '../dataset/index.ts';
-import { errorMessage, UserInputError } from '../platform/errors.ts';
-import { ROOT } from '../platform/spawnTs.ts';
+import { errorMessage, ROOT, UserInputError } from '../platform/index.ts';
 
 const VENV = path.join(ROOT, '.venv-train');
 const PYTHON = path.join(VENV, 'bin', 'python');

@@ -1,7 +1,7 @@
 // Spans reach a collector by each OTLP protocol the SDK documents, chosen by OTEL_EXPORTER_OTLP_PROTOCOL,
 // and a stage's trace context is written whether or not a collector is configured.
 import { describe, expect, it } from 'vitest';
-import { otlpExporter } from '../platform/telemetry.ts';
+import { otlpExporter } from '../platform/telemetrySdk.ts';
 import { spawnTs } from '../platform/spawnTs.ts';
 import { startOtlpGrpcReceiver, startOtlpReceiver, type OtlpReceiver } from './helpers/otlp.ts';
 import { waitFor } from './helpers/kafka.ts';

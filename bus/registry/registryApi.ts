@@ -4,7 +4,7 @@
 // the compatibility config. Errors carry the reference registry's error codes. Avro only.
 import { Hono, type Context } from 'hono';
 import pLimit from 'p-limit';
-import { compatibilityProblems, isCompatibilityLevel } from '../../schemas/compatibility.ts';
+import { compatibilityProblems, isCompatibilityLevel } from '../../schemas/index.ts';
 import { normalizeSchema, type RegistryKey, type RegistryState, type SchemaValue, type ConfigValue } from './registryState.ts';
 
 /** Appends records to the registry's topic; resolves once they are durable and applied to the state. */

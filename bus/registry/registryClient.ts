@@ -6,17 +6,11 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Middleware } from 'mappersmith';
 import { z } from 'zod';
-import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../../schemas/compatibility.ts';
-import { parseEnv, type Env } from '../../platform/config.ts';
-import { DependencyError, UserInputError } from '../../platform/errors.ts';
-import { SchemaError } from '../../schemas/errors.ts';
+import { allTopics, AvroCodec, COMPATIBILITY_LEVELS, type CompatibilityLevel, SchemaError, type SchemaRegistryClient, SUBJECT_STRATEGIES, type SubjectStrategy, type TopicSpec } from '../../schemas/index.ts';
+import { DependencyError, type Env, LOCAL_REGISTRY_PORT, parseEnv, UserInputError } from '../../platform/index.ts';
 import type { Kafka } from 'kafkajs';
-import { AvroCodec, SUBJECT_STRATEGIES, type SchemaRegistryClient, type SubjectStrategy } from '../../schemas/codec.ts';
-import { allTopics, type TopicSpec } from '../../schemas/topics.ts';
 import { KafkaSchemaSource } from '../schemaStore.ts';
 
-/** Where the local registry listens by default (in Kubernetes it is the Service's 8081). */
-export const LOCAL_REGISTRY_PORT = 8791;
 
 const registrySchema = z.object({
   SCHEMA_REGISTRY_URL: z.string().regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL, e.g. http://schema-registry:8081').optional(),

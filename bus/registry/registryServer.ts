@@ -5,8 +5,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { AddressInfo } from 'node:net';
-import type { CompatibilityLevel } from '../../schemas/compatibility.ts';
-import { TOPICS } from '../../schemas/topics.ts';
+import { type CompatibilityLevel, TOPICS } from '../../schemas/index.ts';
 import { followTopic, type TopicFollower } from '../topicFollower.ts';
 import { ensureTopics } from '../client.ts';
 import { registryApi } from './registryApi.ts';

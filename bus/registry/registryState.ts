@@ -3,8 +3,7 @@
 // (keys {"keytype":"SCHEMA","subject",...,"version",...} and {"keytype":"CONFIG",...}), so the state is
 // exactly what the topic holds. Plain data in, plain data out: the server decides, this remembers.
 import avro from 'avsc';
-import { isCompatibilityLevel, type CompatibilityLevel } from '../../schemas/compatibility.ts';
-import { describeType } from '../../schemas/schemaFiles.ts';
+import { type CompatibilityLevel, describeType, isCompatibilityLevel } from '../../schemas/index.ts';
 
 export interface SchemaKey { keytype: 'SCHEMA'; subject: string; version: number; magic: 1 }
 export interface ConfigKey { keytype: 'CONFIG'; subject: string | null; magic: 0 }

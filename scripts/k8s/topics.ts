@@ -3,8 +3,8 @@
 // cluster's namespace: npm run k8s:topics writes k8s/overlays/<env>/topics/topics.yaml, and k8s:validate
 // fails when they drift apart.
 import { stringify } from 'yaml';
-import { allTopics, TOPIC_PREFIX, type TopicSpec } from '../../schemas/topics.ts';
-import { topicConfig } from '../../bus/client.ts';
+import { allTopics, TOPIC_PREFIX, type TopicSpec } from '../../schemas/index.ts';
+import { topicConfig } from '../../bus/index.ts';
 
 export const TOPIC_REPLICAS = 3;
 

@@ -1,8 +1,7 @@
 // Generator settings (WEBTRAIL_GENERATOR_*).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { bool, parseEnv, type Env } from '../../platform/config.ts';
-import { UserInputError } from '../../platform/errors.ts';
+import { bool, type Env, parseEnv, UserInputError } from '../../platform/index.ts';
 
 export interface GeneratorConfig {
   tasksPerSite: number;

@@ -1,13 +1,9 @@
 // sites → tasks: open the home page, screen the site, propose tasks grounded in what it shows, keep
 // the feasible and distinct ones. Plain functions: the browser and the LLM come in as arguments.
-import type { Site, SiteRejection, Task, TokenUsage } from '../../schemas/types.ts';
-import type { Observation } from '../../browser/observation.ts';
-import { stableId } from '../../platform/ids.ts';
-import { addUsage, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
-import { ProposalOutput, ScreeningOutput } from '../../llm/outputs.ts';
-import type { Prompt } from '../../llm/prompts.ts';
-import { EXPLORE_INSTRUCTION } from '../../llm/exploration.ts';
-import { nearDuplicateOf, proposedTaskProblem, startUrlOnSite } from '../../llm/proposedTasks.ts';
+import type { Site, SiteRejection, Task, TokenUsage } from '../../schemas/index.ts';
+import type { Observation } from '../../browser/index.ts';
+import { stableId } from '../../platform/index.ts';
+import { addUsage, EXPLORE_INSTRUCTION, type LlmClient, nearDuplicateOf, type Prompt, ProposalOutput, proposedTaskProblem, ScreeningOutput, startUrlOnSite, zeroUsage } from '../../llm/index.ts';
 import { blocklisted, type GeneratorConfig } from './config.ts';
 
 export interface HomePage {

@@ -1,18 +1,11 @@
 // The generator service: webtrail.sites → webtrail.tasks (+ webtrail.sites.rejected), recording each
 // screening in webtrail.sites.screened so a site submitted again is skipped unless asked.
-import { TOPICS } from '../../schemas/topics.ts';
-import { loadBrowserConfig } from '../../browser/browserConfig.ts';
-import { BrowserPool } from '../../browser/browserPool.ts';
-import { openAndObserve } from '../../browser/openPage.ts';
-import { OpenAiLlmClient } from '../../llm/llmClient.ts';
-import { loadLlmConfig } from '../../llm/llmConfig.ts';
-import { loadPrompt } from '../../llm/prompts.ts';
-import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
-import type { Site } from '../../schemas/types.ts';
-import { runStageMain } from '../../bus/startStage.ts';
+import { type Site, TOPICS } from '../../schemas/index.ts';
+import { BrowserPool, loadBrowserConfig, openAndObserve } from '../../browser/index.ts';
+import { checkContextAtStartup, loadLlmConfig, loadPrompt, minimumPromptTokens, OpenAiLlmClient } from '../../llm/index.ts';
+import { followRecords, runStageMain } from '../../bus/index.ts';
 import { loadGeneratorConfig } from './config.ts';
 import { generateForSite, generatorVersion } from './generate.ts';
-import { followRecords } from '../../bus/topicFollower.ts';
 import { ScreenedSites } from './screenedSites.ts';
 import { handleSite } from './siteHandler.ts';
 

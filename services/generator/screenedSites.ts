@@ -1,7 +1,7 @@
 // Which sites each generator version has already screened, so a site submitted again costs nothing
 // unless the user asks (submit --again) or the generator's version changed. The record of it is the
 // compacted topic webtrail.sites.screened; this is its table in memory, and the plain decisions on it.
-import type { ScreenedSite, Site } from '../../schemas/types.ts';
+import type { ScreenedSite, Site } from '../../schemas/index.ts';
 import type { GeneratorResult } from './generate.ts';
 
 /** The same site, however it was written: lower case, no trailing dot. */

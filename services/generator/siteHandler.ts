@@ -2,10 +2,9 @@
 // is skipped (unless submitted again on purpose); otherwise it is screened and its tasks proposed. The
 // records come in the order they must be sent: the site's tasks (each starting its own trace) or its
 // rejection, then the screening record, last, so that once it exists the tasks it speaks of do too.
-import type { OutputRecord } from '../../bus/recordProducer.ts';
-import type { ScreenedSite, Site, SiteRejection } from '../../schemas/types.ts';
-import { TOPICS } from '../../schemas/topics.ts';
-import { ATTRS, SPANS, newTaskTrace } from '../../platform/telemetry.ts';
+import type { OutputRecord } from '../../bus/index.ts';
+import { type ScreenedSite, type Site, type SiteRejection, TOPICS } from '../../schemas/index.ts';
+import { ATTRS, SPANS, newTaskTrace } from '../../platform/index.ts';
 import type { GeneratorResult } from './generate.ts';
 import { screenedKey, screenedRecord, skippedResubmission } from './screenedSites.ts';
 

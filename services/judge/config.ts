@@ -1,8 +1,7 @@
 // Judge settings (WEBTRAIL_JUDGE_*).
 import { z } from 'zod';
-import { TOPIC_PREFIX } from '../../schemas/topics.ts';
-import { bool, parseEnv, type Env } from '../../platform/config.ts';
-import { judgeVersionFolder, judgeVersionProblem } from '../../schemas/judgeVersion.ts';
+import { judgeVersionFolder, judgeVersionProblem, TOPIC_PREFIX } from '../../schemas/index.ts';
+import { bool, parseEnv, type Env } from '../../platform/index.ts';
 
 export interface JudgeConfig {
   prompt: string;

@@ -1,12 +1,9 @@
 // trajectories → verdicts: the judge sees the task with its steps and criteria, the actions and the
 // last observations, the final answer and the final page, and scores success, efficiency and
 // self-correction. Versioned by model and prompt: the version names the dataset.
-import type { Trajectory, Verdict } from '../../schemas/types.ts';
-import { stableId } from '../../platform/ids.ts';
-import { zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
-import { JudgeOutput } from '../../llm/outputs.ts';
-import type { Prompt } from '../../llm/prompts.ts';
-import { clipText, formatHistory } from '../../llm/trajectoryText.ts';
+import type { Trajectory, Verdict } from '../../schemas/index.ts';
+import { stableId } from '../../platform/index.ts';
+import { clipText, formatHistory, JudgeOutput, type LlmClient, type Prompt, zeroUsage } from '../../llm/index.ts';
 
 export interface JudgeDeps {
   llm: LlmClient;

@@ -1,16 +1,10 @@
 // The judge service: webtrail.trajectories → webtrail.verdicts.
-import { TOPICS } from '../../schemas/topics.ts';
-import { OpenAiLlmClient } from '../../llm/llmClient.ts';
-import { loadLlmConfig } from '../../llm/llmConfig.ts';
-import { loadPrompt } from '../../llm/prompts.ts';
-import { runStageMain } from '../../bus/startStage.ts';
-import { ATTRS, trace } from '../../platform/telemetry.ts';
+import { judgeVersionProblem, TOPICS } from '../../schemas/index.ts';
+import { checkContextAtStartup, loadLlmConfig, loadPrompt, minimumPromptTokens, OpenAiLlmClient } from '../../llm/index.ts';
+import { runStageMain } from '../../bus/index.ts';
+import { ATTRS, estimateTokens, trace, UserInputError } from '../../platform/index.ts';
 import { judgeGroupId, loadJudgeConfig } from './config.ts';
 import { JUDGE_PAGE_CHARS, judgeTrajectory, judgeVersion } from './judge.ts';
-import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
-import { estimateTokens } from '../../platform/tokens.ts';
-import { judgeVersionProblem } from '../../schemas/judgeVersion.ts';
-import { UserInputError } from '../../platform/errors.ts';
 
 const config = loadJudgeConfig();
 const groupId = judgeGroupId(config.version);

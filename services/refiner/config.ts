@@ -1,7 +1,7 @@
 // Refiner settings (WEBTRAIL_REFINER_*): how many rounds of follow-up tasks a site gets, and how many
 // tasks a site may hold in all.
 import { z } from 'zod';
-import { parseEnv, type Env } from '../../platform/config.ts';
+import { parseEnv, type Env } from '../../platform/index.ts';
 
 export interface RefinerConfig {
   /** Follow-up rounds after the proposed tasks (round 0); 0 turns refinement off. */

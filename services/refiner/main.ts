@@ -2,15 +2,10 @@
 // refinement may get one follow-up task for its site (harder after a success, repaired after a failure),
 // with its lineage, within the rounds and the tasks per site allowed. The tasks topic is read first and
 // followed, so a restarted refiner knows every follow-up already made and never makes one twice.
-import { TOPICS } from '../../schemas/topics.ts';
-import { OpenAiLlmClient } from '../../llm/llmClient.ts';
-import { loadLlmConfig } from '../../llm/llmConfig.ts';
-import { loadPrompt } from '../../llm/prompts.ts';
-import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
-import { runStageMain } from '../../bus/startStage.ts';
-import { followRecords } from '../../bus/topicFollower.ts';
-import { estimateTokens } from '../../platform/tokens.ts';
-import { ATTRS, trace } from '../../platform/telemetry.ts';
+import { TOPICS } from '../../schemas/index.ts';
+import { checkContextAtStartup, loadLlmConfig, loadPrompt, minimumPromptTokens, OpenAiLlmClient } from '../../llm/index.ts';
+import { followRecords, runStageMain } from '../../bus/index.ts';
+import { ATTRS, estimateTokens, trace } from '../../platform/index.ts';
 import { loadRefinerConfig } from './config.ts';
 import { KnownTasks, SiteRefiner, followUpRecords, refinerVersion } from './refine.ts';
 

@@ -2,17 +2,10 @@
 // success, repaired after a failure, none when the site has nothing more to ask. Bounded (rounds and
 // tasks per site) and idempotent (one follow-up per task, under an id fixed by the parent). Plain
 // functions: the LLM and the table of known tasks come in as arguments.
-import type { Task, Verdict } from '../../schemas/types.ts';
-import { stableId } from '../../platform/ids.ts';
-import { ATTRS, SPANS, newTaskTrace } from '../../platform/telemetry.ts';
-import { TOPICS } from '../../schemas/topics.ts';
-import type { OutputRecord } from '../../bus/recordProducer.ts';
-import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
-import type { LlmClient } from '../../llm/llmClient.ts';
-import { ProposalOutput, RefinementOutput } from '../../llm/outputs.ts';
-import type { Prompt } from '../../llm/prompts.ts';
-import { nearDuplicateOf, proposedTaskProblem, startUrlOnSite } from '../../llm/proposedTasks.ts';
-import { clipText, formatHistory, pagesVisited } from '../../llm/trajectoryText.ts';
+import { type Task, TOPICS, type Verdict } from '../../schemas/index.ts';
+import { ATTRS, KeyedLimiter, newTaskTrace, SPANS, stableId } from '../../platform/index.ts';
+import type { OutputRecord } from '../../bus/index.ts';
+import { clipText, formatHistory, type LlmClient, nearDuplicateOf, pagesVisited, type Prompt, ProposalOutput, proposedTaskProblem, RefinementOutput, startUrlOnSite } from '../../llm/index.ts';
 import type { RefinerConfig } from './config.ts';
 
 /**

@@ -1,20 +1,12 @@
 // tasks → trajectories: observe → LLM → act until the agent answers, hits the step limit or fails.
 // Every step is recorded: observation, screenshot reference, raw LLM output, parsed action, result,
 // errors, timings and tokens. Plain function: the browser session, LLM and blob store come in.
-import { EXPLORE_MAX_PAGES } from '../../llm/exploration.ts';
+import { addUsage, AgentOutput, describeAction, EXPLORE_MAX_PAGES, formatHistory, LlmCallError, type LlmClient, LlmOutputError, type Prompt, zeroUsage } from '../../llm/index.ts';
 import { createHash } from 'node:crypto';
-import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/types.ts';
-import type { BlobStore } from '../../platform/blobStore.ts';
-import type { GuardEvent } from '../../browser/browserSession.ts';
-import type { Observation } from '../../browser/observation.ts';
-import { errorMessage } from '../../platform/errors.ts';
+import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/index.ts';
+import { ATTRS, type BlobStore, errorMessage, inSpan, SPANS, stableId } from '../../platform/index.ts';
+import type { GuardEvent, Observation } from '../../browser/index.ts';
 import { randomUUID } from 'node:crypto';
-import { stableId } from '../../platform/ids.ts';
-import { describeAction, formatHistory } from '../../llm/trajectoryText.ts';
-import { addUsage, LlmCallError, LlmOutputError, zeroUsage, type LlmClient } from '../../llm/llmClient.ts';
-import { AgentOutput } from '../../llm/outputs.ts';
-import type { Prompt } from '../../llm/prompts.ts';
-import { ATTRS, SPANS, inSpan } from '../../platform/telemetry.ts';
 import type { RolloutConfig } from './config.ts';
 
 /** The part of a browser session the loop uses (BrowserSession fits). */

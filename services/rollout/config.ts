@@ -1,7 +1,7 @@
 // Rollout settings (WEBTRAIL_ROLLOUT_*); those that shape the agent's prompt are read in llm/.
 import { z } from 'zod';
-import { loadAgentPromptConfig, type AgentPromptConfig } from '../../llm/agentPromptConfig.ts';
-import { parseEnv, type Env } from '../../platform/config.ts';
+import { loadAgentPromptConfig, type AgentPromptConfig } from '../../llm/index.ts';
+import { parseEnv, type Env } from '../../platform/index.ts';
 
 export interface RolloutConfig extends AgentPromptConfig {
   /** Trajectories of one domain at once in this process. */

@@ -1,20 +1,13 @@
 // The rollout service: webtrail.tasks → webtrail.trajectories.
-import { TOPICS } from '../../schemas/topics.ts';
-import { openBlobStore } from '../../platform/blobStore.ts';
-import { loadBrowserConfig } from '../../browser/browserConfig.ts';
-import { BrowserPool } from '../../browser/browserPool.ts';
-import { OpenAiLlmClient } from '../../llm/llmClient.ts';
-import { loadLlmConfig } from '../../llm/llmConfig.ts';
-import { loadPrompt } from '../../llm/prompts.ts';
-import { checkContextAtStartup, minimumPromptTokens } from '../../llm/startupContext.ts';
-import { runStageMain } from '../../bus/startStage.ts';
-import { ATTRS, trace } from '../../platform/telemetry.ts';
+import { type Task, TOPICS, type Trajectory } from '../../schemas/index.ts';
+import { ATTRS, KeyedLimiter, openBlobStore, trace } from '../../platform/index.ts';
+import { BrowserPool, loadBrowserConfig } from '../../browser/index.ts';
+import { checkContextAtStartup, loadLlmConfig, loadPrompt, minimumPromptTokens, OpenAiLlmClient } from '../../llm/index.ts';
+import { runStageMain } from '../../bus/index.ts';
 import { runTrajectory } from './agentLoop.ts';
 import { rollOutTask } from './taskRollout.ts';
-import type { Task, Trajectory } from '../../schemas/types.ts';
 import { offloadLargeText } from './offload.ts';
 import { loadRolloutConfig } from './config.ts';
-import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 
 await runStageMain({
   service: 'rollout',

@@ -2,8 +2,8 @@
 // limit goes to the blob store (named by its SHA-256), and the record keeps a reference to it, plus, for
 // an observation, its beginning (what the judge reads: it shows at most a few thousand characters of any
 // page). The sink fetches a prompt it needs from the store, where it can check it against its name.
-import type { Trajectory } from '../../schemas/types.ts';
-import type { BlobStore } from '../../platform/blobStore.ts';
+import type { Trajectory } from '../../schemas/index.ts';
+import type { BlobStore } from '../../platform/index.ts';
 
 /** What an offloaded observation keeps inline. */
 export const PREVIEW_CHARS = 8_000;

@@ -1,10 +1,9 @@
 // One task carried out: each of its attempts (best-of-n) a trajectory of its own, run under the site's
 // limit (which holds across the attempts), its large texts moved to the blob store, and all sent together
 // once every attempt has run, keyed by the task (a crash runs them all again, under the same ids).
-import type { OutputRecord } from '../../bus/recordProducer.ts';
-import type { KeyedLimiter } from '../../platform/keyedLimiter.ts';
-import type { Task, Trajectory } from '../../schemas/types.ts';
-import { TOPICS } from '../../schemas/topics.ts';
+import type { OutputRecord } from '../../bus/index.ts';
+import type { KeyedLimiter } from '../../platform/index.ts';
+import { type Task, TOPICS, type Trajectory } from '../../schemas/index.ts';
 import { attemptsFor } from './agentLoop.ts';
 import type { RolloutConfig } from './config.ts';
 

@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { TrainingExample, Verdict } from '../../schemas/types.ts';
-import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
+import type { TrainingExample, Verdict } from '../../schemas/index.ts';
+import { KeyedLimiter } from '../../platform/index.ts';
 import { appendDurably, writeFileDurably } from '../../dataset/index.ts';
 
 /** An attempt as the judge scored it. */

@@ -1,9 +1,8 @@
 // Sink settings (WEBTRAIL_SINK_*): the dataset's (dataset/datasetConfig.ts) and the stage's own: which
 // trajectories give examples, how each example's prompt is made, and how long best-of-n waits.
 import { z } from 'zod';
-import { tokenizerSetting } from '../../platform/tokenizer.ts';
-import { bool, parseEnv, type Env } from '../../platform/config.ts';
-import { loadAgentPromptConfig } from '../../llm/agentPromptConfig.ts';
+import { bool, type Env, parseEnv, tokenizerSetting } from '../../platform/index.ts';
+import { loadAgentPromptConfig } from '../../llm/index.ts';
 import { loadDatasetConfig, type DatasetConfig } from '../../dataset/index.ts';
 
 export interface SinkConfig extends DatasetConfig {

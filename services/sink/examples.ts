@@ -1,12 +1,9 @@
 // verdicts → training examples: for a trajectory that passes the filter, one chat-format example
 // per agent step — the system prompt and user turn exactly as the agent was sent them (recorded in the
 // trajectory), and its response.
-import type { ChatMessage, TrainingExample, Trajectory, Verdict } from '../../schemas/types.ts';
-import { stableId } from '../../platform/ids.ts';
-import { AgentOutput } from '../../llm/outputs.ts';
-import type { Prompt } from '../../llm/prompts.ts';
-import { formatHistory } from '../../llm/trajectoryText.ts';
-import { estimatePromptTokens } from '../../platform/tokens.ts';
+import type { ChatMessage, TrainingExample, Trajectory, Verdict } from '../../schemas/index.ts';
+import { estimatePromptTokens, stableId } from '../../platform/index.ts';
+import { AgentOutput, formatHistory, type Prompt } from '../../llm/index.ts';
 import type { ExampleFilter } from '../../dataset/index.ts';
 
 export interface ExampleOptions {

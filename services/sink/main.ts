@@ -1,16 +1,12 @@
 // The sink service: webtrail.verdicts → webtrail.training-examples + dataset files.
 import { Partitioners } from 'kafkajs';
-import { TOPICS } from '../../schemas/topics.ts';
-import { runStageMain } from '../../bus/startStage.ts';
-import { ATTRS, SPANS, inSpan, trace } from '../../platform/telemetry.ts';
-import { errorMessage } from '../../platform/errors.ts';
+import { HEADER_SCHEMA, TOPICS, type TrainingExample } from '../../schemas/index.ts';
+import { recordBytes, RecordProducer, runStageMain, sizeProblem } from '../../bus/index.ts';
+import { ATTRS, errorMessage, inSpan, SPANS, trace } from '../../platform/index.ts';
 import { loadSinkConfig } from './config.ts';
 import { Sink } from './sink.ts';
 import { OverdueSettler, settleIntervalMs } from './overdueSettler.ts';
 import { describeFilter } from '../../dataset/index.ts';
-import { recordBytes, sizeProblem, RecordProducer } from '../../bus/recordProducer.ts';
-import { HEADER_SCHEMA } from '../../schemas/codec.ts';
-import type { TrainingExample } from '../../schemas/types.ts';
 
 const exampleRecord = (e: TrainingExample) => ({ topic: TOPICS.trainingExamples.name, key: e.exampleId, schema: 'TrainingExample' as const, value: e });
 

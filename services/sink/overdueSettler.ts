@@ -1,7 +1,7 @@
 // Best-of-n tasks whose other attempts never came (dead-lettered, say) are settled on a timer: no verdict
 // is being handled to carry their examples. One settling at a time; a failed one is logged and the next
 // tick tries again (the tasks stay held until their examples are written and sent).
-import type { TrainingExample } from '../../schemas/types.ts';
+import type { TrainingExample } from '../../schemas/index.ts';
 import type { Decision } from './attemptGroups.ts';
 
 /** How often overdue tasks are looked for: a quarter of the wait, between 1 s and a minute. */

@@ -1,17 +1,13 @@
 // The sink stage: verdict → examples → best-of-n → the dataset of the verdict's judge version
 // (dataset/datasetFolder.ts owns the folder, its lock, recovery and cards).
 import { z } from 'zod';
-import type { TrainingExample, Verdict } from '../../schemas/types.ts';
-import { loadPrompt, type Prompt } from '../../llm/prompts.ts';
+import { judgeVersionFolder, judgeVersionProblem, type TrainingExample, type Verdict } from '../../schemas/index.ts';
+import { loadPrompt, type Prompt } from '../../llm/index.ts';
 import type { SinkConfig } from './config.ts';
 import { DatasetFolder, scrubPii } from '../../dataset/index.ts';
-import { loadTokenizer } from '../../platform/tokenizer.ts';
+import { BlobMismatchError, KeyedLimiter, loadTokenizer, readCheckedBlob, WebtrailError } from '../../platform/index.ts';
 import { examplesFor } from './examples.ts';
-import { judgeVersionFolder, judgeVersionProblem } from '../../schemas/judgeVersion.ts';
-import { WebtrailError } from '../../platform/errors.ts';
-import { BlobMismatchError, readCheckedBlob } from '../../platform/blobStore.ts';
 import { AttemptGroups, heldJudgeVersions, type Decision } from './attemptGroups.ts';
-import { KeyedLimiter } from '../../platform/keyedLimiter.ts';
 import path from 'node:path';
 
 /** A step's prompt as the rollout moved it to the blob store. */
