@@ -75,7 +75,7 @@ function describe(range: string): string {
 const parsedEntries = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | null>();
 function parsedEntry(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
   if (!parsedEntries.has(entry)) {
-    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number] | null = null;
+    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number] | null;
     try {
       if (entry.includes('/')) parsed = ipaddr.parseCIDR(entry);
       else {

@@ -2,7 +2,7 @@
 // commits nothing and is deleted afterwards, so no service's group is disturbed.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, readBlob } from '../platform/index.ts';
+import { readBlob } from '../platform/index.ts';
 import { readTopics } from '../bus/index.ts';
 import { combineFilters } from './recordFilter.ts';
 

@@ -18,7 +18,7 @@ export function listElements(observationText: string): ListedElement[] {
   for (const line of observationText.split('\n')) {
     const m = LINE.exec(line.trim());
     if (!m) continue;
-    let name = '';
+    let name: string;
     try {
       name = m[3] === undefined ? '' : (JSON.parse(`"${m[3]}"`) as string);
     } catch {

@@ -66,7 +66,7 @@ export const HISTORY_DIR = path.join(SCHEMA_DIR, 'history');
 /** Schemas of earlier releases, by fingerprint: schemas/history/<Name>.<fingerprint>.avsc. */
 export function loadHistory(dir = HISTORY_DIR): Map<string, { name: string; schema: string }> {
   const found = new Map<string, { name: string; schema: string }>();
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.avsc'));
   } catch {

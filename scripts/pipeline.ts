@@ -9,7 +9,7 @@ import type { Admin } from 'kafkajs';
 import { createKafka, fetchGroupPosition } from '../bus/index.ts';
 import { createLogger, loadKafkaConfig, loadRuntimeConfig, SERVICE_NAMES, type ServiceName, spawnTs, stageEntry } from '../platform/index.ts';
 import { type Sandbox, type ScriptedLlm, type ScriptedLlmOptions, startSandbox, startScriptedLlm } from '../sandbox/index.ts';
-import { STAGE_INPUTS, TOPICS, allTopics } from '../schemas/index.ts';
+import { STAGE_INPUTS, allTopics } from '../schemas/index.ts';
 
 
 export interface PipelineOptions {

@@ -83,7 +83,7 @@ describe('k8s manifests', () => {
     edit(path.join(dir, 'base/sink.yaml'), 'readOnlyRootFilesystem: true', 'readOnlyRootFileSystem: true');
     edit(path.join(dir, 'base/judge.yaml'), 'maxUnavailable: 1', 'maxUnavailable: 1\n  maxUnavailble: 1');
     edit(path.join(dir, 'base/config.yaml'), /^metadata:\n/m, 'metadata:\n  lables: { app: webtrail }\n');
-    edit(path.join(dir, 'overlays/prod/topics/topics.yaml'), /(name: webtrail\.sites\n)  labels:/, '$1  label:');
+    edit(path.join(dir, 'overlays/prod/topics/topics.yaml'), /(name: webtrail\.sites\n) {2}labels:/, '$1  label:');
     const reports = validateK8s(dir);
     const prod = reports.find((r) => r.overlay === 'prod')!.problems;
     expect(prod).toEqual(expect.arrayContaining([

@@ -149,8 +149,8 @@ describe("the model's context, checked where the server reports it", () => {
   });
 
   it("reads num_ctx from Ollama's Modelfile before the model is loaded; a server that reports nothing is not refused", async () => {
-    const { server, client } = await serve({ serverLike: 'ollama', contextWindow: 2048, ollamaNumCtxInModelfile: true });
-    const { server: quiet, client: unchecked } = await serve({ contextWindow: 2048 });
+    const { client } = await serve({ serverLike: 'ollama', contextWindow: 2048, ollamaNumCtxInModelfile: true });
+    const { client: unchecked } = await serve({ contextWindow: 2048 });
     const error = await failure(client.verifyContext(1500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS'));
     expect(error?.message).toContain('has a context of 2048 tokens (Ollama /api/show num_ctx at');
     expect(error?.message).toContain('start Ollama with OLLAMA_CONTEXT_LENGTH set higher (or PARAMETER num_ctx in the Modelfile)');

@@ -4,7 +4,7 @@
 // the same element across observations. The id map lives in this script's world (the session runs it in
 // an isolated world, out of page scripts' reach), so a page can neither plant nor move an id; the
 // data-wt-id attribute is written for tools to read and is never trusted.
-// eslint-disable-next-line no-unused-expressions
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the file is one expression, evaluated for its value
 (options) => {
   const ATTR = 'data-wt-id';
   const registry = (globalThis.__webtrailIds ||= { byElement: new WeakMap(), byId: new Map() });
@@ -287,7 +287,7 @@
     }
 
     if (tag === 'IFRAME' || tag === 'FRAME') {
-      let doc = null;
+      let doc;
       try { doc = el.contentDocument; } catch (_) { doc = null; }
       flush();
       if (doc && doc.body) {

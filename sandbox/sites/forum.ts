@@ -2,7 +2,7 @@
 // a new-thread form whose body is a contenteditable editor, and replies from a textarea.
 import { esc, layout } from '../html.ts';
 import type { SandboxState, Thread } from '../state.ts';
-import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
+import { idFromUrl, type SandboxSite } from '../types.ts';
 import { readFirst } from '../answerRules.ts';
 
 const SEED: Thread[] = [

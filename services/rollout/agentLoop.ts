@@ -87,7 +87,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
   let status: Trajectory['status'] = 'step_limit';
   let statusReason: string | null = null;
   let finalAnswer: string | null = null;
-  let finalObservation: Observation | null = null;
+  let finalObservation: Observation | null;
   const browser = await deps.openBrowser();
   try {
     const opened = await browser.goto(task.startUrl);
@@ -110,7 +110,7 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
           statusReason = 'trajectory time limit reached';
           break;
         }
-        const step = await inSpan(SPANS.step, { attributes: { [ATTRS.step]: index, [ATTRS.taskId]: task.taskId } }, (span) => runStep(index));
+        const step = await inSpan(SPANS.step, { attributes: { [ATTRS.step]: index, [ATTRS.taskId]: task.taskId } }, () => runStep(index));
         steps.push(step);
         usage = addUsage(usage, step.usage);
         if (browser.crashed) {
