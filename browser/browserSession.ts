@@ -16,7 +16,9 @@ import { renderObservation, type Observation, type RawObservation } from './obse
 
 export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
   .replace(/^\s*\/\/.*$/gm, '')
-  .trim();
+  .trim()
+  // One expression, called as (source)(options): a formatter's closing semicolon is not part of it.
+  .replace(/;$/, '');
 
 /** Marks the element an action is about to act on with a one-shot nonce (run in the isolated world). */
 const MARK_ATTR = 'data-wt-act';
