@@ -47,15 +47,28 @@ async function measure(backend: string, store: BlobStore, writes: number, bytes:
   }
   const limit = pLimit(8);
   const started = performance.now();
-  await Promise.all(Array.from({ length: writes }, () => limit(() => store.putContent('screenshots', screenshot(bytes), 'image/jpeg', 'jpg'))));
+  await Promise.all(
+    Array.from({ length: writes }, () =>
+      limit(() => store.putContent('screenshots', screenshot(bytes), 'image/jpeg', 'jpg')),
+    ),
+  );
   const seconds = (performance.now() - started) / 1000;
   return {
-    backend, writes, writes_per_s: Math.round(writes / seconds), step_ms_p50: percentile(serial, 50), step_ms_p95: percentile(serial, 95),
-    cpu_ms_per_write: Math.round(((used.user + used.system) / 1000 / serialCount) * 100) / 100, repeat_ms_p50: percentile(repeat, 50),
+    backend,
+    writes,
+    writes_per_s: Math.round(writes / seconds),
+    step_ms_p50: percentile(serial, 50),
+    step_ms_p95: percentile(serial, 95),
+    cpu_ms_per_write: Math.round(((used.user + used.system) / 1000 / serialCount) * 100) / 100,
+    repeat_ms_p50: percentile(repeat, 50),
   };
 }
 
-export async function benchBlobs(options: { quick: boolean; home: string; say(line: string): void }): Promise<{ bytes: number; rows: BlobRow[] }> {
+export async function benchBlobs(options: {
+  quick: boolean;
+  home: string;
+  say(line: string): void;
+}): Promise<{ bytes: number; rows: BlobRow[] }> {
   const writes = options.quick ? 200 : 1000;
   const bytes = 100 * 1024;
   const rows: BlobRow[] = [];

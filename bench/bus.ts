@@ -9,7 +9,6 @@ import { type Site, TOPICS } from '../schemas/index.ts';
 import { toTask, toTrajectory, toVerdict } from './benchRecords.ts';
 import { percentile, spawnTs, stageEntry } from '../platform/index.ts';
 
-
 export interface BusFigures {
   round_trip_p50_ms: number;
   round_trip_p99_ms: number;
@@ -21,7 +20,12 @@ export interface BusFigures {
 }
 
 /** A service or stage as a child process; its log goes to a file (the benchmark's home is kept on failure). */
-export function spawnService(script: string, env: Record<string, string>, logFile: string, args: string[] = []): ChildProcess {
+export function spawnService(
+  script: string,
+  env: Record<string, string>,
+  logFile: string,
+  args: string[] = [],
+): ChildProcess {
   const log = openSync(logFile, 'a');
   // WEBTRAIL_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the services.
   const extra = (process.env.WEBTRAIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -32,7 +36,12 @@ export function spawnService(script: string, env: Record<string, string>, logFil
  * Waits for a child's output to match `pattern` (a ready line), then lets the rest of its output drain;
  * rejects if the child exits first or stays silent past the time limit.
  */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
+export function waitForOutput(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -62,7 +71,13 @@ async function topicCount(admin: Admin, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 }
 
-const site = (i: number, run: string): Site => ({ domain: `b${i}-${run}.bench.example`, url: `https://b${i}-${run}.bench.example/`, submittedAtMs: Date.now(), source: 'bench', again: false });
+const site = (i: number, run: string): Site => ({
+  domain: `b${i}-${run}.bench.example`,
+  url: `https://b${i}-${run}.bench.example/`,
+  submittedAtMs: Date.now(),
+  source: 'bench',
+  again: false,
+});
 
 /** produce → consume of one record at a time through one topic, as a stage sees it. */
 async function roundTrip(kafka: Kafka, samples: number): Promise<number[]> {
@@ -98,7 +113,11 @@ async function roundTrip(kafka: Kafka, samples: number): Promise<number[]> {
   return times;
 }
 
-export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boolean; home: string; say: (line: string) => void }): Promise<BusFigures> {
+export async function benchBus(
+  kafka: Kafka,
+  admin: Admin,
+  options: { quick: boolean; home: string; say: (line: string) => void },
+): Promise<BusFigures> {
   const run = Date.now().toString(36);
   const codec = createCodec(process.env, kafka);
   const producer = kafka.producer();
@@ -110,7 +129,11 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     const rt = await roundTrip(kafka, options.quick ? 60 : 300);
 
     options.say('bus: no-op stage throughput');
-    const generator = spawnService('bench/instantStage.ts', { BENCH_HOP: 'generator', LOG_LEVEL: 'warn', WEBTRAIL_GENERATOR_CONCURRENCY: '256' }, path.join(options.home, 'generator.log'));
+    const generator = spawnService(
+      'bench/instantStage.ts',
+      { BENCH_HOP: 'generator', LOG_LEVEL: 'warn', WEBTRAIL_GENERATOR_CONCURRENCY: '256' },
+      path.join(options.home, 'generator.log'),
+    );
     stages.push(generator);
     await waitForOutput(generator, /^ready$/m, 'the generator stage');
     const burst = options.quick ? 5000 : 20_000;
@@ -118,15 +141,28 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     const started = performance.now();
     const sends: Array<Promise<void>> = [];
     for (let i = 0; i < burst; i += 500) {
-      sends.push(out.send(await Promise.all(Array.from({ length: Math.min(500, burst - i) }, (_, j) => site(i + j, `tp${run}`)).map((s) => out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s })))));
+      sends.push(
+        out.send(
+          await Promise.all(
+            Array.from({ length: Math.min(500, burst - i) }, (_, j) => site(i + j, `tp${run}`)).map((s) =>
+              out.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: s }),
+            ),
+          ),
+        ),
+      );
     }
     await Promise.all(sends);
-    while ((await topicCount(admin, TOPICS.tasks.name)) - tasksBefore < burst) await new Promise((r) => setTimeout(r, 50));
+    while ((await topicCount(admin, TOPICS.tasks.name)) - tasksBefore < burst)
+      await new Promise((r) => setTimeout(r, 50));
     const noopPerS = burst / ((performance.now() - started) / 1000);
 
     options.say('bus: end-to-end latency through four instant stages');
     for (const hop of ['rollout', 'judge', 'sink']) {
-      const stage = spawnService('bench/instantStage.ts', { BENCH_HOP: hop, LOG_LEVEL: 'warn', [`WEBTRAIL_${hop.toUpperCase()}_CONCURRENCY`]: '256' }, path.join(options.home, `${hop}.log`));
+      const stage = spawnService(
+        'bench/instantStage.ts',
+        { BENCH_HOP: hop, LOG_LEVEL: 'warn', [`WEBTRAIL_${hop.toUpperCase()}_CONCURRENCY`]: '256' },
+        path.join(options.home, `${hop}.log`),
+      );
       stages.push(stage);
       await waitForOutput(stage, /^ready$/m, `the ${hop} stage`);
     }
@@ -163,27 +199,45 @@ export async function benchBus(kafka: Kafka, admin: Admin, options: { quick: boo
     // A first verdict, so the sink has joined its group before the clock starts.
     const verdictOf = (i: number, tag: string) => toVerdict(toTrajectory(toTask(site(i, tag)), stepsPerVerdict));
     const warm = verdictOf(0, `warm${run}`);
-    await out.send([await out.encode({ topic: TOPICS.verdicts.name, key: warm.trajectoryId, schema: 'Verdict', value: warm })]);
+    await out.send([
+      await out.encode({ topic: TOPICS.verdicts.name, key: warm.trajectoryId, schema: 'Verdict', value: warm }),
+    ]);
     const warmDeadline = Date.now() + 60_000;
     while ((await topicCount(admin, TOPICS.trainingExamples.name)) - examplesBefore < stepsPerVerdict) {
-      if (Date.now() > warmDeadline || sink.exitCode !== null) throw new Error('the sink did not start writing examples');
+      if (Date.now() > warmDeadline || sink.exitCode !== null)
+        throw new Error('the sink did not start writing examples');
       await new Promise((r) => setTimeout(r, 100));
     }
     const sinkStart = performance.now();
     const batch: Array<Promise<void>> = [];
     for (let i = 0; i < verdicts; i += 100) {
-      batch.push(out.send(await Promise.all(Array.from({ length: Math.min(100, verdicts - i) }, (_, j) => verdictOf(i + j, `sink${run}`)).map((v) => out.encode({ topic: TOPICS.verdicts.name, key: v.trajectoryId, schema: 'Verdict', value: v })))));
+      batch.push(
+        out.send(
+          await Promise.all(
+            Array.from({ length: Math.min(100, verdicts - i) }, (_, j) => verdictOf(i + j, `sink${run}`)).map((v) =>
+              out.encode({ topic: TOPICS.verdicts.name, key: v.trajectoryId, schema: 'Verdict', value: v }),
+            ),
+          ),
+        ),
+      );
     }
     await Promise.all(batch);
     const target = stepsPerVerdict * (verdicts + 1);
     const sinkDeadline = Date.now() + 300_000;
-    while ((await topicCount(admin, TOPICS.trainingExamples.name)) - examplesBefore < target && Date.now() < sinkDeadline) await new Promise((r) => setTimeout(r, 50));
+    while (
+      (await topicCount(admin, TOPICS.trainingExamples.name)) - examplesBefore < target &&
+      Date.now() < sinkDeadline
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const sinkPerS = (stepsPerVerdict * verdicts) / ((performance.now() - sinkStart) / 1000);
 
     return {
-      round_trip_p50_ms: percentile(rt, 50), round_trip_p99_ms: percentile(rt, 99),
+      round_trip_p50_ms: percentile(rt, 50),
+      round_trip_p99_ms: percentile(rt, 99),
       noop_stage_records_per_s: Math.round(noopPerS),
-      p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), records: latencies.length,
+      p50_ms: percentile(latencies, 50),
+      p99_ms: percentile(latencies, 99),
+      records: latencies.length,
       sink_examples_per_s: Math.round(sinkPerS),
     };
   } finally {

@@ -5,31 +5,59 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BrowserPool, type BrowserSession, decodeHtml, loadBrowserConfig, observeSnapshot, serveDirectory } from '../browser/index.ts';
+import {
+  BrowserPool,
+  type BrowserSession,
+  decodeHtml,
+  loadBrowserConfig,
+  observeSnapshot,
+  serveDirectory,
+} from '../browser/index.ts';
 import { createLogger, loadTokenizer, percentile } from '../platform/index.ts';
 
-interface ManifestEntry { source: string; file: string; url: string }
-interface FormAnnotation { visible_html_fields: Array<Record<string, string>> }
+interface ManifestEntry {
+  source: string;
+  file: string;
+  url: string;
+}
+interface FormAnnotation {
+  visible_html_fields: Array<Record<string, string>>;
+}
 
 const { values: args } = parseArgs({
-  options: { corpus: { type: 'string' }, out: { type: 'string', default: 'bench/eval-pages.json' }, 'max-tokens': { type: 'string' }, limit: { type: 'string' }, source: { type: 'string' }, tokenizer: { type: 'string' } },
+  options: {
+    corpus: { type: 'string' },
+    out: { type: 'string', default: 'bench/eval-pages.json' },
+    'max-tokens': { type: 'string' },
+    limit: { type: 'string' },
+    source: { type: 'string' },
+    tokenizer: { type: 'string' },
+  },
 });
 if (!args.corpus) {
-  console.error('usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N] [--source formasaurus|trafilatura-eval|autopager|miniwob-flight] [--tokenizer qwen2_5]');
+  console.error(
+    'usage: npm run eval:pages -- --corpus ../shared/webpages [--out FILE] [--max-tokens N] [--limit N] [--source formasaurus|trafilatura-eval|autopager|miniwob-flight] [--tokenizer qwen2_5]',
+  );
   process.exit(2);
 }
 const corpus = path.resolve(args.corpus);
 // The budget counts in this tokenizer; the report measures with it too.
 const { config, tokenizer } = (() => {
   try {
-    const loaded = loadBrowserConfig({ ...process.env, ...(args.tokenizer ? { WEBTRAIL_TOKENIZER: args.tokenizer } : {}) });
+    const loaded = loadBrowserConfig({
+      ...process.env,
+      ...(args.tokenizer ? { WEBTRAIL_TOKENIZER: args.tokenizer } : {}),
+    });
     return { config: loaded, tokenizer: loadTokenizer(loaded.tokenizer) };
   } catch (error) {
     console.error(`eval:pages: ${(error as Error).message}`);
     process.exit(2);
   }
 })();
-for (const [flag, value] of [['--max-tokens', args['max-tokens']], ['--limit', args.limit]] as const) {
+for (const [flag, value] of [
+  ['--max-tokens', args['max-tokens']],
+  ['--limit', args.limit],
+] as const) {
   if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) > 0)) {
     console.error(`eval:pages: ${flag} takes a whole number above 0, not ${JSON.stringify(value)}`);
     process.exit(2);
@@ -45,16 +73,29 @@ async function readJson<T>(file: string): Promise<T> {
   }
 }
 
-const manifest = (await readFile(path.join(corpus, 'manifest.jsonl'), 'utf8').catch(() => {
-  console.error(`eval:pages: ${corpus} has no manifest.jsonl: is it the webpages corpus?`);
-  process.exit(2);
-})).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
+const manifest = (
+  await readFile(path.join(corpus, 'manifest.jsonl'), 'utf8').catch(() => {
+    console.error(`eval:pages: ${corpus} has no manifest.jsonl: is it the webpages corpus?`);
+    process.exit(2);
+  })
+)
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as ManifestEntry);
 const forms = await readJson<Record<string, FormAnnotation>>('formasaurus/annotations.json');
-const snippets = await readJson<Record<string, { file: string; with: string[] }>>('trafilatura-eval/evaldata-subset.json');
-const pagination = (await readFile(path.join(corpus, 'autopager/pagination-labels.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => {
-  const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
-  return { file: `${cells[0]}.html`, next: cells[5] ?? '' };
-});
+const snippets = await readJson<Record<string, { file: string; with: string[] }>>(
+  'trafilatura-eval/evaldata-subset.json',
+);
+const pagination = (await readFile(path.join(corpus, 'autopager/pagination-labels.csv'), 'utf8'))
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const cells = line
+      .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
+      .map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+    return { file: `${cells[0]}.html`, next: cells[5] ?? '' };
+  });
 const nextByFile = new Map(pagination.filter((p) => p.next).map((p) => [p.file, p.next]));
 const snippetsByFile = new Map(Object.values(snippets).map((s) => [s.file, s.with]));
 
@@ -82,7 +123,9 @@ if (args.source && !sources.includes(args.source)) {
   console.error(`eval:pages: no source ${JSON.stringify(args.source)} in the corpus; it has ${sources.join(', ')}`);
   process.exit(2);
 }
-const entries = manifest.filter((e) => !args.source || e.source === args.source).slice(0, args.limit ? Number(args.limit) : undefined);
+const entries = manifest
+  .filter((e) => !args.source || e.source === args.source)
+  .slice(0, args.limit ? Number(args.limit) : undefined);
 let done = 0;
 for (const entry of entries) {
   const file = entry.file.replace(/^pages\//, '');
@@ -97,7 +140,13 @@ for (const entry of entries) {
     const observation = await session.observe(maxTokens);
     const ms = performance.now() - started;
     // Counted again here, apart from the budget's own count: the report does not take the renderer's word.
-    observed.push({ source: entry.source, file: name, ms, tokens: tokenizer.count(observation.text), htmlTokens: tokenizer.count(decodeHtml(await readFile(path.join(corpus, file)))) });
+    observed.push({
+      source: entry.source,
+      file: name,
+      ms,
+      tokens: tokenizer.count(observation.text),
+      htmlTokens: tokenizer.count(decodeHtml(await readFile(path.join(corpus, file)))),
+    });
     const shownNames = new Set(observation.elements.map((e) => e.htmlName).filter(Boolean));
     const shownIds = new Set(observation.elements.map((e) => e.id));
 
@@ -121,7 +170,12 @@ for (const entry of entries) {
         return marked ? Number(marked.getAttribute('data-wt-id')) : 'the element has no id (not seen as interactive)';
       }, selector);
       if (typeof id === 'number' && shownIds.has(id)) nextFound += 1;
-      else missedNext.push({ file: name, selector, why: typeof id === 'number' ? 'not shown (left out for the budget, or inside a collapsed group)' : id });
+      else
+        missedNext.push({
+          file: name,
+          selector,
+          why: typeof id === 'number' ? 'not shown (left out for the budget, or inside a collapsed group)' : id,
+        });
     }
     const wanted = entry.source === 'trafilatura-eval' ? snippetsByFile.get(name) : undefined;
     const text = norm(observation.text);
@@ -157,9 +211,32 @@ const report = {
   failed,
   observed_without_scripts: withoutScripts,
   observe_ms: { p50: percentile(observeMs, 50), p95: percentile(observeMs, 95) },
-  tokens: { p50: percentile(tokens, 50), p95: percentile(tokens, 95), max: Math.max(0, ...tokens), over_budget: overBudget },
-  html_tokens_p50: percentile(observed.map((o) => o.htmlTokens), 50),
-  by_source: Object.fromEntries([...bySource].map(([source, pages]) => [source, { pages: pages.length, tokens_p50: percentile(pages.map((p) => p.tokens), 50), observe_ms_p50: percentile(pages.map((p) => p.ms), 50) }])),
+  tokens: {
+    p50: percentile(tokens, 50),
+    p95: percentile(tokens, 95),
+    max: Math.max(0, ...tokens),
+    over_budget: overBudget,
+  },
+  html_tokens_p50: percentile(
+    observed.map((o) => o.htmlTokens),
+    50,
+  ),
+  by_source: Object.fromEntries(
+    [...bySource].map(([source, pages]) => [
+      source,
+      {
+        pages: pages.length,
+        tokens_p50: percentile(
+          pages.map((p) => p.tokens),
+          50,
+        ),
+        observe_ms_p50: percentile(
+          pages.map((p) => p.ms),
+          50,
+        ),
+      },
+    ]),
+  ),
   form_field_recall_percent: ratio(fieldsFound, fieldsTotal),
   form_fields: { found: fieldsFound, total: fieldsTotal, missed: missedFields },
   next_link_recall_percent: ratio(nextFound, nextTotal),
@@ -170,15 +247,26 @@ const report = {
 };
 await writeFile(args.out!, `${JSON.stringify(report, null, 2)}\n`);
 const recall = (found: number, total: number) => (total ? `${ratio(found, total)}% (${found}/${total})` : '—');
-console.log(`pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.file).join(', ')})` : ''}`);
-console.log(`without scripts       ${withoutScripts.length} pages (their scripts could not all run here: a script file did not load, or the scripts tried to leave the page)`);
-console.log(`observation time      p50 ${report.observe_ms.p50.toFixed(0)} ms, p95 ${report.observe_ms.p95.toFixed(0)} ms`);
-console.log(`tokens (${tokenizer.family})     p50 ${report.tokens.p50}, p95 ${report.tokens.p95}, max ${report.tokens.max} of a budget of ${maxTokens}; over the budget: ${overBudget.length} pages (raw HTML p50 ${report.html_tokens_p50})`);
+console.log(
+  `pages observed        ${report.observed}/${report.pages}${failed.length ? ` (${failed.length} failed: ${failed.map((f) => f.file).join(', ')})` : ''}`,
+);
+console.log(
+  `without scripts       ${withoutScripts.length} pages (their scripts could not all run here: a script file did not load, or the scripts tried to leave the page)`,
+);
+console.log(
+  `observation time      p50 ${report.observe_ms.p50.toFixed(0)} ms, p95 ${report.observe_ms.p95.toFixed(0)} ms`,
+);
+console.log(
+  `tokens (${tokenizer.family})     p50 ${report.tokens.p50}, p95 ${report.tokens.p95}, max ${report.tokens.max} of a budget of ${maxTokens}; over the budget: ${overBudget.length} pages (raw HTML p50 ${report.html_tokens_p50})`,
+);
 console.log(`form-field recall     ${recall(fieldsFound, fieldsTotal)}`);
 console.log(`NEXT-link recall      ${recall(nextFound, nextTotal)}`);
 console.log(`must-contain snippets ${recall(snippetFound, snippetTotal)}`);
 console.log('by source:');
-for (const [source, s] of Object.entries(report.by_source)) console.log(`  ${source.padEnd(18)} ${String(s.pages).padStart(3)} pages, tokens p50 ${s.tokens_p50}, observation p50 ${s.observe_ms_p50.toFixed(0)} ms`);
+for (const [source, s] of Object.entries(report.by_source))
+  console.log(
+    `  ${source.padEnd(18)} ${String(s.pages).padStart(3)} pages, tokens p50 ${s.tokens_p50}, observation p50 ${s.observe_ms_p50.toFixed(0)} ms`,
+  );
 const misses = [
   ...overBudget.map((o) => `over the budget: ${o.file} (${o.tokens} tokens)`),
   ...missedFields.map((m) => `form field not shown: ${m.file} name=${m.name}`),

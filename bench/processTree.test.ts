@@ -5,7 +5,8 @@ import { childPids, treeCpuSeconds, treePssMb } from './processTree.ts';
 
 // A child burns CPU, starts a grandchild that burns CPU and ends (reaped by the child), then reports what
 // getrusage says each used and stays alive: the /proc counters must say the same, the ended grandchild included.
-const burn = 'let x = 0; const until = process.cpuUsage().user + 300_000; while (process.cpuUsage().user < until) for (let i = 0; i < 1e6; i += 1) x += i;';
+const burn =
+  'let x = 0; const until = process.cpuUsage().user + 300_000; while (process.cpuUsage().user < until) for (let i = 0; i < 1e6; i += 1) x += i;';
 const grandchild = `${burn} const u = process.cpuUsage(); console.log((u.user + u.system) / 1e6);`;
 const child = `
 ${burn}
@@ -35,9 +36,10 @@ describe('CPU used by a process tree', () => {
 });
 
 describe('memory of a process tree', () => {
-  it('sums the descendants\' proportional set size: a grandchild holding 96 MB of its own pages counts in its grandparent\'s tree', async () => {
+  it("sums the descendants' proportional set size: a grandchild holding 96 MB of its own pages counts in its grandparent's tree", async () => {
     // The child starts a grandchild that fills 96 MB (pages of its own, so its PSS holds all of them) and waits.
-    const holder = 'const b = Buffer.alloc(96 * 1024 * 1024, 1); console.log("filled"); process.stdin.resume(); setInterval(() => b[0]++, 1000);';
+    const holder =
+      'const b = Buffer.alloc(96 * 1024 * 1024, 1); console.log("filled"); process.stdin.resume(); setInterval(() => b[0]++, 1000);';
     const middle = `const { spawn } = require('node:child_process'); const g = spawn(process.execPath, ['-e', ${JSON.stringify(holder)}], { stdio: ['pipe', 'inherit', 'inherit'] }); process.stdin.resume();`;
     const proc = spawn(process.execPath, ['-e', middle], { stdio: ['pipe', 'pipe', 'inherit'] });
     let grandchildPid: number | undefined;

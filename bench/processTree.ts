@@ -8,7 +8,9 @@ const TICKS_PER_S = 100;
 
 /** The live children of a process (those of every one of its threads). */
 export function childPids(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
 }
 
 /** What a process was started with, or null once it has ended. */
@@ -49,11 +51,15 @@ export async function treePssMb(pid: number): Promise<number> {
 export function treeCpuSeconds(pid: number): { own: number; descendants: number } {
   const ticks = (p: number) => {
     const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return { own: fields[11]! + fields[12]!, reaped: fields[13]! + fields[14]! };
   };
   const descendants = (p: number, reaped: number): number =>
-    reaped + childPids(p).reduce((sum, child) => {
+    reaped +
+    childPids(p).reduce((sum, child) => {
       try {
         const t = ticks(child);
         return sum + t.own + descendants(child, t.reaped);

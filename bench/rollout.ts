@@ -9,7 +9,13 @@ import { chromium, type Page } from 'playwright-core';
 import { allTasks, findTask, planAction, type Sandbox, sandboxSites } from '../sandbox/index.ts';
 import { createCodec, RecordProducer } from '../bus/index.ts';
 import { type Action, type Task, TOPICS, type Trajectory } from '../schemas/index.ts';
-import { BASE_ARGS, loadBrowserConfig, OBSERVE_SOURCE, type RawObservation, renderObservation } from '../browser/index.ts';
+import {
+  BASE_ARGS,
+  loadBrowserConfig,
+  OBSERVE_SOURCE,
+  type RawObservation,
+  renderObservation,
+} from '../browser/index.ts';
 import { spawnService, stopChild, waitForOutput } from './bus.ts';
 import { sleep, stageEntry } from '../platform/index.ts';
 import { steadyStepsPerSecond } from './steadyState.ts';
@@ -65,7 +71,12 @@ export interface ThroughputRow {
 }
 
 /** Per step: observe, LLM, act; per trajectory: the time outside its steps (opening, the start page, closing). */
-export interface StepSplit { observe: number; llm: number; act: number; outside_steps_per_trajectory: number }
+export interface StepSplit {
+  observe: number;
+  llm: number;
+  act: number;
+  outside_steps_per_trajectory: number;
+}
 
 class SplitTotals {
   private sum = { observe: 0, llm: 0, act: 0, outside: 0 };
@@ -85,7 +96,9 @@ class SplitTotals {
   mean(): StepSplit {
     const n = Math.max(1, this.steps);
     return {
-      observe: Math.round(this.sum.observe / n), llm: Math.round(this.sum.llm / n), act: Math.round(this.sum.act / n),
+      observe: Math.round(this.sum.observe / n),
+      llm: Math.round(this.sum.llm / n),
+      act: Math.round(this.sum.act / n),
       outside_steps_per_trajectory: Math.round(this.sum.outside / Math.max(1, this.trajectories)),
     };
   }
@@ -112,15 +125,18 @@ function peakSampler(read: () => Promise<number>): { stop: () => Promise<number>
       await sleep(MEMORY_SAMPLE_MS, stopped.signal).catch(() => undefined);
     }
   })();
-  return { stop: async () => {
-    stopped.abort();
-    await loop;
-    return peak;
-  } };
+  return {
+    stop: async () => {
+      stopped.abort();
+      await loop;
+      return peak;
+    },
+  };
 }
 
 /** The bare loop's Chromium: its processes' memory summed. */
-const bareChromiumPssMb = async () => (await Promise.all(ownChromiumPids().map((pid) => treePssMb(pid)))).reduce((a, b) => a + b, 0);
+const bareChromiumPssMb = async () =>
+  (await Promise.all(ownChromiumPids().map((pid) => treePssMb(pid)))).reduce((a, b) => a + b, 0);
 
 /** The bare loop's Chromium: CPU-seconds of all its processes, the ended ones included. */
 const bareChromiumCpuSeconds = () => ownChromiumPids().reduce((sum, pid) => sum + wholeTree(treeCpuSeconds(pid)), 0);
@@ -148,14 +164,32 @@ function benchTasks(sandbox: BenchSites, tag: string, count: number): Task[] {
   return Array.from({ length: count }, (_, i) => {
     const t = planned[i % planned.length]!;
     return {
-      taskId: `bench-${tag}-${i}`, domain: `${t.site}.localhost`, startUrl: new URL(t.startPath, sandbox.siteUrl(t.site)).toString(), instruction: t.instruction,
-      steps: t.steps, successCriteria: t.successCriteria, generatorVersion: 'bench@generator', createdAtMs: Date.now(), usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 }, lineage: null, submissionId: '', kind: 'task',
+      taskId: `bench-${tag}-${i}`,
+      domain: `${t.site}.localhost`,
+      startUrl: new URL(t.startPath, sandbox.siteUrl(t.site)).toString(),
+      instruction: t.instruction,
+      steps: t.steps,
+      successCriteria: t.successCriteria,
+      generatorVersion: 'bench@generator',
+      createdAtMs: Date.now(),
+      usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 },
+      lineage: null,
+      submissionId: '',
+      kind: 'task',
     };
   });
 }
 
 /** The bare loop: same observation script and rendering, the scripted policy in process, a sleep for the LLM. */
-async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxTokens: number, maxNodes: number, split: SplitTotals, stepEnds: number[]): Promise<{ steps: number; opened: number; inSteps: number }> {
+async function bareTrajectory(
+  page: Page,
+  task: Task,
+  latencyMs: number,
+  maxTokens: number,
+  maxNodes: number,
+  split: SplitTotals,
+  stepEnds: number[],
+): Promise<{ steps: number; opened: number; inSteps: number }> {
   const planned = findTask({ instruction: task.instruction })!;
   const opened = performance.now();
   let inSteps = 0;
@@ -165,7 +199,9 @@ async function bareTrajectory(page: Page, task: Task, latencyMs: number, maxToke
   let steps = 0;
   while (steps < 30) {
     let t = performance.now();
-    const raw = (await page.evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes })})`).catch(() => null)) as RawObservation | null;
+    const raw = (await page
+      .evaluate(`(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes })})`)
+      .catch(() => null)) as RawObservation | null;
     if (!raw) {
       await page.waitForLoadState('load').catch(() => undefined);
       continue;
@@ -213,8 +249,10 @@ async function perform(page: Page, action: Action): Promise<void> {
   };
   const value = action.value ?? '';
   switch (action.kind) {
-    case 'click': return (await locate()).click({ timeout: 5000 });
-    case 'hover': return (await locate()).hover({ timeout: 5000 });
+    case 'click':
+      return (await locate()).click({ timeout: 5000 });
+    case 'hover':
+      return (await locate()).hover({ timeout: 5000 });
     case 'type': {
       const l = await locate();
       await l.fill(value, { timeout: 5000 });
@@ -226,12 +264,18 @@ async function perform(page: Page, action: Action): Promise<void> {
       await l.selectOption({ label: value }, { timeout: 5000 }).catch(() => l.selectOption(value, { timeout: 5000 }));
       return;
     }
-    case 'check': return (await locate()).check({ timeout: 5000 });
-    case 'uncheck': return (await locate()).uncheck({ timeout: 5000 });
-    case 'scroll': return void (await page.mouse.wheel(0, value === 'up' ? -600 : 600));
-    case 'press': return page.keyboard.press(value);
-    case 'go_back': return void (await page.goBack());
-    default: return;
+    case 'check':
+      return (await locate()).check({ timeout: 5000 });
+    case 'uncheck':
+      return (await locate()).uncheck({ timeout: 5000 });
+    case 'scroll':
+      return void (await page.mouse.wheel(0, value === 'up' ? -600 : 600));
+    case 'press':
+      return page.keyboard.press(value);
+    case 'go_back':
+      return void (await page.goBack());
+    default:
+      return;
   }
 }
 
@@ -250,10 +294,13 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
   const first = rows[0]!;
   const out: Record<string, unknown> = { ...first, rounds: rows.length, round_ratios: rows.map((r) => r.ratio) };
   for (const [key, value] of Object.entries(first)) {
-    if (typeof value === 'number' && !['contexts', 'trajectories', 'rounds'].includes(key)) out[key] = round3(median(rows.map((r) => r[key as keyof ThroughputRow] as number)));
+    if (typeof value === 'number' && !['contexts', 'trajectories', 'rounds'].includes(key))
+      out[key] = round3(median(rows.map((r) => r[key as keyof ThroughputRow] as number)));
     if (key === 'step_ms' || key === 'baseline_step_ms') {
       const splits = rows.map((r) => r[key]);
-      out[key] = Object.fromEntries(Object.keys(value as StepSplit).map((k) => [k, Math.round(median(splits.map((x) => x[k as keyof StepSplit])))]));
+      out[key] = Object.fromEntries(
+        Object.keys(value as StepSplit).map((k) => [k, Math.round(median(splits.map((x) => x[k as keyof StepSplit])))]),
+      );
     }
   }
   return out as unknown as ThroughputRow;
@@ -263,7 +310,12 @@ export function medianRow(rows: ThroughputRow[]): ThroughputRow {
  * A `webtrail` command that serves something, in a process of its own; resolves with what `ready` matched
  * in its output once it does.
  */
-async function spawnServer(args: string[], ready: RegExp, what: string, logFile: string): Promise<{ found: RegExpExecArray; pid: number; close: () => Promise<void> }> {
+async function spawnServer(
+  args: string[],
+  ready: RegExp,
+  what: string,
+  logFile: string,
+): Promise<{ found: RegExpExecArray; pid: number; close: () => Promise<void> }> {
   const child = spawnService('bin/webtrail.js', {}, logFile, args);
   const found = await waitForOutput(child, ready, `${what} (log: ${logFile})`, 30_000);
   return { found, pid: child.pid!, close: () => stopChild(child) };
@@ -275,13 +327,23 @@ async function spawnServer(args: string[], ready: RegExp, what: string, logFile:
  * finished trajectory, which a real LLM's latency does not (measured at 8 contexts: 690 ms from request
  * to reply for 500 ms of latency).
  */
-export async function spawnScriptedLlm(latencyMs: number, logFile: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const { found, close } = await spawnServer(['scripted-llm', '--port', '0', '--latency-ms', String(latencyMs)], /scripted LLM \(OpenAI-compatible\) at (\S+)/, 'the scripted LLM', logFile);
+export async function spawnScriptedLlm(
+  latencyMs: number,
+  logFile: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const { found, close } = await spawnServer(
+    ['scripted-llm', '--port', '0', '--latency-ms', String(latencyMs)],
+    /scripted LLM \(OpenAI-compatible\) at (\S+)/,
+    'the scripted LLM',
+    logFile,
+  );
   return { url: found[1]!, close };
 }
 
 /** The sites the bench's tasks visit: where each is, and the browser guard's setting that allows them. */
-export type BenchSites = Pick<Sandbox, 'siteUrl' | 'allowHost'> & { /** The process serving them, for its CPU. */ pid: number };
+export type BenchSites = Pick<Sandbox, 'siteUrl' | 'allowHost'> & {
+  /** The process serving them, for its CPU. */ pid: number;
+};
 
 /**
  * The sandbox web in a process of its own (`webtrail sandbox`), as a website is on a machine of its own: in
@@ -289,22 +351,45 @@ export type BenchSites = Pick<Sandbox, 'siteUrl' | 'allowHost'> & { /** The proc
  * bare loop's Playwright client), which the egress proxy measured as up to a second from request to reply.
  */
 export async function spawnSandboxWeb(logFile: string): Promise<BenchSites & { close: () => Promise<void> }> {
-  const { found, pid, close } = await spawnServer(['sandbox', '--port', '0'], /sandbox web on port (\d+)/, 'the sandbox web', logFile);
+  const { found, pid, close } = await spawnServer(
+    ['sandbox', '--port', '0'],
+    /sandbox web on port (\d+)/,
+    'the sandbox web',
+    logFile,
+  );
   return { ...sandboxSites(Number(found[1])), pid, close };
 }
 
-export async function benchRollout(kafka: Kafka, admin: Admin, options: {
-  sandbox: BenchSites; llmUrl: string; latencyMs: number; levels: number[]; tasksPerContext: number; rounds: number; home: string; say: (line: string) => void;
-}): Promise<ThroughputRow[]> {
+export async function benchRollout(
+  kafka: Kafka,
+  admin: Admin,
+  options: {
+    sandbox: BenchSites;
+    llmUrl: string;
+    latencyMs: number;
+    levels: number[];
+    tasksPerContext: number;
+    rounds: number;
+    home: string;
+    say: (line: string) => void;
+  },
+): Promise<ThroughputRow[]> {
   const codec = createCodec(process.env, kafka);
   const producer = kafka.producer();
   await producer.connect();
   const out = new RecordProducer(producer, codec);
   const finished = new Map<string, Trajectory>();
-  const consumer = kafka.consumer({ groupId: `${TOPICS.trajectories.name}-bench-${Date.now()}`, maxWaitTimeInMs: 100, maxBytes: 64 << 20 });
+  const consumer = kafka.consumer({
+    groupId: `${TOPICS.trajectories.name}-bench-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+    maxBytes: 64 << 20,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.trajectories.name, fromBeginning: false });
-  await consumer.run({ eachMessage: async ({ message }) => void finished.set(message.key!.toString(), await codec.decodeAs('Trajectory', message.headers, message.value)) });
+  await consumer.run({
+    eachMessage: async ({ message }) =>
+      void finished.set(message.key!.toString(), await codec.decodeAs('Trajectory', message.headers, message.value)),
+  });
   await sleep(4000);
   const browserConfig = loadBrowserConfig({ ...process.env, WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost });
   const cores = (await import('node:os')).cpus().length;
@@ -312,7 +397,10 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
   const waitDone = async (ids: string[], timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     while (!ids.every((id) => finished.has(id))) {
-      if (Date.now() > deadline) throw new Error(`rollout bench: ${ids.filter((id) => !finished.has(id)).length} trajectories missing after ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `rollout bench: ${ids.filter((id) => !finished.has(id)).length} trajectories missing after ${timeoutMs / 1000} s`,
+        );
       await sleep(100);
     }
   };
@@ -322,16 +410,34 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
       options.say(`rollout: ${contexts} context(s), ${count} trajectories through the rollout service`);
       const groupId = `${TOPICS.tasks.name}-bench-rollout-${contexts}-${Date.now()}`;
       const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
-      await admin.setOffsets({ groupId, topic: TOPICS.tasks.name, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-      const service = spawnService(stageEntry('rollout'), {
-        LOG_LEVEL: 'warn', WEBTRAIL_HOME: options.home, OPENAI_BASE_URL: options.llmUrl, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'unused',
-        WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost, WEBTRAIL_ROLLOUT_GROUP_ID: groupId, WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
-        WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts), WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts), WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
-      }, path.join(options.home, `rollout-${contexts}.log`));
+      await admin.setOffsets({
+        groupId,
+        topic: TOPICS.tasks.name,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+      const service = spawnService(
+        stageEntry('rollout'),
+        {
+          LOG_LEVEL: 'warn',
+          WEBTRAIL_HOME: options.home,
+          OPENAI_BASE_URL: options.llmUrl,
+          OPENAI_MODEL: 'scripted',
+          OPENAI_API_KEY: 'unused',
+          WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost,
+          WEBTRAIL_ROLLOUT_GROUP_ID: groupId,
+          WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
+          WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts),
+          WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts),
+          WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
+        },
+        path.join(options.home, `rollout-${contexts}.log`),
+      );
       try {
         // One trajectory first: the service has joined its group and launched Chromium before the clock starts.
         const [warm] = benchTasks(options.sandbox, `warm-${contexts}-${Date.now()}`, 1);
-        await out.send([await out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! })]);
+        await out.send([
+          await out.encode({ topic: TOPICS.tasks.name, key: warm!.taskId, schema: 'Task', value: warm! }),
+        ]);
         await waitDone([warm!.taskId], 120_000);
         const roundRows: ThroughputRow[] = [];
         for (let r = 0; r < options.rounds; r += 1) {
@@ -340,7 +446,9 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
         }
         rows.push(medianRow(roundRows));
         const row = rows.at(-1)!;
-        options.say(`rollout: ${contexts} context(s): ${row.steps_per_s} steps/s vs bare ${row.baseline_steps_per_s} (ratio ${row.ratio}${row.rounds > 1 ? `, median of ${row.round_ratios.join(', ')}` : ''}; whole run ${row.whole_run_ratio})`);
+        options.say(
+          `rollout: ${contexts} context(s): ${row.steps_per_s} steps/s vs bare ${row.baseline_steps_per_s} (ratio ${row.ratio}${row.rounds > 1 ? `, median of ${row.round_ratios.join(', ')}` : ''}; whole run ${row.whole_run_ratio})`,
+        );
       } finally {
         await stopChild(service);
         await admin.deleteGroups([groupId]).catch(() => undefined);
@@ -363,8 +471,15 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const sandboxBefore = treeCpuSeconds(options.sandbox.pid).own;
     const startedAt = Date.now();
     const started = performance.now();
-    await out.send(await Promise.all(tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t }))));
-    await waitDone(tasks.map((t) => t.taskId), 600_000);
+    await out.send(
+      await Promise.all(
+        tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: t.taskId, schema: 'Task', value: t })),
+      ),
+    );
+    await waitDone(
+      tasks.map((t) => t.taskId),
+      600_000,
+    );
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuPercent(cpuBefore, cores);
     const serviceAfter = treeCpuSeconds(servicePid);
@@ -374,20 +489,32 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
     const split = new SplitTotals();
     const steady = steadyStepsPerSecond({
-      startedAt, taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs), taskEnds: tasks.map((t) => finished.get(t.taskId)!.endedAtMs),
-      stepEnds: tasks.flatMap((t) => finished.get(t.taskId)!.steps.map((s) => s.startedAtMs + s.observeMs + s.llmMs + s.actMs)),
+      startedAt,
+      taskStarts: tasks.map((t) => finished.get(t.taskId)!.startedAtMs),
+      taskEnds: tasks.map((t) => finished.get(t.taskId)!.endedAtMs),
+      stepEnds: tasks.flatMap((t) =>
+        finished.get(t.taskId)!.steps.map((s) => s.startedAtMs + s.observeMs + s.llmMs + s.actMs),
+      ),
     });
     let busyMs = 0;
     for (const t of tasks) {
       const trajectory = finished.get(t.taskId)!;
       busyMs += trajectory.endedAtMs - trajectory.startedAtMs;
       for (const s of trajectory.steps) split.add(s.observeMs, s.llmMs, s.actMs);
-      split.addOutside(trajectory.endedAtMs - trajectory.startedAtMs - trajectory.steps.reduce((ms, s) => ms + s.observeMs + s.llmMs + s.actMs, 0));
+      split.addOutside(
+        trajectory.endedAtMs -
+          trajectory.startedAtMs -
+          trajectory.steps.reduce((ms, s) => ms + s.observeMs + s.llmMs + s.actMs, 0),
+      );
     }
 
     options.say(`rollout: ${contexts} context(s), the same ${count} tasks in a bare Playwright loop`);
     // Unguarded, as a bare Playwright script would run: no egress proxy, Chromium resolving names itself.
-    const browser = await chromium.launch({ executablePath: browserConfig.executablePath, headless: true, args: BASE_ARGS });
+    const browser = await chromium.launch({
+      executablePath: browserConfig.executablePath,
+      headless: true,
+      args: BASE_ARGS,
+    });
     const limit = pLimit(contexts);
     const bareSplit = new SplitTotals();
     let bareBusyMs = 0;
@@ -403,23 +530,37 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareStarted = performance.now();
     // The same tasks in the order the pipeline started them (partition order, not list order), so that
     // both sides meet the same mix of long and short tasks, in the tail too.
-    const inPipelineOrder = [...tasks].sort((a, b) => finished.get(a.taskId)!.startedAtMs - finished.get(b.taskId)!.startedAtMs);
-    const bareSteps = await Promise.all(inPipelineOrder.map((t) => limit(async () => {
-      const began = performance.now();
-      bareTaskStarts.push(Date.now());
-      const context = await browser.newContext({ viewport: browserConfig.viewport });
-      try {
-        const run = await bareTrajectory(await context.newPage(), t, options.latencyMs, browserConfig.maxObservationTokens, browserConfig.maxDomNodes, bareSplit, bareStepEnds);
-        await context.close();
-        bareTaskEnds.push(Date.now());
-        bareSplit.addOutside(performance.now() - began - run.inSteps);
-        bareBusyMs += performance.now() - began;
-        return run.steps;
-      } catch (error) {
-        await context.close();
-        throw error;
-      }
-    })));
+    const inPipelineOrder = [...tasks].sort(
+      (a, b) => finished.get(a.taskId)!.startedAtMs - finished.get(b.taskId)!.startedAtMs,
+    );
+    const bareSteps = await Promise.all(
+      inPipelineOrder.map((t) =>
+        limit(async () => {
+          const began = performance.now();
+          bareTaskStarts.push(Date.now());
+          const context = await browser.newContext({ viewport: browserConfig.viewport });
+          try {
+            const run = await bareTrajectory(
+              await context.newPage(),
+              t,
+              options.latencyMs,
+              browserConfig.maxObservationTokens,
+              browserConfig.maxDomNodes,
+              bareSplit,
+              bareStepEnds,
+            );
+            await context.close();
+            bareTaskEnds.push(Date.now());
+            bareSplit.addOutside(performance.now() - began - run.inSteps);
+            bareBusyMs += performance.now() - began;
+            return run.steps;
+          } catch (error) {
+            await context.close();
+            throw error;
+          }
+        }),
+      ),
+    );
     const bareSeconds = (performance.now() - bareStarted) / 1000;
     const bareCpu = cpuPercent(bareCpuBefore, cores);
     const bareChromium = bareChromiumCpuSeconds() - bareChromiumBefore;
@@ -430,24 +571,47 @@ export async function benchRollout(kafka: Kafka, admin: Admin, options: {
     const bareStepCount = bareSteps.reduce((a, b) => a + b, 0);
     const stepsPerS = steps / seconds;
     const baselineStepsPerS = bareStepCount / bareSeconds;
-    const bareSteady = steadyStepsPerSecond({ startedAt: bareStartedAt, taskStarts: bareTaskStarts, taskEnds: bareTaskEnds, stepEnds: bareStepEnds });
+    const bareSteady = steadyStepsPerSecond({
+      startedAt: bareStartedAt,
+      taskStarts: bareTaskStarts,
+      taskEnds: bareTaskEnds,
+      stepEnds: bareStepEnds,
+    });
     const ratio = round(steady.stepsPerSecond / bareSteady.stepsPerSecond);
     return {
-      contexts, trajectories: count, steps_per_s: round(steady.stepsPerSecond), trajectories_per_min: round((count / seconds) * 60),
-      baseline_steps_per_s: round(bareSteady.stepsPerSecond), ratio,
-      whole_run_steps_per_s: round(stepsPerS), baseline_whole_run_steps_per_s: round(baselineStepsPerS), whole_run_ratio: round(stepsPerS / baselineStepsPerS),
-      baseline_trajectories_per_min: round((count / bareSeconds) * 60), trajectory_ratio: round(bareSeconds / seconds),
-      steps_per_trajectory: round(steps / count), baseline_steps_per_trajectory: round(bareStepCount / count),
-      cpu_percent: cpu, baseline_cpu_percent: bareCpu,
-      cpu_s_per_step: round((cpu / 100) * seconds / steps), baseline_cpu_s_per_step: round((bareCpu / 100) * bareSeconds / bareStepCount),
-      chromium_cpu_s_per_step: round3((serviceAfter.descendants - serviceBefore.descendants) / steps), baseline_chromium_cpu_s_per_step: round3(bareChromium / bareStepCount),
+      contexts,
+      trajectories: count,
+      steps_per_s: round(steady.stepsPerSecond),
+      trajectories_per_min: round((count / seconds) * 60),
+      baseline_steps_per_s: round(bareSteady.stepsPerSecond),
+      ratio,
+      whole_run_steps_per_s: round(stepsPerS),
+      baseline_whole_run_steps_per_s: round(baselineStepsPerS),
+      whole_run_ratio: round(stepsPerS / baselineStepsPerS),
+      baseline_trajectories_per_min: round((count / bareSeconds) * 60),
+      trajectory_ratio: round(bareSeconds / seconds),
+      steps_per_trajectory: round(steps / count),
+      baseline_steps_per_trajectory: round(bareStepCount / count),
+      cpu_percent: cpu,
+      baseline_cpu_percent: bareCpu,
+      cpu_s_per_step: round(((cpu / 100) * seconds) / steps),
+      baseline_cpu_s_per_step: round(((bareCpu / 100) * bareSeconds) / bareStepCount),
+      chromium_cpu_s_per_step: round3((serviceAfter.descendants - serviceBefore.descendants) / steps),
+      baseline_chromium_cpu_s_per_step: round3(bareChromium / bareStepCount),
       service_cpu_s_per_step: round3((serviceAfter.own - serviceBefore.own) / steps),
-      harness_cpu_s_per_step: round3(cpuSeconds(harness) / steps), baseline_harness_cpu_s_per_step: round3(cpuSeconds(bareHarness) / bareStepCount),
-      sandbox_cpu_s_per_step: round3(sandboxCpu / steps), baseline_sandbox_cpu_s_per_step: round3(bareSandboxCpu / bareStepCount),
-      peak_rss_mb: Math.round(peakRss), rss_mb_per_context: Math.round((peakRss - idleRss) / contexts), baseline_peak_rss_mb: Math.round(barePeakRss),
-      step_ms: split.mean(), baseline_step_ms: bareSplit.mean(),
-      context_busy_share: round(busyMs / (contexts * seconds * 1000)), baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
-      rounds: 1, round_ratios: [ratio],
+      harness_cpu_s_per_step: round3(cpuSeconds(harness) / steps),
+      baseline_harness_cpu_s_per_step: round3(cpuSeconds(bareHarness) / bareStepCount),
+      sandbox_cpu_s_per_step: round3(sandboxCpu / steps),
+      baseline_sandbox_cpu_s_per_step: round3(bareSandboxCpu / bareStepCount),
+      peak_rss_mb: Math.round(peakRss),
+      rss_mb_per_context: Math.round((peakRss - idleRss) / contexts),
+      baseline_peak_rss_mb: Math.round(barePeakRss),
+      step_ms: split.mean(),
+      baseline_step_ms: bareSplit.mean(),
+      context_busy_share: round(busyMs / (contexts * seconds * 1000)),
+      baseline_context_busy_share: round(bareBusyMs / (contexts * bareSeconds * 1000)),
+      rounds: 1,
+      round_ratios: [ratio],
     };
   }
 }

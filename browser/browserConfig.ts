@@ -29,7 +29,11 @@ export interface BrowserConfig {
   screenshotQuality: number;
 }
 
-const list = (v: string) => v.split(',').map((h) => h.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
 const int = (d: number) => z.coerce.number().int().positive().default(d);
 
 const schema = z.object({
@@ -43,17 +47,30 @@ const schema = z.object({
   WEBTRAIL_TOKENIZER: tokenizerSetting,
   WEBTRAIL_BROWSER_ALLOW_HOSTS: z.string().default(''),
   WEBTRAIL_BROWSER_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
-  WEBTRAIL_BROWSER_DENY_ADDRESSES: z.string().default('').superRefine((v, ctx) => {
-    const bad = invalidDenyEntries(list(v));
-    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not an address or CIDR range: ${bad.join(', ')}` });
-  }),
+  WEBTRAIL_BROWSER_DENY_ADDRESSES: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      const bad = invalidDenyEntries(list(v));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not an address or CIDR range: ${bad.join(', ')}` });
+    }),
   WEBTRAIL_BROWSER_MAX_TABS: int(5),
   WEBTRAIL_BROWSER_MAX_DIALOGS: int(10),
   WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
   WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS: z.coerce.number().int().min(1).max(64).default(4),
   // Every pixel is rendered, kept and screenshotted each step: beyond 4K a page costs gigabytes.
-  WEBTRAIL_BROWSER_VIEWPORT: z.string().regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800').default('1280x800')
-    .refine((v) => v.split('x').map(Number).every((n) => n >= 200 && n <= 4096), 'each side from 200 to 4096 pixels, e.g. 1280x800'),
+  WEBTRAIL_BROWSER_VIEWPORT: z
+    .string()
+    .regex(/^\d+x\d+$/, 'expected WIDTHxHEIGHT, e.g. 1280x800')
+    .default('1280x800')
+    .refine(
+      (v) =>
+        v
+          .split('x')
+          .map(Number)
+          .every((n) => n >= 200 && n <= 4096),
+      'each side from 200 to 4096 pixels, e.g. 1280x800',
+    ),
   WEBTRAIL_SCREENSHOT_QUALITY: z.coerce.number().int().min(1).max(100).default(60),
 });
 

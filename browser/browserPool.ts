@@ -15,9 +15,22 @@ import { EgressProxy, PROXY_LOOPBACK_TOO, systemResolver, type Gate, type Resolv
  * upgrade of Playwright changes its own.
  */
 export const PLAYWRIGHT_DISABLED_FEATURES = [
-  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable', 'LensOverlay',
-  'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin',
-  'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch', 'msForceBrowserSignIn', 'msEdgeUpdateLaunchServicesPreferredVersion',
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
 ];
 
 /**
@@ -52,7 +65,10 @@ export const BASE_ARGS = [
  * (`<-loopback>` in the proxy settings), so the machine itself is not a way around it.
  */
 export const NO_OWN_DNS_ARGS = ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
-export const NO_DIRECT_UDP_ARGS = ['--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--webrtc-ip-handling-policy=disable_non_proxied_udp'];
+export const NO_DIRECT_UDP_ARGS = [
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+];
 
 export const CHROMIUM_ARGS = [...BASE_ARGS, ...NO_OWN_DNS_ARGS, ...NO_DIRECT_UDP_ARGS];
 
@@ -84,7 +100,11 @@ export class BrowserPool {
 
   private readonly idleProcessMs: number;
 
-  constructor(readonly config: BrowserConfig, private readonly log: Logger, options: PoolOptions = {}) {
+  constructor(
+    readonly config: BrowserConfig,
+    private readonly log: Logger,
+    options: PoolOptions = {},
+  ) {
     this.proxy = new EgressProxy(options.resolver ?? systemResolver);
     // The budget's tokenizer, loaded now: a family that is not installed stops the service at start.
     loadTokenizer(config.tokenizer);
@@ -100,11 +120,15 @@ export class BrowserPool {
     // Traffic not tied to a context (there should be none) meets a gate that refuses everything.
     this.browserGate ??= await this.proxy.openGate({
       policy: { allowHosts: [], allowPrivateNetwork: false, denyAddresses: ['0.0.0.0/0', '::/0'] },
-      events: { refused: (url, reason) => this.log.warn({ url: url.slice(0, 200), reason }, 'browser-level request refused') },
+      events: {
+        refused: (url, reason) => this.log.warn({ url: url.slice(0, 200), reason }, 'browser-level request refused'),
+      },
     });
     try {
       const browser = await chromium.launch({
-        executablePath: this.config.executablePath, headless: true, timeout: 30_000,
+        executablePath: this.config.executablePath,
+        headless: true,
+        timeout: 30_000,
         // The heap limit applies to each renderer: a page over it crashes alone, its browser goes on.
         args: [...CHROMIUM_ARGS, `--js-flags=--max-old-space-size=${this.config.maxPageHeapMb}`],
         proxy: { server: this.browserGate.server, bypass: PROXY_LOOPBACK_TOO },
@@ -118,7 +142,10 @@ export class BrowserPool {
       return browser;
     } catch (error) {
       this.forget(proc);
-      throw new DependencyError(`cannot launch Chromium (${this.config.executablePath ?? "Playwright's own"}): ${(error as Error).message.split('\n')[0]}; set WEBTRAIL_CHROMIUM or install chromium`, { cause: error });
+      throw new DependencyError(
+        `cannot launch Chromium (${this.config.executablePath ?? "Playwright's own"}): ${(error as Error).message.split('\n')[0]}; set WEBTRAIL_CHROMIUM or install chromium`,
+        { cause: error },
+      );
     }
   }
 
@@ -173,7 +200,9 @@ export class BrowserPool {
     const processes = this.processes;
     this.processes = [];
     for (const proc of processes) clearTimeout(proc.idleTimer);
-    await Promise.all(processes.map(async (p) => (await p.browser.catch(() => undefined))?.close().catch(() => undefined)));
+    await Promise.all(
+      processes.map(async (p) => (await p.browser.catch(() => undefined))?.close().catch(() => undefined)),
+    );
     await this.proxy.close();
     this.browserGate = undefined;
   }

@@ -14,7 +14,10 @@ import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
 
-export const OBSERVE_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'), 'utf8')
+export const OBSERVE_SOURCE = readFileSync(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), 'inPage', 'observe.js'),
+  'utf8',
+)
   .replace(/^\s*\/\/.*$/gm, '')
   .trim()
   // One expression, called as (source)(options): a formatter's closing semicolon is not part of it.
@@ -43,7 +46,16 @@ interface TabGroups {
 }
 
 export interface GuardEvent {
-  kind: 'request_blocked' | 'download_refused' | 'dialog_answered' | 'dialog_loop' | 'popup_refused' | 'popup_followed' | 'time_limit' | 'dom_cap' | 'page_crashed';
+  kind:
+    | 'request_blocked'
+    | 'download_refused'
+    | 'dialog_answered'
+    | 'dialog_loop'
+    | 'popup_refused'
+    | 'popup_followed'
+    | 'time_limit'
+    | 'dom_cap'
+    | 'page_crashed';
   detail: string;
   url: string;
   atMs: number;
@@ -97,7 +109,12 @@ export class BrowserSession {
     this.world = new IsolatedWorld(this.devtools, `webtrail-${randomBytes(6).toString('hex')}`);
   }
 
-  static async open(browser: Browser, config: BrowserConfig, proxy: EgressProxy, options: SessionOptions): Promise<BrowserSession> {
+  static async open(
+    browser: Browser,
+    config: BrowserConfig,
+    proxy: EgressProxy,
+    options: SessionOptions,
+  ): Promise<BrowserSession> {
     const policy: EgressPolicy = {
       allowHosts: [...config.allowHosts, ...(options.allowHosts ?? [])],
       allowPrivateNetwork: config.allowPrivateNetwork,
@@ -127,7 +144,13 @@ export class BrowserSession {
         bypassCSP: false,
         proxy: { server: gate.server, bypass: PROXY_LOOPBACK_TOO },
       });
-      session = new BrowserSession(context, gate, { ...config, trajectoryTimeoutMs: options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs }, proxy, policy);
+      session = new BrowserSession(
+        context,
+        gate,
+        { ...config, trajectoryTimeoutMs: options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs },
+        proxy,
+        policy,
+      );
       await session.install();
       return session;
     } catch (error) {
@@ -186,13 +209,18 @@ export class BrowserSession {
         void page.close().catch(() => undefined);
         return;
       }
-      if (count <= this.config.maxDialogs) this.record('dialog_answered', `${dialog.type()}: ${dialog.message().slice(0, 120)}`, page.url());
+      if (count <= this.config.maxDialogs)
+        this.record('dialog_answered', `${dialog.type()}: ${dialog.message().slice(0, 120)}`, page.url());
       const answer = dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss();
       void answer.catch(() => undefined);
     });
     page.on('crash', () => {
       this.crashed = true;
-      this.record('page_crashed', `the page's renderer crashed (script heap limit ${this.config.maxPageHeapMb} MB)`, page.url());
+      this.record(
+        'page_crashed',
+        `the page's renderer crashed (script heap limit ${this.config.maxPageHeapMb} MB)`,
+        page.url(),
+      );
     });
     page.on('download', (download) => {
       this.record('download_refused', `download of ${download.suggestedFilename()} refused`, download.url());
@@ -243,16 +271,24 @@ export class BrowserSession {
   }
 
   /** Observes the active tab: the whole page, frames and shadow roots included. */
-  async observe(maxTokens = this.config.maxObservationTokens, options: { collapseGroups?: boolean } = {}): Promise<Observation> {
+  async observe(
+    maxTokens = this.config.maxObservationTokens,
+    options: { collapseGroups?: boolean } = {},
+  ): Promise<Observation> {
     // A crashed page never answers: without this the observation would wait out its whole timeout.
     if (this.crashed) throw new Error('the page crashed');
     const page = await this.page();
-    const raw = await withTimeout(this.evaluateObservation(page), this.timeout(this.config.actionTimeoutMs), 'observation');
+    const raw = await withTimeout(
+      this.evaluateObservation(page),
+      this.timeout(this.config.actionTimeoutMs),
+      'observation',
+    );
     if (raw.truncated) this.record('dom_cap', `DOM walk stopped after ${this.config.maxDomNodes} nodes`, page.url());
     // The tab list is part of what the model reads, so it comes out of the same budget.
-    const tabs = this.tabs.length > 1
-      ? `\n\nTabs (switch_tab with the number):\n${this.tabs.map((t, i) => `${i === this.active ? '*' : ' '}${i}: ${t.url().slice(0, 80)}`).join('\n')}`
-      : '';
+    const tabs =
+      this.tabs.length > 1
+        ? `\n\nTabs (switch_tab with the number):\n${this.tabs.map((t, i) => `${i === this.active ? '*' : ' '}${i}: ${t.url().slice(0, 80)}`).join('\n')}`
+        : '';
     const tabTokens = tabs ? this.tokenizer.count(tabs) : 0;
     let groups = this.tabGroups.get(page);
     if (!groups) this.tabGroups.set(page, (groups = { ids: new Map(), shown: [], open: new Set() }));
@@ -266,7 +302,12 @@ export class BrowserSession {
       }
       return id;
     };
-    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), { tokenizer: this.tokenizer, openGroups: groups.open, groupId, collapseGroups: options.collapseGroups });
+    const observation = renderObservation(raw, Math.max(1, maxTokens - tabTokens), {
+      tokenizer: this.tokenizer,
+      openGroups: groups.open,
+      groupId,
+      collapseGroups: options.collapseGroups,
+    });
     groups.shown = observation.groups;
     observation.text += tabs;
     observation.tokens += tabTokens;
@@ -277,22 +318,32 @@ export class BrowserSession {
     return retry(
       async () => {
         const nextId = this.nextIds.get(page) ?? 1;
-        const raw = await this.world.evaluate<RawObservation>(page, `(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`);
+        const raw = await this.world.evaluate<RawObservation>(
+          page,
+          `(${OBSERVE_SOURCE})(${JSON.stringify({ nextId, maxNodes: this.config.maxDomNodes })})`,
+        );
         this.nextIds.set(page, raw.nextId);
         return raw;
       },
       {
         // The page navigated while being walked (a redirect, a script): walk the new page once it has loaded.
-        what: 'observing the page', attempts: 3, baseMs: 0,
+        what: 'observing the page',
+        attempts: 3,
+        baseMs: 0,
         retriable: (error) => /context was destroyed|navigat/i.test((error as Error).message),
-        onRetry: () => page.waitForLoadState('domcontentloaded', { timeout: this.config.settleMs }).catch(() => undefined),
+        onRetry: () =>
+          page.waitForLoadState('domcontentloaded', { timeout: this.config.settleMs }).catch(() => undefined),
       },
     );
   }
 
   async screenshot(): Promise<Buffer> {
     const page = await this.page();
-    return withTimeout(this.devtools.jpeg(page, this.config.screenshotQuality), this.timeout(this.config.actionTimeoutMs), 'screenshot');
+    return withTimeout(
+      this.devtools.jpeg(page, this.config.screenshotQuality),
+      this.timeout(this.config.actionTimeoutMs),
+      'screenshot',
+    );
   }
 
   /** An attribute of the element the agent calls [id] (offline evaluations map ids to a dataset's own). */
@@ -303,7 +354,8 @@ export class BrowserSession {
 
   /** Runs one agent action; returns what happened after the page settles. Never throws. */
   async act(action: Action): Promise<ActionResult> {
-    if (action.kind === 'answer') return { ok: true, error: null, navigated: false, newTab: false, url: (await this.page()).url() };
+    if (action.kind === 'answer')
+      return { ok: true, error: null, navigated: false, newTab: false, url: (await this.page()).url() };
     return this.run((page) => this.perform(page, action));
   }
 
@@ -328,7 +380,13 @@ export class BrowserSession {
     }
     const after = await this.page().catch(() => undefined);
     const url = after?.url() ?? '';
-    return { ok: error === null, error, navigated: navigated || url !== before, newTab: this.tabs.length > tabsBefore, url };
+    return {
+      ok: error === null,
+      error,
+      navigated: navigated || url !== before,
+      newTab: this.tabs.length > tabsBefore,
+      url,
+    };
   }
 
   /**
@@ -343,7 +401,9 @@ export class BrowserSession {
       const quietAt = this.lastNetworkChange + 150;
       if (this.awaitingResponse.size === 0 && now >= quietAt) break;
       // With nothing in flight, wake when the page would have been quiet long enough, not on the next tick.
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(end - now, this.awaitingResponse.size > 0 ? 40 : quietAt - now))));
+      await new Promise((r) =>
+        setTimeout(r, Math.max(1, Math.min(end - now, this.awaitingResponse.size > 0 ? 40 : quietAt - now))),
+      );
     }
     const page = await this.page();
     await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, end - Date.now()) }).catch(() => undefined);
@@ -357,7 +417,9 @@ export class BrowserSession {
   private async locate(page: Page, id: number | null): Promise<Locator> {
     if (id === null || id === undefined) throw new Error('this action needs an element id');
     const nonce = randomBytes(8).toString('hex');
-    const marked = await this.world.evaluate<boolean>(page, `${MARK_SOURCE}(${JSON.stringify({ id, nonce })})`).catch(() => false);
+    const marked = await this.world
+      .evaluate<boolean>(page, `${MARK_SOURCE}(${JSON.stringify({ id, nonce })})`)
+      .catch(() => false);
     if (!marked) throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
     const found: Locator[] = [];
     let count = 0;
@@ -368,7 +430,8 @@ export class BrowserSession {
       count += n;
     }
     if (count === 0) throw new Error(`element [${id}] is no longer on the page; observe again and use a current id`);
-    if (count > 1) throw new Error(`element [${id}] is ambiguous: the page duplicated it (${count} copies); observe again`);
+    if (count > 1)
+      throw new Error(`element [${id}] is ambiguous: the page duplicated it (${count} copies); observe again`);
     return found[0]!;
   }
 
@@ -412,9 +475,20 @@ export class BrowserSession {
         if (tag === 'SELECT') {
           const byLabel = await target.selectOption({ label: value }, { timeout }).catch(() => null);
           if (byLabel === null || byLabel.length === 0) {
-            const options = await target.evaluate((el) => Array.from((el as HTMLSelectElement).options).map((o) => ({ value: o.value, label: o.label.trim() })));
-            const match = options.find((o) => o.value === value) ?? options.find((o) => o.label.toLowerCase() === value.toLowerCase()) ?? options.find((o) => o.label.toLowerCase().includes(value.toLowerCase()));
-            if (!match) throw new Error(`no option "${value}"; options are: ${options.slice(0, 20).map((o) => o.label).join(', ')}`);
+            const options = await target.evaluate((el) =>
+              Array.from((el as HTMLSelectElement).options).map((o) => ({ value: o.value, label: o.label.trim() })),
+            );
+            const match =
+              options.find((o) => o.value === value) ??
+              options.find((o) => o.label.toLowerCase() === value.toLowerCase()) ??
+              options.find((o) => o.label.toLowerCase().includes(value.toLowerCase()));
+            if (!match)
+              throw new Error(
+                `no option "${value}"; options are: ${options
+                  .slice(0, 20)
+                  .map((o) => o.label)
+                  .join(', ')}`,
+              );
             await target.selectOption(match.value, { timeout });
           }
           return;
@@ -431,7 +505,9 @@ export class BrowserSession {
         // often submits a filter form and the element is gone afterwards.
         const target = await this.locate(page, action.elementId);
         const want = action.kind === 'check';
-        const checked = await target.isChecked({ timeout }).catch(async () => (await target.getAttribute('aria-checked')) === 'true');
+        const checked = await target
+          .isChecked({ timeout })
+          .catch(async () => (await target.getAttribute('aria-checked')) === 'true');
         if (checked !== want) await target.click({ timeout });
         return;
       }
@@ -440,13 +516,21 @@ export class BrowserSession {
           return (await this.locate(page, action.elementId)).scrollIntoViewIfNeeded({ timeout });
         }
         const direction = value.toLowerCase() === 'up' ? -1 : 1;
-        const moved = await page.evaluate((dy) => {
-          const before = window.scrollY;
-          window.scrollBy({ top: dy, behavior: 'instant' });
-          return window.scrollY !== before;
-        }, direction * Math.round(this.config.viewport.height * 0.8));
+        const moved = await page.evaluate(
+          (dy) => {
+            const before = window.scrollY;
+            window.scrollBy({ top: dy, behavior: 'instant' });
+            return window.scrollY !== before;
+          },
+          direction * Math.round(this.config.viewport.height * 0.8),
+        );
         // Tell the agent, so it does not scroll a page that is all in view again and again.
-        if (!moved) throw new Error(direction < 0 ? 'the page did not scroll: already at the top' : 'the page did not scroll: already at the bottom');
+        if (!moved)
+          throw new Error(
+            direction < 0
+              ? 'the page did not scroll: already at the top'
+              : 'the page did not scroll: already at the bottom',
+          );
         return;
       }
       case 'press':
@@ -468,7 +552,8 @@ export class BrowserSession {
       }
       case 'switch_tab': {
         const index = Number(value);
-        if (!Number.isInteger(index) || index < 0 || index >= this.tabs.length) throw new Error(`no tab ${value}; there are ${this.tabs.length} tabs (0-${this.tabs.length - 1})`);
+        if (!Number.isInteger(index) || index < 0 || index >= this.tabs.length)
+          throw new Error(`no tab ${value}; there are ${this.tabs.length} tabs (0-${this.tabs.length - 1})`);
         this.active = index;
         await this.tabs[index]!.bringToFront();
         return;
@@ -502,7 +587,11 @@ export class BrowserSession {
 /** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */
 export function cleanError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.replace(/^(locator|page|frame)\.\w+: /, '').replace(/^Error: /, '').slice(0, 300);
+  return message
+    .split('\n')[0]!
+    .replace(/^(locator|page|frame)\.\w+: /, '')
+    .replace(/^Error: /, '')
+    .slice(0, 300);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,27 +1,89 @@
 // The address policy as a pure function: no name is resolved and no packet is sent.
 import { describe, expect, it } from 'vitest';
-import { addressDecision, canonicalHost, invalidDenyEntries, nonPublicReason, schemeDecision, type EgressPolicy } from './egressPolicy.ts';
+import {
+  addressDecision,
+  canonicalHost,
+  invalidDenyEntries,
+  nonPublicReason,
+  schemeDecision,
+  type EgressPolicy,
+} from './egressPolicy.ts';
 
 const open: EgressPolicy = { allowHosts: [], allowPrivateNetwork: false, denyAddresses: [] };
 
 describe('which addresses are public', () => {
   const notPublic = [
     // IPv4 special ranges
-    '0.0.0.0', '0.1.2.3', '10.0.0.1', '10.255.255.255', '100.64.0.1', '100.127.255.254', '127.0.0.1', '127.0.0.2', '127.255.255.254',
-    '169.254.169.254', '169.254.0.1', '172.16.0.1', '172.31.255.255', '192.0.0.8', '192.0.2.1', '192.168.1.1', '198.18.0.1', '198.19.255.255',
-    '198.51.100.7', '203.0.113.9', '224.0.0.1', '239.255.255.250', '240.0.0.1', '255.255.255.255',
+    '0.0.0.0',
+    '0.1.2.3',
+    '10.0.0.1',
+    '10.255.255.255',
+    '100.64.0.1',
+    '100.127.255.254',
+    '127.0.0.1',
+    '127.0.0.2',
+    '127.255.255.254',
+    '169.254.169.254',
+    '169.254.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.0.0.8',
+    '192.0.2.1',
+    '192.168.1.1',
+    '198.18.0.1',
+    '198.19.255.255',
+    '198.51.100.7',
+    '203.0.113.9',
+    '224.0.0.1',
+    '239.255.255.250',
+    '240.0.0.1',
+    '255.255.255.255',
     // IPv6 special ranges
-    '::', '::1', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1', '2001:db8::1', '100::1',
+    '::',
+    '::1',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    'ff02::1',
+    '2001:db8::1',
+    '100::1',
     // IPv6 forms that carry an internal IPv4 address
-    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '::127.0.0.1', '::a00:1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::a9fe:a9fe',
+    '2002:a9fe:a9fe::1',
+    '::127.0.0.1',
+    '::a00:1',
     // The other spellings of IPv4 a URL may use (decimal, octal, hex, short forms)
-    '2130706433', '0177.0.0.1', '0x7f.0.0.1', '0x7f000001', '127.1', '017700000001', '0xa9.0xfe.0xa9.0xfe', '0251.0376.0251.0376', '3232235777',
+    '2130706433',
+    '0177.0.0.1',
+    '0x7f.0.0.1',
+    '0x7f000001',
+    '127.1',
+    '017700000001',
+    '0xa9.0xfe.0xa9.0xfe',
+    '0251.0376.0251.0376',
+    '3232235777',
   ];
   it.each(notPublic)('%s is not public', (address) => {
     expect(nonPublicReason(address)).not.toBeNull();
   });
 
-  const publicOnes = ['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1', '172.32.0.1', '100.128.0.1', '11.0.0.1'];
+  const publicOnes = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:80b::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '11.0.0.1',
+  ];
   it.each(publicOnes)('%s is public', (address) => {
     expect(nonPublicReason(address)).toBeNull();
   });
@@ -46,14 +108,27 @@ describe('which addresses are public', () => {
 describe('decisions', () => {
   it('allows http(s) and ws(s) only', () => {
     for (const scheme of ['http:', 'https:', 'ws:', 'wss:']) expect(schemeDecision(scheme).allowed).toBe(true);
-    for (const scheme of ['file:', 'ftp:', 'chrome:', 'javascript:', 'data:', 'gopher:']) expect(schemeDecision(scheme)).toEqual({ allowed: false, reason: `scheme ${scheme} is not allowed (http and https only)` });
+    for (const scheme of ['file:', 'ftp:', 'chrome:', 'javascript:', 'data:', 'gopher:'])
+      expect(schemeDecision(scheme)).toEqual({
+        allowed: false,
+        reason: `scheme ${scheme} is not allowed (http and https only)`,
+      });
   });
 
   it('refuses a name that resolves to nothing, or to any internal address among public ones', () => {
-    expect(addressDecision(open, 'gone.example', '80', [])).toEqual({ allowed: false, reason: 'host gone.example does not resolve' });
-    expect(addressDecision(open, 'mixed.example', '80', ['93.184.216.34', '10.0.0.1'])).toEqual({ allowed: false, reason: 'host mixed.example resolves to 10.0.0.1 is private' });
+    expect(addressDecision(open, 'gone.example', '80', [])).toEqual({
+      allowed: false,
+      reason: 'host gone.example does not resolve',
+    });
+    expect(addressDecision(open, 'mixed.example', '80', ['93.184.216.34', '10.0.0.1'])).toEqual({
+      allowed: false,
+      reason: 'host mixed.example resolves to 10.0.0.1 is private',
+    });
     expect(addressDecision(open, 'fine.example', '443', ['93.184.216.34', '2606:4700::1'])).toEqual({ allowed: true });
-    expect(addressDecision(open, '10.0.0.1', '80', ['10.0.0.1'])).toEqual({ allowed: false, reason: 'address 10.0.0.1 is private' });
+    expect(addressDecision(open, '10.0.0.1', '80', ['10.0.0.1'])).toEqual({
+      allowed: false,
+      reason: 'address 10.0.0.1 is private',
+    });
   });
 
   it('lets allowed hosts (by name and port) and private networks through, but never a denied address', () => {
@@ -62,11 +137,24 @@ describe('decisions', () => {
     expect(addressDecision(sandbox, 'shop.localhost', '8701', ['127.0.0.1']).allowed).toBe(false);
     expect(addressDecision(sandbox, '127.0.0.1', '9000', ['127.0.0.1']).allowed).toBe(true);
     expect(addressDecision(sandbox, '127.0.0.1', '9001', ['127.0.0.1']).allowed).toBe(false);
-    const intranet: EgressPolicy = { ...open, allowPrivateNetwork: true, denyAddresses: ['127.0.0.2', '169.254.0.0/16'] };
+    const intranet: EgressPolicy = {
+      ...open,
+      allowPrivateNetwork: true,
+      denyAddresses: ['127.0.0.2', '169.254.0.0/16'],
+    };
     expect(addressDecision(intranet, '10.1.2.3', '80', ['10.1.2.3']).allowed).toBe(true);
-    expect(addressDecision(intranet, 'x.test', '80', ['127.0.0.2'])).toEqual({ allowed: false, reason: 'address 127.0.0.2 is in the deny list' });
-    expect(addressDecision({ ...intranet, allowHosts: ['x.test'] }, 'x.test', '80', ['169.254.169.254'])).toEqual({ allowed: false, reason: 'address 169.254.169.254 is in the deny list' });
-    expect(addressDecision({ ...sandbox, onlyAllowedHosts: true }, 'example.com', '80', ['93.184.216.34'])).toEqual({ allowed: false, reason: 'outside requests are blocked for this page' });
+    expect(addressDecision(intranet, 'x.test', '80', ['127.0.0.2'])).toEqual({
+      allowed: false,
+      reason: 'address 127.0.0.2 is in the deny list',
+    });
+    expect(addressDecision({ ...intranet, allowHosts: ['x.test'] }, 'x.test', '80', ['169.254.169.254'])).toEqual({
+      allowed: false,
+      reason: 'address 169.254.169.254 is in the deny list',
+    });
+    expect(addressDecision({ ...sandbox, onlyAllowedHosts: true }, 'example.com', '80', ['93.184.216.34'])).toEqual({
+      allowed: false,
+      reason: 'outside requests are blocked for this page',
+    });
   });
 
   it('rejects deny-list entries that are not addresses or ranges', () => {

@@ -52,7 +52,8 @@ export function nonPublicReason(address: string): string | null {
     }
     // IPv4-compatible (::a.b.c.d, deprecated) reads as the IPv4 address on some stacks.
     const words = v6.parts;
-    if (words.slice(0, 6).every((w) => w === 0) && (words[6]! !== 0 || words[7]! > 1)) return `${address} is an IPv4-compatible IPv6 address`;
+    if (words.slice(0, 6).every((w) => w === 0) && (words[6]! !== 0 || words[7]! > 1))
+      return `${address} is an IPv4-compatible IPv6 address`;
     return range === 'unicast' ? null : `${address} is ${describe(range)}`;
   }
   // ipaddr.js calls the documentation and protocol-assignment ranges `reserved`: not public either.
@@ -63,10 +64,24 @@ export function nonPublicReason(address: string): string | null {
 
 function describe(range: string): string {
   const names: Record<string, string> = {
-    private: 'private', loopback: 'loopback', linkLocal: 'link-local', multicast: 'multicast', unspecified: 'unspecified',
-    carrierGradeNat: 'carrier-grade NAT (shared)', broadcast: 'broadcast', reserved: 'reserved', benchmarking: 'benchmarking',
-    uniqueLocal: 'unique-local (private)', teredo: 'a Teredo tunnel', amt: 'an AMT relay', as112: 'AS112', as112v6: 'AS112',
-    orchid2: 'ORCHIDv2', droneRemoteIdProtocolEntityTags: 'reserved', deprecated: 'deprecated', discard: 'discard-only',
+    private: 'private',
+    loopback: 'loopback',
+    linkLocal: 'link-local',
+    multicast: 'multicast',
+    unspecified: 'unspecified',
+    carrierGradeNat: 'carrier-grade NAT (shared)',
+    broadcast: 'broadcast',
+    reserved: 'reserved',
+    benchmarking: 'benchmarking',
+    uniqueLocal: 'unique-local (private)',
+    teredo: 'a Teredo tunnel',
+    amt: 'an AMT relay',
+    as112: 'AS112',
+    as112v6: 'AS112',
+    orchid2: 'ORCHIDv2',
+    droneRemoteIdProtocolEntityTags: 'reserved',
+    deprecated: 'deprecated',
+    discard: 'discard-only',
   };
   return names[range] ?? `not public (${range})`;
 }
@@ -119,7 +134,9 @@ export function hostAllowed(policy: EgressPolicy, host: string, port: string): b
 
 /** Whether a scheme may be used at all (checked before any name is resolved). */
 export function schemeDecision(protocol: string): Decision {
-  return SCHEMES.has(protocol) ? { allowed: true } : { allowed: false, reason: `scheme ${protocol} is not allowed (http and https only)` };
+  return SCHEMES.has(protocol)
+    ? { allowed: true }
+    : { allowed: false, reason: `scheme ${protocol} is not allowed (http and https only)` };
 }
 
 /** The decision for one connection: a host and port, and the addresses the name resolved to. */
@@ -132,7 +149,8 @@ export function addressDecision(policy: EgressPolicy, host: string, port: string
   if (policy.allowPrivateNetwork) return { allowed: true };
   for (const address of addresses) {
     const reason = nonPublicReason(address);
-    if (reason) return { allowed: false, reason: address === host ? `address ${reason}` : `host ${host} resolves to ${reason}` };
+    if (reason)
+      return { allowed: false, reason: address === host ? `address ${reason}` : `host ${host} resolves to ${reason}` };
   }
   return { allowed: true };
 }

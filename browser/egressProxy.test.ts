@@ -42,7 +42,10 @@ beforeAll(async () => {
     if (name === 'slow.test') await new Promise((r) => setTimeout(r, 300));
     return ['127.0.0.1'];
   });
-  gate = await proxy.openGate({ policy: { allowHosts: [], allowPrivateNetwork: true, denyAddresses: ['127.0.0.2'] }, events: { refused: (url, reason) => refused.push(`${url} — ${reason}`) } });
+  gate = await proxy.openGate({
+    policy: { allowHosts: [], allowPrivateNetwork: true, denyAddresses: ['127.0.0.2'] },
+    events: { refused: (url, reason) => refused.push(`${url} — ${reason}`) },
+  });
 });
 afterAll(async () => {
   await proxy.close();
@@ -56,25 +59,33 @@ describe('egress proxy answers', () => {
 
   it('answers 502 when an allowed upstream does not accept the connection', async () => {
     const port = await closedPort();
-    expect(await ask(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)).toBe('HTTP/1.1 502 Bad Gateway');
+    expect(await ask(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)).toBe(
+      'HTTP/1.1 502 Bad Gateway',
+    );
   });
 
   it('refuses a WebSocket upgrade sent as a plain request instead of tunnelling it', async () => {
-    const reply = await ask('GET http://127.0.0.1:9/ws HTTP/1.1\r\nHost: 127.0.0.1:9\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const reply = await ask(
+      'GET http://127.0.0.1:9/ws HTTP/1.1\r\nHost: 127.0.0.1:9\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     expect(reply).toBe('HTTP/1.1 403 Forbidden');
     expect(refused.at(-1)).toBe('http://127.0.0.1:9/ws — a WebSocket through this proxy must use CONNECT');
   });
 
   it('refuses an https: URL sent as a plain request without resolving its name', async () => {
     const before = lookups;
-    expect(await ask('GET https://somewhere.test/ HTTP/1.1\r\nHost: somewhere.test\r\n\r\n')).toBe('HTTP/1.1 403 Forbidden');
+    expect(await ask('GET https://somewhere.test/ HTTP/1.1\r\nHost: somewhere.test\r\n\r\n')).toBe(
+      'HTTP/1.1 403 Forbidden',
+    );
     expect(lookups).toBe(before);
     expect(refused.at(-1)).toBe('https://somewhere.test/ — https: cannot be proxied as plain HTTP');
   });
 
   it('outlives a browser that resets its connection while the address is being checked', async () => {
     const port = Number(new URL(gate.server).port);
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('CONNECT slow.test:443 HTTP/1.1\r\nHost: slow.test:443\r\n\r\n'));
+    const socket = connect({ host: '127.0.0.1', port }, () =>
+      socket.write('CONNECT slow.test:443 HTTP/1.1\r\nHost: slow.test:443\r\n\r\n'),
+    );
     socket.on('error', () => undefined);
     await new Promise((r) => setTimeout(r, 60));
     socket.resetAndDestroy();

@@ -6,10 +6,25 @@
 // and is reported to the gate's session. Each session gets its own gate (its own port), so a refusal is
 // recorded on the trajectory that caused it, and a saved page's gate can refuse everything outside.
 import { lookup } from 'node:dns/promises';
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { addressDecision, canonicalHost, isLocalhostName, schemeDecision, type Decision, type EgressPolicy } from './egressPolicy.ts';
+import {
+  addressDecision,
+  canonicalHost,
+  isLocalhostName,
+  schemeDecision,
+  type Decision,
+  type EgressPolicy,
+} from './egressPolicy.ts';
 
 /** Chromium's bypass rule that removes its implicit "loopback goes direct": loopback is proxied too. */
 export const PROXY_LOOPBACK_TOO = '<-loopback>';
@@ -17,7 +32,8 @@ export const PROXY_LOOPBACK_TOO = '<-loopback>';
 /** Resolves a name to its addresses (injectable: tests answer without DNS). */
 export type Resolver = (host: string) => Promise<string[]>;
 
-export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+export const systemResolver: Resolver = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export interface GateEvents {
   /** A connection was refused, with the URL (or host:port of a tunnel) and why. */
@@ -41,11 +57,22 @@ export interface Gate {
 
 export type Route = { allowed: true; address: string } | { allowed: false; reason: string };
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   return out;
 }
 
@@ -112,15 +139,23 @@ export class EgressProxy {
     };
     server.on('connection', track);
     let pinned: string | undefined;
-    server.on('request', (req, res) => void this.forward(req, res, options, (url) => {
-      if (!options.pinFirstDocument || !isNavigation(req)) return false;
-      if (pinned === undefined) pinned = url;
-      return url !== pinned;
-    }));
+    server.on(
+      'request',
+      (req, res) =>
+        void this.forward(req, res, options, (url) => {
+          if (!options.pinFirstDocument || !isNavigation(req)) return false;
+          if (pinned === undefined) pinned = url;
+          return url !== pinned;
+        }),
+    );
     // A browser may reset a connection while its address is being checked: an error on a socket nobody
     // listens to would end the process, so each is listened to from the start.
     const guarded = (socket: Duplex) => socket.on('error', () => socket.destroy());
-    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.tunnel(req, guarded(socket), head, options, track));
+    server.on(
+      'connect',
+      (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        void this.tunnel(req, guarded(socket), head, options, track),
+    );
     server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.upgrade(req, guarded(socket), options));
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -132,7 +167,12 @@ export class EgressProxy {
     return gate;
   }
 
-  private async forward(req: IncomingMessage, res: ServerResponse, options: GateOptions, leavesPin: (url: string) => boolean): Promise<void> {
+  private async forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: GateOptions,
+    leavesPin: (url: string) => boolean,
+  ): Promise<void> {
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -146,12 +186,18 @@ export class EgressProxy {
       return;
     }
     // Only http: travels as a plain proxy request; https: and WebSockets come as CONNECT.
-    if (url.protocol !== 'http:') return this.refuseRequest(res, url.href, `${url.protocol} cannot be proxied as plain HTTP`, options);
+    if (url.protocol !== 'http:')
+      return this.refuseRequest(res, url.href, `${url.protocol} cannot be proxied as plain HTTP`, options);
     const route = await this.route(options.policy, url.protocol, url.hostname, url.port || '80');
     if (!route.allowed) return this.refuseRequest(res, url.href, route.reason, options);
     const upstream = httpRequest({
-      host: route.address, port: Number(url.port || 80), method: req.method, path: `${url.pathname}${url.search}`,
-      headers: forwardHeaders(req.headers), agent: this.agent, setHost: false,
+      host: route.address,
+      port: Number(url.port || 80),
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers: forwardHeaders(req.headers),
+      agent: this.agent,
+      setHost: false,
     });
     upstream.on('response', (reply) => {
       res.writeHead(reply.statusCode ?? 502, reply.statusMessage, forwardRawHeaders(reply.rawHeaders));
@@ -160,7 +206,12 @@ export class EgressProxy {
     });
     upstream.on('error', (error) => {
       if (res.headersSent) res.destroy();
-      else res.writeHead(502, { 'content-type': 'text/plain' }).end(`webtrail egress proxy: ${url.host} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`);
+      else
+        res
+          .writeHead(502, { 'content-type': 'text/plain' })
+          .end(
+            `webtrail egress proxy: ${url.host} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+          );
     });
     res.on('close', () => upstream.destroy());
     req.on('error', () => upstream.destroy());
@@ -169,30 +220,62 @@ export class EgressProxy {
 
   private refuseRequest(res: ServerResponse, url: string, reason: string, options: GateOptions): void {
     options.events.refused(url, reason);
-    res.writeHead(403, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-webtrail-guard': headerSafe(reason) }).end(blockedPage(url, reason));
+    res
+      .writeHead(403, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-webtrail-guard': headerSafe(reason),
+      })
+      .end(blockedPage(url, reason));
   }
 
   /** CONNECT host:port — HTTPS, and WebSockets (Chromium tunnels ws: and wss: through a proxy). */
-  private async tunnel(req: IncomingMessage, client: Duplex, head: Buffer, options: GateOptions, track: (s: Duplex) => void): Promise<void> {
+  private async tunnel(
+    req: IncomingMessage,
+    client: Duplex,
+    head: Buffer,
+    options: GateOptions,
+    track: (s: Duplex) => void,
+  ): Promise<void> {
     const target = splitHostPort(req.url ?? '');
     const shown = `https://${req.url ?? ''}`;
-    const route = target ? await this.route(options.policy, 'https:', target.host, target.port) : { allowed: false as const, reason: 'CONNECT needs host:port' };
+    const route = target
+      ? await this.route(options.policy, 'https:', target.host, target.port)
+      : { allowed: false as const, reason: 'CONNECT needs host:port' };
     if (!route.allowed) {
       options.events.refused(shown, route.reason);
-      client.end(`HTTP/1.1 403 Forbidden\r\nX-Webtrail-Guard: ${headerSafe(route.reason)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      client.end(
+        `HTTP/1.1 403 Forbidden\r\nX-Webtrail-Guard: ${headerSafe(route.reason)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
       return;
     }
-    this.splice(client, head, route.address, Number(target!.port), 'HTTP/1.1 200 Connection Established\r\n\r\n', track);
+    this.splice(
+      client,
+      head,
+      route.address,
+      Number(target!.port),
+      'HTTP/1.1 200 Connection Established\r\n\r\n',
+      track,
+    );
   }
 
   /** Chromium sends WebSockets as CONNECT; an Upgrade sent as a plain proxy request is refused, not tunnelled. */
   private upgrade(req: IncomingMessage, client: Duplex, options: GateOptions): void {
     const reason = 'a WebSocket through this proxy must use CONNECT';
     options.events.refused(req.url ?? '', reason);
-    client.end(`HTTP/1.1 403 Forbidden\r\nX-Webtrail-Guard: ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    client.end(
+      `HTTP/1.1 403 Forbidden\r\nX-Webtrail-Guard: ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
   }
 
-  private splice(client: Duplex, head: Buffer, address: string, port: number, greeting: string, track: (s: Duplex) => void): void {
+  private splice(
+    client: Duplex,
+    head: Buffer,
+    address: string,
+    port: number,
+    greeting: string,
+    track: (s: Duplex) => void,
+  ): void {
     const upstream: Socket = connect({ host: address, port });
     track(upstream);
     let connected = false;

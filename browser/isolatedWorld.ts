@@ -14,7 +14,10 @@ interface PageWorld {
 export class IsolatedWorld {
   private readonly worlds = new WeakMap<Page, Promise<PageWorld>>();
 
-  constructor(private readonly devtools: PageDevtools, private readonly name: string) {}
+  constructor(
+    private readonly devtools: PageDevtools,
+    private readonly name: string,
+  ) {}
 
   private world(page: Page): Promise<PageWorld> {
     let world = this.worlds.get(page);
@@ -28,7 +31,11 @@ export class IsolatedWorld {
   private async contextId(world: PageWorld): Promise<number> {
     if (world.contextId !== undefined) return world.contextId;
     const { frameTree } = (await world.cdp.send('Page.getFrameTree')) as { frameTree: { frame: { id: string } } };
-    const created = (await world.cdp.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: this.name, grantUniveralAccess: false })) as { executionContextId: number };
+    const created = (await world.cdp.send('Page.createIsolatedWorld', {
+      frameId: frameTree.frame.id,
+      worldName: this.name,
+      grantUniveralAccess: false,
+    })) as { executionContextId: number };
     world.contextId = created.executionContextId;
     return world.contextId;
   }
@@ -39,17 +46,28 @@ export class IsolatedWorld {
     return retry(
       async () => {
         const contextId = await this.contextId(world);
-        const reply = (await world.cdp.send('Runtime.evaluate', { expression, contextId, returnByValue: true, awaitPromise: true })) as {
+        const reply = (await world.cdp.send('Runtime.evaluate', {
+          expression,
+          contextId,
+          returnByValue: true,
+          awaitPromise: true,
+        })) as {
           result: { value?: unknown };
           exceptionDetails?: { text: string; exception?: { description?: string } };
         };
-        if (reply.exceptionDetails) throw new Error(reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text);
+        if (reply.exceptionDetails)
+          throw new Error(reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text);
         return reply.result.value as T;
       },
       {
         // The document this world belonged to is gone (a navigation): make a world in the new one.
-        what: 'evaluating in the isolated world', attempts: 3, baseMs: 0,
-        retriable: (error) => /Cannot find context|context was destroyed|Execution context was destroyed|No frame/i.test((error as Error).message),
+        what: 'evaluating in the isolated world',
+        attempts: 3,
+        baseMs: 0,
+        retriable: (error) =>
+          /Cannot find context|context was destroyed|Execution context was destroyed|No frame/i.test(
+            (error as Error).message,
+          ),
         onRetry: () => void (world.contextId = undefined),
       },
     );

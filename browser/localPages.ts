@@ -6,15 +6,21 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.htm': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript',
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml', '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
 };
 
 /** Removes what would send the browser elsewhere; the page's own content is untouched. */
 export function neutraliseHtml(html: string): string {
-  return html
-    .replace(/<base\b[^>]*>/gi, '')
-    .replace(/<meta\b[^>]*http-equiv\s*=\s*["']?refresh["']?[^>]*>/gi, '');
+  return html.replace(/<base\b[^>]*>/gi, '').replace(/<meta\b[^>]*http-equiv\s*=\s*["']?refresh["']?[^>]*>/gi, '');
 }
 
 /** Guesses the encoding of a saved page (meta charset), defaulting to UTF-8. */
@@ -23,7 +29,8 @@ export function decodeHtml(bytes: Buffer): string {
   const charset = /<meta[^>]+charset\s*=\s*["']?([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
   try {
     // A document that parses as ASCII cannot really be UTF-16: browsers read such a label as UTF-8.
-    if (charset && charset !== 'utf-8' && charset !== 'utf8' && !charset.startsWith('utf-16')) return new TextDecoder(charset).decode(bytes);
+    if (charset && charset !== 'utf-8' && charset !== 'utf8' && !charset.startsWith('utf-16'))
+      return new TextDecoder(charset).decode(bytes);
   } catch {
     // unknown label: fall through to UTF-8
   }
@@ -61,7 +68,8 @@ export async function serveDirectory(root: string): Promise<LocalServer> {
   return {
     origin,
     host: `127.0.0.1:${port}`,
-    urlFor: (file) => `${origin}/${path.relative(base, path.resolve(file)).split(path.sep).map(encodeURIComponent).join('/')}`,
+    urlFor: (file) =>
+      `${origin}/${path.relative(base, path.resolve(file)).split(path.sep).map(encodeURIComponent).join('/')}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -21,10 +21,29 @@ class PageBuilder {
     const id = this.nextId++;
     this.y += 40;
     this.elements.push({
-      id, role, tag: role === 'link' ? 'a' : role === 'button' ? 'button' : 'input', name, htmlName: role === 'textbox' ? `f${id}` : null, type: role === 'textbox' ? 'text' : null,
-      value: null, href: role === 'link' ? `https://site.example/${name.toLowerCase().replace(/\W+/g, '-')}` : null, checked: null, selected: null, disabled: false, required: false,
-      inForm: role === 'textbox', placeholder: null, expanded: null, box: { x: 10, y: this.y, width: 100, height: 20 }, inViewport: this.y < 800, hidden: false,
-      frameUrl: 'https://site.example/', options: null, min: null, max: null, ...extra,
+      id,
+      role,
+      tag: role === 'link' ? 'a' : role === 'button' ? 'button' : 'input',
+      name,
+      htmlName: role === 'textbox' ? `f${id}` : null,
+      type: role === 'textbox' ? 'text' : null,
+      value: null,
+      href: role === 'link' ? `https://site.example/${name.toLowerCase().replace(/\W+/g, '-')}` : null,
+      checked: null,
+      selected: null,
+      disabled: false,
+      required: false,
+      inForm: role === 'textbox',
+      placeholder: null,
+      expanded: null,
+      box: { x: 10, y: this.y, width: 100, height: 20 },
+      inViewport: this.y < 800,
+      hidden: false,
+      frameUrl: 'https://site.example/',
+      options: null,
+      min: null,
+      max: null,
+      ...extra,
     });
     this.blocks.push({ kind: 'element', id, zone, y: this.y, ...(group === undefined ? {} : { group }) });
     return id;
@@ -32,13 +51,27 @@ class PageBuilder {
 
   build(scrollY = 0, mainFound = true): RawObservation {
     return {
-      blocks: this.blocks, elements: this.elements, groups: this.groups, mainFound, nextId: this.nextId, truncated: false, visited: 100,
-      facts: { url: 'https://site.example/', title: 'A page', scrollY, viewportHeight: 800, viewportWidth: 1280, pageHeight: this.y + 100 },
+      blocks: this.blocks,
+      elements: this.elements,
+      groups: this.groups,
+      mainFound,
+      nextId: this.nextId,
+      truncated: false,
+      visited: 100,
+      facts: {
+        url: 'https://site.example/',
+        title: 'A page',
+        scrollY,
+        viewportHeight: 800,
+        viewportWidth: 1280,
+        pageHeight: this.y + 100,
+      },
     };
   }
 }
 
-const SENTENCE = 'The committee met on Tuesday to weigh the proposal for a new bridge across the river, and agreed to publish its findings. ';
+const SENTENCE =
+  'The committee met on Tuesday to weigh the proposal for a new bridge across the river, and agreed to publish its findings. ';
 
 function article(): { page: PageBuilder; controls: number[] } {
   const page = new PageBuilder();
@@ -76,11 +109,17 @@ describe('the observation within a budget of real tokens', () => {
     expect(noFooter.text).toContain('Opening hours and other notes');
     expect(noFooter.text).toContain('group "Main menu"');
     // Room for the main content, not for the other parts and the navigation: those go, in that order.
-    const mainOnly = renderObservation(raw, full.tokens - cost('Footer words') - cost('Opening hours') - cost('group "Main menu"') + note, { tokenizer: qwen });
+    const mainOnly = renderObservation(
+      raw,
+      full.tokens - cost('Footer words') - cost('Opening hours') - cost('group "Main menu"') + note,
+      { tokenizer: qwen },
+    );
     for (let i = 1; i <= 6; i += 1) expect(mainOnly.text).toContain(`Paragraph ${i}. ${SENTENCE.repeat(4).trim()}`);
     expect(mainOnly.text).not.toContain('Opening hours and other notes');
     expect(mainOnly.text).not.toContain('group "Main menu"');
-    expect(mainOnly.text).toMatch(/\[omitted to fit the budget of \d+ tokens: 3 lines \(1 from the navigation, 2 from the other parts of the page\); scroll, open a group or act to see more\]/);
+    expect(mainOnly.text).toMatch(
+      /\[omitted to fit the budget of \d+ tokens: 3 lines \(1 from the navigation, 2 from the other parts of the page\); scroll, open a group or act to see more\]/,
+    );
     // Too small for the main content: it is shortened and cut, the controls stay.
     const tight = renderObservation(raw, 260, { tokenizer: qwen });
     expect(tight.elements.map((e) => e.id)).toEqual(expect.arrayContaining(controls));
@@ -93,12 +132,17 @@ describe('the observation within a budget of real tokens', () => {
     const raw = page.build();
     const collapsed = renderObservation(raw, 100_000, { tokenizer: qwen });
     expect(collapsed.groups).toEqual([raw.nextId]);
-    expect(collapsed.text).toContain(`[${raw.nextId}] group "Main menu": 14 navigation links: Section A | Section B | Section C | Section D | Section E | Section F | … (click to list them)`);
+    expect(collapsed.text).toContain(
+      `[${raw.nextId}] group "Main menu": 14 navigation links: Section A | Section B | Section C | Section D | Section E | Section F | … (click to list them)`,
+    );
     expect(collapsed.text).not.toContain('link "Section G"');
     expect(collapsed.elements.filter((e) => e.role === 'link')).toEqual([]);
     const opened = renderObservation(raw, 100_000, { tokenizer: qwen, openGroups: new Set([raw.nextId]) });
     expect(opened.groups).toEqual([]);
-    for (let i = 0; i < 14; i += 1) expect(opened.text).toContain(`link "Section ${String.fromCharCode(65 + i)}" → /section-${String.fromCharCode(97 + i)}`);
+    for (let i = 0; i < 14; i += 1)
+      expect(opened.text).toContain(
+        `link "Section ${String.fromCharCode(65 + i)}" → /section-${String.fromCharCode(97 + i)}`,
+      );
     expect(opened.elements.filter((e) => e.role === 'link')).toHaveLength(14);
     // A one-step evaluation lists every group open: there is no next observation to open one in.
     const flat = renderObservation(raw, 100_000, { tokenizer: qwen, collapseGroups: false });
@@ -109,7 +153,17 @@ describe('the observation within a budget of real tokens', () => {
   it("keeps a pager's links out of a collapsed group, and shows a link repeated right after itself once", () => {
     const page = new PageBuilder();
     page.groups = [{ label: '', kind: 'list' }];
-    const categories = ['Kettles and stovetop', 'Teapots and infusers', 'Mugs and beakers', 'Cups and saucers', 'Milk jugs and creamers', 'Serving trays', 'Measuring spoons', 'Mixing bowls', 'Dinner plates'];
+    const categories = [
+      'Kettles and stovetop',
+      'Teapots and infusers',
+      'Mugs and beakers',
+      'Cups and saucers',
+      'Milk jugs and creamers',
+      'Serving trays',
+      'Measuring spoons',
+      'Mixing bowls',
+      'Dinner plates',
+    ];
     for (const name of [...categories, '« Prev', '1', '2', '3', 'Next »']) page.element('link', name, 'other', {}, 0);
     const card = page.element('link', 'Blue Ceramic Mug', 'main');
     const again = page.element('link', 'Blue Ceramic Mug', 'main');
@@ -117,7 +171,9 @@ describe('the observation within a budget of real tokens', () => {
     const observation = renderObservation(raw, 100_000, { tokenizer: qwen });
     const shown = observation.elements.map((e) => e.name);
     expect(shown).toEqual(['« Prev', '1', '2', '3', 'Next »', 'Blue Ceramic Mug']);
-    expect(observation.text).toContain('14 links: Kettles and stovetop | Teapots and infusers | Mugs and beakers | Cups and saucers | Milk jugs and creamers | Serving trays | … (click to list them)');
+    expect(observation.text).toContain(
+      '14 links: Kettles and stovetop | Teapots and infusers | Mugs and beakers | Cups and saucers | Milk jugs and creamers | Serving trays | … (click to list them)',
+    );
     expect(observation.elements.map((e) => e.id)).toContain(card);
     expect(observation.elements.map((e) => e.id)).not.toContain(again);
   });

@@ -43,7 +43,11 @@ export interface PageFacts {
 
 /** Where a block sits: the page's main content, its navigation (landmarks, link lists) or the rest. */
 export type Zone = 'main' | 'nav' | 'other';
-export type Block = ({ kind: 'element'; id: number } | { kind: string; text: string }) & { zone?: Zone; group?: number; y?: number };
+export type Block = ({ kind: 'element'; id: number } | { kind: string; text: string }) & {
+  zone?: Zone;
+  group?: number;
+  y?: number;
+};
 
 /** A long list of links (a menu, a footer's sitemap) the observation shows as one line until opened. */
 export interface LinkGroup {
@@ -90,7 +94,20 @@ export interface RenderOptions {
   groupId?: (firstLink: number) => number;
 }
 
-const FORM_ROLES = new Set(['textbox', 'searchbox', 'combobox', 'listbox', 'checkbox', 'radio', 'switch', 'slider', 'spinbutton', 'editable', 'file', 'option']);
+const FORM_ROLES = new Set([
+  'textbox',
+  'searchbox',
+  'combobox',
+  'listbox',
+  'checkbox',
+  'radio',
+  'switch',
+  'slider',
+  'spinbutton',
+  'editable',
+  'file',
+  'option',
+]);
 
 function quote(text: string): string {
   return JSON.stringify(text);
@@ -114,7 +131,8 @@ export function formatElement(el: ElementInfo, pageUrl: string, withHref = true)
   if (el.type && !['text', 'submit', 'checkbox', 'radio', 'textarea'].includes(el.type)) parts.push(`type=${el.type}`);
   if (el.type === 'textarea') parts.push('multiline');
   if (el.placeholder && el.placeholder !== el.name) parts.push(`placeholder=${quote(el.placeholder)}`);
-  if (el.value !== null && el.value !== '' && el.role !== 'link' && el.role !== 'button') parts.push(`value=${quote(el.value)}`);
+  if (el.value !== null && el.value !== '' && el.role !== 'link' && el.role !== 'button')
+    parts.push(`value=${quote(el.value)}`);
   if (el.min !== null && (el.role === 'slider' || el.role === 'spinbutton')) parts.push(`min=${el.min}`);
   if (el.max !== null && (el.role === 'slider' || el.role === 'spinbutton')) parts.push(`max=${el.max}`);
   if (el.checked) parts.push('checked');
@@ -164,7 +182,12 @@ function groupLine(id: number, group: LinkGroup, links: ElementInfo[]): string {
 }
 
 /** The page as lines, each with the tier the budget ranks it by; collapsed groups as one line each. */
-function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId: (firstLink: number) => number, collapse: boolean): Line[] {
+function pageLines(
+  raw: RawObservation,
+  openGroups: ReadonlySet<number>,
+  groupId: (firstLink: number) => number,
+  collapse: boolean,
+): Line[] {
   const byId = new Map(raw.elements.map((e) => [e.id, e]));
   const url = raw.facts.url;
   const contentZone = (zone: Zone | undefined) => zone === 'main' || (!raw.mainFound && zone !== 'nav');
@@ -201,17 +224,40 @@ function pageLines(raw: RawObservation, openGroups: ReadonlySet<number>, groupId
     if (collapse && collapsedAs !== undefined && !formControl && !openGroups.has(collapsedAs)) {
       if (!emitted.has(block.group!)) {
         emitted.add(block.group!);
-        lines.push({ text: groupLine(collapsedAs, raw.groups?.[block.group!] ?? { label: '', kind: 'list' }, groupLinks.get(block.group!)!), tier: 2, heading: false, y: element?.box.y ?? lastY, group: collapsedAs });
+        lines.push({
+          text: groupLine(
+            collapsedAs,
+            raw.groups?.[block.group!] ?? { label: '', kind: 'list' },
+            groupLinks.get(block.group!)!,
+          ),
+          tier: 2,
+          heading: false,
+          y: element?.box.y ?? lastY,
+          group: collapsedAs,
+        });
       }
       continue;
     }
-    const tier = formControl ? 0 : collapsedAs !== undefined || block.zone === 'nav' ? 2 : contentZone(block.zone) ? 1 : 3;
+    const tier = formControl
+      ? 0
+      : collapsedAs !== undefined || block.zone === 'nav'
+        ? 2
+        : contentZone(block.zone)
+          ? 1
+          : 3;
     if (block.kind === 'element') {
-      if (element) lines.push({ text: formatElement(element, url), element, tier, heading: false, y: (lastY = element.box.y) });
+      if (element)
+        lines.push({ text: formatElement(element, url), element, tier, heading: false, y: (lastY = element.box.y) });
     } else {
       const text = formatBlock(block as { kind: string; text: string });
       // The page's title heading belongs with its content wherever the page put it.
-      if (text) lines.push({ text, tier: block.kind === 'h1' ? Math.min(tier, 1) : tier, heading: /^h[1-6]$/.test(block.kind), y: (lastY = block.y ?? lastY) });
+      if (text)
+        lines.push({
+          text,
+          tier: block.kind === 'h1' ? Math.min(tier, 1) : tier,
+          heading: /^h[1-6]$/.test(block.kind),
+          y: (lastY = block.y ?? lastY),
+        });
     }
   }
   return lines;
@@ -230,7 +276,11 @@ function pagerLinks(blocks: Block[], byId: Map<number, ElementInfo>): Set<number
   const close = () => {
     const numbers = run.flatMap((l, i) => (PAGE_NUMBER.test(l.name) ? [i] : []));
     if (numbers.length >= 2) {
-      for (let i = Math.max(0, numbers[0]! - PAGER_NEIGHBOURS); i <= Math.min(run.length - 1, numbers.at(-1)! + PAGER_NEIGHBOURS); i += 1) {
+      for (
+        let i = Math.max(0, numbers[0]! - PAGER_NEIGHBOURS);
+        i <= Math.min(run.length - 1, numbers.at(-1)! + PAGER_NEIGHBOURS);
+        i += 1
+      ) {
         if (run[i]!.name.length <= 15) pager.add(run[i]!.id);
       }
     }
@@ -262,9 +312,12 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
   const header = `# ${facts.title || '(untitled)'}\nURL: ${facts.url}\nScroll: ${facts.scrollY}px of ${facts.pageHeight}px (viewport ${facts.viewportHeight}px)`;
   let nextGroupId = raw.nextId;
   const ownIds = new Map<number, number>();
-  const groupId = options.groupId ?? ((firstLink: number) => ownIds.get(firstLink) ?? (ownIds.set(firstLink, nextGroupId), nextGroupId++));
+  const groupId =
+    options.groupId ??
+    ((firstLink: number) => ownIds.get(firstLink) ?? (ownIds.set(firstLink, nextGroupId), nextGroupId++));
   const lines = pageLines(raw, options.openGroups ?? new Set(), groupId, options.collapseGroups ?? true);
-  if (raw.truncated) lines.push({ text: `[page truncated: more than ${raw.visited - 1} DOM nodes]`, tier: 0, heading: false, y: 0 });
+  if (raw.truncated)
+    lines.push({ text: `[page truncated: more than ${raw.visited - 1} DOM nodes]`, tier: 0, heading: false, y: 0 });
   const finish = (kept: Line[], text: string, tokens: number, omitted: Observation['omitted']): Observation => {
     const shownIds = new Set(kept.filter((l) => l.element).map((l) => l.element!.id));
     const groups = kept.flatMap((l) => (l.group === undefined ? [] : [l.group]));
@@ -273,7 +326,8 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
   // Most pages fit whole: one count of the text decides, and no line need be counted alone.
   const whole = `${header}\n\n${lines.map((l) => l.text).join('\n')}`;
   const wholeTokens = tokenizer.count(whole);
-  if (wholeTokens <= maxTokens) return finish(lines, whole, wholeTokens, { proseLines: 0, elements: 0, groups: 0, domTruncated: raw.truncated });
+  if (wholeTokens <= maxTokens)
+    return finish(lines, whole, wholeTokens, { proseLines: 0, elements: 0, groups: 0, domTruncated: raw.truncated });
 
   // Lines are given up farthest from the viewport first (bottom up on a page not scrolled), so
   // scrolling brings what the budget left out into the observation.
@@ -312,9 +366,11 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
       }
     };
     // A link's target is the cheapest thing to give up: the agent acts on the id, not the address.
-    const dropTargets = (tiers: number[]) => lines.forEach((l, i) => {
-      if (!fits(reserve) && l.element?.href && tiers.includes(l.tier) && !dropped.has(i)) rewrite(i, formatElement(l.element, facts.url, false));
-    });
+    const dropTargets = (tiers: number[]) =>
+      lines.forEach((l, i) => {
+        if (!fits(reserve) && l.element?.href && tiers.includes(l.tier) && !dropped.has(i))
+          rewrite(i, formatElement(l.element, facts.url, false));
+      });
     dropTargets([3, 2]);
     for (const tier of [3, 2]) {
       giveUp((l) => l.tier === tier && !l.element && !l.heading);
@@ -325,7 +381,8 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
     for (const cap of SHORTEN_CAPS) {
       if (fits(reserve)) break;
       lines.forEach((l, i) => {
-        if (l.tier === 1 && !l.element && !dropped.has(i) && shown[i]!.length > cap) rewrite(i, `${shown[i]!.slice(0, cap - 1)}…`);
+        if (l.tier === 1 && !l.element && !dropped.has(i) && shown[i]!.length > cap)
+          rewrite(i, `${shown[i]!.slice(0, cap - 1)}…`);
       });
     }
     giveUp((l) => l.tier === 1 && !l.element && !l.heading);
@@ -344,8 +401,14 @@ export function renderObservation(raw: RawObservation, maxTokens: number, option
       domTruncated: raw.truncated,
     };
     const byTier = [0, 1, 2, 3].map((tier) => omittedLines.filter((l) => l.tier === tier).length);
-    const what = byTier.map((n, tier) => (n ? `${n} from the ${TIER_NAMES[tier]}` : '')).filter(Boolean).join(', ');
-    const body = lines.map((_l, i) => (dropped.has(i) ? null : shown[i]!)).filter((t) => t !== null).join('\n');
+    const what = byTier
+      .map((n, tier) => (n ? `${n} from the ${TIER_NAMES[tier]}` : ''))
+      .filter(Boolean)
+      .join(', ');
+    const body = lines
+      .map((_l, i) => (dropped.has(i) ? null : shown[i]!))
+      .filter((t) => t !== null)
+      .join('\n');
     const text = `${header}\n\n${body}${what ? `\n\n[omitted to fit the budget of ${maxTokens} tokens: ${omittedLines.length} lines (${what}); scroll, open a group or act to see more]` : ''}`;
     return { kept, omitted, text };
   };

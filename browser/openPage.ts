@@ -14,10 +14,14 @@ export async function openAndObserve(pool: BrowserPool, url: string): Promise<Op
   const session = await pool.newSession();
   try {
     const result = await session.goto(url);
-    const blocked = session.guardEvents.some((e) => e.kind === 'request_blocked' && (e.url === url || result.error?.startsWith('blocked')));
-    if (!result.ok && (blocked || !/Timeout/.test(result.error ?? ''))) return { ok: false, error: result.error, blocked, observation: null };
+    const blocked = session.guardEvents.some(
+      (e) => e.kind === 'request_blocked' && (e.url === url || result.error?.startsWith('blocked')),
+    );
+    if (!result.ok && (blocked || !/Timeout/.test(result.error ?? '')))
+      return { ok: false, error: result.error, blocked, observation: null };
     const observation = await session.observe();
-    if (/^chrome-error:/.test(observation.facts.url)) return { ok: false, error: result.error ?? 'the page did not load', blocked: false, observation: null };
+    if (/^chrome-error:/.test(observation.facts.url))
+      return { ok: false, error: result.error ?? 'the page did not load', blocked: false, observation: null };
     return { ok: true, error: null, blocked: false, observation };
   } finally {
     await session.close();

@@ -23,7 +23,11 @@ export class PageDevtools {
    */
   async jpeg(page: Page, quality: number): Promise<Buffer> {
     const cdp = await this.session(page);
-    const { data } = (await cdp.send('Page.captureScreenshot', { format: 'jpeg', quality, optimizeForSpeed: true })) as { data: string };
+    const { data } = (await cdp.send('Page.captureScreenshot', {
+      format: 'jpeg',
+      quality,
+      optimizeForSpeed: true,
+    })) as { data: string };
     return Buffer.from(data, 'base64');
   }
 }

@@ -15,9 +15,20 @@ export interface SnapshotObservation {
 }
 
 /** Opens and observes a locally served snapshot; the caller closes the returned session. */
-export async function observeSnapshot(pool: BrowserPool, url: string, allowHost: string, maxTokens?: number, options: { collapseGroups?: boolean } = {}): Promise<SnapshotObservation> {
+export async function observeSnapshot(
+  pool: BrowserPool,
+  url: string,
+  allowHost: string,
+  maxTokens?: number,
+  options: { collapseGroups?: boolean } = {},
+): Promise<SnapshotObservation> {
   for (const scripts of [true, false]) {
-    const session = await pool.newSession({ allowHosts: [allowHost], blockOutside: true, pinFirstPage: true, javaScriptEnabled: scripts });
+    const session = await pool.newSession({
+      allowHosts: [allowHost],
+      blockOutside: true,
+      pinFirstPage: true,
+      javaScriptEnabled: scripts,
+    });
     try {
       const opened = await session.goto(url);
       if (scripts && (session.pinViolations > 0 || session.scriptsFailed > 0)) {

@@ -4,12 +4,16 @@ import { DependencyError, type KafkaConfig, type Logger, retry } from '../platfo
 import { allTopics, type TopicSpec } from '../schemas/index.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
 };
 
 // kafkajs reports expected, self-healing conditions (a coordinator still loading, a rebalance) as
 // errors; they are routine for a long-running consumer, so they are logged one level lower.
-const ROUTINE = /coordinator is not available|coordinator is loading|rebalanc|not the correct coordinator|leadership election/i;
+const ROUTINE =
+  /coordinator is not available|coordinator is loading|rebalanc|not the correct coordinator|leadership election/i;
 
 /** retries: how often a failed request is retried; the CLI keeps it low to fail fast. */
 export function createKafka(config: KafkaConfig, log: Logger, retries = 8): Kafka {
@@ -21,13 +25,15 @@ export function createKafka(config: KafkaConfig, log: Logger, retries = 8): Kafk
     connectionTimeout: config.connectionTimeoutMs,
     retry: { retries, initialRetryTime: 200, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, ...extra } = entry;
-      let method = LEVELS[level] ?? 'info';
-      const text = `${message} ${String(extra.error ?? '')}`;
-      if (method === 'error' && ROUTINE.test(text)) method = 'debug';
-      log[method]({ kafkajs: namespace, ...extra, timestamp: undefined, logger: undefined }, message);
-    },
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }: LogEntry) => {
+        const { message, ...extra } = entry;
+        let method = LEVELS[level] ?? 'info';
+        const text = `${message} ${String(extra.error ?? '')}`;
+        if (method === 'error' && ROUTINE.test(text)) method = 'debug';
+        log[method]({ kafkajs: namespace, ...extra, timestamp: undefined, logger: undefined }, message);
+      },
   });
 }
 
@@ -40,7 +46,11 @@ export function topicConfig(spec: TopicSpec): Array<{ name: string; value: strin
 }
 
 /** Creates the declared topics that do not exist yet; returns the names it created. */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(), replicationFactor = -1): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: TopicSpec[] = allTopics(),
+  replicationFactor = -1,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) await createMissing(admin, missing, replicationFactor);
@@ -49,8 +59,16 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics(
   // so callers can read offsets at once.
   for (const spec of specs) {
     await retry(() => admin.fetchTopicOffsets(spec.name), {
-      what: `reading the offsets of ${spec.name}`, attempts: 40, baseMs: 250, factor: 1, jitter: false,
-      exhausted: (error) => new DependencyError(`topic ${spec.name} exists but its partitions have no leader yet: ${(error as Error).message}`, { cause: error }),
+      what: `reading the offsets of ${spec.name}`,
+      attempts: 40,
+      baseMs: 250,
+      factor: 1,
+      jitter: false,
+      exhausted: (error) =>
+        new DependencyError(
+          `topic ${spec.name} exists but its partitions have no leader yet: ${(error as Error).message}`,
+          { cause: error },
+        ),
     });
   }
   return missing.map((s) => s.name);
@@ -76,7 +94,14 @@ async function createMissing(admin: Admin, missing: TopicSpec[], replicationFact
         const now = new Set(await admin.listTopics());
         if (missing.some((s) => !now.has(s.name))) throw error;
       },
-      { what: 'waiting for the topics to appear', attempts: 20, baseMs: 250, factor: 1, jitter: false, exhausted: () => new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error }) },
+      {
+        what: 'waiting for the topics to appear',
+        attempts: 20,
+        baseMs: 250,
+        factor: 1,
+        jitter: false,
+        exhausted: () => new DependencyError(`cannot create topics: ${(error as Error).message}`, { cause: error }),
+      },
     );
   }
 }
@@ -94,7 +119,10 @@ export interface GroupPosition {
 }
 
 /** A group's position on a topic from its end offsets and commits; an uncommitted partition counts from its log start. */
-export function groupPosition(ends: Array<{ partition: number; high: string; low: string }>, committed: Array<{ partition: number; offset: string }>): GroupPosition {
+export function groupPosition(
+  ends: Array<{ partition: number; high: string; low: string }>,
+  committed: Array<{ partition: number; offset: string }>,
+): GroupPosition {
   let lag = 0;
   let handled = 0;
   for (const end of ends) {
@@ -115,7 +143,11 @@ export async function fetchGroupPosition(admin: Admin, groupId: string, topic: s
 /** Turns kafkajs' connection failures into one line a person can act on. */
 export function describeConnectionError(error: unknown, brokers: string[]): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/ECONNREFUSED|Connection error|connect ETIMEDOUT|ENOTFOUND|Connection timeout|KafkaJSNumberOfRetriesExceeded|Closed connection/i.test(`${message} ${(error as Error)?.name}`)) {
+  if (
+    /ECONNREFUSED|Connection error|connect ETIMEDOUT|ENOTFOUND|Connection timeout|KafkaJSNumberOfRetriesExceeded|Closed connection/i.test(
+      `${message} ${(error as Error)?.name}`,
+    )
+  ) {
     return `cannot reach Kafka at ${brokers.join(',')}: start it with 'npm run kafka:start' or set KAFKA_BROKERS`;
   }
   return message;

@@ -29,7 +29,10 @@ export async function clusterStatus(): Promise<ClusterStatus> {
   try {
     const existing = new Set(await session.admin.listTopics());
     const declared = allTopics().map((t) => t.name);
-    const names = [...declared.filter((t) => existing.has(t)), ...[...existing].filter((t) => t.startsWith(`${TOPIC_PREFIX}webtrail.`) && !declared.includes(t)).sort()];
+    const names = [
+      ...declared.filter((t) => existing.has(t)),
+      ...[...existing].filter((t) => t.startsWith(`${TOPIC_PREFIX}webtrail.`) && !declared.includes(t)).sort(),
+    ];
     const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>();
     const topics: TopicStatus[] = [];
     for (const topic of names) {
@@ -38,7 +41,10 @@ export async function clusterStatus(): Promise<ClusterStatus> {
       topics.push({ topic, partitions: offsets.length, messages: recordCount(offsets) });
     }
     const { groups: listed } = await session.admin.listGroups();
-    const groupIds = listed.map((g) => g.groupId).filter((g) => !g.startsWith('webtrail-tap-') && !g.startsWith('webtrail-schema-reader-')).sort();
+    const groupIds = listed
+      .map((g) => g.groupId)
+      .filter((g) => !g.startsWith('webtrail-tap-') && !g.startsWith('webtrail-schema-reader-'))
+      .sort();
     const described = groupIds.length ? (await session.admin.describeGroups(groupIds)).groups : [];
     const groups: GroupStatus[] = [];
     for (const groupId of groupIds) {
@@ -49,7 +55,14 @@ export async function clusterStatus(): Promise<ClusterStatus> {
         if (used.length === 0) continue;
         const { lag } = groupPosition(ends.get(topic) ?? [], partitions);
         const total = used.reduce((sum, p) => sum + Number(p.offset), 0);
-        groups.push({ group: groupId, topic, committed: total, lag, members: info?.members.length ?? 0, state: info?.state ?? 'unknown' });
+        groups.push({
+          group: groupId,
+          topic,
+          committed: total,
+          lag,
+          members: info?.members.length ?? 0,
+          state: info?.state ?? 'unknown',
+        });
       }
     }
     return { brokers: session.config.brokers, topics, groups };

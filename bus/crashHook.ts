@@ -8,10 +8,18 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Logger, StageMetrics } from '../platform/index.ts';
 
-export function crashHook(when: 'before' | 'after', env: NodeJS.ProcessEnv, metrics: StageMetrics, log: Logger): (() => Promise<void>) | undefined {
+export function crashHook(
+  when: 'before' | 'after',
+  env: NodeJS.ProcessEnv,
+  metrics: StageMetrics,
+  log: Logger,
+): (() => Promise<void>) | undefined {
   const marker = when === 'before' ? env.WEBTRAIL_CRASH_BEFORE_COMMIT : env.WEBTRAIL_CRASH_AFTER_COMMIT;
   if (!marker) return undefined;
-  log.warn({ marker, when }, `test hook armed: this process kills itself at its first commit after writing output (${when} committing)`);
+  log.warn(
+    { marker, when },
+    `test hook armed: this process kills itself at its first commit after writing output (${when} committing)`,
+  );
   return async () => {
     if (existsSync(marker)) return;
     const produced = (await metrics.produced.get()).values.reduce((sum, v) => sum + v.value, 0);

@@ -39,6 +39,10 @@ export async function requireTopics(admin: Admin, topics: string[]): Promise<voi
   const existing = await admin.listTopics();
   const missing = topics.find((t) => !existing.includes(t));
   if (missing === undefined) return;
-  const known = allTopics().map((t) => t.name).filter((t) => existing.includes(t));
-  throw new UserInputError(`unknown topic '${missing}'${known.length ? `; existing webtrail topics: ${known.join(', ')}` : ' (no webtrail topics exist yet: submit sites or start a service)'}`);
+  const known = allTopics()
+    .map((t) => t.name)
+    .filter((t) => existing.includes(t));
+  throw new UserInputError(
+    `unknown topic '${missing}'${known.length ? `; existing webtrail topics: ${known.join(', ')}` : ' (no webtrail topics exist yet: submit sites or start a service)'}`,
+  );
 }

@@ -30,8 +30,10 @@ const RECORD_OVERHEAD_BYTES = 512;
 
 /** What a record takes of its topic's max.message.bytes, uncompressed (the broker's limit is on the batch). */
 export function recordBytes(record: Pick<RawRecord, 'key' | 'value' | 'headers'>): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (record.value?.length ?? 0) + (record.key === null ? 0 : Buffer.byteLength(record.key));
-  for (const [name, value] of Object.entries(record.headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  let bytes =
+    RECORD_OVERHEAD_BYTES + (record.value?.length ?? 0) + (record.key === null ? 0 : Buffer.byteLength(record.key));
+  for (const [name, value] of Object.entries(record.headers))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   return bytes;
 }
 
@@ -46,7 +48,9 @@ export function oversizeProblem(record: RawRecord): string | null {
 /** Why a record of this many bytes (recordBytes) cannot go to its topic, or null. */
 export function sizeProblem(topic: string, bytes: number): string | null {
   const limit = findTopic(topic)?.maxMessageBytes;
-  return limit !== undefined && bytes > limit ? `a record of ${bytes} bytes is over ${topic}'s limit of ${limit} (max.message.bytes)` : null;
+  return limit !== undefined && bytes > limit
+    ? `a record of ${bytes} bytes is over ${topic}'s limit of ${limit} (max.message.bytes)`
+    : null;
 }
 
 interface Pending {
@@ -70,7 +74,12 @@ export class RecordProducer {
   /** Encodes a record; its own headers win over extraHeaders (a stage may start a new trace). */
   async encode(record: OutputRecord, extraHeaders: Record<string, string> = {}): Promise<RawRecord> {
     const encoded = await this.codec.encode(record.topic, record.schema, record.value);
-    const raw = { topic: record.topic, key: record.key, value: encoded.value, headers: { ...extraHeaders, ...record.headers, ...encoded.headers } };
+    const raw = {
+      topic: record.topic,
+      key: record.key,
+      value: encoded.value,
+      headers: { ...extraHeaders, ...record.headers, ...encoded.headers },
+    };
     const problem = oversizeProblem(raw);
     if (problem) throw new WebtrailError(`${record.schema} ${record.key}: ${problem}`);
     return raw;
@@ -110,7 +119,10 @@ export class RecordProducer {
       }
     }
     try {
-      await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
       for (const pending of batch) pending.resolve();
     } catch (error) {
       const wrapped = new DependencyError(`produce failed: ${(error as Error).message}`, { cause: error });

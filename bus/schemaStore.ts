@@ -8,7 +8,10 @@ import { followTopic } from './topicFollower.ts';
 export class KafkaSchemaSource implements WriterSchemaSource {
   private cache = new Map<string, string>();
 
-  constructor(private readonly kafka: Kafka, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   async lookup(fingerprint: string): Promise<string | undefined> {
     if (!this.cache.has(fingerprint)) this.cache = await readAllSchemas(this.kafka, this.timeoutMs);
@@ -19,9 +22,14 @@ export class KafkaSchemaSource implements WriterSchemaSource {
 /** Reads the whole schema topic, without touching any consumer group. */
 async function readAllSchemas(kafka: Kafka, timeoutMs: number): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const follower = await followTopic(kafka, TOPICS.schemas.name, (message) => {
-    if (message.key && message.value) found.set(message.key.toString(), message.value.toString());
-  }, { timeoutMs, groupPrefix: 'webtrail-schema-reader', follow: false });
+  const follower = await followTopic(
+    kafka,
+    TOPICS.schemas.name,
+    (message) => {
+      if (message.key && message.value) found.set(message.key.toString(), message.value.toString());
+    },
+    { timeoutMs, groupPrefix: 'webtrail-schema-reader', follow: false },
+  );
   try {
     await follower.caughtUp;
   } finally {

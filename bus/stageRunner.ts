@@ -14,7 +14,21 @@
 // - Drain: stop() takes no new message, waits for the in-flight ones, commits, leaves the group.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { AvroCodec, SchemaName, SchemaTypes } from '../schemas/index.ts';
-import { ATTRS, errorMessage, extractTraceContext, inSpan, isRetriable, type Logger, retry, type RuntimeConfig, SpanKind, SPANS, type StageMetrics, TimeoutError, traceHeaders } from '../platform/index.ts';
+import {
+  ATTRS,
+  errorMessage,
+  extractTraceContext,
+  inSpan,
+  isRetriable,
+  type Logger,
+  retry,
+  type RuntimeConfig,
+  SpanKind,
+  SPANS,
+  type StageMetrics,
+  TimeoutError,
+  traceHeaders,
+} from '../platform/index.ts';
 import type { OutputRecord, RecordProducer } from './recordProducer.ts';
 import { deadLetterRecord } from './deadLetter.ts';
 import { PartitionOffsets } from './offsetTracker.ts';
@@ -160,20 +174,26 @@ export class StageRunner<N extends SchemaName> {
     const finished = await this.waitIdle(config.drainTimeoutMs);
     if (!finished) {
       log.warn({ inFlight: this.inFlight }, 'drain deadline passed: aborting in-flight work (it will be redelivered)');
-      for (const state of this.partitions.values()) for (const c of state.controllers.values()) c.abort(new TimeoutError('drain deadline passed'));
+      for (const state of this.partitions.values())
+        for (const c of state.controllers.values()) c.abort(new TimeoutError('drain deadline passed'));
       await this.waitIdle(5_000);
     }
     // A commit the broker has not recorded is tried again (a few times: the group may be rebalancing).
     await retry(
       async () => {
         await this.flushCommits();
-        if (this.pendingCommits.size > 0) throw new Error(`${this.pendingCommits.size} partitions' commits not recorded by the broker`);
+        if (this.pendingCommits.size > 0)
+          throw new Error(`${this.pendingCommits.size} partitions' commits not recorded by the broker`);
       },
       { what: 'committing offsets before leaving', attempts: 5, baseMs: 500, factor: 1, jitter: false, log },
     ).catch(() => undefined);
     if (this.commitTimer) clearTimeout(this.commitTimer);
     if (this.resumeRetry) clearTimeout(this.resumeRetry);
-    if (this.pendingCommits.size > 0) log.warn({ partitions: [...this.pendingCommits.keys()] }, 'leaving with commits the broker has not recorded (their messages will be redelivered)');
+    if (this.pendingCommits.size > 0)
+      log.warn(
+        { partitions: [...this.pendingCommits.keys()] },
+        'leaving with commits the broker has not recorded (their messages will be redelivered)',
+      );
     await this.consumer?.disconnect();
     await this.admin?.disconnect();
     log.info('drained');
@@ -207,14 +227,30 @@ export class StageRunner<N extends SchemaName> {
     this.options.log.info({ assignment }, 'joined group');
   }
 
-  private async onBatch({ batch, resolveOffset, pause, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    pause,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { metrics } = this.options;
     const tp = `${batch.topic}:${batch.partition}`;
     let state = this.partitions.get(tp);
     if (!state) {
       // The first fetch starts at the group's committed position: that is confirmed until a commit moves it.
       const start = batch.messages[0]?.offset;
-      state = { topic: batch.topic, partition: batch.partition, offsets: new PartitionOffsets(), controllers: new Map(), highWatermark: 0n, confirmed: start === undefined ? null : BigInt(start), backlog: [], keyTails: new Map() };
+      state = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offsets: new PartitionOffsets(),
+        controllers: new Map(),
+        highWatermark: 0n,
+        confirmed: start === undefined ? null : BigInt(start),
+        backlog: [],
+        keyTails: new Map(),
+      };
       this.partitions.set(tp, state);
     }
     state.highWatermark = BigInt(batch.highWatermark);
@@ -250,7 +286,9 @@ export class StageRunner<N extends SchemaName> {
     const endTimer = metrics.handlerSeconds.startTimer();
     const key = this.options.oneAtATimePerKey ? message.key?.toString() : undefined;
     const before = key === undefined ? undefined : state.keyTails.get(key);
-    const handled = before ? before.then(() => this.process(state, message, controller.signal)) : this.process(state, message, controller.signal);
+    const handled = before
+      ? before.then(() => this.process(state, message, controller.signal))
+      : this.process(state, message, controller.signal);
     if (key !== undefined) {
       const tail = handled.catch(() => undefined);
       state.keyTails.set(key, tail);
@@ -267,7 +305,10 @@ export class StageRunner<N extends SchemaName> {
       })
       .catch((error: unknown) => {
         // Aborted (revoked or drain deadline): not committed, so it will be redelivered.
-        this.options.log.warn({ offset: message.offset, partition: state.partition, err: errorMessage(error) }, 'message abandoned');
+        this.options.log.warn(
+          { offset: message.offset, partition: state.partition, err: errorMessage(error) },
+          'message abandoned',
+        );
       })
       .finally(() => {
         state.controllers.delete(message.offset);
@@ -293,7 +334,14 @@ export class StageRunner<N extends SchemaName> {
           return codec.decodeAs(input.schema, message.headers, message.value);
         },
         {
-          what: 'decoding a record', baseMs: config.retryBackoffMs, maxMs: 30_000, signal, retriable: isRetriable, log, level: 'warn', context: { offset: message.offset },
+          what: 'decoding a record',
+          baseMs: config.retryBackoffMs,
+          maxMs: 30_000,
+          signal,
+          retriable: isRetriable,
+          log,
+          level: 'warn',
+          context: { offset: message.offset },
           onRetry: () => void metrics.failed.inc({ stage: 'decode', retriable: 'true' }),
         },
       );
@@ -310,32 +358,57 @@ export class StageRunner<N extends SchemaName> {
       await retry(
         async (_bail, attempt) => {
           handleAttempts = attempt;
-      await inSpan(
-        SPANS.handle(config.service),
+          await inSpan(
+            SPANS.handle(config.service),
+            {
+              parent,
+              kind: SpanKind.CONSUMER,
+              attributes: {
+                [ATTRS.system]: 'kafka',
+                [ATTRS.operationType]: 'process',
+                [ATTRS.operationName]: 'process',
+                [ATTRS.consumerGroup]: config.groupId,
+                [ATTRS.topic]: state.topic,
+                [ATTRS.partition]: String(state.partition),
+                [ATTRS.offset]: Number(message.offset),
+                [ATTRS.attempt]: attempt,
+                ...(key ? { [ATTRS.key]: key } : {}),
+              },
+            },
+            async () => {
+              const sent: Array<() => void> = [];
+              const ctx: HandlerContext = {
+                topic: state.topic,
+                partition: state.partition,
+                offset: message.offset,
+                key,
+                attempt,
+                signal,
+                log,
+                afterSent: (callback) => sent.push(callback),
+              };
+              const outputs = await handler(value, ctx);
+              const headers = traceHeaders();
+              // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
+              const encoded = await Promise.all(
+                outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })),
+              );
+              await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
+              await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
+              for (const o of outputs) metrics.produced.inc({ topic: o.topic });
+              for (const callback of sent) callback();
+            },
+          );
+        },
         {
-          parent,
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            [ATTRS.system]: 'kafka', [ATTRS.operationType]: 'process', [ATTRS.operationName]: 'process', [ATTRS.consumerGroup]: config.groupId,
-            [ATTRS.topic]: state.topic, [ATTRS.partition]: String(state.partition), [ATTRS.offset]: Number(message.offset), [ATTRS.attempt]: attempt, ...(key ? { [ATTRS.key]: key } : {}),
-          },
-        },
-        async () => {
-          const sent: Array<() => void> = [];
-          const ctx: HandlerContext = { topic: state.topic, partition: state.partition, offset: message.offset, key, attempt, signal, log, afterSent: (callback) => sent.push(callback) };
-          const outputs = await handler(value, ctx);
-          const headers = traceHeaders();
-          // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
-          const encoded = await Promise.all(outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })));
-          await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
-          await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
-          for (const o of outputs) metrics.produced.inc({ topic: o.topic });
-          for (const callback of sent) callback();
-        },
-      );
-        },
-        {
-          what: 'handling a message', attempts: config.maxAttempts, baseMs: config.retryBackoffMs, maxMs: 60_000, signal, retriable: isRetriable, log, context: { key, offset: message.offset },
+          what: 'handling a message',
+          attempts: config.maxAttempts,
+          baseMs: config.retryBackoffMs,
+          maxMs: 60_000,
+          signal,
+          retriable: isRetriable,
+          log,
+          context: { key, offset: message.offset },
           onRetry: () => {
             metrics.failed.inc({ stage: 'handle', retriable: 'true' });
             metrics.retried.inc();
@@ -345,22 +418,44 @@ export class StageRunner<N extends SchemaName> {
     } catch (error) {
       if (signal.aborted) throw error;
       metrics.failed.inc({ stage: 'handle', retriable: String(isRetriable(error)) });
-      log.warn({ err: errorMessage(error), attempt: handleAttempts, key, offset: message.offset }, 'giving up on message: dead-lettered');
+      log.warn(
+        { err: errorMessage(error), attempt: handleAttempts, key, offset: message.offset },
+        'giving up on message: dead-lettered',
+      );
       await this.deadLetter(source, 'handle', error, handleAttempts, signal);
     }
   }
 
   /** Writes the dead letter, retrying until Kafka takes it: the offset must not pass an unrecorded failure. */
-  private async deadLetter(source: { topic: string; partition: number; message: KafkaMessage }, stage: 'decode' | 'handle', error: unknown, attempts: number, signal: AbortSignal): Promise<void> {
+  private async deadLetter(
+    source: { topic: string; partition: number; message: KafkaMessage },
+    stage: 'decode' | 'handle',
+    error: unknown,
+    attempts: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { producer, config, metrics, log } = this.options;
     const record = deadLetterRecord(config.service, source, stage, error, attempts);
-    await retry(async () => producer.send([await producer.encode(record)]), { what: 'writing a dead letter', baseMs: 500, maxMs: 10_000, signal, log, level: 'error' });
+    await retry(async () => producer.send([await producer.encode(record)]), {
+      what: 'writing a dead letter',
+      baseMs: 500,
+      maxMs: 10_000,
+      signal,
+      log,
+      level: 'error',
+    });
     metrics.deadLettered.inc({ stage });
-    log.warn({ stage, reason: record.value.error, topic: source.topic, offset: source.message.offset }, 'dead-lettered');
+    log.warn(
+      { stage, reason: record.value.error, topic: source.topic, offset: source.message.offset },
+      'dead-lettered',
+    );
   }
 
   private hasRoom(state: PartitionState): boolean {
-    return this.inFlight < this.options.config.concurrency && state.offsets.inFlight < this.options.config.maxInFlightPerPartition;
+    return (
+      this.inFlight < this.options.config.concurrency &&
+      state.offsets.inFlight < this.options.config.maxInFlightPerPartition
+    );
   }
 
   /**
@@ -372,13 +467,17 @@ export class StageRunner<N extends SchemaName> {
       this.consumer?.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
       return true;
     } catch (error) {
-      this.options.log.info({ err: errorMessage(error), partitions: partitions.length }, 'cannot resume partitions now; trying again in 1 s (or when the group is joined again)');
+      this.options.log.info(
+        { err: errorMessage(error), partitions: partitions.length },
+        'cannot resume partitions now; trying again in 1 s (or when the group is joined again)',
+      );
       this.resumeRetry ??= setTimeout(() => {
         this.resumeRetry = undefined;
         if (this.stopping) return;
         // The paused partitions whose backlog has drained: nothing else would resume them.
         const drained = [...this.paused].filter(([tp]) => (this.partitions.get(tp)?.backlog.length ?? 0) === 0);
-        if (drained.length > 0 && this.resume(drained.map(([, p]) => p))) for (const [tp] of drained) this.paused.delete(tp);
+        if (drained.length > 0 && this.resume(drained.map(([, p]) => p)))
+          for (const [tp] of drained) this.paused.delete(tp);
         this.options.metrics.pausedPartitions.set(this.paused.size);
       }, 1000);
       return false;
@@ -395,14 +494,23 @@ export class StageRunner<N extends SchemaName> {
         if (state.backlog.length === 0 || !this.hasRoom(state)) continue;
         this.dispatch(state, state.backlog.shift()!);
         progressed = true;
-        if (state.backlog.length === 0 && this.paused.has(tp) && this.resume([{ topic: state.topic, partition: state.partition }])) this.paused.delete(tp);
+        if (
+          state.backlog.length === 0 &&
+          this.paused.has(tp) &&
+          this.resume([{ topic: state.topic, partition: state.partition }])
+        )
+          this.paused.delete(tp);
       }
     }
     this.options.metrics.pausedPartitions.set(this.paused.size);
   }
 
   private scheduleCommit(state: PartitionState, offset: string): void {
-    this.pendingCommits.set(`${state.topic}:${state.partition}`, { topic: state.topic, partition: state.partition, offset });
+    this.pendingCommits.set(`${state.topic}:${state.partition}`, {
+      topic: state.topic,
+      partition: state.partition,
+      offset,
+    });
     this.armCommitTimer(this.options.config.commitIntervalMs);
   }
 
@@ -431,7 +539,11 @@ export class StageRunner<N extends SchemaName> {
         await this.consumer.commitOffsets(offsets);
         unrecorded = await this.unrecorded(offsets);
         if (unrecorded.length === 0) await this.options.afterCommit?.();
-        if (unrecorded.length > 0) this.options.log.warn({ partitions: unrecorded.map((o) => `${o.topic}:${o.partition}@${o.offset}`) }, 'the broker has not recorded a commit (the consumer may be restarting); committing again');
+        if (unrecorded.length > 0)
+          this.options.log.warn(
+            { partitions: unrecorded.map((o) => `${o.topic}:${o.partition}@${o.offset}`) },
+            'the broker has not recorded a commit (the consumer may be restarting); committing again',
+          );
       } catch (error) {
         this.options.log.warn({ err: errorMessage(error) }, 'commit failed; will retry');
       }
@@ -445,7 +557,9 @@ export class StageRunner<N extends SchemaName> {
   }
 
   /** The commits the broker does not show yet; the rest are recorded as confirmed. */
-  private async unrecorded(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+  private async unrecorded(
+    offsets: Array<{ topic: string; partition: number; offset: string }>,
+  ): Promise<Array<{ topic: string; partition: number; offset: string }>> {
     const topics = [...new Set(offsets.map((o) => o.topic))];
     const committed = new Map<string, bigint>();
     for (const t of await this.admin!.fetchOffsets({ groupId: this.options.config.groupId, topics })) {
@@ -468,6 +582,9 @@ export class StageRunner<N extends SchemaName> {
     const committed = state.confirmed ?? (state.offsets.nextCommit === null ? null : BigInt(state.offsets.nextCommit));
     if (committed === null) return;
     const lag = state.highWatermark - committed;
-    this.options.metrics.lag.set({ topic: state.topic, partition: String(state.partition) }, Number(lag > 0n ? lag : 0n));
+    this.options.metrics.lag.set(
+      { topic: state.topic, partition: String(state.partition) },
+      Number(lag > 0n ? lag : 0n),
+    );
   }
 }

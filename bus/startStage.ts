@@ -2,7 +2,22 @@
 // The stage brings its input topic and handler; this runs them until SIGTERM and drains.
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { AvroCodec, SchemaName, SchemaTypes } from '../schemas/index.ts';
-import { createLogger, createStageMetrics, type Env, errorMessage, type HealthServer, loadKafkaConfig, loadRuntimeConfig, type Logger, refuseUnknownSettings, type RuntimeConfig, type ServiceName, type StageMetrics, startHealthServer, UserInputError } from '../platform/index.ts';
+import {
+  createLogger,
+  createStageMetrics,
+  type Env,
+  errorMessage,
+  type HealthServer,
+  loadKafkaConfig,
+  loadRuntimeConfig,
+  type Logger,
+  refuseUnknownSettings,
+  type RuntimeConfig,
+  type ServiceName,
+  type StageMetrics,
+  startHealthServer,
+  UserInputError,
+} from '../platform/index.ts';
 import { createKafka, describeConnectionError, ensureTopics } from './client.ts';
 import { RecordProducer } from './recordProducer.ts';
 import { createCodec, registerTopicSchemas } from './registry/registryClient.ts';
@@ -16,7 +31,13 @@ export interface StageDefinition<N extends SchemaName> {
   /** Messages with the same key are handled one at a time, in order (see StageRunnerOptions). */
   oneAtATimePerKey?: boolean;
   /** Builds the handler once Kafka is up; returns it with a close function for its own resources. */
-  setup(ctx: { log: Logger; runtime: RuntimeConfig; metrics: StageMetrics; kafka: Kafka; codec: AvroCodec }): Promise<{ handler: StageHandler<SchemaTypes[N]>; close?: () => Promise<void> }>;
+  setup(ctx: {
+    log: Logger;
+    runtime: RuntimeConfig;
+    metrics: StageMetrics;
+    kafka: Kafka;
+    codec: AvroCodec;
+  }): Promise<{ handler: StageHandler<SchemaTypes[N]>; close?: () => Promise<void> }>;
   env?: Env;
   /** Overrides parts of the runtime config (re-judging uses its own group). */
   runtime?: Partial<RuntimeConfig>;
@@ -53,18 +74,37 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
   // Schemas first: a registry that refuses one (incompatible, unauthorized) stops the stage before any work.
   const codec = createCodec(env, kafka);
   await registerTopicSchemas(codec);
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const records = new RecordProducer(producer, codec);
 
   const { handler, close } = await def.setup({ log, runtime, metrics, kafka, codec });
   const crashBefore = crashHook('before', env, metrics, log);
   const crashAfter = crashHook('after', env, metrics, log);
-  const runner = new StageRunner<N>({ config: runtime, kafka, codec, producer: records, input: def.input, oneAtATimePerKey: def.oneAtATimePerKey, handler, log, metrics, beforeCommit: async () => {
-    await telemetry.flush();
-    await crashBefore?.();
-  }, afterCommit: async () => crashAfter?.() });
-  const health = await startHealthServer(runtime.httpPort, { live: () => runner.live, ready: () => runner.ready }, metrics.registry);
+  const runner = new StageRunner<N>({
+    config: runtime,
+    kafka,
+    codec,
+    producer: records,
+    input: def.input,
+    oneAtATimePerKey: def.oneAtATimePerKey,
+    handler,
+    log,
+    metrics,
+    beforeCommit: async () => {
+      await telemetry.flush();
+      await crashBefore?.();
+    },
+    afterCommit: async () => crashAfter?.(),
+  });
+  const health = await startHealthServer(
+    runtime.httpPort,
+    { live: () => runner.live, ready: () => runner.ready },
+    metrics.registry,
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -14,7 +14,16 @@ export interface TopicFollower {
   stop(): Promise<void>;
 }
 
-export async function followTopic(kafka: Kafka, topic: string, onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void, options: { timeoutMs?: number; groupPrefix?: string; /** false: only what the topic holds now is wanted (an empty topic then joins no group). */ follow?: boolean } = {}): Promise<TopicFollower> {
+export async function followTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void,
+  options: {
+    timeoutMs?: number;
+    groupPrefix?: string;
+    /** false: only what the topic holds now is wanted (an empty topic then joins no group). */ follow?: boolean;
+  } = {},
+): Promise<TopicFollower> {
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `${options.groupPrefix ?? 'webtrail-follower'}-${randomUUID()}`;
@@ -36,7 +45,10 @@ export async function followTopic(kafka: Kafka, topic: string, onMessage: (messa
       done = resolve;
       fail = reject;
     });
-    const timer = setTimeout(() => fail(new Error(`timed out reading ${topic} from its beginning`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`timed out reading ${topic} from its beginning`)),
+      options.timeoutMs ?? 60_000,
+    );
     const check = () => {
       if (remaining.size > 0) return;
       clearTimeout(timer);
@@ -48,7 +60,8 @@ export async function followTopic(kafka: Kafka, topic: string, onMessage: (messa
     const catchUp = async (waitMs = 60_000) => {
       const now = await admin.fetchTopicOffsets(topic);
       const deadline = Date.now() + waitMs;
-      const behind = () => now.some((p) => p.high !== p.low && (next.get(p.partition) ?? BigInt(p.low)) < BigInt(p.high));
+      const behind = () =>
+        now.some((p) => p.high !== p.low && (next.get(p.partition) ?? BigInt(p.low)) < BigInt(p.high));
       while (behind()) {
         if (stopped) throw new Error(`stopped before ${topic} was read to its end`);
         if (Date.now() > deadline) throw new Error(`timed out reading ${topic} to its end`);
@@ -85,14 +98,24 @@ export async function followTopic(kafka: Kafka, topic: string, onMessage: (messa
  * a record that cannot be decoded is logged and skipped.
  */
 export function followRecords<N extends SchemaName>(
-  kafka: Kafka, codec: AvroCodec, topic: string, schema: N, onValue: (value: SchemaTypes[N]) => void, log: Logger,
+  kafka: Kafka,
+  codec: AvroCodec,
+  topic: string,
+  schema: N,
+  onValue: (value: SchemaTypes[N]) => void,
+  log: Logger,
   options: { timeoutMs?: number; groupPrefix?: string } = {},
 ): Promise<TopicFollower> {
-  return followTopic(kafka, topic, async (message) => {
-    try {
-      onValue(await codec.decodeAs(schema, message.headers, message.value));
-    } catch (error) {
-      log.warn({ err: errorMessage(error), topic, offset: message.offset }, 'unreadable record: ignored');
-    }
-  }, options);
+  return followTopic(
+    kafka,
+    topic,
+    async (message) => {
+      try {
+        onValue(await codec.decodeAs(schema, message.headers, message.value));
+      } catch (error) {
+        log.warn({ err: errorMessage(error), topic, offset: message.offset }, 'unreadable record: ignored');
+      }
+    },
+    options,
+  );
 }

@@ -42,12 +42,19 @@ export interface ReadOptions {
 export async function readTopics(topics: string[], options: ReadOptions): Promise<void> {
   const session = await openKafkaSession('webtrail-tap');
   const groupId = `webtrail-tap-${randomUUID()}`;
-  const consumer = session.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytes: options.maxBytes ?? 64 << 20 });
+  const consumer = session.kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 500,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    maxBytes: options.maxBytes ?? 64 << 20,
+  });
   try {
     const remaining = new Map<string, bigint>();
     await requireTopics(session.admin, topics);
     for (const topic of topics) {
-      for (const p of await session.admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
+      for (const p of await session.admin.fetchTopicOffsets(topic))
+        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
     }
     if (!options.follow && (!options.fromBeginning || remaining.size === 0)) return;
 
@@ -68,7 +75,10 @@ export async function readTopics(topics: string[], options: ReadOptions): Promis
             for (const message of batch.messages) {
               if (!isRunning() || done) return;
               const record: TappedRecord = {
-                topic: batch.topic, partition: batch.partition, offset: message.offset, timestamp: new Date(Number(message.timestamp)).toISOString(),
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                timestamp: new Date(Number(message.timestamp)).toISOString(),
                 key: message.key?.toString() ?? null,
               };
               const traceId = traceIdOf(headerString(message.headers, 'traceparent'));
@@ -98,4 +108,3 @@ export async function readTopics(topics: string[], options: ReadOptions): Promis
     await session.close();
   }
 }
-

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { webtrailHome } from '../platform/index.ts';
 
 export function writeEvalReport(name: string, report: object, out?: string): string {
-  const file = out ?? path.join(webtrailHome(), 'eval', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file =
+    out ?? path.join(webtrailHome(), 'eval', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ command: `eval ${name}`, ...report }, null, 2)}\n`);
   return file;

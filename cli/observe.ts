@@ -2,7 +2,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { BrowserPool, type BrowserSession, type ElementInfo, loadBrowserConfig, type Observation, observeSnapshot, serveDirectory } from '../browser/index.ts';
+import {
+  BrowserPool,
+  type BrowserSession,
+  type ElementInfo,
+  loadBrowserConfig,
+  type Observation,
+  observeSnapshot,
+  serveDirectory,
+} from '../browser/index.ts';
 import { createLogger, openBlobStore, printable, UserInputError } from '../platform/index.ts';
 
 export interface ObservedPage {
@@ -26,14 +34,19 @@ async function isFile(input: string): Promise<boolean> {
   }
 }
 
-export async function observeInputs(inputs: string[], options: { screenshot?: string; storeScreenshot?: boolean; maxTokens?: number }, emit: (page: ObservedPage) => Promise<void>): Promise<void> {
+export async function observeInputs(
+  inputs: string[],
+  options: { screenshot?: string; storeScreenshot?: boolean; maxTokens?: number },
+  emit: (page: ObservedPage) => Promise<void>,
+): Promise<void> {
   const pool = new BrowserPool(loadBrowserConfig(), createLogger('observe', process.env.LOG_LEVEL ?? 'fatal'));
   const blobs = options.storeScreenshot ? await openBlobStore() : null;
   try {
     for (const [index, input] of inputs.entries()) {
       const local = await isFile(input);
       if (!local && !/^https?:\/\//i.test(input)) {
-        if (/^[a-z]+:/i.test(input)) throw new UserInputError(`${printable(input, 200)}: only http(s) URLs and local HTML files can be observed`);
+        if (/^[a-z]+:/i.test(input))
+          throw new UserInputError(`${printable(input, 200)}: only http(s) URLs and local HTML files can be observed`);
         throw new UserInputError(`${printable(input, 200)}: no such file (give an http(s) URL or an HTML file)`);
       }
       if (!local && !URL.canParse(input)) throw new UserInputError(`${printable(input, 200)}: not a valid URL`);
@@ -54,14 +67,21 @@ export async function observeInputs(inputs: string[], options: { screenshot?: st
         }
         const jpeg = options.screenshot || blobs ? await session.screenshot() : null;
         if (options.screenshot) {
-          const file = inputs.length > 1 ? options.screenshot.replace(/(\.jpe?g)?$/i, `-${index + 1}.jpg`) : options.screenshot;
+          const file =
+            inputs.length > 1 ? options.screenshot.replace(/(\.jpe?g)?$/i, `-${index + 1}.jpg`) : options.screenshot;
           await writeFile(file, jpeg!);
         }
         // Stored as the rollout stores a step's screenshot: by content, in the configured blob store.
         const screenshotRef = blobs ? await blobs.putContent('screenshots', jpeg!, 'image/jpeg', 'jpg') : undefined;
         await emit({
-          input, url: observation.facts.url, title: observation.facts.title, text: observation.text, elements: observation.elements,
-          tokens: observation.tokens, ...(screenshotRef ? { screenshotRef } : {}), ...(error ? { error } : {}),
+          input,
+          url: observation.facts.url,
+          title: observation.facts.title,
+          text: observation.text,
+          elements: observation.elements,
+          tokens: observation.tokens,
+          ...(screenshotRef ? { screenshotRef } : {}),
+          ...(error ? { error } : {}),
         });
       } finally {
         await session?.close();

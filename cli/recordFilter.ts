@@ -13,12 +13,15 @@ function valueAt(record: unknown, path: string): unknown {
 }
 
 function asText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 export function parseFilter(expression: string): RecordPredicate {
   const match = /^([A-Za-z0-9_.]+)\s*(!=|=|~)\s*(.*)$/.exec(expression);
-  if (!match) throw new UserInputError(`bad filter '${expression}': use path=value, path!=value or path~regex (e.g. value.domain=shop.localhost)`);
+  if (!match)
+    throw new UserInputError(
+      `bad filter '${expression}': use path=value, path!=value or path~regex (e.g. value.domain=shop.localhost)`,
+    );
   const [, path, op, expected] = match as unknown as [string, string, string, string];
   if (op === '~') {
     let pattern: RegExp;

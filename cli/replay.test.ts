@@ -8,6 +8,11 @@ describe('webtrail replay', () => {
     expect(loadJudgeConfig(replayJudgeEnv({ judgeVersion: 'm@judge.v2', env }, 'g')).refine).toBe(false);
     expect(loadJudgeConfig(replayJudgeEnv({ judgeVersion: 'm@judge.v2', env, refine: true }, 'g')).refine).toBe(true);
     expect(loadJudgeConfig({}).refine).toBe(true);
-    expect(replayJudgeEnv({ judgeVersion: 'm@judge.v2', env, model: 'big' }, 'g')).toMatchObject({ WEBTRAIL_JUDGE_VERSION: 'm@judge.v2', WEBTRAIL_JUDGE_GROUP_ID: 'g', WEBTRAIL_JUDGE_FROM_BEGINNING: 'true', WEBTRAIL_JUDGE_LLM_MODEL: 'big' });
+    expect(replayJudgeEnv({ judgeVersion: 'm@judge.v2', env, model: 'big' }, 'g')).toMatchObject({
+      WEBTRAIL_JUDGE_VERSION: 'm@judge.v2',
+      WEBTRAIL_JUDGE_GROUP_ID: 'g',
+      WEBTRAIL_JUDGE_FROM_BEGINNING: 'true',
+      WEBTRAIL_JUDGE_LLM_MODEL: 'big',
+    });
   });
 });

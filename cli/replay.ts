@@ -7,7 +7,6 @@ import { spawnTs, UserInputError } from '../platform/index.ts';
 import { judgeGroupId, legacyJudgeGroupId } from '../services/judge/config.ts';
 import { fetchGroupPosition, openKafkaSession, requireTopics } from '../bus/index.ts';
 
-
 export interface ReplayOptions {
   judgeVersion: string;
   model?: string;
@@ -27,14 +26,19 @@ async function replayGroupId(admin: Admin, version: string, progress?: (line: st
   const groupId = judgeGroupId(version, {})!;
   const legacy = legacyJudgeGroupId(version);
   if (legacy === groupId) return groupId;
-  const [current, old] = await Promise.all([groupId, legacy].map((g) => fetchGroupPosition(admin, g, TOPICS.trajectories.name)));
+  const [current, old] = await Promise.all(
+    [groupId, legacy].map((g) => fetchGroupPosition(admin, g, TOPICS.trajectories.name)),
+  );
   if (current!.handled > 0 || old!.handled === 0) return groupId;
   progress?.(`going on with consumer group ${legacy}, where this version's replay began`);
   return legacy;
 }
 
 /** The re-judging judge's environment: its version and group, from the start, and refinement only when asked. */
-export function replayJudgeEnv(options: Pick<ReplayOptions, 'judgeVersion' | 'model' | 'refine' | 'env'>, groupId: string): Record<string, string> {
+export function replayJudgeEnv(
+  options: Pick<ReplayOptions, 'judgeVersion' | 'model' | 'refine' | 'env'>,
+  groupId: string,
+): Record<string, string> {
   const base = (options.env ?? process.env) as Record<string, string>;
   return {
     ...base,
@@ -47,7 +51,9 @@ export function replayJudgeEnv(options: Pick<ReplayOptions, 'judgeVersion' | 'mo
   };
 }
 
-export async function replay(options: ReplayOptions): Promise<{ groupId: string; judged: number; exitCode: number | null }> {
+export async function replay(
+  options: ReplayOptions,
+): Promise<{ groupId: string; judged: number; exitCode: number | null }> {
   const problem = judgeVersionProblem(options.judgeVersion);
   if (problem) throw new UserInputError(`--judge-version: ${problem}`);
   const session = await openKafkaSession('webtrail-replay');

@@ -23,11 +23,16 @@ const Options = z.object({
 export function parseChaos(spec: string | undefined): Partial<Record<Misbehaviour, number>> | undefined {
   if (!spec) return undefined;
   const chaos: Partial<Record<Misbehaviour, number>> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [mode, chance] = part.split('=') as [string, string | undefined];
-    if (!MISBEHAVIOURS.includes(mode as Misbehaviour)) throw new UserInputError(`--chaos: '${mode}' is not one of ${MISBEHAVIOURS.join(', ')}`);
+    if (!MISBEHAVIOURS.includes(mode as Misbehaviour))
+      throw new UserInputError(`--chaos: '${mode}' is not one of ${MISBEHAVIOURS.join(', ')}`);
     const p = Number(chance);
-    if (!(p >= 0 && p <= 1)) throw new UserInputError(`--chaos: the chance for ${mode} must be between 0 and 1, got '${chance ?? ''}'`);
+    if (!(p >= 0 && p <= 1))
+      throw new UserInputError(`--chaos: the chance for ${mode} must be between 0 and 1, got '${chance ?? ''}'`);
     chaos[mode as Misbehaviour] = p;
   }
   return chaos;
@@ -37,14 +42,22 @@ export async function serveScriptedLlm(raw: ScriptedLlmCliOptions, print: (line:
   const parsed = Options.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UserInputError(`--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`);
+    throw new UserInputError(
+      `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`,
+    );
   }
   const options = parsed.data;
-  const llm = await startScriptedLlm({ port: options.port, agentErrors: options.agentErrors, latencyMs: options.latencyMs, chaos: parseChaos(raw.chaos), seed: options.seed }).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw error.code === 'EADDRINUSE' ? new UserInputError(`port ${options.port} is in use: pick another with --port`) : error;
-    },
-  );
+  const llm = await startScriptedLlm({
+    port: options.port,
+    agentErrors: options.agentErrors,
+    latencyMs: options.latencyMs,
+    chaos: parseChaos(raw.chaos),
+    seed: options.seed,
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new UserInputError(`port ${options.port} is in use: pick another with --port`)
+      : error;
+  });
   print(`scripted LLM (OpenAI-compatible) at ${llm.url}`);
   print(`point the services at it: OPENAI_BASE_URL=${llm.url} OPENAI_MODEL=scripted OPENAI_API_KEY=unused`);
   if (options.agentErrors > 0) print(`the agent errs at ${options.agentErrors} per action (seed ${options.seed})`);

@@ -3,7 +3,18 @@ import { parseSiteLine, parseSiteList } from './siteList.ts';
 
 describe('parseSiteList', () => {
   it('keeps good lines, reports bad ones with line numbers, and drops duplicates', () => {
-    const text = ['# my sites', '', 'shop.example.com', 'https://News.Example.org/a?b=1#frag', 'ftp://x.example', 'two words', 'SHOP.example.com', 'http://shop.example.com/other', '10.1.2.3  # an ip', 'blog.example.net # trailing comment'].join('\n');
+    const text = [
+      '# my sites',
+      '',
+      'shop.example.com',
+      'https://News.Example.org/a?b=1#frag',
+      'ftp://x.example',
+      'two words',
+      'SHOP.example.com',
+      'http://shop.example.com/other',
+      '10.1.2.3  # an ip',
+      'blog.example.net # trailing comment',
+    ].join('\n');
     const parsed = parseSiteList(text);
     expect(parsed.sites.map((s) => [s.line, s.domain, s.url])).toEqual([
       [3, 'shop.example.com', 'https://shop.example.com/'],
@@ -24,6 +35,9 @@ describe('parseSiteList', () => {
     expect(parseSiteLine('http://192.168.1.1/')).toHaveProperty('reason');
     expect(parseSiteLine('-bad-.example.com')).toHaveProperty('reason');
     expect(parseSiteLine('example')).toHaveProperty('reason');
-    expect(parseSiteLine('http://shop.localhost:8700/')).toEqual({ domain: 'shop.localhost', url: 'http://shop.localhost:8700/' });
+    expect(parseSiteLine('http://shop.localhost:8700/')).toEqual({
+      domain: 'shop.localhost',
+      url: 'http://shop.localhost:8700/',
+    });
   });
 });

@@ -35,10 +35,12 @@ export function parseSiteLine(raw: string): { domain: string; url: string } | { 
   } catch {
     return { reason: 'not a valid domain or URL' };
   }
-  if (url.username || url.password) return { reason: 'URLs with credentials are refused (they would be stored and logged)' };
+  if (url.username || url.password)
+    return { reason: 'URLs with credentials are refused (they would be stored and logged)' };
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (isIp(host)) return { reason: 'an IP address is not a site: give its domain' };
-  if (!isDomainName(host)) return { reason: `'${host.length > 60 ? `${host.slice(0, 60)}…` : host}' is not a valid domain name` };
+  if (!isDomainName(host))
+    return { reason: `'${host.length > 60 ? `${host.slice(0, 60)}…` : host}' is not a valid domain name` };
   url.hash = '';
   return { domain: host, url: hasScheme ? url.toString() : `https://${host}${url.pathname}${url.search}` };
 }

@@ -6,7 +6,14 @@ import { openKafkaSession, readTopics, recordCount } from '../bus/index.ts';
 import { StatsCollector, type Prices, type StatsReport } from '../dashboard/index.ts';
 import { formatTable, pct } from './table.ts';
 
-const READ = [TOPICS.sites.name, TOPICS.sitesRejected.name, TOPICS.sitesScreened.name, TOPICS.tasks.name, TOPICS.trajectories.name, TOPICS.verdicts.name];
+const READ = [
+  TOPICS.sites.name,
+  TOPICS.sitesRejected.name,
+  TOPICS.sitesScreened.name,
+  TOPICS.tasks.name,
+  TOPICS.trajectories.name,
+  TOPICS.verdicts.name,
+];
 
 export interface StatsOptions {
   prices: Prices;
@@ -35,7 +42,8 @@ async function topicCounts(): Promise<Array<{ topic: string; records: number }>>
 
 export async function collectStats(options: StatsOptions): Promise<StatsReport> {
   const collector = new StatsCollector();
-  const make = async () => collector.report({ topics: await topicCounts(), prices: options.prices, judgeVersion: options.judgeVersion });
+  const make = async () =>
+    collector.report({ topics: await topicCounts(), prices: options.prices, judgeVersion: options.judgeVersion });
   let timer: NodeJS.Timeout | undefined;
   if (options.follow) {
     const tick = async () => {
@@ -45,7 +53,12 @@ export async function collectStats(options: StatsOptions): Promise<StatsReport> 
     timer = setTimeout(() => void tick().catch(() => undefined), options.intervalMs);
   }
   try {
-    await readTopics(READ, { fromBeginning: true, follow: options.follow, signal: options.signal, onRecord: (r) => collector.add(r.schema, r.value) });
+    await readTopics(READ, {
+      fromBeginning: true,
+      follow: options.follow,
+      signal: options.signal,
+      onRecord: (r) => collector.add(r.schema, r.value),
+    });
   } finally {
     clearTimeout(timer);
   }
@@ -54,30 +67,93 @@ export async function collectStats(options: StatsOptions): Promise<StatsReport> 
   return report;
 }
 
-
 export function formatStats(report: StatsReport): string {
   const out: string[] = [];
   out.push('Topics', formatTable(report.topics.map((t) => ({ topic: t.topic, records: t.records }))), '');
-  const reasons = Object.entries(report.sites.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ');
+  const reasons = Object.entries(report.sites.rejectedByReason)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
   const skipped = report.sites.resubmissionsSkipped;
-  out.push(`Sites: ${report.sites.submitted} submitted, ${report.sites.accepted} with tasks, ${report.sites.rejected} rejected${reasons ? ` (${reasons})` : ''}${skipped ? `; ${skipped} re-submission(s) skipped, already screened by the same generator version (submit --again screens them again)` : ''}`, '');
-  out.push('Judges', formatTable(report.judges.map((j) => ({
-    'judge version': j.judgeVersion, verdicts: j.verdicts, 'success rate': pct(j.successRate), 'mean success': j.meanSuccess.toFixed(3),
-    'mean efficiency': j.meanEfficiency.toFixed(3), 'mean self-correction': j.meanSelfCorrection.toFixed(3), 'success [0,.2,.4,.6,.8,1]': j.successHistogram.join(' '),
-  }))), '');
-  out.push(`Per site${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`, formatTable(report.perSite.map((s) => ({
-    site: s.domain, outcome: s.outcome, tasks: s.tasks, 'follow-ups': s.followUps, trajectories: s.trajectories, answered: s.answered, 'step limit': s.stepLimit, error: s.error, blocked: s.blocked, solved: s.solved,
-  }))), '');
+  out.push(
+    `Sites: ${report.sites.submitted} submitted, ${report.sites.accepted} with tasks, ${report.sites.rejected} rejected${reasons ? ` (${reasons})` : ''}${skipped ? `; ${skipped} re-submission(s) skipped, already screened by the same generator version (submit --again screens them again)` : ''}`,
+    '',
+  );
+  out.push(
+    'Judges',
+    formatTable(
+      report.judges.map((j) => ({
+        'judge version': j.judgeVersion,
+        verdicts: j.verdicts,
+        'success rate': pct(j.successRate),
+        'mean success': j.meanSuccess.toFixed(3),
+        'mean efficiency': j.meanEfficiency.toFixed(3),
+        'mean self-correction': j.meanSelfCorrection.toFixed(3),
+        'success [0,.2,.4,.6,.8,1]': j.successHistogram.join(' '),
+      })),
+    ),
+    '',
+  );
+  out.push(
+    `Per site${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`,
+    formatTable(
+      report.perSite.map((s) => ({
+        site: s.domain,
+        outcome: s.outcome,
+        tasks: s.tasks,
+        'follow-ups': s.followUps,
+        trajectories: s.trajectories,
+        answered: s.answered,
+        'step limit': s.stepLimit,
+        error: s.error,
+        blocked: s.blocked,
+        solved: s.solved,
+      })),
+    ),
+    '',
+  );
   if (report.rounds.some((r) => r.round > 0)) {
-    out.push(`Refinement rounds${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`, formatTable(report.rounds.map((r) => ({
-      round: r.round === 0 ? '0 (proposed)' : r.round, tasks: r.tasks, harder: r.harder, repaired: r.repair, explored: r.explored, explorations: r.explorations, trajectories: r.trajectories, solved: r.solved,
-    }))), '');
+    out.push(
+      `Refinement rounds${report.judgeVersion ? ` (solved as judged by ${report.judgeVersion})` : ''}`,
+      formatTable(
+        report.rounds.map((r) => ({
+          round: r.round === 0 ? '0 (proposed)' : r.round,
+          tasks: r.tasks,
+          harder: r.harder,
+          repaired: r.repair,
+          explored: r.explored,
+          explorations: r.explorations,
+          trajectories: r.trajectories,
+          solved: r.solved,
+        })),
+      ),
+      '',
+    );
   }
   const st = report.steps;
-  out.push(`Steps per trajectory: mean ${st.mean}, p50 ${st.p50}, p90 ${st.p90}, max ${st.max} over ${st.trajectories} trajectories (${Object.entries(st.byStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`, '');
-  out.push('LLM tokens and estimated cost', formatTable(report.tokens.map((t) => ({
-    stage: t.stage, calls: t.calls, 'prompt tokens': t.promptTokens, 'completion tokens': t.completionTokens, 'cost USD': t.costUsd.toFixed(4),
-  }))));
-  out.push(report.totalCostUsd > 0 ? `total ≈ $${report.totalCostUsd.toFixed(4)}` : 'cost: set WEBTRAIL_PRICE_INPUT_PER_MTOK / WEBTRAIL_PRICE_OUTPUT_PER_MTOK (or --price-input / --price-output, USD per million tokens) to estimate it');
+  out.push(
+    `Steps per trajectory: mean ${st.mean}, p50 ${st.p50}, p90 ${st.p90}, max ${st.max} over ${st.trajectories} trajectories (${
+      Object.entries(st.byStatus)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    })`,
+    '',
+  );
+  out.push(
+    'LLM tokens and estimated cost',
+    formatTable(
+      report.tokens.map((t) => ({
+        stage: t.stage,
+        calls: t.calls,
+        'prompt tokens': t.promptTokens,
+        'completion tokens': t.completionTokens,
+        'cost USD': t.costUsd.toFixed(4),
+      })),
+    ),
+  );
+  out.push(
+    report.totalCostUsd > 0
+      ? `total ≈ $${report.totalCostUsd.toFixed(4)}`
+      : 'cost: set WEBTRAIL_PRICE_INPUT_PER_MTOK / WEBTRAIL_PRICE_OUTPUT_PER_MTOK (or --price-input / --price-output, USD per million tokens) to estimate it',
+  );
   return out.join('\n');
 }

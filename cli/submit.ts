@@ -16,7 +16,9 @@ export async function readInput(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserInputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`);
+    throw new UserInputError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`,
+    );
   }
 }
 
@@ -24,12 +26,18 @@ export interface SubmitSummary extends ParsedSiteList {
   submitted: number;
 }
 
-export async function submitSites(text: string, options: { source: string; strict?: boolean; again?: boolean; progress?: (done: number, total: number) => void }): Promise<SubmitSummary> {
+export async function submitSites(
+  text: string,
+  options: { source: string; strict?: boolean; again?: boolean; progress?: (done: number, total: number) => void },
+): Promise<SubmitSummary> {
   const parsed = parseSiteList(text);
   if (options.strict && parsed.bad.length > 0) return { ...parsed, submitted: 0 };
   if (parsed.sites.length === 0) return { ...parsed, submitted: 0 };
   const session = await openKafkaSession();
-  const producer = session.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = session.kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   try {
     await ensureTopics(session.admin);
     await producer.connect();
@@ -42,7 +50,13 @@ export async function submitSites(text: string, options: { source: string; stric
       await records.send(
         await Promise.all(
           chunk.map((s) => {
-            const site: Site = { domain: s.domain, url: s.url, submittedAtMs: now, source: options.source, again: options.again ?? false };
+            const site: Site = {
+              domain: s.domain,
+              url: s.url,
+              submittedAtMs: now,
+              source: options.source,
+              again: options.again ?? false,
+            };
             return records.encode({ topic: TOPICS.sites.name, key: s.domain, schema: 'Site', value: site });
           }),
         ),

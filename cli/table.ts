@@ -6,7 +6,11 @@ export function formatTable(rows: Array<Record<string, string | number>>, column
   const cells = rows.map((r) => cols.map((c) => String(r[c] ?? '')));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const numeric = cols.map((_, i) => cells.every((row) => /^-?[\d.,]+%?$/.test(row[i]!) || row[i] === ''));
-  const line = (values: string[]) => values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

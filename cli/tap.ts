@@ -33,7 +33,12 @@ export function blobRefs(value: unknown, found = new Set<string>()): Set<string>
 /** JSON with bytes as base64 (Avro 'bytes' fields, e.g. a dead letter's original value). */
 export function toJsonLine(record: unknown): string {
   return JSON.stringify(record, (_key, value: unknown) => {
-    if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+    if (
+      value &&
+      typeof value === 'object' &&
+      (value as { type?: unknown }).type === 'Buffer' &&
+      Array.isArray((value as { data?: unknown }).data)
+    ) {
       return Buffer.from((value as { data: number[] }).data).toString('base64');
     }
     return typeof value === 'bigint' ? value.toString() : value;
@@ -47,7 +52,9 @@ export async function tap(topic: string, options: TapOptions): Promise<{ printed
   if (options.limit === 0) return { printed, blobs: 0 };
   if (options.saveBlobs) await mkdir(options.saveBlobs, { recursive: true });
   await readTopics([topic], {
-    fromBeginning: options.fromBeginning, follow: options.follow, signal: options.signal,
+    fromBeginning: options.fromBeginning,
+    follow: options.follow,
+    signal: options.signal,
     onRecord: async (record) => {
       if (!matches(record)) return false;
       await options.write(toJsonLine(record));

@@ -15,11 +15,15 @@ export interface ViewResult {
   otherRuns: string[];
 }
 
-export async function viewTrajectory(trajectoryId: string, options: { out: string; runId?: string; traceUrl?: string }): Promise<ViewResult> {
+export async function viewTrajectory(
+  trajectoryId: string,
+  options: { out: string; runId?: string; traceUrl?: string },
+): Promise<ViewResult> {
   const runs: Array<{ trajectory: Trajectory; traceId?: string }> = [];
   const verdicts: Verdict[] = [];
   await readTopics([TOPICS.trajectories.name, TOPICS.verdicts.name], {
-    fromBeginning: true, follow: false,
+    fromBeginning: true,
+    follow: false,
     onRecord: (r) => {
       const value = r.value as (Trajectory & Verdict) | undefined;
       if (!value || value.trajectoryId !== trajectoryId) return;
@@ -27,9 +31,15 @@ export async function viewTrajectory(trajectoryId: string, options: { out: strin
       else verdicts.push(value);
     },
   });
-  if (runs.length === 0) throw new UserInputError(`no trajectory ${trajectoryId} on ${TOPICS.trajectories.name} (ids are printed by webtrail tap ${TOPICS.trajectories.name})`);
+  if (runs.length === 0)
+    throw new UserInputError(
+      `no trajectory ${trajectoryId} on ${TOPICS.trajectories.name} (ids are printed by webtrail tap ${TOPICS.trajectories.name})`,
+    );
   const chosen = options.runId === undefined ? runs[0]! : runs.find((r) => r.trajectory.runId === options.runId);
-  if (!chosen) throw new UserInputError(`trajectory ${trajectoryId} has no run ${options.runId} (its runs: ${runs.map((r) => r.trajectory.runId || '(none)').join(', ')})`);
+  if (!chosen)
+    throw new UserInputError(
+      `trajectory ${trajectoryId} has no run ${options.runId} (its runs: ${runs.map((r) => r.trajectory.runId || '(none)').join(', ')})`,
+    );
   const { trajectory } = chosen;
 
   const screenshots = new Map<string, Screenshot>();
@@ -41,13 +51,21 @@ export async function viewTrajectory(trajectoryId: string, options: { out: strin
     }
   }
   const rows = verdicts.map(verdictRow).filter((v) => v.runId === trajectory.runId);
-  await writeFile(options.out, standaloneTrajectoryHtml({
-    trajectory, verdicts: rows, traceId: chosen.traceId, traceUrl: options.traceUrl,
-    screenshots: (step) => (step.screenshotRef ? screenshots.get(step.screenshotRef)! : { src: null }),
-    otherRuns: runs.filter((r) => r !== chosen).map((r) => ({ runId: r.trajectory.runId, href: null })),
-  }));
+  await writeFile(
+    options.out,
+    standaloneTrajectoryHtml({
+      trajectory,
+      verdicts: rows,
+      traceId: chosen.traceId,
+      traceUrl: options.traceUrl,
+      screenshots: (step) => (step.screenshotRef ? screenshots.get(step.screenshotRef)! : { src: null }),
+      otherRuns: runs.filter((r) => r !== chosen).map((r) => ({ runId: r.trajectory.runId, href: null })),
+    }),
+  );
   return {
-    trajectory, verdicts: rows.length, screenshots: [...screenshots.values()].filter((s) => s.src).length,
+    trajectory,
+    verdicts: rows.length,
+    screenshots: [...screenshots.values()].filter((s) => s.src).length,
     missing: [...screenshots.values()].filter((s) => !s.src).length,
     otherRuns: runs.filter((r) => r !== chosen).map((r) => r.trajectory.runId),
   };

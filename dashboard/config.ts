@@ -10,7 +10,13 @@ export interface DashboardConfig {
   groups: Record<ServiceName, string>;
 }
 
-const traceUrl = z.string().url('must be a URL').refine((u) => /^https?:\/\//.test(u) && u.includes('{traceId}'), 'must be an http(s) URL with {traceId} where the trace id goes, e.g. http://localhost:16686/trace/{traceId}');
+const traceUrl = z
+  .string()
+  .url('must be a URL')
+  .refine(
+    (u) => /^https?:\/\//.test(u) && u.includes('{traceId}'),
+    'must be an http(s) URL with {traceId} where the trace id goes, e.g. http://localhost:16686/trace/{traceId}',
+  );
 
 const Settings = z.object({
   WEBTRAIL_DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(8790),
@@ -19,7 +25,10 @@ const Settings = z.object({
   WEBTRAIL_TRACE_UI_URL: traceUrl.optional(),
 });
 
-export function loadDashboardConfig(env: Env = process.env, overrides: { port?: string; host?: string; from?: string; traceUrl?: string } = {}): DashboardConfig {
+export function loadDashboardConfig(
+  env: Env = process.env,
+  overrides: { port?: string; host?: string; from?: string; traceUrl?: string } = {},
+): DashboardConfig {
   const merged: Env = {
     ...env,
     ...(overrides.port !== undefined ? { WEBTRAIL_DASHBOARD_PORT: overrides.port } : {}),
@@ -29,8 +38,13 @@ export function loadDashboardConfig(env: Env = process.env, overrides: { port?: 
   };
   const s = parseEnv(Settings, merged);
   return {
-    port: s.WEBTRAIL_DASHBOARD_PORT, host: s.WEBTRAIL_DASHBOARD_HOST, from: s.WEBTRAIL_DASHBOARD_FROM,
+    port: s.WEBTRAIL_DASHBOARD_PORT,
+    host: s.WEBTRAIL_DASHBOARD_HOST,
+    from: s.WEBTRAIL_DASHBOARD_FROM,
     ...(s.WEBTRAIL_TRACE_UI_URL ? { traceUrl: s.WEBTRAIL_TRACE_UI_URL } : {}),
-    groups: Object.fromEntries(SERVICE_NAMES.map((name) => [name, loadRuntimeConfig(name, env).groupId])) as Record<ServiceName, string>,
+    groups: Object.fromEntries(SERVICE_NAMES.map((name) => [name, loadRuntimeConfig(name, env).groupId])) as Record<
+      ServiceName,
+      string
+    >,
   };
 }

@@ -57,7 +57,10 @@ export async function sampleOffsets(admin: Admin, groups: Record<ServiceName, st
     if (!inputEnds) continue;
     const [committed] = await admin.fetchOffsets({ groupId: groups[stage], topics: [input] });
     const partitions = committed?.partitions ?? [];
-    stages.set(stage, { ...groupPosition(inputEnds, partitions), committed: partitions.some((p) => Number(p.offset) >= 0) });
+    stages.set(stage, {
+      ...groupPosition(inputEnds, partitions),
+      committed: partitions.some((p) => Number(p.offset) >= 0),
+    });
   }
   return { atMs: nowMs, records, stages };
 }
@@ -86,7 +89,8 @@ export class FlowHistory {
   stages(): StageFlow[] {
     const now = this.samples.at(-1);
     // The newest sample at least the window older than now, else the oldest there is.
-    const before = now && ([...this.samples].reverse().find((s) => now.atMs - s.atMs >= this.rateWindowMs) ?? this.samples[0]);
+    const before =
+      now && ([...this.samples].reverse().find((s) => now.atMs - s.atMs >= this.rateWindowMs) ?? this.samples[0]);
     const seconds = now && before && now !== before ? (now.atMs - before.atMs) / 1000 : 0;
     const perSecond = (a: number, b: number) => (seconds > 0 ? Math.max(0, (a - b) / seconds) : 0);
     return SERVICE_NAMES.map((stage) => {
@@ -95,7 +99,10 @@ export class FlowHistory {
       const outputs = STAGE_OUTPUTS[stage];
       const out = (s: Sample | undefined) => outputs.reduce((n, t) => n + (s?.records.get(t) ?? 0), 0);
       return {
-        stage, groupId: this.groups[stage], input: STAGE_INPUTS[stage], outputs,
+        stage,
+        groupId: this.groups[stage],
+        input: STAGE_INPUTS[stage],
+        outputs,
         inPerSecond: perSecond(current?.handled ?? 0, earlier?.handled ?? 0),
         outPerSecond: perSecond(out(now), out(before)),
         lag: current?.lag ?? 0,

@@ -6,8 +6,14 @@ import type { ExampleRow, VerdictRow } from './trajectoryPage.ts';
 
 export function verdictRow(v: Verdict): VerdictRow {
   return {
-    verdictId: v.verdictId, judgeVersion: v.judgeVersion, runId: v.trajectory.runId, success: v.success, efficiency: v.efficiency,
-    selfCorrection: v.selfCorrection, reasoning: v.reasoning, judgedAtMs: v.judgedAtMs,
+    verdictId: v.verdictId,
+    judgeVersion: v.judgeVersion,
+    runId: v.trajectory.runId,
+    success: v.success,
+    efficiency: v.efficiency,
+    selfCorrection: v.selfCorrection,
+    reasoning: v.reasoning,
+    judgedAtMs: v.judgedAtMs,
   };
 }
 

@@ -35,7 +35,9 @@ describe('screenshots for the dashboard', () => {
     const cache = new ScreenshotCache();
     const tampered = stored(root, Buffer.from('other bytes'), Buffer.from('the original'));
     expect(await cache.load(tampered)).toEqual({ problem: expect.stringContaining('do not match its name') });
-    expect(await cache.load(pathToFileURL('/etc/passwd').href)).toEqual({ problem: expect.stringContaining("not a screenshot's name") });
+    expect(await cache.load(pathToFileURL('/etc/passwd').href)).toEqual({
+      problem: expect.stringContaining("not a screenshot's name"),
+    });
     const gone = pathToFileURL(path.join(root, 'screenshots', 'ab', `ab${'0'.repeat(62)}.jpg`)).href;
     expect(await cache.load(gone)).toEqual({ problem: expect.stringMatching(/no such|not found|ENOENT/i) });
   });

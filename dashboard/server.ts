@@ -10,7 +10,17 @@ import { type KafkaSession, openKafkaSession, readTopics } from '../bus/index.ts
 import { errorMessage, type Logger, type ServiceName } from '../platform/index.ts';
 import { allTopics, TOPICS } from '../schemas/index.ts';
 import { FlowHistory, sampleOffsets } from './flow.ts';
-import { errorPage, pipelineFragment, pipelinePage, sitesPage, trajectoriesPage, trajectoryHref, trajectoryPage, type PipelineView, type ReaderStatus } from './pages.ts';
+import {
+  errorPage,
+  pipelineFragment,
+  pipelinePage,
+  sitesPage,
+  trajectoriesPage,
+  trajectoryHref,
+  trajectoryPage,
+  type PipelineView,
+  type ReaderStatus,
+} from './pages.ts';
 import { RecordSpill } from './recordSpill.ts';
 import { placeholderSvg, ScreenshotCache } from './screenshots.ts';
 import { DashboardState, type RunEntry, type TrajectoryEntry, type TrajectoryFilter } from './state.ts';
@@ -43,7 +53,8 @@ export interface Dashboard {
 const LIVE_JS = readFileSync(new URL('./assets/live.js', import.meta.url), 'utf8');
 const SECURITY_HEADERS = {
   // Only our own script and images; the inline style attributes place the click outline.
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };
@@ -51,9 +62,14 @@ const PUSH_CHECK_MS = 250;
 const MIN_PUSH_GAP_MS = 500;
 
 /** The pipeline's topics the dashboard reads: those of records (not the old schema topic nor the registry's store, whose values are JSON). */
-export const DASHBOARD_TOPICS = allTopics().filter((t) => t.valueSchema !== null).map((t) => t.name);
+export const DASHBOARD_TOPICS = allTopics()
+  .filter((t) => t.valueSchema !== null)
+  .map((t) => t.name);
 
-const optionalInt = z.preprocess((v) => (v === '' || v === undefined ? undefined : v), z.coerce.number().int().min(0).optional());
+const optionalInt = z.preprocess(
+  (v) => (v === '' || v === undefined ? undefined : v),
+  z.coerce.number().int().min(0).optional(),
+);
 const TrajectoryQuery = z.object({
   site: z.string().max(300).optional(),
   status: z.enum(['answered', 'step_limit', 'error', 'blocked']).or(z.literal('')).optional(),
@@ -83,8 +99,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     for (const t of fresh) reading.add(t);
     // Topics that appear after the start are read from their beginning: all they hold is new.
     const fromBeginning = options.from === 'beginning' || readers.length > 0;
-    const read = (from: boolean): Promise<void> => readTopics(fresh, { fromBeginning: from, follow: true, signal: stop.signal, maxBytes: 4 << 20, onRecord: (r) => state.add(r) })
-      .catch(async (error: unknown) => {
+    const read = (from: boolean): Promise<void> =>
+      readTopics(fresh, {
+        fromBeginning: from,
+        follow: true,
+        signal: stop.signal,
+        maxBytes: 4 << 20,
+        onRecord: (r) => state.add(r),
+      }).catch(async (error: unknown) => {
         if (stop.signal.aborted) return;
         reader.problem = errorMessage(error);
         log.warn({ err: error, topics: fresh }, 'reading the topics failed; reading on from now in 5 s');
@@ -114,11 +136,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let cached: { key: string; fragment: string } | undefined;
   function pipelineView(): PipelineView {
     const latest = flow.latest();
-    const topics = DASHBOARD_TOPICS.filter((t) => latest?.records.has(t)).map((topic) => ({ topic, records: latest!.records.get(topic)! }));
+    const topics = DASHBOARD_TOPICS.filter((t) => latest?.records.has(t)).map((topic) => ({
+      topic,
+      records: latest!.records.get(topic)!,
+    }));
     return {
-      report: state.report(topics, options.prices), flows: flow.stages(), topics, tasksWithoutTrajectory: state.tasksWithoutTrajectory(),
-      deadLetters: state.deadLetters(), undecodable: state.undecodableRecords(), overTime: state.overTime(Date.now()),
-      recordsRead: [...state.read().values()].reduce((a, b) => a + b, 0), lastRecordAtMs: state.lastRecordAtMs, reader, nowMs: Date.now(),
+      report: state.report(topics, options.prices),
+      flows: flow.stages(),
+      topics,
+      tasksWithoutTrajectory: state.tasksWithoutTrajectory(),
+      deadLetters: state.deadLetters(),
+      undecodable: state.undecodableRecords(),
+      overTime: state.overTime(Date.now()),
+      recordsRead: [...state.read().values()].reduce((a, b) => a + b, 0),
+      lastRecordAtMs: state.lastRecordAtMs,
+      reader,
+      nowMs: Date.now(),
     };
   }
   /** The fragment for the current state, rendered once however many pages are open. */
@@ -140,49 +173,67 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.notFound((c) => c.html(errorPage(404, `There is no page at ${c.req.path}.`), 404));
 
   app.get('/healthz', (c) => c.text('ok'));
-  app.get('/assets/live.js', (c) => c.body(LIVE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
+  app.get('/assets/live.js', (c) =>
+    c.body(LIVE_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }),
+  );
   app.get('/api/status', (c) => {
     const read = state.read();
     return c.json({
-      recordsRead: [...read.values()].reduce((a, b) => a + b, 0), perTopic: Object.fromEntries(read), trajectories: state.trajectoryCount,
-      problem: reader.problem, memory: process.memoryUsage(), spilledBytes: spill.bytes,
+      recordsRead: [...read.values()].reduce((a, b) => a + b, 0),
+      perTopic: Object.fromEntries(read),
+      trajectories: state.trajectoryCount,
+      problem: reader.problem,
+      memory: process.memoryUsage(),
+      spilledBytes: spill.bytes,
     });
   });
   app.get('/', (c) => c.html(pipelinePage(pipelineView())));
-  app.get('/events/pipeline', (c) => streamSSE(c, async (stream) => {
-    let sent = '';
-    let lastPushAt = 0;
-    let lastBeatAt = Date.now();
-    stream.onAbort(() => undefined);
-    while (!stream.aborted && !stop.signal.aborted) {
-      const now = Date.now();
-      if (now - lastPushAt >= MIN_PUSH_GAP_MS) {
-        const fragment = currentFragment();
-        if (fragment !== sent) {
-          await stream.writeSSE({ event: 'pipeline', data: fragment });
-          sent = fragment;
-          lastPushAt = now;
+  app.get('/events/pipeline', (c) =>
+    streamSSE(c, async (stream) => {
+      let sent = '';
+      let lastPushAt = 0;
+      let lastBeatAt = Date.now();
+      stream.onAbort(() => undefined);
+      while (!stream.aborted && !stop.signal.aborted) {
+        const now = Date.now();
+        if (now - lastPushAt >= MIN_PUSH_GAP_MS) {
+          const fragment = currentFragment();
+          if (fragment !== sent) {
+            await stream.writeSSE({ event: 'pipeline', data: fragment });
+            sent = fragment;
+            lastPushAt = now;
+            lastBeatAt = now;
+          }
+        }
+        // A comment now and then keeps proxies from closing an idle stream.
+        if (now - lastBeatAt > 15_000) {
+          await stream.write(': keep-alive\n\n');
           lastBeatAt = now;
         }
+        await stream.sleep(PUSH_CHECK_MS);
       }
-      // A comment now and then keeps proxies from closing an idle stream.
-      if (now - lastBeatAt > 15_000) {
-        await stream.write(': keep-alive\n\n');
-        lastBeatAt = now;
-      }
-      await stream.sleep(PUSH_CHECK_MS);
-    }
-  }));
+    }),
+  );
 
   app.get('/trajectories', (c) => {
     const parsed = TrajectoryQuery.safeParse(c.req.query());
-    if (!parsed.success) return c.html(errorPage(400, `Bad filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`), 400);
+    if (!parsed.success)
+      return c.html(
+        errorPage(400, `Bad filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`),
+        400,
+      );
     const q = parsed.data;
     const filter: TrajectoryFilter = {
-      ...(q.site ? { site: q.site } : {}), ...(q.status ? { status: q.status } : {}), ...(q.judge ? { judge: q.judge } : {}),
-      ...(q.success ? { success: q.success } : {}), ...(q.minSteps !== undefined ? { minSteps: q.minSteps } : {}), ...(q.maxSteps !== undefined ? { maxSteps: q.maxSteps } : {}),
+      ...(q.site ? { site: q.site } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.judge ? { judge: q.judge } : {}),
+      ...(q.success ? { success: q.success } : {}),
+      ...(q.minSteps !== undefined ? { minSteps: q.minSteps } : {}),
+      ...(q.maxSteps !== undefined ? { maxSteps: q.maxSteps } : {}),
     };
-    return c.html(trajectoriesPage(state.listTrajectories(filter), filter, state.judgeVersions(), Math.max(1, q.page ?? 1)));
+    return c.html(
+      trajectoriesPage(state.listTrajectories(filter), filter, state.judgeVersions(), Math.max(1, q.page ?? 1)),
+    );
   });
   app.get('/sites', (c) => c.html(sitesPage(state.report([], options.prices), c.req.query('outcome') || undefined)));
 
@@ -190,10 +241,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   function findRun(c: Context): { entry: TrajectoryEntry; run: RunEntry } | string {
     const id = c.req.param('id') ?? '';
     const entry = state.trajectory(id);
-    if (!entry) return `No trajectory ${id} has been read from ${TOPICS.trajectories.name}${options.from === 'now' ? ' since the dashboard started (it reads from now; start it with --from beginning to see history)' : ''}.`;
+    if (!entry)
+      return `No trajectory ${id} has been read from ${TOPICS.trajectories.name}${options.from === 'now' ? ' since the dashboard started (it reads from now; start it with --from beginning to see history)' : ''}.`;
     const runId = c.req.query('run');
     const run = runId === undefined ? entry.runs[0] : entry.runs.find((r) => r.runId === runId);
-    if (!run) return `Trajectory ${id} has no run ${runId}; its runs: ${entry.runs.map((r) => r.runId || '(none)').join(', ')}.`;
+    if (!run)
+      return `Trajectory ${id} has no run ${runId}; its runs: ${entry.runs.map((r) => r.runId || '(none)').join(', ')}.`;
     return { entry, run };
   }
 
@@ -204,29 +257,51 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const trajectory = state.run(run);
     const shots = new Map<number, Screenshot>();
     // Each image is checked before the page is sent, so a missing one is said in words on the page.
-    await Promise.all(trajectory.steps.map(async (step) => {
-      if (!step.screenshotRef) return;
-      const loaded = await screenshots.load(step.screenshotRef);
-      shots.set(step.index, 'bytes' in loaded
-        ? { src: `${trajectoryHref(entry.trajectoryId)}/steps/${step.index}/screenshot${run === entry.runs[0] ? '' : `?run=${encodeURIComponent(run.runId)}`}` }
-        : { src: null, problem: loaded.problem });
-    }));
-    return c.html(trajectoryPage({
-      trajectory, verdicts: state.verdictsOf(entry.trajectoryId), examples: state.examplesOf(entry.trajectoryId),
-      screenshots: (step) => shots.get(step.index) ?? { src: null }, traceId: run.traceId, traceUrl: options.traceUrl,
-      otherRuns: entry.runs.filter((r) => r !== run).map((r) => ({ runId: r.runId, href: trajectoryHref(entry.trajectoryId, r.runId) })),
-    }));
+    await Promise.all(
+      trajectory.steps.map(async (step) => {
+        if (!step.screenshotRef) return;
+        const loaded = await screenshots.load(step.screenshotRef);
+        shots.set(
+          step.index,
+          'bytes' in loaded
+            ? {
+                src: `${trajectoryHref(entry.trajectoryId)}/steps/${step.index}/screenshot${run === entry.runs[0] ? '' : `?run=${encodeURIComponent(run.runId)}`}`,
+              }
+            : { src: null, problem: loaded.problem },
+        );
+      }),
+    );
+    return c.html(
+      trajectoryPage({
+        trajectory,
+        verdicts: state.verdictsOf(entry.trajectoryId),
+        examples: state.examplesOf(entry.trajectoryId),
+        screenshots: (step) => shots.get(step.index) ?? { src: null },
+        traceId: run.traceId,
+        traceUrl: options.traceUrl,
+        otherRuns: entry.runs
+          .filter((r) => r !== run)
+          .map((r) => ({ runId: r.runId, href: trajectoryHref(entry.trajectoryId, r.runId) })),
+      }),
+    );
   });
 
   app.get('/trajectories/:id/steps/:index/screenshot', async (c) => {
     const found = findRun(c);
-    const placeholder = (problem: string) => c.body(placeholderSvg(problem), 200, { 'Content-Type': 'image/svg+xml', 'X-Webtrail-Missing': problem.replace(/[^\x20-\x7e]/g, '?').slice(0, 200) });
+    const placeholder = (problem: string) =>
+      c.body(placeholderSvg(problem), 200, {
+        'Content-Type': 'image/svg+xml',
+        'X-Webtrail-Missing': problem.replace(/[^\x20-\x7e]/g, '?').slice(0, 200),
+      });
     if (typeof found === 'string') return placeholder(found);
     const step = state.run(found.run).steps[Number(c.req.param('index'))];
     if (!step?.screenshotRef) return placeholder('this step has no screenshot');
     const loaded = await screenshots.load(step.screenshotRef);
     if (!('bytes' in loaded)) return placeholder(loaded.problem);
-    return c.body(new Uint8Array(loaded.bytes), 200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=86400, immutable' });
+    return c.body(new Uint8Array(loaded.bytes), 200, {
+      'Content-Type': 'image/jpeg',
+      'Cache-Control': 'private, max-age=86400, immutable',
+    });
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -238,7 +313,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   log.info({ url, from: options.from }, 'dashboard listening');
 
   return {
-    url, state,
+    url,
+    state,
     close: async () => {
       stop.abort();
       clearInterval(sampler);

@@ -71,7 +71,12 @@ const LATEST_DEAD_LETTERS = 5;
 const RECENT_RUNS = 8;
 
 const SERIES_OF_SCHEMA: Record<string, Series> = {
-  Site: 'sites', SiteRejection: 'rejected', Task: 'tasks', Trajectory: 'trajectories', Verdict: 'verdicts', TrainingExample: 'examples',
+  Site: 'sites',
+  SiteRejection: 'rejected',
+  Task: 'tasks',
+  Trajectory: 'trajectories',
+  Verdict: 'verdicts',
+  TrainingExample: 'examples',
 };
 
 export class DashboardState {
@@ -102,7 +107,10 @@ export class DashboardState {
     if (record.error !== undefined || record.value === undefined) {
       const seen = this.undecodable.get(record.topic);
       this.undecodable.set(record.topic, {
-        count: (seen?.count ?? 0) + 1, lastError: record.error ?? 'no value (a tombstone?)', lastOffset: record.offset, lastPartition: record.partition,
+        count: (seen?.count ?? 0) + 1,
+        lastError: record.error ?? 'no value (a tombstone?)',
+        lastOffset: record.offset,
+        lastPartition: record.partition,
       });
       return;
     }
@@ -130,7 +138,13 @@ export class DashboardState {
       case 'DeadLetter': {
         const d = record.value as DeadLetter;
         this.deadLetterCounts.set(d.service, (this.deadLetterCounts.get(d.service) ?? 0) + 1);
-        this.latestDeadLetters.unshift({ service: d.service, topic: d.topic, stage: d.stage, error: d.error, failedAtMs: d.failedAtMs });
+        this.latestDeadLetters.unshift({
+          service: d.service,
+          topic: d.topic,
+          stage: d.stage,
+          error: d.error,
+          failedAtMs: d.failedAtMs,
+        });
         this.latestDeadLetters.sort((a, b) => b.failedAtMs - a.failedAtMs).splice(LATEST_DEAD_LETTERS);
         break;
       }
@@ -140,7 +154,12 @@ export class DashboardState {
   }
 
   /** A verdict's or an example's row under its trajectory, one per id (a redelivery replaces it). */
-  private addRow<R extends { judgeVersion: string; runId: string }>(byTrajectory: Map<string, Map<string, R>>, trajectoryId: string, id: string, row: R): void {
+  private addRow<R extends { judgeVersion: string; runId: string }>(
+    byTrajectory: Map<string, Map<string, R>>,
+    trajectoryId: string,
+    id: string,
+    row: R,
+  ): void {
     let rows = byTrajectory.get(trajectoryId);
     if (!rows) byTrajectory.set(trajectoryId, (rows = new Map()));
     rows.set(id, { ...row, judgeVersion: this.intern(row.judgeVersion), runId: this.intern(row.runId) });
@@ -156,7 +175,14 @@ export class DashboardState {
   private addTrajectory(t: Trajectory, traceId: string | undefined): void {
     let entry = this.trajectories.get(t.trajectoryId);
     if (!entry) {
-      entry = { trajectoryId: t.trajectoryId, taskId: t.task.taskId, domain: this.intern(t.task.domain), instruction: t.task.instruction, agentVersion: this.intern(t.agentVersion), runs: [] };
+      entry = {
+        trajectoryId: t.trajectoryId,
+        taskId: t.task.taskId,
+        domain: this.intern(t.task.domain),
+        instruction: t.task.instruction,
+        agentVersion: this.intern(t.agentVersion),
+        runs: [],
+      };
       this.trajectories.set(t.trajectoryId, entry);
     }
     // A redelivered record of the same run is the same run.
@@ -164,8 +190,14 @@ export class DashboardState {
     // Prompts are what the examples are built from, not what a person looks at; they are most of the bytes.
     const shown: Trajectory = { ...t, steps: t.steps.map((s) => ({ ...s, prompt: null })) };
     entry.runs.push({
-      runId: this.intern(t.runId), status: t.status, statusReason: t.statusReason, steps: t.steps.length, startedAtMs: t.startedAtMs, endedAtMs: t.endedAtMs,
-      ...(traceId ? { traceId } : {}), location: this.spill.put(shown),
+      runId: this.intern(t.runId),
+      status: t.status,
+      statusReason: t.statusReason,
+      steps: t.steps.length,
+      startedAtMs: t.startedAtMs,
+      endedAtMs: t.endedAtMs,
+      ...(traceId ? { traceId } : {}),
+      location: this.spill.put(shown),
     });
   }
 
@@ -189,7 +221,9 @@ export class DashboardState {
   }
 
   verdictsOf(trajectoryId: string): VerdictRow[] {
-    return [...(this.verdicts.get(trajectoryId)?.values() ?? [])].sort((a, b) => a.judgeVersion.localeCompare(b.judgeVersion) || a.judgedAtMs - b.judgedAtMs);
+    return [...(this.verdicts.get(trajectoryId)?.values() ?? [])].sort(
+      (a, b) => a.judgeVersion.localeCompare(b.judgeVersion) || a.judgedAtMs - b.judgedAtMs,
+    );
   }
 
   examplesOf(trajectoryId: string): ExampleRow[] {
@@ -212,16 +246,23 @@ export class DashboardState {
       if (filter.status && run.status !== filter.status) continue;
       if (filter.minSteps !== undefined && run.steps < filter.minSteps) continue;
       if (filter.maxSteps !== undefined && run.steps > filter.maxSteps) continue;
-      const ofRun = [...(this.verdicts.get(entry.trajectoryId)?.values() ?? [])].filter((v) => v.runId === run.runId || v.runId === '');
+      const ofRun = [...(this.verdicts.get(entry.trajectoryId)?.values() ?? [])].filter(
+        (v) => v.runId === run.runId || v.runId === '',
+      );
       const judged = filter.judge ? ofRun.filter((v) => v.judgeVersion === filter.judge) : ofRun;
       if (filter.judge && judged.length === 0) continue;
-      const verdict = judged.reduce<VerdictRow | undefined>((latest, v) => (!latest || v.judgedAtMs > latest.judgedAtMs ? v : latest), undefined);
+      const verdict = judged.reduce<VerdictRow | undefined>(
+        (latest, v) => (!latest || v.judgedAtMs > latest.judgedAtMs ? v : latest),
+        undefined,
+      );
       if (filter.success === 'unjudged' && verdict) continue;
       if (filter.success === 'yes' && !(verdict && verdict.success >= 0.5)) continue;
       if (filter.success === 'no' && !(verdict && verdict.success < 0.5)) continue;
       rows.push({ entry, run, verdict });
     }
-    return rows.sort((a, b) => b.run.endedAtMs - a.run.endedAtMs || a.entry.trajectoryId.localeCompare(b.entry.trajectoryId));
+    return rows.sort(
+      (a, b) => b.run.endedAtMs - a.run.endedAtMs || a.entry.trajectoryId.localeCompare(b.entry.trajectoryId),
+    );
   }
 
   report(topics: Array<{ topic: string; records: number }>, prices: Prices): StatsReport {

@@ -14,9 +14,16 @@ const price = z.coerce.number().min(0, 'a price cannot be negative');
 
 /** WEBTRAIL_PRICE_<STAGE>_{INPUT,OUTPUT}_PER_MTOK, falling back to WEBTRAIL_PRICE_{INPUT,OUTPUT}_PER_MTOK. */
 export function loadPrices(env: Env = process.env): Prices {
-  const names = ['INPUT', 'OUTPUT'].flatMap((io) => [`WEBTRAIL_PRICE_${io}_PER_MTOK`, ...STAGES.map((s) => `WEBTRAIL_PRICE_${s.toUpperCase()}_${io}_PER_MTOK`)]);
-  const raw = parseEnv(z.object(Object.fromEntries(names.map((n) => [n, price.optional()]))), env) as Record<string, number | undefined>;
-  const get = (stage: Stage, io: 'INPUT' | 'OUTPUT') => raw[`WEBTRAIL_PRICE_${stage.toUpperCase()}_${io}_PER_MTOK`] ?? raw[`WEBTRAIL_PRICE_${io}_PER_MTOK`] ?? 0;
+  const names = ['INPUT', 'OUTPUT'].flatMap((io) => [
+    `WEBTRAIL_PRICE_${io}_PER_MTOK`,
+    ...STAGES.map((s) => `WEBTRAIL_PRICE_${s.toUpperCase()}_${io}_PER_MTOK`),
+  ]);
+  const raw = parseEnv(z.object(Object.fromEntries(names.map((n) => [n, price.optional()]))), env) as Record<
+    string,
+    number | undefined
+  >;
+  const get = (stage: Stage, io: 'INPUT' | 'OUTPUT') =>
+    raw[`WEBTRAIL_PRICE_${stage.toUpperCase()}_${io}_PER_MTOK`] ?? raw[`WEBTRAIL_PRICE_${io}_PER_MTOK`] ?? 0;
   return Object.fromEntries(STAGES.map((s) => [s, { input: get(s, 'INPUT'), output: get(s, 'OUTPUT') }])) as Prices;
 }
 
@@ -65,7 +72,10 @@ export interface RoundStats {
 export interface StatsReport {
   topics: Array<{ topic: string; records: number }>;
   sites: {
-    submitted: number; accepted: number; rejected: number; rejectedByReason: Record<string, number>;
+    submitted: number;
+    accepted: number;
+    rejected: number;
+    rejectedByReason: Record<string, number>;
     /** Submissions the generator skipped: the site was already screened by the same generator version. */
     resubmissionsSkipped: number;
   };
@@ -74,15 +84,38 @@ export interface StatsReport {
   perSite: SiteStats[];
   /** Tasks by refinement round, with their lineage's direction and how they fared. */
   rounds: RoundStats[];
-  steps: { trajectories: number; mean: number; p50: number; p90: number; max: number; byStatus: Record<string, number> };
+  steps: {
+    trajectories: number;
+    mean: number;
+    p50: number;
+    p90: number;
+    max: number;
+    byStatus: Record<string, number>;
+  };
   tokens: Array<{ stage: Stage; calls: number; promptTokens: number; completionTokens: number; costUsd: number }>;
   totalCostUsd: number;
 }
 
-interface TrajectorySummary { taskId: string; domain: string; status: string; steps: number; usage: TokenUsage; startedAtMs: number }
-interface VerdictSummary { trajectoryId: string; judgeVersion: string; success: number; efficiency: number; selfCorrection: number; usage: TokenUsage; judgedAtMs: number }
+interface TrajectorySummary {
+  taskId: string;
+  domain: string;
+  status: string;
+  steps: number;
+  usage: TokenUsage;
+  startedAtMs: number;
+}
+interface VerdictSummary {
+  trajectoryId: string;
+  judgeVersion: string;
+  success: number;
+  efficiency: number;
+  selfCorrection: number;
+  usage: TokenUsage;
+  judgedAtMs: number;
+}
 
-const mean = (values: number[]) => (values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / 1000 : 0);
+const mean = (values: number[]) =>
+  values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / 1000 : 0;
 
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -127,20 +160,36 @@ export class StatsCollector {
         this.taskDomains.set(t.taskId, t.domain);
         // A follow-up carries its own refinement's usage; a site's screening and proposal usage is carried
         // by each of its proposed tasks: count that once.
-        if (t.lineage) this.followUps.set(t.taskId, { round: t.lineage.round, direction: t.lineage.direction, usage: t.usage });
+        if (t.lineage)
+          this.followUps.set(t.taskId, { round: t.lineage.round, direction: t.lineage.direction, usage: t.usage });
         else this.generatorUsage.set(t.domain, t.usage);
         if (t.kind === 'explore') this.explorations.add(t.taskId);
         break;
       }
       case 'Trajectory': {
         const t = value as Trajectory;
-        this.trajectories.set(t.trajectoryId, { taskId: t.task.taskId, domain: t.task.domain, status: t.status, steps: t.steps.length, usage: t.usage, startedAtMs: t.startedAtMs });
+        this.trajectories.set(t.trajectoryId, {
+          taskId: t.task.taskId,
+          domain: t.task.domain,
+          status: t.status,
+          steps: t.steps.length,
+          usage: t.usage,
+          startedAtMs: t.startedAtMs,
+        });
         break;
       }
       case 'Verdict': {
         const v = value as Verdict;
         if (v.trajectory.task.kind === 'explore') break;
-        this.verdicts.set(v.verdictId, { trajectoryId: v.trajectoryId, judgeVersion: v.judgeVersion, success: v.success, efficiency: v.efficiency, selfCorrection: v.selfCorrection, usage: v.usage, judgedAtMs: v.judgedAtMs });
+        this.verdicts.set(v.verdictId, {
+          trajectoryId: v.trajectoryId,
+          judgeVersion: v.judgeVersion,
+          success: v.success,
+          efficiency: v.efficiency,
+          selfCorrection: v.selfCorrection,
+          usage: v.usage,
+          judgedAtMs: v.judgedAtMs,
+        });
         break;
       }
       default:
@@ -158,7 +207,11 @@ export class StatsCollector {
   }
 
   /** judgeVersion: whose verdicts count as "solved" per site (default: the most recently used one). */
-  report(options: { topics: Array<{ topic: string; records: number }>; prices: Prices; judgeVersion?: string }): StatsReport {
+  report(options: {
+    topics: Array<{ topic: string; records: number }>;
+    prices: Prices;
+    judgeVersion?: string;
+  }): StatsReport {
     const byVersion = new Map<string, VerdictSummary[]>();
     let latest: VerdictSummary | undefined;
     for (const v of this.verdicts.values()) {
@@ -169,22 +222,44 @@ export class StatsCollector {
     }
     const judgeVersion = options.judgeVersion ?? latest?.judgeVersion ?? null;
 
-    const judges: JudgeStats[] = [...byVersion].sort(([a], [b]) => a.localeCompare(b)).map(([version, list]) => {
-      const histogram = [0, 0, 0, 0, 0];
-      for (const v of list) histogram[Math.min(4, Math.floor(v.success * 5))]! += 1;
-      return {
-        judgeVersion: version, verdicts: list.length,
-        successRate: Math.round((list.filter((v) => v.success >= 0.5).length / list.length) * 1000) / 1000,
-        meanSuccess: mean(list.map((v) => v.success)), meanEfficiency: mean(list.map((v) => v.efficiency)), meanSelfCorrection: mean(list.map((v) => v.selfCorrection)),
-        successHistogram: histogram,
-      };
-    });
+    const judges: JudgeStats[] = [...byVersion]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([version, list]) => {
+        const histogram = [0, 0, 0, 0, 0];
+        for (const v of list) histogram[Math.min(4, Math.floor(v.success * 5))]! += 1;
+        return {
+          judgeVersion: version,
+          verdicts: list.length,
+          successRate: Math.round((list.filter((v) => v.success >= 0.5).length / list.length) * 1000) / 1000,
+          meanSuccess: mean(list.map((v) => v.success)),
+          meanEfficiency: mean(list.map((v) => v.efficiency)),
+          meanSelfCorrection: mean(list.map((v) => v.selfCorrection)),
+          successHistogram: histogram,
+        };
+      });
 
-    const solvedTrajectories = new Set((byVersion.get(judgeVersion ?? '') ?? []).filter((v) => v.success >= 0.5).map((v) => v.trajectoryId));
+    const solvedTrajectories = new Set(
+      (byVersion.get(judgeVersion ?? '') ?? []).filter((v) => v.success >= 0.5).map((v) => v.trajectoryId),
+    );
     const sites = new Map<string, SiteStats>();
     const site = (domain: string) => {
       let s = sites.get(domain);
-      if (!s) sites.set(domain, (s = { domain, outcome: 'submitted', tasks: 0, trajectories: 0, answered: 0, stepLimit: 0, error: 0, blocked: 0, solved: 0, followUps: 0 }));
+      if (!s)
+        sites.set(
+          domain,
+          (s = {
+            domain,
+            outcome: 'submitted',
+            tasks: 0,
+            trajectories: 0,
+            answered: 0,
+            stepLimit: 0,
+            error: 0,
+            blocked: 0,
+            solved: 0,
+            followUps: 0,
+          }),
+        );
       return s;
     };
     for (const domain of this.submitted) site(domain);
@@ -192,7 +267,11 @@ export class StatsCollector {
     const rounds = new Map<number, RoundStats>();
     const round = (n: number) => {
       let r = rounds.get(n);
-      if (!r) rounds.set(n, (r = { round: n, tasks: 0, harder: 0, repair: 0, explored: 0, explorations: 0, trajectories: 0, solved: 0 }));
+      if (!r)
+        rounds.set(
+          n,
+          (r = { round: n, tasks: 0, harder: 0, repair: 0, explored: 0, explorations: 0, trajectories: 0, solved: 0 }),
+        );
       return r;
     };
     for (const [taskId, domain] of this.taskDomains) {
@@ -236,14 +315,19 @@ export class StatsCollector {
       const list = usageOf[stage];
       const promptTokens = list.reduce((n, u) => n + u.promptTokens, 0);
       const completionTokens = list.reduce((n, u) => n + u.completionTokens, 0);
-      const costUsd = Math.round(((promptTokens * options.prices[stage].input + completionTokens * options.prices[stage].output) / 1e6) * 1e6) / 1e6;
+      const costUsd =
+        Math.round(
+          ((promptTokens * options.prices[stage].input + completionTokens * options.prices[stage].output) / 1e6) * 1e6,
+        ) / 1e6;
       return { stage, calls: list.reduce((n, u) => n + u.calls, 0), promptTokens, completionTokens, costUsd };
     });
 
     return {
       topics: options.topics,
       sites: {
-        submitted: this.submitted.size, accepted: new Set(this.taskDomains.values()).size, rejected: this.rejections.size,
+        submitted: this.submitted.size,
+        accepted: new Set(this.taskDomains.values()).size,
+        rejected: this.rejections.size,
         rejectedByReason: countBy([...this.rejections.values()], (r) => r.reason),
         resubmissionsSkipped: [...this.screened.values()].reduce((n, r) => n + r.resubmissionsSkipped, 0),
       },
@@ -251,7 +335,14 @@ export class StatsCollector {
       judges,
       perSite: [...sites.values()].sort((a, b) => a.domain.localeCompare(b.domain)),
       rounds: [...rounds.values()].sort((a, b) => a.round - b.round),
-      steps: { trajectories: stepCounts.length, mean: mean(stepCounts), p50: percentile(stepCounts, 50), p90: percentile(stepCounts, 90), max: stepCounts.reduce((a, b) => Math.max(a, b), 0), byStatus },
+      steps: {
+        trajectories: stepCounts.length,
+        mean: mean(stepCounts),
+        p50: percentile(stepCounts, 50),
+        p90: percentile(stepCounts, 90),
+        max: stepCounts.reduce((a, b) => Math.max(a, b), 0),
+        byStatus,
+      },
       tokens,
       totalCostUsd: Math.round(tokens.reduce((n, t) => n + t.costUsd, 0) * 1e6) / 1e6,
     };

@@ -41,7 +41,13 @@ export const META_COLUMNS: readonly Column[] = COLUMNS.filter((c) => c.kind !== 
 
 /** The columns of the two forms a dataset is exported in: the chat whole, or the turns before the reply and the reply. */
 export function formColumns(form: 'messages' | 'prompt-completion'): Array<[string, ColumnKind]> {
-  const chats: Array<[string, ColumnKind]> = form === 'messages' ? [['messages', 'chat']] : [['prompt', 'chat'], ['completion', 'chat']];
+  const chats: Array<[string, ColumnKind]> =
+    form === 'messages'
+      ? [['messages', 'chat']]
+      : [
+          ['prompt', 'chat'],
+          ['completion', 'chat'],
+        ];
   return [...chats, ...META_COLUMNS.map((c): [string, ColumnKind] => [c.name, c.kind])];
 }
 
@@ -68,10 +74,12 @@ const FLOATS = new Set(COLUMNS.filter((c) => c.kind === 'float64').map((c) => c.
  * integers and then fail on a later shard's 0.75.
  */
 export function jsonLine(row: Record<string, unknown>): string {
-  const parts = Object.entries(row).filter(([, value]) => value !== undefined).map(([name, value]) => {
-    const text = FLOATS.has(name) && Number.isInteger(value) ? (value as number).toFixed(1) : JSON.stringify(value);
-    return `${JSON.stringify(name)}:${text}`;
-  });
+  const parts = Object.entries(row)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => {
+      const text = FLOATS.has(name) && Number.isInteger(value) ? (value as number).toFixed(1) : JSON.stringify(value);
+      return `${JSON.stringify(name)}:${text}`;
+    });
   return `{${parts.join(',')}}`;
 }
 

@@ -19,7 +19,14 @@ export interface CardMetadata {
 export type DatasetForm = 'messages' | 'prompt-completion';
 export const DATASET_FORMS: readonly DatasetForm[] = ['messages', 'prompt-completion'];
 
-const chatFeature = (name: string) => [`  - name: ${name}`, '    list:', '    - name: role', '      dtype: string', '    - name: content', '      dtype: string'];
+const chatFeature = (name: string) => [
+  `  - name: ${name}`,
+  '    list:',
+  '    - name: role',
+  '      dtype: string',
+  '    - name: content',
+  '      dtype: string',
+];
 
 /**
  * Hugging Face's dataset-card front matter: the files as a glob relative to the card (so the folder loads
@@ -27,8 +34,19 @@ const chatFeature = (name: string) => [`  - name: ${name}`, '    list:', '    - 
  * has to infer them from one file), from the one column list.
  */
 function frontMatter(metadata: CardMetadata, examples: number, glob: string, form: DatasetForm): string {
-  const size = examples < 1_000 ? 'n<1K' : examples < 10_000 ? '1K<n<10K' : examples < 100_000 ? '10K<n<100K' : examples < 1_000_000 ? '100K<n<1M' : 'n>1M';
-  const features = formColumns(form).flatMap(([name, kind]) => (kind === 'chat' ? chatFeature(name) : [`  - name: ${name}`, `    dtype: ${kind}`]));
+  const size =
+    examples < 1_000
+      ? 'n<1K'
+      : examples < 10_000
+        ? '1K<n<10K'
+        : examples < 100_000
+          ? '10K<n<100K'
+          : examples < 1_000_000
+            ? '100K<n<1M'
+            : 'n>1M';
+  const features = formColumns(form).flatMap(([name, kind]) =>
+    kind === 'chat' ? chatFeature(name) : [`  - name: ${name}`, `    dtype: ${kind}`],
+  );
   return [
     '---',
     `license: ${metadata.license}`,
@@ -74,20 +92,32 @@ export interface CardOptions {
 export function datasetCard(options: CardOptions): string {
   const { stats } = options;
   // Trajectories per tenth of each score: [0.0, 0.1), …, [0.9, 1.0].
-  const bins = { success: Array<number>(10).fill(0), efficiency: Array<number>(10).fill(0), selfCorrection: Array<number>(10).fill(0) };
+  const bins = {
+    success: Array<number>(10).fill(0),
+    efficiency: Array<number>(10).fill(0),
+    selfCorrection: Array<number>(10).fill(0),
+  };
   for (const scores of stats.scoresByTrajectory.values()) {
-    for (const name of ['success', 'efficiency', 'selfCorrection'] as const) bins[name][Math.min(9, Math.floor(scores[name] * 10))]! += 1;
+    for (const name of ['success', 'efficiency', 'selfCorrection'] as const)
+      bins[name][Math.min(9, Math.floor(scores[name] * 10))]! += 1;
   }
-  const histogram = bins.success.map((n, i) => `| ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)} | ${n} | ${bins.efficiency[i]} | ${bins.selfCorrection[i]} |`).join('\n');
-  const columns = options.form === 'messages'
-    ? '`messages` (system, user with the task, the page and recent history, assistant with the agent\'s response)'
-    : '`prompt` (system, and user with the task, the page and recent history) and `completion` (the agent\'s response)';
-  const training = options.form === 'messages'
-    ? `TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set
+  const histogram = bins.success
+    .map(
+      (n, i) =>
+        `| ${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)} | ${n} | ${bins.efficiency[i]} | ${bins.selfCorrection[i]} |`,
+    )
+    .join('\n');
+  const columns =
+    options.form === 'messages'
+      ? "`messages` (system, user with the task, the page and recent history, assistant with the agent's response)"
+      : "`prompt` (system, and user with the task, the page and recent history) and `completion` (the agent's response)";
+  const training =
+    options.form === 'messages'
+      ? `TRL's \`SFTTrainer\` reads \`messages\` as they are. Most of each user turn is the page: set
 \`assistant_only_loss=True\` in \`SFTConfig\` so the loss is on the agent's replies, not on the page text
 (it needs a chat template with \`{% generation %}\` markers), or export the prompt/completion form, which
 works with any model: \`webtrail export --form prompt-completion\`.`
-    : `TRL's \`SFTTrainer\` reads \`prompt\` and \`completion\` as they are and puts the loss on the completion only
+      : `TRL's \`SFTTrainer\` reads \`prompt\` and \`completion\` as they are and puts the loss on the completion only
 (its default for this form, \`completion_only_loss\`), so the page text is context, not a target.`;
   return `${frontMatter(options.metadata, stats.examples, options.glob, options.form)}# webtrail dataset — judge ${options.judgeVersion}
 
@@ -155,7 +185,13 @@ function roundLine(stats: DatasetStats): string {
 function attemptLine(stats: DatasetStats): string {
   if (stats.examples === 0) return '–';
   const counts = [...stats.attempts].sort(([a], [b]) => a - b);
-  const line = counts.map(([n, c]) => (n === 1 ? `1 attempt: ${c.examples} examples of ${c.trajectories} trajectories` : `${n} attempts, the best judged kept: ${c.examples} examples of ${c.trajectories} trajectories (one per task)`)).join('; ');
+  const line = counts
+    .map(([n, c]) =>
+      n === 1
+        ? `1 attempt: ${c.examples} examples of ${c.trajectories} trajectories`
+        : `${n} attempts, the best judged kept: ${c.examples} examples of ${c.trajectories} trajectories (one per task)`,
+    )
+    .join('; ');
   return `${line} (column \`attempts\`; which attempt in \`attempt\`)`;
 }
 

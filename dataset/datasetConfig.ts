@@ -32,21 +32,41 @@ export function loadDatasetConfig(env: Env = process.env): DatasetConfig {
       WEBTRAIL_SINK_MIN_EFFICIENCY: score.optional(),
       WEBTRAIL_SINK_MIN_SELF_CORRECTION: score.optional(),
       WEBTRAIL_SINK_SCRUB_PII: bool.default(false),
-      WEBTRAIL_SINK_PII_COUNTRY: z.string().refine(isSupportedCountry, 'a two-letter country code such as US, GB or DE').default('US'),
+      WEBTRAIL_SINK_PII_COUNTRY: z
+        .string()
+        .refine(isSupportedCountry, 'a two-letter country code such as US, GB or DE')
+        .default('US'),
       WEBTRAIL_SINK_DATASETS_DIR: z.string().optional(),
-      WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+      WEBTRAIL_SINK_MAX_SHARD_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(64 * 1024 * 1024),
       WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
       WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
       // Written into the card's YAML: a licence identifier and task categories as the Hub names them.
-      WEBTRAIL_DATASET_LICENSE: z.string().regex(/^[a-z0-9][a-z0-9.+-]{0,63}$/, "a licence identifier such as 'other', 'cc-by-4.0' or 'apache-2.0'").default('other'),
-      WEBTRAIL_DATASET_TASK_CATEGORIES: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, "comma-separated categories such as 'text-generation'").default('text-generation'),
+      WEBTRAIL_DATASET_LICENSE: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.+-]{0,63}$/, "a licence identifier such as 'other', 'cc-by-4.0' or 'apache-2.0'")
+        .default('other'),
+      WEBTRAIL_DATASET_TASK_CATEGORIES: z
+        .string()
+        .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, "comma-separated categories such as 'text-generation'")
+        .default('text-generation'),
     }),
     env,
   );
-  const minimums = [raw.WEBTRAIL_SINK_MIN_SUCCESS, raw.WEBTRAIL_SINK_MIN_EFFICIENCY, raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION];
+  const minimums = [
+    raw.WEBTRAIL_SINK_MIN_SUCCESS,
+    raw.WEBTRAIL_SINK_MIN_EFFICIENCY,
+    raw.WEBTRAIL_SINK_MIN_SELF_CORRECTION,
+  ];
   let filterText = raw.WEBTRAIL_SINK_FILTER ?? DEFAULT_FILTER;
   if (minimums.some((m) => m !== undefined)) {
-    if (raw.WEBTRAIL_SINK_FILTER !== undefined) throw new UserInputError('set WEBTRAIL_SINK_FILTER or the older WEBTRAIL_SINK_MIN_SUCCESS / _MIN_EFFICIENCY / _MIN_SELF_CORRECTION, not both');
+    if (raw.WEBTRAIL_SINK_FILTER !== undefined)
+      throw new UserInputError(
+        'set WEBTRAIL_SINK_FILTER or the older WEBTRAIL_SINK_MIN_SUCCESS / _MIN_EFFICIENCY / _MIN_SELF_CORRECTION, not both',
+      );
     const [success = 0, efficiency = 0, selfCorrection = 0] = minimums;
     filterText = `success >= ${success} and efficiency >= ${efficiency} and self_correction >= ${selfCorrection}`;
   }

@@ -57,7 +57,9 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   const { from, to } = options;
   if (!existsSync(from) || !statSync(from).isDirectory()) throw new UserInputError(`no dataset at ${from}`);
   if (existsSync(to) && (!statSync(to).isDirectory() || readdirSync(to).length > 0)) {
-    throw new UserInputError(`${to} already exists and is not an empty folder: export to a new folder (nothing was written)`);
+    throw new UserInputError(
+      `${to} already exists and is not an empty folder: export to a new folder (nothing was written)`,
+    );
   }
   const openShards = readdirSync(from).filter((f) => f.endsWith('.jsonl.gz.tmp')).length;
   const parquet = options.format === 'parquet' ? (await import('./parquetFile.ts')).parquetBytes : null;
@@ -75,7 +77,12 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   }
 }
 
-function writeExport(options: ExportOptions, into: string, openShards: number, parquet: ParquetWriter | null): ExportSummary {
+function writeExport(
+  options: ExportOptions,
+  into: string,
+  openShards: number,
+  parquet: ParquetWriter | null,
+): ExportSummary {
   const seen = new Set<string>();
   const runs = new Map<string, string>();
   const stats = emptyStats();
@@ -114,27 +121,58 @@ function writeExport(options: ExportOptions, into: string, openShards: number, p
       continue;
     }
     if (judgeVersion !== null && example.judgeVersion !== judgeVersion) {
-      throw new UserInputError(`${options.from} holds examples of two judge versions (${judgeVersion}, ${example.judgeVersion}): it is not a dataset the sink wrote`);
+      throw new UserInputError(
+        `${options.from} holds examples of two judge versions (${judgeVersion}, ${example.judgeVersion}): it is not a dataset the sink wrote`,
+      );
     }
     judgeVersion = example.judgeVersion;
     runs.set(example.trajectoryId, example.runId);
     const scrub = options.scrub;
-    const kept = scrub ? { ...example, messages: example.messages.map((m) => ({ role: m.role, content: scrub(m.content) })) } : example;
+    const kept = scrub
+      ? { ...example, messages: example.messages.map((m) => ({ role: m.role, content: scrub(m.content) })) }
+      : example;
     countExample(stats, kept);
     batch.push(exportRow(kept, options.form));
     if (batch.length >= options.rowsPerFile) flush();
     if (stats.examples % 1000 === 0) options.progress?.(stats.examples);
   }
   flush();
-  if (judgeVersion === null) throw new UserInputError(`${options.from} has no finished shard with an example${options.filter ? ' that passes the filter' : ''}: nothing to export`);
+  if (judgeVersion === null)
+    throw new UserInputError(
+      `${options.from} has no finished shard with an example${options.filter ? ' that passes the filter' : ''}: nothing to export`,
+    );
 
   const sourceCardFile = path.join(options.from, 'README.md');
   const sourceCard = existsSync(sourceCardFile) ? readFileSync(sourceCardFile, 'utf8') : '';
-  const filter = [`sink: ${cardFilter(sourceCard) ?? 'unknown'}`, ...(options.filter ? [`export: ${describeFilter(options.filter)}`] : [])].join('; then ');
+  const filter = [
+    `sink: ${cardFilter(sourceCard) ?? 'unknown'}`,
+    ...(options.filter ? [`export: ${describeFilter(options.filter)}`] : []),
+  ].join('; then ');
   const sourceScrubbed = /^\| PII scrubbed \| yes/m.test(sourceCard);
-  writeFileSync(path.join(into, 'README.md'), datasetCard({
-    dir: options.to, judgeVersion, stats, filter, scrubPii: Boolean(options.scrub) || sourceScrubbed, files, glob: `data/train-*.${options.format}`,
-    form: options.form, metadata: options.metadata, exportedFrom: `${path.basename(options.from)} (${options.format}, ${options.form} form)`,
-  }));
-  return { judgeVersion, examples: stats.examples, trajectories: stats.trajectories.size, files, bytes, duplicates, otherRuns, filtered, openShards };
+  writeFileSync(
+    path.join(into, 'README.md'),
+    datasetCard({
+      dir: options.to,
+      judgeVersion,
+      stats,
+      filter,
+      scrubPii: Boolean(options.scrub) || sourceScrubbed,
+      files,
+      glob: `data/train-*.${options.format}`,
+      form: options.form,
+      metadata: options.metadata,
+      exportedFrom: `${path.basename(options.from)} (${options.format}, ${options.form} form)`,
+    }),
+  );
+  return {
+    judgeVersion,
+    examples: stats.examples,
+    trajectories: stats.trajectories.size,
+    files,
+    bytes,
+    duplicates,
+    otherRuns,
+    filtered,
+    openShards,
+  };
 }

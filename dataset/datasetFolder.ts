@@ -180,7 +180,9 @@ function lockDatasets(dir: string, refreshMs: number): () => void {
       stale: 120_000,
       update: refreshMs,
       onCompromised: (error) => {
-        throw new WebtrailError(`the lock on ${dir} was lost (${error.message}): another sink may be writing there`, { retriable: false });
+        throw new WebtrailError(`the lock on ${dir} was lost (${error.message}): another sink may be writing there`, {
+          retriable: false,
+        });
       },
     });
   let release: () => void;
@@ -189,7 +191,9 @@ function lockDatasets(dir: string, refreshMs: number): () => void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     if (!ownerIsGone(ownerFile, dir)) {
-      throw new UserInputError(`another sink is writing ${dir} (it holds ${dir}.lock): run one sink per datasets folder, or give this one its own with WEBTRAIL_SINK_DATASETS_DIR`);
+      throw new UserInputError(
+        `another sink is writing ${dir} (it holds ${dir}.lock): run one sink per datasets folder, or give this one its own with WEBTRAIL_SINK_DATASETS_DIR`,
+      );
     }
     rmSync(`${dir}.lock`, { recursive: true, force: true });
     release = take();

@@ -14,7 +14,12 @@ const rows = (dir: string) =>
   readdirSync(dir)
     .filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
     .sort()
-    .flatMap((f) => gunzipSync(readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean))
+    .flatMap((f) =>
+      gunzipSync(readFileSync(path.join(dir, f)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean),
+    )
     .map((l) => (JSON.parse(l) as { example_id: string }).example_id);
 
 describe('DatasetWriter', () => {
@@ -38,7 +43,13 @@ describe('DatasetWriter', () => {
   it('finishes a shard by size, and by age so a slow run is readable while it goes on', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
     const bySize = new DatasetWriter(dir, { maxShardBytes: 1024, maxShardAgeMs: 60_000, flushIntervalMs: 1 });
-    for (let i = 0; i < 6; i += 1) await bySize.append(Array.from({ length: 10 }, (_, j) => ({ ...example(`s${i}-${j}`), messages: [{ role: 'user', content: randomBytes(200).toString('hex') }] })));
+    for (let i = 0; i < 6; i += 1)
+      await bySize.append(
+        Array.from({ length: 10 }, (_, j) => ({
+          ...example(`s${i}-${j}`),
+          messages: [{ role: 'user', content: randomBytes(200).toString('hex') }],
+        })),
+      );
     expect(readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).length).toBeGreaterThan(1);
     await bySize.close();
     expect(rows(dir)).toHaveLength(60);
@@ -83,12 +94,29 @@ function diskThatFills(): { fs: FileSystem; fillNextWrites(n: number): void } {
 
 describe('a write that fails', () => {
   // A trajectory of three steps, round 1, the best of 2 attempts, with hand-picked sizes and scores.
-  const steps = [130, 64, 700].map((tokens, step) => ({ ...trainingExample(), exampleId: `r-${step}`, trajectoryId: 'traj-r', step, tokens, round: 1, attempts: 2, attempt: 1, success: 0.75, efficiency: 0.5, selfCorrection: 0.25 }));
+  const steps = [130, 64, 700].map((tokens, step) => ({
+    ...trainingExample(),
+    exampleId: `r-${step}`,
+    trajectoryId: 'traj-r',
+    step,
+    tokens,
+    round: 1,
+    attempts: 2,
+    attempt: 1,
+    success: 0.75,
+    efficiency: 0.5,
+    selfCorrection: 0.25,
+  }));
 
   it('is counted in no figure of the card, and the verdict delivered again is counted once', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
     const disk = diskThatFills();
-    const writer = new DatasetWriter(dir, { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1, fs: disk.fs });
+    const writer = new DatasetWriter(dir, {
+      maxShardBytes: 1 << 20,
+      maxShardAgeMs: 60_000,
+      flushIntervalMs: 1,
+      fs: disk.fs,
+    });
     disk.fillNextWrites(1);
     await expect(writer.append(steps)).rejects.toThrow(/ENOSPC/);
     expect(writer.stats.examples).toBe(0);
@@ -101,9 +129,15 @@ describe('a write that fails', () => {
     expect([...stats.rounds]).toEqual([[1, { examples: 3, trajectories: 1 }]]);
     expect([...stats.attempts]).toEqual([[2, { examples: 3, trajectories: 1 }]]);
     // 130 → the 192 step, 64 → 64, 700 → 704 (steps of 64, rounded up).
-    expect([...stats.tokenSteps].sort(([a], [b]) => a - b)).toEqual([[64, 1], [192, 1], [704, 1]]);
+    expect([...stats.tokenSteps].sort(([a], [b]) => a - b)).toEqual([
+      [64, 1],
+      [192, 1],
+      [704, 1],
+    ]);
     expect(stats.maxTokens).toBe(700);
-    expect([...stats.scoresByTrajectory]).toEqual([['traj-r', { success: 0.75, efficiency: 0.5, selfCorrection: 0.25 }]]);
+    expect([...stats.scoresByTrajectory]).toEqual([
+      ['traj-r', { success: 0.75, efficiency: 0.5, selfCorrection: 0.25 }],
+    ]);
     expect([...stats.agentVersions]).toEqual(['m@agent.v1']);
     await writer.close();
     // The half-written member is not in the shard: it reads back whole, each example once.
@@ -112,14 +146,23 @@ describe('a write that fails', () => {
     const again = new DatasetWriter(dir, { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1 });
     expect(again.stats.examples).toBe(3);
     expect([...again.stats.rounds]).toEqual([[1, { examples: 3, trajectories: 1 }]]);
-    expect([...again.stats.tokenSteps].sort(([a], [b]) => a - b)).toEqual([[64, 1], [192, 1], [704, 1]]);
+    expect([...again.stats.tokenSteps].sort(([a], [b]) => a - b)).toEqual([
+      [64, 1],
+      [192, 1],
+      [704, 1],
+    ]);
     await again.close();
   });
 
   it('leaves the open shard readable: a later batch is written at the durable length, not after the torn bytes', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
     const disk = diskThatFills();
-    const writer = new DatasetWriter(dir, { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1, fs: disk.fs });
+    const writer = new DatasetWriter(dir, {
+      maxShardBytes: 1 << 20,
+      maxShardAgeMs: 60_000,
+      flushIntervalMs: 1,
+      fs: disk.fs,
+    });
     expect(await writer.append([example('a')])).toBe(1);
     disk.fillNextWrites(1);
     await expect(writer.append([example('b')])).rejects.toThrow(/ENOSPC/);

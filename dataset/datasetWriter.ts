@@ -81,7 +81,17 @@ export function* readShards(dir: string, fs: FileSystem = NODE_FS): Generator<Tr
 }
 
 export function emptyStats(): DatasetStats {
-  return { examples: 0, trajectories: new Set(), scoresByTrajectory: new Map(), agentVersions: new Set(), generatorVersions: new Set(), tokenSteps: new Map(), maxTokens: 0, rounds: new Map(), attempts: new Map() };
+  return {
+    examples: 0,
+    trajectories: new Set(),
+    scoresByTrajectory: new Map(),
+    agentVersions: new Set(),
+    generatorVersions: new Set(),
+    tokenSteps: new Map(),
+    maxTokens: 0,
+    rounds: new Map(),
+    attempts: new Map(),
+  };
 }
 
 /** Adds an example to a dataset's counts (for its card). */
@@ -90,14 +100,21 @@ export function countExample(stats: DatasetStats, example: TrainingExample): voi
   if (example.generatorVersion) stats.generatorVersions.add(example.generatorVersion);
   stats.examples += 1;
   const newTrajectory = !stats.trajectories.has(example.trajectoryId);
-  for (const [by, key] of [[stats.rounds, example.round], [stats.attempts, example.attempts]] as const) {
+  for (const [by, key] of [
+    [stats.rounds, example.round],
+    [stats.attempts, example.attempts],
+  ] as const) {
     const counts = by.get(key) ?? { examples: 0, trajectories: 0 };
     counts.examples += 1;
     if (newTrajectory) counts.trajectories += 1;
     by.set(key, counts);
   }
   stats.trajectories.add(example.trajectoryId);
-  stats.scoresByTrajectory.set(example.trajectoryId, { success: example.success, efficiency: example.efficiency, selfCorrection: example.selfCorrection });
+  stats.scoresByTrajectory.set(example.trajectoryId, {
+    success: example.success,
+    efficiency: example.efficiency,
+    selfCorrection: example.selfCorrection,
+  });
   if (example.tokens > 0) {
     const step = Math.ceil(example.tokens / TOKEN_STEP) * TOKEN_STEP;
     stats.tokenSteps.set(step, (stats.tokenSteps.get(step) ?? 0) + 1);
@@ -110,7 +127,10 @@ export const SHARD_GLOB = 'part-*.jsonl.gz';
 
 /** The finished shards of a dataset folder, in order. */
 export function shardFilesOf(dir: string, fs: FileSystem = NODE_FS): string[] {
-  return fs.readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
+    .sort();
 }
 
 export class DatasetWriter {
@@ -175,7 +195,13 @@ export class DatasetWriter {
     const newRuns = [...new Set(fresh.map((e) => e.trajectoryId))].filter((id) => !this.runs.has(id));
     for (const e of fresh) this.reserve(e);
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ examples: fresh, newRuns, lines: fresh.map(rowLine), resolve: () => resolve(fresh.length), reject });
+      this.queue.push({
+        examples: fresh,
+        newRuns,
+        lines: fresh.map(rowLine),
+        resolve: () => resolve(fresh.length),
+        reject,
+      });
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.writing = this.writing.then(() => this.flush());
@@ -221,7 +247,10 @@ export class DatasetWriter {
     for (const p of batch) for (const e of p.examples) countExample(this.stats, e);
     for (const p of batch) p.resolve();
     // Durable already: a shard that cannot be finished now stays open and is finished by the next check.
-    if (this.shardBytes >= this.options.maxShardBytes || Date.now() - this.shardOpenedAt >= this.options.maxShardAgeMs) {
+    if (
+      this.shardBytes >= this.options.maxShardBytes ||
+      Date.now() - this.shardOpenedAt >= this.options.maxShardAgeMs
+    ) {
       try {
         this.rotate();
       } catch {

@@ -8,7 +8,19 @@ import path from 'node:path';
 /** The synchronous calls the dataset's writers make. */
 export type FileSystem = Pick<
   typeof nodeFs,
-  'openSync' | 'writeSync' | 'fsyncSync' | 'ftruncateSync' | 'closeSync' | 'renameSync' | 'rmSync' | 'readFileSync' | 'readdirSync' | 'statSync' | 'truncateSync' | 'existsSync' | 'mkdirSync'
+  | 'openSync'
+  | 'writeSync'
+  | 'fsyncSync'
+  | 'ftruncateSync'
+  | 'closeSync'
+  | 'renameSync'
+  | 'rmSync'
+  | 'readFileSync'
+  | 'readdirSync'
+  | 'statSync'
+  | 'truncateSync'
+  | 'existsSync'
+  | 'mkdirSync'
 >;
 
 export const NODE_FS: FileSystem = nodeFs;

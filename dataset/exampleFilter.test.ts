@@ -13,12 +13,12 @@ describe('the sink filter', () => {
     [s(0.75, 0.6, 0), true],
     [s(0.51, 0, 0.51), true],
     [s(1, 0.5, 0.5), false],
-  ])('defaults to InSTA\'s rule: %o → %s', (scores, kept) => {
+  ])("defaults to InSTA's rule: %o → %s", (scores, kept) => {
     expect(compileFilter().keeps(scores)).toBe(kept);
     expect(loadDatasetConfig({}).filter.keeps(scores)).toBe(kept);
   });
 
-  it('offers the rule of InSTA\'s released scripts, which keep only full successes', () => {
+  it("offers the rule of InSTA's released scripts, which keep only full successes", () => {
     const scripts = compileFilter('insta-scripts');
     expect(scripts.keeps(s(0.75, 1, 1))).toBe(false);
     expect(scripts.keeps(s(1, 0, 0.7))).toBe(true);
@@ -27,7 +27,9 @@ describe('the sink filter', () => {
   });
 
   it('takes any condition over the three scores', () => {
-    const filter = loadDatasetConfig({ WEBTRAIL_SINK_FILTER: 'success >= 0.9 or (efficiency + self_correction) / 2 > 0.8' }).filter;
+    const filter = loadDatasetConfig({
+      WEBTRAIL_SINK_FILTER: 'success >= 0.9 or (efficiency + self_correction) / 2 > 0.8',
+    }).filter;
     expect(filter.keeps(s(0.9, 0, 0))).toBe(true);
     expect(filter.keeps(s(0.2, 0.9, 0.8))).toBe(true);
     expect(filter.keeps(s(0.2, 0.9, 0.7))).toBe(false);
@@ -38,7 +40,9 @@ describe('the sink filter', () => {
     expect(filter.expression).toBe('success >= 0.5 and efficiency >= 0.3 and self_correction >= 0');
     expect(filter.keeps(s(0.5, 0.3, 0))).toBe(true);
     expect(filter.keeps(s(0.5, 0.29, 1))).toBe(false);
-    expect(() => loadDatasetConfig({ WEBTRAIL_SINK_MIN_SUCCESS: '0.5', WEBTRAIL_SINK_FILTER: 'insta' })).toThrow(/not both/);
+    expect(() => loadDatasetConfig({ WEBTRAIL_SINK_MIN_SUCCESS: '0.5', WEBTRAIL_SINK_FILTER: 'insta' })).toThrow(
+      /not both/,
+    );
   });
 
   it.each([

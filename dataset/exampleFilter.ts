@@ -45,8 +45,12 @@ function namesIn(expression: string): string[] {
 }
 
 function problemWith(name: string, expression: string): UserInputError {
-  const presets = Object.entries(FILTER_PRESETS).map(([n, e]) => `${n} (${e})`).join('; ');
-  return new UserInputError(`WEBTRAIL_SINK_FILTER ${JSON.stringify(expression.slice(0, 200))}: ${name}. Write a condition over ${VARIABLES.join(', ')} (scores from 0 to 1) with and, or, not, ==, <, <=, >, >=, or name a preset: ${presets}`);
+  const presets = Object.entries(FILTER_PRESETS)
+    .map(([n, e]) => `${n} (${e})`)
+    .join('; ');
+  return new UserInputError(
+    `WEBTRAIL_SINK_FILTER ${JSON.stringify(expression.slice(0, 200))}: ${name}. Write a condition over ${VARIABLES.join(', ')} (scores from 0 to 1) with and, or, not, ==, <, <=, >, >=, or name a preset: ${presets}`,
+  );
 }
 
 /** Compiles a preset's name or an expression; every mistake is a UserInputError saying what to write. */
@@ -56,21 +60,36 @@ export function compileFilter(text: string = DEFAULT_FILTER): ExampleFilter {
   const expression = preset ? FILTER_PRESETS[preset]! : trimmed;
   if (!expression) throw problemWith('it is empty', text);
   const unknown = namesIn(expression).filter((n) => !(VARIABLES as readonly string[]).includes(n));
-  if (unknown.length) throw problemWith(`it reads ${unknown.map((n) => JSON.stringify(n)).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} not a score`, expression);
+  if (unknown.length)
+    throw problemWith(
+      `it reads ${unknown.map((n) => JSON.stringify(n)).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} not a score`,
+      expression,
+    );
   let compiled: (data: Record<string, number>) => unknown;
   try {
     compiled = compileExpression(expression);
   } catch (error) {
     throw problemWith(`it does not parse (${(error as Error).message.split('\n')[0]})`, expression);
   }
-  const run = (s: Scores) => compiled({ success: s.success, efficiency: s.efficiency, self_correction: s.selfCorrection });
+  const run = (s: Scores) =>
+    compiled({ success: s.success, efficiency: s.efficiency, self_correction: s.selfCorrection });
   // Tried on every corner and middle of the score cube: it must answer yes or no, never a number or an error.
   const grid = [0, 0.5, 1];
-  for (const success of grid) for (const efficiency of grid) for (const selfCorrection of grid) {
-    const answer = run({ success, efficiency, selfCorrection });
-    if (answer instanceof Error) throw problemWith(`it fails on success=${success}, efficiency=${efficiency}, self_correction=${selfCorrection} (${answer.message})`, expression);
-    if (typeof answer !== 'boolean') throw problemWith(`it gives ${JSON.stringify(answer)}, not true or false (e.g. write "success > 0.5", not "success")`, expression);
-  }
+  for (const success of grid)
+    for (const efficiency of grid)
+      for (const selfCorrection of grid) {
+        const answer = run({ success, efficiency, selfCorrection });
+        if (answer instanceof Error)
+          throw problemWith(
+            `it fails on success=${success}, efficiency=${efficiency}, self_correction=${selfCorrection} (${answer.message})`,
+            expression,
+          );
+        if (typeof answer !== 'boolean')
+          throw problemWith(
+            `it gives ${JSON.stringify(answer)}, not true or false (e.g. write "success > 0.5", not "success")`,
+            expression,
+          );
+      }
   return { expression, ...(preset ? { preset } : {}), keeps: (scores) => run(scores) === true };
 }
 

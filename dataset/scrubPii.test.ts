@@ -11,19 +11,24 @@ describe('PII scrubbing', () => {
       'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
       '[9] button "Add to cart" 3 items $1,299.00 on 2024-03-15, page 2 of 10',
     ].join('\n');
-    expect(scrubPii(page)).toBe([
-      '[4] link "Contact <EMAIL>"',
-      'Call <PHONE> or <PHONE>',
-      '[7] link "Reset" -> https://shop.localhost/reset?user=42&token=<SECRET>&lang=en',
-      'https://<SECRET>@intranet.localhost/x?X-Amz-Signature=<SECRET>&page=2',
-      'Bearer <SECRET>',
-      '[9] button "Add to cart" 3 items $1,299.00 on 2024-03-15, page 2 of 10',
-    ].join('\n'));
+    expect(scrubPii(page)).toBe(
+      [
+        '[4] link "Contact <EMAIL>"',
+        'Call <PHONE> or <PHONE>',
+        '[7] link "Reset" -> https://shop.localhost/reset?user=42&token=<SECRET>&lang=en',
+        'https://<SECRET>@intranet.localhost/x?X-Amz-Signature=<SECRET>&page=2',
+        'Bearer <SECRET>',
+        '[9] button "Add to cart" 3 items $1,299.00 on 2024-03-15, page 2 of 10',
+      ].join('\n'),
+    );
   });
 
   it('keeps an agent reply valid JSON', () => {
     const reply = '{"thought":"type the email","action":{"kind":"type","elementId":3,"text":"bob@example.org"}}';
-    expect(JSON.parse(scrubPii(reply))).toEqual({ thought: 'type the email', action: { kind: 'type', elementId: 3, text: '<EMAIL>' } });
+    expect(JSON.parse(scrubPii(reply))).toEqual({
+      thought: 'type the email',
+      action: { kind: 'type', elementId: 3, text: '<EMAIL>' },
+    });
   });
 
   it('reads national numbers as the country given', () => {

@@ -6,7 +6,8 @@ import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js/min'
 export const PLACEHOLDERS = { email: '<EMAIL>', phone: '<PHONE>', secret: '<SECRET>' } as const;
 
 // Query parameters that carry credentials by name (token, api_key, sig, X-Amz-Signature, session id...).
-const SECRET_PARAM = /^(?:.*[-_.]|x-amz-)?(?:token|access[-_]?token|id[-_]?token|refresh[-_]?token|auth|authorization|key|api[-_]?key|apikey|secret|client[-_]?secret|sig|signature|session|sessionid|sid|password|passwd|pwd|code|credential|jwt)$/i;
+const SECRET_PARAM =
+  /^(?:.*[-_.]|x-amz-)?(?:token|access[-_]?token|id[-_]?token|refresh[-_]?token|auth|authorization|key|api[-_]?key|apikey|secret|client[-_]?secret|sig|signature|session|sessionid|sid|password|passwd|pwd|code|credential|jwt)$/i;
 const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>()\]]+/gi;
 const JWT = /\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
@@ -14,7 +15,9 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 function scrubUrl(url: string): string {
   // Credentials in the authority (https://user:pass@host/).
   let out = url.replace(/^(https?:\/\/)[^/@\s]+@/i, `$1${PLACEHOLDERS.secret}@`);
-  out = out.replace(/([?&#;])([^=&#\s]+)=([^&#\s]*)/g, (whole, sep: string, name: string, value: string) => (value && SECRET_PARAM.test(decodeSafe(name)) ? `${sep}${name}=${PLACEHOLDERS.secret}` : whole));
+  out = out.replace(/([?&#;])([^=&#\s]+)=([^&#\s]*)/g, (whole, sep: string, name: string, value: string) =>
+    value && SECRET_PARAM.test(decodeSafe(name)) ? `${sep}${name}=${PLACEHOLDERS.secret}` : whole,
+  );
   return out;
 }
 

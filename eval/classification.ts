@@ -52,18 +52,32 @@ export function classificationMetrics(cases: LabelledCase[], threshold = 0.5, bu
   const n = cases.length;
   const precision = ratio(tp, tp + fp);
   const recall = ratio(tp, tp + fn);
-  const f1 = precision === null || recall === null || precision + recall === 0 ? (tp + fp + fn > 0 && tp === 0 ? 0 : null) : (2 * precision * recall) / (precision + recall);
+  const f1 =
+    precision === null || recall === null || precision + recall === 0
+      ? tp + fp + fn > 0 && tp === 0
+        ? 0
+        : null
+      : (2 * precision * recall) / (precision + recall);
   const observed = ratio(tp + tn, n);
   // Chance agreement: both say yes by chance plus both say no by chance.
   const expected = n === 0 ? null : ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / (n * n);
-  const cohensKappa = observed === null || expected === null ? null : expected === 1 ? (observed === 1 ? 1 : 0) : (observed - expected) / (1 - expected);
+  const cohensKappa =
+    observed === null || expected === null
+      ? null
+      : expected === 1
+        ? observed === 1
+          ? 1
+          : 0
+        : (observed - expected) / (1 - expected);
   const calibration: CalibrationBucket[] = [];
   for (let i = 0; i < buckets; i += 1) {
     const from = i / buckets;
     const to = (i + 1) / buckets;
     const inside = cases.filter((c) => c.score >= from && (i === buckets - 1 ? c.score <= 1 : c.score < to));
     calibration.push({
-      from, to, cases: inside.length,
+      from,
+      to,
+      cases: inside.length,
       meanScore: inside.length ? inside.reduce((s, c) => s + c.score, 0) / inside.length : null,
       successRate: inside.length ? inside.filter((c) => c.truth).length / inside.length : null,
     });

@@ -14,7 +14,6 @@ export interface LabelledDomain {
   category: string;
 }
 
-
 /** The same sample for the same seed: domains ordered by a hash of the seed and the name. */
 function sample(domains: string[], count: number, seed: number): string[] {
   const key = (d: string) => createHash('sha1').update(`${seed}:${d}`).digest('hex');
@@ -27,19 +26,38 @@ export function readDomainLists(dir: string, perCategory: number, seed: number):
   for (const label of ['harmful', 'benign'] as const) {
     const sub = path.join(dir, label);
     if (!existsSync(sub)) continue;
-    for (const file of readdirSync(sub).filter((f) => f.endsWith('.txt')).sort()) {
+    for (const file of readdirSync(sub)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()) {
       const category = `${label}/${file.replace(/\.txt$/, '')}`;
-      const domains = readFileSync(path.join(sub, file), 'utf8').split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#') && isDomainName(l));
-      for (const domain of perCategory > 0 ? sample(domains, perCategory, seed) : domains) found.push({ domain, harmful: label === 'harmful', category });
+      const domains = readFileSync(path.join(sub, file), 'utf8')
+        .split('\n')
+        .map((l) => l.trim().toLowerCase())
+        .filter((l) => l && !l.startsWith('#') && isDomainName(l));
+      for (const domain of perCategory > 0 ? sample(domains, perCategory, seed) : domains)
+        found.push({ domain, harmful: label === 'harmful', category });
     }
   }
-  if (found.length === 0) throw new UserInputError(`--domains ${dir}: no lists in it (expected harmful/*.txt and benign/*.txt, one domain per line)`);
+  if (found.length === 0)
+    throw new UserInputError(
+      `--domains ${dir}: no lists in it (expected harmful/*.txt and benign/*.txt, one domain per line)`,
+    );
   return found;
 }
 
-const Label = z.object({ domain: z.string().transform((d) => d.toLowerCase()).refine(isDomainName, 'a domain name such as example.com'), harmful: z.boolean(), category: z.string().min(1).optional() });
+const Label = z.object({
+  domain: z
+    .string()
+    .transform((d) => d.toLowerCase())
+    .refine(isDomainName, 'a domain name such as example.com'),
+  harmful: z.boolean(),
+  category: z.string().min(1).optional(),
+});
 
 export function readDomainLabels(file: string): LabelledDomain[] {
-  return readJsonLines(file, Label, '{"domain": string, "harmful": true|false, "category"?: string}')
-    .map((row) => ({ domain: row.domain, harmful: row.harmful, category: row.category ?? (row.harmful ? 'harmful' : 'benign') }));
+  return readJsonLines(file, Label, '{"domain": string, "harmful": true|false, "category"?: string}').map((row) => ({
+    domain: row.domain,
+    harmful: row.harmful,
+    category: row.category ?? (row.harmful ? 'harmful' : 'benign'),
+  }));
 }

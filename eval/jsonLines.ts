@@ -4,12 +4,19 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserInputError } from '../platform/index.ts';
 
-export function readJsonLines<T>(file: string, schema: z.ZodType<T>, expected: string, check?: (row: T) => string | undefined): T[] {
+export function readJsonLines<T>(
+  file: string,
+  schema: z.ZodType<T>,
+  expected: string,
+  check?: (row: T) => string | undefined,
+): T[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UserInputError(`--labels ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UserInputError(
+      `--labels ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const rows: T[] = [];
   const problems: string[] = [];
@@ -27,7 +34,10 @@ export function readJsonLines<T>(file: string, schema: z.ZodType<T>, expected: s
     if (problem) return void problems.push(`line ${i + 1}: ${problem}`);
     rows.push(parsed.data);
   });
-  if (problems.length) throw new UserInputError(`--labels ${file}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+  if (problems.length)
+    throw new UserInputError(
+      `--labels ${file}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+    );
   if (rows.length === 0) throw new UserInputError(`--labels ${file}: no labels in it`);
   return rows;
 }

@@ -13,7 +13,11 @@ export interface JudgeEvalReport {
  * Joins verdicts with labels by trajectory run. A run judged more than once by one version (a replay
  * repeated) counts once, its latest verdict.
  */
-export function evaluateJudges(verdicts: Verdict[], labels: Labels, options: { versions?: string[]; threshold?: number } = {}): JudgeEvalReport {
+export function evaluateJudges(
+  verdicts: Verdict[],
+  labels: Labels,
+  options: { versions?: string[]; threshold?: number } = {},
+): JudgeEvalReport {
   const threshold = options.threshold ?? 0.5;
   const latest = new Map<string, Map<string, Verdict>>();
   for (const v of verdicts) {
@@ -24,13 +28,20 @@ export function evaluateJudges(verdicts: Verdict[], labels: Labels, options: { v
     const seen = byTrajectory.get(run);
     if (!seen || v.judgedAtMs >= seen.judgedAtMs) byTrajectory.set(run, v);
   }
-  const versions = [...latest].sort(([a], [b]) => a.localeCompare(b)).map(([judgeVersion, byTrajectory]) => {
-    const all = [...byTrajectory.values()];
-    const cases = all.flatMap((v) => {
-      const truth = labels.of(v.trajectoryId, v.trajectory.runId);
-      return truth === undefined ? [] : [{ score: v.success, truth }];
+  const versions = [...latest]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([judgeVersion, byTrajectory]) => {
+      const all = [...byTrajectory.values()];
+      const cases = all.flatMap((v) => {
+        const truth = labels.of(v.trajectoryId, v.trajectory.runId);
+        return truth === undefined ? [] : [{ score: v.success, truth }];
+      });
+      return {
+        judgeVersion,
+        verdicts: all.length,
+        unlabelled: all.length - cases.length,
+        metrics: classificationMetrics(cases, threshold),
+      };
     });
-    return { judgeVersion, verdicts: all.length, unlabelled: all.length - cases.length, metrics: classificationMetrics(cases, threshold) };
-  });
   return { labels: labels.size, threshold, versions };
 }

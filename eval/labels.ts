@@ -3,11 +3,13 @@
 import { z } from 'zod';
 import { readJsonLines } from './jsonLines.ts';
 
-const Label = z.object({
-  trajectoryId: z.string().min(1),
-  runId: z.string().min(1).optional(),
-  success: z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((v) => v === true || v === 1),
-}).passthrough();
+const Label = z
+  .object({
+    trajectoryId: z.string().min(1),
+    runId: z.string().min(1).optional(),
+    success: z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((v) => v === true || v === 1),
+  })
+  .passthrough();
 
 /** Ground truth by trajectory, or by one run of it (a run's own label wins). */
 export class Labels {
@@ -23,7 +25,8 @@ export class Labels {
 }
 
 /** One run of a trajectory, as labels, verdicts and evaluations key it. */
-export const runKey = (trajectoryId: string, runId?: string | null) => (runId ? `${trajectoryId}#${runId}` : trajectoryId);
+export const runKey = (trajectoryId: string, runId?: string | null) =>
+  runId ? `${trajectoryId}#${runId}` : trajectoryId;
 
 /** Reads a labels file. Every bad line is reported at once, with its number. */
 export function readLabels(file: string): Labels {

@@ -31,10 +31,12 @@ function* records(value: unknown): Generator<Record<string, unknown>> {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const file = path.join(dir, name);
-    return statSync(file).isDirectory() ? filesUnder(file) : /\.(jsonl|json)$/.test(name) ? [file] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const file = path.join(dir, name);
+      return statSync(file).isDirectory() ? filesUnder(file) : /\.(jsonl|json)$/.test(name) ? [file] : [];
+    });
 }
 
 /** Every step with a page in the Mind2Web files under dir (JSON lines or JSON), once per action_uid. */
@@ -63,17 +65,28 @@ export function readMind2WebSteps(dir: string): { steps: Mind2WebStep[]; without
     }
     for (const r of values.flatMap((v) => [...records(v)])) {
       const op = r.operation as { op?: unknown; value?: unknown } | undefined;
-      if (typeof r.action_uid !== 'string' || typeof r.confirmed_task !== 'string' || typeof op?.op !== 'string' || !Array.isArray(r.pos_candidates)) continue;
+      if (
+        typeof r.action_uid !== 'string' ||
+        typeof r.confirmed_task !== 'string' ||
+        typeof op?.op !== 'string' ||
+        !Array.isArray(r.pos_candidates)
+      )
+        continue;
       if (typeof r.cleaned_html !== 'string') {
         withoutPage += steps.has(r.action_uid) ? 0 : 1;
         continue;
       }
       if (steps.has(r.action_uid)) continue;
       steps.set(r.action_uid, {
-        taskId: String(r.annotation_id ?? r.action_uid), stepId: r.action_uid, website: String(r.website ?? ''), task: r.confirmed_task,
+        taskId: String(r.annotation_id ?? r.action_uid),
+        stepId: r.action_uid,
+        website: String(r.website ?? ''),
+        task: r.confirmed_task,
         previousActions: Array.isArray(r.previous_actions) ? r.previous_actions.map(String) : [],
         gold: { op: op.op, value: typeof op.value === 'string' ? op.value : '' },
-        goldElements: (r.pos_candidates as Array<{ backend_node_id?: unknown }>).map((c) => String(c.backend_node_id ?? '')).filter(Boolean),
+        goldElements: (r.pos_candidates as Array<{ backend_node_id?: unknown }>)
+          .map((c) => String(c.backend_node_id ?? ''))
+          .filter(Boolean),
         html: r.cleaned_html,
       });
     }
@@ -93,15 +106,28 @@ export function mind2webOperation(kind: string, value: string | null | undefined
   return { op: kind.toUpperCase(), value: value ?? '' };
 }
 
-export async function runMind2WebStep(step: Mind2WebStep, deps: { open(html: string): Promise<StepPage>; llm: LlmClient; prompt: Prompt; maxSteps: number }): Promise<StepOutcome & { error: string | null }> {
+export async function runMind2WebStep(
+  step: Mind2WebStep,
+  deps: { open(html: string): Promise<StepPage>; llm: LlmClient; prompt: Prompt; maxSteps: number },
+): Promise<StepOutcome & { error: string | null }> {
   const base = { taskId: step.taskId, stepId: step.stepId, goldElements: step.goldElements, gold: step.gold };
   let page: StepPage | undefined;
   try {
     page = await deps.open(step.html);
-    const history = step.previousActions.length ? step.previousActions.map((a, i) => `Step ${i + 1}: ${a}`).join('\n') : '(none yet)';
+    const history = step.previousActions.length
+      ? step.previousActions.map((a, i) => `Step ${i + 1}: ${a}`).join('\n')
+      : '(none yet)';
     const reply = await deps.llm.complete({
-      messages: deps.prompt.render({ instruction: step.task, step: step.previousActions.length + 1, maxSteps: deps.maxSteps, actionsTaken: step.previousActions.length, history, observation: page.text }),
-      schema: AgentOutput, schemaName: 'AgentAction',
+      messages: deps.prompt.render({
+        instruction: step.task,
+        step: step.previousActions.length + 1,
+        maxSteps: deps.maxSteps,
+        actionsTaken: step.previousActions.length,
+        history,
+        observation: page.text,
+      }),
+      schema: AgentOutput,
+      schemaName: 'AgentAction',
     });
     const action = reply.value.action;
     const id = action.elementId ?? null;

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { mind2webMetrics, operationF1, type StepOutcome } from './mind2webMetrics.ts';
 
-const step = (taskId: string, predictedElement: string | null, predicted: [string, string] | null, goldElements: string[], gold: [string, string]): StepOutcome => ({
-  taskId, stepId: `${taskId}-${Math.random()}`, predictedElement, predicted: predicted && { op: predicted[0], value: predicted[1] }, goldElements, gold: { op: gold[0], value: gold[1] },
+const step = (
+  taskId: string,
+  predictedElement: string | null,
+  predicted: [string, string] | null,
+  goldElements: string[],
+  gold: [string, string],
+): StepOutcome => ({
+  taskId,
+  stepId: `${taskId}-${Math.random()}`,
+  predictedElement,
+  predicted: predicted && { op: predicted[0], value: predicted[1] },
+  goldElements,
+  gold: { op: gold[0], value: gold[1] },
 });
 
 describe('Mind2Web step metrics', () => {
@@ -15,7 +26,7 @@ describe('Mind2Web step metrics', () => {
     expect(operationF1(null, { op: 'CLICK', value: '' })).toBe(0);
   });
 
-  it('average each metric over a task\'s steps, then over tasks', () => {
+  it("average each metric over a task's steps, then over tasks", () => {
     const m = mind2webMetrics([
       // Task A, 2 steps: right element and op; right element, op F1 0.8 → element 1, F1 0.9, step 0.5, task 0.
       step('A', '10', ['CLICK', ''], ['10'], ['CLICK', '']),
@@ -34,7 +45,12 @@ describe('Mind2Web step metrics', () => {
   });
 
   it('count a step without a chosen element as wrong, and leave empty input undefined', () => {
-    expect(mind2webMetrics([step('A', null, ['CLICK', ''], ['1'], ['CLICK', ''])])).toMatchObject({ elementAccuracy: 0, operationF1: 1, stepSuccessRate: 0, successRate: 0 });
+    expect(mind2webMetrics([step('A', null, ['CLICK', ''], ['1'], ['CLICK', ''])])).toMatchObject({
+      elementAccuracy: 0,
+      operationF1: 1,
+      stepSuccessRate: 0,
+      successRate: 0,
+    });
     expect(mind2webMetrics([])).toMatchObject({ tasks: 0, elementAccuracy: null, successRate: null });
   });
 });

@@ -73,8 +73,11 @@ export function mind2webMetrics(steps: StepOutcome[]): Mind2WebMetrics {
     task: scored.every((x) => x.success) ? 1 : 0,
   }));
   return {
-    tasks: perTask.length, steps: steps.length,
-    elementAccuracy: mean(perTask.map((t) => t.element)), operationF1: mean(perTask.map((t) => t.f1)),
-    stepSuccessRate: mean(perTask.map((t) => t.step)), successRate: mean(perTask.map((t) => t.task)),
+    tasks: perTask.length,
+    steps: steps.length,
+    elementAccuracy: mean(perTask.map((t) => t.element)),
+    operationF1: mean(perTask.map((t) => t.f1)),
+    stepSuccessRate: mean(perTask.map((t) => t.step)),
+    successRate: mean(perTask.map((t) => t.task)),
   };
 }

@@ -14,7 +14,9 @@ export async function openSavedHtml(pool: BrowserPool, html: string): Promise<St
   try {
     const url = server.urlFor(file);
     // One step, one observation: no action can open a collapsed group of links, so every group is listed.
-    const { session, observation } = await observeSnapshot(pool, url, new URL(url).host, undefined, { collapseGroups: false });
+    const { session, observation } = await observeSnapshot(pool, url, new URL(url).host, undefined, {
+      collapseGroups: false,
+    });
     return {
       text: observation.text,
       backendNodeId: (id) => session.attributeOf(id, 'backend_node_id'),

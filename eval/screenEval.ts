@@ -16,30 +16,57 @@ export interface ScreenEvalReport {
   errors: number;
   errorSamples: string[];
   metrics: ClassificationMetrics;
-  categories: Array<{ category: string; harmful: boolean; screened: number; flaggedUnsafe: number; share: number | null }>;
+  categories: Array<{
+    category: string;
+    harmful: boolean;
+    screened: number;
+    flaggedUnsafe: number;
+    share: number | null;
+  }>;
 }
 
-export async function evaluateScreen(domains: LabelledDomain[], deps: { llm: LlmClient; prompt: Prompt; onProgress?: (done: number, total: number) => void }): Promise<ScreenEvalReport> {
+export async function evaluateScreen(
+  domains: LabelledDomain[],
+  deps: { llm: LlmClient; prompt: Prompt; onProgress?: (done: number, total: number) => void },
+): Promise<ScreenEvalReport> {
   let done = 0;
-  const results = await Promise.all(domains.map(async (d) => {
-    try {
-      const reply = await deps.llm.complete({ messages: deps.prompt.render({ url: `https://${d.domain}/`, domain: d.domain, observation: NO_PAGE }), schema: ScreeningOutput, schemaName: 'Screening' });
-      return { ...d, unsafe: !reply.value.safe, error: null };
-    } catch (error) {
-      return { ...d, unsafe: false, error: `${d.domain}: ${errorMessage(error)}` };
-    } finally {
-      deps.onProgress?.((done += 1), domains.length);
-    }
-  }));
+  const results = await Promise.all(
+    domains.map(async (d) => {
+      try {
+        const reply = await deps.llm.complete({
+          messages: deps.prompt.render({ url: `https://${d.domain}/`, domain: d.domain, observation: NO_PAGE }),
+          schema: ScreeningOutput,
+          schemaName: 'Screening',
+        });
+        return { ...d, unsafe: !reply.value.safe, error: null };
+      } catch (error) {
+        return { ...d, unsafe: false, error: `${d.domain}: ${errorMessage(error)}` };
+      } finally {
+        deps.onProgress?.((done += 1), domains.length);
+      }
+    }),
+  );
   const ok = results.filter((r) => r.error === null);
   const categories = [...new Set(ok.map((r) => r.category))].sort().map((category) => {
     const of = ok.filter((r) => r.category === category);
     const flagged = of.filter((r) => r.unsafe).length;
-    return { category, harmful: of[0]!.harmful, screened: of.length, flaggedUnsafe: flagged, share: of.length ? flagged / of.length : null };
+    return {
+      category,
+      harmful: of[0]!.harmful,
+      screened: of.length,
+      flaggedUnsafe: flagged,
+      share: of.length ? flagged / of.length : null,
+    };
   });
   return {
-    model: deps.llm.model, prompt: deps.prompt.id, domains: domains.length,
-    errors: results.length - ok.length, errorSamples: results.filter((r) => r.error).slice(0, 5).map((r) => r.error!),
+    model: deps.llm.model,
+    prompt: deps.prompt.id,
+    domains: domains.length,
+    errors: results.length - ok.length,
+    errorSamples: results
+      .filter((r) => r.error)
+      .slice(0, 5)
+      .map((r) => r.error!),
     metrics: classificationMetrics(ok.map((r) => ({ score: r.unsafe ? 1 : 0, truth: r.harmful }))),
     categories,
   };

@@ -6,7 +6,14 @@ import { taskFeasibility } from './taskFeasibility.ts';
 const task = (id: string, domain = 'a.example') => ({ ...sampleTask(id), domain });
 const verdict = (taskId: string, run: string, success: number, judgeVersion = 'j@v1', judgedAtMs = 1) => {
   const v = sampleVerdict(taskId);
-  return { ...v, judgeVersion, success, judgedAtMs, trajectoryId: `traj-${taskId}`, trajectory: { ...v.trajectory, trajectoryId: `traj-${taskId}`, runId: run, task: task(taskId) } };
+  return {
+    ...v,
+    judgeVersion,
+    success,
+    judgedAtMs,
+    trajectoryId: `traj-${taskId}`,
+    trajectory: { ...v.trajectory, trajectoryId: `traj-${taskId}`, runId: run, task: task(taskId) },
+  };
 };
 
 describe('task feasibility', () => {
@@ -15,13 +22,37 @@ describe('task feasibility', () => {
     // said success → not feasible (the check wins). t3: unlabelled, judged 0.8 → feasible by the judge.
     // t4: unlabelled, judged 0.2 → not. t5: never rolled out → not attempted.
     const tasks = ['t1', 't2', 't3', 't4', 't5'].map((id) => task(id, id === 't5' ? 'b.example' : 'a.example'));
-    const verdicts = [verdict('t1', 'r1', 0), verdict('t1', 'r2', 1), verdict('t2', 'r1', 1), verdict('t3', 'r1', 0.8), verdict('t4', 'r1', 0.2)];
-    const labels = new Labels(new Map([['traj-t1#r1', false], ['traj-t1#r2', true], ['traj-t2#r1', false]]));
+    const verdicts = [
+      verdict('t1', 'r1', 0),
+      verdict('t1', 'r2', 1),
+      verdict('t2', 'r1', 1),
+      verdict('t3', 'r1', 0.8),
+      verdict('t4', 'r1', 0.2),
+    ];
+    const labels = new Labels(
+      new Map([
+        ['traj-t1#r1', false],
+        ['traj-t1#r2', true],
+        ['traj-t2#r1', false],
+      ]),
+    );
     const r = taskFeasibility(tasks, verdicts, labels);
-    expect(r.outcomes.map((o) => [o.taskId, o.decidedBy, o.feasible])).toEqual([['t1', 'check', true], ['t2', 'check', false], ['t3', 'judge', true], ['t4', 'judge', false], ['t5', 'not attempted', false]]);
+    expect(r.outcomes.map((o) => [o.taskId, o.decidedBy, o.feasible])).toEqual([
+      ['t1', 'check', true],
+      ['t2', 'check', false],
+      ['t3', 'judge', true],
+      ['t4', 'judge', false],
+      ['t5', 'not attempted', false],
+    ]);
     expect([r.tasks, r.attempted, r.feasible, r.share]).toEqual([5, 4, 2, 0.5]);
-    expect([r.byCheck, r.byJudge]).toEqual([{ tasks: 2, feasible: 1 }, { tasks: 2, feasible: 1 }]);
-    expect(r.sites).toEqual([{ domain: 'a.example', tasks: 4, attempted: 4, feasible: 2, share: 0.5 }, { domain: 'b.example', tasks: 1, attempted: 0, feasible: 0, share: null }]);
+    expect([r.byCheck, r.byJudge]).toEqual([
+      { tasks: 2, feasible: 1 },
+      { tasks: 2, feasible: 1 },
+    ]);
+    expect(r.sites).toEqual([
+      { domain: 'a.example', tasks: 4, attempted: 4, feasible: 2, share: 0.5 },
+      { domain: 'b.example', tasks: 1, attempted: 0, feasible: 0, share: null },
+    ]);
   });
 
   it("decides by the most recent judge version unless told, and ignores other versions' verdicts", () => {

@@ -36,7 +36,12 @@ export function latestJudgeVersion(verdicts: Verdict[]): string | null {
   return latest?.judgeVersion ?? null;
 }
 
-export function taskFeasibility(tasks: Task[], verdicts: Verdict[], labels: Labels | null, options: { judgeVersion?: string | null; threshold?: number } = {}): FeasibilityReport {
+export function taskFeasibility(
+  tasks: Task[],
+  verdicts: Verdict[],
+  labels: Labels | null,
+  options: { judgeVersion?: string | null; threshold?: number } = {},
+): FeasibilityReport {
   const threshold = options.threshold ?? 0.5;
   const judgeVersion = options.judgeVersion === undefined ? latestJudgeVersion(verdicts) : options.judgeVersion;
   const byTask = new Map<string, Task>();
@@ -50,24 +55,38 @@ export function taskFeasibility(tasks: Task[], verdicts: Verdict[], labels: Labe
   const outcomes: TaskOutcome[] = [...byTask.values()].map((task) => {
     const all = verdictsOf.get(task.taskId) ?? [];
     const runs = new Map(all.map((v) => [runKey(v.trajectoryId, v.trajectory.runId), v]));
-    const checked = [...runs.values()].map((v) => labels?.of(v.trajectoryId, v.trajectory.runId)).filter((x): x is boolean => x !== undefined);
+    const checked = [...runs.values()]
+      .map((v) => labels?.of(v.trajectoryId, v.trajectory.runId))
+      .filter((x): x is boolean => x !== undefined);
     const judged = all.filter((v) => v.judgeVersion === judgeVersion);
     const base = { taskId: task.taskId, domain: task.domain, instruction: task.instruction, trajectories: runs.size };
     if (checked.length) return { ...base, decidedBy: 'check' as const, feasible: checked.some(Boolean) };
-    if (judged.length) return { ...base, decidedBy: 'judge' as const, feasible: judged.some((v) => v.success >= threshold) };
+    if (judged.length)
+      return { ...base, decidedBy: 'judge' as const, feasible: judged.some((v) => v.success >= threshold) };
     return { ...base, decidedBy: 'not attempted' as const, feasible: false };
   });
   const attempted = outcomes.filter((o) => o.decidedBy !== 'not attempted');
   const count = (of: TaskOutcome[]) => ({ tasks: of.length, feasible: of.filter((o) => o.feasible).length });
   const domains = [...new Set(outcomes.map((o) => o.domain))].sort();
   return {
-    judgeVersion, threshold, tasks: outcomes.length, attempted: attempted.length, feasible: attempted.filter((o) => o.feasible).length,
+    judgeVersion,
+    threshold,
+    tasks: outcomes.length,
+    attempted: attempted.length,
+    feasible: attempted.filter((o) => o.feasible).length,
     share: share(attempted.filter((o) => o.feasible).length, attempted.length),
-    byCheck: count(outcomes.filter((o) => o.decidedBy === 'check')), byJudge: count(outcomes.filter((o) => o.decidedBy === 'judge')),
+    byCheck: count(outcomes.filter((o) => o.decidedBy === 'check')),
+    byJudge: count(outcomes.filter((o) => o.decidedBy === 'judge')),
     sites: domains.map((domain) => {
       const of = outcomes.filter((o) => o.domain === domain);
       const tried = of.filter((o) => o.decidedBy !== 'not attempted');
-      return { domain, tasks: of.length, attempted: tried.length, feasible: tried.filter((o) => o.feasible).length, share: share(tried.filter((o) => o.feasible).length, tried.length) };
+      return {
+        domain,
+        tasks: of.length,
+        attempted: tried.length,
+        feasible: tried.filter((o) => o.feasible).length,
+        share: share(tried.filter((o) => o.feasible).length, tried.length),
+      };
     }),
     outcomes,
   };

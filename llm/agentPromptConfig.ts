@@ -11,10 +11,20 @@ export interface AgentPromptConfig {
 }
 
 export function loadAgentPromptConfig(env: Env = process.env): AgentPromptConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_ROLLOUT_MAX_STEPS: z.coerce.number().int().min(1).max(200).default(30),
-    WEBTRAIL_ROLLOUT_HISTORY_STEPS: z.coerce.number().int().min(0).max(50).default(5),
-    WEBTRAIL_ROLLOUT_AGENT_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v2'),
-  }), env);
-  return { maxSteps: raw.WEBTRAIL_ROLLOUT_MAX_STEPS, historySteps: raw.WEBTRAIL_ROLLOUT_HISTORY_STEPS, agentPrompt: raw.WEBTRAIL_ROLLOUT_AGENT_PROMPT };
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_ROLLOUT_MAX_STEPS: z.coerce.number().int().min(1).max(200).default(30),
+      WEBTRAIL_ROLLOUT_HISTORY_STEPS: z.coerce.number().int().min(0).max(50).default(5),
+      WEBTRAIL_ROLLOUT_AGENT_PROMPT: z
+        .string()
+        .regex(/^v\d+$/, 'expected a version like v1')
+        .default('v2'),
+    }),
+    env,
+  );
+  return {
+    maxSteps: raw.WEBTRAIL_ROLLOUT_MAX_STEPS,
+    historySteps: raw.WEBTRAIL_ROLLOUT_HISTORY_STEPS,
+    agentPrompt: raw.WEBTRAIL_ROLLOUT_AGENT_PROMPT,
+  };
 }

@@ -42,18 +42,32 @@ function refuseMisnamed(env: Env): void {
 export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfig {
   refuseMisnamed(env);
   const p = `WEBTRAIL_${stage}_LLM_`;
-  const shared = parseEnv(z.object({
-    OPENAI_BASE_URL: z.string().url().optional(),
-    OPENAI_MODEL: z.string().optional(),
-    WEBTRAIL_TOKENIZER: tokenizerSetting,
-  }), env);
+  const shared = parseEnv(
+    z.object({
+      OPENAI_BASE_URL: z.string().url().optional(),
+      OPENAI_MODEL: z.string().optional(),
+      WEBTRAIL_TOKENIZER: tokenizerSetting,
+    }),
+    env,
+  );
   const raw = parseEnv(
     z.object({
       [`${p}BASE_URL`]: z.string().url().optional(),
       [`${p}MODEL`]: z.string().min(1).optional(),
-      [`${p}API_KEY_VAR`]: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected a variable name such as OPENAI_API_KEY').default('OPENAI_API_KEY'),
-      [`${p}TEMPERATURE`]: z.coerce.number().min(0).max(2).default(stage === 'AGENT' ? 0.2 : 0),
-      [`${p}MAX_TOKENS`]: z.coerce.number().int().positive().default(stage === 'GENERATOR' || stage === 'REFINER' ? 2048 : 1024),
+      [`${p}API_KEY_VAR`]: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected a variable name such as OPENAI_API_KEY')
+        .default('OPENAI_API_KEY'),
+      [`${p}TEMPERATURE`]: z.coerce
+        .number()
+        .min(0)
+        .max(2)
+        .default(stage === 'AGENT' ? 0.2 : 0),
+      [`${p}MAX_TOKENS`]: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(stage === 'GENERATOR' || stage === 'REFINER' ? 2048 : 1024),
       [`${p}MAX_TOKENS_PARAM`]: z.enum(['auto', 'max_tokens', 'max_completion_tokens']).default('auto'),
       [`${p}CONCURRENCY`]: z.coerce.number().int().positive().default(8),
       [`${p}TIMEOUT_MS`]: z.coerce.number().int().positive().default(60_000),
@@ -65,12 +79,18 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
   ) as Record<string, unknown>;
   const get = <T>(name: string) => raw[`${p}${name}`] as T;
   const baseUrl = get<string | undefined>('BASE_URL') ?? shared.OPENAI_BASE_URL;
-  if (!baseUrl) throw new UserInputError(`invalid configuration: set OPENAI_BASE_URL (or ${p}BASE_URL) to an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM`);
+  if (!baseUrl)
+    throw new UserInputError(
+      `invalid configuration: set OPENAI_BASE_URL (or ${p}BASE_URL) to an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM`,
+    );
   const model = get<string | undefined>('MODEL') ?? shared.OPENAI_MODEL;
   if (!model) throw new UserInputError(`invalid configuration: set OPENAI_MODEL (or ${p}MODEL) to the model to use`);
   const apiKeyVar = get<string>('API_KEY_VAR');
   return {
-    stage, baseUrl, model, apiKeyVar,
+    stage,
+    baseUrl,
+    model,
+    apiKeyVar,
     apiKey: env[apiKeyVar] ?? 'not-needed',
     temperature: get('TEMPERATURE'),
     maxTokens: get('MAX_TOKENS'),

@@ -22,11 +22,13 @@ export function nearDuplicateOf(instruction: string, others: Iterable<string>): 
   return undefined;
 }
 
-const INFEASIBLE = /\b(log ?in|sign ?in|password|credit card|debit card|card details|cvv|delete (?:the |your )?account)\b/i;
+const INFEASIBLE =
+  /\b(log ?in|sign ?in|password|credit card|debit card|card details|cvv|delete (?:the |your )?account)\b/i;
 
 /** Why a proposed task cannot be used (it needs a login, payment or others' data), or null. */
 export function proposedTaskProblem(proposed: ProposedTask): string | null {
-  if (proposed.requiresLogin || proposed.requiresPayment || proposed.changesOthersData) return 'needs login, payment or changing others’ data';
+  if (proposed.requiresLogin || proposed.requiresPayment || proposed.changesOthersData)
+    return 'needs login, payment or changing others’ data';
   if (INFEASIBLE.test(proposed.instruction)) return 'mentions login or payment details';
   return null;
 }

@@ -10,7 +10,9 @@ describe('the local blob store', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'webtrail-blobs-'));
     const store = new LocalBlobStore(root);
     const observation = Buffer.alloc(300_000, 'the same page seen by four attempts ');
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => store.putContent('observations', observation, 'text/plain', 'txt')));
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => store.putContent('observations', observation, 'text/plain', 'txt')),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
     const uris = new Set(results.map((r) => (r as PromiseFulfilledResult<string>).value));
     expect(uris.size).toBe(1);

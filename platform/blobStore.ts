@@ -37,7 +37,8 @@ export function contentKey(prefix: string, data: Buffer, ext: string): string {
 /** A key made safe to join under a root: no absolute paths, no climbing out. */
 export function safeKey(key: string): string {
   const normal = path.posix.normalize(key.replace(/\\/g, '/')).replace(/^\/+/, '');
-  if (normal === '..' || normal.startsWith('../') || normal === '.' || normal === '') throw new UserInputError(`blob key ${JSON.stringify(key.slice(0, 80))} leaves the store`);
+  if (normal === '..' || normal.startsWith('../') || normal === '.' || normal === '')
+    throw new UserInputError(`blob key ${JSON.stringify(key.slice(0, 80))} leaves the store`);
   return normal;
 }
 
@@ -115,33 +116,49 @@ export type BlobConfig = { kind: 'file'; root: string } | ({ kind: 's3' } & S3Se
  * AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity).
  */
 export function loadBlobConfig(env: Env = process.env): BlobConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_BLOB_URL: z.string().optional(),
-    AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-    AWS_ENDPOINT_URL: z.string().url().optional(),
-    AWS_REGION: z.string().optional(),
-    AWS_DEFAULT_REGION: z.string().optional(),
-    WEBTRAIL_BLOB_S3_PATH_STYLE: bool.optional(),
-    WEBTRAIL_BLOB_RETRY_DEADLINE_MS: z.coerce.number().int().min(0).default(120_000),
-    WEBTRAIL_BLOB_MULTIPART_MB: z.coerce.number().int().min(5).default(16),
-    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-    AWS_SESSION_TOKEN: z.string().min(1).optional(),
-  }), env);
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_BLOB_URL: z.string().optional(),
+      AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+      AWS_ENDPOINT_URL: z.string().url().optional(),
+      AWS_REGION: z.string().optional(),
+      AWS_DEFAULT_REGION: z.string().optional(),
+      WEBTRAIL_BLOB_S3_PATH_STYLE: bool.optional(),
+      WEBTRAIL_BLOB_RETRY_DEADLINE_MS: z.coerce.number().int().min(0).default(120_000),
+      WEBTRAIL_BLOB_MULTIPART_MB: z.coerce.number().int().min(5).default(16),
+      AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+      AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+      AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    }),
+    env,
+  );
   const url = raw.WEBTRAIL_BLOB_URL;
   if (!url) return { kind: 'file', root: path.join(webtrailHome(env), 'blobs') };
   if (url.startsWith('file:')) return { kind: 'file', root: fileURLToPath(url) };
   const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!s3) throw new UserInputError(`WEBTRAIL_BLOB_URL ${JSON.stringify(url.slice(0, 100))}: expected file:///a/folder or s3://bucket/optional/prefix (a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens)`);
+  if (!s3)
+    throw new UserInputError(
+      `WEBTRAIL_BLOB_URL ${JSON.stringify(url.slice(0, 100))}: expected file:///a/folder or s3://bucket/optional/prefix (a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens)`,
+    );
   const endpoint = raw.AWS_ENDPOINT_URL_S3 ?? raw.AWS_ENDPOINT_URL;
   return {
-    kind: 's3', bucket: s3[1]!, prefix: (s3[2] ?? '').replace(/^\/+|\/+$/g, ''), ...(endpoint ? { endpoint } : {}),
+    kind: 's3',
+    bucket: s3[1]!,
+    prefix: (s3[2] ?? '').replace(/^\/+|\/+$/g, ''),
+    ...(endpoint ? { endpoint } : {}),
     region: raw.AWS_REGION ?? raw.AWS_DEFAULT_REGION ?? 'us-east-1',
     // A custom endpoint is nearly always a server that wants path-style; AWS itself wants virtual hosts.
     forcePathStyle: raw.WEBTRAIL_BLOB_S3_PATH_STYLE ?? Boolean(endpoint),
-    retryDeadlineMs: raw.WEBTRAIL_BLOB_RETRY_DEADLINE_MS, multipartBytes: raw.WEBTRAIL_BLOB_MULTIPART_MB * 1024 * 1024,
+    retryDeadlineMs: raw.WEBTRAIL_BLOB_RETRY_DEADLINE_MS,
+    multipartBytes: raw.WEBTRAIL_BLOB_MULTIPART_MB * 1024 * 1024,
     ...(raw.AWS_ACCESS_KEY_ID && raw.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: raw.AWS_ACCESS_KEY_ID, secretAccessKey: raw.AWS_SECRET_ACCESS_KEY, ...(raw.AWS_SESSION_TOKEN ? { sessionToken: raw.AWS_SESSION_TOKEN } : {}) } }
+      ? {
+          credentials: {
+            accessKeyId: raw.AWS_ACCESS_KEY_ID,
+            secretAccessKey: raw.AWS_SECRET_ACCESS_KEY,
+            ...(raw.AWS_SESSION_TOKEN ? { sessionToken: raw.AWS_SESSION_TOKEN } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -180,7 +197,10 @@ export class BlobMismatchError extends WebtrailError {}
 export async function readCheckedBlob(uri: string, env: Env = process.env): Promise<Buffer> {
   const bytes = await readBlob(uri, env);
   const expected = namedHash(uri);
-  if (expected && sha256(bytes) !== expected) throw new BlobMismatchError(`the bytes at ${uri} do not match its name (the SHA-256 of what was stored; changed or damaged in the store)`);
+  if (expected && sha256(bytes) !== expected)
+    throw new BlobMismatchError(
+      `the bytes at ${uri} do not match its name (the SHA-256 of what was stored; changed or damaged in the store)`,
+    );
   return bytes;
 }
 

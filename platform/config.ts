@@ -67,17 +67,26 @@ export interface KafkaConfig {
 export function loadKafkaConfig(clientId: string, env: Env = process.env): KafkaConfig {
   const raw = parseEnv(kafkaSchema, env);
   const brokers = raw.KAFKA_BROKERS
-    ? raw.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean)
+    ? raw.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean)
     : [`127.0.0.1:${raw.WEBTRAIL_KAFKA_PORT}`];
   for (const broker of brokers) {
-    if (!/^[^:\s]+:\d+$/.test(broker)) throw new UserInputError(`invalid configuration: KAFKA_BROKERS: '${broker}' is not host:port`);
+    if (!/^[^:\s]+:\d+$/.test(broker))
+      throw new UserInputError(`invalid configuration: KAFKA_BROKERS: '${broker}' is not host:port`);
   }
   let sasl: KafkaConfig['sasl'];
   if (raw.KAFKA_SASL_MECHANISM) {
     if (!raw.KAFKA_SASL_USERNAME || !raw.KAFKA_SASL_PASSWORD) {
-      throw new UserInputError('invalid configuration: KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+      throw new UserInputError(
+        'invalid configuration: KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+      );
     }
-    sasl = { mechanism: raw.KAFKA_SASL_MECHANISM, username: raw.KAFKA_SASL_USERNAME, password: raw.KAFKA_SASL_PASSWORD };
+    sasl = {
+      mechanism: raw.KAFKA_SASL_MECHANISM,
+      username: raw.KAFKA_SASL_USERNAME,
+      password: raw.KAFKA_SASL_PASSWORD,
+    };
   }
   return {
     brokers,
@@ -123,7 +132,10 @@ export function loadRuntimeConfig(service: ServiceName, env: Env = process.env):
   const p = `WEBTRAIL_${service.toUpperCase()}_`;
   const d = SERVICE_DEFAULTS[service];
   const schema = z.object({
-    [`${p}GROUP_ID`]: z.string().min(1).default(`${topicPrefix(env.WEBTRAIL_TOPIC_PREFIX)}webtrail-${service}`),
+    [`${p}GROUP_ID`]: z
+      .string()
+      .min(1)
+      .default(`${topicPrefix(env.WEBTRAIL_TOPIC_PREFIX)}webtrail-${service}`),
     [`${p}CONCURRENCY`]: positiveInt.default(d.concurrency),
     [`${p}MAX_IN_FLIGHT_PER_PARTITION`]: positiveInt.optional(),
     [`${p}MAX_ATTEMPTS`]: positiveInt.default(3),
@@ -154,7 +166,9 @@ export function loadRuntimeConfig(service: ServiceName, env: Env = process.env):
     fromBeginning: get('FROM_BEGINNING'),
   };
   if (config.heartbeatIntervalMs * 3 > config.sessionTimeoutMs) {
-    throw new UserInputError(`invalid configuration: ${p}HEARTBEAT_INTERVAL_MS must be at most a third of ${p}SESSION_TIMEOUT_MS`);
+    throw new UserInputError(
+      `invalid configuration: ${p}HEARTBEAT_INTERVAL_MS must be at most a third of ${p}SESSION_TIMEOUT_MS`,
+    );
   }
   return config;
 }

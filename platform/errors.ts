@@ -32,7 +32,8 @@ export class TimeoutError extends WebtrailError {
 /** Whether an error of any origin is worth another attempt. Unknown errors are retried. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof WebtrailError) return error.retriable;
-  if (error && typeof error === 'object' && 'retriable' in error) return Boolean((error as { retriable: unknown }).retriable);
+  if (error && typeof error === 'object' && 'retriable' in error)
+    return Boolean((error as { retriable: unknown }).retriable);
   return true;
 }
 

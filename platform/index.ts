@@ -1,8 +1,37 @@
 // The platform room's public face: what other rooms may use of it (rooms.yaml; test/rooms.test.ts holds it).
-export { BlobMismatchError, type BlobStore, loadBlobConfig, LocalBlobStore, openBlobStore, readBlob, readCheckedBlob } from './blobStore.ts';
-export { bool, DECLARED_SETTINGS, type Env, type KafkaConfig, loadKafkaConfig, LOCAL_REGISTRY_PORT, loadRuntimeConfig, parseEnv, type RuntimeConfig, SERVICE_NAMES, type ServiceName, webtrailHome } from './config.ts';
+export {
+  BlobMismatchError,
+  type BlobStore,
+  loadBlobConfig,
+  LocalBlobStore,
+  openBlobStore,
+  readBlob,
+  readCheckedBlob,
+} from './blobStore.ts';
+export {
+  bool,
+  DECLARED_SETTINGS,
+  type Env,
+  type KafkaConfig,
+  loadKafkaConfig,
+  LOCAL_REGISTRY_PORT,
+  loadRuntimeConfig,
+  parseEnv,
+  type RuntimeConfig,
+  SERVICE_NAMES,
+  type ServiceName,
+  webtrailHome,
+} from './config.ts';
 export { isDomainName } from './domains.ts';
-export { DependencyError, errorMessage, errorName, isRetriable, TimeoutError, UserInputError, WebtrailError } from './errors.ts';
+export {
+  DependencyError,
+  errorMessage,
+  errorName,
+  isRetriable,
+  TimeoutError,
+  UserInputError,
+  WebtrailError,
+} from './errors.ts';
 export { type HealthServer, startHealthServer } from './health.ts';
 export { stableId } from './ids.ts';
 export { KeyedLimiter } from './keyedLimiter.ts';

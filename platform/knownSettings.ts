@@ -24,8 +24,14 @@ export function misnamedLlmSetting(name: string): string | null {
 
 /** Names other tools use for settings webtrail has under another name. */
 const ALIASES: Record<string, string> = {
-  OPENAI_API_BASE: 'OPENAI_BASE_URL', OPENAI_API_BASE_URL: 'OPENAI_BASE_URL', OPENAI_API_HOST: 'OPENAI_BASE_URL', OPENAI_BASE: 'OPENAI_BASE_URL', OPENAI_ENDPOINT: 'OPENAI_BASE_URL',
-  OPENAI_ORGANIZATION: 'OPENAI_ORG_ID', OPENAI_MODEL_NAME: 'OPENAI_MODEL', OPENAI_KEY: 'OPENAI_API_KEY',
+  OPENAI_API_BASE: 'OPENAI_BASE_URL',
+  OPENAI_API_BASE_URL: 'OPENAI_BASE_URL',
+  OPENAI_API_HOST: 'OPENAI_BASE_URL',
+  OPENAI_BASE: 'OPENAI_BASE_URL',
+  OPENAI_ENDPOINT: 'OPENAI_BASE_URL',
+  OPENAI_ORGANIZATION: 'OPENAI_ORG_ID',
+  OPENAI_MODEL_NAME: 'OPENAI_MODEL',
+  OPENAI_KEY: 'OPENAI_API_KEY',
 };
 
 export interface UnknownSetting {
@@ -41,12 +47,23 @@ export function unknownSettings(env: Env, known: readonly string[] = KNOWN_SETTI
   return Object.keys(env)
     .filter((name) => FAMILY.test(name) && !knownSet.has(name))
     .sort()
-    .map((name) => ({ name, suggestion: ALIASES[name] ?? misnamedLlmSetting(name) ?? closest(name, known.filter((k) => k.split('_')[0] === name.split('_')[0])) }));
+    .map((name) => ({
+      name,
+      suggestion:
+        ALIASES[name] ??
+        misnamedLlmSetting(name) ??
+        closest(
+          name,
+          known.filter((k) => k.split('_')[0] === name.split('_')[0]),
+        ),
+    }));
 }
 
 /** Stops with one line per unknown setting and its nearest known name. */
 export function refuseUnknownSettings(env: Env = process.env): void {
   const unknown = unknownSettings(env);
   if (unknown.length === 0) return;
-  throw new UserInputError(`invalid configuration: ${unknown.map((u) => `${u.name} is not a setting webtrail reads; did you mean ${u.suggestion}?`).join('; ')} (every setting: README, Configuration)`);
+  throw new UserInputError(
+    `invalid configuration: ${unknown.map((u) => `${u.name} is not a setting webtrail reads; did you mean ${u.suggestion}?`).join('; ')} (every setting: README, Configuration)`,
+  );
 }

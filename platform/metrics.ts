@@ -21,17 +21,52 @@ export function createStageMetrics(service: string, withDefaults = true): StageM
   const registers = [registry];
   return {
     registry,
-    consumed: new Counter({ name: 'webtrail_consumed_total', help: 'Records read from the input topic.', labelNames: ['topic'], registers }),
-    produced: new Counter({ name: 'webtrail_produced_total', help: 'Records written and acknowledged.', labelNames: ['topic'], registers }),
-    failed: new Counter({ name: 'webtrail_failed_total', help: 'Failed handling attempts.', labelNames: ['stage', 'retriable'], registers }),
-    deadLettered: new Counter({ name: 'webtrail_dead_lettered_total', help: 'Records sent to the dead-letter topic.', labelNames: ['stage'], registers }),
-    retried: new Counter({ name: 'webtrail_retried_total', help: 'Handling attempts after a retriable failure.', registers }),
-    inFlight: new Gauge({ name: 'webtrail_in_flight', help: 'Records being handled now.', registers }),
-    pausedPartitions: new Gauge({ name: 'webtrail_paused_partitions', help: 'Partitions paused because the local slots are full.', registers }),
-    handlerSeconds: new Histogram({
-      name: 'webtrail_handler_duration_seconds', help: 'Time from dispatch to outputs acknowledged.',
-      buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 1, 5, 15, 60, 180, 600], registers,
+    consumed: new Counter({
+      name: 'webtrail_consumed_total',
+      help: 'Records read from the input topic.',
+      labelNames: ['topic'],
+      registers,
     }),
-    lag: new Gauge({ name: 'webtrail_consumer_lag', help: 'High watermark minus committed offset, per partition.', labelNames: ['topic', 'partition'], registers }),
+    produced: new Counter({
+      name: 'webtrail_produced_total',
+      help: 'Records written and acknowledged.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    failed: new Counter({
+      name: 'webtrail_failed_total',
+      help: 'Failed handling attempts.',
+      labelNames: ['stage', 'retriable'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'webtrail_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic.',
+      labelNames: ['stage'],
+      registers,
+    }),
+    retried: new Counter({
+      name: 'webtrail_retried_total',
+      help: 'Handling attempts after a retriable failure.',
+      registers,
+    }),
+    inFlight: new Gauge({ name: 'webtrail_in_flight', help: 'Records being handled now.', registers }),
+    pausedPartitions: new Gauge({
+      name: 'webtrail_paused_partitions',
+      help: 'Partitions paused because the local slots are full.',
+      registers,
+    }),
+    handlerSeconds: new Histogram({
+      name: 'webtrail_handler_duration_seconds',
+      help: 'Time from dispatch to outputs acknowledged.',
+      buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 1, 5, 15, 60, 180, 600],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'webtrail_consumer_lag',
+      help: 'High watermark minus committed offset, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
   };
 }

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, retry, type RetryLog } from './retry.ts';
 
 /** A log that keeps its lines. */
-function recordingLog(): RetryLog & { lines: Array<{ level: string; object: Record<string, unknown>; message: string }> } {
+function recordingLog(): RetryLog & {
+  lines: Array<{ level: string; object: Record<string, unknown>; message: string }>;
+} {
   const lines: Array<{ level: string; object: Record<string, unknown>; message: string }> = [];
-  const at = (level: string) => (object: object, message: string) => void lines.push({ level, object: object as Record<string, unknown>, message });
+  const at = (level: string) => (object: object, message: string) =>
+    void lines.push({ level, object: object as Record<string, unknown>, message });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -25,7 +28,9 @@ describe('retry', () => {
   it('tries again until the call answers, one log line per retry with the attempt and the wait', async () => {
     const log = recordingLog();
     const f = failing(2);
-    expect(await retry(f.call, { what: 'reading', baseMs: 1, log, level: 'warn', context: { offset: '7' } })).toBe('answer');
+    expect(await retry(f.call, { what: 'reading', baseMs: 1, log, level: 'warn', context: { offset: '7' } })).toBe(
+      'answer',
+    );
     expect(f.calls).toEqual([1, 2, 3]);
     expect(log.lines.map((l) => [l.level, l.message, l.object.attempt, l.object.err, l.object.offset])).toEqual([
       ['warn', 'reading failed; retrying', 1, 'failure 1', '7'],
@@ -38,7 +43,14 @@ describe('retry', () => {
     await expect(retry(f.call, { what: 'x', attempts: 3, baseMs: 1 })).rejects.toThrow('failure 3');
     expect(f.calls).toEqual([1, 2, 3]);
     const g = failing(10);
-    await expect(retry(g.call, { what: 'x', attempts: 2, baseMs: 1, exhausted: (e, n) => new Error(`gave up after ${n}: ${(e as Error).message}`) })).rejects.toThrow('gave up after 2: failure 2');
+    await expect(
+      retry(g.call, {
+        what: 'x',
+        attempts: 2,
+        baseMs: 1,
+        exhausted: (e, n) => new Error(`gave up after ${n}: ${(e as Error).message}`),
+      }),
+    ).rejects.toThrow('gave up after 2: failure 2');
   });
 
   it('stops at once on a bail or a failure that cannot pass, without waiting or logging', async () => {
@@ -54,17 +66,26 @@ describe('retry', () => {
       ),
     ).rejects.toThrow('refused for good');
     expect(calls).toBe(1);
-    const f = failing(5, (n) => Object.assign(new Error(`status ${n === 1 ? 503 : 400}`), { status: n === 1 ? 503 : 400 }));
-    await expect(retry(f.call, { what: 'x', baseMs: 1, log, retriable: (e) => (e as { status: number }).status >= 500 })).rejects.toThrow('status 400');
+    const f = failing(5, (n) =>
+      Object.assign(new Error(`status ${n === 1 ? 503 : 400}`), { status: n === 1 ? 503 : 400 }),
+    );
+    await expect(
+      retry(f.call, { what: 'x', baseMs: 1, log, retriable: (e) => (e as { status: number }).status >= 500 }),
+    ).rejects.toThrow('status 400');
     expect(f.calls).toEqual([1, 2]);
     expect(log.lines).toHaveLength(1);
   });
 
-  it("waits what the failure asks for (Retry-After) instead of its own backoff", async () => {
+  it('waits what the failure asks for (Retry-After) instead of its own backoff', async () => {
     const waits: number[] = [];
     const f = failing(2, () => Object.assign(new Error('429'), { retryAfterMs: 30 }));
     const started = Date.now();
-    await retry(f.call, { what: 'x', baseMs: 1, retryAfterMs: (e) => (e as { retryAfterMs: number }).retryAfterMs, onRetry: ({ waitMs }) => void waits.push(waitMs) });
+    await retry(f.call, {
+      what: 'x',
+      baseMs: 1,
+      retryAfterMs: (e) => (e as { retryAfterMs: number }).retryAfterMs,
+      onRetry: ({ waitMs }) => void waits.push(waitMs),
+    });
     expect(waits).toEqual([30, 30]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
   });
@@ -72,7 +93,9 @@ describe('retry', () => {
   it('gives up rather than wait past its deadline', async () => {
     const f = failing(100);
     const started = Date.now();
-    await expect(retry(f.call, { what: 'x', baseMs: 40, factor: 1, jitter: false, deadlineMs: 100 })).rejects.toThrow(/failure/);
+    await expect(retry(f.call, { what: 'x', baseMs: 40, factor: 1, jitter: false, deadlineMs: 100 })).rejects.toThrow(
+      /failure/,
+    );
     // Waits of 40 ms: attempts at 0, 40 and 80 ms; a fourth would start at 120, past the deadline.
     expect(f.calls).toEqual([1, 2, 3]);
     expect(Date.now() - started).toBeLessThan(1000);

@@ -80,7 +80,10 @@ function messageOf(error: unknown): string {
  * Runs `call` until it succeeds. A failure is tried again unless the call bailed with it, `retriable` says
  * it cannot pass, the signal was aborted, or the attempts or the deadline ran out; then it is thrown.
  */
-export async function retry<T>(call: (bail: (error: unknown) => never, attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retry<T>(
+  call: (bail: (error: unknown) => never, attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const { attempts = Infinity, baseMs = 100, maxMs = 30_000, factor = 2, jitter = true, signal } = options;
   const started = Date.now();
   const bail = (error: unknown): never => {
@@ -98,7 +101,10 @@ export async function retry<T>(call: (bail: (error: unknown) => never, attempt: 
       const pastDeadline = options.deadlineMs !== undefined && Date.now() + waitMs - started > options.deadlineMs;
       if (attempt >= attempts || pastDeadline) throw options.exhausted ? options.exhausted(caught, attempt) : caught;
       await options.onRetry?.({ error: caught, attempt, waitMs });
-      options.log?.[options.level ?? 'info']({ ...options.context, err: messageOf(caught), attempt, waitMs }, `${options.what} failed; retrying`);
+      options.log?.[options.level ?? 'info'](
+        { ...options.context, err: messageOf(caught), attempt, waitMs },
+        `${options.what} failed; retrying`,
+      );
       if (waitMs > 0) await sleep(waitMs, signal);
     }
   }

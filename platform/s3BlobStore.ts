@@ -3,19 +3,48 @@
 // big objects go up in parts.
 // The pinned SDK runs on Node 20 (webtrail's floor); its notice that later releases will not is for whoever upgrades it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { contentKey, safeKey, type BlobStore, type S3Settings } from './blobStore.ts';
 import { DependencyError, UserInputError } from './errors.ts';
 import { retry } from './retry.ts';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'TimeoutError', 'RequestTimeout']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'TimeoutError',
+  'RequestTimeout',
+]);
 
 /** Whether another attempt can help: the store unreachable, a 5xx, throttling. Not: denied, no bucket. */
 export function retriableS3Error(error: unknown): boolean {
   if (error instanceof S3ServiceException) {
     const status = error.$metadata.httpStatusCode ?? 0;
-    return status >= 500 || status === 429 || ['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'InternalError', 'ServiceUnavailable'].includes(error.name);
+    return (
+      status >= 500 ||
+      status === 429 ||
+      [
+        'SlowDown',
+        'Throttling',
+        'ThrottlingException',
+        'RequestTimeout',
+        'InternalError',
+        'ServiceUnavailable',
+      ].includes(error.name)
+    );
   }
   const code = (error as { code?: string; name?: string } | null)?.code ?? (error as { name?: string } | null)?.name;
   return typeof code === 'string' && NETWORK_CODES.has(code);
@@ -30,12 +59,15 @@ export class S3BlobStore implements BlobStore {
   constructor(private readonly settings: S3Settings) {
     this.location = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
     this.client = new S3Client({
-      region: settings.region, forcePathStyle: settings.forcePathStyle, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      region: settings.region,
+      forcePathStyle: settings.forcePathStyle,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
       // The SDK's own quick retries, inside ours (which outlast a restart of the store).
       maxAttempts: 3,
       // Only checksums the store asked for: S3-compatible servers do not all know the SDK's newer ones.
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 
@@ -60,9 +92,16 @@ export class S3BlobStore implements BlobStore {
         }
       },
       {
-        what, baseMs: 250, maxMs: 5_000, deadlineMs: this.settings.retryDeadlineMs,
+        what,
+        baseMs: 250,
+        maxMs: 5_000,
+        deadlineMs: this.settings.retryDeadlineMs,
         onRetry: () => void (this.retries += 1),
-        exhausted: (error) => new DependencyError(`${what}: the blob store ${this.settings.endpoint ?? 'S3'} kept failing for ${Math.round(this.settings.retryDeadlineMs / 1000)} s (${(error as Error).name}: ${(error as Error).message})`, { cause: error }),
+        exhausted: (error) =>
+          new DependencyError(
+            `${what}: the blob store ${this.settings.endpoint ?? 'S3'} kept failing for ${Math.round(this.settings.retryDeadlineMs / 1000)} s (${(error as Error).name}: ${(error as Error).message})`,
+            { cause: error },
+          ),
       },
     );
   }
@@ -70,10 +109,20 @@ export class S3BlobStore implements BlobStore {
   private explain(what: string, error: unknown): Error {
     if (error instanceof S3ServiceException) {
       const status = error.$metadata.httpStatusCode;
-      if (error.name === 'NoSuchBucket') return new UserInputError(`${what}: bucket ${this.settings.bucket} does not exist at ${this.settings.endpoint ?? 'S3'} (create it, or fix WEBTRAIL_BLOB_URL)`);
+      if (error.name === 'NoSuchBucket')
+        return new UserInputError(
+          `${what}: bucket ${this.settings.bucket} does not exist at ${this.settings.endpoint ?? 'S3'} (create it, or fix WEBTRAIL_BLOB_URL)`,
+        );
       if (error.name === 'NoSuchKey' || status === 404) return new UserInputError(`${what}: no such blob`);
-      if (status === 403 || error.name === 'AccessDenied' || error.name === 'InvalidAccessKeyId' || error.name === 'SignatureDoesNotMatch') {
-        return new UserInputError(`${what}: the blob store refused the credentials (${error.name}); set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a web identity`);
+      if (
+        status === 403 ||
+        error.name === 'AccessDenied' ||
+        error.name === 'InvalidAccessKeyId' ||
+        error.name === 'SignatureDoesNotMatch'
+      ) {
+        return new UserInputError(
+          `${what}: the blob store refused the credentials (${error.name}); set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a web identity`,
+        );
       }
       return new DependencyError(`${what}: ${error.name} (HTTP ${status ?? '?'})`, { retriable: false, cause: error });
     }
@@ -84,10 +133,18 @@ export class S3BlobStore implements BlobStore {
     const full = this.fullKey(key);
     await this.withRetry(`writing ${this.uri(full)}`, async () => {
       if (data.length < this.settings.multipartBytes) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: full, Body: data, ContentType: contentType }));
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.settings.bucket, Key: full, Body: data, ContentType: contentType }),
+        );
         return;
       }
-      await new Upload({ client: this.client, params: { Bucket: this.settings.bucket, Key: full, Body: data, ContentType: contentType }, partSize: 8 * 1024 * 1024, queueSize: 4, leavePartsOnError: false }).done();
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.settings.bucket, Key: full, Body: data, ContentType: contentType },
+        partSize: 8 * 1024 * 1024,
+        queueSize: 4,
+        leavePartsOnError: false,
+      }).done();
     });
     return this.uri(full);
   }
@@ -105,7 +162,11 @@ export class S3BlobStore implements BlobStore {
         await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: fullKey }));
         return true;
       } catch (error) {
-        if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey')) return false;
+        if (
+          error instanceof S3ServiceException &&
+          (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey')
+        )
+          return false;
         throw error;
       }
     });

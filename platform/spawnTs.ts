@@ -13,6 +13,13 @@ export function stageEntry(stage: ServiceName): string {
   return `services/${stage}/main.ts`;
 }
 
-export function spawnTs(script: string, options: { env: NodeJS.ProcessEnv; stdio: StdioOptions; args?: string[]; nodeArgs?: string[] }): ChildProcess {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...(options.args ?? [])], { cwd: ROOT, env: options.env, stdio: options.stdio });
+export function spawnTs(
+  script: string,
+  options: { env: NodeJS.ProcessEnv; stdio: StdioOptions; args?: string[]; nodeArgs?: string[] },
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...(options.args ?? [])],
+    { cwd: ROOT, env: options.env, stdio: options.stdio },
+  );
 }

@@ -1,7 +1,17 @@
 // OpenTelemetry as the code sees it: one trace per trajectory, carried between services in Kafka headers
 // (W3C traceparent). Span and attribute names are declared here, once. Only the OpenTelemetry API is used
 // here; the SDK that records and exports spans is started by each process in platform/telemetrySdk.ts.
-import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { type Headers, headerString } from '../schemas/index.ts';
 
 export const SPANS = {
@@ -63,9 +73,16 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
  * linked to the span that made it (the site's screening, the verdict a follow-up came from). Returns the
  * headers that carry that trace to the rollout.
  */
-export function newTaskTrace(name: string, attributes: Record<string, string | number | boolean>): Record<string, string> {
+export function newTaskTrace(
+  name: string,
+  attributes: Record<string, string | number | boolean>,
+): Record<string, string> {
   const from = trace.getActiveSpan()?.spanContext();
-  const span = tracer().startSpan(name, { root: true, links: from ? [{ context: from }] : [], attributes }, ROOT_CONTEXT);
+  const span = tracer().startSpan(
+    name,
+    { root: true, links: from ? [{ context: from }] : [], attributes },
+    ROOT_CONTEXT,
+  );
   span.end();
   return traceHeaders(trace.setSpan(ROOT_CONTEXT, span));
 }
@@ -77,17 +94,22 @@ export async function inSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = options.parent ?? context.active();
-  return tracer().startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 export { SpanKind, context, trace, ROOT_CONTEXT };

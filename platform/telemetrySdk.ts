@@ -10,7 +10,12 @@ import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/ex
 import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { UserInputError } from './errors.ts';
 
@@ -37,7 +42,10 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
       spanProcessors.push(new NoopSpanProcessor());
     }
     sdk = new NodeSDK({
-      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `webtrail-${serviceName}`, [ATTR_SERVICE_VERSION]: '0.1.0' }),
+      resource: resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: `webtrail-${serviceName}`,
+        [ATTR_SERVICE_VERSION]: '0.1.0',
+      }),
       spanProcessors,
       instrumentations: [],
     });
@@ -68,7 +76,9 @@ export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
 
 /** The OTLP trace exporter for the configured protocol; a protocol it does not know stops the process. */
 export function otlpExporter(env: Record<string, string | undefined>): SpanExporter {
-  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = (env[name] ?? 'http/protobuf').trim();
   switch (protocol) {
     case 'grpc':
@@ -78,7 +88,8 @@ export function otlpExporter(env: Record<string, string | undefined>): SpanExpor
     case 'http/json':
       return new OtlpHttpJsonExporter();
     default:
-      throw new UserInputError(`invalid configuration: ${name}: '${protocol}' is not an OTLP protocol; one of ${OTLP_PROTOCOLS.join(', ')}`);
+      throw new UserInputError(
+        `invalid configuration: ${name}: '${protocol}' is not an OTLP protocol; one of ${OTLP_PROTOCOLS.join(', ')}`,
+      );
   }
 }
-

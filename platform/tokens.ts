@@ -5,6 +5,9 @@ export function estimateTokens(text: string): number {
 }
 
 /** A chat request's prompt: each message's text plus a few tokens of role framing (the chat template). */
-export function estimatePromptTokens(messages: ReadonlyArray<{ content: string }>, count: (text: string) => number = estimateTokens): number {
+export function estimatePromptTokens(
+  messages: ReadonlyArray<{ content: string }>,
+  count: (text: string) => number = estimateTokens,
+): number {
   return messages.reduce((sum, m) => sum + count(m.content) + 4, 3);
 }

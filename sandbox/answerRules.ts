@@ -11,7 +11,12 @@ export function readFirst(pattern: RegExp, say: string): AnswerRule {
 }
 
 /** Of every match, the one with the lowest (or highest) score, said by `say`. */
-export function readBest(pattern: RegExp, which: 'lowest' | 'highest', score: (m: RegExpExecArray) => number, say: (m: RegExpExecArray) => string): AnswerRule {
+export function readBest(
+  pattern: RegExp,
+  which: 'lowest' | 'highest',
+  score: (m: RegExpExecArray) => number,
+  say: (m: RegExpExecArray) => string,
+): AnswerRule {
   const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
   return (page) => {
     const matches = [...page.matchAll(global)];

@@ -29,19 +29,31 @@ export function listElements(observationText: string): ListedElement[] {
   return found;
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/[★☆▾›‹]/g, '').replace(/\s+/g, ' ').trim();
+const norm = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[★☆▾›‹]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 export function findTarget(observationText: string, step: PlanStep): ListedElement | undefined {
   if (!step.target) return undefined;
   const target = norm(step.target);
-  const candidates = listElements(observationText).filter((e) => !step.role || e.role === step.role || (step.role === 'textbox' && e.role === 'searchbox'));
-  return candidates.find((e) => norm(e.name) === target) ?? candidates.find((e) => norm(e.name).includes(target)) ?? candidates.find((e) => e.line.toLowerCase().includes(target));
+  const candidates = listElements(observationText).filter(
+    (e) => !step.role || e.role === step.role || (step.role === 'textbox' && e.role === 'searchbox'),
+  );
+  return (
+    candidates.find((e) => norm(e.name) === target) ??
+    candidates.find((e) => norm(e.name).includes(target)) ??
+    candidates.find((e) => e.line.toLowerCase().includes(target))
+  );
 }
 
 /** The action for a plan step on this observation; null when its target is not there. */
 export function planAction(observationText: string, step: PlanStep): Action | null {
   // The answer is read from the page shown now; a page that does not show it gets no answer.
-  if (step.kind === 'answer') return { kind: 'answer', elementId: null, value: step.read?.(observationText) ?? NOT_FOUND, submit: false };
+  if (step.kind === 'answer')
+    return { kind: 'answer', elementId: null, value: step.read?.(observationText) ?? NOT_FOUND, submit: false };
   if (step.kind === 'go_back' || (step.kind === 'scroll' && !step.target) || (step.kind === 'press' && !step.target)) {
     return { kind: step.kind, elementId: null, value: step.value ?? null, submit: false };
   }

@@ -78,7 +78,8 @@ export interface ScriptedLlm {
 
 const UNSAFE_WORDS = /\b(gambling|casino|no age check|counterfeit|oxycodone|prescription-free|untraceable)\b/i;
 /** Words in a domain name that the scripted screen takes as unsafe when it has no page to read. */
-const UNSAFE_DOMAIN_WORDS = /casino|poker|bet|porn|xxx|sex|escort|drug|pharma|pills|warez|torrent|crack|phish|malware|hack/i;
+const UNSAFE_DOMAIN_WORDS =
+  /casino|poker|bet|porn|xxx|sex|escort|drug|pharma|pills|warez|torrent|crack|phish|malware|hack/i;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -110,9 +111,16 @@ function judge(user: string): object {
   const finalAnswer = line(user, 'Final answer');
   const status = /\(\d+ steps, status (\w+)/.exec(user)?.[1] ?? '';
   const stepCount = Number(/\((\d+) steps, status/.exec(user)?.[1] ?? '0');
-  const expectedSteps = line(user, 'Expected steps \\(from the task author\\)').split(';').filter((x) => x.trim()).length || stepCount;
+  const expectedSteps =
+    line(user, 'Expected steps \\(from the task author\\)')
+      .split(';')
+      .filter((x) => x.trim()).length || stepCount;
   const seen = user.slice(user.indexOf('\nTrajectory ('));
-  const norm = (text: string) => text.toLowerCase().replace(/,(?=\d{3}\b)/g, '').replace(/\s+/g, ' ');
+  const norm = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/,(?=\d{3}\b)/g, '')
+      .replace(/\s+/g, ' ');
   let success = false;
   let why: string;
   const stated = /^The answer (?:states|is|names|says it is) (?:the )?(.+)$/i.exec(criteria.trim())?.[1];
@@ -123,23 +131,40 @@ function judge(user: string): object {
   else {
     if (stated) {
       const wanted = norm(stated).replace(/[.\s]+$/, '');
-      success = new RegExp(`(^|[^\\w.])${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(norm(finalAnswer));
+      success = new RegExp(`(^|[^\\w.])${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(
+        norm(finalAnswer),
+      );
       why = success ? `the answer states ${stated}` : `the answer does not state ${stated}`;
     } else {
       const names = criteria.match(/\b(?:[A-Z][\w'-]*(?: [A-Z][\w'-]*)+|[A-Z]{2}\d+|\d{4}-\d\d-\d\d|\d{5,})\b/g) ?? [];
       const missing = names.filter((n) => !norm(seen).includes(norm(n)));
       success = missing.length === 0;
-      why = success ? `the agent finished and ${names.length ? names.join(', ') : 'what was asked'} appears in what it did` : `${missing.join(', ')} never appears in the trajectory`;
+      why = success
+        ? `the agent finished and ${names.length ? names.join(', ') : 'what was asked'} appears in what it did`
+        : `${missing.join(', ')} never appears in the trajectory`;
     }
   }
   const efficiency = stepCount > 0 ? Math.min(1, expectedSteps / stepCount) : 0;
   const errors = (user.match(/→ error/g) ?? []).length;
-  return { success: success ? 1 : 0, efficiency: Math.round(efficiency * 100) / 100, selfCorrection: errors === 0 ? 1 : success ? 0.7 : 0.2, reasoning: `Judged from the trajectory: ${why}.` };
+  return {
+    success: success ? 1 : 0,
+    efficiency: Math.round(efficiency * 100) / 100,
+    selfCorrection: errors === 0 ? 1 : success ? 0.7 : 0.2,
+    reasoning: `Judged from the trajectory: ${why}.`,
+  };
 }
 
 /** A number in [0, 1) fixed by the seed and the words given (the same call errs the same way). */
 function draw(seed: number, ...words: Array<string | number>): number {
-  return mulberry32(Number.parseInt(createHash('sha256').update(`${seed}|${words.join('|')}`).digest('hex').slice(0, 8), 16))();
+  return mulberry32(
+    Number.parseInt(
+      createHash('sha256')
+        .update(`${seed}|${words.join('|')}`)
+        .digest('hex')
+        .slice(0, 8),
+      16,
+    ),
+  )();
 }
 
 export type AgentError = 'wrong-element' | 'wrong-value' | 'premature-answer' | 'wrong-answer' | 'give-up';
@@ -159,9 +184,26 @@ function explore(user: string): object {
   const taken = Number(/Actions taken so far: (\d+)/.exec(user)?.[1] ?? '0');
   const observation = after(user, 'Current page');
   const visited = new Set([...user.matchAll(/ on (\S+): |now at (\S+)\)/g)].map((m) => pathOf(m[1] ?? m[2] ?? '')));
-  const next = taken < 3 ? listElements(observation).find((e) => e.role === 'link' && /→ \/[^\s]*$/.test(e.line) && !visited.has(/→ (\/\S*)$/.exec(e.line)![1]!)) : undefined;
-  if (!next) return { thought: 'I have seen the main sections.', action: { kind: 'answer', elementId: null, value: `I explored the site: ${[...visited].filter(Boolean).join(', ')}.`, submit: false } };
-  return { thought: `Exploring: ${next.name}.`, action: { kind: 'click', elementId: next.id, value: null, submit: false } };
+  const next =
+    taken < 3
+      ? listElements(observation).find(
+          (e) => e.role === 'link' && /→ \/[^\s]*$/.test(e.line) && !visited.has(/→ (\/\S*)$/.exec(e.line)![1]!),
+        )
+      : undefined;
+  if (!next)
+    return {
+      thought: 'I have seen the main sections.',
+      action: {
+        kind: 'answer',
+        elementId: null,
+        value: `I explored the site: ${[...visited].filter(Boolean).join(', ')}.`,
+        submit: false,
+      },
+    };
+  return {
+    thought: `Exploring: ${next.name}.`,
+    action: { kind: 'click', elementId: next.id, value: null, submit: false },
+  };
 }
 
 function pathOf(url: string): string {
@@ -178,35 +220,71 @@ function act(user: string, errorRate: number, seed: number): object {
   const taken = Number(/Actions taken so far: (\d+)/.exec(user)?.[1] ?? '0');
   const observation = after(user, 'Current page');
   const task = findTask({ instruction });
-  if (!task) return { thought: 'This is not a task I have a plan for.', action: { kind: 'answer', elementId: null, value: 'I cannot complete this task.', submit: false } };
+  if (!task)
+    return {
+      thought: 'This is not a task I have a plan for.',
+      action: { kind: 'answer', elementId: null, value: 'I cannot complete this task.', submit: false },
+    };
   // Actions taken counts only what acted on the page (not waits, not failures): the plan's position.
   const step = task.plan[taken];
-  if (!step) return { thought: 'The plan is done.', action: { kind: 'answer', elementId: null, value: 'Done.', submit: false } };
+  if (!step)
+    return { thought: 'The plan is done.', action: { kind: 'answer', elementId: null, value: 'Done.', submit: false } };
   const answerStep = task.plan[task.plan.length - 1]!;
   // The seeded imperfection: at this step, maybe one of the mistakes real agents make. Drawn per step,
   // not per plan position, so a mistake that failed is not made again and again.
   const stepNumber = Number(/^Step (\d+) of at most/m.exec(user)?.[1] ?? taken);
   if (errorRate > 0 && draw(seed, instruction, stepNumber, 'err') < errorRate) {
-    const kinds: AgentError[] = step.kind === 'answer' ? ['wrong-answer', 'give-up'] : ['wrong-element', ...(step.kind === 'type' || step.kind === 'select' ? ['wrong-value' as const] : []), 'premature-answer', 'give-up'];
+    const kinds: AgentError[] =
+      step.kind === 'answer'
+        ? ['wrong-answer', 'give-up']
+        : [
+            'wrong-element',
+            ...(step.kind === 'type' || step.kind === 'select' ? ['wrong-value' as const] : []),
+            'premature-answer',
+            'give-up',
+          ];
     const kind = kinds[Math.floor(draw(seed, instruction, stepNumber, 'kind') * kinds.length)]!;
     const mistake = makeMistake(kind, step, answerStep, observation, seed, instruction, stepNumber);
     if (mistake) return mistake;
   }
   const action = planAction(observation, step);
-  if (!action) return { thought: `I cannot see "${step.target}" yet; waiting for the page.`, action: { kind: 'wait', elementId: null, value: '1', submit: false } };
+  if (!action)
+    return {
+      thought: `I cannot see "${step.target}" yet; waiting for the page.`,
+      action: { kind: 'wait', elementId: null, value: '1', submit: false },
+    };
   const target = step.target ? findTarget(observation, step) : undefined;
   return { thought: `Step ${taken + 1}: ${step.kind}${target ? ` ${target.role} "${target.name}"` : ''}.`, action };
 }
 
-function makeMistake(kind: AgentError, step: PlanStep, answerStep: PlanStep, observation: string, seed: number, instruction: string, stepNumber: number): object | null {
-  const answer = (value: string, thought: string) => ({ thought, action: { kind: 'answer', elementId: null, value, submit: false } });
+function makeMistake(
+  kind: AgentError,
+  step: PlanStep,
+  answerStep: PlanStep,
+  observation: string,
+  seed: number,
+  instruction: string,
+  stepNumber: number,
+): object | null {
+  const answer = (value: string, thought: string) => ({
+    thought,
+    action: { kind: 'answer', elementId: null, value, submit: false },
+  });
   if (kind === 'give-up') return answer('I give up: I cannot complete this task.', 'This is taking too long.');
-  if (kind === 'premature-answer') return answer(planAction(observation, answerStep)?.value ?? NOT_FOUND, 'I think I have what I need.');
-  if (kind === 'wrong-answer') return answer(wrongAnswer(planAction(observation, step)?.value ?? NOT_FOUND, observation), 'I have the answer.');
+  if (kind === 'premature-answer')
+    return answer(planAction(observation, answerStep)?.value ?? NOT_FOUND, 'I think I have what I need.');
+  if (kind === 'wrong-answer')
+    return answer(wrongAnswer(planAction(observation, step)?.value ?? NOT_FOUND, observation), 'I have the answer.');
   const action = planAction(observation, step);
   if (!action) return null;
-  if (kind === 'wrong-value' && action.value) return { thought: `Step: ${step.kind} "${step.target}".`, action: { ...action, value: action.value.slice(0, -1) + (action.value.endsWith('x') ? 'y' : 'x') } };
-  const others = listElements(observation).filter((e) => e.id !== action.elementId && (!step.role || e.role === step.role));
+  if (kind === 'wrong-value' && action.value)
+    return {
+      thought: `Step: ${step.kind} "${step.target}".`,
+      action: { ...action, value: action.value.slice(0, -1) + (action.value.endsWith('x') ? 'y' : 'x') },
+    };
+  const others = listElements(observation).filter(
+    (e) => e.id !== action.elementId && (!step.role || e.role === step.role),
+  );
   if (others.length === 0) return null;
   const other = others[Math.floor(draw(seed, instruction, stepNumber, 'which') * others.length)]!;
   return { thought: `Step: ${step.kind} ${other.role} "${other.name}".`, action: { ...action, elementId: other.id } };
@@ -216,11 +294,20 @@ function screen(user: string): object {
   const domain = line(user, 'Domain');
   const page = after(user, 'Home page as seen in a browser');
   const site = siteOf(domain);
-  if (UNSAFE_WORDS.test(page)) return { safe: false, category: 'gambling', reason: 'The site offers unlicensed gambling without age checks and prescription-free drugs.' };
+  if (UNSAFE_WORDS.test(page))
+    return {
+      safe: false,
+      category: 'gambling',
+      reason: 'The site offers unlicensed gambling without age checks and prescription-free drugs.',
+    };
   // Without a page (an evaluation by address), only the domain's words are there to go by.
   const word = page.startsWith('(not fetched') ? UNSAFE_DOMAIN_WORDS.exec(domain)?.[0] : undefined;
   if (word) return { safe: false, category: 'unsafe', reason: `The address names ${word}.` };
-  return { safe: true, category: site ? site.description.split(':')[0]!.toLowerCase() : 'unknown', reason: 'Ordinary site content.' };
+  return {
+    safe: true,
+    category: site ? site.description.split(':')[0]!.toLowerCase() : 'unknown',
+    reason: 'Ordinary site content.',
+  };
 }
 
 function propose(user: string): object {
@@ -229,8 +316,13 @@ function propose(user: string): object {
   const count = Number(/Propose up to (\d+) tasks/.exec(user)?.[1] ?? '5');
   const site = siteOf(domain);
   const tasks = (site?.tasks ?? []).slice(0, count).map((t) => ({
-    instruction: t.instruction, startUrl: new URL(t.startPath, url).toString(), steps: t.steps, successCriteria: t.successCriteria,
-    requiresLogin: false, requiresPayment: false, changesOthersData: false,
+    instruction: t.instruction,
+    startUrl: new URL(t.startPath, url).toString(),
+    steps: t.steps,
+    successCriteria: t.successCriteria,
+    requiresLogin: false,
+    requiresPayment: false,
+    changesOthersData: false,
   }));
   return { tasks };
 }
@@ -246,8 +338,13 @@ function proposeExplored(user: string): object {
   const seen = new Set([...after(user, 'Pages the agent explored').matchAll(/^--- (\S+)/gm)].map((m) => pathOf(m[1]!)));
   const count = Number(/Propose up to (\d+) tasks/.exec(user)?.[1] ?? '3');
   const tasks = (site ? exploredTasksOf(site, seen) : []).slice(0, count).map((t) => ({
-    instruction: t.instruction, startUrl: new URL(t.startPath, url).toString(), steps: t.steps, successCriteria: t.successCriteria,
-    requiresLogin: false, requiresPayment: false, changesOthersData: false,
+    instruction: t.instruction,
+    startUrl: new URL(t.startPath, url).toString(),
+    steps: t.steps,
+    successCriteria: t.successCriteria,
+    requiresLogin: false,
+    requiresPayment: false,
+    changesOthersData: false,
   }));
   return { tasks };
 }
@@ -257,10 +354,20 @@ function refine(user: string): object {
   const parent = findTask({ instruction: line(user, 'Parent task') });
   const outcome = line(user, 'Outcome') === 'success' ? 'success' : 'failure';
   const next = parent && followUpOf(parent.id, outcome);
-  if (!next) return { decision: 'none', reason: `The site offers nothing more to ask after this ${outcome}.`, task: null };
+  if (!next)
+    return { decision: 'none', reason: `The site offers nothing more to ask after this ${outcome}.`, task: null };
   return {
-    decision: outcome === 'success' ? 'harder' : 'repair', reason: next.reason,
-    task: { instruction: next.instruction, startUrl: new URL(next.startPath, url).toString(), steps: next.steps, successCriteria: next.successCriteria, requiresLogin: false, requiresPayment: false, changesOthersData: false },
+    decision: outcome === 'success' ? 'harder' : 'repair',
+    reason: next.reason,
+    task: {
+      instruction: next.instruction,
+      startUrl: new URL(next.startPath, url).toString(),
+      steps: next.steps,
+      successCriteria: next.successCriteria,
+      requiresLogin: false,
+      requiresPayment: false,
+      changesOthersData: false,
+    },
   };
 }
 
@@ -287,52 +394,146 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       const modelId = options.modelId ?? 'scripted';
       const window = options.contextWindow;
       const reportsLength = (options.serverLike === 'vllm' || options.serverLike === 'sglang') && window !== undefined;
-      if (req.method === 'GET' && path === '/v1/models') return reply(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', owned_by: 'webtrail', ...(reportsLength ? { max_model_len: window } : {}) }] });
+      if (req.method === 'GET' && path === '/v1/models')
+        return reply(res, 200, {
+          object: 'list',
+          data: [
+            { id: modelId, object: 'model', owned_by: 'webtrail', ...(reportsLength ? { max_model_len: window } : {}) },
+          ],
+        });
       if (options.serverLike === 'ollama' && req.method === 'GET' && path === '/api/ps') {
-        return reply(res, 200, { models: ollamaLoaded ? [{ name: modelId, model: modelId, size: 0, digest: 'scripted', ...(window !== undefined ? { context_length: window } : {}) }] : [] });
+        return reply(res, 200, {
+          models: ollamaLoaded
+            ? [
+                {
+                  name: modelId,
+                  model: modelId,
+                  size: 0,
+                  digest: 'scripted',
+                  ...(window !== undefined ? { context_length: window } : {}),
+                },
+              ]
+            : [],
+        });
       }
       if (options.serverLike === 'ollama' && req.method === 'POST' && path === '/api/show') {
-        return reply(res, 200, { modelfile: '# scripted', parameters: [options.ollamaNumCtxInModelfile && window !== undefined ? `num_ctx                        ${window}` : '', 'stop                           "<|im_end|>"'].filter(Boolean).join('\n'), details: { family: 'qwen2' } });
+        return reply(res, 200, {
+          modelfile: '# scripted',
+          parameters: [
+            options.ollamaNumCtxInModelfile && window !== undefined ? `num_ctx                        ${window}` : '',
+            'stop                           "<|im_end|>"',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+          details: { family: 'qwen2' },
+        });
       }
       if (req.method === 'POST' && path === '/__scripted/misbehave') {
         const body = (await readJson(req)) as { modes?: Misbehaviour[] };
         queued.push(...(body.modes ?? []).filter((m) => MISBEHAVIOURS.includes(m)));
         return reply(res, 200, { queued: queued.length });
       }
-      if (req.method !== 'POST' || path !== '/v1/chat/completions') return reply(res, 404, { error: { message: `no route ${req.method} ${path}` } });
-      const body = (await readJson(req)) as { model?: string; messages?: Array<{ role: string; content: string }>; max_tokens?: number; max_completion_tokens?: number; response_format?: { type?: string }; temperature?: number; seed?: number };
+      if (req.method !== 'POST' || path !== '/v1/chat/completions')
+        return reply(res, 404, { error: { message: `no route ${req.method} ${path}` } });
+      const body = (await readJson(req)) as {
+        model?: string;
+        messages?: Array<{ role: string; content: string }>;
+        max_tokens?: number;
+        max_completion_tokens?: number;
+        response_format?: { type?: string };
+        temperature?: number;
+        seed?: number;
+      };
       const messages = body.messages ?? [];
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const user = messages.find((m) => m.role === 'user')?.content ?? '';
-      const kind = system.startsWith('You screen') ? 'screen' : system.startsWith('You write tasks for web agents from the pages') ? 'explore' : system.startsWith('You write tasks') ? 'propose' : system.startsWith('You are a web agent') ? 'agent' : system.startsWith('You judge') ? 'judge' : system.startsWith('You refine tasks') ? 'refine' : 'unknown';
+      const kind = system.startsWith('You screen')
+        ? 'screen'
+        : system.startsWith('You write tasks for web agents from the pages')
+          ? 'explore'
+          : system.startsWith('You write tasks')
+            ? 'propose'
+            : system.startsWith('You are a web agent')
+              ? 'agent'
+              : system.startsWith('You judge')
+                ? 'judge'
+                : system.startsWith('You refine tasks')
+                  ? 'refine'
+                  : 'unknown';
       stats.calls[kind] = (stats.calls[kind] ?? 0) + 1;
-      const tokenField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : body.max_tokens !== undefined ? 'max_tokens' : null;
+      const tokenField =
+        body.max_completion_tokens !== undefined
+          ? 'max_completion_tokens'
+          : body.max_tokens !== undefined
+            ? 'max_tokens'
+            : null;
       const structured = body.response_format?.type === 'json_schema';
       const requestSeed = Number.isInteger(body.seed) ? body.seed! : null;
-      const call: ReceivedCall = { messages, reply: null, tokenField, structured, temperature: typeof body.temperature === 'number' ? body.temperature : null, seed: requestSeed };
+      const call: ReceivedCall = {
+        messages,
+        reply: null,
+        tokenField,
+        structured,
+        temperature: typeof body.temperature === 'number' ? body.temperature : null,
+        seed: requestSeed,
+      };
       if (options.record) received.push(call);
       // As the real servers answer (their messages and error formats, abridged).
       if (options.serverLike === 'openai-reasoning' && body.max_tokens !== undefined) {
-        return reply(res, 400, { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", type: 'invalid_request_error', param: 'max_tokens', code: 'unsupported_parameter' } });
+        return reply(res, 400, {
+          error: {
+            message:
+              "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            type: 'invalid_request_error',
+            param: 'max_tokens',
+            code: 'unsupported_parameter',
+          },
+        });
       }
       if (options.serverLike === 'max-tokens-only' && body.max_completion_tokens !== undefined) {
-        return reply(res, 400, { error: { message: 'Unrecognized request argument supplied: max_completion_tokens', type: 'invalid_request_error', param: null, code: null } });
+        return reply(res, 400, {
+          error: {
+            message: 'Unrecognized request argument supplied: max_completion_tokens',
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        });
       }
       if (options.serverLike === 'vllm' && structured) {
-        return reply(res, 400, { object: 'error', message: 'The provided JSON schema contains features not supported by xgrammar.', type: 'BadRequestError', param: null, code: 400 });
+        return reply(res, 400, {
+          object: 'error',
+          message: 'The provided JSON schema contains features not supported by xgrammar.',
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        });
       }
       if (options.serverLike === 'sglang' && structured) {
-        return reply(res, 400, { object: 'error', message: 'Failed to compile the grammar: the xgrammar backend cannot build this JSON schema', type: 'BadRequestError', param: null, code: 400 });
+        return reply(res, 400, {
+          object: 'error',
+          message: 'Failed to compile the grammar: the xgrammar backend cannot build this JSON schema',
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        });
       }
       const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
       const requestedReply = body.max_completion_tokens ?? body.max_tokens ?? 0;
       if (reportsLength && Math.ceil(promptChars / 4) + requestedReply > window) {
         const prompt = Math.ceil(promptChars / 4);
-        return reply(res, 400, { object: 'error', message: `This model's maximum context length is ${window} tokens. However, you requested ${prompt + requestedReply} tokens (${prompt} in the messages, ${requestedReply} in the completion). Please reduce the length of the messages or completion.`, type: 'BadRequestError', param: null, code: 400 });
+        return reply(res, 400, {
+          object: 'error',
+          message: `This model's maximum context length is ${window} tokens. However, you requested ${prompt + requestedReply} tokens (${prompt} in the messages, ${requestedReply} in the completion). Please reduce the length of the messages or completion.`,
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        });
       }
       // Ollama loads the model on the first request and from then on cuts what does not fit, saying nothing.
       if (options.serverLike === 'ollama') ollamaLoaded = true;
-      const ollamaPromptTokens = options.serverLike === 'ollama' ? Math.min(Math.ceil(promptChars / 3), window ?? Infinity) : undefined;
+      const ollamaPromptTokens =
+        options.serverLike === 'ollama' ? Math.min(Math.ceil(promptChars / 3), window ?? Infinity) : undefined;
 
       let mode = queued.shift();
       if (!mode && options.chaos) {
@@ -340,7 +541,13 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       }
       if (mode) stats.misbehaved[mode] = (stats.misbehaved[mode] ?? 0) + 1;
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-      if (mode === '429') return reply(res, 429, { error: { message: 'Rate limit reached (scripted)', type: 'rate_limit' } }, { 'retry-after': '0' });
+      if (mode === '429')
+        return reply(
+          res,
+          429,
+          { error: { message: 'Rate limit reached (scripted)', type: 'rate_limit' } },
+          { 'retry-after': '0' },
+        );
       if (mode === '500') return reply(res, 500, { error: { message: 'Internal error (scripted)' } });
       if (mode === 'slow') await new Promise((r) => setTimeout(r, options.slowMs ?? 30_000));
 
@@ -348,7 +555,12 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       if (kind === 'screen') content = screen(user);
       else if (kind === 'propose') content = propose(user);
       // A request's own seed (best-of-n attempts) gives it its own mistakes, as sampling does a real model's.
-      else if (kind === 'agent') content = act(user, options.agentErrors ?? 0, requestSeed === null ? options.seed ?? 42 : ((options.seed ?? 42) ^ requestSeed) >>> 0);
+      else if (kind === 'agent')
+        content = act(
+          user,
+          options.agentErrors ?? 0,
+          requestSeed === null ? (options.seed ?? 42) : ((options.seed ?? 42) ^ requestSeed) >>> 0,
+        );
       else if (kind === 'judge') content = judge(user);
       else if (kind === 'refine') content = refine(user);
       else if (kind === 'explore') content = proposeExplored(user);
@@ -356,7 +568,8 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
 
       let text = JSON.stringify(content);
       let finish = 'stop';
-      if (mode === 'invalid_json') text = `Sure! Here is my answer: ${text.slice(0, Math.floor(text.length / 2)).replace(/"/g, "'")}`;
+      if (mode === 'invalid_json')
+        text = `Sure! Here is my answer: ${text.slice(0, Math.floor(text.length / 2)).replace(/"/g, "'")}`;
       if (mode === 'truncated') {
         text = text.slice(0, Math.floor(text.length / 2));
         finish = 'length';
@@ -365,9 +578,20 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
       const promptTokens = ollamaPromptTokens ?? Math.ceil(promptChars / 4);
       const completionTokens = Math.ceil(text.length / 4);
       reply(res, 200, {
-        id: `chatcmpl-scripted-${Date.now()}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'scripted',
+        id: `chatcmpl-scripted-${Date.now()}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model ?? 'scripted',
         choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
-        ...(options.withoutUsage ? {} : { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } }),
+        ...(options.withoutUsage
+          ? {}
+          : {
+              usage: {
+                prompt_tokens: promptTokens,
+                completion_tokens: completionTokens,
+                total_tokens: promptTokens + completionTokens,
+              },
+            }),
       });
     })().catch((error: Error) => {
       if (!res.headersSent) reply(res, 500, { error: { message: error.message } });

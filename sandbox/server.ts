@@ -19,7 +19,12 @@ export interface Sandbox {
   /** Host pattern to allow in the browser guard. */
   allowHost: string;
   /** Whether a task's own check calls it solved (what POST /__sandbox/check answers); undefined for an unknown task. */
-  check(evidence: { taskId?: string; instruction?: string; finalAnswer: string | null; finalUrl: string }): boolean | undefined;
+  check(evidence: {
+    taskId?: string;
+    instruction?: string;
+    finalAnswer: string | null;
+    finalUrl: string;
+  }): boolean | undefined;
   close(): Promise<void>;
 }
 
@@ -36,8 +41,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function send(res: ServerResponse, reply: Reply, headers: Record<string, string>): void {
   if ('custom' in reply) return reply.custom(res);
-  if ('redirect' in reply) return void res.writeHead(reply.status ?? 303, { ...headers, location: reply.redirect }).end();
-  if ('json' in reply) return void res.writeHead(reply.status ?? 200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
+  if ('redirect' in reply)
+    return void res.writeHead(reply.status ?? 303, { ...headers, location: reply.redirect }).end();
+  if ('json' in reply)
+    return void res
+      .writeHead(reply.status ?? 200, { ...headers, 'content-type': 'application/json' })
+      .end(JSON.stringify(reply.json));
   res.writeHead(reply.status ?? 200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(reply.html);
 }
 
@@ -46,13 +55,16 @@ export function sandboxSites(port: number): Pick<Sandbox, 'siteUrl' | 'allowHost
   return { siteUrl: (site) => `http://${site}.localhost:${port}/`, allowHost: `*.localhost:${port}` };
 }
 
-export async function startSandbox(options: { port?: number; controlPort?: number; host?: string } = {}): Promise<Sandbox> {
+export async function startSandbox(
+  options: { port?: number; controlPort?: number; host?: string } = {},
+): Promise<Sandbox> {
   const state = new SandboxState();
   const sockets = new Set<import('node:net').Socket>();
   const serve = (control: boolean) => {
     const server = createServer((req, res) => {
       void handle(req, res, control).catch((error: Error) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`sandbox error: ${error.message}`);
+        if (!res.headersSent)
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`sandbox error: ${error.message}`);
       });
     });
     server.on('connection', (s) => {
@@ -67,7 +79,12 @@ export async function startSandbox(options: { port?: number; controlPort?: numbe
   async function handle(req: IncomingMessage, res: ServerResponse, control: boolean): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const hostName = (req.headers.host ?? '').split(':')[0]!.toLowerCase();
-    const cookies = Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length === 2) as Array<[string, string]>);
+    const cookies = Object.fromEntries(
+      (req.headers.cookie ?? '')
+        .split(';')
+        .map((c) => c.trim().split('='))
+        .filter((p) => p.length === 2) as Array<[string, string]>,
+    );
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
     let sid = cookies.wt_sid;
     if (!sid) {
@@ -77,13 +94,33 @@ export async function startSandbox(options: { port?: number; controlPort?: numbe
     const body = req.method === 'POST' ? await readBody(req) : '';
     const isJson = (req.headers['content-type'] ?? '').includes('json');
     const request: SandboxRequest = {
-      method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, sid, raw: req,
-      form: new URLSearchParams(isJson ? '' : body), json: isJson && body ? JSON.parse(body) : null,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      sid,
+      raw: req,
+      form: new URLSearchParams(isJson ? '' : body),
+      json: isJson && body ? JSON.parse(body) : null,
     };
 
-    if (control) return send(res, url.pathname.startsWith('/__sandbox/') ? sandboxApi(request) : { status: 404, json: { error: 'the control port serves /__sandbox/* only' } }, headers);
+    if (control)
+      return send(
+        res,
+        url.pathname.startsWith('/__sandbox/')
+          ? sandboxApi(request)
+          : { status: 404, json: { error: 'the control port serves /__sandbox/* only' } },
+        headers,
+      );
     const site = siteForHost(hostName);
-    if (!site) return send(res, { status: 404, html: `<h1>No sandbox site at ${hostName}</h1><p>Sites: ${SITES.map((s) => `${s.name}.localhost`).join(', ')}</p>` }, headers);
+    if (!site)
+      return send(
+        res,
+        {
+          status: 404,
+          html: `<h1>No sandbox site at ${hostName}</h1><p>Sites: ${SITES.map((s) => `${s.name}.localhost`).join(', ')}</p>`,
+        },
+        headers,
+      );
     for (const route of site.routes) {
       const reply = route(request, state);
       if (reply) return send(res, reply, headers);
@@ -91,28 +128,52 @@ export async function startSandbox(options: { port?: number; controlPort?: numbe
     send(res, { status: 404, html: '<h1>Page not found</h1>' }, headers);
   }
 
-  function check(evidence: { taskId?: string; instruction?: string; finalAnswer: string | null; finalUrl: string }): boolean | undefined {
+  function check(evidence: {
+    taskId?: string;
+    instruction?: string;
+    finalAnswer: string | null;
+    finalUrl: string;
+  }): boolean | undefined {
     return findTask(evidence)?.check({ finalAnswer: evidence.finalAnswer, finalUrl: evidence.finalUrl }, state);
   }
 
   function sandboxApi(req: SandboxRequest): Reply {
     if (req.path === '/__sandbox/state') return { json: state.toJSON() };
     if (req.path === '/__sandbox/sites') {
-      return { json: SITES.map((s) => ({ name: s.name, title: s.title, url: siteUrl(s.name), unsafe: Boolean(s.unsafe), tasks: s.tasks.map((t) => ({ id: t.id, instruction: t.instruction })) })) };
+      return {
+        json: SITES.map((s) => ({
+          name: s.name,
+          title: s.title,
+          url: siteUrl(s.name),
+          unsafe: Boolean(s.unsafe),
+          tasks: s.tasks.map((t) => ({ id: t.id, instruction: t.instruction })),
+        })),
+      };
     }
     if (req.path === '/__sandbox/check' && req.method === 'POST') {
-      const body = (req.json ?? {}) as { instruction?: string; taskId?: string; finalAnswer?: string | null; finalUrl?: string };
-      const solved = check({ taskId: body.taskId, instruction: body.instruction, finalAnswer: body.finalAnswer ?? null, finalUrl: body.finalUrl ?? '' });
+      const body = (req.json ?? {}) as {
+        instruction?: string;
+        taskId?: string;
+        finalAnswer?: string | null;
+        finalUrl?: string;
+      };
+      const solved = check({
+        taskId: body.taskId,
+        instruction: body.instruction,
+        finalAnswer: body.finalAnswer ?? null,
+        finalUrl: body.finalUrl ?? '',
+      });
       if (solved === undefined) return { status: 404, json: { error: 'no sandbox task with that id or instruction' } };
       return { json: { taskId: findTask(body)!.id, solved } };
     }
     return { status: 404, json: { error: 'unknown sandbox endpoint' } };
   }
 
-  const listen = (target: typeof server, port: number) => new Promise<void>((resolve, reject) => {
-    target.once('error', reject);
-    target.listen(port, options.host ?? '127.0.0.1', () => resolve());
-  });
+  const listen = (target: typeof server, port: number) =>
+    new Promise<void>((resolve, reject) => {
+      target.once('error', reject);
+      target.listen(port, options.host ?? '127.0.0.1', () => resolve());
+    });
   await listen(server, options.port ?? 8700);
   const port = (server.address() as AddressInfo).port;
   await listen(controlServer, options.controlPort ?? 0);

@@ -1,11 +1,49 @@
 // Everything the sandbox sites record, so task checks can read what the agent actually did.
 import { createHash } from 'node:crypto';
 
-export interface Order { id: string; sid: string; items: Array<{ slug: string; qty: number }>; name: string; email: string; address: string; shipping: string }
-export interface Booking { id: string; sid: string; flight: string; date: string; passengers: Array<{ first: string; last: string }>; cabin: string }
-export interface Reservation { id: string; sid: string; bookId: string; card: string }
-export interface Thread { id: string; title: string; category: string; author: string; body: string; replies: Array<{ author: string; body: string }>; votes: number }
-export interface Application { id: string; sid: string; permit: string; name: string; dob: string; email: string; street: string; city: string; postcode: string }
+export interface Order {
+  id: string;
+  sid: string;
+  items: Array<{ slug: string; qty: number }>;
+  name: string;
+  email: string;
+  address: string;
+  shipping: string;
+}
+export interface Booking {
+  id: string;
+  sid: string;
+  flight: string;
+  date: string;
+  passengers: Array<{ first: string; last: string }>;
+  cabin: string;
+}
+export interface Reservation {
+  id: string;
+  sid: string;
+  bookId: string;
+  card: string;
+}
+export interface Thread {
+  id: string;
+  title: string;
+  category: string;
+  author: string;
+  body: string;
+  replies: Array<{ author: string; body: string }>;
+  votes: number;
+}
+export interface Application {
+  id: string;
+  sid: string;
+  permit: string;
+  name: string;
+  dob: string;
+  email: string;
+  street: string;
+  city: string;
+  postcode: string;
+}
 
 export class SandboxState {
   orders = new Map<string, Order>();
@@ -31,10 +69,17 @@ export class SandboxState {
   }
 
   toJSON(): unknown {
-    const plain = (m: Map<string, unknown>) => Object.fromEntries([...m].map(([k, v]) => [k, v instanceof Set ? [...v] : v instanceof Map ? Object.fromEntries(v) : v]));
+    const plain = (m: Map<string, unknown>) =>
+      Object.fromEntries(
+        [...m].map(([k, v]) => [k, v instanceof Set ? [...v] : v instanceof Map ? Object.fromEntries(v) : v]),
+      );
     return {
-      orders: plain(this.orders), bookings: plain(this.bookings), reservations: plain(this.reservations),
-      favourites: plain(this.favourites), threads: plain(this.threads), applications: plain(this.applications),
+      orders: plain(this.orders),
+      bookings: plain(this.bookings),
+      reservations: plain(this.reservations),
+      favourites: plain(this.favourites),
+      threads: plain(this.threads),
+      applications: plain(this.applications),
     };
   }
 }

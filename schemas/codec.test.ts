@@ -25,7 +25,11 @@ const siteV2Schema = (() => {
 
 /** Registers a schema straight over the registry's REST API (not through the code under test); returns its id. */
 async function registerDirectly(subject: string, schema: object): Promise<number> {
-  const response = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions`, { method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: JSON.stringify(schema) }) });
+  const response = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schema: JSON.stringify(schema) }),
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { id: number }).id;
 }
@@ -50,13 +54,22 @@ function countingCodec(): { codec: AvroCodec; calls: string[] } {
 
 describe('AvroCodec: the schema registry wire format', () => {
   it('frames every record type as magic byte 0, the id the registry gave its subject (topic-value), then the Avro body', async () => {
-    const samples = { Site: site(), Task: task(), Trajectory: trajectory(), Verdict: verdict(), TrainingExample: trainingExample() } as const;
+    const samples = {
+      Site: site(),
+      Task: task(),
+      Trajectory: trajectory(),
+      Verdict: verdict(),
+      TrainingExample: trainingExample(),
+    } as const;
     const types = loadSchemaTypes();
     for (const [name, value] of Object.entries(samples)) {
       const topic = uniqueName('test.codec');
       const encoded = await codec.encode(topic, name as keyof typeof samples, value as never);
       // The id as the registry itself answers it for the subject, asked over HTTP.
-      const latest = (await (await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`)).json()) as { id: number; version: number };
+      const latest = (await (await fetch(`${registryUrl}/subjects/${topic}-value/versions/latest`)).json()) as {
+        id: number;
+        version: number;
+      };
       expect(latest.version).toBe(1);
       // The registry holds the very schema of schemas/<Name>.avsc, the file other tools load alone.
       const held = (await (await fetch(`${registryUrl}/schemas/ids/${latest.id}/schema`)).json()) as object;
@@ -74,7 +87,9 @@ describe('AvroCodec: the schema registry wire format', () => {
   it('asks the registry once per subject and once per unknown id, never per record', async () => {
     const { codec: counted, calls } = countingCodec();
     const topic = uniqueName('test.codec');
-    const records = await Promise.all(Array.from({ length: 50 }, (_, i) => counted.encode(topic, 'Site', site(`s${i}.example.com`))));
+    const records = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => counted.encode(topic, 'Site', site(`s${i}.example.com`))),
+    );
     expect(calls).toEqual([`register ${topic}-value`]);
     // Another process's codec reads them: one fetch of the id, then none.
     const { codec: reader, calls: readerCalls } = countingCodec();
@@ -86,15 +101,23 @@ describe('AvroCodec: the schema registry wire format', () => {
   });
 
   it('names the offending field when a value does not fit its schema', async () => {
-    await expect(codec.encode(uniqueName('test.codec'), 'Site', { ...site(), submittedAtMs: 'yesterday' } as never)).rejects.toThrow(/submittedAtMs/);
-    expect(() => codec.encodedSize('Site', { ...site(), submittedAtMs: 'yesterday' } as never)).toThrow(/submittedAtMs/);
+    await expect(
+      codec.encode(uniqueName('test.codec'), 'Site', { ...site(), submittedAtMs: 'yesterday' } as never),
+    ).rejects.toThrow(/submittedAtMs/);
+    expect(() => codec.encodedSize('Site', { ...site(), submittedAtMs: 'yesterday' } as never)).toThrow(
+      /submittedAtMs/,
+    );
   });
 
   it('refuses bytes in neither format, records of another schema, and an id the registry does not know', async () => {
-    await expect(codec.decode({}, Buffer.from('garbage'))).rejects.toThrow(/unknown magic byte 103: not in the schema registry's wire format/);
+    await expect(codec.decode({}, Buffer.from('garbage'))).rejects.toThrow(
+      /unknown magic byte 103: not in the schema registry's wire format/,
+    );
     await expect(codec.decode({}, null)).rejects.toBeInstanceOf(SchemaError);
     const encoded = await codec.encode(uniqueName('test.codec'), 'Site', site());
-    await expect(codec.decodeAs('Task', encoded.headers, encoded.value)).rejects.toThrow(/expected a Task record, got Site/);
+    await expect(codec.decodeAs('Task', encoded.headers, encoded.value)).rejects.toThrow(
+      /expected a Task record, got Site/,
+    );
     const unknown = framed(2_000_000_000, siteType.toBuffer(site()));
     const error = await codec.decode({}, unknown).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(SchemaError);
@@ -111,23 +134,34 @@ describe('AvroCodec: the schema registry wire format', () => {
     const fromNewer = framed(newId, writer.toBuffer({ ...site('new.example.com'), priority: 7 }));
     expect(await createCodec().decodeAs('Site', {}, fromNewer)).toEqual(site('new.example.com'));
     // A reader of the newer release (its Site has the field), reading what the current release wrote.
-    const newer = new AvroCodec({ registry: new RestSchemaRegistry(loadRegistryConfig()), types: new Map([['Site', writer]]) as never });
+    const newer = new AvroCodec({
+      registry: new RestSchemaRegistry(loadRegistryConfig()),
+      types: new Map([['Site', writer]]) as never,
+    });
     const fromCurrent = await codec.encode(topic, 'Site', site('old.example.com'));
     expect(await newer.decodeAs('Site', {}, fromCurrent.value)).toEqual({ ...site('old.example.com'), priority: 0 });
   });
 
   it('catches an incompatible writer instead of misreading bytes', async () => {
     const schema = readSchemaJson('Site') as { fields: Array<{ name: string; type: unknown }> };
-    const broken = { ...schema, fields: schema.fields.map((f) => (f.name === 'submittedAtMs' ? { ...f, type: 'string' } : f)) };
+    const broken = {
+      ...schema,
+      fields: schema.fields.map((f) => (f.name === 'submittedAtMs' ? { ...f, type: 'string' } : f)),
+    };
     const id = await registerDirectly(`${uniqueName('test.codec')}-value`, broken);
     const writer = avro.Type.forSchema(broken as avro.Schema);
-    await expect(createCodec().decode({}, framed(id, writer.toBuffer({ ...site(), submittedAtMs: 'now' })))).rejects.toThrow(/incompatible writer schema \(schema id \d+\) for Site/);
+    await expect(
+      createCodec().decode({}, framed(id, writer.toBuffer({ ...site(), submittedAtMs: 'now' }))),
+    ).rejects.toThrow(/incompatible writer schema \(schema id \d+\) for Site/);
     // A new required field without a default cannot read old records either.
-    const needsField = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: 'owner', type: 'string' }] } as avro.Schema);
+    const needsField = avro.Type.forSchema({
+      ...schema,
+      fields: [...schema.fields, { name: 'owner', type: 'string' }],
+    } as avro.Schema);
     expect(readProblem(needsField, siteType)).toMatch(/owner/);
   });
 
-  it('names subjects as Confluent\'s three strategies do', () => {
+  it("names subjects as Confluent's three strategies do", () => {
     expect(subjectName('TopicNameStrategy', 'webtrail.tasks', 'Task')).toBe('webtrail.tasks-value');
     expect(subjectName('RecordNameStrategy', 'webtrail.tasks', 'Task')).toBe('dev.webtrail.Task');
     expect(subjectName('TopicRecordNameStrategy', 'webtrail.tasks', 'Task')).toBe('webtrail.tasks-dev.webtrail.Task');
@@ -136,7 +170,10 @@ describe('AvroCodec: the schema registry wire format', () => {
   it('waits for a registry that does not answer (a retriable error), and says where it looked', async () => {
     const port = await freePort();
     const away = createCodec({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` });
-    const error = (await away.encode('webtrail.sites', 'Site', site()).then(() => new Error('encoded'), (e: unknown) => e as Error));
+    const error = await away.encode('webtrail.sites', 'Site', site()).then(
+      () => new Error('encoded'),
+      (e: unknown) => e as Error,
+    );
     expect(isRetriable(error)).toBe(true);
     expect(error.message).toContain(`the schema registry at http://127.0.0.1:${port} did not answer`);
   });
@@ -145,9 +182,11 @@ describe('AvroCodec: the schema registry wire format', () => {
 describe('AvroCodec: records of the old format (bare body, schema and fingerprint in headers)', () => {
   const old = (name: string, fingerprint: string) => ({ [HEADER_SCHEMA]: name, [HEADER_FINGERPRINT]: fingerprint });
 
-  it('reads records written with the current schema and with every earlier release\'s (schemas/history)', async () => {
+  it("reads records written with the current schema and with every earlier release's (schemas/history)", async () => {
     const { fingerprint } = describeType(siteType);
-    expect(await codec.decodeAs('Site', old('Site', fingerprint), siteType.toBuffer(site('a.example.com')))).toEqual(site('a.example.com'));
+    expect(await codec.decodeAs('Site', old('Site', fingerprint), siteType.toBuffer(site('a.example.com')))).toEqual(
+      site('a.example.com'),
+    );
     const current = loadSchemaTypes();
     let earlier = 0;
     for (const [fp, h] of loadHistory()) {
@@ -155,21 +194,34 @@ describe('AvroCodec: records of the old format (bare body, schema and fingerprin
       const reader = current.get(h.name as (typeof SCHEMA_NAMES)[number])!;
       if (fp === describeType(reader).fingerprint) continue;
       // A value as that release wrote it: today's sample read into its schema (they are FULL compatible).
-      const sample = ({ Site: site, Task: task, Trajectory: trajectory, Verdict: verdict, TrainingExample: trainingExample } as Record<string, (() => unknown) | undefined>)[h.name];
+      const sample = (
+        {
+          Site: site,
+          Task: task,
+          Trajectory: trajectory,
+          Verdict: verdict,
+          TrainingExample: trainingExample,
+        } as Record<string, (() => unknown) | undefined>
+      )[h.name];
       if (!sample) continue;
       const value = sample();
       const asWritten = writer.fromBuffer(reader.toBuffer(value), writer.createResolver(reader));
       const decoded = await codec.decode(old(h.name, fp), writer.toBuffer(asWritten));
       expect(decoded.schema).toBe(h.name);
       // Every field that release had comes back as written (the ones it lacked take their defaults).
-      expect(writer.fromBuffer(reader.toBuffer(decoded.value), writer.createResolver(reader)), `${h.name} ${fp.slice(0, 12)}`).toEqual(asWritten);
+      expect(
+        writer.fromBuffer(reader.toBuffer(decoded.value), writer.createResolver(reader)),
+        `${h.name} ${fp.slice(0, 12)}`,
+      ).toEqual(asWritten);
       earlier += 1;
     }
     expect(earlier, 'schemas/history holds earlier releases of the sampled schemas').toBeGreaterThan(0);
   });
 
   it('reports an unknown writer schema clearly', async () => {
-    await expect(codec.decode(old('Site', 'ab'.repeat(32)), Buffer.from([0]))).rejects.toThrow(/writer schema abababababab is unknown/);
+    await expect(codec.decode(old('Site', 'ab'.repeat(32)), Buffer.from([0]))).rejects.toThrow(
+      /writer schema abababababab is unknown/,
+    );
   });
 });
 
@@ -180,17 +232,29 @@ describe('schema evolution policy', () => {
   it('records every current schema in schemas/history (run npm run schemas:snapshot after a change)', () => {
     for (const name of SCHEMA_NAMES) {
       const { fingerprint } = describeType(current.get(name)!);
-      expect(history.some(([fp]) => fp === fingerprint), `${name} ${fingerprint.slice(0, 12)} missing from schemas/history`).toBe(true);
+      expect(
+        history.some(([fp]) => fp === fingerprint),
+        `${name} ${fingerprint.slice(0, 12)} missing from schemas/history`,
+      ).toBe(true);
     }
   });
 
   it('keeps every schema fully compatible with all its recorded versions (FULL_TRANSITIVE, the rule the registry checks)', () => {
     for (const name of SCHEMA_NAMES) {
-      const earlier = history.filter(([, h]) => h.name === name).map(([fingerprint, h], i) => ({ version: i + 1, fingerprint, type: avro.Type.forSchema(JSON.parse(h.schema) as avro.Schema) }));
+      const earlier = history
+        .filter(([, h]) => h.name === name)
+        .map(([fingerprint, h], i) => ({
+          version: i + 1,
+          fingerprint,
+          type: avro.Type.forSchema(JSON.parse(h.schema) as avro.Schema),
+        }));
       const problems = compatibilityProblems('FULL_TRANSITIVE', current.get(name)!, earlier);
       expect(problems, `${name} against ${earlier.map((e) => e.fingerprint.slice(0, 12)).join(', ')}`).toEqual([]);
     }
-    expect(history.filter(([, h]) => !(SCHEMA_NAMES as readonly string[]).includes(h.name)).map(([, h]) => h.name), 'history holds unknown schemas').toEqual([]);
+    expect(
+      history.filter(([, h]) => !(SCHEMA_NAMES as readonly string[]).includes(h.name)).map(([, h]) => h.name),
+      'history holds unknown schemas',
+    ).toEqual([]);
   });
 
   it('keeps schemas/<Name>.avsc self-contained, each loading alone, generated from schemas/src (npm run schemas:gen)', () => {

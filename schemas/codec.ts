@@ -142,8 +142,10 @@ export class AvroCodec {
     this.registry = options.registry;
     this.subjectStrategy = options.subjectStrategy ?? 'TopicNameStrategy';
     this.legacySource = options.legacySource;
-    for (const [name, type] of options.types ?? loadSchemaTypes()) this.byName.set(name, { type, ...describeType(type) });
-    for (const [fingerprint, { schema }] of options.history ?? loadHistory()) this.legacySchemas.set(fingerprint, schema);
+    for (const [name, type] of options.types ?? loadSchemaTypes())
+      this.byName.set(name, { type, ...describeType(type) });
+    for (const [fingerprint, { schema }] of options.history ?? loadHistory())
+      this.legacySchemas.set(fingerprint, schema);
   }
 
   subject(topic: string, name: SchemaName): string {
@@ -183,21 +185,35 @@ export class AvroCodec {
     if (headerString(headers, HEADER_FINGERPRINT) !== undefined) return this.decodeLegacy(headers, value);
     if (!value || value.length < FRAME_BYTES || value[0] !== MAGIC_BYTE) {
       const name = headerString(headers, HEADER_SCHEMA);
-      throw new SchemaError(`${value?.length ? `unknown magic byte ${value[0]}` : 'empty value'}${name ? ` in a ${name} record` : ''}: not in the schema registry's wire format (magic byte 0, schema id, Avro body), nor webtrail's old format`);
+      throw new SchemaError(
+        `${value?.length ? `unknown magic byte ${value[0]}` : 'empty value'}${name ? ` in a ${name} record` : ''}: not in the schema registry's wire format (magic byte 0, schema id, Avro body), nor webtrail's old format`,
+      );
     }
     const id = value.readUInt32BE(1);
     // The writer's schema, fetched once per id; a schema we cannot read is an answer too.
-    const writer = this.writers.known(id) ?? (await this.writers.get(id, async () => this.writerEntry(await this.registry.schemaById(id), `schema id ${id}`), (error) => error instanceof SchemaError));
+    const writer =
+      this.writers.known(id) ??
+      (await this.writers.get(
+        id,
+        async () => this.writerEntry(await this.registry.schemaById(id), `schema id ${id}`),
+        (error) => error instanceof SchemaError,
+      ));
     const entry = this.entry(writer.name);
     try {
       return { schema: writer.name, value: entry.type.fromBuffer(value.subarray(FRAME_BYTES), writer.resolver) };
     } catch (error) {
-      throw new SchemaError(`cannot decode ${writer.name} (schema id ${id}): ${(error as Error).message}`, { cause: error });
+      throw new SchemaError(`cannot decode ${writer.name} (schema id ${id}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
   /** Decodes and checks the record is of the expected schema. */
-  async decodeAs<N extends SchemaName>(name: N, headers: Headers | undefined, value: Buffer | null): Promise<SchemaTypes[N]> {
+  async decodeAs<N extends SchemaName>(
+    name: N,
+    headers: Headers | undefined,
+    value: Buffer | null,
+  ): Promise<SchemaTypes[N]> {
     const decoded = await this.decode(headers, value);
     if (decoded.schema !== name) throw new SchemaError(`expected a ${name} record, got ${decoded.schema}`);
     return decoded.value as SchemaTypes[N];
@@ -224,7 +240,9 @@ export class AvroCodec {
     try {
       writerType = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
     } catch (error) {
-      throw new SchemaError(`${what} is not an Avro schema webtrail can parse: ${(error as Error).message}`, { cause: error });
+      throw new SchemaError(`${what} is not an Avro schema webtrail can parse: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const fullName = writerType.name ?? writerType.typeName;
     const name = fullName.startsWith(`${NAMESPACE}.`) ? fullName.slice(NAMESPACE.length + 1) : fullName;
@@ -234,14 +252,17 @@ export class AvroCodec {
     try {
       return { name, resolver: entry.type.createResolver(writerType) };
     } catch (error) {
-      throw new SchemaError(`incompatible writer schema (${what}) for ${name}: ${(error as Error).message}`, { cause: error });
+      throw new SchemaError(`incompatible writer schema (${what}) for ${name}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
   private async decodeLegacy(headers: Headers | undefined, value: Buffer | null): Promise<DecodedValue> {
     const name = headerString(headers, HEADER_SCHEMA);
     const fingerprint = headerString(headers, HEADER_FINGERPRINT)!;
-    if (!name) throw new SchemaError(`missing ${HEADER_SCHEMA} header beside ${HEADER_FINGERPRINT}: not a webtrail record`);
+    if (!name)
+      throw new SchemaError(`missing ${HEADER_SCHEMA} header beside ${HEADER_FINGERPRINT}: not a webtrail record`);
     if (!isSchemaName(name)) throw new SchemaError(`unknown schema '${name}'`);
     if (!value) throw new SchemaError(`empty value for schema ${name}`);
     const entry = this.entry(name);
@@ -251,7 +272,10 @@ export class AvroCodec {
       return { schema: name, value: entry.type.fromBuffer(value, resolver) };
     } catch (error) {
       if (error instanceof SchemaError) throw error;
-      throw new SchemaError(`cannot decode ${name} (old format, writer fingerprint ${fingerprint.slice(0, 12)}): ${(error as Error).message}`, { cause: error });
+      throw new SchemaError(
+        `cannot decode ${name} (old format, writer fingerprint ${fingerprint.slice(0, 12)}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -260,13 +284,18 @@ export class AvroCodec {
     if (cached) return cached;
     let writerSchema = this.legacySchemas.get(fingerprint);
     if (!writerSchema && this.legacySource) writerSchema = await this.legacySource.lookup(fingerprint);
-    if (!writerSchema) throw new SchemaError(`writer schema ${fingerprint.slice(0, 12)} is unknown here (not current, not in history, not in the old schema topic)`);
+    if (!writerSchema)
+      throw new SchemaError(
+        `writer schema ${fingerprint.slice(0, 12)} is unknown here (not current, not in history, not in the old schema topic)`,
+      );
     this.legacySchemas.set(fingerprint, writerSchema);
     let resolver: avro.Resolver;
     try {
       resolver = reader.createResolver(avro.Type.forSchema(JSON.parse(writerSchema) as avro.Schema));
     } catch (error) {
-      throw new SchemaError(`incompatible writer schema ${fingerprint.slice(0, 12)}: ${(error as Error).message}`, { cause: error });
+      throw new SchemaError(`incompatible writer schema ${fingerprint.slice(0, 12)}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.legacyResolvers.set(fingerprint, resolver);
     return resolver;
@@ -280,6 +309,8 @@ export function isSchemaName(name: string): name is SchemaName {
 /** Names the fields that make a value invalid, for an error a person can act on. */
 function invalidPaths(type: avro.Type, value: unknown): string {
   const paths: string[] = [];
-  type.isValid(value, { errorHook: (p, v) => paths.push(`${p.join('.') || '(root)'}=${JSON.stringify(v)?.slice(0, 60)}`) });
+  type.isValid(value, {
+    errorHook: (p, v) => paths.push(`${p.join('.') || '(root)'}=${JSON.stringify(v)?.slice(0, 60)}`),
+  });
   return paths.length ? `invalid ${paths.slice(0, 5).join(', ')}` : 'invalid value';
 }

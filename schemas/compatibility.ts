@@ -4,7 +4,15 @@
 // The local registry checks registrations with it, and the project's schema-evolution test uses the same rule.
 import avro from 'avsc';
 
-export const COMPATIBILITY_LEVELS = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'] as const;
+export const COMPATIBILITY_LEVELS = [
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
+] as const;
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
 
 export function isCompatibilityLevel(value: unknown): value is CompatibilityLevel {
@@ -25,7 +33,11 @@ export function readProblem(reader: avro.Type, writer: avro.Type): string | null
  * Why `candidate` may not be registered after `earlier` (oldest first) under `level`: one message per
  * version it breaks, empty when it may.
  */
-export function compatibilityProblems(level: CompatibilityLevel, candidate: avro.Type, earlier: Array<{ version: number; type: avro.Type }>): string[] {
+export function compatibilityProblems(
+  level: CompatibilityLevel,
+  candidate: avro.Type,
+  earlier: Array<{ version: number; type: avro.Type }>,
+): string[] {
   if (level === 'NONE' || earlier.length === 0) return [];
   const against = level.endsWith('_TRANSITIVE') ? earlier : earlier.slice(-1);
   const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');

@@ -3,7 +3,8 @@ import { judgeVersionFolder, judgeVersionProblem } from './judgeVersion.ts';
 
 describe('judge versions as names', () => {
   it('accepts model@prompt versions, org/model names included', () => {
-    for (const v of ['scripted@judge.v1', 'Qwen/Qwen2.5-72B-Instruct@judge.v2', 'qwen2.5:7b@judge.v1', 'gpt-4o+fix_2']) expect(judgeVersionProblem(v)).toBeNull();
+    for (const v of ['scripted@judge.v1', 'Qwen/Qwen2.5-72B-Instruct@judge.v2', 'qwen2.5:7b@judge.v1', 'gpt-4o+fix_2'])
+      expect(judgeVersionProblem(v)).toBeNull();
   });
 
   it('refuses empty, dots-only, overlong and odd versions with a reason', () => {
@@ -11,7 +12,8 @@ describe('judge versions as names', () => {
     expect(judgeVersionProblem('.')).toMatch(/dots only/);
     expect(judgeVersionProblem('..')).toMatch(/dots only/);
     expect(judgeVersionProblem('x'.repeat(201))).toMatch(/at most 200/);
-    for (const v of ['a b', 'a\nb', 'a\\b', 'judge%2E', 'é@v1', '\u001b[31m']) expect(judgeVersionProblem(v)).toMatch(/letters, digits/);
+    for (const v of ['a b', 'a\nb', 'a\\b', 'judge%2E', 'é@v1', '\u001b[31m'])
+      expect(judgeVersionProblem(v)).toMatch(/letters, digits/);
   });
 
   it('maps versions to folder names one-to-one, none of them . or .. or hidden', () => {

@@ -9,9 +9,11 @@ const ALLOWED = /^[A-Za-z0-9_.@+:/-]+$/;
 /** Why a judge version cannot be used, or null when it can. */
 export function judgeVersionProblem(version: string): string | null {
   if (version.length === 0) return 'a judge version cannot be empty';
-  if (version.length > MAX_LENGTH) return `a judge version has at most ${MAX_LENGTH} characters (this one has ${version.length})`;
+  if (version.length > MAX_LENGTH)
+    return `a judge version has at most ${MAX_LENGTH} characters (this one has ${version.length})`;
   if (!ALLOWED.test(version)) return 'a judge version has letters, digits and . _ @ + : / - only';
-  if (/^\.+$/.test(version)) return 'a judge version cannot be made of dots only (it would name a folder outside the datasets)';
+  if (/^\.+$/.test(version))
+    return 'a judge version cannot be made of dots only (it would name a folder outside the datasets)';
   return null;
 }
 

@@ -28,34 +28,55 @@ function parseArgs(argv: string[]): Options {
     else if (['--mirrors', '--rounds', '--sites', '--drain-timeout', '--broker-down'].includes(arg)) {
       const value = argv[(i += 1)];
       if (value === undefined) throw new Error(`${arg} needs a value`);
-      raw[{ '--mirrors': 'mirrors', '--rounds': 'rounds', '--sites': 'sites', '--drain-timeout': 'drainTimeoutS', '--broker-down': 'brokerDownS' }[arg]!] = value;
-    } else throw new Error(`unknown option ${arg}; options: --short, --mirrors N, --rounds N, --sites N, --drain-timeout S, --broker-down S`);
+      raw[
+        {
+          '--mirrors': 'mirrors',
+          '--rounds': 'rounds',
+          '--sites': 'sites',
+          '--drain-timeout': 'drainTimeoutS',
+          '--broker-down': 'brokerDownS',
+        }[arg]!
+      ] = value;
+    } else
+      throw new Error(
+        `unknown option ${arg}; options: --short, --mirrors N, --rounds N, --sites N, --drain-timeout S, --broker-down S`,
+      );
   }
   // The short run (in npm test): a few sites, one kill of each kind; the full one: 3 × the demo, twice.
   raw.mirrors ??= raw.short ? 0 : 2;
   raw.rounds ??= 1;
   if (raw.short) raw.sites ??= 4;
   const parsed = Options.safeParse(raw);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
 async function freePortPair(): Promise<number> {
   const pair = async () => {
     const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-        const { port: got } = server.address() as AddressInfo;
-        server.close(() => resolve(got));
-      });
+      const server = createServer()
+        .once('error', reject)
+        .listen(0, '127.0.0.1', () => {
+          const { port: got } = server.address() as AddressInfo;
+          server.close(() => resolve(got));
+        });
     });
     // The broker also needs port + 1 for its controller.
     const nextFree = await new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false)).listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
+      const server = createServer()
+        .once('error', () => resolve(false))
+        .listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
     });
     if (!nextFree || port >= 65535) throw new Error(`port ${port + 1} is taken`);
     return port;
   };
-  return retry(pair, { what: 'finding two free neighbouring ports', attempts: 50, baseMs: 0, exhausted: () => new Error('no two free neighbouring ports for the chaos broker') });
+  return retry(pair, {
+    what: 'finding two free neighbouring ports',
+    attempts: 50,
+    baseMs: 0,
+    exhausted: () => new Error('no two free neighbouring ports for the chaos broker'),
+  });
 }
 
 const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
@@ -132,29 +153,48 @@ async function main(): Promise<number> {
   try {
     await ensureTopics(session.admin);
     pipeline = await startPipeline({
-      home, groupSuffix: runId,
+      home,
+      groupSuffix: runId,
       // A real endpoint's latency keeps each stage's work in flight long enough to be killed in the middle of it.
       scripted: { latencyMs: 250 },
       env: {
-        LOG_LEVEL: 'info', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '2000', WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+        LOG_LEVEL: 'info',
+        WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '2000',
+        WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
         // The refinement loop on, with a cap that bites (the library's ten tasks and two follow-ups).
-        WEBTRAIL_REFINER_ROUNDS: '2', WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CHAOS_MAX_TASKS_PER_SITE),
+        WEBTRAIL_REFINER_ROUNDS: '2',
+        WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CHAOS_MAX_TASKS_PER_SITE),
         // The short run: a killed member leaves its group after 10 s instead of 30 (the default session), so
         // its successor joins sooner; the full run keeps the defaults.
-        ...(options.short ? Object.fromEntries(SERVICE_NAMES.flatMap((n) => [[`WEBTRAIL_${n.toUpperCase()}_SESSION_TIMEOUT_MS`, '10000'], [`WEBTRAIL_${n.toUpperCase()}_HEARTBEAT_INTERVAL_MS`, '1000']])) : {}),
+        ...(options.short
+          ? Object.fromEntries(
+              SERVICE_NAMES.flatMap((n) => [
+                [`WEBTRAIL_${n.toUpperCase()}_SESSION_TIMEOUT_MS`, '10000'],
+                [`WEBTRAIL_${n.toUpperCase()}_HEARTBEAT_INTERVAL_MS`, '1000'],
+              ]),
+            )
+          : {}),
       },
     });
-    const names = [...DEMO_SITES.map((s) => s.name), ...Array.from({ length: options.mirrors }, (_, m) => DEMO_SITES.map((s) => mirrorName(s.name, m + 1))).flat()];
+    const names = [
+      ...DEMO_SITES.map((s) => s.name),
+      ...Array.from({ length: options.mirrors }, (_, m) => DEMO_SITES.map((s) => mirrorName(s.name, m + 1))).flat(),
+    ];
     const chosen = names.slice(0, options.sites ?? names.length);
-    const submitted = await submitSites(chosen.map((n) => pipeline!.sandbox.siteUrl(n)).join('\n'), { source: `chaos-${runId}` });
-    say(`submitted ${submitted.submitted} sites; faults: ${options.rounds} round(s) of a SIGKILL of each service and ${options.brokerDownS} s without the broker`);
+    const submitted = await submitSites(chosen.map((n) => pipeline!.sandbox.siteUrl(n)).join('\n'), {
+      source: `chaos-${runId}`,
+    });
+    say(
+      `submitted ${submitted.submitted} sites; faults: ${options.rounds} round(s) of a SIGKILL of each service and ${options.brokerDownS} s without the broker`,
+    );
 
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const name of SERVICE_NAMES) {
         // Killed while it has work in flight, or the fault proves nothing.
         const deadline = Date.now() + 180_000;
         let busy = 0;
-        while (Date.now() < deadline && (busy = await inFlight(pipeline.services.get(name)!.port)) === 0) await new Promise((r) => setTimeout(r, 100));
+        while (Date.now() < deadline && (busy = await inFlight(pipeline.services.get(name)!.port)) === 0)
+          await new Promise((r) => setTimeout(r, 100));
         if (busy === 0) {
           faults.push({ target: name, round, atS: sinceStart(), skipped: 'no work in flight within 180 s' });
           say(`round ${round}: ${name} had no work in flight; not killed`);
@@ -166,7 +206,9 @@ async function main(): Promise<number> {
         await pipeline.start(name);
         fault.backAfterS = Math.round((Date.now() - killedAt) / 100) / 10;
         faults.push(fault);
-        say(`round ${round}: SIGKILL ${name} with ${busy} in flight at ${fault.atS} s; ready again after ${fault.backAfterS} s`);
+        say(
+          `round ${round}: SIGKILL ${name} with ${busy} in flight at ${fault.atS} s; ready again after ${fault.backAfterS} s`,
+        );
       }
       const fault: Fault = { target: 'broker', round, atS: sinceStart() };
       const pid = Number(readFileSync(kafkaPaths(process.env).pidFile, 'utf8'));
@@ -184,7 +226,9 @@ async function main(): Promise<number> {
     const bound = options.drainTimeoutS * 1000;
     let drainedAfterMs: number | null = null;
     while (Date.now() - lastFault < bound) {
-      for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
+      for (const [name, service] of pipeline.services)
+        if (service.child.exitCode !== null)
+          throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
       if (await drained(session.admin, pipeline).catch(() => false)) {
         drainedAfterMs = Date.now() - lastFault;
         break;
@@ -192,52 +236,106 @@ async function main(): Promise<number> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const lags: Record<string, number> = {};
-    for (const [name, service] of pipeline.services) lags[name] = (await fetchGroupPosition(session.admin, service.groupId, STAGE_INPUTS[name]).catch(() => ({ lag: -1 }))).lag;
-    say(drainedAfterMs === null ? `not drained within ${options.drainTimeoutS} s (lag ${JSON.stringify(lags)})` : `drained ${(drainedAfterMs / 1000).toFixed(1)} s after the last fault`);
+    for (const [name, service] of pipeline.services)
+      lags[name] = (
+        await fetchGroupPosition(session.admin, service.groupId, STAGE_INPUTS[name]).catch(() => ({ lag: -1 }))
+      ).lag;
+    say(
+      drainedAfterMs === null
+        ? `not drained within ${options.drainTimeoutS} s (lag ${JSON.stringify(lags)})`
+        : `drained ${(drainedAfterMs / 1000).toFixed(1)} s after the last fault`,
+    );
     // A clean shutdown finishes every open shard.
     await pipeline.stop();
     pipeline = undefined;
 
     const data: ChaosData = {
-      sites: [], rejections: [], tasks: [], trajectories: [], verdicts: [], deadLetters: [],
-      topicExampleIds: [], datasetExamples: [], openShards: [], drainedAfterMs, drainBoundMs: bound, maxTasksPerSite: CHAOS_MAX_TASKS_PER_SITE,
+      sites: [],
+      rejections: [],
+      tasks: [],
+      trajectories: [],
+      verdicts: [],
+      deadLetters: [],
+      topicExampleIds: [],
+      datasetExamples: [],
+      openShards: [],
+      drainedAfterMs,
+      drainBoundMs: bound,
+      maxTasksPerSite: CHAOS_MAX_TASKS_PER_SITE,
     };
     const into: Record<string, unknown[]> = {
-      [TOPICS.sites.name]: data.sites, [TOPICS.sitesRejected.name]: data.rejections, [TOPICS.tasks.name]: data.tasks,
-      [TOPICS.trajectories.name]: data.trajectories, [TOPICS.verdicts.name]: data.verdicts,
+      [TOPICS.sites.name]: data.sites,
+      [TOPICS.sitesRejected.name]: data.rejections,
+      [TOPICS.tasks.name]: data.tasks,
+      [TOPICS.trajectories.name]: data.trajectories,
+      [TOPICS.verdicts.name]: data.verdicts,
       ...Object.fromEntries(DLQ_SERVICES.map((s) => [dlqTopic(s).name, data.deadLetters])),
     };
     await readTopics([...Object.keys(into), TOPICS.trainingExamples.name], {
-      fromBeginning: true, follow: false,
+      fromBeginning: true,
+      follow: false,
       onRecord: (r) => {
-        if (r.topic === TOPICS.trainingExamples.name) data.topicExampleIds.push((r.value as { exampleId: string }).exampleId);
+        if (r.topic === TOPICS.trainingExamples.name)
+          data.topicExampleIds.push((r.value as { exampleId: string }).exampleId);
         else if (r.value !== undefined) into[r.topic]!.push(r.value);
       },
     });
     const datasets = path.join(home, 'datasets');
     for (const dir of existsSync(datasets) ? readdirSync(datasets) : []) {
       const folder = path.join(datasets, dir);
-      data.openShards.push(...readdirSync(folder).filter((f) => f.includes('.tmp')).map((f) => path.join(dir, f)));
-      for (const e of readShards(folder)) data.datasetExamples.push({ exampleId: e.exampleId, trajectoryId: e.trajectoryId, runId: e.runId, judgeVersion: e.judgeVersion });
+      data.openShards.push(
+        ...readdirSync(folder)
+          .filter((f) => f.includes('.tmp'))
+          .map((f) => path.join(dir, f)),
+      );
+      for (const e of readShards(folder))
+        data.datasetExamples.push({
+          exampleId: e.exampleId,
+          trajectoryId: e.trajectoryId,
+          runId: e.runId,
+          judgeVersion: e.judgeVersion,
+        });
     }
 
     const invariants = checkInvariants(data);
     const skipped = faults.filter((f) => f.skipped);
-    invariants.push({ name: 'every planned fault happened while there was work in flight', ok: skipped.length === 0, detail: skipped.length ? skipped.map((f) => `${f.target} (round ${f.round}): ${f.skipped}`).join('; ') : `${faults.length} faults` });
+    invariants.push({
+      name: 'every planned fault happened while there was work in flight',
+      ok: skipped.length === 0,
+      detail: skipped.length
+        ? skipped.map((f) => `${f.target} (round ${f.round}): ${f.skipped}`).join('; ')
+        : `${faults.length} faults`,
+    });
     const report = {
-      run: runId, options, kafka: kafka.version, wall_s: sinceStart(),
+      run: runId,
+      options,
+      kafka: kafka.version,
+      wall_s: sinceStart(),
       counts: {
-        sites: new Set(data.sites.map((s) => s.domain)).size, rejected: data.rejections.length, tasks: new Set(data.tasks.map((t) => t.taskId)).size,
-        trajectories: new Set(data.trajectories.map((t) => t.trajectoryId)).size, verdicts: data.verdicts.length,
-        examples_on_topic: data.topicExampleIds.length, examples_in_dataset: data.datasetExamples.length, dead_letters: data.deadLetters.length,
+        sites: new Set(data.sites.map((s) => s.domain)).size,
+        rejected: data.rejections.length,
+        tasks: new Set(data.tasks.map((t) => t.taskId)).size,
+        trajectories: new Set(data.trajectories.map((t) => t.trajectoryId)).size,
+        verdicts: data.verdicts.length,
+        examples_on_topic: data.topicExampleIds.length,
+        examples_in_dataset: data.datasetExamples.length,
+        dead_letters: data.deadLetters.length,
       },
-      faults, invariants,
+      faults,
+      invariants,
     };
     writeFileSync(path.join(home, 'chaos-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwebtrail chaos ${runId}: ${report.wall_s} s, Kafka ${report.kafka}`);
-    console.log(`counts: ${Object.entries(report.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(
+      `counts: ${Object.entries(report.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     console.log('faults:');
-    for (const f of faults) console.log(`  ${f.skipped ? 'SKIPPED' : 'SIGKILL'} ${f.target} (round ${f.round}) at ${f.atS} s${f.inFlight ? `, ${f.inFlight} in flight` : ''}${f.backAfterS !== undefined ? `, back after ${f.backAfterS} s` : ''}${f.skipped ? `: ${f.skipped}` : ''}`);
+    for (const f of faults)
+      console.log(
+        `  ${f.skipped ? 'SKIPPED' : 'SIGKILL'} ${f.target} (round ${f.round}) at ${f.atS} s${f.inFlight ? `, ${f.inFlight} in flight` : ''}${f.backAfterS !== undefined ? `, back after ${f.backAfterS} s` : ''}${f.skipped ? `: ${f.skipped}` : ''}`,
+      );
     console.log('invariants:');
     for (const i of invariants) console.log(`  ${i.ok ? 'ok    ' : 'BREACH'} ${i.name}: ${i.detail}`);
     console.log(`report: ${path.join(home, 'chaos-report.json')}`);

@@ -6,13 +6,18 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
-const tableSchema = z.record(z.string(), z.object({
-  what: z.string().min(1),
-  imports: z.array(z.string()),
-  forbidsPackages: z.array(z.string()).optional(),
-  /** The files other rooms may import, relative to the room's folder: its public face; `index.ts` unless listed. */
-  faces: z.array(z.string()).optional(),
-}).strict());
+const tableSchema = z.record(
+  z.string(),
+  z
+    .object({
+      what: z.string().min(1),
+      imports: z.array(z.string()),
+      forbidsPackages: z.array(z.string()).optional(),
+      /** The files other rooms may import, relative to the room's folder: its public face; `index.ts` unless listed. */
+      faces: z.array(z.string()).optional(),
+    })
+    .strict(),
+);
 export type RoomTable = z.infer<typeof tableSchema>;
 
 export function loadRoomTable(file: string): RoomTable {
@@ -60,7 +65,9 @@ function ruleOf(table: RoomTable, room: string): RoomTable[string] {
 
 /** Whether a list of allowed rooms admits a room: by name, by `x/*`, or a file-level room inside an allowed folder. */
 function allows(allowed: string[], room: string): boolean {
-  return allowed.some((a) => (a.endsWith('/*') ? room.startsWith(a.slice(0, -1)) : a === room || room.startsWith(`${a}/`)));
+  return allowed.some((a) =>
+    a.endsWith('/*') ? room.startsWith(a.slice(0, -1)) : a === room || room.startsWith(`${a}/`),
+  );
 }
 
 /** The files of a room that other rooms may import, relative to its folder. */
@@ -73,7 +80,12 @@ export function facesOf(table: RoomTable, room: string): string[] {
  * face. Tests may test insides; a room that is a single file is its own face.
  */
 function insideProblem(table: RoomTable, room: string, target: string, targetRoom: string): string | null {
-  if (room === 'test' || target === targetRoom || !table[targetRoom] && !table[`${targetRoom.split('/').slice(0, -1).join('/')}/*`]) return null;
+  if (
+    room === 'test' ||
+    target === targetRoom ||
+    (!table[targetRoom] && !table[`${targetRoom.split('/').slice(0, -1).join('/')}/*`])
+  )
+    return null;
   const faces = facesOf(table, targetRoom);
   const relative = target.slice(targetRoom.length + 1);
   if (faces.includes(relative)) return null;
@@ -98,14 +110,17 @@ export function checkRooms(table: RoomTable, files: Map<string, string>): string
         const sameRoom = targetRoom === room || targetRoom.startsWith(`${room}/`) || room.startsWith(`${targetRoom}/`);
         if (sameRoom) continue;
         if (!allows(rule.imports, targetRoom)) {
-          problems.push(`${file}: imports ${specifier} (room ${targetRoom}); room ${room} may import only ${rule.imports.join(', ') || 'nothing of ours'}`);
+          problems.push(
+            `${file}: imports ${specifier} (room ${targetRoom}); room ${room} may import only ${rule.imports.join(', ') || 'nothing of ours'}`,
+          );
           continue;
         }
         const inside = insideProblem(table, room, target, targetRoom);
         if (inside) problems.push(`${file}: imports ${specifier}, ${inside}`);
       } else {
         const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
-        if (rule.forbidsPackages?.includes(pkg)) problems.push(`${file}: imports the package ${pkg}, which room ${room} must not use`);
+        if (rule.forbidsPackages?.includes(pkg))
+          problems.push(`${file}: imports the package ${pkg}, which room ${room} must not use`);
       }
     }
   }
@@ -114,7 +129,10 @@ export function checkRooms(table: RoomTable, files: Map<string, string>): string
 
 /** The project's own source files, as git tracks them (plus untracked ones not ignored). */
 export function projectSources(root: string): Map<string, string> {
-  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const files = new Map<string, string>();
   for (const file of listed.split('\n')) {
     if (!/\.(ts|js|mjs)$/.test(file)) continue;

@@ -38,18 +38,32 @@ async function main(): Promise<void> {
       Object.assign(process.env, s3.env);
     }
     const blobs = loadBlobConfig();
-    say(`demo: screenshots go to ${blobs.kind === 'file' ? blobs.root : `s3://${blobs.bucket}/${blobs.prefix} at ${blobs.endpoint ?? 'AWS S3'}`}`);
-    say(`demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the five services…`);
+    say(
+      `demo: screenshots go to ${blobs.kind === 'file' ? blobs.root : `s3://${blobs.bucket}/${blobs.prefix} at ${blobs.endpoint ?? 'AWS S3'}`}`,
+    );
+    say(
+      `demo: starting the sandbox web, ${process.env.OPENAI_BASE_URL ? `the LLM at ${process.env.OPENAI_BASE_URL}` : 'the scripted LLM'} and the five services…`,
+    );
     // The scripted agent errs as real ones do (a wrong element or value, an early or wrong answer, giving
     // up), so the run has failures for the judge to catch and the sink to leave out.
     // Two rounds of refinement: the sandbox has follow-ups (harder after a success, repaired after a failure)
     // for some tasks; the follow-ups get two attempts each, the sink keeping the better (best-of-n).
     const refinement = {
-      WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2', WEBTRAIL_GENERATOR_EXPLORE: process.env.WEBTRAIL_GENERATOR_EXPLORE ?? 'true',
-      WEBTRAIL_ROLLOUT_ATTEMPTS: process.env.WEBTRAIL_ROLLOUT_ATTEMPTS ?? '2', WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND: process.env.WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND ?? '1',
+      WEBTRAIL_REFINER_ROUNDS: process.env.WEBTRAIL_REFINER_ROUNDS ?? '2',
+      WEBTRAIL_GENERATOR_EXPLORE: process.env.WEBTRAIL_GENERATOR_EXPLORE ?? 'true',
+      WEBTRAIL_ROLLOUT_ATTEMPTS: process.env.WEBTRAIL_ROLLOUT_ATTEMPTS ?? '2',
+      WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND: process.env.WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND ?? '1',
     };
-    pipeline = await startPipeline({ home, startAtEnd: true, usualPorts: true, sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0), scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) }, env: refinement });
-    if (!process.env.OPENAI_BASE_URL) say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
+    pipeline = await startPipeline({
+      home,
+      startAtEnd: true,
+      usualPorts: true,
+      sandboxPort: Number(process.env.WEBTRAIL_SANDBOX_PORT ?? 0),
+      scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) },
+      env: refinement,
+    });
+    if (!process.env.OPENAI_BASE_URL)
+      say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
     const submitted = await submitSites(list, { source: `demo-${started}`, again: true });
     say(`demo: submitted ${submitted.submitted} sites (logs in ${path.join(home, 'logs')})`);
@@ -59,15 +73,20 @@ async function main(): Promise<void> {
     for (;;) {
       const ends = await topicEnds(session.admin);
       counts = {
-        sites: countSince(ends, startEnds, TOPICS.sites.name), rejected: countSince(ends, startEnds, TOPICS.sitesRejected.name),
-        tasks: countSince(ends, startEnds, TOPICS.tasks.name), trajectories: countSince(ends, startEnds, TOPICS.trajectories.name),
-        verdicts: countSince(ends, startEnds, TOPICS.verdicts.name), examples: countSince(ends, startEnds, TOPICS.trainingExamples.name),
+        sites: countSince(ends, startEnds, TOPICS.sites.name),
+        rejected: countSince(ends, startEnds, TOPICS.sitesRejected.name),
+        tasks: countSince(ends, startEnds, TOPICS.tasks.name),
+        trajectories: countSince(ends, startEnds, TOPICS.trajectories.name),
+        verdicts: countSince(ends, startEnds, TOPICS.verdicts.name),
+        examples: countSince(ends, startEnds, TOPICS.trainingExamples.name),
       };
       const line = `sites ${counts.sites} · rejected ${counts.rejected} · tasks ${counts.tasks} · trajectories ${counts.trajectories}/${counts.tasks} · verdicts ${counts.verdicts} · examples ${counts.examples} · ${Math.round((Date.now() - started) / 1000)} s`;
       if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
       else if (Math.round((Date.now() - started) / 1000) % 10 < 2) say(line);
       if (counts.sites > 0 && (await drained(session.admin, pipeline))) break;
-      for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
+      for (const [name, service] of pipeline.services)
+        if (service.child.exitCode !== null)
+          throw new Error(`${name} exited (${service.child.exitCode}); see ${path.join(home, 'logs', `${name}.log`)}`);
       if (Date.now() > deadline) throw new Error('the pipeline did not finish in time (WEBTRAIL_DEMO_TIMEOUT_MS)');
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -77,14 +96,26 @@ async function main(): Promise<void> {
     // that names the dataset.
     const everyVerdict: Verdict[] = [];
     await readTopics([TOPICS.verdicts.name], {
-      fromBeginning: true, follow: false,
-      onRecord: (r) => void (BigInt(r.offset) >= (startEnds[TOPICS.verdicts.name]?.get(r.partition) ?? 0n) && everyVerdict.push(r.value as Verdict)),
+      fromBeginning: true,
+      follow: false,
+      onRecord: (r) =>
+        void (
+          BigInt(r.offset) >= (startEnds[TOPICS.verdicts.name]?.get(r.partition) ?? 0n) &&
+          everyVerdict.push(r.value as Verdict)
+        ),
     });
     // Explorations have no check and no judgement: they are counted apart.
     const explorations = everyVerdict.filter((v) => v.trajectory.task.kind === 'explore').length;
     const verdicts = everyVerdict.filter((v) => v.trajectory.task.kind !== 'explore');
     const trajectories = verdicts.map((v) => v.trajectory);
-    const checks = trajectories.map((t) => pipeline!.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }) === true);
+    const checks = trajectories.map(
+      (t) =>
+        pipeline!.sandbox.check({
+          instruction: t.task.instruction,
+          finalAnswer: t.finalAnswer,
+          finalUrl: t.finalUrl,
+        }) === true,
+    );
     const solved = checks.filter(Boolean).length;
     // What the judge said, against the checks: the judge sees only the trajectory, so it can be wrong.
     const judgedSuccessful = verdicts.map((v) => v.success >= 0.5);
@@ -92,10 +123,22 @@ async function main(): Promise<void> {
     const judgeVersion = verdicts[0]?.judgeVersion;
     // Every screenshot a trajectory refers to, fetched here (another process than the rollout that wrote
     // it) and checked against the hash in its name.
-    const refs = [...new Set(everyVerdict.flatMap((v) => v.trajectory.steps.map((s) => s.screenshotRef)).filter((r): r is string => r !== null))];
+    const refs = [
+      ...new Set(
+        everyVerdict
+          .flatMap((v) => v.trajectory.steps.map((s) => s.screenshotRef))
+          .filter((r): r is string => r !== null),
+      ),
+    ];
     let resolved = 0;
     for (const ref of refs) {
-      if (await readCheckedBlob(ref).then(() => true, () => false)) resolved += 1;
+      if (
+        await readCheckedBlob(ref).then(
+          () => true,
+          () => false,
+        )
+      )
+        resolved += 1;
       else say(`demo: screenshot ${ref} does not resolve`);
     }
     // Tasks by refinement round, and how many of each round the sites' checks call solved (by any attempt).
@@ -107,19 +150,47 @@ async function main(): Promise<void> {
       if (checks[i]) r.solved.add(t.task.taskId);
       rounds.set(round, r);
     });
-    const byRound = [...rounds].sort(([a], [b]) => a - b).map(([round, r]) => `${round}: ${r.tasks.size} (${r.solved.size} solved)`).join(', ');
+    const byRound = [...rounds]
+      .sort(([a], [b]) => a - b)
+      .map(([round, r]) => `${round}: ${r.tasks.size} (${r.solved.size} solved)`)
+      .join(', ');
     // Best-of-n: the tasks given several attempts, and how many attempts they had in all.
     const multi = trajectories.filter((t) => t.attempts > 1);
-    const bestOfN = multi.length ? `${new Set(multi.map((t) => t.task.taskId)).size} tasks, ${multi.length} attempts (the best judged of each kept)` : 'off';
-    const summary = { ...counts, explorations, tasks_by_round: byRound, best_of_n: bestOfN, solved_by_check: solved, judged_successful: judgedSuccessful.filter(Boolean).length, judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`, screenshots: refs.length, screenshots_resolved: resolved, dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null, wall_time_s: Math.round((Date.now() - started) / 100) / 10 };
+    const bestOfN = multi.length
+      ? `${new Set(multi.map((t) => t.task.taskId)).size} tasks, ${multi.length} attempts (the best judged of each kept)`
+      : 'off';
+    const summary = {
+      ...counts,
+      explorations,
+      tasks_by_round: byRound,
+      best_of_n: bestOfN,
+      solved_by_check: solved,
+      judged_successful: judgedSuccessful.filter(Boolean).length,
+      judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`,
+      screenshots: refs.length,
+      screenshots_resolved: resolved,
+      dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null,
+      wall_time_s: Math.round((Date.now() - started) / 100) / 10,
+    };
     writeFileSync(path.join(home, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     // Ground truth for webtrail eval judge: what the sites' own checks said of each trajectory.
     const labelsFile = path.join(home, 'demo-labels.jsonl');
-    writeFileSync(labelsFile, trajectories.map((t, i) => `${JSON.stringify({ trajectoryId: t.trajectoryId, runId: t.runId, success: checks[i] })}\n`).join(''));
+    writeFileSync(
+      labelsFile,
+      trajectories
+        .map((t, i) => `${JSON.stringify({ trajectoryId: t.trajectoryId, runId: t.runId, success: checks[i] })}\n`)
+        .join(''),
+    );
     const byStatus = new Map<string, number>();
     for (const t of trajectories) byStatus.set(t.status, (byStatus.get(t.status) ?? 0) + 1);
     console.log(`\nwebtrail demo finished in ${summary.wall_time_s} s\n`);
-    console.log(formatTable(Object.entries(summary).filter(([k]) => k !== 'wall_time_s').map(([k, v]) => ({ what: k, value: String(v) }))));
+    console.log(
+      formatTable(
+        Object.entries(summary)
+          .filter(([k]) => k !== 'wall_time_s')
+          .map(([k, v]) => ({ what: k, value: String(v) })),
+      ),
+    );
     console.log(`\ntrajectories by status: ${[...byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}`);
     console.log(`summary: ${path.join(home, 'demo-summary.json')}`);
     console.log(`the judge against the sites' checks: npx webtrail eval judge --labels ${labelsFile}`);
@@ -141,7 +212,10 @@ async function shutdown(finished: boolean): Promise<void> {
   if (finished && keep) {
     console.log('\nsee the run: npx webtrail dashboard   (then open http://127.0.0.1:8790/)');
     const kept = [kafkaStarted && 'Kafka broker', s3Started && 'S3 server'].filter(Boolean);
-    if (kept.length) console.log(`the ${kept.join(' and ')} ${kept.length > 1 ? 'stay' : 'stays'} up for it: ${[kafkaStarted && 'npm run kafka:stop', s3Started && 'npm run s3:stop'].filter(Boolean).join(' and ')} when done`);
+    if (kept.length)
+      console.log(
+        `the ${kept.join(' and ')} ${kept.length > 1 ? 'stay' : 'stays'} up for it: ${[kafkaStarted && 'npm run kafka:stop', s3Started && 'npm run s3:stop'].filter(Boolean).join(' and ')} when done`,
+      );
   }
 }
 
@@ -158,6 +232,9 @@ main().then(
 function demoAgentErrors(env: NodeJS.ProcessEnv): number {
   const text = env.WEBTRAIL_DEMO_AGENT_ERRORS ?? '0.08';
   const rate = Number(text);
-  if (!(text.trim() !== '' && rate >= 0 && rate <= 1)) throw new UserInputError(`invalid configuration: WEBTRAIL_DEMO_AGENT_ERRORS must be a rate from 0 to 1 (e.g. 0.08), got '${text}'`);
+  if (!(text.trim() !== '' && rate >= 0 && rate <= 1))
+    throw new UserInputError(
+      `invalid configuration: WEBTRAIL_DEMO_AGENT_ERRORS must be a rate from 0 to 1 (e.g. 0.08), got '${text}'`,
+    );
   return rate;
 }

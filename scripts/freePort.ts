@@ -13,10 +13,12 @@ const ANY_TO = 32_700;
 const tryPort = (port: number) =>
   new Promise<number>((resolve, reject) => {
     // Checked on every address, as the services listen.
-    const server = createServer().once('error', reject).listen(port, '0.0.0.0', () => {
-      const { port: got } = server.address() as AddressInfo;
-      server.close(() => resolve(got));
-    });
+    const server = createServer()
+      .once('error', reject)
+      .listen(port, '0.0.0.0', () => {
+        const { port: got } = server.address() as AddressInfo;
+        server.close(() => resolve(got));
+      });
   });
 
 /** The preferred port when it is free, else a free one outside the ephemeral range (0: any). */
@@ -25,5 +27,9 @@ export async function freePort(preferred = 0): Promise<number> {
     const got = await tryPort(preferred).catch(() => 0);
     if (got) return got;
   }
-  return retry(() => tryPort(ANY_FROM + Math.floor(Math.random() * (ANY_TO - ANY_FROM))), { what: 'finding a free port', attempts: 50, baseMs: 0 }).catch(() => tryPort(0));
+  return retry(() => tryPort(ANY_FROM + Math.floor(Math.random() * (ANY_TO - ANY_FROM))), {
+    what: 'finding a free port',
+    attempts: 50,
+    baseMs: 0,
+  }).catch(() => tryPort(0));
 }

@@ -19,23 +19,40 @@ function shortName(name: string): string {
 function tsType(schema: AvroJson, em: Emitter): string {
   if (typeof schema === 'string') {
     switch (schema) {
-      case 'null': return 'null';
-      case 'boolean': return 'boolean';
-      case 'int': case 'long': case 'float': case 'double': return 'number';
-      case 'bytes': return 'Buffer';
-      case 'string': return 'string';
-      default: return shortName(schema);
+      case 'null':
+        return 'null';
+      case 'boolean':
+        return 'boolean';
+      case 'int':
+      case 'long':
+      case 'float':
+      case 'double':
+        return 'number';
+      case 'bytes':
+        return 'Buffer';
+      case 'string':
+        return 'string';
+      default:
+        return shortName(schema);
     }
   }
   if (Array.isArray(schema)) return schema.map((s) => tsType(s, em)).join(' | ');
   const type = schema.type as AvroJson;
   switch (type) {
-    case 'record': declareRecord(schema, em); return shortName(String(schema.name));
-    case 'enum': declareEnum(schema, em); return shortName(String(schema.name));
-    case 'array': return `Array<${tsType(schema.items as AvroJson, em)}>`;
-    case 'map': return `Record<string, ${tsType(schema.values as AvroJson, em)}>`;
-    case 'fixed': return 'Buffer';
-    default: return tsType(type, em);
+    case 'record':
+      declareRecord(schema, em);
+      return shortName(String(schema.name));
+    case 'enum':
+      declareEnum(schema, em);
+      return shortName(String(schema.name));
+    case 'array':
+      return `Array<${tsType(schema.items as AvroJson, em)}>`;
+    case 'map':
+      return `Record<string, ${tsType(schema.values as AvroJson, em)}>`;
+    case 'fixed':
+      return 'Buffer';
+    default:
+      return tsType(type, em);
   }
 }
 
@@ -49,7 +66,9 @@ function declareEnum(schema: { [key: string]: unknown }, em: Emitter): void {
   em.declared.add(name);
   const symbols = (schema.symbols as string[]).map((s) => `'${s}'`).join(' | ');
   em.out.push(`${doc(schema.doc)}export type ${name} = ${symbols};\n`);
-  em.out.push(`export const ${name}Values = [${(schema.symbols as string[]).map((s) => `'${s}'`).join(', ')}] as const;\n`);
+  em.out.push(
+    `export const ${name}Values = [${(schema.symbols as string[]).map((s) => `'${s}'`).join(', ')}] as const;\n`,
+  );
 }
 
 function declareRecord(schema: { [key: string]: unknown }, em: Emitter): void {
@@ -78,7 +97,9 @@ export const TYPES_FILE = path.join(SCHEMA_DIR, 'types.ts');
 /** schemas/<Name>.avsc for each schema: self-contained, so a tool or a registry loads any one alone. */
 export function standaloneSchemaFiles(): Map<string, string> {
   const types = loadSchemaTypes();
-  return new Map(SCHEMA_NAMES.map((name) => [path.join(SCHEMA_DIR, `${name}.avsc`), standaloneSchemaText(types.get(name)!)]));
+  return new Map(
+    SCHEMA_NAMES.map((name) => [path.join(SCHEMA_DIR, `${name}.avsc`), standaloneSchemaText(types.get(name)!)]),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

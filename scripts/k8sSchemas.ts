@@ -15,7 +15,9 @@ const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../k8s/s
 try {
   const bundle = bundleCoreSchemas(dir, source ?? path.basename(dir));
   writeFileSync(out, `${JSON.stringify(bundle, null, 1)}\n`);
-  console.log(`${out}: ${Object.keys(bundle.kinds).length} kinds, ${Object.keys(bundle.$defs).length} definitions (${bundle.source})`);
+  console.log(
+    `${out}: ${Object.keys(bundle.kinds).length} kinds, ${Object.keys(bundle.$defs).length} definitions (${bundle.source})`,
+  );
 } catch (error) {
   console.error(`k8s:schemas: ${(error as Error).message}`);
   process.exit(2);

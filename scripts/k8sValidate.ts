@@ -10,7 +10,9 @@ try {
   for (const r of reports) {
     const kinds = new Map<string, number>();
     for (const o of r.objects) kinds.set(String(o.kind), (kinds.get(String(o.kind)) ?? 0) + 1);
-    console.log(`${r.overlay}: ${r.objects.length} objects (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}): ${r.problems.length ? `${r.problems.length} problem(s)` : 'valid'}`);
+    console.log(
+      `${r.overlay}: ${r.objects.length} objects (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}): ${r.problems.length ? `${r.problems.length} problem(s)` : 'valid'}`,
+    );
     for (const p of r.problems) console.log(`  - ${p}`);
     failed ||= r.problems.length > 0;
   }

@@ -11,11 +11,16 @@ async function main(command: string | undefined): Promise<void> {
     case 'start': {
       const result = await startKafka(process.env, (line) => console.log(line));
       if (result.external) console.log(`KAFKA_BROKERS is set: using ${result.brokers.join(',')}, nothing started`);
-      else if (result.started) console.log(`Kafka ${result.version} ready on ${result.brokers.join(',')} in ${(result.startMs / 1000).toFixed(1)} s`);
+      else if (result.started)
+        console.log(
+          `Kafka ${result.version} ready on ${result.brokers.join(',')} in ${(result.startMs / 1000).toFixed(1)} s`,
+        );
       else console.log(`Kafka already running on ${result.brokers.join(',')}`);
       const registry = result.registry;
-      if (registry.external) console.log(`SCHEMA_REGISTRY_URL is set: using the registry at ${registry.url}, nothing started`);
-      else if (registry.started) console.log(`schema registry ready on ${registry.url} in ${(registry.startMs / 1000).toFixed(1)} s`);
+      if (registry.external)
+        console.log(`SCHEMA_REGISTRY_URL is set: using the registry at ${registry.url}, nothing started`);
+      else if (registry.started)
+        console.log(`schema registry ready on ${registry.url} in ${(registry.startMs / 1000).toFixed(1)} s`);
       else console.log(`schema registry already running on ${registry.url}`);
       return;
     }
@@ -38,7 +43,9 @@ async function main(command: string | undefined): Promise<void> {
         process.exitCode = runKafkaTool(command, process.argv.slice(3));
         return;
       }
-      throw new UserInputError(`usage: npm run kafka:start|kafka:stop|kafka:status, or npm run kafka -- <tool> [its options], where the tools are:\n${toolsHelp()}`);
+      throw new UserInputError(
+        `usage: npm run kafka:start|kafka:stop|kafka:status, or npm run kafka -- <tool> [its options], where the tools are:\n${toolsHelp()}`,
+      );
   }
 }
 

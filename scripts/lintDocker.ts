@@ -15,8 +15,13 @@ try {
   const policy = spawnSync('apt-cache', ['policy', ...pins.map((p) => p.name)], { encoding: 'utf8' });
   if (policy.status === 0) {
     for (const pin of pins) {
-      const candidate = new RegExp(`^${pin.name.replace(/[.+]/g, '\\$&')}:\\n(?:.*\\n)*?\\s+Candidate: (\\S+)`, 'm').exec(policy.stdout)?.[1];
-      console.log(`  ${pin.name}=${pin.version}: ${candidate === undefined ? 'not known to this machine\'s apt' : candidate === pin.version ? 'current here' : `this machine's apt now has ${candidate}`}`);
+      const candidate = new RegExp(
+        `^${pin.name.replace(/[.+]/g, '\\$&')}:\\n(?:.*\\n)*?\\s+Candidate: (\\S+)`,
+        'm',
+      ).exec(policy.stdout)?.[1];
+      console.log(
+        `  ${pin.name}=${pin.version}: ${candidate === undefined ? "not known to this machine's apt" : candidate === pin.version ? 'current here' : `this machine's apt now has ${candidate}`}`,
+      );
     }
   }
   process.exit(findings.length ? 1 : 0);

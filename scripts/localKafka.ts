@@ -51,13 +51,29 @@ function requireTool(command: string, args: string[], hint: string): void {
 export function resolveJars(paths: KafkaPaths): string {
   const version = pinnedVersion();
   // Named after the pom's content too, so adding a jar to it resolves again.
-  const marker = path.join(paths.libs, `.kafka-${version}-${createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12)}`);
+  const marker = path.join(
+    paths.libs,
+    `.kafka-${version}-${createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12)}`,
+  );
   if (existsSync(marker)) return version;
   requireTool('mvn', ['-v'], 'install Maven (apt-get install -y maven) to fetch the Kafka jars');
   rmSync(paths.libs, { recursive: true, force: true });
   mkdirSync(paths.libs, { recursive: true });
-  const result = spawnSync('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${paths.libs}`, '-DincludeScope=runtime'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`could not resolve the Kafka ${version} jars with Maven (exit ${result.status})`);
+  const result = spawnSync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      POM,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${paths.libs}`,
+      '-DincludeScope=runtime',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.status !== 0)
+    throw new Error(`could not resolve the Kafka ${version} jars with Maven (exit ${result.status})`);
   writeFileSync(marker, `${new Date().toISOString()}\n`);
   return version;
 }
@@ -106,7 +122,11 @@ function formatStorage(paths: KafkaPaths): void {
   let clusterId: string;
   do clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url').slice(0, 22);
   while (clusterId.startsWith('-'));
-  const result = spawnSync('java', ['-cp', `${paths.libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties], { encoding: 'utf8' });
+  const result = spawnSync(
+    'java',
+    ['-cp', `${paths.libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`formatting Kafka storage failed: ${result.stderr || result.stdout}`);
 }
 
@@ -142,7 +162,10 @@ export interface KafkaStartResult {
  * schema registry beside it unless one answers (or SCHEMA_REGISTRY_URL points elsewhere): every record is
  * framed with a registry id, so nothing runs without one.
  */
-export async function startKafka(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<KafkaStartResult> {
+export async function startKafka(
+  env: Env = process.env,
+  log: (line: string) => void = () => undefined,
+): Promise<KafkaStartResult> {
   const broker = await startBroker(env, log);
   return { ...broker, registry: await startLocalRegistry(env, log) };
 }
@@ -150,7 +173,8 @@ export async function startKafka(env: Env = process.env, log: (line: string) => 
 async function startBroker(env: Env, log: (line: string) => void): Promise<Omit<KafkaStartResult, 'registry'>> {
   const config = loadKafkaConfig('webtrail-kafka-script', env);
   if (config.external) return { brokers: config.brokers, started: false, external: true, startMs: 0 };
-  if (await brokerAnswers(config.brokers)) return { brokers: config.brokers, started: false, external: false, startMs: 0 };
+  if (await brokerAnswers(config.brokers))
+    return { brokers: config.brokers, started: false, external: false, startMs: 0 };
 
   requireTool('java', ['-version'], 'install Java 17 (apt-get install -y openjdk-17-jre-headless)');
   const paths = kafkaPaths(env);
@@ -162,7 +186,11 @@ async function startBroker(env: Env, log: (line: string) => void): Promise<Omit<
 
   const started = Date.now();
   const logFd = openSync(paths.logFile, 'a');
-  const logging = ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-Dorg.slf4j.simpleLogger.log.kafka.server.BrokerServer=info', '-Dorg.slf4j.simpleLogger.showDateTime=true'];
+  const logging = [
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    '-Dorg.slf4j.simpleLogger.log.kafka.server.BrokerServer=info',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+  ];
   const child = java(paths, [...logging, 'kafka.Kafka', paths.properties], { detached: true, logFd });
   writeFileSync(paths.pidFile, String(child.pid));
   child.unref();
@@ -173,7 +201,8 @@ async function startBroker(env: Env, log: (line: string) => void): Promise<Omit<
     if (child.exitCode !== null || readPid(paths) === null) {
       throw new Error(`Kafka exited during start-up; see ${paths.logFile}:\n${tail(paths.logFile)}`);
     }
-    if (await brokerAnswers(config.brokers, 1000)) return { brokers: config.brokers, started: true, external: false, startMs: Date.now() - started, version };
+    if (await brokerAnswers(config.brokers, 1000))
+      return { brokers: config.brokers, started: true, external: false, startMs: Date.now() - started, version };
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`Kafka did not answer within 90 s; see ${paths.logFile}`);

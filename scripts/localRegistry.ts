@@ -14,7 +14,6 @@ export function registryPaths(env: Env = process.env): { dir: string; pidFile: s
   return { dir, pidFile: path.join(dir, 'registry.pid'), logFile: path.join(dir, 'registry.log') };
 }
 
-
 export async function registryAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
     const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -31,7 +30,10 @@ export interface RegistryStartResult {
   startMs: number;
 }
 
-export async function startLocalRegistry(env: Env = process.env, log: (line: string) => void = () => undefined): Promise<RegistryStartResult> {
+export async function startLocalRegistry(
+  env: Env = process.env,
+  log: (line: string) => void = () => undefined,
+): Promise<RegistryStartResult> {
   // The local one listens on loopback at WEBTRAIL_SCHEMA_REGISTRY_PORT (8791: the reference registry's 8081 is the generator's health port).
   const { url, external } = loadRegistryConfig(env);
   if (external) return { url, started: false, external: true, startMs: 0 };
@@ -40,13 +42,19 @@ export async function startLocalRegistry(env: Env = process.env, log: (line: str
   mkdirSync(paths.dir, { recursive: true });
   const started = Date.now();
   const logFd = openSync(paths.logFile, 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), 'schema-registry'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', logFd, logFd], detached: true });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), 'schema-registry'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
   writeFileSync(paths.pidFile, String(child.pid));
   child.unref();
   log(`starting the schema registry on ${url} (log: ${paths.logFile})`);
   const deadline = started + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || runningPid(paths.pidFile) === null) throw new Error(`the schema registry exited during start-up; see ${paths.logFile}`);
+    if (child.exitCode !== null || runningPid(paths.pidFile) === null)
+      throw new Error(`the schema registry exited during start-up; see ${paths.logFile}`);
     if (await registryAnswers(url)) return { url, started: true, external: false, startMs: Date.now() - started };
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -52,10 +52,24 @@ export function resolveS3Jar(paths: S3Paths): string {
   const jar = path.join(paths.libs, `s3proxy-${version}-jar-with-dependencies.jar`);
   if (existsSync(jar)) return jar;
   const mvn = spawnSync('mvn', ['-v'], { stdio: 'ignore' });
-  if (mvn.error || mvn.status !== 0) throw new UserInputError('mvn is not available: install Maven (apt-get install -y maven) to fetch s3proxy');
+  if (mvn.error || mvn.status !== 0)
+    throw new UserInputError('mvn is not available: install Maven (apt-get install -y maven) to fetch s3proxy');
   mkdirSync(paths.libs, { recursive: true });
-  const result = spawnSync('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${paths.libs}`, '-DexcludeTransitive=true'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0 || !existsSync(jar)) throw new Error(`could not resolve s3proxy ${version} with Maven (exit ${result.status})`);
+  const result = spawnSync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      POM,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${paths.libs}`,
+      '-DexcludeTransitive=true',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.status !== 0 || !existsSync(jar))
+    throw new Error(`could not resolve s3proxy ${version} with Maven (exit ${result.status})`);
   return jar;
 }
 
@@ -75,7 +89,10 @@ interface Credentials {
 
 function credentialsOf(paths: S3Paths): Credentials {
   if (existsSync(paths.credentials)) return JSON.parse(readFileSync(paths.credentials, 'utf8')) as Credentials;
-  const made = { accessKeyId: `webtrail-${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') };
+  const made = {
+    accessKeyId: `webtrail-${randomBytes(4).toString('hex')}`,
+    secretAccessKey: randomBytes(24).toString('base64url'),
+  };
   writeFileSync(paths.credentials, JSON.stringify(made), { mode: 0o600 });
   return made;
 }
@@ -93,15 +110,31 @@ export async function s3Answers(endpoint: string, timeoutMs = 1000): Promise<boo
 }
 
 export function s3Port(env: Env): number {
-  return parseEnv(z.object({ WEBTRAIL_S3_PORT: z.coerce.number().int().min(1).max(65535).default(9300) }), env).WEBTRAIL_S3_PORT;
+  return parseEnv(z.object({ WEBTRAIL_S3_PORT: z.coerce.number().int().min(1).max(65535).default(9300) }), env)
+    .WEBTRAIL_S3_PORT;
 }
 
-function describe(paths: S3Paths, endpoint: string, credentials: Credentials, started: boolean, pid: number | null): LocalS3 {
+function describe(
+  paths: S3Paths,
+  endpoint: string,
+  credentials: Credentials,
+  started: boolean,
+  pid: number | null,
+): LocalS3 {
   const env = {
-    WEBTRAIL_BLOB_URL: `s3://${LOCAL_BUCKET}/blobs`, AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    WEBTRAIL_BLOB_URL: `s3://${LOCAL_BUCKET}/blobs`,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   };
-  writeFileSync(paths.envFile, `${Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    paths.envFile,
+    `${Object.entries(env)
+      .map(([k, v]) => `export ${k}=${v}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
   return { endpoint, bucket: LOCAL_BUCKET, env, started, pid };
 }
 
@@ -113,32 +146,44 @@ export async function startS3(env: Env = process.env, log: (line: string) => voi
   const credentials = credentialsOf(paths);
   const running = readPid(paths);
   if (running !== null && (await s3Answers(endpoint))) return describe(paths, endpoint, credentials, false, running);
-  if (await s3Answers(endpoint)) throw new UserInputError(`something else answers on ${endpoint}: set WEBTRAIL_S3_PORT to a free port`);
+  if (await s3Answers(endpoint))
+    throw new UserInputError(`something else answers on ${endpoint}: set WEBTRAIL_S3_PORT to a free port`);
 
   const javaCheck = spawnSync('java', ['-version'], { stdio: 'ignore' });
-  if (javaCheck.error || javaCheck.status !== 0) throw new UserInputError('java is not available: install Java 17 (apt-get install -y openjdk-17-jre-headless)');
+  if (javaCheck.error || javaCheck.status !== 0)
+    throw new UserInputError('java is not available: install Java 17 (apt-get install -y openjdk-17-jre-headless)');
   const jar = resolveS3Jar(paths);
   // s3proxy's filesystem backend: a bucket is a folder.
   mkdirSync(path.join(paths.data, LOCAL_BUCKET), { recursive: true });
-  writeFileSync(paths.properties, [
-    `s3proxy.endpoint=${endpoint}`,
-    's3proxy.authorization=aws-v2-or-v4',
-    `s3proxy.identity=${credentials.accessKeyId}`,
-    `s3proxy.credential=${credentials.secretAccessKey}`,
-    'jclouds.provider=filesystem',
-    `jclouds.filesystem.basedir=${paths.data}`,
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    paths.properties,
+    [
+      `s3proxy.endpoint=${endpoint}`,
+      's3proxy.authorization=aws-v2-or-v4',
+      `s3proxy.identity=${credentials.accessKeyId}`,
+      `s3proxy.credential=${credentials.secretAccessKey}`,
+      'jclouds.provider=filesystem',
+      `jclouds.filesystem.basedir=${paths.data}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   chmodSync(paths.properties, 0o600);
 
   const started = Date.now();
   const logFd = openSync(paths.logFile, 'a');
-  const child = spawn('java', ['-Xmx512m', '-jar', jar, '--properties', paths.properties], { detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn('java', ['-Xmx512m', '-jar', jar, '--properties', paths.properties], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
   writeFileSync(paths.pidFile, String(child.pid));
   child.unref();
   log(`starting s3proxy ${pinnedS3Version()} on ${endpoint} (log: ${paths.logFile})`);
   while (Date.now() < started + 60_000) {
-    if (child.exitCode !== null || readPid(paths) === null) throw new Error(`s3proxy exited during start-up; see ${paths.logFile}:\n${readFileSync(paths.logFile, 'utf8').trim().split('\n').slice(-15).join('\n')}`);
+    if (child.exitCode !== null || readPid(paths) === null)
+      throw new Error(
+        `s3proxy exited during start-up; see ${paths.logFile}:\n${readFileSync(paths.logFile, 'utf8').trim().split('\n').slice(-15).join('\n')}`,
+      );
     if (await s3Answers(endpoint, 500)) return describe(paths, endpoint, credentials, true, child.pid ?? null);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -155,7 +200,11 @@ export async function stopS3(env: Env = process.env, options: { kill?: boolean }
  * resolved once in the repository's home. `serverEnv` addresses it for stopS3 and storedObjects.
  */
 export async function startPrivateS3(home: string): Promise<{ s3: LocalS3; serverEnv: Record<string, string> }> {
-  const serverEnv = { WEBTRAIL_HOME: home, WEBTRAIL_S3_PORT: String(await freePort()), WEBTRAIL_S3_LIBS: process.env.WEBTRAIL_S3_LIBS || path.join(ROOT, '.webtrail', 's3', 'libs') };
+  const serverEnv = {
+    WEBTRAIL_HOME: home,
+    WEBTRAIL_S3_PORT: String(await freePort()),
+    WEBTRAIL_S3_LIBS: process.env.WEBTRAIL_S3_LIBS || path.join(ROOT, '.webtrail', 's3', 'libs'),
+  };
   return { s3: await startS3(serverEnv), serverEnv };
 }
 
@@ -163,5 +212,8 @@ export async function startPrivateS3(home: string): Promise<{ s3: LocalS3; serve
 export function storedObjects(env: Env, bucket = LOCAL_BUCKET): string[] {
   const root = path.join(s3Paths(env).data, bucket);
   if (!existsSync(root)) return [];
-  return readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name))).sort();
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+    .sort();
 }

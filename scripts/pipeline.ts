@@ -7,10 +7,23 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from 'kafkajs';
 import { createKafka, fetchGroupPosition } from '../bus/index.ts';
-import { createLogger, loadKafkaConfig, loadRuntimeConfig, SERVICE_NAMES, type ServiceName, spawnTs, stageEntry } from '../platform/index.ts';
-import { type Sandbox, type ScriptedLlm, type ScriptedLlmOptions, startSandbox, startScriptedLlm } from '../sandbox/index.ts';
+import {
+  createLogger,
+  loadKafkaConfig,
+  loadRuntimeConfig,
+  SERVICE_NAMES,
+  type ServiceName,
+  spawnTs,
+  stageEntry,
+} from '../platform/index.ts';
+import {
+  type Sandbox,
+  type ScriptedLlm,
+  type ScriptedLlmOptions,
+  startSandbox,
+  startScriptedLlm,
+} from '../sandbox/index.ts';
 import { STAGE_INPUTS, allTopics } from '../schemas/index.ts';
-
 
 export interface PipelineOptions {
   home: string;
@@ -55,7 +68,13 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-const BASE_PORT: Record<ServiceName, number> = { generator: 18081, rollout: 18082, judge: 18083, sink: 18084, refiner: 18085 };
+const BASE_PORT: Record<ServiceName, number> = {
+  generator: 18081,
+  rollout: 18082,
+  judge: 18083,
+  sink: 18084,
+  refiner: 18085,
+};
 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const sandbox = await startSandbox({ port: options.sandboxPort ?? 0 });
@@ -66,9 +85,18 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     WEBTRAIL_HOME: options.home,
-    WEBTRAIL_BROWSER_ALLOW_HOSTS: [process.env.WEBTRAIL_BROWSER_ALLOW_HOSTS, sandbox.allowHost].filter(Boolean).join(','),
+    WEBTRAIL_BROWSER_ALLOW_HOSTS: [process.env.WEBTRAIL_BROWSER_ALLOW_HOSTS, sandbox.allowHost]
+      .filter(Boolean)
+      .join(','),
     // The scripted proposer offers every sandbox task of a site (up to 10), not the default 5.
-    ...(llm ? { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'not-needed', WEBTRAIL_GENERATOR_TASKS_PER_SITE: process.env.WEBTRAIL_GENERATOR_TASKS_PER_SITE ?? '10' } : {}),
+    ...(llm
+      ? {
+          OPENAI_BASE_URL: llm.url,
+          OPENAI_MODEL: 'scripted',
+          OPENAI_API_KEY: 'not-needed',
+          WEBTRAIL_GENERATOR_TASKS_PER_SITE: process.env.WEBTRAIL_GENERATOR_TASKS_PER_SITE ?? '10',
+        }
+      : {}),
     ...options.env,
   };
   const services = new Map<ServiceName, ServiceProcess>();
@@ -84,7 +112,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   async function start(name: ServiceName): Promise<ServiceProcess> {
     const upper = name.toUpperCase();
     const serviceEnv = serviceEnvOf(name);
-    const port = Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) || (await freePort(options.usualPorts ? BASE_PORT[name] : 0));
+    const port =
+      Number(serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] ?? 0) ||
+      (await freePort(options.usualPorts ? BASE_PORT[name] : 0));
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
     const log = openSync(path.join(logs, `${name}.log`), 'a');
@@ -106,7 +136,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   try {
     if (options.startAtEnd) {
-      await commitAtEnd(SERVICE_NAMES.map((name) => ({ groupId: loadRuntimeConfig(name, serviceEnvOf(name)).groupId, topic: STAGE_INPUTS[name] })));
+      await commitAtEnd(
+        SERVICE_NAMES.map((name) => ({
+          groupId: loadRuntimeConfig(name, serviceEnvOf(name)).groupId,
+          topic: STAGE_INPUTS[name],
+        })),
+      );
     }
     await Promise.all((options.only ?? SERVICE_NAMES).map((name) => start(name)));
   } catch (error) {
@@ -117,7 +152,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }
 
   return {
-    sandbox, llm, services, env, start, stopService,
+    sandbox,
+    llm,
+    services,
+    env,
+    start,
+    stopService,
     stop: async () => {
       await Promise.all([...services.keys()].map((n) => stopService(n)));
       await llm?.close();
@@ -134,7 +174,11 @@ async function commitAtEnd(groups: Array<{ groupId: string; topic: string }>): P
   try {
     for (const { groupId, topic } of groups) {
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
     }
   } finally {
     await admin.disconnect();
@@ -144,7 +188,8 @@ async function commitAtEnd(groups: Array<{ groupId: string; topic: string }>): P
 async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`${service.name} exited with ${service.child.exitCode} during start-up; see ${logFile}`);
+    if (service.child.exitCode !== null)
+      throw new Error(`${service.name} exited with ${service.child.exitCode} during start-up; see ${logFile}`);
     try {
       if ((await fetch(`http://127.0.0.1:${service.port}/readyz`)).ok) return;
     } catch {
@@ -155,16 +200,21 @@ async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 6
   throw new Error(`${service.name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
-
 /** Records written to each pipeline topic since `since` (high watermarks summed). */
 export async function topicEnds(admin: Admin): Promise<Record<string, Map<number, bigint>>> {
   // Every topic of records (the dead-letter topics too), not the registry's own; asked all at once.
   const topics = allTopics().filter((t) => t.valueSchema !== null);
   const offsets = await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t.name)));
-  return Object.fromEntries(topics.map((t, i) => [t.name, new Map(offsets[i]!.map((p) => [p.partition, BigInt(p.high)]))]));
+  return Object.fromEntries(
+    topics.map((t, i) => [t.name, new Map(offsets[i]!.map((p) => [p.partition, BigInt(p.high)]))]),
+  );
 }
 
-export function countSince(now: Record<string, Map<number, bigint>>, start: Record<string, Map<number, bigint>>, topic: string): number {
+export function countSince(
+  now: Record<string, Map<number, bigint>>,
+  start: Record<string, Map<number, bigint>>,
+  topic: string,
+): number {
   let total = 0n;
   for (const [partition, high] of now[topic] ?? []) total += high - (start[topic]?.get(partition) ?? 0n);
   return Number(total);

@@ -7,7 +7,9 @@ async function main(command: string | undefined): Promise<void> {
     case 'start': {
       const s3 = await startS3(process.env, (line) => console.log(line));
       console.log(`${s3.started ? 's3proxy ready' : 's3proxy already running'} on ${s3.endpoint}, bucket ${s3.bucket}`);
-      console.log(`to use it: source ${s3Paths().envFile}   (sets WEBTRAIL_BLOB_URL=${s3.env.WEBTRAIL_BLOB_URL}, the endpoint and the local access key)`);
+      console.log(
+        `to use it: source ${s3Paths().envFile}   (sets WEBTRAIL_BLOB_URL=${s3.env.WEBTRAIL_BLOB_URL}, the endpoint and the local access key)`,
+      );
       return;
     }
     case 'stop': {

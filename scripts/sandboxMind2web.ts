@@ -22,7 +22,10 @@ const NUMBER_ELEMENTS = `(() => {
 
 export async function exportSandboxMind2Web(out: string, site?: string): Promise<{ steps: number; tasks: number }> {
   const sandbox = await startSandbox({ port: 0 });
-  const pool = new BrowserPool(loadBrowserConfig({ ...process.env, WEBTRAIL_BROWSER_ALLOW_HOSTS: sandbox.allowHost }), createLogger('sandbox-mind2web', process.env.LOG_LEVEL ?? 'fatal'));
+  const pool = new BrowserPool(
+    loadBrowserConfig({ ...process.env, WEBTRAIL_BROWSER_ALLOW_HOSTS: sandbox.allowHost }),
+    createLogger('sandbox-mind2web', process.env.LOG_LEVEL ?? 'fatal'),
+  );
   const lines: string[] = [];
   let tasks = 0;
   try {
@@ -43,15 +46,24 @@ export async function exportSandboxMind2Web(out: string, site?: string): Promise
             const elementId = action.elementId;
             if (RECORDED.has(operation.op) && elementId !== null && target) {
               if (target.role !== 'group') {
-                const html = await (await session.page()).evaluate(NUMBER_ELEMENTS) as string;
+                const html = (await (await session.page()).evaluate(NUMBER_ELEMENTS)) as string;
                 const gold = await session.attributeOf(elementId, 'backend_node_id');
-                lines.push(JSON.stringify({
-                  annotation_id: `sandbox-${task.id}`, action_uid: `sandbox-${task.id}-${i}`, website: s.name, confirmed_task: task.instruction,
-                  previous_actions: [...previous], operation: { op: operation.op, original_op: step.kind.toUpperCase(), value: operation.value },
-                  pos_candidates: [{ backend_node_id: gold, tag: target.role }], cleaned_html: html,
-                }));
+                lines.push(
+                  JSON.stringify({
+                    annotation_id: `sandbox-${task.id}`,
+                    action_uid: `sandbox-${task.id}-${i}`,
+                    website: s.name,
+                    confirmed_task: task.instruction,
+                    previous_actions: [...previous],
+                    operation: { op: operation.op, original_op: step.kind.toUpperCase(), value: operation.value },
+                    pos_candidates: [{ backend_node_id: gold, tag: target.role }],
+                    cleaned_html: html,
+                  }),
+                );
               }
-              previous.push(`[${target.role}]  ${target.name} -> ${operation.op}${operation.value ? `: ${operation.value}` : ''}`);
+              previous.push(
+                `[${target.role}]  ${target.name} -> ${operation.op}${operation.value ? `: ${operation.value}` : ''}`,
+              );
             }
             const result = await session.act(action);
             if (!result.ok) break;
@@ -72,15 +84,21 @@ export async function exportSandboxMind2Web(out: string, site?: string): Promise
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const out = path.resolve(flag('--out') ?? path.join(webtrailHome(), 'sandbox-mind2web.jsonl'));
   const site = flag('--site');
   if (site && !DEMO_SITES.some((s) => s.name === site)) {
     console.error(`sandbox:mind2web: --site ${site}: not a sandbox site (${DEMO_SITES.map((s) => s.name).join(', ')})`);
     process.exit(2);
   }
-  exportSandboxMind2Web(out, site).then(({ steps, tasks }) => console.log(`${out}: ${steps} steps of ${tasks} tasks`), (error: Error) => {
-    console.error(`sandbox:mind2web: ${error.message}`);
-    process.exit(1);
-  });
+  exportSandboxMind2Web(out, site).then(
+    ({ steps, tasks }) => console.log(`${out}: ${steps} steps of ${tasks} tasks`),
+    (error: Error) => {
+      console.error(`sandbox:mind2web: ${error.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -27,7 +27,8 @@ function mode(env: NodeJS.ProcessEnv): Mode {
 function namespaceProblem(): string | null {
   const probe = spawnSync('unshare', ['-rn', '--', 'ip', 'link', 'set', 'lo', 'up'], { encoding: 'utf8' });
   if (probe.error) return `cannot run unshare/ip (${probe.error.message}); install util-linux and iproute2`;
-  if (probe.status !== 0) return `unshare -rn failed: ${(probe.stderr || probe.stdout).trim().split('\n')[0]} (unprivileged user namespaces may be disabled)`;
+  if (probe.status !== 0)
+    return `unshare -rn failed: ${(probe.stderr || probe.stdout).trim().split('\n')[0]} (unprivileged user namespaces may be disabled)`;
   return null;
 }
 
@@ -38,9 +39,13 @@ const vitestBin = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 // The chaos run (its own broker and five services, killed and restarted) would starve the other scenario
 // tests of CPU on a small machine, so a whole run does it after them, alone; named files run as given.
 const CHAOS = 'test/chaos.test.ts';
-const phases: string[][] = vitestArgs.length > 0
-  ? [[vitestBin, 'run', ...vitestArgs]]
-  : [[vitestBin, 'run', '--exclude', CHAOS], [vitestBin, 'run', CHAOS]];
+const phases: string[][] =
+  vitestArgs.length > 0
+    ? [[vitestBin, 'run', ...vitestArgs]]
+    : [
+        [vitestBin, 'run', '--exclude', CHAOS],
+        [vitestBin, 'run', CHAOS],
+      ];
 
 /** Runs every phase (each to the end, so one failure does not hide another's); the worst exit status. */
 function runPhases(run: (args: string[]) => number): never {
@@ -51,12 +56,21 @@ function runPhases(run: (args: string[]) => number): never {
 
 if (chosen !== 'off') {
   const problem = namespaceProblem();
-  if (problem && chosen === 'require') fail(`the tests must run in a loopback-only network namespace, but ${problem}. Set WEBTRAIL_TEST_NETNS=off to run them in the host's network.`);
+  if (problem && chosen === 'require')
+    fail(
+      `the tests must run in a loopback-only network namespace, but ${problem}. Set WEBTRAIL_TEST_NETNS=off to run them in the host's network.`,
+    );
   if (problem) {
     process.stderr.write(`\n*** npm test: NOT network-isolated: ${problem}. Tests run in the host's network. ***\n\n`);
   } else {
-    const external = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b && !/^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(b));
-    if (external.length > 0) fail(`KAFKA_BROKERS points off this machine (${external.join(', ')}), which a loopback-only namespace cannot reach; unset it, or set WEBTRAIL_TEST_NETNS=off.`);
+    const external = (env.KAFKA_BROKERS ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b && !/^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(b));
+    if (external.length > 0)
+      fail(
+        `KAFKA_BROKERS points off this machine (${external.join(', ')}), which a loopback-only namespace cannot reach; unset it, or set WEBTRAIL_TEST_NETNS=off.`,
+      );
     // A broker the developer left running outside is unreachable from inside: the run starts its own, in
     // its own state folder so the two never share a data directory. Its jars are resolved out here, where
     // Maven can reach its repository.
@@ -66,7 +80,14 @@ if (chosen !== 'off') {
     env.WEBTRAIL_S3_LIBS ??= path.join(ROOT, '.webtrail', 's3', 'libs');
     resolveS3Jar(s3Paths(env));
     env.WEBTRAIL_NETNS = 'loopback-only';
-    runPhases((args) => spawnSync('unshare', ['-rn', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, ...args], { stdio: 'inherit', env, cwd: ROOT }).status ?? 1);
+    runPhases(
+      (args) =>
+        spawnSync(
+          'unshare',
+          ['-rn', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, ...args],
+          { stdio: 'inherit', env, cwd: ROOT },
+        ).status ?? 1,
+    );
   }
 }
 runPhases((args) => spawnSync(process.execPath, args, { stdio: 'inherit', env, cwd: ROOT }).status ?? 1);

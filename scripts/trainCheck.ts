@@ -28,7 +28,10 @@ function say(line: string): void {
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`${path.basename(command)} ${args.slice(0, 2).join(' ')} failed (${result.status}):\n${result.stderr.split('\n').slice(-20).join('\n')}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${path.basename(command)} ${args.slice(0, 2).join(' ')} failed (${result.status}):\n${result.stderr.split('\n').slice(-20).join('\n')}`,
+    );
   return result.stdout;
 }
 
@@ -54,9 +57,18 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 function train(data: string, label: string): { ok: boolean; line: string } {
   const started = Date.now();
   const output = mkdtempSync(path.join(tmpdir(), 'webtrail-sft-'));
-  const stdout = run(PYTHON, [path.join(ROOT, 'training', 'sft.py'), '--data', data, '--tiny', '--output', output, '--max-steps', String(STEPS)], {
-    ...process.env, HF_HOME: path.join(output, 'hf'), HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false', HF_HUB_DISABLE_TELEMETRY: '1',
-  });
+  const stdout = run(
+    PYTHON,
+    [path.join(ROOT, 'training', 'sft.py'), '--data', data, '--tiny', '--output', output, '--max-steps', String(STEPS)],
+    {
+      ...process.env,
+      HF_HOME: path.join(output, 'hf'),
+      HF_HUB_OFFLINE: '1',
+      HF_DATASETS_OFFLINE: '1',
+      TOKENIZERS_PARALLELISM: 'false',
+      HF_HUB_DISABLE_TELEMETRY: '1',
+    },
+  );
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as Trained;
   const first = mean(result.losses.slice(0, 10));
   const last = mean(result.losses.slice(-10));
@@ -74,15 +86,27 @@ async function main(): Promise<number> {
   ensureVenv();
   const exported = path.join(mkdtempSync(path.join(tmpdir(), 'webtrail-train-')), 'export');
   const config = loadDatasetConfig();
-  const from = values.data ? path.resolve(values.data) : chooseDataset(config.datasetsDir, undefined, 'npm run demo makes one, or name a dataset folder with --data');
-  const summary = await exportDataset({ from, to: exported, format: 'parquet', form: 'prompt-completion', rowsPerFile: 20_000, metadata: config.card });
+  const from = values.data
+    ? path.resolve(values.data)
+    : chooseDataset(config.datasetsDir, undefined, 'npm run demo makes one, or name a dataset folder with --data');
+  const summary = await exportDataset({
+    from,
+    to: exported,
+    format: 'parquet',
+    form: 'prompt-completion',
+    rowsPerFile: 20_000,
+    metadata: config.card,
+  });
   say(`exported ${summary.examples} examples of ${from} to ${exported}`);
-  const results = [train(exported, 'prompt/completion (Parquet export)'), train(from, 'messages (the sink\'s folder)')];
+  const results = [train(exported, 'prompt/completion (Parquet export)'), train(from, "messages (the sink's folder)")];
   for (const r of results) console.log(r.line);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  say(errorMessage(error));
-  process.exit(error instanceof UserInputError ? 2 : 1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(errorMessage(error));
+    process.exit(error instanceof UserInputError ? 2 : 1);
+  },
+);

@@ -33,22 +33,38 @@ let testRun: TestRun;
 let pipeline: Pipeline;
 const since = <T>(topic: string) => testRun.since<T>(topic);
 
-interface Row { task_id: string; trajectory_id: string; example_id: string; attempts: number; attempt: number }
+interface Row {
+  task_id: string;
+  trajectory_id: string;
+  example_id: string;
+  attempts: number;
+  attempt: number;
+}
 
 beforeAll(async () => {
   testRun = await startTestRun({
-    home, groupSuffix: run, startAtEnd: true,
+    home,
+    groupSuffix: run,
+    startAtEnd: true,
     scripted: { agentErrors: 0.3, record: true },
     env: {
-      LOG_LEVEL: 'info', WEBTRAIL_GENERATOR_TASKS_PER_SITE: '4', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: '3',
-      WEBTRAIL_ROLLOUT_ATTEMPTS: String(ATTEMPTS), WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE: String(TEMPERATURE),
+      LOG_LEVEL: 'info',
+      WEBTRAIL_GENERATOR_TASKS_PER_SITE: '4',
+      WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+      WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: '3',
+      WEBTRAIL_ROLLOUT_ATTEMPTS: String(ATTEMPTS),
+      WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE: String(TEMPERATURE),
       // Every kept attempt is written, so the choice can be seen whatever the scores.
-      WEBTRAIL_SINK_FILTER: 'success >= 0', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000',
+      WEBTRAIL_SINK_FILTER: 'success >= 0',
+      WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000',
     },
     serviceEnv: { sink: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker } },
   });
   pipeline = testRun.pipeline;
-  await submitSites(siteNames.map((n) => pipeline.sandbox.siteUrl(n)).join('\n'), { source: `bestof-${run}`, again: true });
+  await submitSites(siteNames.map((n) => pipeline.sandbox.siteUrl(n)).join('\n'), {
+    source: `bestof-${run}`,
+    again: true,
+  });
 
   // The sink's first commit after sending a task's kept examples: SIGKILL before committing. Started
   // again, it gets the deciding verdict again and must send the same examples, writing nothing twice.
@@ -62,13 +78,26 @@ afterAll(async () => {
 
 /** The test's own ranking of a task's verdicts: success, then efficiency, then self-correction, then the earlier attempt. */
 function bestOf(verdicts: Verdict[]): Verdict {
-  return [...verdicts].sort((a, b) => b.success - a.success || b.efficiency - a.efficiency || b.selfCorrection - a.selfCorrection || a.trajectory.attempt - b.trajectory.attempt)[0]!;
+  return [...verdicts].sort(
+    (a, b) =>
+      b.success - a.success ||
+      b.efficiency - a.efficiency ||
+      b.selfCorrection - a.selfCorrection ||
+      a.trajectory.attempt - b.trajectory.attempt,
+  )[0]!;
 }
 
 function datasetRows(judgeVersion: string): Row[] {
   const dir = path.join(home, 'datasets', datasetDirName(judgeVersion));
-  return readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
-    .flatMap((f) => gunzipSync(readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row));
+  return readdirSync(dir)
+    .filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
+    .flatMap((f) =>
+      gunzipSync(readFileSync(path.join(dir, f)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Row),
+    );
 }
 
 describe('best-of-n', () => {
@@ -85,7 +114,9 @@ describe('best-of-n', () => {
       const seeds = [...attempts.values()].map((t) => t.agentSettings.seed);
       expect(new Set(seeds).size, task.instruction).toBe(ATTEMPTS);
       // What the server got for this task's steps: those three seeds, at the attempts' temperature, and no other.
-      const calls = received.filter((c) => c.messages.some((m) => m.role === 'user' && m.content.includes(`Task: ${task.instruction}\n`)));
+      const calls = received.filter((c) =>
+        c.messages.some((m) => m.role === 'user' && m.content.includes(`Task: ${task.instruction}\n`)),
+      );
       expect(new Set(calls.map((c) => String(c.seed))), task.instruction).toEqual(new Set(seeds));
       expect(new Set(calls.map((c) => c.temperature))).toEqual(new Set([TEMPERATURE]));
       expect([...attempts.values()].every((t) => t.agentSettings.temperature === String(TEMPERATURE))).toBe(true);
@@ -97,12 +128,24 @@ describe('best-of-n', () => {
     const verdicts = await since<Verdict>(TOPICS.verdicts.name);
     const judgeVersion = verdicts[0]!.judgeVersion;
     const byTask = new Map<string, Verdict[]>();
-    for (const v of verdicts) byTask.set(v.trajectory.task.taskId, [...(byTask.get(v.trajectory.task.taskId) ?? []), v]);
+    for (const v of verdicts)
+      byTask.set(v.trajectory.task.taskId, [...(byTask.get(v.trajectory.task.taskId) ?? []), v]);
     expect(byTask.size).toBe(8);
     // The seeds made a difference: at least one task's attempts were judged apart.
-    expect([...byTask.values()].some((vs) => new Set(vs.map((v) => `${v.success}/${v.efficiency}/${v.selfCorrection}`)).size > 1)).toBe(true);
+    expect(
+      [...byTask.values()].some(
+        (vs) => new Set(vs.map((v) => `${v.success}/${v.efficiency}/${v.selfCorrection}`)).size > 1,
+      ),
+    ).toBe(true);
 
-    await waitFor(() => (readdirSync(path.join(home, 'datasets', datasetDirName(judgeVersion))).some((f) => f.includes('.tmp')) ? undefined : true), 20_000, 'the open shard to be finished');
+    await waitFor(
+      () =>
+        readdirSync(path.join(home, 'datasets', datasetDirName(judgeVersion))).some((f) => f.includes('.tmp'))
+          ? undefined
+          : true,
+      20_000,
+      'the open shard to be finished',
+    );
     const rows = datasetRows(judgeVersion);
     expect(new Set(rows.map((r) => r.example_id)).size).toBe(rows.length);
     for (const [taskId, vs] of byTask) {
@@ -118,7 +161,9 @@ describe('best-of-n', () => {
     const sent = await since<TrainingExample>(TOPICS.trainingExamples.name);
     expect(new Set(sent.map((e) => e.exampleId))).toEqual(new Set(rows.map((r) => r.example_id)));
     const card = readFileSync(path.join(home, 'datasets', datasetDirName(judgeVersion), 'README.md'), 'utf8');
-    expect(card).toContain(`| attempts per task | ${ATTEMPTS} attempts, the best judged kept: ${rows.length} examples of 8 trajectories (one per task)`);
-    expect(readFileSync(path.join(home, 'logs', 'sink.log'), 'utf8')).toContain('best of the task\'s attempts kept');
+    expect(card).toContain(
+      `| attempts per task | ${ATTEMPTS} attempts, the best judged kept: ${rows.length} examples of 8 trajectories (one per task)`,
+    );
+    expect(readFileSync(path.join(home, 'logs', 'sink.log'), 'utf8')).toContain("best of the task's attempts kept");
   });
 });

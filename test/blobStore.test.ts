@@ -67,15 +67,22 @@ describe('the S3 blob store', () => {
     expect(run.stderr).toBe(`wrote ${bytes.length} bytes to ${out}\n`);
     expect(run.code).toBe(0);
     expect(statSync(out).size).toBe(bytes.length);
-    const missing = await runCli(['blob', `s3://webtrail/blobs/screenshots/00/${'0'.repeat(64)}.jpg`, '--out', out], { env: s3.env });
+    const missing = await runCli(['blob', `s3://webtrail/blobs/screenshots/00/${'0'.repeat(64)}.jpg`, '--out', out], {
+      env: s3.env,
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no such blob/);
   });
 
-  it('takes webtrail observe\'s screenshot, which another process then reads by its URI', async () => {
+  it("takes webtrail observe's screenshot, which another process then reads by its URI", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-observe-'));
-    writeFileSync(path.join(dir, 'page.html'), '<html><head><title>Shelf</title></head><body><h1>Shelf</h1><a href="/next">Next</a></body></html>');
-    const observed = await runCli(['observe', path.join(dir, 'page.html'), '--json', '--store-screenshot'], { env: { ...s3.env, WEBTRAIL_BLOB_URL: 's3://webtrail/observed' } });
+    writeFileSync(
+      path.join(dir, 'page.html'),
+      '<html><head><title>Shelf</title></head><body><h1>Shelf</h1><a href="/next">Next</a></body></html>',
+    );
+    const observed = await runCli(['observe', path.join(dir, 'page.html'), '--json', '--store-screenshot'], {
+      env: { ...s3.env, WEBTRAIL_BLOB_URL: 's3://webtrail/observed' },
+    });
     expect(observed.code, observed.stderr).toBe(0);
     const { screenshotRef } = JSON.parse(observed.stdout) as { screenshotRef: string };
     expect(screenshotRef).toMatch(/^s3:\/\/webtrail\/observed\/screenshots\/[0-9a-f]{2}\/[0-9a-f]{64}\.jpg$/);
@@ -87,12 +94,16 @@ describe('the S3 blob store', () => {
   });
 
   it('tells the user what is wrong: a bad URL, refused credentials, a missing bucket', async () => {
-    await expect(openBlobStore({ WEBTRAIL_BLOB_URL: 's3://Bad_Bucket/x' })).rejects.toThrow(/expected file:\/\/\/a\/folder or s3:\/\/bucket/);
+    await expect(openBlobStore({ WEBTRAIL_BLOB_URL: 's3://Bad_Bucket/x' })).rejects.toThrow(
+      /expected file:\/\/\/a\/folder or s3:\/\/bucket/,
+    );
     const wrongKey = await openBlobStore({ ...s3.env, AWS_SECRET_ACCESS_KEY: 'not-the-key' });
     await expect(wrongKey.put('x', Buffer.from('x'), 'text/plain')).rejects.toThrow(/refused the credentials/);
     await wrongKey.close();
     const noBucket = await openBlobStore({ ...s3.env, WEBTRAIL_BLOB_URL: 's3://no-such-bucket/x' });
-    await expect(noBucket.put('x', Buffer.from('x'), 'text/plain')).rejects.toThrow(/bucket no-such-bucket does not exist/);
+    await expect(noBucket.put('x', Buffer.from('x'), 'text/plain')).rejects.toThrow(
+      /bucket no-such-bucket does not exist/,
+    );
     await noBucket.close();
   });
 });
@@ -117,16 +128,33 @@ describe('a rollout writing screenshots to S3', () => {
 
   it('rides out the S3 server killed mid-run: its steps retry, the run completes, and every screenshot it refers to is there', async () => {
     const planned = SITES.find((s) => s.name === 'shop')!.tasks.find((t) => t.id === 'shop-cheapest-red')!;
-    const task = { ...sampleTask('s3-outage'), domain: 'shop.localhost', startUrl: new URL(planned.startPath, sandbox.siteUrl('shop')).toString(), instruction: planned.instruction, usage: usage() };
-    const blobs = await openBlobStore({ ...s3.env, WEBTRAIL_BLOB_URL: 's3://webtrail/outage', WEBTRAIL_BLOB_RETRY_DEADLINE_MS: '60000' });
+    const task = {
+      ...sampleTask('s3-outage'),
+      domain: 'shop.localhost',
+      startUrl: new URL(planned.startPath, sandbox.siteUrl('shop')).toString(),
+      instruction: planned.instruction,
+      usage: usage(),
+    };
+    const blobs = await openBlobStore({
+      ...s3.env,
+      WEBTRAIL_BLOB_URL: 's3://webtrail/outage',
+      WEBTRAIL_BLOB_RETRY_DEADLINE_MS: '60000',
+    });
     const deps = {
       openBrowser: () => pool.newSession(),
       llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' })),
-      prompt: loadPrompt('agent', 'v1'), blobs, config: loadRolloutConfig({}), now: () => Date.now(),
+      prompt: loadPrompt('agent', 'v1'),
+      blobs,
+      config: loadRolloutConfig({}),
+      now: () => Date.now(),
     };
     const running = runTrajectory(task, deps, new AbortController().signal);
     // Once the first screenshot is in, the server dies (SIGKILL) and comes back 4 s later.
-    await waitFor(() => (storedObjects(serverEnv).some((k) => k.startsWith('outage/')) ? true : undefined), 30_000, 'the first screenshot');
+    await waitFor(
+      () => (storedObjects(serverEnv).some((k) => k.startsWith('outage/')) ? true : undefined),
+      30_000,
+      'the first screenshot',
+    );
     expect(await stopS3(serverEnv, { kill: true })).toBe(true);
     await new Promise((r) => setTimeout(r, 4000));
     await startS3(serverEnv);

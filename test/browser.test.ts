@@ -19,14 +19,23 @@ let pool: BrowserPool;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  pool = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_NAVIGATION_TIMEOUT_MS: '4000', WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '4000', WEBTRAIL_BROWSER_MAX_DOM_NODES: '20000' });
+  pool = testPool(sandbox.allowHost, {
+    WEBTRAIL_BROWSER_NAVIGATION_TIMEOUT_MS: '4000',
+    WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '4000',
+    WEBTRAIL_BROWSER_MAX_DOM_NODES: '20000',
+  });
 });
 afterAll(async () => {
   await pool?.close();
   await sandbox?.close();
 });
 
-const act = (kind: Action['kind'], elementId: number | null = null, value: string | null = null, submit = false): Action => ({ kind, elementId, value, submit });
+const act = (
+  kind: Action['kind'],
+  elementId: number | null = null,
+  value: string | null = null,
+  submit = false,
+): Action => ({ kind, elementId, value, submit });
 
 async function open(path: string, site: string): Promise<BrowserSession> {
   const session = await pool.newSession();
@@ -51,7 +60,14 @@ describe('observation', () => {
       expect(text).toMatch(/\[\d+\] spinbutton "Passengers" name=passengers type=number value="1" min=1 max=6/);
       expect(text).toMatch(/\[\d+\] radio "Economy" name=cabin checked/);
       const passengers = elements.find((e) => e.name === 'Passengers')!;
-      expect(passengers).toMatchObject({ role: 'spinbutton', tag: 'input', htmlName: 'passengers', type: 'number', value: '1', disabled: false });
+      expect(passengers).toMatchObject({
+        role: 'spinbutton',
+        tag: 'input',
+        htmlName: 'passengers',
+        type: 'number',
+        value: '1',
+        disabled: false,
+      });
       expect(passengers.box.width).toBeGreaterThan(0);
     } finally {
       await session.close();
@@ -62,7 +78,9 @@ describe('observation', () => {
     const session = await open('/', 'shop');
     try {
       const { text, elements, facts } = await session.observe();
-      expect(text).toMatch(/\[\d+\] combobox "Category" name=category value="All categories" options: \*All categories\* \| Furniture \| Garden \| Kitchen/);
+      expect(text).toMatch(
+        /\[\d+\] combobox "Category" name=category value="All categories" options: \*All categories\* \| Furniture \| Garden \| Kitchen/,
+      );
       expect(text).toMatch(/\[\d+\] checkbox "Red" name=color/);
       expect(text).toMatch(/\[\d+\] combobox "Sort by" value="Featured ▾" expanded=false/);
       const next = elements.find((e) => e.name === 'Next page ›')!;
@@ -161,7 +179,8 @@ describe('observation', () => {
       const qwen = loadTokenizer('qwen2_5');
       const lines = full.text.split('\n');
       const controlLines = lines.filter((l) => /^\[\d+\] (searchbox|combobox|checkbox|button)/.test(l));
-      const budget = qwen.count(lines.slice(0, 3).join('\n')) + controlLines.reduce((n, l) => n + qwen.count(l) + 1, 0) + 100;
+      const budget =
+        qwen.count(lines.slice(0, 3).join('\n')) + controlLines.reduce((n, l) => n + qwen.count(l) + 1, 0) + 100;
       expect(budget).toBeLessThan(full.tokens);
       const small = await session.observe(budget);
       expect(small.tokens).toBeLessThanOrEqual(budget);
@@ -177,7 +196,12 @@ describe('observation', () => {
 
 describe('pages as real sites write them (saved, served locally)', () => {
   const menu = Array.from({ length: 30 }, (_, i) => `<li><a href="/section/${i}">Section ${i}</a></li>`).join('');
-  const prose = (n: number) => Array.from({ length: n }, (_, i) => `<p>Paragraph ${i}: the council met on Tuesday to weigh the proposal for a new bridge, and agreed to publish its findings next spring.</p>`).join('');
+  const prose = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `<p>Paragraph ${i}: the council met on Tuesday to weigh the proposal for a new bridge, and agreed to publish its findings next spring.</p>`,
+    ).join('');
   const files: Record<string, string> = {
     'controls.html': `<title>Controls</title><form action="/s"><a href="/help"><input name="inlink" placeholder="In a link"></a>
       <input name="notype" placeholder="No type"><label><input type="Checkbox" name="cased"> Cased type</label><input TYPE="HIDDEN" name="secret" value="x">
@@ -195,7 +219,8 @@ describe('pages as real sites write them (saved, served locally)', () => {
   let server: LocalServer;
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-pages-'));
-    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), name.endsWith('.html') ? `<!doctype html>${text}` : text);
+    for (const [name, text] of Object.entries(files))
+      writeFileSync(path.join(dir, name), name.endsWith('.html') ? `<!doctype html>${text}` : text);
     server = await serveDirectory(dir);
   });
   afterAll(async () => server?.close());
@@ -210,12 +235,15 @@ describe('pages as real sites write them (saved, served locally)', () => {
     expect(observation.elements.map((e) => e.htmlName)).not.toContain('secret');
   });
 
-  it("observes a page without scripts, <noscript> fallbacks included, when its script files do not all load", async () => {
+  it('observes a page without scripts, <noscript> fallbacks included, when its script files do not all load', async () => {
     for (const page of ['unsaved-script.html', 'outside-script.html']) {
       const { observation, session, scripts } = await observeSnapshot(pool, `${server.origin}/${page}`, server.host);
       await session.close();
       expect(scripts, page).toBe(false);
-      expect(observation.elements.map((e) => e.htmlName), page).toContain('fallback');
+      expect(
+        observation.elements.map((e) => e.htmlName),
+        page,
+      ).toContain('fallback');
     }
     const { observation, session, scripts } = await observeSnapshot(pool, `${server.origin}/whole.html`, server.host);
     await session.close();
@@ -225,16 +253,25 @@ describe('pages as real sites write them (saved, served locally)', () => {
   });
 
   it("collapses a menu, and keeps an article's prose over it when the page is over the budget", async () => {
-    const { observation: whole, session } = await observeSnapshot(pool, `${server.origin}/article.html`, server.host, 100_000);
+    const { observation: whole, session } = await observeSnapshot(
+      pool,
+      `${server.origin}/article.html`,
+      server.host,
+      100_000,
+    );
     try {
-      expect(whole.text).toMatch(/^\[\d+\] group: 30 links: Section 0 \| Section 1 \| Section 2 \| Section 3 \| Section 4 \| Section 5 \| … \(click to list them\)$/m);
+      expect(whole.text).toMatch(
+        /^\[\d+\] group: 30 links: Section 0 \| Section 1 \| Section 2 \| Section 3 \| Section 4 \| Section 5 \| … \(click to list them\)$/m,
+      );
       expect(whole.text).toContain('Paragraph 39: the council');
       const small = await session.observe(1200);
       expect(small.tokens).toBeLessThanOrEqual(1200);
       expect(small.text).toContain('# The bridge');
       for (const i of [0, 1, 2, 3, 4]) expect(small.text).toContain(`Paragraph ${i}: the council met on Tuesday`);
       expect(small.text).not.toContain('group: 30 links');
-      expect(small.text).toMatch(/\[omitted to fit the budget of 1200 tokens: \d+ lines \(\d+ from the main content, 1 from the navigation, 1 from the other parts of the page\); scroll, open a group or act to see more\]/);
+      expect(small.text).toMatch(
+        /\[omitted to fit the budget of 1200 tokens: \d+ lines \(\d+ from the main content, 1 from the navigation, 1 from the other parts of the page\); scroll, open a group or act to see more\]/,
+      );
     } finally {
       await session.close();
     }
@@ -248,7 +285,9 @@ describe('link groups', () => {
       const collapsed = await session.observe();
       const line = collapsed.text.split('\n').find((l) => l.includes(' group "Browse by subject"'));
       // The sixteen subjects of the sandbox library's footer, the first six as a sample.
-      expect(line).toMatch(/^\[\d+\] group "Browse by subject": 16 navigation links: Art \| Biography \| Children \| Cookery \| Crime \| Drama \| … \(click to list them\)$/);
+      expect(line).toMatch(
+        /^\[\d+\] group "Browse by subject": 16 navigation links: Art \| Biography \| Children \| Cookery \| Crime \| Drama \| … \(click to list them\)$/,
+      );
       expect(collapsed.text).not.toContain('link "Ecology"');
       const group = Number(/^\[(\d+)\]/.exec(line!)![1]);
       // Its number is no element's.
@@ -319,12 +358,19 @@ describe('actions', () => {
     const session = await open('/', 'shop');
     try {
       // The shop renders its catalogue on the client: wait until the page is taller than the window.
-      await waitFor(async () => ((await session.observe()).facts.pageHeight > 1000 ? true : undefined), 10_000, 'the catalogue to render');
+      await waitFor(
+        async () => ((await session.observe()).facts.pageHeight > 1000 ? true : undefined),
+        10_000,
+        'the catalogue to render',
+      );
       expect((await session.act(act('scroll', null, 'down'))).ok).toBe(true);
       expect((await session.observe()).facts.scrollY).toBeGreaterThan(0);
       expect((await session.act(act('scroll', null, 'up'))).ok).toBe(true);
       expect((await session.observe()).facts.scrollY).toBe(0);
-      expect(await session.act(act('scroll', null, 'up'))).toMatchObject({ ok: false, error: 'the page did not scroll: already at the top' });
+      expect(await session.act(act('scroll', null, 'up'))).toMatchObject({
+        ok: false,
+        error: 'the page did not scroll: already at the top',
+      });
       expect((await session.act(act('hover', await idOf(session, 'Cart', 'link')))).ok).toBe(true);
       const search = await idOf(session, 'Search products');
       await session.act(act('type', search, 'lamp'));
@@ -348,13 +394,15 @@ describe('actions', () => {
     }
   });
 
-  it('settles once the click\'s request is answered, even when the page never reads the body', async () => {
+  it("settles once the click's request is answered, even when the page never reads the body", async () => {
     // The shop's "Add to cart" fires a fetch and never reads its body, so Playwright never reports the
     // request finished. With a 20 s settle cap, waiting for that would hold every such click for 20 s.
     const patient = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_SETTLE_MS: '20000' });
     const session = await patient.newSession();
     try {
-      expect((await session.goto(new URL('/product/blue-ceramic-mug', sandbox.siteUrl('shop')).toString())).ok).toBe(true);
+      expect((await session.goto(new URL('/product/blue-ceramic-mug', sandbox.siteUrl('shop')).toString())).ok).toBe(
+        true,
+      );
       const started = Date.now();
       const result = await session.act(act('click', await idOf(session, 'Add to cart', 'button')));
       expect(result.ok).toBe(true);
@@ -447,7 +495,10 @@ describe('guards on hostile pages', () => {
     // What the cap promises is where the walk stops, not a time: on a loaded 2-core CI machine the first
     // style pass over 200k nodes alone can outlast the suite's 4 s action timeout, so this session has a
     // patient one (how fast observation is belongs to `npm run bench`).
-    const patient = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '60000', WEBTRAIL_BROWSER_MAX_DOM_NODES: '20000' });
+    const patient = testPool(sandbox.allowHost, {
+      WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '60000',
+      WEBTRAIL_BROWSER_MAX_DOM_NODES: '20000',
+    });
     const session = await patient.newSession();
     try {
       await session.goto(new URL('/huge-dom', sandbox.siteUrl('hostile')).toString());
@@ -498,7 +549,9 @@ describe('guards on hostile pages', () => {
       const result = await s.act(act('goto', null, 'http://169.254.169.254/latest/meta-data/'));
       expect(result.error).toBe('blocked: address 169.254.169.254 is link-local');
     });
-    expect(session.guardEvents.some((e) => e.kind === 'request_blocked' && e.url.includes('169.254.169.254'))).toBe(true);
+    expect(session.guardEvents.some((e) => e.kind === 'request_blocked' && e.url.includes('169.254.169.254'))).toBe(
+      true,
+    );
   });
 
   it('stops acting when the trajectory time limit is reached', async () => {
@@ -540,7 +593,11 @@ describe('guards on hostile pages', () => {
   });
 
   it('holds at most the set number of contexts per Chromium process; one process going away costs only its own', async () => {
-    const small = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS: '2' }, { idleProcessMs: 300 });
+    const small = testPool(
+      sandbox.allowHost,
+      { WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS: '2' },
+      { idleProcessMs: 300 },
+    );
     try {
       const sessions = await Promise.all([small.newSession(), small.newSession(), small.newSession()]);
       const [a, b, c] = sessions as [BrowserSession, BrowserSession, BrowserSession];
@@ -552,7 +609,8 @@ describe('guards on hostile pages', () => {
       await lonely.browser!.close();
       await waitFor(() => (small.processCount === 1 ? true : undefined), 5000, 'the gone process to be forgotten');
       expect(small.restarts).toBe(1);
-      for (const session of pair) expect((await session.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
+      for (const session of pair)
+        expect((await session.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
       // A third context now needs a new process; once it closes, that extra process is closed too.
       const extra = await small.newSession();
       expect(small.processCount).toBe(2);
@@ -583,7 +641,8 @@ function jpegSize(jpeg: Buffer): { width: number; height: number } | null {
   while (at + 9 < jpeg.length && jpeg[at] === 0xff) {
     const marker = jpeg[at + 1]!;
     const length = jpeg.readUInt16BE(at + 2);
-    if (marker === 0xc0 || marker === 0xc2) return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7) };
+    if (marker === 0xc0 || marker === 0xc2)
+      return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7) };
     at += 2 + length;
   }
   return null;

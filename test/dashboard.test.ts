@@ -35,7 +35,9 @@ if (!TOPICS.sites.name.startsWith(PREFIX)) throw new Error('the topic prefix was
 const home = mkdtempSync(path.join(tmpdir(), 'webtrail-dashboard-'));
 /** Screenshots of the pages, for a person to look at. */
 const OUTPUT = path.join(ROOT, 'test-output', 'dashboard');
-const GROUPS = Object.fromEntries(SERVICE_NAMES.map((name) => [`WEBTRAIL_${name.toUpperCase()}_GROUP_ID`, `webtrail-${name}-${run}`]));
+const GROUPS = Object.fromEntries(
+  SERVICE_NAMES.map((name) => [`WEBTRAIL_${name.toUpperCase()}_GROUP_ID`, `webtrail-${name}-${run}`]),
+);
 
 let pipeline: Pipeline;
 let admin: Admin;
@@ -57,7 +59,8 @@ const shownRefs = new Set<string>();
 /** The distinct values of a topic, the first of each id (redeliveries are the same record). */
 async function distinct<T>(topic: string, id: (value: T) => string): Promise<T[]> {
   const seen = new Map<string, T>();
-  for (const r of await readTopic(topic)) if (r.value !== undefined && !seen.has(id(r.value as T))) seen.set(id(r.value as T), r.value as T);
+  for (const r of await readTopic(topic))
+    if (r.value !== undefined && !seen.has(id(r.value as T))) seen.set(id(r.value as T), r.value as T);
   return [...seen.values()];
 }
 
@@ -75,23 +78,43 @@ beforeAll(async () => {
   await admin.connect();
   // The services create the run's topics as they start.
   pipeline = await startPipeline({
-    home, groupSuffix: run,
-    env: { WEBTRAIL_ROLLOUT_SCREENSHOTS: 'true', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000' },
+    home,
+    groupSuffix: run,
+    env: {
+      WEBTRAIL_ROLLOUT_SCREENSHOTS: 'true',
+      WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+      WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000',
+    },
   });
   // The shop (tasks to carry out) and the casino (screened out as unsafe), screened again for this run.
-  await submitSites(['shop', 'casino'].map((s) => pipeline.sandbox.siteUrl(s)).join('\n'), { source: `dashboard-${run}`, again: true });
+  await submitSites(['shop', 'casino'].map((s) => pipeline.sandbox.siteUrl(s)).join('\n'), {
+    source: `dashboard-${run}`,
+    again: true,
+  });
 
   // The dashboard as users start it, while the pipeline runs; it reads all history of the test broker.
-  dashboard = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), 'dashboard', '--port', '0'], { cwd: ROOT, env: { ...process.env, ...GROUPS, WEBTRAIL_HOME: home } });
+  dashboard = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), 'dashboard', '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, ...GROUPS, WEBTRAIL_HOME: home },
+  });
   dashboard.stdout!.on('data', (d: Buffer) => (dashboardOutput += d.toString()));
   dashboard.stderr!.on('data', (d: Buffer) => (dashboardOutput += d.toString()));
-  url = await waitFor(() => /webtrail dashboard: (http:\/\/\S+?)\/ /.exec(dashboardOutput)?.[1], 30_000, 'the dashboard to listen');
-  browser = await chromium.launch({ executablePath: loadBrowserConfig().executablePath, headless: true, args: BASE_ARGS });
+  url = await waitFor(
+    () => /webtrail dashboard: (http:\/\/\S+?)\/ /.exec(dashboardOutput)?.[1],
+    30_000,
+    'the dashboard to listen',
+  );
+  browser = await chromium.launch({
+    executablePath: loadBrowserConfig().executablePath,
+    headless: true,
+    args: BASE_ARGS,
+  });
 
   await waitDrained(admin, pipeline, 300_000, 'the pipeline to carry the sites through');
   trajectories = await distinct<Trajectory>(TOPICS.trajectories.name, (t) => t.trajectoryId);
   runs = await distinct<Trajectory>(TOPICS.trajectories.name, (t) => `${t.trajectoryId} ${t.runId}`);
-  for (const r of await readTopic(TOPICS.trajectories.name)) if (r.traceId) traceIds.set(`${(r.value as Trajectory).trajectoryId} ${(r.value as Trajectory).runId}`, r.traceId);
+  for (const r of await readTopic(TOPICS.trajectories.name))
+    if (r.traceId) traceIds.set(`${(r.value as Trajectory).trajectoryId} ${(r.value as Trajectory).runId}`, r.traceId);
   verdicts = await distinct<Verdict>(TOPICS.verdicts.name, (v) => v.verdictId);
   examples = await distinct<TrainingExample>(TOPICS.trainingExamples.name, (x) => x.exampleId);
 }, 420_000);
@@ -110,7 +133,12 @@ afterAll(async () => {
 
 /** This run's trajectories of the shop with at least two steps, all with screenshots. */
 function shownTrajectories(): Trajectory[] {
-  const mine = runs.filter((t) => t.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')) && t.steps.length >= 2 && t.steps.every((s) => s.screenshotRef));
+  const mine = runs.filter(
+    (t) =>
+      t.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')) &&
+      t.steps.length >= 2 &&
+      t.steps.every((s) => s.screenshotRef),
+  );
   expect(mine.length).toBeGreaterThanOrEqual(2);
   return mine;
 }
@@ -125,12 +153,19 @@ describe('the dashboard during a pipeline run', () => {
     for (const topic of DASHBOARD_TOPICS) {
       const expected = await topicRecords(topic);
       // Offsets are sampled every 2 s and pushed live: wait for the page to show what the topic holds now.
-      await page.waitForFunction(([t, n]) => document.querySelector(`[data-topic-records="${t}"]`)?.textContent === String(n), [topic, expected] as const, { timeout: 10_000 });
+      await page.waitForFunction(
+        ([t, n]) => document.querySelector(`[data-topic-records="${t}"]`)?.textContent === String(n),
+        [topic, expected] as const,
+        { timeout: 10_000 },
+      );
     }
-    const cards = async (name: string) => (await page.locator(`[data-card="${name}"] b`).textContent())?.replace(/,/g, '');
+    const cards = async (name: string) =>
+      (await page.locator(`[data-card="${name}"] b`).textContent())?.replace(/,/g, '');
     await expect.poll(() => cards('trajectories'), { timeout: 10_000 }).toBe(String(trajectories.length));
     // The rate by hand: verdicts of the version at ≥ 0.5 over all its verdicts.
-    const version = verdicts.find((v) => v.trajectory.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')))!.judgeVersion;
+    const version = verdicts.find((v) =>
+      v.trajectory.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')),
+    )!.judgeVersion;
     const ofVersion = verdicts.filter((v) => v.judgeVersion === version);
     const rate = `${((Math.round((ofVersion.filter((v) => v.success >= 0.5).length / ofVersion.length) * 1000) / 1000) * 100).toFixed(1)}%`;
     expect(await page.locator(`tr[data-judge="${version}"] [data-success-rate]`).textContent()).toBe(rate);
@@ -146,16 +181,36 @@ describe('the dashboard during a pipeline run', () => {
     const card = page.locator('[data-card="rejected"] b');
     const before = Number((await card.textContent())!.replace(/,/g, ''));
     const domain = `late-${run}.example`;
-    await produce(testKafka(), [{
-      topic: TOPICS.sitesRejected.name, key: domain, schema: 'SiteRejection',
-      value: { domain, url: `https://${domain}/`, reason: 'unsafe', detail: 'produced by the test', category: 'gambling', generatorVersion: 'test', rejectedAtMs: Date.now(), usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 } },
-    }]);
-    await page.waitForFunction((n) => document.querySelector('[data-card="rejected"] b')?.textContent?.replace(/,/g, '') === String(n), before + 1, { timeout: 2000 });
+    await produce(testKafka(), [
+      {
+        topic: TOPICS.sitesRejected.name,
+        key: domain,
+        schema: 'SiteRejection',
+        value: {
+          domain,
+          url: `https://${domain}/`,
+          reason: 'unsafe',
+          detail: 'produced by the test',
+          category: 'gambling',
+          generatorVersion: 'test',
+          rejectedAtMs: Date.now(),
+          usage: { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 },
+        },
+      },
+    ]);
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-card="rejected"] b')?.textContent?.replace(/,/g, '') === String(n),
+      before + 1,
+      { timeout: 2000 },
+    );
     await page.close();
   });
 
-/** Steps whose acted-on element was on screen when the screenshot was taken. */
-const onScreen = (t: Trajectory) => t.steps.filter((s) => s.targetBox && s.targetBox.y + s.targetBox.height > 0 && s.targetBox.y < s.targetBox.viewportHeight).length;
+  /** Steps whose acted-on element was on screen when the screenshot was taken. */
+  const onScreen = (t: Trajectory) =>
+    t.steps.filter(
+      (s) => s.targetBox && s.targetBox.y + s.targetBox.height > 0 && s.targetBox.y < s.targetBox.viewportHeight,
+    ).length;
 
   it('shows a trajectory: every step with its decoded screenshot, the click outlined, the verdict and the examples', async () => {
     const t = shownTrajectories().find((x) => onScreen(x) > 0);
@@ -166,13 +221,17 @@ const onScreen = (t: Trajectory) => t.steps.filter((s) => s.targetBox && s.targe
     await expect.poll(() => page.locator('section.step').count()).toBe(t.steps.length);
     const images = page.locator('.shot img');
     expect(await images.count()).toBe(t.steps.length);
-    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.shot img')).every((img) => img.complete));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll<HTMLImageElement>('.shot img')).every((img) => img.complete),
+    );
     const widths = await images.evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
     expect(widths.every((w) => w > 0)).toBe(true);
     // Every step that acted on an element on screen has its outline.
     expect(await page.locator('.shot .target').count()).toBe(onScreen(t));
     for (const v of verdicts.filter((x) => x.trajectoryId === t.trajectoryId && x.trajectory.runId === t.runId)) {
-      expect(await page.locator(`table.verdicts tr[data-judge="${v.judgeVersion}"] td`).nth(1).textContent()).toBe(String(v.success));
+      expect(await page.locator(`table.verdicts tr[data-judge="${v.judgeVersion}"] td`).nth(1).textContent()).toBe(
+        String(v.success),
+      );
     }
     // Its trace, as the record's header carries it, even with no collector configured.
     const traceId = traceIds.get(`${t.trajectoryId} ${t.runId}`);
@@ -183,7 +242,10 @@ const onScreen = (t: Trajectory) => t.steps.filter((s) => s.targetBox && s.targe
     expect(await page.locator('table.examples tr:has(td)').count()).toBe(itsExamples);
     if (itsExamples === 0) expect(await page.getByText('None from this run').count()).toBe(1);
     // The first outlined click, in view (docs/dashboard-trajectory.png is one of these).
-    await page.locator('.shot .target').first().evaluate((el) => el.closest('section')!.scrollIntoView());
+    await page
+      .locator('.shot .target')
+      .first()
+      .evaluate((el) => el.closest('section')!.scrollIntoView());
     await shot(page, 'trajectory', { fullPage: false });
     await page.close();
   });
@@ -212,11 +274,24 @@ const onScreen = (t: Trajectory) => t.steps.filter((s) => s.targetBox && s.targe
     // Success "no" under a judge version: those judged below 0.5 by it.
     const version = verdicts[0]!.judgeVersion;
     await again.goto(`${url}/trajectories?judge=${encodeURIComponent(version)}&success=no`);
-    const failedIds = new Set(trajectories.map((t) => {
-      const mine = verdicts.filter((v) => v.trajectoryId === t.trajectoryId && v.judgeVersion === version && (v.trajectory.runId === t.runId || v.trajectory.runId === '')).sort((a, b) => b.judgedAtMs - a.judgedAtMs)[0];
-      return mine && mine.success < 0.5 ? t.trajectoryId : null;
-    }).filter(Boolean));
-    expect(await again.locator('#matching').textContent()).toMatch(new RegExp(`^${failedIds.size.toLocaleString('en')} matching`));
+    const failedIds = new Set(
+      trajectories
+        .map((t) => {
+          const mine = verdicts
+            .filter(
+              (v) =>
+                v.trajectoryId === t.trajectoryId &&
+                v.judgeVersion === version &&
+                (v.trajectory.runId === t.runId || v.trajectory.runId === ''),
+            )
+            .sort((a, b) => b.judgedAtMs - a.judgedAtMs)[0];
+          return mine && mine.success < 0.5 ? t.trajectoryId : null;
+        })
+        .filter(Boolean),
+    );
+    expect(await again.locator('#matching').textContent()).toMatch(
+      new RegExp(`^${failedIds.size.toLocaleString('en')} matching`),
+    );
     await page.close();
     await again.close();
   });
@@ -224,12 +299,16 @@ const onScreen = (t: Trajectory) => t.steps.filter((s) => s.targetBox && s.targe
   it('writes a standalone page that opens with no server and shows the same steps', async () => {
     const t = shownTrajectories()[0]!;
     const out = path.join(home, 'view.html');
-    const result = await runCli(['view', t.trajectoryId, '--run', t.runId, '--out', out], { env: { WEBTRAIL_HOME: home } });
+    const result = await runCli(['view', t.trajectoryId, '--run', t.runId, '--out', out], {
+      env: { WEBTRAIL_HOME: home },
+    });
     expect(result.code, result.stderr).toBe(0);
     const page = await browser.newPage();
     await page.goto(pathToFileURL(out).href);
     expect(await page.locator('section.step').count()).toBe(t.steps.length);
-    const widths = await page.locator('.shot img').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
+    const widths = await page
+      .locator('.shot img')
+      .evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
     expect(widths).toHaveLength(t.steps.length);
     expect(widths.every((w) => w > 0)).toBe(true);
     await page.close();
@@ -247,22 +326,31 @@ const onScreen = (t: Trajectory) => t.steps.filter((s) => s.targetBox && s.targe
     // Bytes no schema can read, on a topic the dashboard reads.
     const producer = testKafka().producer();
     await producer.connect();
-    await producer.send({ topic: TOPICS.sitesRejected.name, messages: [{ key: 'poison', value: Buffer.from('not avro at all') }] });
+    await producer.send({
+      topic: TOPICS.sitesRejected.name,
+      messages: [{ key: 'poison', value: Buffer.from('not avro at all') }],
+    });
     await producer.disconnect();
     await page.goto(`${url}/`);
     await page.waitForSelector(`[data-undecodable="${TOPICS.sitesRejected.name}"]`, { timeout: 10_000 });
 
     // A screenshot gone from the store (one no page has shown, so not in the dashboard's cache): said in
     // words, the other steps' images still shown.
-    const mine = runs.filter((t) => t.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')) && t.steps.every((s) => s.screenshotRef));
+    const mine = runs.filter(
+      (t) => t.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')) && t.steps.every((s) => s.screenshotRef),
+    );
     const second = mine.find((t) => t.steps.some((s) => !shownRefs.has(s.screenshotRef!)));
     expect(second, 'a trajectory with a screenshot no page has shown').toBeDefined();
     const gone = second!.steps.map((s) => s.screenshotRef!).find((ref) => !shownRefs.has(ref))!;
     rmSync(fileURLToPath(gone));
-    await page.goto(`${url}/trajectories/${encodeURIComponent(second!.trajectoryId)}?run=${encodeURIComponent(second!.runId)}`);
+    await page.goto(
+      `${url}/trajectories/${encodeURIComponent(second!.trajectoryId)}?run=${encodeURIComponent(second!.runId)}`,
+    );
     const missingSteps = second!.steps.filter((s) => s.screenshotRef === gone).length;
     expect(await page.locator('.missing').count()).toBe(missingSteps);
-    expect(await page.locator('.missing').first().textContent()).toMatch(/screenshot unavailable: .*(no such|ENOENT|not found)/i);
+    expect(await page.locator('.missing').first().textContent()).toMatch(
+      /screenshot unavailable: .*(no such|ENOENT|not found)/i,
+    );
     expect(await page.locator('.shot img').count()).toBe(second!.steps.length - missingSteps);
 
     // Still serving.

@@ -16,7 +16,9 @@ describe('the Dockerfile', () => {
     const codes = (text: string) => {
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'dockerfile-')), 'Dockerfile');
       writeFileSync(file, text);
-      return lintDockerfile(file).map((f) => f.code).sort();
+      return lintDockerfile(file)
+        .map((f) => f.code)
+        .sort();
     };
     expect(codes(dockerfile.replace(/fonts-dejavu-core=\S+/, 'fonts-dejavu-core'))).toEqual(['DL3008']);
     expect(codes(dockerfile.replace('USER 1000:1000', 'USER node'))).toEqual(['DL3066']);
@@ -24,7 +26,12 @@ describe('the Dockerfile', () => {
   });
 
   it('pins every apt package, ARG defaults read', () => {
-    expect(aptPins(dockerfile).map((p) => p.name)).toEqual(['chromium', 'fonts-dejavu-core', 'fonts-liberation', 'ca-certificates']);
+    expect(aptPins(dockerfile).map((p) => p.name)).toEqual([
+      'chromium',
+      'fonts-dejavu-core',
+      'fonts-liberation',
+      'ca-certificates',
+    ]);
     for (const pin of aptPins(dockerfile)) expect(pin.version).toMatch(/^[\w.:~+-]+$/);
   });
 });

@@ -27,7 +27,12 @@ let strictPool: BrowserPool; // the default policy: loopback forbidden, the test
 let intranetPool: BrowserPool; // private networks allowed, 127.0.0.2 denied: for names and rebinding
 let resolverCalls: Record<string, number> = {};
 
-const act = (kind: Action['kind'], elementId: number | null = null, value: string | null = null): Action => ({ kind, elementId, value, submit: false });
+const act = (kind: Action['kind'], elementId: number | null = null, value: string | null = null): Action => ({
+  kind,
+  elementId,
+  value,
+  submit: false,
+});
 
 function pages(): Record<string, string> {
   const bad = `http://${FORBIDDEN}:${forbiddenPort}`;
@@ -67,7 +72,8 @@ beforeAll(async () => {
   stunPort = stun.address().port;
 
   origin = createServer((req, res) => {
-    if (req.url === '/redirect') return void res.writeHead(302, { location: `http://${FORBIDDEN}:${forbiddenPort}/redirected` }).end();
+    if (req.url === '/redirect')
+      return void res.writeHead(302, { location: `http://${FORBIDDEN}:${forbiddenPort}/redirected` }).end();
     const html = pages()[req.url ?? ''];
     if (html === undefined) return void res.writeHead(404).end('no such page');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>t</title>${html}`);
@@ -87,7 +93,11 @@ beforeAll(async () => {
   };
   const fast = { WEBTRAIL_BROWSER_NAVIGATION_TIMEOUT_MS: '4000', WEBTRAIL_BROWSER_ACTION_TIMEOUT_MS: '4000' };
   strictPool = testPool(`127.0.0.1:${originPort}`, fast, { resolver });
-  intranetPool = testPool('', { ...fast, WEBTRAIL_BROWSER_ALLOW_PRIVATE: 'true', WEBTRAIL_BROWSER_DENY_ADDRESSES: `${FORBIDDEN}` }, { resolver });
+  intranetPool = testPool(
+    '',
+    { ...fast, WEBTRAIL_BROWSER_ALLOW_PRIVATE: 'true', WEBTRAIL_BROWSER_DENY_ADDRESSES: `${FORBIDDEN}` },
+    { resolver },
+  );
 });
 
 afterAll(async () => {
@@ -102,7 +112,11 @@ afterEach(() => {
   resolverCalls = {};
 });
 
-async function visit(pool: BrowserPool, path: string, during?: (s: BrowserSession) => Promise<void>): Promise<BrowserSession> {
+async function visit(
+  pool: BrowserPool,
+  path: string,
+  during?: (s: BrowserSession) => Promise<void>,
+): Promise<BrowserSession> {
   const session = await pool.newSession();
   try {
     await session.goto(`${originUrl}${path}`);
@@ -115,7 +129,8 @@ async function visit(pool: BrowserPool, path: string, during?: (s: BrowserSessio
   return session;
 }
 
-const refusedUrls = (s: BrowserSession) => s.guardEvents.filter((e) => e.kind === 'request_blocked').map((e) => `${e.url} — ${e.detail}`);
+const refusedUrls = (s: BrowserSession) =>
+  s.guardEvents.filter((e) => e.kind === 'request_blocked').map((e) => `${e.url} — ${e.detail}`);
 
 describe.each([
   ['the default policy (loopback forbidden)', () => strictPool, /127\.0\.0\.2 is loopback/],
@@ -136,7 +151,10 @@ describe.each([
     const session = await visit(pool(), path);
     expect(tcpHits - before).toBe(0);
     const refused = refusedUrls(session);
-    expect(refused.some((r) => url.test(r) && reason.test(r)), refused.join('\n')).toBe(true);
+    expect(
+      refused.some((r) => url.test(r) && reason.test(r)),
+      refused.join('\n'),
+    ).toBe(true);
   });
 
   it('a WebRTC STUN and TURN request over UDP', async () => {
@@ -197,14 +215,16 @@ describe('names are resolved once, by the proxy, and checked', () => {
     const session = await visit(intranetPool, '/names');
     expect(tcpHits - before).toBe(0);
     const refused = refusedUrls(session);
-    expect(refused).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^http:\/\/evil\.test:\d+\/evil — address 127\.0\.0\.2 is in the deny list/),
-      expect.stringMatching(/^http:\/\/nowhere\.test:\d+\/x — host nowhere\.test does not resolve/),
-    ]));
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^http:\/\/evil\.test:\d+\/evil — address 127\.0\.0\.2 is in the deny list/),
+        expect.stringMatching(/^http:\/\/nowhere\.test:\d+\/x — host nowhere\.test does not resolve/),
+      ]),
+    );
     expect(resolverCalls['evil.test']).toBeGreaterThan(0);
   });
 
-  it('loads a page through a name only the proxy\'s resolver knows: it connects to the address it checked', async () => {
+  it("loads a page through a name only the proxy's resolver knows: it connects to the address it checked", async () => {
     const session = await intranetPool.newSession();
     try {
       const result = await session.goto(`http://good.test:${new URL(originUrl).port}/link`);
@@ -218,7 +238,11 @@ describe('names are resolved once, by the proxy, and checked', () => {
 
   it('refuses by the default rules a name that resolves to loopback', async () => {
     const session = await visit(strictPool, '/names');
-    expect(refusedUrls(session)).toEqual(expect.arrayContaining([expect.stringMatching(/evil\.test:\d+\/evil — host evil\.test resolves to 127\.0\.0\.2 is loopback/)]));
+    expect(refusedUrls(session)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/evil\.test:\d+\/evil — host evil\.test resolves to 127\.0\.0\.2 is loopback/),
+      ]),
+    );
   });
 
   it('connects to exactly the address it checked when a name changes its answer between lookups', async () => {
@@ -269,13 +293,13 @@ describe('what the agent acts on', () => {
     expect(title).toBe('Invoices');
   });
 
-  it('ids a page planted in its HTML mean nothing: the agent\'s [N] is the element it was shown', async () => {
+  it("ids a page planted in its HTML mean nothing: the agent's [N] is the element it was shown", async () => {
     const { result, title } = await clickShown('/planted-ids', 'Download report');
     expect(result.ok).toBe(true);
     expect(title).toBe('clicked: report');
   });
 
-  it('the sandbox control endpoints cannot be reached from the agent\'s browser', async () => {
+  it("the sandbox control endpoints cannot be reached from the agent's browser", async () => {
     const session = await suite.pool.newSession();
     try {
       await session.goto(new URL('/', suite.sandbox.siteUrl('shop')).toString());
@@ -287,7 +311,16 @@ describe('what the agent acts on', () => {
       const text = (await session.observe()).text;
       expect(text).not.toContain('"tasks"');
       expect(text).toContain('Page not found');
-      const fetched = await (await session.page()).evaluate(async (url) => fetch(url, { method: 'POST', body: '{}' }).then((r) => r.status, () => 'refused'), `${suite.sandbox.controlUrl}/__sandbox/check`);
+      const fetched = await (
+        await session.page()
+      ).evaluate(
+        async (url) =>
+          fetch(url, { method: 'POST', body: '{}' }).then(
+            (r) => r.status,
+            () => 'refused',
+          ),
+        `${suite.sandbox.controlUrl}/__sandbox/check`,
+      );
       expect(fetched).not.toBe(200);
       // The control port does answer, for the harness.
       expect((await fetch(`${suite.sandbox.controlUrl}/__sandbox/state`)).status).toBe(200);
@@ -300,15 +333,35 @@ describe('what the agent acts on', () => {
 describe('WebRTC cannot send UDP around the proxy', () => {
   // Its own namespace: loopback and a veth pair kept inside it, so WebRTC has a network to try (see the probe).
   const probe = (control: boolean): { udpHits: number } => {
-    const script = 'ip link set lo up && ip link add wt-probe type veth peer name wt-probe-peer && ip addr add 198.18.0.1/32 dev wt-probe && ip link set wt-probe up && ip link set wt-probe-peer up && exec "$@"';
-    const result = spawnSync('unshare', ['-rn', '--', 'sh', '-c', script, 'sh', process.execPath, '--import', 'tsx', 'test/fixtures/webrtcProbe.ts', ...(control ? ['--control'] : [])], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const script =
+      'ip link set lo up && ip link add wt-probe type veth peer name wt-probe-peer && ip addr add 198.18.0.1/32 dev wt-probe && ip link set wt-probe up && ip link set wt-probe-peer up && exec "$@"';
+    const result = spawnSync(
+      'unshare',
+      [
+        '-rn',
+        '--',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        process.execPath,
+        '--import',
+        'tsx',
+        'test/fixtures/webrtcProbe.ts',
+        ...(control ? ['--control'] : []),
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
     if (result.status !== 0) throw new Error(`probe failed (${result.status}): ${result.stderr.slice(-2000)}`);
     return JSON.parse(result.stdout.trim().split('\n').pop()!) as { udpHits: number };
   };
   const canUnshare = spawnSync('unshare', ['-rn', 'true']).status === 0;
 
-  it.runIf(canUnshare || process.env.CI === 'true')('sends none with the pool\'s flags, while the same page without them does', () => {
-    expect(probe(true).udpHits, 'the probe must see a leak when the WebRTC guard is off').toBeGreaterThan(0);
-    expect(probe(false).udpHits).toBe(0);
-  });
+  it.runIf(canUnshare || process.env.CI === 'true')(
+    "sends none with the pool's flags, while the same page without them does",
+    () => {
+      expect(probe(true).udpHits, 'the probe must see a leak when the WebRTC guard is off').toBeGreaterThan(0);
+      expect(probe(false).udpHits).toBe(0);
+    },
+  );
 });

@@ -27,10 +27,15 @@ describe('webtrail eval screen', () => {
     mkdirSync(path.join(domains, 'benign'), { recursive: true });
     // The scripted screen goes by words in the address: it catches casino and poker, misses the quiet
     // one, and takes "betterbooks" (bet) for gambling.
-    writeFileSync(path.join(domains, 'harmful', 'gambling.t.txt'), '# a test list\nbest-casino.com\npokerstars-fake.net\nquiet-garden.org\nnot a domain\n');
+    writeFileSync(
+      path.join(domains, 'harmful', 'gambling.t.txt'),
+      '# a test list\nbest-casino.com\npokerstars-fake.net\nquiet-garden.org\nnot a domain\n',
+    );
     writeFileSync(path.join(domains, 'benign', 'shopping.t.txt'), 'mugs-and-kettles.com\nbetterbooks.com\n');
     const out = path.join(dir, 'screen.json');
-    const cli = await runCli(['eval', 'screen', '--domains', domains, '--per-category', '0', '--out', out], { env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' } });
+    const cli = await runCli(['eval', 'screen', '--domains', domains, '--per-category', '0', '--out', out], {
+      env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' },
+    });
     expect(cli.code, cli.stderr).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as ScreenEvalReport;
     // TP 2 (casino, poker), FN 1 (quiet-garden), FP 1 (betterbooks), TN 1 (mugs).
@@ -44,17 +49,31 @@ describe('webtrail eval screen', () => {
     ]);
     // What the LLM was asked: the screening prompt with the address and no page, once per domain.
     const asked = llm.received.filter((c) => c.messages[0]!.content.startsWith('You screen'));
-    expect(asked.map((c) => /^Domain: (.+)$/m.exec(c.messages[1]!.content)![1]).sort()).toEqual(['best-casino.com', 'betterbooks.com', 'mugs-and-kettles.com', 'pokerstars-fake.net', 'quiet-garden.org']);
+    expect(asked.map((c) => /^Domain: (.+)$/m.exec(c.messages[1]!.content)![1]).sort()).toEqual([
+      'best-casino.com',
+      'betterbooks.com',
+      'mugs-and-kettles.com',
+      'pokerstars-fake.net',
+      'quiet-garden.org',
+    ]);
     expect(cli.stdout).toMatch(/harmful\/gambling\.t\s+3\s+2\s+66\.7%\s+recall/);
   });
 
   it('says what is wrong with its input', async () => {
     const neither = await runCli(['eval', 'screen'], { env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' } });
-    expect([neither.code, neither.stderr.trim()]).toEqual([2, 'webtrail: give either --labels FILE or --domains DIR (e.g. ../shared/domains)']);
+    expect([neither.code, neither.stderr.trim()]).toEqual([
+      2,
+      'webtrail: give either --labels FILE or --domains DIR (e.g. ../shared/domains)',
+    ]);
     const labels = path.join(dir, 'bad.jsonl');
     writeFileSync(labels, '{"domain": "ok.com", "harmful": false}\n{"domain": "not a domain", "harmful": true}\n');
-    const bad = await runCli(['eval', 'screen', '--labels', labels], { env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' } });
-    expect([bad.code, bad.stderr.trim()]).toEqual([2, `webtrail: --labels ${labels}: line 2: expected {"domain": string, "harmful": true|false, "category"?: string}`]);
+    const bad = await runCli(['eval', 'screen', '--labels', labels], {
+      env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' },
+    });
+    expect([bad.code, bad.stderr.trim()]).toEqual([
+      2,
+      `webtrail: --labels ${labels}: line 2: expected {"domain": string, "harmful": true|false, "category"?: string}`,
+    ]);
   });
 });
 
@@ -67,12 +86,30 @@ describe('webtrail eval mind2web', () => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
-        const user = (JSON.parse(body) as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'user')!.content;
+        const user = (JSON.parse(body) as { messages: Array<{ role: string; content: string }> }).messages.find(
+          (m) => m.role === 'user',
+        )!.content;
         const first = user.includes('Recent steps:\n(none yet)');
         const id = (pattern: RegExp) => Number(pattern.exec(user)![1]);
-        const action = first ? { kind: 'type', elementId: id(/^\[(\d+)\] textbox "Search terms"/m), value: 'wedding photographers', submit: false } : { kind: 'click', elementId: id(/^\[(\d+)\] button "Search"/m), value: null, submit: false };
+        const action = first
+          ? {
+              kind: 'type',
+              elementId: id(/^\[(\d+)\] textbox "Search terms"/m),
+              value: 'wedding photographers',
+              submit: false,
+            }
+          : { kind: 'click', elementId: id(/^\[(\d+)\] button "Search"/m), value: null, submit: false };
         const content = JSON.stringify({ thought: 'next', action });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'stand-in', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'x',
+            object: 'chat.completion',
+            created: 0,
+            model: 'stand-in',
+            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,20 +117,45 @@ describe('webtrail eval mind2web', () => {
     try {
       const data = path.join(dir, 'mind2web');
       mkdirSync(data, { recursive: true });
-      const html = '<html><body><h1>Find a pro</h1><input backend_node_id="12" aria-label="Search terms"><button backend_node_id="8635" type="submit">Search</button><a backend_node_id="20" href="#help">Help</a></body></html>';
-      const record = (uid: string, previous: string[], op: string, value: string, gold: string, page: string | undefined) => JSON.stringify({
-        annotation_id: 'task-1', action_uid: uid, website: 'example', confirmed_task: 'Find a wedding photographer', previous_actions: previous,
-        operation: { op, original_op: op, value }, pos_candidates: [{ backend_node_id: gold, tag: 'x' }], ...(page === undefined ? {} : { cleaned_html: page }),
-      });
-      writeFileSync(path.join(data, 'steps.jsonl'), [
-        record('a', [], 'TYPE', 'wedding photographer', '12', html),
-        record('b', ['[textbox]  Search terms -> TYPE: wedding photographer'], 'CLICK', '', '8635', html),
-        record('c', [], 'CLICK', '', '1', undefined),
-      ].join('\n'));
+      const html =
+        '<html><body><h1>Find a pro</h1><input backend_node_id="12" aria-label="Search terms"><button backend_node_id="8635" type="submit">Search</button><a backend_node_id="20" href="#help">Help</a></body></html>';
+      const record = (
+        uid: string,
+        previous: string[],
+        op: string,
+        value: string,
+        gold: string,
+        page: string | undefined,
+      ) =>
+        JSON.stringify({
+          annotation_id: 'task-1',
+          action_uid: uid,
+          website: 'example',
+          confirmed_task: 'Find a wedding photographer',
+          previous_actions: previous,
+          operation: { op, original_op: op, value },
+          pos_candidates: [{ backend_node_id: gold, tag: 'x' }],
+          ...(page === undefined ? {} : { cleaned_html: page }),
+        });
+      writeFileSync(
+        path.join(data, 'steps.jsonl'),
+        [
+          record('a', [], 'TYPE', 'wedding photographer', '12', html),
+          record('b', ['[textbox]  Search terms -> TYPE: wedding photographer'], 'CLICK', '', '8635', html),
+          record('c', [], 'CLICK', '', '1', undefined),
+        ].join('\n'),
+      );
       const out = path.join(dir, 'mind2web.json');
-      const cli = await runCli(['eval', 'mind2web', '--data', data, '--out', out], { env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_MODEL: 'stand-in' }, timeoutMs: 120_000 });
+      const cli = await runCli(['eval', 'mind2web', '--data', data, '--out', out], {
+        env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_MODEL: 'stand-in' },
+        timeoutMs: 120_000,
+      });
       expect(cli.code, cli.stderr).toBe(0);
-      const report = JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, number>; stepsWithoutPage: number; steps: Array<{ predictedElement: string | null }> };
+      const report = JSON.parse(readFileSync(out, 'utf8')) as {
+        metrics: Record<string, number>;
+        stepsWithoutPage: number;
+        steps: Array<{ predictedElement: string | null }>;
+      };
       expect(report.steps.map((s) => s.predictedElement)).toEqual(['12', '8635']);
       // Step a: right element, "type wedding photographers" against "type wedding photographer": F1 2/3.
       // Step b: right element and operation. One task: element 1, F1 (2/3 + 1) / 2, step SR 1/2, SR 0.
@@ -113,10 +175,22 @@ describe('the sandbox as Mind2Web-format data', () => {
     // The library: its subject task opens a collapsed group first, which is a previous action, not a step.
     const file = path.join(dir, 'sandbox-library.jsonl');
     const exported = await exportSandboxMind2Web(file, 'library');
-    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action_uid: string; operation: { op: string }; pos_candidates: Array<{ backend_node_id: string }>; cleaned_html: string });
+    const records = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            action_uid: string;
+            operation: { op: string };
+            pos_candidates: Array<{ backend_node_id: string }>;
+            cleaned_html: string;
+          },
+      );
     expect(records).toHaveLength(exported.steps);
     expect(exported.tasks).toBe(10);
-    const ecology = records.find((r) => r.action_uid.startsWith('sandbox-library-subject-ecology-')) as unknown as { previous_actions: string[] } | undefined;
+    const ecology = records.find((r) => r.action_uid.startsWith('sandbox-library-subject-ecology-')) as unknown as
+      { previous_actions: string[] } | undefined;
     expect(ecology?.previous_actions).toEqual(['[group]  Browse by subject -> CLICK']);
     // Every gold element is on its saved page, which carries no script.
     for (const r of records) {
@@ -124,7 +198,10 @@ describe('the sandbox as Mind2Web-format data', () => {
       expect(r.cleaned_html).not.toMatch(/<script/i);
     }
     const out = path.join(dir, 'sandbox-m2w.json');
-    const cli = await runCli(['eval', 'mind2web', '--data', file, '--out', out], { env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' }, timeoutMs: 180_000 });
+    const cli = await runCli(['eval', 'mind2web', '--data', file, '--out', out], {
+      env: { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' },
+      timeoutMs: 180_000,
+    });
     expect(cli.code, cli.stderr).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { metrics: { steps: number; stepSuccessRate: number } };
     expect(report.metrics).toMatchObject({ steps: records.length, stepSuccessRate: 1 });

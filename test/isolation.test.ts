@@ -9,7 +9,11 @@ const isolated = process.env.WEBTRAIL_NETNS === 'loopback-only';
 describe('test network isolation', () => {
   it.runIf(isolated || process.env.CI === 'true')('has only the loopback interface, up, and no route off it', () => {
     expect(isolated, 'CI must run the tests through npm test, inside a loopback-only namespace').toBe(true);
-    const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean);
+    const interfaces = readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter(Boolean);
     expect(interfaces).toEqual(['lo']);
     // /proc/net/route lists IPv4 routes over real interfaces; loopback's live in the local table only.
     const routes = readFileSync('/proc/net/route', 'utf8').trim().split('\n').slice(1);

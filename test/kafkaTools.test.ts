@@ -39,7 +39,16 @@ describe('npm run kafka -- <tool>', () => {
       // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG ...
       expect(describeGroup.stdout).toMatch(new RegExp(`${group}\\s+${topic}\\s+0\\s+3\\s+5\\s+2`));
 
-      const reset = await kafkaTool(['consumer-groups', '--reset-offsets', '--to-earliest', '--group', group, '--topic', topic, '--execute']);
+      const reset = await kafkaTool([
+        'consumer-groups',
+        '--reset-offsets',
+        '--to-earliest',
+        '--group',
+        group,
+        '--topic',
+        topic,
+        '--execute',
+      ]);
       expect(reset.code, reset.stderr).toBe(0);
       const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       expect(offsets!.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '0' })]);

@@ -15,14 +15,27 @@ import { Sink } from '../services/sink/sink.ts';
 import { verdict } from './helpers/samples.ts';
 
 /** A 5 MB page: distinct lines, so nothing about it compresses into a small record by accident. */
-const hugePage = () => Array.from({ length: 100_000 }, (_, i) => `[${i + 1}] link "Product number ${i + 1} in the catalogue"`).join('\n');
+const hugePage = () =>
+  Array.from({ length: 100_000 }, (_, i) => `[${i + 1}] link "Product number ${i + 1} in the catalogue"`).join('\n');
 
 function hugeTrajectory() {
   const v = verdict('huge');
   const page = hugePage();
-  const prompt = [{ role: 'system' as const, content: 'You are a web agent.' }, { role: 'user' as const, content: `Task: find the cheapest product\n\n${page}` }];
-  const steps = v.trajectory.steps.map((s) => ({ ...s, observation: page, prompt, llmOutput: '{"thought":"the list","action":{"kind":"click","elementId":1}}' }));
-  return { verdict: { ...v, judgeVersion: 'm@judge.v1', trajectory: { ...v.trajectory, steps, finalObservation: page } }, page, prompt };
+  const prompt = [
+    { role: 'system' as const, content: 'You are a web agent.' },
+    { role: 'user' as const, content: `Task: find the cheapest product\n\n${page}` },
+  ];
+  const steps = v.trajectory.steps.map((s) => ({
+    ...s,
+    observation: page,
+    prompt,
+    llmOutput: '{"thought":"the list","action":{"kind":"click","elementId":1}}',
+  }));
+  return {
+    verdict: { ...v, judgeVersion: 'm@judge.v1', trajectory: { ...v.trajectory, steps, finalObservation: page } },
+    page,
+    prompt,
+  };
 }
 
 describe('a 5 MB observation', () => {
@@ -54,15 +67,36 @@ describe('a 5 MB observation', () => {
 
     // A prompt blob that no longer matches its name is refused, not trained on.
     writeFileSync(fileURLToPath(step!.promptRef!), JSON.stringify([{ role: 'user', content: 'something else' }]));
-    const again = { ...judged, trajectory: { ...trajectory, runId: trajectory.runId }, trajectoryId: 'other', verdictId: 'v-other' };
-    await expect(sink.accept({ ...again, trajectory: { ...again.trajectory, trajectoryId: 'other' } })).rejects.toThrow(/does not match the hash in its name/);
+    const again = {
+      ...judged,
+      trajectory: { ...trajectory, runId: trajectory.runId },
+      trajectoryId: 'other',
+      verdictId: 'v-other',
+    };
+    await expect(sink.accept({ ...again, trajectory: { ...again.trajectory, trajectoryId: 'other' } })).rejects.toThrow(
+      /does not match the hash in its name/,
+    );
     await sink.close();
   });
 
   it('is left inline when under the limit', async () => {
     const { verdict: judged } = hugeTrajectory();
-    const small = { ...judged.trajectory, steps: judged.trajectory.steps.map((s) => ({ ...s, observation: 'a page', prompt: [{ role: 'user' as const, content: 'a page' }] })), finalObservation: 'a page' };
-    expect(await offloadLargeText(small, new LocalBlobStore(mkdtempSync(path.join(tmpdir(), 'webtrail-large-'))), 256 * 1024)).toBe(0);
+    const small = {
+      ...judged.trajectory,
+      steps: judged.trajectory.steps.map((s) => ({
+        ...s,
+        observation: 'a page',
+        prompt: [{ role: 'user' as const, content: 'a page' }],
+      })),
+      finalObservation: 'a page',
+    };
+    expect(
+      await offloadLargeText(
+        small,
+        new LocalBlobStore(mkdtempSync(path.join(tmpdir(), 'webtrail-large-'))),
+        256 * 1024,
+      ),
+    ).toBe(0);
     expect(small.steps[0]!.observationRef).toBeNull();
     expect(small.steps[0]!.prompt).toEqual([{ role: 'user', content: 'a page' }]);
   });

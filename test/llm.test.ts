@@ -29,11 +29,24 @@ let sandbox: Sandbox;
 let pool: BrowserPool;
 
 const client = (env: Record<string, string> = {}) =>
-  new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', WEBTRAIL_GENERATOR_LLM_TIMEOUT_MS: '1000', ...env }));
+  new OpenAiLlmClient(
+    loadLlmConfig('GENERATOR', {
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_MODEL: 'scripted',
+      WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10',
+      WEBTRAIL_GENERATOR_LLM_TIMEOUT_MS: '1000',
+      ...env,
+    }),
+  );
 
 const screenRequest = () => ({
-  messages: loadPrompt('screen', 'v1').render({ url: 'http://shop.localhost/', domain: 'shop.localhost', observation: 'Acme Shop: mugs, kettles and teapots.' }),
-  schema: ScreeningOutput, schemaName: 'Screening',
+  messages: loadPrompt('screen', 'v1').render({
+    url: 'http://shop.localhost/',
+    domain: 'shop.localhost',
+    observation: 'Acme Shop: mugs, kettles and teapots.',
+  }),
+  schema: ScreeningOutput,
+  schemaName: 'Screening',
 });
 
 beforeAll(async () => {
@@ -49,11 +62,23 @@ afterAll(async () => {
 });
 
 describe('the LLM client against servers as they are', () => {
-  const against = async (serverLike: NonNullable<ScriptedLlmOptions['serverLike']>, model: string, env: Record<string, string> = {}) => {
+  const against = async (
+    serverLike: NonNullable<ScriptedLlmOptions['serverLike']>,
+    model: string,
+    env: Record<string, string> = {},
+  ) => {
     const server = await startScriptedLlm({ serverLike, record: true });
     try {
-      const config = loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: model, WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', ...env });
-      const outcome = await new OpenAiLlmClient(config).complete(screenRequest()).then((reply) => ({ reply, error: null }), (error: Error) => ({ reply: null, error }));
+      const config = loadLlmConfig('GENERATOR', {
+        OPENAI_BASE_URL: server.url,
+        OPENAI_MODEL: model,
+        WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10',
+        ...env,
+      });
+      const outcome = await new OpenAiLlmClient(config).complete(screenRequest()).then(
+        (reply) => ({ reply, error: null }),
+        (error: Error) => ({ reply: null, error }),
+      );
       return { ...outcome, sent: server.received.map((c) => ({ tokenField: c.tokenField, structured: c.structured })) };
     } finally {
       await server.close();
@@ -61,10 +86,15 @@ describe('the LLM client against servers as they are', () => {
   };
 
   it("sends a reasoning model max_completion_tokens, and switches to it when a server refuses max_tokens (OpenAI's answer)", async () => {
-    expect((await against('openai-reasoning', 'o3-mini')).sent).toEqual([{ tokenField: 'max_completion_tokens', structured: true }]);
+    expect((await against('openai-reasoning', 'o3-mini')).sent).toEqual([
+      { tokenField: 'max_completion_tokens', structured: true },
+    ]);
     const other = await against('openai-reasoning', 'scripted');
     expect(other.reply?.value.safe).toBe(true);
-    expect(other.sent).toEqual([{ tokenField: 'max_tokens', structured: true }, { tokenField: 'max_completion_tokens', structured: true }]);
+    expect(other.sent).toEqual([
+      { tokenField: 'max_tokens', structured: true },
+      { tokenField: 'max_completion_tokens', structured: true },
+    ]);
   });
 
   it('goes back to max_tokens for a server that does not know max_completion_tokens, and keeps a field that was set', async () => {
@@ -72,30 +102,58 @@ describe('the LLM client against servers as they are', () => {
     expect(old.reply?.value.safe).toBe(true);
     expect(old.sent.map((c) => c.tokenField)).toEqual(['max_completion_tokens', 'max_tokens']);
     // Set by hand, it is not second-guessed: the refusal is the error, with the server's words.
-    const fixed = await against('openai-reasoning', 'scripted', { WEBTRAIL_GENERATOR_LLM_MAX_TOKENS_PARAM: 'max_tokens' });
+    const fixed = await against('openai-reasoning', 'scripted', {
+      WEBTRAIL_GENERATOR_LLM_MAX_TOKENS_PARAM: 'max_tokens',
+    });
     expect(fixed.error?.message).toContain("Unsupported parameter: 'max_tokens'");
     expect(fixed.sent.map((c) => c.tokenField)).toEqual(['max_tokens']);
   });
 
-  it.each([['vLLM', 'vllm'], ['SGLang', 'sglang']] as const)('falls back to plain JSON when %s cannot compile the schema', async (_name, serverLike) => {
+  it.each([
+    ['vLLM', 'vllm'],
+    ['SGLang', 'sglang'],
+  ] as const)('falls back to plain JSON when %s cannot compile the schema', async (_name, serverLike) => {
     const result = await against(serverLike, 'Qwen/Qwen2.5-7B-Instruct');
     expect(result.error?.message).toBeUndefined();
     expect(result.reply?.value.safe).toBe(true);
-    expect(result.sent).toEqual([{ tokenField: 'max_tokens', structured: true }, { tokenField: 'max_tokens', structured: false }]);
+    expect(result.sent).toEqual([
+      { tokenField: 'max_tokens', structured: true },
+      { tokenField: 'max_tokens', structured: false },
+    ]);
   });
 });
 
 describe("the model's context, checked where the server reports it", () => {
   // A screening prompt of a known size: the template plus an observation of `chars` characters.
-  const screenOf = (chars: number) => ({ ...screenRequest(), messages: loadPrompt('screen', 'v1').render({ url: 'http://shop.localhost/', domain: 'shop.localhost', observation: 'mug '.repeat(chars / 4) }) });
-  const promptChars = (request: ReturnType<typeof screenOf>) => request.messages.reduce((n, m) => n + m.content.length, 0);
+  const screenOf = (chars: number) => ({
+    ...screenRequest(),
+    messages: loadPrompt('screen', 'v1').render({
+      url: 'http://shop.localhost/',
+      domain: 'shop.localhost',
+      observation: 'mug '.repeat(chars / 4),
+    }),
+  });
+  const promptChars = (request: ReturnType<typeof screenOf>) =>
+    request.messages.reduce((n, m) => n + m.content.length, 0);
   const serve = async (options: ScriptedLlmOptions, env: Record<string, string> = {}) => {
     const server = await startScriptedLlm({ record: true, modelId: 'qwen2.5:7b', ...options });
     opened.push(server);
-    const client = new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'qwen2.5:7b', WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10', WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '1024', ...env }));
+    const client = new OpenAiLlmClient(
+      loadLlmConfig('GENERATOR', {
+        OPENAI_BASE_URL: server.url,
+        OPENAI_MODEL: 'qwen2.5:7b',
+        WEBTRAIL_GENERATOR_LLM_RETRY_BASE_MS: '10',
+        WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '1024',
+        ...env,
+      }),
+    );
     return { server, client };
   };
-  const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: Error) => error);
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (error: Error) => error,
+    );
   const opened: ScriptedLlm[] = [];
   // The vllm-like server refuses every JSON schema (as its grammar backend does some): plain JSON here.
   const plainJson = { WEBTRAIL_GENERATOR_LLM_STRUCTURED_OUTPUT: 'false' };
@@ -108,9 +166,14 @@ describe("the model's context, checked where the server reports it", () => {
     // 3,500 + 1,024 > 4,096: refused, naming the figures, where they come from and what to change.
     const error = await failure(client.verifyContext(3500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS'));
     expect(error).toBeInstanceOf(UserInputError);
-    expect(error?.message).toBe(`the generator model qwen2.5:7b has a context of 4096 tokens (/v1/models max_model_len (vLLM, SGLang) at ${server.url}), but its prompts need at least 4524 (about 3500 of prompt and 1024 for the reply): start the server with a larger context (vLLM --max-model-len, SGLang --context-length), or lower WEBTRAIL_OBSERVATION_MAX_TOKENS or WEBTRAIL_GENERATOR_LLM_MAX_TOKENS`);
+    expect(error?.message).toBe(
+      `the generator model qwen2.5:7b has a context of 4096 tokens (/v1/models max_model_len (vLLM, SGLang) at ${server.url}), but its prompts need at least 4524 (about 3500 of prompt and 1024 for the reply): start the server with a larger context (vLLM --max-model-len, SGLang --context-length), or lower WEBTRAIL_OBSERVATION_MAX_TOKENS or WEBTRAIL_GENERATOR_LLM_MAX_TOKENS`,
+    );
     // 3,000 + 1,024 fits.
-    expect(await client.verifyContext(3000, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({ kind: 'known', window: { tokens: 4096, source: '/v1/models max_model_len (vLLM, SGLang)' } });
+    expect(await client.verifyContext(3000, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({
+      kind: 'known',
+      window: { tokens: 4096, source: '/v1/models max_model_len (vLLM, SGLang)' },
+    });
     expect(server.received).toHaveLength(0);
   });
 
@@ -122,18 +185,25 @@ describe("the model's context, checked where the server reports it", () => {
     const refused = await failure(client.complete(long));
     expect(refused).toBeInstanceOf(LlmCallError);
     expect((refused as LlmCallError).retriable).toBe(false);
-    expect(refused?.message).toMatch(/the prompt \(about \d+ tokens\) and 1024 tokens for the reply do not fit the model's context of 4096 \(\/v1\/models max_model_len \(vLLM, SGLang\)\); not sent: start the server with a larger context/);
+    expect(refused?.message).toMatch(
+      /the prompt \(about \d+ tokens\) and 1024 tokens for the reply do not fit the model's context of 4096 \(\/v1\/models max_model_len \(vLLM, SGLang\)\); not sent: start the server with a larger context/,
+    );
     expect(server.received).toHaveLength(0);
     // A client that never asked: vLLM refuses, once (not retried), and the error says why in vLLM's words.
     const { server: vllm, client: unaware } = await serve({ serverLike: 'vllm', contextWindow: 4096 }, plainJson);
     const error = await failure(unaware.complete(long));
     expect(vllm.received).toHaveLength(1);
     expect((error as LlmCallError).retriable).toBe(false);
-    expect(error?.message).toMatch(/does not fit the model's context: HTTP 400: This model's maximum context length is 4096 tokens/);
+    expect(error?.message).toMatch(
+      /does not fit the model's context: HTTP 400: This model's maximum context length is 4096 tokens/,
+    );
   });
 
   it("learns Ollama's context once the model is loaded and refuses a reply to a prompt Ollama cut silently", async () => {
-    const { server, client } = await serve({ serverLike: 'ollama', contextWindow: 4096 }, { WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '256' });
+    const { server, client } = await serve(
+      { serverLike: 'ollama', contextWindow: 4096 },
+      { WEBTRAIL_GENERATOR_LLM_MAX_TOKENS: '256' },
+    );
     expect(await client.verifyContext(2000, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({ kind: 'ollama-not-loaded' });
     expect((await client.complete(screenOf(400))).value.safe).toBe(true);
     expect(client.contextWindow).toEqual({ tokens: 4096, source: 'Ollama /api/ps context_length' });
@@ -144,7 +214,9 @@ describe("the model's context, checked where the server reports it", () => {
     expect(promptChars(cut) / 3).toBeGreaterThan(4096);
     const error = await failure(client.complete(cut));
     expect((error as LlmCallError).retriable).toBe(false);
-    expect(error?.message).toMatch(/the server counted 4096 prompt tokens, which with 256 for the reply exceeds the model's context of 4096 \(Ollama \/api\/ps context_length\): the prompt was cut or the reply would be; start Ollama with OLLAMA_CONTEXT_LENGTH set higher/);
+    expect(error?.message).toMatch(
+      /the server counted 4096 prompt tokens, which with 256 for the reply exceeds the model's context of 4096 \(Ollama \/api\/ps context_length\): the prompt was cut or the reply would be; start Ollama with OLLAMA_CONTEXT_LENGTH set higher/,
+    );
     expect(server.received).toHaveLength(2);
   });
 
@@ -153,7 +225,9 @@ describe("the model's context, checked where the server reports it", () => {
     const { client: unchecked } = await serve({ contextWindow: 2048 });
     const error = await failure(client.verifyContext(1500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS'));
     expect(error?.message).toContain('has a context of 2048 tokens (Ollama /api/show num_ctx at');
-    expect(error?.message).toContain('start Ollama with OLLAMA_CONTEXT_LENGTH set higher (or PARAMETER num_ctx in the Modelfile)');
+    expect(error?.message).toContain(
+      'start Ollama with OLLAMA_CONTEXT_LENGTH set higher (or PARAMETER num_ctx in the Modelfile)',
+    );
     expect(await unchecked.verifyContext(1500, 'WEBTRAIL_OBSERVATION_MAX_TOKENS')).toEqual({ kind: 'unknown' });
     expect((await unchecked.complete(screenOf(8_000))).value.safe).toBe(true);
   });
@@ -171,19 +245,30 @@ describe('the LLM client against a misbehaving OpenAI-compatible server', () => 
   it("sends the stage's temperature and no seed, and a call's own sampling (a best-of-n attempt's) when it has one", async () => {
     const server = await startScriptedLlm({ record: true });
     try {
-      const c = new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'scripted', WEBTRAIL_GENERATOR_LLM_TEMPERATURE: '0.1' }));
+      const c = new OpenAiLlmClient(
+        loadLlmConfig('GENERATOR', {
+          OPENAI_BASE_URL: server.url,
+          OPENAI_MODEL: 'scripted',
+          WEBTRAIL_GENERATOR_LLM_TEMPERATURE: '0.1',
+        }),
+      );
       await c.complete(screenRequest());
       await c.complete({ ...screenRequest(), sampling: { temperature: 0.9, seed: 1234567 } });
-      expect(server.received.map((call) => [call.temperature, call.seed])).toEqual([[0.1, null], [0.9, 1234567]]);
+      expect(server.received.map((call) => [call.temperature, call.seed])).toEqual([
+        [0.1, null],
+        [0.9, 1234567],
+      ]);
     } finally {
       await server.close();
     }
   });
 
-  it("counts the tokens itself, by the Qwen tokenizer, when the server reports no usage", async () => {
+  it('counts the tokens itself, by the Qwen tokenizer, when the server reports no usage', async () => {
     const server = await startScriptedLlm({ withoutUsage: true, record: true });
     try {
-      const reply = await new OpenAiLlmClient(loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'scripted' })).complete(screenRequest());
+      const reply = await new OpenAiLlmClient(
+        loadLlmConfig('GENERATOR', { OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'scripted' }),
+      ).complete(screenRequest());
       const qwen = loadTokenizer('qwen2_5');
       const [call] = server.received;
       // What the server received, counted here: each message's text and 4 tokens of chat framing, 3 for the reply's start.
@@ -206,7 +291,10 @@ describe('the LLM client against a misbehaving OpenAI-compatible server', () => 
     expect(reply.usage.calls).toBe(calls);
   });
 
-  it.each([['invalid JSON', 'invalid_json'], ['a truncated reply', 'truncated']] as const)('re-asks once after %s', async (_what, mode) => {
+  it.each([
+    ['invalid JSON', 'invalid_json'],
+    ['a truncated reply', 'truncated'],
+  ] as const)('re-asks once after %s', async (_what, mode) => {
     llm.queue(mode);
     const reply = await client().complete(screenRequest());
     expect(reply.value.safe).toBe(true);
@@ -215,7 +303,9 @@ describe('the LLM client against a misbehaving OpenAI-compatible server', () => 
 
   it('gives up after its retries with the status and the usage spent', async () => {
     llm.queue('500', '500', '500');
-    const error = await client({ WEBTRAIL_GENERATOR_LLM_MAX_RETRIES: '2' }).complete(screenRequest()).catch((e: unknown) => e);
+    const error = await client({ WEBTRAIL_GENERATOR_LLM_MAX_RETRIES: '2' })
+      .complete(screenRequest())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmCallError);
     expect((error as LlmCallError).status).toBe(500);
     expect((error as LlmCallError).usage.calls).toBe(3);
@@ -225,7 +315,9 @@ describe('the LLM client against a misbehaving OpenAI-compatible server', () => 
 
   it('reports output that stays invalid after the re-ask, with what the model said', async () => {
     llm.queue('invalid_json', 'invalid_json');
-    const error = await client().complete(screenRequest()).catch((e: unknown) => e);
+    const error = await client()
+      .complete(screenRequest())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmOutputError);
     expect((error as LlmOutputError).raw).toContain('Sure! Here is my answer');
     expect((error as LlmOutputError).usage.calls).toBe(2);
@@ -236,15 +328,29 @@ describe('a rollout whose LLM keeps failing', () => {
   it('records each failed step with its error and ends the trajectory as an error, without crashing', async () => {
     const site = SITES.find((s) => s.name === 'library')!;
     const planned = site.tasks[0]!;
-    const task = { ...sampleTask('llm-down'), domain: 'library.localhost', startUrl: new URL(planned.startPath, sandbox.siteUrl('library')).toString(), instruction: planned.instruction, usage: usage() };
+    const task = {
+      ...sampleTask('llm-down'),
+      domain: 'library.localhost',
+      startUrl: new URL(planned.startPath, sandbox.siteUrl('library')).toString(),
+      instruction: planned.instruction,
+      usage: usage(),
+    };
     const config = loadRolloutConfig({ WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: '2' });
     llm.queue(...Array.from({ length: 6 }, () => '500' as const));
     const deps = {
       openBrowser: () => pool.newSession(),
-      llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', WEBTRAIL_AGENT_LLM_RETRY_BASE_MS: '10', WEBTRAIL_AGENT_LLM_MAX_RETRIES: '2' })),
+      llm: new OpenAiLlmClient(
+        loadLlmConfig('AGENT', {
+          OPENAI_BASE_URL: llm.url,
+          OPENAI_MODEL: 'scripted',
+          WEBTRAIL_AGENT_LLM_RETRY_BASE_MS: '10',
+          WEBTRAIL_AGENT_LLM_MAX_RETRIES: '2',
+        }),
+      ),
       prompt: loadPrompt('agent', 'v1'),
       blobs: new LocalBlobStore(mkdtempSync(path.join(tmpdir(), 'webtrail-blobs-'))),
-      config, now: () => Date.now(),
+      config,
+      now: () => Date.now(),
     };
     const trajectory = await runTrajectory(task, deps, new AbortController().signal);
     expect(trajectory.status).toBe('error');
@@ -278,7 +384,13 @@ describe('a rollout whose page crashes', () => {
   it('ends the trajectory as a memory error at once, and the browser serves the next one', async () => {
     const lean = testPool(sandbox.allowHost, { WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB: '256' });
     try {
-      const task = { ...sampleTask('memory-bomb'), domain: 'hostile.localhost', startUrl: new URL('/memory-bomb', sandbox.siteUrl('hostile')).toString(), instruction: 'Claim the prize.', usage: usage() };
+      const task = {
+        ...sampleTask('memory-bomb'),
+        domain: 'hostile.localhost',
+        startUrl: new URL('/memory-bomb', sandbox.siteUrl('hostile')).toString(),
+        instruction: 'Claim the prize.',
+        usage: usage(),
+      };
       // The page is let crash before the first step, so the test does not race the bomb against the LLM.
       const crashFirst = async (): Promise<AgentBrowser> => {
         const session = await lean.newSession();
@@ -288,16 +400,34 @@ describe('a rollout whose page crashes', () => {
             await waitFor(() => (session.crashed ? true : undefined), 15_000, 'the memory bomb to crash its page');
             return result;
           },
-          observe: () => session.observe(), act: (a) => session.act(a), screenshot: () => session.screenshot(), close: () => session.close(),
-          get guardEvents() { return session.guardEvents; }, get remainingMs() { return session.remainingMs; }, get crashed() { return session.crashed; },
+          observe: () => session.observe(),
+          act: (a) => session.act(a),
+          screenshot: () => session.screenshot(),
+          close: () => session.close(),
+          get guardEvents() {
+            return session.guardEvents;
+          },
+          get remainingMs() {
+            return session.remainingMs;
+          },
+          get crashed() {
+            return session.crashed;
+          },
         };
       };
       const started = Date.now();
-      const trajectory = await runTrajectory(task, {
-        openBrowser: crashFirst,
-        llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' })),
-        prompt: loadPrompt('agent', 'v1'), blobs: null, config: loadRolloutConfig({}), now: () => Date.now(),
-      }, new AbortController().signal);
+      const trajectory = await runTrajectory(
+        task,
+        {
+          openBrowser: crashFirst,
+          llm: new OpenAiLlmClient(loadLlmConfig('AGENT', { OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted' })),
+          prompt: loadPrompt('agent', 'v1'),
+          blobs: null,
+          config: loadRolloutConfig({}),
+          now: () => Date.now(),
+        },
+        new AbortController().signal,
+      );
       expect(trajectory.status).toBe('error');
       expect(trajectory.statusReason).toMatch(/^memory: .*WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB/);
       expect(trajectory.steps).toHaveLength(0);

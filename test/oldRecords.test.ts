@@ -38,15 +38,29 @@ function earlierSchema(name: 'Trajectory' | 'Verdict'): { type: avro.Type; finge
 }
 
 /** A value as a release with `writer` wrote it: today's value read into that schema. */
-const asWrittenBy = (writer: avro.Type, reader: avro.Type, value: unknown) => writer.fromBuffer(reader.toBuffer(value), writer.createResolver(reader)) as Record<string, unknown>;
+const asWrittenBy = (writer: avro.Type, reader: avro.Type, value: unknown) =>
+  writer.fromBuffer(reader.toBuffer(value), writer.createResolver(reader)) as Record<string, unknown>;
 
 const oldTrajectory = { ...samples.trajectory('old-a'), trajectoryId: `traj-old-a-${run}` };
 const olderTrajectory = { ...samples.trajectory('old-b'), trajectoryId: `traj-old-b-${run}` };
 const newTrajectory = { ...samples.trajectory('new-c'), trajectoryId: `traj-new-c-${run}` };
-const oldVerdict: Verdict = { ...samples.verdict('old-a'), verdictId: `v-old-a-${run}`, trajectoryId: oldTrajectory.trajectoryId, judgeVersion: `m@judge.old-${run}`, trajectory: oldTrajectory };
+const oldVerdict: Verdict = {
+  ...samples.verdict('old-a'),
+  verdictId: `v-old-a-${run}`,
+  trajectoryId: oldTrajectory.trajectoryId,
+  judgeVersion: `m@judge.old-${run}`,
+  trajectory: oldTrajectory,
+};
 const earlier = earlierSchema('Trajectory');
 let llm: Awaited<ReturnType<typeof startScriptedLlm>>;
-const env = () => ({ WEBTRAIL_TOPIC_PREFIX: PREFIX, WEBTRAIL_HOME: mkdtempSync(path.join(tmpdir(), 'webtrail-old-')), LOG_LEVEL: 'warn', OPENAI_BASE_URL: llm.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'not-needed' });
+const env = () => ({
+  WEBTRAIL_TOPIC_PREFIX: PREFIX,
+  WEBTRAIL_HOME: mkdtempSync(path.join(tmpdir(), 'webtrail-old-')),
+  LOG_LEVEL: 'warn',
+  OPENAI_BASE_URL: llm.url,
+  OPENAI_MODEL: 'scripted',
+  OPENAI_API_KEY: 'not-needed',
+});
 
 beforeAll(async () => {
   llm = await startScriptedLlm();
@@ -59,20 +73,41 @@ beforeAll(async () => {
   try {
     const old = (name: string, fingerprint: string) => ({ [HEADER_SCHEMA]: name, [HEADER_FINGERPRINT]: fingerprint });
     await producer.send({
-      topic: TOPICS.trajectories.name, acks: -1,
+      topic: TOPICS.trajectories.name,
+      acks: -1,
       messages: [
         // Written with today's schema, in the old format.
-        { key: oldTrajectory.task.taskId, value: trajectoryType.toBuffer(oldTrajectory), headers: old('Trajectory', describeType(trajectoryType).fingerprint) },
+        {
+          key: oldTrajectory.task.taskId,
+          value: trajectoryType.toBuffer(oldTrajectory),
+          headers: old('Trajectory', describeType(trajectoryType).fingerprint),
+        },
         // Written by an earlier release, with an earlier schema, in the old format.
-        { key: olderTrajectory.task.taskId, value: earlier.type.toBuffer(asWrittenBy(earlier.type, trajectoryType, olderTrajectory)), headers: old('Trajectory', earlier.fingerprint) },
+        {
+          key: olderTrajectory.task.taskId,
+          value: earlier.type.toBuffer(asWrittenBy(earlier.type, trajectoryType, olderTrajectory)),
+          headers: old('Trajectory', earlier.fingerprint),
+        },
       ],
     });
-    await producer.send({ topic: TOPICS.verdicts.name, acks: -1, messages: [{ key: oldVerdict.trajectoryId, value: verdictType.toBuffer(oldVerdict), headers: old('Verdict', describeType(verdictType).fingerprint) }] });
+    await producer.send({
+      topic: TOPICS.verdicts.name,
+      acks: -1,
+      messages: [
+        {
+          key: oldVerdict.trajectoryId,
+          value: verdictType.toBuffer(oldVerdict),
+          headers: old('Verdict', describeType(verdictType).fingerprint),
+        },
+      ],
+    });
   } finally {
     await producer.disconnect();
   }
   // And one of the new format beside them.
-  await produce(kafka, [{ topic: TOPICS.trajectories.name, key: newTrajectory.task.taskId, schema: 'Trajectory', value: newTrajectory }]);
+  await produce(kafka, [
+    { topic: TOPICS.trajectories.name, key: newTrajectory.task.taskId, schema: 'Trajectory', value: newTrajectory },
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -85,21 +120,29 @@ describe('records of the old format', () => {
     const cli = await runCli(['tap', TOPICS.trajectories.name, '--from-beginning'], { env: env(), timeoutMs: 60_000 });
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
-    const lines = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as { schema?: string; value?: Trajectory; error?: string });
+    const lines = cli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { schema?: string; value?: Trajectory; error?: string });
     expect(lines.map((l) => l.error)).toEqual([undefined, undefined, undefined]);
     const byId = new Map(lines.map((l) => [l.value!.trajectoryId, l.value!]));
     expect(byId.get(oldTrajectory.trajectoryId)).toEqual(oldTrajectory);
     expect(byId.get(newTrajectory.trajectoryId)).toEqual(newTrajectory);
     // The earlier release's record: every field it had as written, the ones it lacked at their defaults.
     const older = byId.get(olderTrajectory.trajectoryId)!;
-    expect(asWrittenBy(earlier.type, trajectoryType, older)).toEqual(asWrittenBy(earlier.type, trajectoryType, olderTrajectory));
+    expect(asWrittenBy(earlier.type, trajectoryType, older)).toEqual(
+      asWrittenBy(earlier.type, trajectoryType, olderTrajectory),
+    );
   });
 
   it('are counted by webtrail stats', async () => {
     const cli = await runCli(['stats', '--json'], { env: env(), timeoutMs: 60_000 });
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
-    const report = JSON.parse(cli.stdout) as { topics: Array<{ topic: string; records: number }>; judges: Array<{ judgeVersion: string; verdicts: number }> };
+    const report = JSON.parse(cli.stdout) as {
+      topics: Array<{ topic: string; records: number }>;
+      judges: Array<{ judgeVersion: string; verdicts: number }>;
+    };
     expect(report.topics.find((t) => t.topic === TOPICS.trajectories.name)?.records).toBe(3);
     expect(report.judges.find((j) => j.judgeVersion === oldVerdict.judgeVersion)?.verdicts).toBe(1);
   });
@@ -108,11 +151,19 @@ describe('records of the old format', () => {
     const version = `scripted@judge.v1-old-${run}`;
     const result = await replay({ judgeVersion: version, env: { ...process.env, ...env() } });
     expect(result.exitCode).toBe(0);
-    const judged = await waitFor(async () => {
-      const verdicts = (await readTopic(TOPICS.verdicts.name)).filter((r) => (r.value as Verdict | undefined)?.judgeVersion === version);
-      return verdicts.length >= 3 ? verdicts : undefined;
-    }, 60_000, 'three verdicts of the replay');
-    expect(judged.map((r) => (r.value as Verdict).trajectoryId).sort()).toEqual([oldTrajectory, olderTrajectory, newTrajectory].map((t) => t.trajectoryId).sort());
+    const judged = await waitFor(
+      async () => {
+        const verdicts = (await readTopic(TOPICS.verdicts.name)).filter(
+          (r) => (r.value as Verdict | undefined)?.judgeVersion === version,
+        );
+        return verdicts.length >= 3 ? verdicts : undefined;
+      },
+      60_000,
+      'three verdicts of the replay',
+    );
+    expect(judged.map((r) => (r.value as Verdict).trajectoryId).sort()).toEqual(
+      [oldTrajectory, olderTrajectory, newTrajectory].map((t) => t.trajectoryId).sort(),
+    );
     expect(judged.map((r) => r.error)).toEqual([undefined, undefined, undefined]);
     // Nothing dead-lettered: every old record was decoded.
     expect((await readTopic(`${PREFIX}webtrail.dlq.judge`)).length).toBe(0);

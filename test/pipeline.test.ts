@@ -65,18 +65,37 @@ function datasetRows(judgeVersion: string): Array<Record<string, unknown>> {
   const dir = path.join(home, 'datasets', datasetDirName(judgeVersion));
   return readdirSync(dir)
     .filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
-    .flatMap((f) => gunzipSync(readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+    .flatMap((f) =>
+      gunzipSync(readFileSync(path.join(dir, f)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
 }
 
 /** Waits until the open shard has been finished (by age), so every written example is readable. */
 async function settledDataset(judgeVersion: string): Promise<void> {
   const dir = path.join(home, 'datasets', datasetDirName(judgeVersion));
-  await waitFor(() => (readdirSync(dir).some((f) => f.includes('.tmp')) ? undefined : true), 20_000, `the open shard of ${judgeVersion} to be finished`);
+  await waitFor(
+    () => (readdirSync(dir).some((f) => f.includes('.tmp')) ? undefined : true),
+    20_000,
+    `the open shard of ${judgeVersion} to be finished`,
+  );
   await new Promise((r) => setTimeout(r, 1200)); // and the card, rewritten at most once a second
 }
 
 function hashDir(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(path.join(dir, f)))
+          .digest('hex'),
+      ]),
+  );
 }
 
 /** Dead letters this run's services wrote (other test files dead-letter their own topics meanwhile). */
@@ -94,10 +113,14 @@ async function deadLetters(): Promise<DeadLetter[]> {
   return found;
 }
 
-const untilDrained = (timeoutMs: number) => waitDrained(admin, pipeline, timeoutMs, 'the pipeline to carry every site through');
+const untilDrained = (timeoutMs: number) =>
+  waitDrained(admin, pipeline, timeoutMs, 'the pipeline to carry every site through');
 
 function checkedBySandbox(t: Trajectory): boolean {
-  return pipeline.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }) === true;
+  return (
+    pipeline.sandbox.check({ instruction: t.task.instruction, finalAnswer: t.finalAnswer, finalUrl: t.finalUrl }) ===
+    true
+  );
 }
 
 beforeAll(async () => {
@@ -112,19 +135,39 @@ beforeAll(async () => {
     const name = dlqTopic(service).name;
     for (const p of await admin.fetchTopicOffsets(name)) dlqStart.set(`${name}/${p.partition}`, BigInt(p.high));
   }
-  const fastRetries = Object.fromEntries(['GENERATOR', 'AGENT', 'JUDGE'].map((s) => [`WEBTRAIL_${s}_LLM_RETRY_BASE_MS`, '50']));
+  const fastRetries = Object.fromEntries(
+    ['GENERATOR', 'AGENT', 'JUDGE'].map((s) => [`WEBTRAIL_${s}_LLM_RETRY_BASE_MS`, '50']),
+  );
   pipeline = await startPipeline({
-    home, groupSuffix: run, startAtEnd: true,
+    home,
+    groupSuffix: run,
+    startAtEnd: true,
     // Light chaos all through the run: every stage must ride out rate limits, server errors and bad JSON.
     // And an agent that errs at 1 action in 10, so the run has failures for the judge to catch.
     scripted: { chaos: { '429': 0.04, '500': 0.04, invalid_json: 0.02 }, seed: 11, record: true, agentErrors: 0.1 },
     // The rollout keeps 2 past steps in its prompt, the sink's own setting says 5: examples must be what
     // the agent was sent all the same. The sink's disk is slow (its writes are grouped for 1.5 s, longer
     // than its commit interval): a commit that did not wait for the write would come first, and be caught.
-    serviceEnv: { rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' }, sink: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker, WEBTRAIL_CRASH_AFTER_COMMIT: crashAfterMarker, WEBTRAIL_SINK_FLUSH_INTERVAL_MS: '1500' } },
+    serviceEnv: {
+      rollout: { WEBTRAIL_ROLLOUT_HISTORY_STEPS: '2' },
+      sink: {
+        WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker,
+        WEBTRAIL_CRASH_AFTER_COMMIT: crashAfterMarker,
+        WEBTRAIL_SINK_FLUSH_INTERVAL_MS: '1500',
+      },
+    },
     // The receiver shares two busy cores with everything else here: the stages wait for it up to 10 s
     // before committing, so the sink killed mid-run cannot have committed work whose spans were still queued.
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, WEBTRAIL_TRACE_FLUSH_MS: '10000', LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', ...fastRetries, ...s3.env, WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}` },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      WEBTRAIL_TRACE_FLUSH_MS: '10000',
+      LOG_LEVEL: 'info',
+      WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+      WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000',
+      ...fastRetries,
+      ...s3.env,
+      WEBTRAIL_BLOB_URL: `s3://webtrail/e2e-${run}`,
+    },
   });
   const list = DEMO_SITES.map((s) => pipeline.sandbox.siteUrl(s.name)).join('\n');
   // again: the test broker keeps earlier runs' screenings of these same sites.
@@ -136,7 +179,8 @@ beforeAll(async () => {
   // committed without having written it durably would be lost).
   for (const when of ['before', 'after']) {
     await restartAfterCrashHook(pipeline, 'sink', 240_000, async () => {
-      if (when === 'before') sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
+      if (when === 'before')
+        sinkKilledAtExamples = countSince(await topicEnds(admin), startEnds, TOPICS.trainingExamples.name);
     });
   }
 
@@ -153,7 +197,9 @@ afterAll(async () => {
 describe('the pipeline on the sandbox web', () => {
   it('rejects the unsafe site with its reason and proposes the sandbox tasks for every other site', async () => {
     // Other test files may submit sites to the same broker meanwhile; this run's are the sandbox's.
-    const rejections = (await since<SiteRejection>(TOPICS.sitesRejected.name)).filter((r) => r.domain.endsWith('.localhost'));
+    const rejections = (await since<SiteRejection>(TOPICS.sitesRejected.name)).filter((r) =>
+      r.domain.endsWith('.localhost'),
+    );
     const casino = SITES.find((s) => s.unsafe)!;
     expect(rejections.map((r) => r.domain)).toEqual([`${casino.name}.localhost`]);
     expect(rejections[0]!.reason).toBe('unsafe');
@@ -163,7 +209,9 @@ describe('the pipeline on the sandbox web', () => {
     const bySite = new Map<string, string[]>();
     for (const t of tasks) bySite.set(t.domain, [...(bySite.get(t.domain) ?? []), t.instruction]);
     for (const site of DEMO_SITES.filter((s) => !s.unsafe)) {
-      expect(bySite.get(`${site.name}.localhost`)?.sort(), site.name).toEqual(site.tasks.map((t) => t.instruction).sort());
+      expect(bySite.get(`${site.name}.localhost`)?.sort(), site.name).toEqual(
+        site.tasks.map((t) => t.instruction).sort(),
+      );
     }
     expect(new Set(tasks.map((t) => t.taskId)).size).toBe(tasks.length);
     expect(bySite.size).toBe(DEMO_SITES.filter((s) => !s.unsafe).length);
@@ -181,7 +229,8 @@ describe('the pipeline on the sandbox web', () => {
     // Every step is recorded with what the agent saw and said, and usage sums up.
     for (const t of trajectories) {
       expect(t.steps.length, `${t.task.instruction}: ${t.statusReason}`).toBeGreaterThan(0);
-      for (const s of t.steps) expect(s.observation.length, `${t.task.instruction}, step ${s.index}: ${s.error}`).toBeGreaterThan(0);
+      for (const s of t.steps)
+        expect(s.observation.length, `${t.task.instruction}, step ${s.index}: ${s.error}`).toBeGreaterThan(0);
       expect(t.usage.calls).toBeGreaterThanOrEqual(t.steps.filter((s) => s.llmOutput).length);
     }
   });
@@ -190,9 +239,21 @@ describe('the pipeline on the sandbox web', () => {
     const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
     const refs = new Set(trajectories.flatMap((t) => t.steps.map((s) => s.screenshotRef)));
     expect(refs.has(null)).toBe(false);
-    for (const ref of refs) expect(ref).toMatch(new RegExp(`^s3://webtrail/e2e-${run}/screenshots/[0-9a-f]{2}/[0-9a-f]{64}\\.jpg$`));
+    for (const ref of refs)
+      expect(ref).toMatch(new RegExp(`^s3://webtrail/e2e-${run}/screenshots/[0-9a-f]{2}/[0-9a-f]{64}\\.jpg$`));
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-e2e-blobs-'));
-    const tapped = await runCli(['tap', TOPICS.trajectories.name, '--from-beginning', '--filter', `value.steps~s3://webtrail/e2e-${run}/`, '--save-blobs', dir], { env: { ...pipeline.env, ...s3.env }, timeoutMs: 120_000 });
+    const tapped = await runCli(
+      [
+        'tap',
+        TOPICS.trajectories.name,
+        '--from-beginning',
+        '--filter',
+        `value.steps~s3://webtrail/e2e-${run}/`,
+        '--save-blobs',
+        dir,
+      ],
+      { env: { ...pipeline.env, ...s3.env }, timeoutMs: 120_000 },
+    );
     expect(tapped.code, tapped.stderr).toBe(0);
     expect(tapped.stderr).toBe(`saved ${refs.size} blob(s) to ${dir}\n`);
     for (const ref of refs) {
@@ -213,8 +274,15 @@ describe('the pipeline on the sandbox web', () => {
     // succeeds (or fails): about 2 in 3 (1 in 3) here.
     const judged = verdicts.map((v) => v.success >= 0.5);
     const agreement = judged.filter((j, i) => j === solved[i]).length / verdicts.length;
-    expect(agreement, verdicts.map((v, i) => `${v.trajectory.task.instruction}: check ${solved[i]}, judge ${v.success} (${v.reasoning})`).join('\n')).toBeGreaterThanOrEqual(0.9);
-    expect(judged.filter((j, i) => !j && !solved[i]).length, 'failures the judge caught').toBeGreaterThanOrEqual(Math.ceil(failed * 0.6));
+    expect(
+      agreement,
+      verdicts
+        .map((v, i) => `${v.trajectory.task.instruction}: check ${solved[i]}, judge ${v.success} (${v.reasoning})`)
+        .join('\n'),
+    ).toBeGreaterThanOrEqual(0.9);
+    expect(judged.filter((j, i) => !j && !solved[i]).length, 'failures the judge caught').toBeGreaterThanOrEqual(
+      Math.ceil(failed * 0.6),
+    );
   });
 
   it('keeps one trace per trajectory with spans from the generator, the rollout, the judge, the sink and the refiner', async () => {
@@ -232,12 +300,26 @@ describe('the pipeline on the sandbox web', () => {
       return { traces, servicesOf };
     };
     // The refiner reads every verdict (with refinement off too, as here), so it joins every trajectory's trace.
-    const everyStage = ['webtrail-generator', 'webtrail-rollout', 'webtrail-judge', 'webtrail-sink', 'webtrail-refiner'];
-    const { traces, servicesOf } = await waitFor(() => {
-      const got = byTask();
-      const complete = trajectories.every((t) => [...(got.traces.get(t.task.taskId) ?? [])].some((id) => everyStage.every((s) => got.servicesOf.get(id)?.has(s))));
-      return complete ? got : undefined;
-    }, 30_000, 'spans of every stage for every trajectory');
+    const everyStage = [
+      'webtrail-generator',
+      'webtrail-rollout',
+      'webtrail-judge',
+      'webtrail-sink',
+      'webtrail-refiner',
+    ];
+    const { traces, servicesOf } = await waitFor(
+      () => {
+        const got = byTask();
+        const complete = trajectories.every((t) =>
+          [...(got.traces.get(t.task.taskId) ?? [])].some((id) =>
+            everyStage.every((s) => got.servicesOf.get(id)?.has(s)),
+          ),
+        );
+        return complete ? got : undefined;
+      },
+      30_000,
+      'spans of every stage for every trajectory',
+    );
     for (const t of trajectories) {
       expect(traces.get(t.task.taskId)?.size, t.task.instruction).toBe(1);
       const traceId = [...traces.get(t.task.taskId)!][0]!;
@@ -248,7 +330,9 @@ describe('the pipeline on the sandbox web', () => {
       expect(steps.length).toBe(t.steps.length);
       const childrenOf = (id: string) => new Set(spans.filter((s) => s.parentSpanId === id).map((s) => s.name));
       expect([...childrenOf(steps[0]!.spanId)]).toEqual(expect.arrayContaining(['rollout.observe', 'llm.call']));
-      expect(spans.some((s) => s.name === 'llm.call' && Number(s.attributes['gen_ai.usage.input_tokens']) > 0)).toBe(true);
+      expect(spans.some((s) => s.name === 'llm.call' && Number(s.attributes['gen_ai.usage.input_tokens']) > 0)).toBe(
+        true,
+      );
     }
     expect(otlp.rejected).toEqual([]);
   });
@@ -261,20 +345,37 @@ describe('the dataset', () => {
     expect(readFileSync(crashAfterMarker, 'utf8')).toMatch(/killed itself after committing/);
     const verdicts = await since<Verdict>(TOPICS.verdicts.name);
     // The redelivery happened: examples reached the topic twice (written before the kill, again after).
-    const onTopic = (await since<TrainingExample>(TOPICS.trainingExamples.name)).filter((e) => e.judgeVersion === verdicts[0]!.judgeVersion);
+    const onTopic = (await since<TrainingExample>(TOPICS.trainingExamples.name)).filter(
+      (e) => e.judgeVersion === verdicts[0]!.judgeVersion,
+    );
     expect(onTopic.length).toBeGreaterThan(new Set(onTopic.map((e) => e.exampleId)).size);
     // Expected rows, from the trajectories by the default filter's rule (InSTA's) and the rule of which
     // steps teach, written here apart from the sink's code: one row per step whose valid action ran.
     const first = verdicts.filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion);
     const kept = first.filter((v) => v.success > 0.5 && (v.efficiency > 0.5 || v.selfCorrection > 0.5));
-    const steps = kept.flatMap((v) => v.trajectory.steps
-      .filter((st) => st.action && !st.error && (st.action.kind === 'answer' || st.result?.ok) && /"action"/.test(st.llmOutput))
-      .map((st) => `${v.trajectoryId}#${st.index}`));
-    const rowSteps = datasetRows(verdicts[0]!.judgeVersion).map((r) => `${r.trajectory_id as string}#${r.step as number}`);
+    const steps = kept.flatMap((v) =>
+      v.trajectory.steps
+        .filter(
+          (st) =>
+            st.action && !st.error && (st.action.kind === 'answer' || st.result?.ok) && /"action"/.test(st.llmOutput),
+        )
+        .map((st) => `${v.trajectoryId}#${st.index}`),
+    );
+    const rowSteps = datasetRows(verdicts[0]!.judgeVersion).map(
+      (r) => `${r.trajectory_id as string}#${r.step as number}`,
+    );
     expect(new Set(rowSteps).size).toBe(rowSteps.length);
     expect(rowSteps.sort()).toEqual(steps.sort());
     const config = loadSinkConfig(pipeline.env);
-    const expected = verdicts.flatMap((v) => examplesFor(v, { filter: config.filter, historySteps: config.historySteps, maxSteps: config.maxSteps, now: () => v.judgedAtMs, agentPrompt: (id) => loadPrompt(...(id.split('.') as [string, string])) }));
+    const expected = verdicts.flatMap((v) =>
+      examplesFor(v, {
+        filter: config.filter,
+        historySteps: config.historySteps,
+        maxSteps: config.maxSteps,
+        now: () => v.judgedAtMs,
+        agentPrompt: (id) => loadPrompt(...(id.split('.') as [string, string])),
+      }),
+    );
     expect(expected.length).toBeGreaterThan(verdicts.length);
     const judgeVersion = verdicts[0]!.judgeVersion;
     await settledDataset(judgeVersion);
@@ -292,7 +393,12 @@ describe('the dataset', () => {
     expect(card).toContain(`${expected.length}`);
     expect(card).toContain('load_dataset(');
     const longest = Math.max(...rows.map((r) => r.tokens as number));
-    expect(card).toMatch(new RegExp(`^\\| tokens per example \\| p50 ≤ [\\d,]+, p95 ≤ [\\d,]+, longest ${longest.toLocaleString('en-US')} \\(column \`tokens\``, 'm'));
+    expect(card).toMatch(
+      new RegExp(
+        `^\\| tokens per example \\| p50 ≤ [\\d,]+, p95 ≤ [\\d,]+, longest ${longest.toLocaleString('en-US')} \\(column \`tokens\``,
+        'm',
+      ),
+    );
   });
 
   it('leaves out every trajectory the judge failed and keeps the ones it passed', async () => {
@@ -326,13 +432,20 @@ describe('the dataset', () => {
       // The prompt is a request the server received, unchanged.
       expect(sent.has(text(prompt)), `example ${String(row.example_id)}: its prompt was never sent`).toBe(true);
       // The answer is a reply the server sent to it (or to its re-ask, which starts with it).
-      const answered = received.some((c) => c.reply === messages.at(-1)!.content && text(c.messages.slice(0, prompt.length)) === text(prompt));
+      const answered = received.some(
+        (c) => c.reply === messages.at(-1)!.content && text(c.messages.slice(0, prompt.length)) === text(prompt),
+      );
       expect(answered, `example ${String(row.example_id)}: its answer was never sent for that prompt`).toBe(true);
       if (prompt[1]?.content.includes('earlier steps not shown')) withHistory += 1;
       // Its size, as counted here from what the server received: each message by the Qwen tokenizer, 4 tokens of framing each, 3 more.
-      expect(row.tokens, `example ${String(row.example_id)}: its token count`).toBe(messages.reduce((n, m) => n + qwen.count(m.content) + 4, 3));
+      expect(row.tokens, `example ${String(row.example_id)}: its token count`).toBe(
+        messages.reduce((n, m) => n + qwen.count(m.content) + 4, 3),
+      );
     }
-    expect(withHistory, 'no example had more past steps than the rollout keeps, so the history settings were not put to the test').toBeGreaterThan(0);
+    expect(
+      withHistory,
+      'no example had more past steps than the rollout keeps, so the history settings were not put to the test',
+    ).toBeGreaterThan(0);
   });
 
   it('re-judges every trajectory once under a second judge version into a second dataset, leaving the first byte for byte', async () => {
@@ -350,7 +463,9 @@ describe('the dataset', () => {
     const trajectories = await since<Trajectory>(TOPICS.trajectories.name);
     const identity = (t: Trajectory) => `${t.trajectoryId}@${t.startedAtMs}`;
     const ours = new Set(trajectories.map(identity));
-    const rejudged = (await since<Verdict>(TOPICS.verdicts.name)).filter((v) => v.judgeVersion === SECOND_JUDGE && ours.has(identity(v.trajectory)));
+    const rejudged = (await since<Verdict>(TOPICS.verdicts.name)).filter(
+      (v) => v.judgeVersion === SECOND_JUDGE && ours.has(identity(v.trajectory)),
+    );
     expect(rejudged.map((v) => identity(v.trajectory)).sort()).toEqual([...ours].sort());
 
     await settledDataset(SECOND_JUDGE);
@@ -369,8 +484,20 @@ describe('the dataset', () => {
     // One label per run of this test: the broker also holds earlier runs of the same trajectories, which the
     // second judge re-judged too, and which these labels do not speak for.
     const runOf = (v: Verdict) => `${v.trajectoryId}#${v.trajectory.runId}`;
-    const truth = new Map(verdicts.filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion).map((v) => [runOf(v), checkedBySandbox(v.trajectory)]));
-    writeFileSync(labels, verdicts.filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion).map((v) => JSON.stringify({ trajectoryId: v.trajectoryId, runId: v.trajectory.runId, success: truth.get(runOf(v)) })).join('\n'));
+    const truth = new Map(
+      verdicts
+        .filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion)
+        .map((v) => [runOf(v), checkedBySandbox(v.trajectory)]),
+    );
+    writeFileSync(
+      labels,
+      verdicts
+        .filter((v) => v.judgeVersion === verdicts[0]!.judgeVersion)
+        .map((v) =>
+          JSON.stringify({ trajectoryId: v.trajectoryId, runId: v.trajectory.runId, success: truth.get(runOf(v)) }),
+        )
+        .join('\n'),
+    );
     const out = path.join(home, 'eval-judge.json');
     // This run's judge versions (the test broker keeps other runs' verdicts too).
     const versions = [...new Set(verdicts.map((v) => v.judgeVersion))].sort();
@@ -384,9 +511,15 @@ describe('the dataset', () => {
       // Counted here from the verdicts and the checks, apart from the code under test.
       const own = verdicts.filter((v) => v.judgeVersion === version && truth.has(runOf(v)));
       expect(own).toHaveLength(truth.size);
-      const count = (said: boolean, truly: boolean) => own.filter((v) => (v.success >= 0.5) === said && truth.get(runOf(v)) === truly).length;
+      const count = (said: boolean, truly: boolean) =>
+        own.filter((v) => v.success >= 0.5 === said && truth.get(runOf(v)) === truly).length;
       const got = report.versions.find((v) => v.judgeVersion === version)!.metrics;
-      expect(got.confusion).toEqual({ truePositive: count(true, true), falsePositive: count(true, false), falseNegative: count(false, true), trueNegative: count(false, false) });
+      expect(got.confusion).toEqual({
+        truePositive: count(true, true),
+        falsePositive: count(true, false),
+        falseNegative: count(false, true),
+        trueNegative: count(false, false),
+      });
       expect(got.accuracy).toBeCloseTo((count(true, true) + count(false, false)) / own.length, 10);
       expect(cli.stdout).toContain(version);
     }
@@ -402,12 +535,16 @@ describe('the dataset', () => {
     const mine = new Map(first.map((v) => [v.trajectory.task.taskId, truth.get(runOf(v))!]));
     const outcomes = tasksReport.outcomes.filter((o) => mine.has(o.taskId));
     expect(outcomes).toHaveLength(mine.size);
-    for (const o of outcomes) expect([o.taskId, o.decidedBy, o.feasible]).toEqual([o.taskId, 'check', mine.get(o.taskId)]);
+    for (const o of outcomes)
+      expect([o.taskId, o.decidedBy, o.feasible]).toEqual([o.taskId, 'check', mine.get(o.taskId)]);
     expect(feasibility.stdout).toMatch(/tasks proposed, \d+ rolled out: \d+ feasible/);
   });
 
   it('webtrail stats reports what the topics hold, per judge version and per site', async () => {
-    const cli = await runCli(['stats', '--json', '--judge-version', SECOND_JUDGE, '--price-input', '1', '--price-output', '2'], { env: pipeline.env, timeoutMs: 120_000 });
+    const cli = await runCli(
+      ['stats', '--json', '--judge-version', SECOND_JUDGE, '--price-input', '1', '--price-output', '2'],
+      { env: pipeline.env, timeoutMs: 120_000 },
+    );
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     const report = JSON.parse(cli.stdout) as StatsReport;
@@ -417,19 +554,29 @@ describe('the dataset', () => {
     expect(judge.verdicts).toBe(second.size);
     expect(judge.successRate).toBeCloseTo([...second.values()].filter((v) => v.success >= 0.5).length / second.size, 3);
     expect(judge.successHistogram.reduce((a, b) => a + b, 0)).toBe(second.size);
-    const trajectoriesOnTopic = (await admin.fetchTopicOffsets(TOPICS.trajectories.name)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    const trajectoriesOnTopic = (await admin.fetchTopicOffsets(TOPICS.trajectories.name)).reduce(
+      (n, p) => n + Number(p.high) - Number(p.low),
+      0,
+    );
     expect(report.topics.find((t) => t.topic === TOPICS.trajectories.name)?.records).toBe(trajectoriesOnTopic);
     expect(report.sites.rejectedByReason.unsafe).toBeGreaterThanOrEqual(1);
     const shop = report.perSite.find((s) => s.domain === 'shop.localhost')!;
     const shopTasks = SITES.find((x) => x.name === 'shop')!.tasks.length;
     // Trajectories as the topic holds them, each id once: a reused test broker may also hold an earlier
     // agent version's trajectories of the same tasks (trajectory ids include the agent version).
-    const shopTrajectories = new Set((await readTopic(TOPICS.trajectories.name)).map((r) => r.value as Trajectory).filter((t) => t.task.domain === 'shop.localhost').map((t) => t.trajectoryId)).size;
+    const shopTrajectories = new Set(
+      (await readTopic(TOPICS.trajectories.name))
+        .map((r) => r.value as Trajectory)
+        .filter((t) => t.task.domain === 'shop.localhost')
+        .map((t) => t.trajectoryId),
+    ).size;
     expect(shopTrajectories).toBeGreaterThanOrEqual(shopTasks);
     expect(shop).toMatchObject({ outcome: 'tasks proposed', tasks: shopTasks, trajectories: shopTrajectories });
     // Every stage that called an LLM in this run (refinement is off here: the refiner's figures may be 0,
     // or another run's on a shared broker).
-    expect(report.tokens.filter((t) => t.stage !== 'refiner').every((t) => t.calls > 0 && t.promptTokens > 0)).toBe(true);
+    expect(report.tokens.filter((t) => t.stage !== 'refiner').every((t) => t.calls > 0 && t.promptTokens > 0)).toBe(
+      true,
+    );
     expect(report.tokens.map((t) => t.stage)).toEqual(['generator', 'agent', 'judge', 'refiner']);
     expect(report.totalCostUsd).toBeGreaterThan(0);
   });
@@ -438,17 +585,28 @@ describe('the dataset', () => {
     const shown = trajectories.find((t) => t.steps.length >= 2)!;
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'webtrail-view-')), 'trajectory.html');
     // The test broker keeps earlier runs of the same sandbox tasks (same trajectory ids): this run's, by its run id.
-    const cli = await runCli(['view', shown.trajectoryId, '--run', shown.runId, '--out', out], { env: { ...pipeline.env, ...s3.env }, timeoutMs: 120_000 });
+    const cli = await runCli(['view', shown.trajectoryId, '--run', shown.runId, '--out', out], {
+      env: { ...pipeline.env, ...s3.env },
+      timeoutMs: 120_000,
+    });
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     const shots = new Set(shown.steps.map((s) => s.screenshotRef)).size;
-    expect(cli.stdout.split('\n')[0]).toBe(`wrote ${out}: ${shown.steps.length} steps, ${shots} screenshot(s), 2 verdict(s)`);
-    const browser = await chromium.launch({ executablePath: loadBrowserConfig().executablePath, headless: true, args: BASE_ARGS });
+    expect(cli.stdout.split('\n')[0]).toBe(
+      `wrote ${out}: ${shown.steps.length} steps, ${shots} screenshot(s), 2 verdict(s)`,
+    );
+    const browser = await chromium.launch({
+      executablePath: loadBrowserConfig().executablePath,
+      headless: true,
+      args: BASE_ARGS,
+    });
     try {
       const page = await browser.newPage();
       await page.goto(pathToFileURL(out).href);
       expect(await page.locator('section.step').count()).toBe(shown.steps.length);
-      const widths = await page.locator('section.step img').evaluateAll((images) => images.map((i) => (i as HTMLImageElement).naturalWidth));
+      const widths = await page
+        .locator('section.step img')
+        .evaluateAll((images) => images.map((i) => (i as HTMLImageElement).naturalWidth));
       expect(widths).toHaveLength(shown.steps.length);
       for (const width of widths) expect(width).toBeGreaterThan(0);
       const judges = await page.locator('table td:first-child code').allTextContents();
@@ -474,21 +632,48 @@ describe('the topics, read with other tools', () => {
         if (end > start) (ranges[topic] ??= {})[String(partition)] = [Number(start), Number(end)];
       }
     }
-    const written = [TOPICS.sites, TOPICS.sitesRejected, TOPICS.sitesScreened, TOPICS.tasks, TOPICS.trajectories, TOPICS.verdicts, TOPICS.trainingExamples].map((t) => t.name);
+    const written = [
+      TOPICS.sites,
+      TOPICS.sitesRejected,
+      TOPICS.sitesScreened,
+      TOPICS.tasks,
+      TOPICS.trajectories,
+      TOPICS.verdicts,
+      TOPICS.trainingExamples,
+    ].map((t) => t.name);
     expect(Object.keys(ranges)).toEqual(expect.arrayContaining(written));
 
     const python = path.join(ROOT, '.venv/bin/python');
     expect(existsSync(python), 'scripts/setup.sh makes .venv with confluent-kafka').toBe(true);
     const registryUrl = loadRegistryConfig().url;
-    const read = await promisify(execFile)(python, [path.join(ROOT, 'test/fixtures/read_topics.py'), loadKafkaConfig('python').brokers.join(','), registryUrl, JSON.stringify(ranges)], { encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 30 });
-    const fromPython = JSON.parse(read.stdout) as Record<string, Array<{ partition: number; offset: number; key: string | null; raw: string; value?: unknown; error?: string }>>;
+    const read = await promisify(execFile)(
+      python,
+      [
+        path.join(ROOT, 'test/fixtures/read_topics.py'),
+        loadKafkaConfig('python').brokers.join(','),
+        registryUrl,
+        JSON.stringify(ranges),
+      ],
+      { encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 30 },
+    );
+    const fromPython = JSON.parse(read.stdout) as Record<
+      string,
+      Array<{ partition: number; offset: number; key: string | null; raw: string; value?: unknown; error?: string }>
+    >;
     const npmClient = new SchemaRegistry({ host: registryUrl });
     const plain = (value: unknown) => JSON.parse(toJsonLine(value)) as unknown;
 
     let records = 0;
     for (const [topic, partitions] of Object.entries(ranges)) {
-      const inRange = (partition: number, offset: number) => { const [from, to] = partitions[String(partition)] ?? [0, 0]; return offset >= from && offset < to; };
-      const ours = new Map((await readTopic(topic)).filter((r) => inRange(r.partition, Number(r.offset))).map((r) => [`${r.partition}/${r.offset}`, r]));
+      const inRange = (partition: number, offset: number) => {
+        const [from, to] = partitions[String(partition)] ?? [0, 0];
+        return offset >= from && offset < to;
+      };
+      const ours = new Map(
+        (await readTopic(topic))
+          .filter((r) => inRange(r.partition, Number(r.offset)))
+          .map((r) => [`${r.partition}/${r.offset}`, r]),
+      );
       const theirs = fromPython[topic] ?? [];
       expect(theirs.filter((r) => r.error).map((r) => `${topic} ${r.partition}/${r.offset}: ${r.error}`)).toEqual([]);
       expect(theirs.map((r) => `${r.partition}/${r.offset}`).sort(), topic).toEqual([...ours.keys()].sort());
@@ -497,7 +682,10 @@ describe('the topics, read with other tools', () => {
         expect(mine.error, `${topic} ${r.partition}/${r.offset}`).toBeUndefined();
         expect(r.key).toBe(mine.key);
         expect(r.value, `${topic} ${r.partition}/${r.offset}`).toEqual(plain(mine.value));
-        expect(plain(await npmClient.decode(Buffer.from(r.raw, 'base64'))), `${topic} ${r.partition}/${r.offset} (npm client)`).toEqual(plain(mine.value));
+        expect(
+          plain(await npmClient.decode(Buffer.from(r.raw, 'base64'))),
+          `${topic} ${r.partition}/${r.offset} (npm client)`,
+        ).toEqual(plain(mine.value));
         records += 1;
       }
     }

@@ -51,20 +51,34 @@ const tasksOfRun = () => since<Task>(TOPICS.tasks.name, (t) => t.domain);
 const verdictsOfRun = () => since<Verdict>(TOPICS.verdicts.name, (v) => v.trajectory.task.domain);
 
 /** The sandbox's follow-up table: what the refiner may make, by instruction (written by hand, not by the refiner). */
-const FOLLOW_UPS = new Map<string, SandboxFollowUp>(SITES.flatMap((s) => (s.followUps ?? []).map((f) => [f.instruction, f] as const)));
+const FOLLOW_UPS = new Map<string, SandboxFollowUp>(
+  SITES.flatMap((s) => (s.followUps ?? []).map((f) => [f.instruction, f] as const)),
+);
 
 beforeAll(async () => {
   testRun = await startTestRun({
-    home, groupSuffix: run, startAtEnd: true,
+    home,
+    groupSuffix: run,
+    startAtEnd: true,
     // A real endpoint's latency, so the refiner has work in flight while verdicts arrive.
     scripted: { latencyMs: 100 },
-    env: { LOG_LEVEL: 'info', WEBTRAIL_ROLLOUT_CONCURRENCY: '4', WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000', WEBTRAIL_REFINER_ROUNDS: String(ROUNDS), WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CAP), WEBTRAIL_GENERATOR_EXPLORE: 'true' },
+    env: {
+      LOG_LEVEL: 'info',
+      WEBTRAIL_ROLLOUT_CONCURRENCY: '4',
+      WEBTRAIL_SINK_MAX_SHARD_AGE_MS: '1000',
+      WEBTRAIL_REFINER_ROUNDS: String(ROUNDS),
+      WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: String(CAP),
+      WEBTRAIL_GENERATOR_EXPLORE: 'true',
+    },
     serviceEnv: { refiner: { WEBTRAIL_CRASH_BEFORE_COMMIT: crashMarker } },
   });
   ({ pipeline, admin } = testRun);
   domains = new Set(siteNames.map((n) => new URL(pipeline.sandbox.siteUrl(n)).hostname));
   // again: a new submission of these sites, refined afresh even on a broker that holds earlier runs.
-  await submitSites(siteNames.map((n) => pipeline.sandbox.siteUrl(n)).join('\n'), { source: `refine-${run}`, again: true });
+  await submitSites(siteNames.map((n) => pipeline.sandbox.siteUrl(n)).join('\n'), {
+    source: `refine-${run}`,
+    again: true,
+  });
 
   // The refiner's first commit after writing a follow-up: SIGKILL before committing. Started again, it
   // gets the same verdict again and must not write the follow-up a second time.
@@ -107,12 +121,27 @@ describe('the refinement loop', () => {
     expect(new Set(followUps.map((f) => f.lineage!.round))).toEqual(new Set([1, 2]));
     expect(followUps.some((f) => f.lineage!.direction === 'harder')).toBe(true);
     // One exploration per site, and the permit office's pages gave the two tasks the sandbox grounds in them.
-    expect([...byId.values()].filter((t) => t.kind === 'explore').map((t) => t.domain).sort()).toEqual([...domains].sort());
-    const explored = followUps.filter((f) => f.lineage!.direction === 'explored').map((f) => [f.domain.split('.')[0], FOLLOW_UPS.get(f.instruction)!.id]);
-    expect(explored.sort()).toEqual([['gov', 'gov-first-question'], ['gov', 'gov-parking-over-fishing']]);
+    expect(
+      [...byId.values()]
+        .filter((t) => t.kind === 'explore')
+        .map((t) => t.domain)
+        .sort(),
+    ).toEqual([...domains].sort());
+    const explored = followUps
+      .filter((f) => f.lineage!.direction === 'explored')
+      .map((f) => [f.domain.split('.')[0], FOLLOW_UPS.get(f.instruction)!.id]);
+    expect(explored.sort()).toEqual([
+      ['gov', 'gov-first-question'],
+      ['gov', 'gov-parking-over-fishing'],
+    ]);
     // The recipes' chain is two rounds deep, under its cap whatever the order.
-    const recipes = followUps.filter((f) => f.domain.startsWith('recipes.')).map((f) => [f.lineage!.round, FOLLOW_UPS.get(f.instruction)!.id]);
-    expect(recipes.sort()).toEqual([[1, 'recipes-calories-risotto-two'], [2, 'recipes-calories-pad-thai-three']]);
+    const recipes = followUps
+      .filter((f) => f.domain.startsWith('recipes.'))
+      .map((f) => [f.lineage!.round, FOLLOW_UPS.get(f.instruction)!.id]);
+    expect(recipes.sort()).toEqual([
+      [1, 'recipes-calories-risotto-two'],
+      [2, 'recipes-calories-pad-thai-three'],
+    ]);
   });
 
   it('writes each follow-up once, though the refiner was killed after writing one and before committing', async () => {
@@ -123,7 +152,8 @@ describe('the refinement loop', () => {
     expect([...records].filter(([, n]) => n !== 1)).toEqual([]);
     // One follow-up per judged task; an exploration's proposals all come from one verdict.
     const byParent = new Map<string, Task[]>();
-    for (const t of tasks.filter((x) => x.lineage)) byParent.set(t.lineage!.parentTaskId, [...(byParent.get(t.lineage!.parentTaskId) ?? []), t]);
+    for (const t of tasks.filter((x) => x.lineage))
+      byParent.set(t.lineage!.parentTaskId, [...(byParent.get(t.lineage!.parentTaskId) ?? []), t]);
     for (const [parent, children] of byParent) {
       if (children[0]!.lineage!.direction !== 'explored') expect(children, parent).toHaveLength(1);
       expect(new Set(children.map((c) => c.lineage!.verdictId)).size, parent).toBe(1);
@@ -138,7 +168,9 @@ describe('the refinement loop', () => {
     const library = [...perSite].find(([d]) => d.startsWith('library.'))![1];
     // Ten proposed tasks and an exploration, three possible follow-ups: the cap lets one in.
     expect(library.size).toBe(CAP);
-    expect(readFileSync(path.join(home, 'logs', 'refiner.log'), 'utf8')).toContain(`the site has ${CAP} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${CAP}`);
+    expect(readFileSync(path.join(home, 'logs', 'refiner.log'), 'utf8')).toContain(
+      `the site has ${CAP} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${CAP}`,
+    );
   });
 
   it('rolls out and judges every follow-up, and the sandbox checks verify them', async () => {
@@ -149,9 +181,15 @@ describe('the refinement loop', () => {
       const trajectory = trajectories.get(f.taskId);
       expect(trajectory, `${f.instruction} judged`).toBeDefined();
       expect(trajectory!.task.lineage).toEqual(f.lineage);
-      const checked = pipeline.sandbox.check({ instruction: f.instruction, finalAnswer: trajectory!.finalAnswer, finalUrl: trajectory!.finalUrl });
+      const checked = pipeline.sandbox.check({
+        instruction: f.instruction,
+        finalAnswer: trajectory!.finalAnswer,
+        finalUrl: trajectory!.finalUrl,
+      });
       // A follow-up the site cannot answer fails its check (and is repaired in the next round); every other is solved.
-      expect(checked, `${f.instruction}: ${trajectory!.finalAnswer}`).toBe(!FOLLOW_UPS.get(f.instruction)!.unanswerable);
+      expect(checked, `${f.instruction}: ${trajectory!.finalAnswer}`).toBe(
+        !FOLLOW_UPS.get(f.instruction)!.unanswerable,
+      );
     }
   });
 
@@ -163,21 +201,45 @@ describe('the refinement loop', () => {
     // The run's own topics: the report's rounds are exactly what the topic holds.
     const tasks = await tasksOfRun();
     const roundOf = (t: Task) => t.lineage?.round ?? 0;
-    const direction = (round: number, d: string) => followUps.filter((f) => f.lineage!.round === round && f.lineage!.direction === d).length;
+    const direction = (round: number, d: string) =>
+      followUps.filter((f) => f.lineage!.round === round && f.lineage!.direction === d).length;
     for (const round of [0, 1, 2]) {
-      const of = (kind: string) => new Set(tasks.filter((t) => roundOf(t) === round && t.kind === kind).map((t) => t.taskId)).size;
-      expect(report.rounds.find((r) => r.round === round), `round ${round}`).toMatchObject({
-        tasks: of('task'), explorations: of('explore'), harder: direction(round, 'harder'), repair: direction(round, 'repair'), explored: direction(round, 'explored'),
+      const of = (kind: string) =>
+        new Set(tasks.filter((t) => roundOf(t) === round && t.kind === kind).map((t) => t.taskId)).size;
+      expect(
+        report.rounds.find((r) => r.round === round),
+        `round ${round}`,
+      ).toMatchObject({
+        tasks: of('task'),
+        explorations: of('explore'),
+        harder: direction(round, 'harder'),
+        repair: direction(round, 'repair'),
+        explored: direction(round, 'explored'),
       });
     }
-    expect(report.perSite.find((s) => s.domain.startsWith('library.'))?.followUps).toBe(followUps.filter((f) => f.domain.startsWith('library.')).length);
+    expect(report.perSite.find((s) => s.domain.startsWith('library.'))?.followUps).toBe(
+      followUps.filter((f) => f.domain.startsWith('library.')).length,
+    );
 
     const verdicts = await verdictsOfRun();
     const dir = path.join(home, 'datasets', datasetDirName(verdicts[0]!.judgeVersion));
-    await waitFor(() => (readdirSync(dir).some((f) => f.includes('.tmp')) ? undefined : true), 20_000, 'the open shard to be finished');
+    await waitFor(
+      () => (readdirSync(dir).some((f) => f.includes('.tmp')) ? undefined : true),
+      20_000,
+      'the open shard to be finished',
+    );
     await new Promise((r) => setTimeout(r, 1200));
-    const rows = readdirSync(dir).filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
-      .flatMap((f) => gunzipSync(readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task_id: string; trajectory_id: string; round: number; parent_task_id: string }));
+    const rows = readdirSync(dir)
+      .filter((f) => /^part-\d+\.jsonl\.gz$/.test(f))
+      .flatMap((f) =>
+        gunzipSync(readFileSync(path.join(dir, f)))
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map(
+            (l) => JSON.parse(l) as { task_id: string; trajectory_id: string; round: number; parent_task_id: string },
+          ),
+      );
     const lineageOf = new Map(followUps.map((f) => [f.taskId, f.lineage!]));
     // No example of an exploration (the sink keeps them only when asked).
     const explorations = new Set(tasks.filter((t) => t.kind === 'explore').map((t) => t.taskId));
@@ -188,10 +250,12 @@ describe('the refinement loop', () => {
     }
     const rounds = [...new Set(rows.map((r) => r.round))].sort();
     expect(rounds).toEqual([0, 1, 2]);
-    const line = rounds.map((round) => {
-      const of = rows.filter((r) => r.round === round);
-      return `round ${round}${round === 0 ? ' (proposed)' : ''}: ${of.length} examples of ${new Set(of.map((r) => r.trajectory_id)).size} trajectories`;
-    }).join('; ');
+    const line = rounds
+      .map((round) => {
+        const of = rows.filter((r) => r.round === round);
+        return `round ${round}${round === 0 ? ' (proposed)' : ''}: ${of.length} examples of ${new Set(of.map((r) => r.trajectory_id)).size} trajectories`;
+      })
+      .join('; ');
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain(`| refinement rounds | ${line} (column`);
   });
 
@@ -205,6 +269,8 @@ describe('the refinement loop', () => {
     expect(replayed.length).toBeGreaterThan(0);
     expect(replayed.filter((v) => v.refine)).toEqual([]);
     expect((await tasksOfRun()).length).toBe(before);
-    expect(readFileSync(path.join(home, 'logs', 'refiner.log'), 'utf8')).toContain('the verdict is not for refinement (a replay without --refine');
+    expect(readFileSync(path.join(home, 'logs', 'refiner.log'), 'utf8')).toContain(
+      'the verdict is not for refinement (a replay without --refine',
+    );
   });
 });

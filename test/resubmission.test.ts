@@ -20,7 +20,11 @@ let admin: Admin;
 beforeAll(async () => {
   admin = testKafka().admin();
   await admin.connect();
-  pipeline = await startPipeline({ home: mkdtempSync(path.join(tmpdir(), 'webtrail-resubmit-')), env, only: ['generator'] });
+  pipeline = await startPipeline({
+    home: mkdtempSync(path.join(tmpdir(), 'webtrail-resubmit-')),
+    env,
+    only: ['generator'],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -34,20 +38,28 @@ async function stats(): Promise<StatsReport> {
   return JSON.parse(result.stdout) as StatsReport;
 }
 
-const records = (report: StatsReport, topic: string) => report.topics.find((t) => t.topic === `${prefix}webtrail.${topic}`)?.records ?? 0;
+const records = (report: StatsReport, topic: string) =>
+  report.topics.find((t) => t.topic === `${prefix}webtrail.${topic}`)?.records ?? 0;
 
 async function submit(names: string[], ...flags: string[]): Promise<void> {
-  const result = await runCli(['submit', '-', ...flags], { env, input: names.map((n) => pipeline.sandbox.siteUrl(n)).join('\n') });
+  const result = await runCli(['submit', '-', ...flags], {
+    env,
+    input: names.map((n) => pipeline.sandbox.siteUrl(n)).join('\n'),
+  });
   expect(result.code, result.stderr).toBe(0);
 }
 
 /** Waits until the generator has committed every submitted site, then reports. */
 async function settled(): Promise<StatsReport> {
   const generator = pipeline.services.get('generator')!;
-  await waitFor(async () => {
-    const position = await fetchGroupPosition(admin, generator.groupId, `${prefix}webtrail.sites`);
-    return position.lag === 0 ? true : undefined;
-  }, 90_000, 'the generator to handle every submitted site');
+  await waitFor(
+    async () => {
+      const position = await fetchGroupPosition(admin, generator.groupId, `${prefix}webtrail.sites`);
+      return position.lag === 0 ? true : undefined;
+    },
+    90_000,
+    'the generator to handle every submitted site',
+  );
   return stats();
 }
 

@@ -11,7 +11,11 @@ describe('rooms', () => {
   it('every file of the project sits in a declared room and imports only what its room may', () => {
     expect(sources.size).toBeGreaterThan(100);
     // The checker sees the real imports (a checker that sees none would pass anything).
-    const edges = [...sources].flatMap(([file, source]) => importsOf(source).filter((s) => s.startsWith('.')).map((s) => `${file} -> ${s}`));
+    const edges = [...sources].flatMap(([file, source]) =>
+      importsOf(source)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => `${file} -> ${s}`),
+    );
     expect(edges.length).toBeGreaterThan(300);
     expect(edges).toContain('services/rollout/main.ts -> ../../bus/index.ts');
     expect(checkRooms(table, sources)).toEqual([]);
@@ -21,7 +25,8 @@ describe('rooms', () => {
     const stages = new Set([...sources.keys()].filter((f) => f.startsWith('services/')).map((f) => f.split('/')[1]));
     expect([...stages].sort()).toEqual(['generator', 'judge', 'refiner', 'rollout', 'sink']);
     const folders = new Set([...sources.keys()].flatMap((f) => f.split('/').slice(0, -1)));
-    for (const name of ['shared', 'utils', 'util', 'common', 'helpers-shared', 'misc']) expect(folders.has(name), name).toBe(false);
+    for (const name of ['shared', 'utils', 'util', 'common', 'helpers-shared', 'misc'])
+      expect(folders.has(name), name).toBe(false);
   });
 
   it('knows where each file lives', () => {
@@ -34,24 +39,84 @@ describe('rooms', () => {
 
   // Planted imports are spelt IMPORT/EXPORT here so that this file's own text breaks no rule.
   const planted: Array<[string, string, string, RegExp]> = [
-    ['a service imports another', 'services/sink/x.ts', "IMPORT { loadRolloutConfig } from '../rollout/config.ts';", /room services\/rollout\); room services\/sink may import only/],
-    ['the contract imports platform', 'schemas/x.ts', "IMPORT { UserInputError } from '../platform/errors.ts';", /room platform\); room schemas may import only nothing of ours/],
-    ['the browser imports the bus', 'browser/x.ts', "IMPORT type { StageRunner } from '../bus/stageRunner.ts';", /room bus\)/],
-    ['the browser uses kafkajs', 'browser/x.ts', "IMPORT { Kafka } from 'kafkajs';", /package kafkajs, which room browser must not use/],
-    ['the llm client imports the bus dynamically', 'llm/x.ts', "const m = await IMPORT('../bus/client.ts');", /room bus\)/],
-    ['a service imports the sandbox', 'services/judge/x.ts', "EXPORT { SITES } from '../../sandbox/sites/index.ts';", /room sandbox\)/],
-    ['the CLI imports the sandbox outside its sandbox commands', 'cli/tap.ts', "IMPORT {\n  startSandbox,\n} from '../sandbox/server.ts';", /room sandbox\); room cli may import/],
+    [
+      'a service imports another',
+      'services/sink/x.ts',
+      "IMPORT { loadRolloutConfig } from '../rollout/config.ts';",
+      /room services\/rollout\); room services\/sink may import only/,
+    ],
+    [
+      'the contract imports platform',
+      'schemas/x.ts',
+      "IMPORT { UserInputError } from '../platform/errors.ts';",
+      /room platform\); room schemas may import only nothing of ours/,
+    ],
+    [
+      'the browser imports the bus',
+      'browser/x.ts',
+      "IMPORT type { StageRunner } from '../bus/stageRunner.ts';",
+      /room bus\)/,
+    ],
+    [
+      'the browser uses kafkajs',
+      'browser/x.ts',
+      "IMPORT { Kafka } from 'kafkajs';",
+      /package kafkajs, which room browser must not use/,
+    ],
+    [
+      'the llm client imports the bus dynamically',
+      'llm/x.ts',
+      "const m = await IMPORT('../bus/client.ts');",
+      /room bus\)/,
+    ],
+    [
+      'a service imports the sandbox',
+      'services/judge/x.ts',
+      "EXPORT { SITES } from '../../sandbox/sites/index.ts';",
+      /room sandbox\)/,
+    ],
+    [
+      'the CLI imports the sandbox outside its sandbox commands',
+      'cli/tap.ts',
+      "IMPORT {\n  startSandbox,\n} from '../sandbox/server.ts';",
+      /room sandbox\); room cli may import/,
+    ],
     ['a file outside every room', 'newroom/x.ts', '', /in no room of rooms.yaml/],
-    ['the CLI reaches into the platform past its face', 'cli/tap.ts', "IMPORT { parseEnv } from '../platform/config.ts';", /inside room platform; other rooms import only its face \(platform\/index.ts, platform\/telemetrySdk.ts\)/],
-    ['a script reaches into the sink', 'scripts/demo.ts', "IMPORT { Sink } from '../services/sink/sink.ts';", /inside room services\/sink; other rooms import only its face \(services\/sink\/config.ts\)/],
-    ['the CLI reaches into the dataset past its face', 'cli/export.ts', "IMPORT type { DatasetStats } from '../dataset/datasetWriter.ts';", /inside room dataset; other rooms import only its face \(dataset\/index.ts\)/],
-    ['a script loads every stage past its face', 'scripts/genSettings.ts', "const m = await IMPORT(`../services/${stage}/main.ts`);", /inside room services\/\*; other rooms import only its face/],
+    [
+      'the CLI reaches into the platform past its face',
+      'cli/tap.ts',
+      "IMPORT { parseEnv } from '../platform/config.ts';",
+      /inside room platform; other rooms import only its face \(platform\/index.ts, platform\/telemetrySdk.ts\)/,
+    ],
+    [
+      'a script reaches into the sink',
+      'scripts/demo.ts',
+      "IMPORT { Sink } from '../services/sink/sink.ts';",
+      /inside room services\/sink; other rooms import only its face \(services\/sink\/config.ts\)/,
+    ],
+    [
+      'the CLI reaches into the dataset past its face',
+      'cli/export.ts',
+      "IMPORT type { DatasetStats } from '../dataset/datasetWriter.ts';",
+      /inside room dataset; other rooms import only its face \(dataset\/index.ts\)/,
+    ],
+    [
+      'a script loads every stage past its face',
+      'scripts/genSettings.ts',
+      'const m = await IMPORT(`../services/${stage}/main.ts`);',
+      /inside room services\/\*; other rooms import only its face/,
+    ],
   ];
-  it('lets a test reach a room\'s insides, and a room import another\'s face', () => {
+  it("lets a test reach a room's insides, and a room import another's face", () => {
     const files = new Map(sources);
     const spelt = (text: string) => text.replace(/IMPORT/g, 'import');
     files.set('test/x.test.ts', spelt("IMPORT { parseEnv } from '../platform/config.ts';\n"));
-    files.set('services/sink/x.ts', spelt("IMPORT { parseEnv } from '../../platform/index.ts';\nIMPORT { startTelemetry } from '../../platform/telemetrySdk.ts';\n"));
+    files.set(
+      'services/sink/x.ts',
+      spelt(
+        "IMPORT { parseEnv } from '../../platform/index.ts';\nIMPORT { startTelemetry } from '../../platform/telemetrySdk.ts';\n",
+      ),
+    );
     expect(checkRooms(table, files)).toEqual([]);
   });
 

@@ -15,7 +15,16 @@ import avro from 'avsc';
 import { AvroCodec } from '../schemas/codec.ts';
 import { readSchemaJson } from '../schemas/schemaFiles.ts';
 import { createCodec, loadRegistryConfig, RestSchemaRegistry } from '../bus/registry/registryClient.ts';
-import { committedOffsets, createTopic, produce, readTopic, testCodec, testKafka, uniqueName, waitFor } from './helpers/kafka.ts';
+import {
+  committedOffsets,
+  createTopic,
+  produce,
+  readTopic,
+  testCodec,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from './helpers/kafka.ts';
 import { ChildRunner } from './helpers/processes.ts';
 import { site } from './helpers/samples.ts';
 
@@ -26,24 +35,51 @@ function sites(prefix: string, n: number): Site[] {
 }
 
 async function produceSites(topic: string, list: Site[]): Promise<void> {
-  await produce(kafka, list.map((s) => ({ topic, key: s.domain, schema: 'Site' as const, value: s })));
+  await produce(
+    kafka,
+    list.map((s) => ({ topic, key: s.domain, schema: 'Site' as const, value: s })),
+  );
 }
 
-async function startRunner(topic: string, groupId: string, handler: StageHandler<Site>, overrides: Record<string, string> = {}) {
+async function startRunner(
+  topic: string,
+  groupId: string,
+  handler: StageHandler<Site>,
+  overrides: Record<string, string> = {},
+) {
   const producer = kafka.producer();
   await producer.connect();
   const codec = testCodec(kafka);
-  const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_SESSION_TIMEOUT_MS: '6000', WEBTRAIL_JUDGE_HEARTBEAT_INTERVAL_MS: '1000', WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50', ...overrides }), groupId, commitIntervalMs: 100 };
+  const config = {
+    ...loadRuntimeConfig('judge', {
+      WEBTRAIL_JUDGE_SESSION_TIMEOUT_MS: '6000',
+      WEBTRAIL_JUDGE_HEARTBEAT_INTERVAL_MS: '1000',
+      WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50',
+      ...overrides,
+    }),
+    groupId,
+    commitIntervalMs: 100,
+  };
   const runner = new StageRunner({
-    config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic, schema: 'Site' }, handler,
-    log: silentLogger, metrics: createStageMetrics('test', false),
+    config,
+    kafka,
+    codec,
+    producer: new RecordProducer(producer, codec),
+    input: { topic, schema: 'Site' },
+    handler,
+    log: silentLogger,
+    metrics: createStageMetrics('test', false),
   });
   await runner.start();
   return { runner, stop: async () => (await runner.stop(), await producer.disconnect()) };
 }
 
 /** An input topic holding `count` sites, an empty output topic and a fresh group name. */
-async function scenario(name: string, inputPartitions: number, count: number): Promise<{ input: string; output: string; groupId: string; list: Site[] }> {
+async function scenario(
+  name: string,
+  inputPartitions: number,
+  count: number,
+): Promise<{ input: string; output: string; groupId: string; list: Site[] }> {
   const input = uniqueName(`test.${name}.in`);
   const output = uniqueName(`test.${name}.out`);
   await createTopic(kafka, input, inputPartitions);
@@ -69,10 +105,13 @@ function echoTo(output: string): StageHandler<Site> {
 }
 
 describe('stage runtime', () => {
-  it('with oneAtATimePerKey, handles a key\'s messages one at a time in order, other keys beside them; afterOthers records go last', async () => {
+  it("with oneAtATimePerKey, handles a key's messages one at a time in order, other keys beside them; afterOthers records go last", async () => {
     const { input, output } = await scenario('keyed', 1, 0);
     const keys = ['a', 'b', 'a', 'c', 'a', 'b'];
-    await produce(kafka, keys.map((key, i) => ({ topic: input, key, schema: 'Site' as const, value: site(`${key}-${i}.example.com`) })));
+    await produce(
+      kafka,
+      keys.map((key, i) => ({ topic: input, key, schema: 'Site' as const, value: site(`${key}-${i}.example.com`) })),
+    );
     const events: string[] = [];
     const running = new Map<string, number>();
     let together = 0;
@@ -88,9 +127,19 @@ describe('stage runtime', () => {
     const producer = kafka.producer();
     await producer.connect();
     const codec = testCodec(kafka);
-    const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '4' }), groupId: uniqueName('test-keyed'), commitIntervalMs: 100 };
+    const config = {
+      ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '4' }),
+      groupId: uniqueName('test-keyed'),
+      commitIntervalMs: 100,
+    };
     const runner = new StageRunner({
-      config, kafka, codec, producer: new Recording(producer, codec), input: { topic: input, schema: 'Site' }, log: silentLogger, metrics: createStageMetrics('test', false),
+      config,
+      kafka,
+      codec,
+      producer: new Recording(producer, codec),
+      input: { topic: input, schema: 'Site' },
+      log: silentLogger,
+      metrics: createStageMetrics('test', false),
       oneAtATimePerKey: true,
       handler: async (s, ctx) => {
         const key = ctx.key!;
@@ -112,7 +161,11 @@ describe('stage runtime', () => {
     await createTopic(kafka, output.replace('.out', '.marker'), 1);
     await runner.start();
     try {
-      await waitFor(() => (events.filter((e) => e.startsWith('after')).length === keys.length ? true : undefined), 30_000, 'every message handled');
+      await waitFor(
+        () => (events.filter((e) => e.startsWith('after')).length === keys.length ? true : undefined),
+        30_000,
+        'every message handled',
+      );
       expect(mostPerKey).toBe(1);
       expect(mostTogether).toBeGreaterThan(1);
       // Key a's messages started in offset order, each after the previous one's records were sent.
@@ -141,9 +194,19 @@ describe('stage runtime', () => {
     const producer = kafka.producer();
     await producer.connect();
     const codec = testCodec(kafka);
-    const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '3' }), groupId: uniqueName('test-slots'), commitIntervalMs: 100 };
+    const config = {
+      ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '3' }),
+      groupId: uniqueName('test-slots'),
+      commitIntervalMs: 100,
+    };
     const runner = new StageRunner({
-      config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic: input, schema: 'Site' }, log: silentLogger, metrics,
+      config,
+      kafka,
+      codec,
+      producer: new RecordProducer(producer, codec),
+      input: { topic: input, schema: 'Site' },
+      log: silentLogger,
+      metrics,
       handler: async (s) => {
         inFlight += 1;
         most = Math.max(most, inFlight);
@@ -160,7 +223,15 @@ describe('stage runtime', () => {
       expect(most).toBe(3);
       expect(pausedSeen).toBeGreaterThan(0);
       expect([...handled].sort()).toEqual(list.map((s) => s.domain).sort());
-      await waitFor(async () => ([...(await committedOffsets(kafka, config.groupId, input)).values()].reduce((a, b) => a + b, 0) === list.length ? true : undefined), 30_000, 'every offset committed');
+      await waitFor(
+        async () =>
+          [...(await committedOffsets(kafka, config.groupId, input)).values()].reduce((a, b) => a + b, 0) ===
+          list.length
+            ? true
+            : undefined,
+        30_000,
+        'every offset committed',
+      );
     } finally {
       await runner.stop();
       await producer.disconnect();
@@ -169,10 +240,22 @@ describe('stage runtime', () => {
 
   it('loses nothing when the consumer is killed with SIGKILL mid-batch and restarted', async () => {
     const { input, output, groupId, list } = await scenario('crash', 3, 60);
-    const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, GROUP_ID: groupId, HANDLER_DELAY_MS: '150', WEBTRAIL_SINK_CONCURRENCY: '4', WEBTRAIL_SINK_SESSION_TIMEOUT_MS: '6000', WEBTRAIL_SINK_HEARTBEAT_INTERVAL_MS: '1000' };
+    const env = {
+      INPUT_TOPIC: input,
+      OUTPUT_TOPIC: output,
+      GROUP_ID: groupId,
+      HANDLER_DELAY_MS: '150',
+      WEBTRAIL_SINK_CONCURRENCY: '4',
+      WEBTRAIL_SINK_SESSION_TIMEOUT_MS: '6000',
+      WEBTRAIL_SINK_HEARTBEAT_INTERVAL_MS: '1000',
+    };
 
     const first = new ChildRunner('test/fixtures/echoStage.ts', env);
-    await waitFor(() => (first.count('done') >= 8 ? true : undefined), 60_000, 'the first consumer to handle some messages');
+    await waitFor(
+      () => (first.count('done') >= 8 ? true : undefined),
+      60_000,
+      'the first consumer to handle some messages',
+    );
     first.child.kill('SIGKILL');
     const killed = await first.exited;
     expect(killed.signal).toBe('SIGKILL');
@@ -182,15 +265,23 @@ describe('stage runtime', () => {
     const second = new ChildRunner('test/fixtures/echoStage.ts', { ...env, HANDLER_DELAY_MS: '10' });
     try {
       const expected = new Set(list.map((s) => s.domain));
-      const seen = await waitFor(async () => {
-        const keys = new Set((await readTopic(output)).map((r) => r.key!));
-        return [...expected].every((k) => keys.has(k)) ? keys : undefined;
-      }, 90_000, 'every input to reach the output topic');
+      const seen = await waitFor(
+        async () => {
+          const keys = new Set((await readTopic(output)).map((r) => r.key!));
+          return [...expected].every((k) => keys.has(k)) ? keys : undefined;
+        },
+        90_000,
+        'every input to reach the output topic',
+      );
       expect([...seen].sort()).toEqual([...expected].sort());
-      await waitFor(async () => {
-        const offsets = await committedOffsets(kafka, groupId, input);
-        return [...offsets.values()].reduce((a, b) => a + b, 0) === list.length ? true : undefined;
-      }, 30_000, 'the group to commit every offset');
+      await waitFor(
+        async () => {
+          const offsets = await committedOffsets(kafka, groupId, input);
+          return [...offsets.values()].reduce((a, b) => a + b, 0) === list.length ? true : undefined;
+        },
+        30_000,
+        'the group to commit every offset',
+      );
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
@@ -216,22 +307,40 @@ describe('stage runtime', () => {
     const metrics = createStageMetrics('test', false);
     const handled: string[] = [];
     const runner = new StageRunner({
-      config: { ...loadRuntimeConfig('judge', {}), groupId, commitIntervalMs: 100 }, kafka: faulty, codec, producer: new RecordProducer(producer, codec),
-      input: { topic: input, schema: 'Site' }, log: silentLogger, metrics,
+      config: { ...loadRuntimeConfig('judge', {}), groupId, commitIntervalMs: 100 },
+      kafka: faulty,
+      codec,
+      producer: new RecordProducer(producer, codec),
+      input: { topic: input, schema: 'Site' },
+      log: silentLogger,
+      metrics,
       handler: async (s) => (handled.push(s.domain), [{ topic: output, key: s.domain, schema: 'Site', value: s }]),
     });
     await runner.start();
     try {
-      await waitFor(() => (handled.length === list.length && dropped > 0 ? true : undefined), 30_000, 'every message handled and a commit dropped');
-      const total = async () => [...(await committedOffsets(kafka, groupId, input)).values()].reduce((a, b) => a + Math.max(0, b), 0);
+      await waitFor(
+        () => (handled.length === list.length && dropped > 0 ? true : undefined),
+        30_000,
+        'every message handled and a commit dropped',
+      );
+      const total = async () =>
+        [...(await committedOffsets(kafka, groupId, input)).values()].reduce((a, b) => a + Math.max(0, b), 0);
       if (Date.now() < until - 300) {
         expect(await total()).toBe(0);
         // Nothing is committed yet, so the lag the runtime reports is not zero.
         const lag = (await metrics.lag.get()).values.reduce((a, v) => a + v.value, 0);
         expect(lag).toBeGreaterThan(0);
       }
-      await waitFor(async () => ((await total()) === list.length ? true : undefined), 20_000, 'every offset committed once the broker records commits again');
-      await waitFor(async () => ((await metrics.lag.get()).values.every((v) => v.value === 0) ? true : undefined), 5_000, 'the lag metric to reach 0');
+      await waitFor(
+        async () => ((await total()) === list.length ? true : undefined),
+        20_000,
+        'every offset committed once the broker records commits again',
+      );
+      await waitFor(
+        async () => ((await metrics.lag.get()).values.every((v) => v.value === 0) ? true : undefined),
+        5_000,
+        'the lag metric to reach 0',
+      );
     } finally {
       await runner.stop();
       await producer.disconnect();
@@ -262,9 +371,18 @@ describe('stage runtime', () => {
     process.on('unhandledRejection', onCrash);
     // One slot: the rest of each fetch waits in the backlog, its partition paused, and is resumed as it drains.
     const runner = new StageRunner({
-      config: { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '1' }), groupId, commitIntervalMs: 100 }, kafka: faulty, codec, producer: new RecordProducer(producer, codec),
-      input: { topic: input, schema: 'Site' }, log: silentLogger, metrics: createStageMetrics('test', false),
-      handler: async (s) => (await sleep(150), handled.push(s.domain), [{ topic: output, key: s.domain, schema: 'Site', value: s }]),
+      config: { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_CONCURRENCY: '1' }), groupId, commitIntervalMs: 100 },
+      kafka: faulty,
+      codec,
+      producer: new RecordProducer(producer, codec),
+      input: { topic: input, schema: 'Site' },
+      log: silentLogger,
+      metrics: createStageMetrics('test', false),
+      handler: async (s) => (
+        await sleep(150),
+        handled.push(s.domain),
+        [{ topic: output, key: s.domain, schema: 'Site', value: s }]
+      ),
     });
     await runner.start();
     try {
@@ -272,7 +390,11 @@ describe('stage runtime', () => {
       expect(refused).toBeGreaterThan(0);
       expect(crashes).toEqual([]);
       await produceSites(input, sites('resume-late', 3));
-      await waitFor(() => (handled.length === list.length + 3 ? true : undefined), 20_000, 'messages produced later handled too (the partition was resumed)');
+      await waitFor(
+        () => (handled.length === list.length + 3 ? true : undefined),
+        20_000,
+        'messages produced later handled too (the partition was resumed)',
+      );
     } finally {
       process.off('uncaughtException', onCrash);
       process.off('unhandledRejection', onCrash);
@@ -288,18 +410,24 @@ describe('stage runtime', () => {
     await createTopic(kafka, topic, 1);
     await createTopic(kafka, output, 1);
     const calls: string[] = [];
-    const handler = (name: string): StageHandler<Site> => async (s, ctx) => {
-      calls.push(`${name}:${s.domain}`);
-      if (s.domain.startsWith('slow')) await sleep(10_000, ctx.signal); // session timeout is 6 s
-      return echoTo(output)(s, ctx);
-    };
+    const handler =
+      (name: string): StageHandler<Site> =>
+      async (s, ctx) => {
+        calls.push(`${name}:${s.domain}`);
+        if (s.domain.startsWith('slow')) await sleep(10_000, ctx.signal); // session timeout is 6 s
+        return echoTo(output)(s, ctx);
+      };
     const a = await startRunner(topic, groupId, handler('a'));
     const b = await startRunner(topic, groupId, handler('b'));
     try {
       await waitFor(() => (a.runner.ready && b.runner.ready ? true : undefined), 30_000, 'both consumers to join');
       await sleep(2000); // let the join of the second member settle
       await produceSites(topic, [site('slow.example.com')]);
-      await waitFor(async () => ((await readTopic(output)).length >= 1 ? true : undefined), 40_000, 'the slow message to be handled');
+      await waitFor(
+        async () => ((await readTopic(output)).length >= 1 ? true : undefined),
+        40_000,
+        'the slow message to be handled',
+      );
       await produceSites(topic, [site('after.example.com')]);
       await waitFor(async () => ((await readTopic(output)).length >= 2 ? true : undefined), 30_000, 'the next message');
       expect(calls.filter((c) => c.endsWith('slow.example.com'))).toHaveLength(1);
@@ -314,21 +442,23 @@ describe('stage runtime', () => {
     // The test run's registry behind a door this test opens and shuts (connections cut, port refused).
     const target = new URL(loadRegistryConfig().url);
     const sockets = new Set<Socket>();
-    const door = (port: number) => new Promise<Server>((resolve, reject) => {
-      const server = createServer((client) => {
-        const upstream = connect(Number(target.port), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s)).on('error', () => (client.destroy(), upstream.destroy()));
-        }
-        client.pipe(upstream).pipe(client);
+    const door = (port: number) =>
+      new Promise<Server>((resolve, reject) => {
+        const server = createServer((client) => {
+          const upstream = connect(Number(target.port), target.hostname);
+          for (const s of [client, upstream]) {
+            sockets.add(s);
+            s.on('close', () => sockets.delete(s)).on('error', () => (client.destroy(), upstream.destroy()));
+          }
+          client.pipe(upstream).pipe(client);
+        });
+        server.once('error', reject).listen(port, '127.0.0.1', () => resolve(server));
       });
-      server.once('error', reject).listen(port, '127.0.0.1', () => resolve(server));
-    });
-    const shut = (server: Server) => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    });
+    const shut = (server: Server) =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
     let open = await door(0);
     const port = (open.address() as AddressInfo).port;
     const env = { SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` };
@@ -339,11 +469,25 @@ describe('stage runtime', () => {
     // Written by a newer release (Site with one more field): an id the stage has not met.
     const list = sites('away', 5);
     const schema = readSchemaJson('Site') as { fields: unknown[] };
-    const newer = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: 'priority', type: 'int', default: 0 }] } as avro.Schema);
-    const newerCodec = new AvroCodec({ registry: new RestSchemaRegistry(loadRegistryConfig()), types: new Map([['Site', newer]]) as never });
+    const newer = avro.Type.forSchema({
+      ...schema,
+      fields: [...schema.fields, { name: 'priority', type: 'int', default: 0 }],
+    } as avro.Schema);
+    const newerCodec = new AvroCodec({
+      registry: new RestSchemaRegistry(loadRegistryConfig()),
+      types: new Map([['Site', newer]]) as never,
+    });
     const writer = kafka.producer();
     await writer.connect();
-    await writer.send({ topic, messages: await Promise.all(list.map(async (s) => ({ key: s.domain, value: (await newerCodec.encode(topic, 'Site', { ...s, priority: 3 } as never)).value }))) });
+    await writer.send({
+      topic,
+      messages: await Promise.all(
+        list.map(async (s) => ({
+          key: s.domain,
+          value: (await newerCodec.encode(topic, 'Site', { ...s, priority: 3 } as never)).value,
+        })),
+      ),
+    });
     await writer.disconnect();
     // A stage whose codec has registered its outputs (as at start-up).
     const codec = createCodec(env, kafka);
@@ -351,19 +495,37 @@ describe('stage runtime', () => {
     await shut(open);
     const producer = kafka.producer();
     await producer.connect();
-    const config = { ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50' }), groupId: uniqueName('test-away'), commitIntervalMs: 100 };
-    const runner = new StageRunner({ config, kafka, codec, producer: new RecordProducer(producer, codec), input: { topic, schema: 'Site' }, handler: echoTo(output), log: silentLogger, metrics: createStageMetrics('test', false) });
+    const config = {
+      ...loadRuntimeConfig('judge', { WEBTRAIL_JUDGE_RETRY_BACKOFF_MS: '50' }),
+      groupId: uniqueName('test-away'),
+      commitIntervalMs: 100,
+    };
+    const runner = new StageRunner({
+      config,
+      kafka,
+      codec,
+      producer: new RecordProducer(producer, codec),
+      input: { topic, schema: 'Site' },
+      handler: echoTo(output),
+      log: silentLogger,
+      metrics: createStageMetrics('test', false),
+    });
     await runner.start();
-    const letters = async () => (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === topic);
+    const letters = async () =>
+      (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === topic);
     try {
       await new Promise((r) => setTimeout(r, 4000));
       expect(await letters()).toEqual([]);
       expect(await readTopic(output)).toEqual([]);
       open = await door(port);
-      const handled = await waitFor(async () => {
-        const out = await readTopic(output);
-        return out.length >= list.length ? out : undefined;
-      }, 60_000, 'every record handled once the registry is back');
+      const handled = await waitFor(
+        async () => {
+          const out = await readTopic(output);
+          return out.length >= list.length ? out : undefined;
+        },
+        60_000,
+        'every record handled once the registry is back',
+      );
       // Read into the stage's own Site (the newer field left out), each once.
       expect(handled.map((r) => r.value as Site).sort((x, y) => x.domain.localeCompare(y.domain))).toEqual(list);
       expect(await letters()).toEqual([]);
@@ -387,22 +549,33 @@ describe('stage runtime', () => {
     const attempts = new Map<string, number>();
     const { stop } = await startRunner(topic, uniqueName('test-dlq'), async (s, ctx) => {
       attempts.set(s.domain, (attempts.get(s.domain) ?? 0) + 1);
-      if (s.domain === 'fatal.example.com') throw new WebtrailError('this site cannot be handled', { retriable: false });
+      if (s.domain === 'fatal.example.com')
+        throw new WebtrailError('this site cannot be handled', { retriable: false });
       if (s.domain === 'flaky.example.com' && ctx.attempt < 2) throw new DependencyError('upstream 503');
       return echoTo(output)(s, ctx);
     });
     try {
-      const handled = await waitFor(async () => {
-        const out = await readTopic(output);
-        return out.length >= 2 ? out.map((r) => r.key) : undefined;
-      }, 30_000, 'the good messages to be handled');
+      const handled = await waitFor(
+        async () => {
+          const out = await readTopic(output);
+          return out.length >= 2 ? out.map((r) => r.key) : undefined;
+        },
+        30_000,
+        'the good messages to be handled',
+      );
       expect(handled.sort()).toEqual(['fine.example.com', 'flaky.example.com']);
       expect(attempts.get('flaky.example.com')).toBe(2);
       expect(attempts.get('fatal.example.com')).toBe(1);
-      const letters = await waitFor(async () => {
-        const mine = (await readTopic(dlqTopic('judge').name)).map((r) => r.value as DeadLetter).filter((d) => d.topic === topic);
-        return mine.length >= 2 ? mine : undefined;
-      }, 30_000, 'two dead letters');
+      const letters = await waitFor(
+        async () => {
+          const mine = (await readTopic(dlqTopic('judge').name))
+            .map((r) => r.value as DeadLetter)
+            .filter((d) => d.topic === topic);
+          return mine.length >= 2 ? mine : undefined;
+        },
+        30_000,
+        'two dead letters',
+      );
       const decode = letters.find((l) => l.stage === 'decode')!;
       expect(decode.error).toMatch(/not in the schema registry's wire format/);
       expect(Buffer.from(decode.value as unknown as string, 'base64').toString()).toBe('not avro at all');
@@ -420,7 +593,13 @@ describe('stage runtime', () => {
     await createTopic(kafka, input, 1);
     await createTopic(kafka, output, 1);
     await produceSites(input, sites('term', 10));
-    const child = new ChildRunner('test/fixtures/echoStage.ts', { INPUT_TOPIC: input, OUTPUT_TOPIC: output, GROUP_ID: groupId, HANDLER_DELAY_MS: '3000', WEBTRAIL_SINK_CONCURRENCY: '4' });
+    const child = new ChildRunner('test/fixtures/echoStage.ts', {
+      INPUT_TOPIC: input,
+      OUTPUT_TOPIC: output,
+      GROUP_ID: groupId,
+      HANDLER_DELAY_MS: '3000',
+      WEBTRAIL_SINK_CONCURRENCY: '4',
+    });
     const ready = await waitFor(() => child.events.find((e) => e.event === 'ready'), 30_000, 'the stage to start');
     const health = await fetch(`http://127.0.0.1:${String(ready.port)}/healthz`);
     expect(health.status).toBe(200);

@@ -22,7 +22,9 @@ describe('sandbox web', () => {
     // The generator and the refiner drop a task too like another of the same site; every sandbox task and follow-up must survive it.
     for (const site of SITES) {
       const all = [...site.tasks, ...(site.followUps ?? [])];
-      for (const [i, a] of all.entries()) for (const b of all.slice(i + 1)) expect(similarity(a.instruction, b.instruction), `${a.id} ~ ${b.id}`).toBeLessThan(0.8);
+      for (const [i, a] of all.entries())
+        for (const b of all.slice(i + 1))
+          expect(similarity(a.instruction, b.instruction), `${a.id} ~ ${b.id}`).toBeLessThan(0.8);
     }
   });
 
@@ -41,7 +43,9 @@ describe('sandbox web', () => {
       const parent = all.find((t) => t.id === f.parent);
       expect(parent, f.id).toBeDefined();
       // A repair follows a task that fails; a harder task one that can succeed.
-      expect(Boolean((parent as { unanswerable?: true }).unanswerable), `${f.id} after ${f.after} of ${f.parent}`).toBe(f.after === 'failure');
+      expect(Boolean((parent as { unanswerable?: true }).unanswerable), `${f.id} after ${f.after} of ${f.parent}`).toBe(
+        f.after === 'failure',
+      );
     }
     const roundOf = (id: string): number => {
       const f = followUps.find((x) => x.id === id);
@@ -54,9 +58,15 @@ describe('sandbox web', () => {
     it(`${site.name}: every task is solved by its plan and not by doing nothing`, async () => {
       for (const task of [...site.tasks, ...(site.followUps ?? [])]) {
         const start = new URL(task.startPath, suite.sandbox.siteUrl(site.name)).toString();
-        expect(task.check({ finalAnswer: 'I could not find it.', finalUrl: start }, suite.sandbox.state), `${task.id} passes without being done`).toBe(false);
+        expect(
+          task.check({ finalAnswer: 'I could not find it.', finalUrl: start }, suite.sandbox.state),
+          `${task.id} passes without being done`,
+        ).toBe(false);
         // Giving up is not finding out that the site cannot do it.
-        expect(task.check({ finalAnswer: 'I give up: I cannot complete this task.', finalUrl: start }, suite.sandbox.state), `${task.id} passes by giving up`).toBe(false);
+        expect(
+          task.check({ finalAnswer: 'I give up: I cannot complete this task.', finalUrl: start }, suite.sandbox.state),
+          `${task.id} passes by giving up`,
+        ).toBe(false);
         const session = await suite.pool.newSession();
         try {
           const opened = await session.goto(start);
@@ -67,7 +77,10 @@ describe('sandbox web', () => {
             expect(outcome.finalAnswer, `${task.id} found an answer the site does not show`).toBe(NOT_FOUND);
             continue;
           }
-          expect(task.check(outcome, suite.sandbox.state), `${task.id}: check failed for ${JSON.stringify(outcome)}`).toBe(true);
+          expect(
+            task.check(outcome, suite.sandbox.state),
+            `${task.id}: check failed for ${JSON.stringify(outcome)}`,
+          ).toBe(true);
         } finally {
           await session.close();
         }

@@ -27,9 +27,16 @@ let server: SchemaRegistryServer;
 const thing = (fields: object[]) => ({ type: 'record', name: 'Thing', namespace: 'dev.webtrail', fields });
 const v1 = thing([{ name: 'id', type: 'string' }]);
 // Compatible (BACKWARD): a new field with a default.
-const v2 = thing([{ name: 'id', type: 'string' }, { name: 'round', type: 'int', default: 0 }]);
+const v2 = thing([
+  { name: 'id', type: 'string' },
+  { name: 'round', type: 'int', default: 0 },
+]);
 // Incompatible: a new field without one; data written before cannot be read with it.
-const v3 = thing([{ name: 'id', type: 'string' }, { name: 'round', type: 'int', default: 0 }, { name: 'owner', type: 'string' }]);
+const v3 = thing([
+  { name: 'id', type: 'string' },
+  { name: 'round', type: 'int', default: 0 },
+  { name: 'owner', type: 'string' },
+]);
 
 beforeAll(async () => {
   server = await startSchemaRegistry(kafka, { port: 0, topic: storeTopic });
@@ -48,7 +55,9 @@ describe('the local schema registry', () => {
     ({ id: id1 } = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject }));
     expect(await client.getLatestSchemaId(subject)).toBe(id1);
     // The same schema again (another spelling): the same id, no new version.
-    expect((await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1, null, 2) }, { subject })).id).toBe(id1);
+    expect(
+      (await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1, null, 2) }, { subject })).id,
+    ).toBe(id1);
     const framed = await client.encode(id1, { id: 'a' });
     // The wire format: magic byte 0, the id in 4 bytes big-endian, then the Avro body.
     expect(framed[0]).toBe(0);
@@ -69,20 +78,41 @@ describe('the local schema registry', () => {
     // Each consumer fetches the writer's schema by the id in the record and resolves it into its own.
     const writtenNew = await client.encode(id2, { id: 'b', round: 2 });
     const writtenOld = await client.encode(id1, { id: 'c' });
-    const writerOf = async (framed: Buffer) => avro.Type.forSchema(JSON.parse((await (await fetch(`${server.url}/schemas/ids/${framed.readUInt32BE(1)}`)).json() as { schema: string }).schema) as avro.Schema);
-    expect(oldReader.fromBuffer(writtenNew.subarray(5), oldReader.createResolver(await writerOf(writtenNew)))).toEqual({ id: 'b' });
-    expect(newReader.fromBuffer(writtenOld.subarray(5), newReader.createResolver(await writerOf(writtenOld)))).toEqual({ id: 'c', round: 0 });
+    const writerOf = async (framed: Buffer) =>
+      avro.Type.forSchema(
+        JSON.parse(
+          ((await (await fetch(`${server.url}/schemas/ids/${framed.readUInt32BE(1)}`)).json()) as { schema: string })
+            .schema,
+        ) as avro.Schema,
+      );
+    expect(oldReader.fromBuffer(writtenNew.subarray(5), oldReader.createResolver(await writerOf(writtenNew)))).toEqual({
+      id: 'b',
+    });
+    expect(newReader.fromBuffer(writtenOld.subarray(5), newReader.createResolver(await writerOf(writtenOld)))).toEqual({
+      id: 'c',
+      round: 0,
+    });
     expect(await (await fetch(`${server.url}/subjects/${subject}/versions`)).json()).toEqual([1, 2]);
   });
 
   it("refuses an incompatible change with the registry's error, and registers nothing", async () => {
     const client = new SchemaRegistry({ host: server.url });
-    await expect(client.register({ type: SchemaType.AVRO, schema: JSON.stringify(v3) }, { subject })).rejects.toThrow(/incompatible with an earlier schema for subject "webtrail.example-things-value".*owner/);
-    const check = await fetch(`${server.url}/compatibility/subjects/${subject}/versions/latest?verbose=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: JSON.stringify(v3) }) });
+    await expect(client.register({ type: SchemaType.AVRO, schema: JSON.stringify(v3) }, { subject })).rejects.toThrow(
+      /incompatible with an earlier schema for subject "webtrail.example-things-value".*owner/,
+    );
+    const check = await fetch(`${server.url}/compatibility/subjects/${subject}/versions/latest?verbose=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ schema: JSON.stringify(v3) }),
+    });
     expect(await check.json()).toEqual({ is_compatible: false, messages: [expect.stringContaining('owner')] });
     expect(await (await fetch(`${server.url}/subjects/${subject}/versions`)).json()).toEqual([1, 2]);
     // Not a schema at all: 422 with the registry's code for it.
-    const bad = await fetch(`${server.url}/subjects/${subject}/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}' }) });
+    const bad = await fetch(`${server.url}/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ schema: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}' }),
+    });
     expect(bad.status).toBe(422);
     expect(await bad.json()).toMatchObject({ error_code: 42201 });
   });
@@ -95,7 +125,10 @@ describe('the local schema registry', () => {
     expect(await (await fetch(`${server.url}/subjects`)).json()).toEqual([subject]);
     expect(await (await fetch(`${server.url}/config/${subject}`)).json()).toEqual({ compatibilityLevel: 'BACKWARD' });
     // A new schema after the restart gets a new id, not one already handed out.
-    const other = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(thing([{ name: 'name', type: 'string' }])) }, { subject: 'webtrail.other-value' });
+    const other = await client.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(thing([{ name: 'name', type: 'string' }])) },
+      { subject: 'webtrail.other-value' },
+    );
     expect([id1, id2]).not.toContain(other.id);
   });
 
@@ -104,8 +137,24 @@ describe('the local schema registry', () => {
     expect(existsSync(python), 'scripts/setup.sh makes .venv with confluent-kafka').toBe(true);
     const framed = await new SchemaRegistry({ host: server.url }).encode(id2, { id: 'from-node', round: 7 });
     // Not spawnSync: the registry answers from this process, whose event loop must keep running.
-    const run = await promisify(execFile)(python, [path.join(ROOT, 'test/fixtures/registry_client.py'), server.url, dataTopic, framed.toString('hex'), JSON.stringify(v3)], { encoding: 'utf8', timeout: 50_000 });
-    const answer = JSON.parse(run.stdout) as { subjects: string[]; latest: { version: number; id: number }; level: string; value: unknown; refused: { http_status: number; error_code: number; message: string } | null };
+    const run = await promisify(execFile)(
+      python,
+      [
+        path.join(ROOT, 'test/fixtures/registry_client.py'),
+        server.url,
+        dataTopic,
+        framed.toString('hex'),
+        JSON.stringify(v3),
+      ],
+      { encoding: 'utf8', timeout: 50_000 },
+    );
+    const answer = JSON.parse(run.stdout) as {
+      subjects: string[];
+      latest: { version: number; id: number };
+      level: string;
+      value: unknown;
+      refused: { http_status: number; error_code: number; message: string } | null;
+    };
     expect(answer.subjects).toContain(subject);
     expect(answer.latest).toEqual({ version: 2, id: id2 });
     expect(answer.level).toBe('BACKWARD');
@@ -122,10 +171,16 @@ describe('the local schema registry', () => {
     const site = readSchemaJson('Site') as { fields: Array<{ name: string }> };
     const earlier = { ...site, fields: site.fields.filter((f) => f.name !== 'submittedAtMs') };
     const registryUrl = loadRegistryConfig().url;
-    const registered = await fetch(`${registryUrl}/subjects/${subject}/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: JSON.stringify(earlier) }) });
+    const registered = await fetch(`${registryUrl}/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ schema: JSON.stringify(earlier) }),
+    });
     expect(registered.status).toBe(200);
     const env = { WEBTRAIL_TOPIC_PREFIX: prefix, LOG_LEVEL: 'fatal' };
-    const refusal = new RegExp(`the schema registry at ${registryUrl.replace(/[.]/g, '\\.')}: registering the schema of subject '${subject.replace(/[.]/g, '\\.')}': .*incompatible.*submittedAtMs`);
+    const refusal = new RegExp(
+      `the schema registry at ${registryUrl.replace(/[.]/g, '\\.')}: registering the schema of subject '${subject.replace(/[.]/g, '\\.')}': .*incompatible.*submittedAtMs`,
+    );
 
     const submitted = await runCli(['submit', '-', '--source', 'refused'], { input: 'a.example.com\n', env });
     expect(submitted.code).toBe(1);
@@ -140,7 +195,10 @@ describe('the local schema registry', () => {
     }
 
     // A service registers every topic's schema at start-up: it stops there, before consuming.
-    const generator = spawnTs('services/generator/main.ts', { env: { ...process.env, ...env, WEBTRAIL_GENERATOR_HTTP_PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const generator = spawnTs('services/generator/main.ts', {
+      env: { ...process.env, ...env, WEBTRAIL_GENERATOR_HTTP_PORT: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     generator.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => generator.once('exit', (c) => resolve(c)));
@@ -163,6 +221,9 @@ describe('the local schema registry', () => {
     }
     expect(await registryAnswers(started.url)).toBe(false);
     // The user's own registry: nothing is started.
-    expect(await startLocalRegistry({ ...env, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1' })).toMatchObject({ external: true, started: false });
+    expect(await startLocalRegistry({ ...env, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1' })).toMatchObject({
+      external: true,
+      started: false,
+    });
   });
 });

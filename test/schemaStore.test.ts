@@ -17,21 +17,39 @@ describe('schema topic', () => {
     await admin.disconnect();
     const schema = readSchemaJson('Site') as { fields: unknown[] };
     const marker = uniqueName('field').replace('.', '_');
-    const newer = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: marker, type: 'string', default: '' }] } as avro.Schema);
+    const newer = avro.Type.forSchema({
+      ...schema,
+      fields: [...schema.fields, { name: marker, type: 'string', default: '' }],
+    } as avro.Schema);
     const described = describeType(newer);
     const topic = uniqueName('test.evolution');
     await createTopic(kafka, topic);
     const producer = kafka.producer();
     await producer.connect();
     // As a producer of the old format published its schema: keyed by fingerprint, the schema as the value.
-    await producer.send({ topic: TOPICS.schemas.name, acks: -1, messages: [{ key: described.fingerprint, value: described.schema, headers: { 'webtrail-schema-name': 'Site' } }] });
-    await producer.send({ topic, messages: [{ key: 'new.example.com', value: newer.toBuffer({ ...site('new.example.com'), [marker]: 'x' }), headers: { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint } }] });
+    await producer.send({
+      topic: TOPICS.schemas.name,
+      acks: -1,
+      messages: [{ key: described.fingerprint, value: described.schema, headers: { 'webtrail-schema-name': 'Site' } }],
+    });
+    await producer.send({
+      topic,
+      messages: [
+        {
+          key: 'new.example.com',
+          value: newer.toBuffer({ ...site('new.example.com'), [marker]: 'x' }),
+          headers: { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint },
+        },
+      ],
+    });
     await producer.disconnect();
 
     const [record] = await readTopic(topic); // what `webtrail tap` prints
     expect(record?.value).toEqual(site('new.example.com'));
     const reader = testCodec(kafka);
     const raw = newer.toBuffer({ ...site('other.example.com'), [marker]: 'y' });
-    expect(await reader.decodeAs('Site', { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint }, raw)).toEqual(site('other.example.com'));
+    expect(
+      await reader.decodeAs('Site', { [HEADER_SCHEMA]: 'Site', [HEADER_FINGERPRINT]: described.fingerprint }, raw),
+    ).toEqual(site('other.example.com'));
   }, 60_000);
 });

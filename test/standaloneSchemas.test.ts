@@ -27,10 +27,17 @@ describe('the schema files', () => {
     expect(existsSync(python), 'scripts/setup.sh makes .venv with avro and fastavro').toBe(true);
     const files = SCHEMA_NAMES.map((n) => path.join(SCHEMA_DIR, `${n}.avsc`));
     // Each file in a process of its own: nothing one defines can help another.
-    const results = await Promise.all(files.map(async (file) => {
-      const { stdout } = await promisify(execFile)(python, ['-c', CHECK, file], { encoding: 'utf8', timeout: 60_000 });
-      return JSON.parse(stdout) as Record<string, [string, string]>;
-    }));
-    expect(results.map((r, i) => r[files[i]!])).toEqual(SCHEMA_NAMES.map((n) => [`dev.webtrail.${n}`, `dev.webtrail.${n}`]));
+    const results = await Promise.all(
+      files.map(async (file) => {
+        const { stdout } = await promisify(execFile)(python, ['-c', CHECK, file], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        return JSON.parse(stdout) as Record<string, [string, string]>;
+      }),
+    );
+    expect(results.map((r, i) => r[files[i]!])).toEqual(
+      SCHEMA_NAMES.map((n) => [`dev.webtrail.${n}`, `dev.webtrail.${n}`]),
+    );
   });
 });

@@ -6,8 +6,13 @@ import { spawnTs } from '../platform/spawnTs.ts';
 import { startOtlpGrpcReceiver, startOtlpReceiver, type OtlpReceiver } from './helpers/otlp.ts';
 import { waitFor } from './helpers/kafka.ts';
 
-async function emit(env: Record<string, string>): Promise<{ code: number | null; traceparent: string; stderr: string }> {
-  const child = spawnTs('test/fixtures/emitSpan.ts', { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function emit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; traceparent: string; stderr: string }> {
+  const child = spawnTs('test/fixtures/emitSpan.ts', {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -24,11 +29,19 @@ describe('tracing over OTLP', () => {
       try {
         const result = await emit({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
         expect(result.code, result.stderr).toBe(0);
-        const span = await waitFor(() => receiver.spans.find((s) => s.name === 'probe.handle'), 10_000, `the span over ${protocol}`);
+        const span = await waitFor(
+          () => receiver.spans.find((s) => s.name === 'probe.handle'),
+          10_000,
+          `the span over ${protocol}`,
+        );
         expect([...receiver.protocols]).toEqual([protocol]);
         expect(receiver.rejected).toEqual([]);
         expect(span.service).toBe('webtrail-probe');
-        expect(span.attributes).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': 'webtrail.tasks', 'messaging.kafka.offset': 42 });
+        expect(span.attributes).toMatchObject({
+          'messaging.system': 'kafka',
+          'messaging.destination.name': 'webtrail.tasks',
+          'messaging.kafka.offset': 42,
+        });
         // 00-<trace id>-<span id>-01, as written into the Kafka headers.
         expect(result.traceparent).toBe(`00-${span.traceId}-${span.spanId}-01`);
       } finally {
@@ -40,7 +53,15 @@ describe('tracing over OTLP', () => {
   it('takes the traces-only variable over the general one, and the specification default http/protobuf without either', async () => {
     const receiver = await startOtlpReceiver();
     try {
-      expect((await emit({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })).code).toBe(0);
+      expect(
+        (
+          await emit({
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+            OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+          })
+        ).code,
+      ).toBe(0);
       expect((await emit({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })).code).toBe(0);
       await waitFor(() => (receiver.spans.length >= 2 ? true : undefined), 10_000, 'both spans');
       expect([...receiver.protocols].sort()).toEqual(['http/json', 'http/protobuf']);
@@ -53,6 +74,8 @@ describe('tracing over OTLP', () => {
     const result = await emit({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' });
     expect(result.code).toBe(0);
     expect(result.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    expect(() => otlpExporter({ OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' })).toThrow("invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' is not an OTLP protocol; one of grpc, http/protobuf, http/json");
+    expect(() => otlpExporter({ OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' })).toThrow(
+      "invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' is not an OTLP protocol; one of grpc, http/protobuf, http/json",
+    );
   });
 });

@@ -25,8 +25,69 @@
   const GROUP_MIN_LINKS = 10;
   const GROUP_MIN_LINK_SHARE = 0.7;
 
-  const WIDGET_ROLES = new Set(['button', 'link', 'checkbox', 'radio', 'switch', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'combobox', 'listbox', 'textbox', 'searchbox', 'slider', 'spinbutton', 'treeitem', 'gridcell']);
-  const BLOCK_TAGS = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'BODY', 'DD', 'DIALOG', 'DIV', 'DL', 'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'LI', 'MAIN', 'NAV', 'OL', 'P', 'PRE', 'SECTION', 'TABLE', 'TBODY', 'THEAD', 'TFOOT', 'TR', 'UL', 'BR', 'CAPTION', 'LEGEND', 'DETAILS', 'SUMMARY']);
+  const WIDGET_ROLES = new Set([
+    'button',
+    'link',
+    'checkbox',
+    'radio',
+    'switch',
+    'tab',
+    'menuitem',
+    'menuitemcheckbox',
+    'menuitemradio',
+    'option',
+    'combobox',
+    'listbox',
+    'textbox',
+    'searchbox',
+    'slider',
+    'spinbutton',
+    'treeitem',
+    'gridcell',
+  ]);
+  const BLOCK_TAGS = new Set([
+    'ADDRESS',
+    'ARTICLE',
+    'ASIDE',
+    'BLOCKQUOTE',
+    'BODY',
+    'DD',
+    'DIALOG',
+    'DIV',
+    'DL',
+    'DT',
+    'FIELDSET',
+    'FIGCAPTION',
+    'FIGURE',
+    'FOOTER',
+    'FORM',
+    'H1',
+    'H2',
+    'H3',
+    'H4',
+    'H5',
+    'H6',
+    'HEADER',
+    'HR',
+    'LI',
+    'MAIN',
+    'NAV',
+    'OL',
+    'P',
+    'PRE',
+    'SECTION',
+    'TABLE',
+    'TBODY',
+    'THEAD',
+    'TFOOT',
+    'TR',
+    'UL',
+    'BR',
+    'CAPTION',
+    'LEGEND',
+    'DETAILS',
+    'SUMMARY',
+  ]);
   // NOSCRIPT is walked like any element: with scripts on, Chromium hides it and holds its content as text
   // (so it shows nothing); with scripts off (a saved page whose scripts cannot run), it is the page.
   const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'SVG', 'CANVAS', 'IFRAME_SKIP']);
@@ -62,7 +123,12 @@
     const doc = el.ownerDocument;
     const labelledby = el.getAttribute('aria-labelledby');
     if (labelledby) {
-      const text = labelledby.split(/\s+/).map((id) => doc.getElementById(id)).filter(Boolean).map((n) => n.textContent).join(' ');
+      const text = labelledby
+        .split(/\s+/)
+        .map((id) => doc.getElementById(id))
+        .filter(Boolean)
+        .map((n) => n.textContent)
+        .join(' ');
       if (squash(text)) return squash(text);
     }
     const aria = el.getAttribute('aria-label');
@@ -71,7 +137,9 @@
       try {
         const label = doc.querySelector(`label[for="${CSS.escape(el.id)}"]`);
         if (label && squash(label.textContent)) return squash(label.textContent);
-      } catch (_) { /* odd id */ }
+      } catch (_) {
+        /* odd id */
+      }
     }
     const wrapping = el.closest('label');
     if (wrapping) {
@@ -85,9 +153,11 @@
   function accessibleName(el, tag, type) {
     const label = labelText(el);
     if (label) return label;
-    if (tag === 'INPUT' && ['submit', 'button', 'reset'].includes(type)) return squash(el.value) || (type === 'submit' ? 'Submit' : type);
+    if (tag === 'INPUT' && ['submit', 'button', 'reset'].includes(type))
+      return squash(el.value) || (type === 'submit' ? 'Submit' : type);
     if (tag === 'INPUT' && type === 'image') return squash(el.alt) || 'Submit';
-    if (['INPUT', 'TEXTAREA', 'SELECT'].includes(tag)) return squash(el.getAttribute('placeholder')) || squash(el.title) || '';
+    if (['INPUT', 'TEXTAREA', 'SELECT'].includes(tag))
+      return squash(el.getAttribute('placeholder')) || squash(el.title) || '';
     const text = squash(el.innerText || el.textContent);
     if (text) return clip(text, 120);
     const img = el.querySelector && el.querySelector('img[alt],[aria-label],svg title');
@@ -108,16 +178,27 @@
       if (type === 'range') return 'slider';
       if (type === 'number') return 'spinbutton';
       if (type === 'search') return role === 'combobox' ? 'combobox' : 'searchbox';
-      if (['combobox', 'searchbox', 'spinbutton', 'slider'].includes(role) && !['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type)) return role;
-      if (['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type)) return type === 'file' ? 'file' : 'textbox';
+      if (
+        ['combobox', 'searchbox', 'spinbutton', 'slider'].includes(role) &&
+        !['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type)
+      )
+        return role;
+      if (['date', 'datetime-local', 'month', 'time', 'week', 'color', 'file'].includes(type))
+        return type === 'file' ? 'file' : 'textbox';
       return 'textbox';
     }
     if (tag === 'SELECT') return el.multiple ? 'listbox' : 'combobox';
     if (tag === 'TEXTAREA') return 'textbox';
     if (tag === 'SUMMARY') return 'button';
     if (role && WIDGET_ROLES.has(role)) return role;
-    if (el.isContentEditable && (el.getAttribute('contenteditable') !== null) && !(el.parentElement && el.parentElement.isContentEditable)) return 'editable';
-    if (el.hasAttribute('onclick') || (el.tabIndex >= 0 && el.hasAttribute('tabindex') && style.cursor === 'pointer')) return 'button';
+    if (
+      el.isContentEditable &&
+      el.getAttribute('contenteditable') !== null &&
+      !(el.parentElement && el.parentElement.isContentEditable)
+    )
+      return 'editable';
+    if (el.hasAttribute('onclick') || (el.tabIndex >= 0 && el.hasAttribute('tabindex') && style.cursor === 'pointer'))
+      return 'button';
     return null;
   }
 
@@ -129,20 +210,47 @@
       registry.byId.set(id, new WeakRef(el));
       el.setAttribute(ATTR, String(id));
     }
-    const type = tag === 'INPUT' ? (el.getAttribute('type') || 'text').toLowerCase() : tag === 'TEXTAREA' ? 'textarea' : null;
+    const type =
+      tag === 'INPUT' ? (el.getAttribute('type') || 'text').toLowerCase() : tag === 'TEXTAREA' ? 'textarea' : null;
     const rect = el.getBoundingClientRect();
     const win = el.ownerDocument.defaultView;
     const top = win === window ? window : window;
-    const box = { x: Math.round(rect.x + offsetX), y: Math.round(rect.y + offsetY + top.scrollY), width: Math.round(rect.width), height: Math.round(rect.height) };
-    const inViewport = rect.width > 0 && rect.height > 0 && rect.y + offsetY < top.innerHeight && rect.y + offsetY + rect.height > 0 && rect.x + offsetX < top.innerWidth && rect.x + offsetX + rect.width > 0;
+    const box = {
+      x: Math.round(rect.x + offsetX),
+      y: Math.round(rect.y + offsetY + top.scrollY),
+      width: Math.round(rect.width),
+      height: Math.round(rect.height),
+    };
+    const inViewport =
+      rect.width > 0 &&
+      rect.height > 0 &&
+      rect.y + offsetY < top.innerHeight &&
+      rect.y + offsetY + rect.height > 0 &&
+      rect.x + offsetX < top.innerWidth &&
+      rect.x + offsetX + rect.width > 0;
     const info = {
-      id, role: kind, tag: tag.toLowerCase(), name: clip(accessibleName(el, tag, type || ''), 150),
-      htmlName: el.getAttribute('name'), type, value: null, href: null, checked: null, selected: null,
+      id,
+      role: kind,
+      tag: tag.toLowerCase(),
+      name: clip(accessibleName(el, tag, type || ''), 150),
+      htmlName: el.getAttribute('name'),
+      type,
+      value: null,
+      href: null,
+      checked: null,
+      selected: null,
       disabled: Boolean(el.disabled || el.getAttribute('aria-disabled') === 'true'),
       required: Boolean(el.required || el.getAttribute('aria-required') === 'true'),
       inForm: Boolean(el.form || el.closest('form')),
-      placeholder: el.getAttribute('placeholder'), expanded: el.getAttribute('aria-expanded'),
-      box, inViewport: inViewport && !isHidden, hidden: Boolean(isHidden), frameUrl, options: null, min: el.getAttribute('min') || el.getAttribute('aria-valuemin'), max: el.getAttribute('max') || el.getAttribute('aria-valuemax'),
+      placeholder: el.getAttribute('placeholder'),
+      expanded: el.getAttribute('aria-expanded'),
+      box,
+      inViewport: inViewport && !isHidden,
+      hidden: Boolean(isHidden),
+      frameUrl,
+      options: null,
+      min: el.getAttribute('min') || el.getAttribute('aria-valuemin'),
+      max: el.getAttribute('max') || el.getAttribute('aria-valuemax'),
     };
     if (tag === 'A') info.href = el.href || el.getAttribute('href');
     if (tag === 'INPUT' || tag === 'TEXTAREA') {
@@ -151,8 +259,13 @@
       else if (type === 'password') info.value = el.value ? '••••' : '';
     } else if (tag === 'SELECT') {
       const opts = Array.from(el.options);
-      info.options = opts.slice(0, 200).map((o) => ({ value: o.value, label: squash(o.label || o.textContent), selected: o.selected }));
-      info.value = opts.filter((o) => o.selected).map((o) => squash(o.label || o.textContent)).join(', ');
+      info.options = opts
+        .slice(0, 200)
+        .map((o) => ({ value: o.value, label: squash(o.label || o.textContent), selected: o.selected }));
+      info.value = opts
+        .filter((o) => o.selected)
+        .map((o) => squash(o.label || o.textContent))
+        .join(', ');
       info.optionCount = opts.length;
     } else if (kind === 'editable') {
       info.value = clip(squash(el.innerText), 200);
@@ -172,7 +285,19 @@
     return info;
   }
 
-  const LANDMARK_WORDS = { nav: 'navigation', navigation: 'navigation', header: 'header', banner: 'header', footer: 'footer', contentinfo: 'footer', aside: 'sidebar', complementary: 'sidebar', menu: 'menu', menubar: 'menu', tree: 'tree' };
+  const LANDMARK_WORDS = {
+    nav: 'navigation',
+    navigation: 'navigation',
+    header: 'header',
+    banner: 'header',
+    footer: 'footer',
+    contentinfo: 'footer',
+    aside: 'sidebar',
+    complementary: 'sidebar',
+    menu: 'menu',
+    menubar: 'menu',
+    tree: 'tree',
+  };
   const SECTIONING = 'article,aside,main,nav,section,[role=main],[role=article]';
   /** A navigation landmark (ARIA's rules: a header or footer is one only outside sectioning content). */
   function isNavLandmark(el, tag) {
@@ -193,13 +318,20 @@
   function findMain(root) {
     if (!root || !root.querySelectorAll) return null;
     const textOf = (el) => (el.textContent || '').replace(/\s+/g, ' ').trim().length;
-    const landmarks = Array.from(root.querySelectorAll('main,[role=main]')).filter((el) => !el.hidden && textOf(el) > 200);
+    const landmarks = Array.from(root.querySelectorAll('main,[role=main]')).filter(
+      (el) => !el.hidden && textOf(el) > 200,
+    );
     if (landmarks.length === 1) return landmarks[0];
     const scores = new Map();
     for (const para of root.querySelectorAll('p,pre,blockquote,td,dd,li,h2,h3,div,span')) {
-      if (para.closest('nav,header,footer,aside,form,[role=navigation],[role=banner],[role=contentinfo]') && !para.closest('article,main,[role=main]')) continue;
+      if (
+        para.closest('nav,header,footer,aside,form,[role=navigation],[role=banner],[role=contentinfo]') &&
+        !para.closest('article,main,[role=main]')
+      )
+        continue;
       let own = 0;
-      for (const child of para.childNodes) if (child.nodeType === 3) own += child.nodeValue.replace(/\s+/g, ' ').trim().length;
+      for (const child of para.childNodes)
+        if (child.nodeType === 3) own += child.nodeValue.replace(/\s+/g, ' ').trim().length;
       if (own < 40) continue;
       const score = 1 + (para.textContent.match(/[,;.]/g) || []).length / 4 + Math.min(3, own / 100);
       const parent = para.parentElement;
@@ -216,7 +348,8 @@
       if (el === root || el.tagName === 'BODY' || el.tagName === 'HTML') continue;
       const total = textOf(el) || 1;
       let linkChars = 0;
-      for (const a of el.querySelectorAll('a[href]')) linkChars += (a.textContent || '').replace(/\s+/g, ' ').trim().length;
+      for (const a of el.querySelectorAll('a[href]'))
+        linkChars += (a.textContent || '').replace(/\s+/g, ' ').trim().length;
       const weighted = score * (1 - Math.min(1, linkChars / total));
       if (weighted > bestScore) {
         best = el;
@@ -241,13 +374,24 @@
     parent.landmarks += own.landmarks + (landmark ? 1 : 0);
     // A group never spans the main content, two landmarks, or form controls, and is never the page.
     if (own.links < GROUP_MIN_LINKS || own.linkChars < GROUP_MIN_LINK_SHARE * own.chars) return;
-    if (tag === 'BODY' || own.controls > 0 || own.landmarks > 1 || (mainElement && (el.contains(mainElement) || (mainDepth > 0 && !landmark && navDepth === 0)))) return;
-    const label = squash(el.getAttribute('aria-label')) || (() => {
-      const heading = el.querySelector('h1,h2,h3,h4,h5,h6');
-      return heading ? clip(squash(heading.textContent), 60) : '';
-    })();
+    if (
+      tag === 'BODY' ||
+      own.controls > 0 ||
+      own.landmarks > 1 ||
+      (mainElement && (el.contains(mainElement) || (mainDepth > 0 && !landmark && navDepth === 0)))
+    )
+      return;
+    const label =
+      squash(el.getAttribute('aria-label')) ||
+      (() => {
+        const heading = el.querySelector('h1,h2,h3,h4,h5,h6');
+        return heading ? clip(squash(heading.textContent), 60) : '';
+      })();
     const group = groups.length;
-    groups.push({ label, kind: landmark ? LANDMARK_WORDS[(el.getAttribute('role') || tag).toLowerCase()] || 'navigation' : 'list' });
+    groups.push({
+      label,
+      kind: landmark ? LANDMARK_WORDS[(el.getAttribute('role') || tag).toLowerCase()] || 'navigation' : 'list',
+    });
     for (let i = startBlock; i < blocks.length; i += 1) blocks[i].group = group;
   }
 
@@ -288,11 +432,18 @@
 
     if (tag === 'IFRAME' || tag === 'FRAME') {
       let doc;
-      try { doc = el.contentDocument; } catch (_) { doc = null; }
+      try {
+        doc = el.contentDocument;
+      } catch (_) {
+        doc = null;
+      }
       flush();
       if (doc && doc.body) {
         const rect = el.getBoundingClientRect();
-        blocks.push({ kind: 'frame', text: `[frame ${squash(el.title || el.name || '') || doc.title || ''}]`.replace(' ]', ']') });
+        blocks.push({
+          kind: 'frame',
+          text: `[frame ${squash(el.title || el.name || '') || doc.title || ''}]`.replace(' ]', ']'),
+        });
         walk(doc.body, doc.location.href, offsetX + rect.x, offsetY + rect.y);
         flush();
         blocks.push({ kind: 'frame', text: '[/frame]' });
@@ -315,7 +466,13 @@
       } else if (kind !== 'button' || info.inForm) counts.controls += 1;
       // Widgets that contain other widgets (a listbox of options, a row of buttons, a form control a
       // page put inside a link) are walked too.
-      const nested = el.querySelector && el.querySelector(kind === 'link' ? 'button,input:not([type=hidden]),select,textarea' : 'a[href],button,input,select,textarea,[role]');
+      const nested =
+        el.querySelector &&
+        el.querySelector(
+          kind === 'link'
+            ? 'button,input:not([type=hidden]),select,textarea'
+            : 'a[href],button,input,select,textarea,[role]',
+        );
       if (['listbox', 'menu', 'tablist', 'gridcell', 'treeitem'].includes(kind) || nested) {
         if (tag !== 'SELECT') {
           for (const child of el.childNodes) walk(child, frameUrl, offsetX, offsetY);
@@ -326,7 +483,13 @@
       return;
     }
 
-    const block = BLOCK_TAGS.has(tag) || style.display === 'block' || style.display === 'flex' || style.display === 'grid' || style.display === 'list-item' || style.display === 'table-row';
+    const block =
+      BLOCK_TAGS.has(tag) ||
+      style.display === 'block' ||
+      style.display === 'flex' ||
+      style.display === 'grid' ||
+      style.display === 'list-item' ||
+      style.display === 'table-row';
     if (block) {
       flush();
       lineY = Math.round(el.getBoundingClientRect().top + offsetY + window.scrollY);
@@ -343,8 +506,12 @@
     if (tag === 'TD' || tag === 'TH') line += ' | ';
     if (tag === 'IMG' && el.alt && squash(el.alt)) line += ` [image: ${clip(squash(el.alt), 60)}] `;
     // A label's text is already its control's name: keep only the controls inside it.
-    const labelsControl = tag === 'LABEL' && ((el.htmlFor && el.ownerDocument.getElementById(el.htmlFor)) || el.querySelector('input:not([type=hidden]),select,textarea'));
-    for (const child of el.childNodes) if (!(labelsControl && child.nodeType === 3)) walk(child, frameUrl, offsetX, offsetY);
+    const labelsControl =
+      tag === 'LABEL' &&
+      ((el.htmlFor && el.ownerDocument.getElementById(el.htmlFor)) ||
+        el.querySelector('input:not([type=hidden]),select,textarea'));
+    for (const child of el.childNodes)
+      if (!(labelsControl && child.nodeType === 3)) walk(child, frameUrl, offsetX, offsetY);
     if (el.shadowRoot) walk(el.shadowRoot, frameUrl, offsetX, offsetY);
     if (block || tag === 'BR') flush();
     // Cells and inline boxes sit apart on screen; plain inline text (a number and its unit) runs on.
@@ -370,7 +537,12 @@
       scrollY: Math.round(window.scrollY),
       viewportHeight: window.innerHeight,
       viewportWidth: window.innerWidth,
-      pageHeight: Math.round(Math.max(document.documentElement ? document.documentElement.scrollHeight : 0, document.body ? document.body.scrollHeight : 0)),
+      pageHeight: Math.round(
+        Math.max(
+          document.documentElement ? document.documentElement.scrollHeight : 0,
+          document.body ? document.body.scrollHeight : 0,
+        ),
+      ),
     },
   };
-}
+};

@@ -26,16 +26,25 @@ export interface SchemaRegistryOptions {
   topic?: string;
 }
 
-function parseRecord(key: Buffer | null, value: Buffer | null): { key: RegistryKey; value: SchemaValue | ConfigValue | null } | null {
+function parseRecord(
+  key: Buffer | null,
+  value: Buffer | null,
+): { key: RegistryKey; value: SchemaValue | ConfigValue | null } | null {
   if (!key) return null;
   try {
-    return { key: JSON.parse(key.toString('utf8')) as RegistryKey, value: value ? (JSON.parse(value.toString('utf8')) as SchemaValue | ConfigValue) : null };
+    return {
+      key: JSON.parse(key.toString('utf8')) as RegistryKey,
+      value: value ? (JSON.parse(value.toString('utf8')) as SchemaValue | ConfigValue) : null,
+    };
   } catch {
     return null;
   }
 }
 
-export async function startSchemaRegistry(kafka: Kafka, options: SchemaRegistryOptions = {}): Promise<SchemaRegistryServer> {
+export async function startSchemaRegistry(
+  kafka: Kafka,
+  options: SchemaRegistryOptions = {},
+): Promise<SchemaRegistryServer> {
   const topic = options.topic ?? TOPICS.schemaRegistry.name;
   // Its own topic, compacted as the reference registry's _schemas, made here when missing.
   const admin = kafka.admin();
@@ -46,15 +55,32 @@ export async function startSchemaRegistry(kafka: Kafka, options: SchemaRegistryO
     await admin.disconnect();
   }
   const state = new RegistryState(options.defaultLevel ?? 'BACKWARD');
-  const follower: TopicFollower = await followTopic(kafka, topic, (message) => {
-    const record = parseRecord(message.key, message.value);
-    if (record) state.apply(record.key, record.value);
-  }, { groupPrefix: 'webtrail-schema-registry', timeoutMs: 60_000 });
+  const follower: TopicFollower = await followTopic(
+    kafka,
+    topic,
+    (message) => {
+      const record = parseRecord(message.key, message.value);
+      if (record) state.apply(record.key, record.value);
+    },
+    { groupPrefix: 'webtrail-schema-registry', timeoutMs: 60_000 },
+  );
   await follower.caughtUp;
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   const app = registryApi(state, async (records) => {
-    await producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: JSON.stringify(r.key), value: r.value === null ? null : JSON.stringify(r.value) })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((r) => ({
+        key: JSON.stringify(r.key),
+        value: r.value === null ? null : JSON.stringify(r.value),
+      })),
+    });
     // Answered from the state at once (the follower applies the same records again, to the same effect).
     for (const r of records) state.apply(r.key, r.value);
   });

@@ -5,14 +5,37 @@
 import avro from 'avsc';
 import { type CompatibilityLevel, describeType, isCompatibilityLevel } from '../../schemas/index.ts';
 
-export interface SchemaKey { keytype: 'SCHEMA'; subject: string; version: number; magic: 1 }
-export interface ConfigKey { keytype: 'CONFIG'; subject: string | null; magic: 0 }
+export interface SchemaKey {
+  keytype: 'SCHEMA';
+  subject: string;
+  version: number;
+  magic: 1;
+}
+export interface ConfigKey {
+  keytype: 'CONFIG';
+  subject: string | null;
+  magic: 0;
+}
 export type RegistryKey = SchemaKey | ConfigKey;
 
-export interface SchemaValue { subject: string; version: number; id: number; schema: string; deleted: boolean }
-export interface ConfigValue { compatibilityLevel: CompatibilityLevel }
+export interface SchemaValue {
+  subject: string;
+  version: number;
+  id: number;
+  schema: string;
+  deleted: boolean;
+}
+export interface ConfigValue {
+  compatibilityLevel: CompatibilityLevel;
+}
 
-export interface RegisteredVersion { subject: string; version: number; id: number; schema: string; deleted: boolean }
+export interface RegisteredVersion {
+  subject: string;
+  version: number;
+  id: number;
+  schema: string;
+  deleted: boolean;
+}
 
 /**
  * A schema as the registry keeps and compares it: parsed by avsc and written back with its docs, defaults
@@ -63,7 +86,10 @@ export class RegistryState {
   }
 
   subjectNames(includeDeleted = false): string[] {
-    return [...this.subjects].filter(([, versions]) => includeDeleted || versions.some((v) => !v.deleted)).map(([name]) => name).sort();
+    return [...this.subjects]
+      .filter(([, versions]) => includeDeleted || versions.some((v) => !v.deleted))
+      .map(([name]) => name)
+      .sort();
   }
 
   /** A subject's versions, the deleted left out unless asked. */
@@ -103,7 +129,10 @@ export class RegistryState {
 
   /** Where a schema id is registered, as [subject, version] pairs. */
   usesOf(id: number): Array<{ subject: string; version: number }> {
-    return [...this.subjects.values()].flat().filter((v) => v.id === id && !v.deleted).map(({ subject, version }) => ({ subject, version }));
+    return [...this.subjects.values()]
+      .flat()
+      .filter((v) => v.id === id && !v.deleted)
+      .map(({ subject, version }) => ({ subject, version }));
   }
 
   level(subject?: string): CompatibilityLevel {

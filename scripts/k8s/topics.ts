@@ -30,12 +30,26 @@ export function kafkaTopicResource(spec: TopicSpec, cluster: string): KafkaTopic
   return {
     apiVersion: 'kafka.strimzi.io/v1',
     kind: 'KafkaTopic',
-    metadata: { name: spec.name, labels: { 'strimzi.io/cluster': cluster }, annotations: { 'webtrail.dev/description': spec.description } },
-    spec: { topicName: spec.name, partitions: spec.partitions, replicas: TOPIC_REPLICAS, config: Object.fromEntries(topicConfig(spec).map((c) => [c.name, c.value])) },
+    metadata: {
+      name: spec.name,
+      labels: { 'strimzi.io/cluster': cluster },
+      annotations: { 'webtrail.dev/description': spec.description },
+    },
+    spec: {
+      topicName: spec.name,
+      partitions: spec.partitions,
+      replicas: TOPIC_REPLICAS,
+      config: Object.fromEntries(topicConfig(spec).map((c) => [c.name, c.value])),
+    },
   };
 }
 
 export function topicsYaml(prefix: string, cluster: string): string {
   const header = `# Generated from schemas/topics.ts by \`npm run k8s:topics\` (topic prefix '${prefix}'); do not edit (k8s:validate checks it).\n`;
-  return header + topicsWithPrefix(prefix).map((t) => stringify(kafkaTopicResource(t, cluster), { lineWidth: 0 })).join('---\n');
+  return (
+    header +
+    topicsWithPrefix(prefix)
+      .map((t) => stringify(kafkaTopicResource(t, cluster), { lineWidth: 0 }))
+      .join('---\n')
+  );
 }

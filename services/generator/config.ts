@@ -16,19 +16,32 @@ export interface GeneratorConfig {
 }
 
 export function loadGeneratorConfig(env: Env = process.env): GeneratorConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_GENERATOR_TASKS_PER_SITE: z.coerce.number().int().min(1).max(50).default(5),
-    WEBTRAIL_GENERATOR_SCREEN_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-    WEBTRAIL_GENERATOR_PROPOSE_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-    WEBTRAIL_BLOCKLIST: z.string().default(''),
-    WEBTRAIL_BLOCKLIST_STRICT: z.enum(['true', 'false']).default('false'),
-    WEBTRAIL_GENERATOR_EXPLORE: bool.default(false),
-  }), env);
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_GENERATOR_TASKS_PER_SITE: z.coerce.number().int().min(1).max(50).default(5),
+      WEBTRAIL_GENERATOR_SCREEN_PROMPT: z
+        .string()
+        .regex(/^v\d+$/, 'expected a version like v1')
+        .default('v1'),
+      WEBTRAIL_GENERATOR_PROPOSE_PROMPT: z
+        .string()
+        .regex(/^v\d+$/, 'expected a version like v1')
+        .default('v1'),
+      WEBTRAIL_BLOCKLIST: z.string().default(''),
+      WEBTRAIL_BLOCKLIST_STRICT: z.enum(['true', 'false']).default('false'),
+      WEBTRAIL_GENERATOR_EXPLORE: bool.default(false),
+    }),
+    env,
+  );
   return {
     tasksPerSite: raw.WEBTRAIL_GENERATOR_TASKS_PER_SITE,
     screenPrompt: raw.WEBTRAIL_GENERATOR_SCREEN_PROMPT,
     proposePrompt: raw.WEBTRAIL_GENERATOR_PROPOSE_PROMPT,
-    blocklist: loadBlocklist(raw.WEBTRAIL_BLOCKLIST.split(',').map((f) => f.trim()).filter(Boolean)),
+    blocklist: loadBlocklist(
+      raw.WEBTRAIL_BLOCKLIST.split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    ),
     blocklistStrict: raw.WEBTRAIL_BLOCKLIST_STRICT === 'true',
     explore: raw.WEBTRAIL_GENERATOR_EXPLORE,
   };
@@ -42,7 +55,9 @@ export function loadBlocklist(files: string[]): Set<string> {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new UserInputError(`WEBTRAIL_BLOCKLIST: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new UserInputError(
+        `WEBTRAIL_BLOCKLIST: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     for (const line of text.split('\n')) {
       const domain = line.replace(/#.*/, '').trim().toLowerCase().split(/[\s,]/)[0];
@@ -54,7 +69,10 @@ export function loadBlocklist(files: string[]): Set<string> {
 
 /** Whether the domain or one of its parents is listed. */
 export function blocklisted(domain: string, blocklist: Set<string>): boolean {
-  const labels = domain.toLowerCase().replace(/^www\./, '').split('.');
+  const labels = domain
+    .toLowerCase()
+    .replace(/^www\./, '')
+    .split('.');
   return labels.some((_, i) => blocklist.has(labels.slice(i).join('.')));
 }
 

@@ -3,7 +3,18 @@
 import type { Site, SiteRejection, Task, TokenUsage } from '../../schemas/index.ts';
 import type { Observation } from '../../browser/index.ts';
 import { stableId } from '../../platform/index.ts';
-import { addUsage, EXPLORE_INSTRUCTION, type LlmClient, nearDuplicateOf, type Prompt, ProposalOutput, proposedTaskProblem, ScreeningOutput, startUrlOnSite, zeroUsage } from '../../llm/index.ts';
+import {
+  addUsage,
+  EXPLORE_INSTRUCTION,
+  type LlmClient,
+  nearDuplicateOf,
+  type Prompt,
+  ProposalOutput,
+  proposedTaskProblem,
+  ScreeningOutput,
+  startUrlOnSite,
+  zeroUsage,
+} from '../../llm/index.ts';
 import { blocklisted, type GeneratorConfig } from './config.ts';
 
 export interface HomePage {
@@ -23,7 +34,9 @@ export interface GeneratorDeps {
   now(): number;
 }
 
-export type GeneratorResult = { kind: 'tasks'; tasks: Task[]; dropped: Array<{ instruction: string; why: string }> } | { kind: 'rejected'; rejection: SiteRejection };
+export type GeneratorResult =
+  | { kind: 'tasks'; tasks: Task[]; dropped: Array<{ instruction: string; why: string }> }
+  | { kind: 'rejected'; rejection: SiteRejection };
 
 export function generatorVersion(deps: Pick<GeneratorDeps, 'llm' | 'screenPrompt' | 'proposePrompt'>): string {
   return `${deps.llm.model}@${deps.screenPrompt.id}+${deps.proposePrompt.id}`;
@@ -32,25 +45,53 @@ export function generatorVersion(deps: Pick<GeneratorDeps, 'llm' | 'screenPrompt
 export async function generateForSite(site: Site, deps: GeneratorDeps, signal: AbortSignal): Promise<GeneratorResult> {
   const version = generatorVersion(deps);
   let usage: TokenUsage = zeroUsage();
-  const reject = (reason: SiteRejection['reason'], detail: string, category: string | null = null): GeneratorResult => ({
+  const reject = (
+    reason: SiteRejection['reason'],
+    detail: string,
+    category: string | null = null,
+  ): GeneratorResult => ({
     kind: 'rejected',
-    rejection: { domain: site.domain, url: site.url, reason, detail, category, generatorVersion: version, rejectedAtMs: deps.now(), usage },
+    rejection: {
+      domain: site.domain,
+      url: site.url,
+      reason,
+      detail,
+      category,
+      generatorVersion: version,
+      rejectedAtMs: deps.now(),
+      usage,
+    },
   });
 
   const listed = blocklisted(site.domain, deps.config.blocklist);
-  if (listed && deps.config.blocklistStrict) return reject('unsafe', 'domain is on the blocklist (strict mode)', 'blocklisted');
+  if (listed && deps.config.blocklistStrict)
+    return reject('unsafe', 'domain is on the blocklist (strict mode)', 'blocklisted');
 
   const home = await deps.openHomePage(site.url, signal);
-  if (!home.ok || !home.observation) return reject(home.blocked ? 'blocked' : 'unreachable', home.error ?? 'the home page did not load');
+  if (!home.ok || !home.observation)
+    return reject(home.blocked ? 'blocked' : 'unreachable', home.error ?? 'the home page did not load');
   const observation = home.observation.text;
 
-  const screening = await deps.llm.complete({ messages: deps.screenPrompt.render({ url: site.url, domain: site.domain, observation }), schema: ScreeningOutput, schemaName: 'Screening', signal });
+  const screening = await deps.llm.complete({
+    messages: deps.screenPrompt.render({ url: site.url, domain: site.domain, observation }),
+    schema: ScreeningOutput,
+    schemaName: 'Screening',
+    signal,
+  });
   usage = addUsage(usage, screening.usage);
-  if (!screening.value.safe) return reject('unsafe', screening.value.reason || 'judged unsafe by the screening model', screening.value.category);
+  if (!screening.value.safe)
+    return reject('unsafe', screening.value.reason || 'judged unsafe by the screening model', screening.value.category);
 
   const proposal = await deps.llm.complete({
-    messages: deps.proposePrompt.render({ url: site.url, domain: site.domain, count: deps.config.tasksPerSite, observation }),
-    schema: ProposalOutput, schemaName: 'Proposal', signal,
+    messages: deps.proposePrompt.render({
+      url: site.url,
+      domain: site.domain,
+      count: deps.config.tasksPerSite,
+      observation,
+    }),
+    schema: ProposalOutput,
+    schemaName: 'Proposal',
+    signal,
   });
   usage = addUsage(usage, proposal.usage);
 
@@ -65,26 +106,54 @@ export async function generateForSite(site: Site, deps: GeneratorDeps, signal: A
       dropped.push({ instruction, why: problem });
       continue;
     }
-    if (nearDuplicateOf(instruction, tasks.map((t) => t.instruction)) !== undefined) {
+    if (
+      nearDuplicateOf(
+        instruction,
+        tasks.map((t) => t.instruction),
+      ) !== undefined
+    ) {
       dropped.push({ instruction, why: 'near-duplicate of another task' });
       continue;
     }
     const startUrl = startUrlOnSite(proposed.startUrl, site.url);
     tasks.push({
       taskId: stableId('task', site.domain, instruction, version),
-      domain: site.domain, startUrl, instruction,
-      steps: proposed.steps, successCriteria: proposed.successCriteria,
-      generatorVersion: version, createdAtMs: deps.now(), usage, lineage: null, submissionId, kind: 'task',
+      domain: site.domain,
+      startUrl,
+      instruction,
+      steps: proposed.steps,
+      successCriteria: proposed.successCriteria,
+      generatorVersion: version,
+      createdAtMs: deps.now(),
+      usage,
+      lineage: null,
+      submissionId,
+      kind: 'task',
     });
     if (tasks.length >= deps.config.tasksPerSite) break;
   }
   // The exploration task goes beside the proposed ones (and does not stand in for them).
   if (deps.config.explore && tasks.length > 0) {
     tasks.push({
-      taskId: stableId('explore', site.domain, submissionId, version), domain: site.domain, startUrl: site.url, instruction: EXPLORE_INSTRUCTION,
-      steps: [], successCriteria: [], generatorVersion: version, createdAtMs: deps.now(), usage, lineage: null, submissionId, kind: 'explore',
+      taskId: stableId('explore', site.domain, submissionId, version),
+      domain: site.domain,
+      startUrl: site.url,
+      instruction: EXPLORE_INSTRUCTION,
+      steps: [],
+      successCriteria: [],
+      generatorVersion: version,
+      createdAtMs: deps.now(),
+      usage,
+      lineage: null,
+      submissionId,
+      kind: 'explore',
     });
   }
-  if (tasks.length === 0) return reject('no_tasks', dropped.length ? `every proposed task was dropped (${dropped[0]!.why})` : 'the model proposed no task', screening.value.category);
+  if (tasks.length === 0)
+    return reject(
+      'no_tasks',
+      dropped.length ? `every proposed task was dropped (${dropped[0]!.why})` : 'the model proposed no task',
+      screening.value.category,
+    );
   return { kind: 'tasks', tasks, dropped };
 }

@@ -45,9 +45,16 @@ export function skippedResubmission(site: Site, known: ScreenedSite | undefined,
 }
 
 /** What a screening came to, keeping the count of skipped submissions across an asked-for re-screening. */
-export function screenedRecord(site: Site, generatorVersion: string, result: GeneratorResult, known: ScreenedSite | undefined, now: number): ScreenedSite {
+export function screenedRecord(
+  site: Site,
+  generatorVersion: string,
+  result: GeneratorResult,
+  known: ScreenedSite | undefined,
+  now: number,
+): ScreenedSite {
   return {
-    domain: normaliseDomain(site.domain), generatorVersion,
+    domain: normaliseDomain(site.domain),
+    generatorVersion,
     outcome: result.kind === 'tasks' ? 'tasks' : 'rejected',
     taskCount: result.kind === 'tasks' ? result.tasks.length : 0,
     screenedAtMs: now,

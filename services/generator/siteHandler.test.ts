@@ -36,14 +36,23 @@ const traceIdOf = (traceparent: string | undefined) => traceparent?.split('-')[1
 describe('the generator with one site', () => {
   it('sends the tasks, each starting its own trace linked to the site, and the screening record last', async () => {
     const deps = depsAnswering({ kind: 'tasks', tasks: [task('t1'), task('t2')], dropped: [] });
-    const { outcome, siteTraceId } = await inSpan('generator.handle', {}, async (span) => ({ outcome: await handleSite(site(), undefined, deps, signal), siteTraceId: span.spanContext().traceId }));
+    const { outcome, siteTraceId } = await inSpan('generator.handle', {}, async (span) => ({
+      outcome: await handleSite(site(), undefined, deps, signal),
+      siteTraceId: span.spanContext().traceId,
+    }));
     expect(outcome.records.map((r) => [r.topic, r.key])).toEqual([
       [TOPICS.tasks.name, 't1'],
       [TOPICS.tasks.name, 't2'],
       [TOPICS.sitesScreened.name, `shop.example.com ${VERSION}`],
     ]);
     expect(outcome.records.map((r) => r.afterOthers === true)).toEqual([false, false, true]);
-    expect(outcome.screened).toMatchObject({ domain: 'shop.example.com', generatorVersion: VERSION, outcome: 'tasks', taskCount: 2, screenedAtMs: 5_000 });
+    expect(outcome.screened).toMatchObject({
+      domain: 'shop.example.com',
+      generatorVersion: VERSION,
+      outcome: 'tasks',
+      taskCount: 2,
+      screenedAtMs: 5_000,
+    });
     // One trace per task: neither the site's trace nor each other's.
     const traces = outcome.records.slice(0, 2).map((r) => traceIdOf(r.headers?.traceparent));
     expect(traces.every((id) => id && /^[0-9a-f]{32}$/.test(id))).toBe(true);
@@ -54,7 +63,19 @@ describe('the generator with one site', () => {
   });
 
   it('sends a rejection and the screening record, and no task', async () => {
-    const deps = depsAnswering({ kind: 'rejected', rejection: { domain: 'casino.example.com', url: 'https://casino.example.com/', reason: 'unsafe', detail: 'gambling', category: 'gambling', rejectedAtMs: 1, generatorVersion: VERSION, usage: task().usage } });
+    const deps = depsAnswering({
+      kind: 'rejected',
+      rejection: {
+        domain: 'casino.example.com',
+        url: 'https://casino.example.com/',
+        reason: 'unsafe',
+        detail: 'gambling',
+        category: 'gambling',
+        rejectedAtMs: 1,
+        generatorVersion: VERSION,
+        usage: task().usage,
+      },
+    });
     const outcome = await handleSite(site('casino.example.com'), undefined, deps, signal);
     expect(outcome.kind).toBe('rejected');
     expect(outcome.records.map((r) => r.topic)).toEqual([TOPICS.sitesRejected.name, TOPICS.sitesScreened.name]);
@@ -62,7 +83,15 @@ describe('the generator with one site', () => {
   });
 
   it('skips a site this generator version screened before, without screening it again, unless it is submitted again', async () => {
-    const known: ScreenedSite = { domain: 'shop.example.com', generatorVersion: VERSION, outcome: 'tasks', taskCount: 2, screenedAtMs: 100, resubmissionsSkipped: 0, lastSkippedAtMs: null };
+    const known: ScreenedSite = {
+      domain: 'shop.example.com',
+      generatorVersion: VERSION,
+      outcome: 'tasks',
+      taskCount: 2,
+      screenedAtMs: 100,
+      resubmissionsSkipped: 0,
+      lastSkippedAtMs: null,
+    };
     const deps = depsAnswering({ kind: 'tasks', tasks: [task('t1')], dropped: [] });
     const skipped = await handleSite(site(), known, deps, signal);
     expect(skipped.kind).toBe('skipped');

@@ -5,7 +5,9 @@ describe('judge settings', () => {
   it('refuses a judge version that would name a folder outside the datasets, saying why', () => {
     expect(() => loadJudgeConfig({ WEBTRAIL_JUDGE_VERSION: '..' })).toThrow(/WEBTRAIL_JUDGE_VERSION.*dots only/);
     expect(() => loadJudgeConfig({ WEBTRAIL_JUDGE_VERSION: '' })).toThrow(/WEBTRAIL_JUDGE_VERSION.*empty/);
-    expect(loadJudgeConfig({ WEBTRAIL_JUDGE_VERSION: 'Qwen/Qwen2.5-72B@judge.v2' }).version).toBe('Qwen/Qwen2.5-72B@judge.v2');
+    expect(loadJudgeConfig({ WEBTRAIL_JUDGE_VERSION: 'Qwen/Qwen2.5-72B@judge.v2' }).version).toBe(
+      'Qwen/Qwen2.5-72B@judge.v2',
+    );
   });
 
   it('gives versions that differ only in punctuation their own consumer groups', () => {

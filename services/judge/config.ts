@@ -13,16 +13,30 @@ export interface JudgeConfig {
 }
 
 export function loadJudgeConfig(env: Env = process.env): JudgeConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_JUDGE_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-    WEBTRAIL_JUDGE_VERSION: z.string().superRefine((v, ctx) => {
-      const problem = judgeVersionProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
-    WEBTRAIL_JUDGE_OBSERVATION_STEPS: z.coerce.number().int().min(0).max(30).default(3),
-    WEBTRAIL_JUDGE_REFINE: bool.default(true),
-  }), env);
-  return { prompt: raw.WEBTRAIL_JUDGE_PROMPT, version: raw.WEBTRAIL_JUDGE_VERSION, observationSteps: raw.WEBTRAIL_JUDGE_OBSERVATION_STEPS, refine: raw.WEBTRAIL_JUDGE_REFINE };
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_JUDGE_PROMPT: z
+        .string()
+        .regex(/^v\d+$/, 'expected a version like v1')
+        .default('v1'),
+      WEBTRAIL_JUDGE_VERSION: z
+        .string()
+        .superRefine((v, ctx) => {
+          const problem = judgeVersionProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      WEBTRAIL_JUDGE_OBSERVATION_STEPS: z.coerce.number().int().min(0).max(30).default(3),
+      WEBTRAIL_JUDGE_REFINE: bool.default(true),
+    }),
+    env,
+  );
+  return {
+    prompt: raw.WEBTRAIL_JUDGE_PROMPT,
+    version: raw.WEBTRAIL_JUDGE_VERSION,
+    observationSteps: raw.WEBTRAIL_JUDGE_OBSERVATION_STEPS,
+    refine: raw.WEBTRAIL_JUDGE_REFINE,
+  };
 }
 
 /** The group earlier versions of webtrail named (lossy: "a:b" and "a_b" shared one), for replays begun before. */

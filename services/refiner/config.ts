@@ -17,14 +17,23 @@ export interface RefinerConfig {
 }
 
 export function loadRefinerConfig(env: Env = process.env): RefinerConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_REFINER_ROUNDS: z.coerce.number().int().min(0).max(10).default(0),
-    WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: z.coerce.number().int().min(1).max(1000).default(20),
-    WEBTRAIL_REFINER_SUCCESS_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
-    WEBTRAIL_REFINER_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-    WEBTRAIL_REFINER_TASKS_PER_EXPLORATION: z.coerce.number().int().min(1).max(20).default(3),
-    WEBTRAIL_REFINER_EXPLORE_PROMPT: z.string().regex(/^v\d+$/, 'expected a version like v1').default('v1'),
-  }), env);
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_REFINER_ROUNDS: z.coerce.number().int().min(0).max(10).default(0),
+      WEBTRAIL_REFINER_MAX_TASKS_PER_SITE: z.coerce.number().int().min(1).max(1000).default(20),
+      WEBTRAIL_REFINER_SUCCESS_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+      WEBTRAIL_REFINER_PROMPT: z
+        .string()
+        .regex(/^v\d+$/, 'expected a version like v1')
+        .default('v1'),
+      WEBTRAIL_REFINER_TASKS_PER_EXPLORATION: z.coerce.number().int().min(1).max(20).default(3),
+      WEBTRAIL_REFINER_EXPLORE_PROMPT: z
+        .string()
+        .regex(/^v\d+$/, 'expected a version like v1')
+        .default('v1'),
+    }),
+    env,
+  );
   return {
     rounds: raw.WEBTRAIL_REFINER_ROUNDS,
     maxTasksPerSite: raw.WEBTRAIL_REFINER_MAX_TASKS_PER_SITE,

@@ -37,12 +37,28 @@ afterAll(() => llm.close());
 /** A sandbox task as the generator (or the refiner, with lineage) would have sent it. */
 function sandboxTask(id: string, lineage: Task['lineage'] = null): Task {
   const planned = findTask({ taskId: id })!;
-  return { ...sampleTask(`task-${id}`), domain: `${planned.site}.localhost`, startUrl: `http://${planned.site}.localhost:8080${planned.startPath}`, instruction: planned.instruction, steps: planned.steps, successCriteria: planned.successCriteria, lineage, submissionId: 'submission-1' };
+  return {
+    ...sampleTask(`task-${id}`),
+    domain: `${planned.site}.localhost`,
+    startUrl: `http://${planned.site}.localhost:8080${planned.startPath}`,
+    instruction: planned.instruction,
+    steps: planned.steps,
+    successCriteria: planned.successCriteria,
+    lineage,
+    submissionId: 'submission-1',
+  };
 }
 
 function judged(task: Task, success: number, change: Partial<Verdict> = {}): Verdict {
   const base = sampleVerdict(task.taskId);
-  return { ...base, verdictId: `v-${task.taskId}-${success}`, success, refine: true, trajectory: { ...base.trajectory, task }, ...change };
+  return {
+    ...base,
+    verdictId: `v-${task.taskId}-${success}`,
+    success,
+    refine: true,
+    trajectory: { ...base.trajectory, task },
+    ...change,
+  };
 }
 
 const calls = () => llm.stats.calls.refine ?? 0;
@@ -60,7 +76,14 @@ describe('refineVerdict', () => {
     expect(first.tasks[0]!.submissionId).toBe(root.submissionId);
     expect(first.tasks[0]!.startUrl).toBe('http://library.localhost:8080/');
     expect(first.tasks[0]!.generatorVersion).toBe('scripted@refine.v1');
-    expect(first.tasks[0]!.lineage).toMatchObject({ parentTaskId: root.taskId, rootTaskId: root.taskId, round: 1, direction: 'harder', verdictId: `v-${root.taskId}-1`, parentSuccess: 1 });
+    expect(first.tasks[0]!.lineage).toMatchObject({
+      parentTaskId: root.taskId,
+      rootTaskId: root.taskId,
+      round: 1,
+      direction: 'harder',
+      verdictId: `v-${root.taskId}-1`,
+      parentSuccess: 1,
+    });
     // What the LLM was told: the parent, its outcome, and the site's tasks not to repeat.
     const sent = llm.received.at(-1)!.messages.find((m) => m.role === 'user')!.content;
     expect(sent).toContain(`Parent task: ${root.instruction}`);
@@ -73,26 +96,65 @@ describe('refineVerdict', () => {
     expect(second.kind).toBe('follow-up');
     if (second.kind !== 'follow-up') return;
     expect(second.tasks[0]!.instruction).toBe(findTask({ taskId: 'library-shelf-calvino' })!.instruction);
-    expect(second.tasks[0]!.lineage).toMatchObject({ parentTaskId: first.tasks[0]!.taskId, rootTaskId: root.taskId, round: 2, direction: 'repair', parentSuccess: 0 });
+    expect(second.tasks[0]!.lineage).toMatchObject({
+      parentTaskId: first.tasks[0]!.taskId,
+      rootTaskId: root.taskId,
+      round: 2,
+      direction: 'repair',
+      parentSuccess: 0,
+    });
   });
 
   it('makes none past the last round, for a replayed verdict, a task followed up already, a full site or a broken rollout, without asking the LLM', async () => {
     const known = new KnownTasks();
     const root = sandboxTask('library-author');
     known.remember(root);
-    const roundTwo = sandboxTask('library-shelf-calvino', { parentTaskId: 'p', rootTaskId: root.taskId, round: 2, direction: 'repair', reason: 'r', verdictId: 'v', parentSuccess: 0 });
+    const roundTwo = sandboxTask('library-shelf-calvino', {
+      parentTaskId: 'p',
+      rootTaskId: root.taskId,
+      round: 2,
+      direction: 'repair',
+      reason: 'r',
+      verdictId: 'v',
+      parentSuccess: 0,
+    });
     const before = calls();
     const cases: Array<[Verdict, KnownTasks, RegExp]> = [
       [judged(roundTwo, 1), known, /round 3 is past WEBTRAIL_REFINER_ROUNDS=2/],
       [judged(root, 1, { refine: false }), known, /not for refinement/],
-      [judged(root, 1, { trajectory: { ...sampleVerdict().trajectory, task: root, status: 'error' } }), known, /ended in an error/],
+      [
+        judged(root, 1, { trajectory: { ...sampleVerdict().trajectory, task: root, status: 'error' } }),
+        known,
+        /ended in an error/,
+      ],
     ];
     const followedUp = new KnownTasks();
     followedUp.remember(root);
-    followedUp.remember({ taskId: followUpTaskId(root), domain: root.domain, instruction: 'anything', submissionId: root.submissionId, lineage: { parentTaskId: root.taskId, rootTaskId: root.taskId, round: 1, direction: 'harder', reason: 'r', verdictId: 'v', parentSuccess: 1 } });
+    followedUp.remember({
+      taskId: followUpTaskId(root),
+      domain: root.domain,
+      instruction: 'anything',
+      submissionId: root.submissionId,
+      lineage: {
+        parentTaskId: root.taskId,
+        rootTaskId: root.taskId,
+        round: 1,
+        direction: 'harder',
+        reason: 'r',
+        verdictId: 'v',
+        parentSuccess: 1,
+      },
+    });
     cases.push([judged(root, 1), followedUp, /has its follow-up already/]);
     const full = new KnownTasks();
-    for (let i = 0; i < 5; i++) full.remember({ taskId: `t${i}`, domain: root.domain, instruction: `task number ${i}`, submissionId: root.submissionId, lineage: null });
+    for (let i = 0; i < 5; i++)
+      full.remember({
+        taskId: `t${i}`,
+        domain: root.domain,
+        instruction: `task number ${i}`,
+        submissionId: root.submissionId,
+        lineage: null,
+      });
     cases.push([judged(root, 1), full, /the site has 5 tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=5/]);
     for (const [verdict, table, why] of cases) {
       const result = await refineVerdict(verdict, table.site(root), deps, signal);
@@ -100,7 +162,12 @@ describe('refineVerdict', () => {
       if (result.kind === 'none') expect(result.why).toMatch(why);
     }
     expect(calls()).toBe(before);
-    const off = await refineVerdict(judged(root, 1), known.site(root), { ...deps, config: { ...deps.config, rounds: 0 } }, signal);
+    const off = await refineVerdict(
+      judged(root, 1),
+      known.site(root),
+      { ...deps, config: { ...deps.config, rounds: 0 } },
+      signal,
+    );
     expect(off).toMatchObject({ kind: 'none', asked: false });
   });
 
@@ -109,47 +176,110 @@ describe('refineVerdict', () => {
     const known = new KnownTasks();
     known.remember(root);
     // A task of the site close to the follow-up the model will offer.
-    known.remember({ taskId: 'other', domain: root.domain, submissionId: root.submissionId, lineage: null, instruction: 'At the Riverside Library, how many people are waiting in the hold queue for the book by Italo Calvino?' });
+    known.remember({
+      taskId: 'other',
+      domain: root.domain,
+      submissionId: root.submissionId,
+      lineage: null,
+      instruction:
+        'At the Riverside Library, how many people are waiting in the hold queue for the book by Italo Calvino?',
+    });
     const repeated = await refineVerdict(judged(root, 1), known.site(root), deps, signal);
     expect(repeated).toMatchObject({ kind: 'none', asked: true });
     if (repeated.kind === 'none') expect(repeated.why).toMatch(/repeats a task the site has/);
     const exhausted = await refineVerdict(judged(sandboxTask('library-sunday'), 1), known.site(root), deps, signal);
     expect(exhausted).toMatchObject({ kind: 'none', asked: true });
-    if (exhausted.kind === 'none') expect(exhausted.why).toMatch(/the refiner proposed none: The site offers nothing more/);
+    if (exhausted.kind === 'none')
+      expect(exhausted.why).toMatch(/the refiner proposed none: The site offers nothing more/);
   });
 
   it('proposes tasks from the pages an exploration saw, under its lineage, within the room the cap leaves, once', async () => {
-    const exploration: Task = { ...sampleTask('explore-gov'), domain: 'gov.localhost', startUrl: 'http://gov.localhost:8080/', instruction: EXPLORE_INSTRUCTION, steps: [], successCriteria: [], kind: 'explore', submissionId: 'submission-1' };
+    const exploration: Task = {
+      ...sampleTask('explore-gov'),
+      domain: 'gov.localhost',
+      startUrl: 'http://gov.localhost:8080/',
+      instruction: EXPLORE_INSTRUCTION,
+      steps: [],
+      successCriteria: [],
+      kind: 'explore',
+      submissionId: 'submission-1',
+    };
     const base = sampleVerdict('explore-gov');
-    const page = (url: string, title: string) => ({ ...base.trajectory.steps[0]!, url, title, observation: `# ${title}` });
-    const explored = (...urls: string[]): Verdict => ({ ...base, verdictId: 'v-explore', success: 1, refine: true, trajectory: { ...base.trajectory, task: exploration, steps: urls.map((u, i) => ({ ...page(u, `page ${i}`), index: i })), finalUrl: urls.at(-1)!, finalObservation: '# last' } });
+    const page = (url: string, title: string) => ({
+      ...base.trajectory.steps[0]!,
+      url,
+      title,
+      observation: `# ${title}`,
+    });
+    const explored = (...urls: string[]): Verdict => ({
+      ...base,
+      verdictId: 'v-explore',
+      success: 1,
+      refine: true,
+      trajectory: {
+        ...base.trajectory,
+        task: exploration,
+        steps: urls.map((u, i) => ({ ...page(u, `page ${i}`), index: i })),
+        finalUrl: urls.at(-1)!,
+        finalObservation: '# last',
+      },
+    });
     const known = new KnownTasks();
     known.remember(exploration);
     // It saw the fees page and the application form: the sandbox's two explored tasks of the permit office.
-    const result = await refineVerdict(explored('http://gov.localhost:8080/', 'http://gov.localhost:8080/apply/1', 'http://gov.localhost:8080/fees'), known.site(exploration), deps, signal);
+    const result = await refineVerdict(
+      explored('http://gov.localhost:8080/', 'http://gov.localhost:8080/apply/1', 'http://gov.localhost:8080/fees'),
+      known.site(exploration),
+      deps,
+      signal,
+    );
     expect(result.kind).toBe('follow-up');
     if (result.kind !== 'follow-up') return;
-    expect(result.tasks.map((t) => t.instruction).sort()).toEqual(['gov-first-question', 'gov-parking-over-fishing'].map((id) => findTask({ taskId: id })!.instruction).sort());
+    expect(result.tasks.map((t) => t.instruction).sort()).toEqual(
+      ['gov-first-question', 'gov-parking-over-fishing'].map((id) => findTask({ taskId: id })!.instruction).sort(),
+    );
     for (const t of result.tasks) {
-      expect(t.lineage).toMatchObject({ parentTaskId: exploration.taskId, rootTaskId: exploration.taskId, round: 1, direction: 'explored', verdictId: 'v-explore' });
+      expect(t.lineage).toMatchObject({
+        parentTaskId: exploration.taskId,
+        rootTaskId: exploration.taskId,
+        round: 1,
+        direction: 'explored',
+        verdictId: 'v-explore',
+      });
       expect(t).toMatchObject({ kind: 'task', submissionId: 'submission-1', generatorVersion: 'scripted@explore.v1' });
     }
     // What the explorer prompt carried: every page once, with its text.
     const sent = llm.received.at(-1)!.messages.find((m) => m.role === 'user')!.content;
     expect(sent.match(/^--- http:\/\/gov\.localhost:8080\/fees \(page 2\)$/gm)).toHaveLength(1);
     // Only what it saw: the home page alone grounds none of them.
-    expect(await refineVerdict(explored('http://gov.localhost:8080/'), known.site(exploration), deps, signal)).toMatchObject({ kind: 'none', asked: true });
+    expect(
+      await refineVerdict(explored('http://gov.localhost:8080/'), known.site(exploration), deps, signal),
+    ).toMatchObject({ kind: 'none', asked: true });
     // Room for one under the cap: one.
     const crowded = new KnownTasks();
     crowded.remember(exploration);
-    for (let i = 0; i < 3; i++) crowded.remember({ taskId: `t${i}`, domain: exploration.domain, instruction: `task number ${i}`, submissionId: 'submission-1', lineage: null });
-    const one = await refineVerdict(explored('http://gov.localhost:8080/apply/1', 'http://gov.localhost:8080/fees'), crowded.site(exploration), deps, signal);
+    for (let i = 0; i < 3; i++)
+      crowded.remember({
+        taskId: `t${i}`,
+        domain: exploration.domain,
+        instruction: `task number ${i}`,
+        submissionId: 'submission-1',
+        lineage: null,
+      });
+    const one = await refineVerdict(
+      explored('http://gov.localhost:8080/apply/1', 'http://gov.localhost:8080/fees'),
+      crowded.site(exploration),
+      deps,
+      signal,
+    );
     expect(one.kind === 'follow-up' && one.tasks.length).toBe(1);
     // Followed up already (its proposals on the topic): none again, and no LLM call.
     for (const t of result.tasks) known.remember(t);
     const before = calls();
     const explorerCalls = llm.stats.calls.explore;
-    expect(await refineVerdict(explored('http://gov.localhost:8080/fees'), known.site(exploration), deps, signal)).toMatchObject({ kind: 'none', asked: false, why: 'the task has its follow-up already' });
+    expect(
+      await refineVerdict(explored('http://gov.localhost:8080/fees'), known.site(exploration), deps, signal),
+    ).toMatchObject({ kind: 'none', asked: false, why: 'the task has its follow-up already' });
     expect([calls(), llm.stats.calls.explore]).toEqual([before, explorerCalls]);
   });
 
@@ -159,16 +289,32 @@ describe('refineVerdict', () => {
     const year = sandboxTask('library-year');
     const known = new KnownTasks();
     for (const task of [author, year]) known.remember(task);
-    for (const i of [0, 1]) known.remember({ taskId: `other-${i}`, domain: author.domain, instruction: `another task ${i}`, submissionId: author.submissionId, lineage: null });
+    for (const i of [0, 1])
+      known.remember({
+        taskId: `other-${i}`,
+        domain: author.domain,
+        instruction: `another task ${i}`,
+        submissionId: author.submissionId,
+        lineage: null,
+      });
     const refiner = new SiteRefiner(known, deps);
-    const results = await Promise.all([refiner.refine(judged(author, 1), signal), refiner.refine(judged(year, 1), signal)]);
+    const results = await Promise.all([
+      refiner.refine(judged(author, 1), signal),
+      refiner.refine(judged(year, 1), signal),
+    ]);
     expect(results.map((r) => r.kind)).toEqual(['follow-up', 'none']);
-    expect(results[1]).toMatchObject({ why: 'the site has 5 tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=5', asked: false });
+    expect(results[1]).toMatchObject({
+      why: 'the site has 5 tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=5',
+      asked: false,
+    });
     // One task, judged twice at once (a second judge version): one follow-up.
     const again = new KnownTasks();
     again.remember(author);
     const second = new SiteRefiner(again, deps);
-    const twice = await Promise.all([second.refine(judged(author, 1), signal), second.refine(judged(author, 1, { verdictId: 'v-other-judge' }), signal)]);
+    const twice = await Promise.all([
+      second.refine(judged(author, 1), signal),
+      second.refine(judged(author, 1, { verdictId: 'v-other-judge' }), signal),
+    ]);
     expect(twice.map((r) => r.kind)).toEqual(['follow-up', 'none']);
     expect(twice[1]).toMatchObject({ why: expect.stringMatching(/has its follow-up already/) });
   });
@@ -176,7 +322,15 @@ describe('refineVerdict', () => {
   it('counts a follow-up being sent against its site, except for the verdict that made it, and each submission of a site apart', () => {
     const known = new KnownTasks();
     const d = { domain: 'd', submissionId: 's1' };
-    const lineage = { parentTaskId: 'a', rootTaskId: 'a', round: 1, direction: 'harder', reason: 'r', verdictId: 'v1', parentSuccess: 1 };
+    const lineage = {
+      parentTaskId: 'a',
+      rootTaskId: 'a',
+      round: 1,
+      direction: 'harder',
+      reason: 'r',
+      verdictId: 'v1',
+      parentSuccess: 1,
+    };
     known.remember({ ...d, taskId: 'a', instruction: 'a', lineage: null });
     known.hold({ ...d, taskId: 'f', instruction: 'f', lineage }, 'v1');
     expect(known.site(d, 'v2')).toMatchObject({ count: 2 });
@@ -187,7 +341,9 @@ describe('refineVerdict', () => {
     expect(known.site(d, 'v1').followedUp('a')).toBe(true);
     // The site submitted again: its tasks count apart, and its tasks' follow-ups have other ids.
     expect(known.site({ domain: 'd', submissionId: 's2' })).toMatchObject({ count: 0 });
-    expect(followUpTaskId({ taskId: 'a', submissionId: 's1' })).not.toBe(followUpTaskId({ taskId: 'a', submissionId: 's2' }));
+    expect(followUpTaskId({ taskId: 'a', submissionId: 's1' })).not.toBe(
+      followUpTaskId({ taskId: 'a', submissionId: 's2' }),
+    );
   });
 });
 
@@ -198,8 +354,14 @@ describe('follow-up records', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const tasks = [sampleTask('f1'), sampleTask('f2')];
-    const { records, verdictTrace } = await inSpan('refiner.handle', {}, async (span) => ({ records: followUpRecords(tasks), verdictTrace: span.spanContext().traceId }));
-    expect(records.map((r) => [r.topic, r.key, r.value.taskId])).toEqual([[TOPICS.tasks.name, 'f1', 'f1'], [TOPICS.tasks.name, 'f2', 'f2']]);
+    const { records, verdictTrace } = await inSpan('refiner.handle', {}, async (span) => ({
+      records: followUpRecords(tasks),
+      verdictTrace: span.spanContext().traceId,
+    }));
+    expect(records.map((r) => [r.topic, r.key, r.value.taskId])).toEqual([
+      [TOPICS.tasks.name, 'f1', 'f1'],
+      [TOPICS.tasks.name, 'f2', 'f2'],
+    ]);
     const traces = records.map((r) => r.headers?.traceparent?.split('-')[1]);
     expect(new Set([...traces, verdictTrace]).size).toBe(3);
     const roots = spans.getFinishedSpans().filter((s) => s.name === 'refiner.task');

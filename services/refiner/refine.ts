@@ -5,14 +5,26 @@
 import { type Task, TOPICS, type Verdict } from '../../schemas/index.ts';
 import { ATTRS, KeyedLimiter, newTaskTrace, SPANS, stableId } from '../../platform/index.ts';
 import type { OutputRecord } from '../../bus/index.ts';
-import { clipText, formatHistory, type LlmClient, nearDuplicateOf, pagesVisited, type Prompt, ProposalOutput, proposedTaskProblem, RefinementOutput, startUrlOnSite } from '../../llm/index.ts';
+import {
+  clipText,
+  formatHistory,
+  type LlmClient,
+  nearDuplicateOf,
+  pagesVisited,
+  type Prompt,
+  ProposalOutput,
+  proposedTaskProblem,
+  RefinementOutput,
+  startUrlOnSite,
+} from '../../llm/index.ts';
 import type { RefinerConfig } from './config.ts';
 
 /**
  * A task's only follow-up in a submission of its site: whatever verdict asks (a redelivery, a re-run,
  * another judge), there is one id.
  */
-export const followUpTaskId = (parent: Pick<Task, 'taskId' | 'submissionId'>) => stableId('task', 'follow-up', parent.taskId, parent.submissionId);
+export const followUpTaskId = (parent: Pick<Task, 'taskId' | 'submissionId'>) =>
+  stableId('task', 'follow-up', parent.taskId, parent.submissionId);
 
 /** What the caps count as one site: a domain in one submission (a site submitted again is refined again). */
 const siteKey = (domain: string, submissionId: string) => `${domain}\n${submissionId}`;
@@ -27,7 +39,10 @@ export class KnownTasks {
   private readonly bySite = new Map<string, Map<string, string>>();
   /** Tasks with follow-ups, by the site they are on. */
   private readonly followedUp = new Map<string, Set<string>>();
-  private readonly pending = new Map<string, { site: string; instruction: string; parentTaskId: string; verdictId: string }>();
+  private readonly pending = new Map<
+    string,
+    { site: string; instruction: string; parentTaskId: string; verdictId: string }
+  >();
 
   remember(task: KnownTask): void {
     const key = siteKey(task.domain, task.submissionId);
@@ -41,7 +56,13 @@ export class KnownTasks {
   /** Holds a follow-up while it is being sent (remember() once it is on the topic). */
   hold(task: KnownTask & { lineage: NonNullable<Task['lineage']> }, verdictId: string): void {
     const key = siteKey(task.domain, task.submissionId);
-    if (!this.bySite.get(key)?.has(task.taskId)) this.pending.set(task.taskId, { site: key, instruction: task.instruction, parentTaskId: task.lineage.parentTaskId, verdictId });
+    if (!this.bySite.get(key)?.has(task.taskId))
+      this.pending.set(task.taskId, {
+        site: key,
+        instruction: task.instruction,
+        parentTaskId: task.lineage.parentTaskId,
+        verdictId,
+      });
   }
 
   /** The tasks of this task's site (its domain, in its submission) as the verdict `verdictId` is to see them. */
@@ -99,10 +120,13 @@ export const nextRound = (task: Task) => (task.lineage?.round ?? 0) + 1;
 export function refusal(verdict: Verdict, site: SiteTasks, config: RefinerConfig): string | null {
   const { task } = verdict.trajectory;
   if (config.rounds === 0) return 'refinement is off (WEBTRAIL_REFINER_ROUNDS=0)';
-  if (!verdict.refine) return 'the verdict is not for refinement (a replay without --refine, or recorded before webtrail refined)';
-  if (nextRound(task) > config.rounds) return `round ${nextRound(task)} is past WEBTRAIL_REFINER_ROUNDS=${config.rounds}`;
+  if (!verdict.refine)
+    return 'the verdict is not for refinement (a replay without --refine, or recorded before webtrail refined)';
+  if (nextRound(task) > config.rounds)
+    return `round ${nextRound(task)} is past WEBTRAIL_REFINER_ROUNDS=${config.rounds}`;
   if (site.followedUp(task.taskId)) return 'the task has its follow-up already';
-  if (site.count >= config.maxTasksPerSite) return `the site has ${site.count} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${config.maxTasksPerSite}`;
+  if (site.count >= config.maxTasksPerSite)
+    return `the site has ${site.count} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${config.maxTasksPerSite}`;
   // A rollout that broke down (browser crash, timeout) says nothing of the task.
   if (verdict.trajectory.status === 'error') return 'the trajectory ended in an error, which says nothing of the task';
   if (task.kind === 'explore' && verdict.trajectory.steps.length === 0) return 'the exploration saw no page';
@@ -111,19 +135,35 @@ export function refusal(verdict: Verdict, site: SiteTasks, config: RefinerConfig
 
 /** What the explorer's pages showed, once each, clipped: the ground of the proposals. */
 const pagesExplored = (verdict: Verdict, perPage: number) =>
-  pagesVisited(verdict.trajectory).map((p) => `--- ${p.url}${p.title ? ` (${p.title})` : ''}\n${clipText(p.text, perPage)}`).join('\n');
+  pagesVisited(verdict.trajectory)
+    .map((p) => `--- ${p.url}${p.title ? ` (${p.title})` : ''}\n${clipText(p.text, perPage)}`)
+    .join('\n');
 
 /** Tasks proposed from an exploration's pages, each checked as the generator checks its own. */
-async function proposeFromExploration(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
+async function proposeFromExploration(
+  verdict: Verdict,
+  site: SiteTasks,
+  deps: RefinerDeps,
+  signal: AbortSignal,
+): Promise<RefineResult> {
   const explored = verdict.trajectory.task;
   const siteUrl = new URL('/', explored.startUrl).toString();
   const room = Math.min(deps.config.tasksPerExploration, deps.config.maxTasksPerSite - site.count);
   const reply = await deps.llm.complete({
     messages: deps.explorePrompt.render({
-      url: siteUrl, domain: explored.domain, count: room, pages: pagesExplored(verdict, 1500),
-      siblings: site.instructions.filter((i) => i !== explored.instruction).map((i) => `- ${i}`).join('\n') || '(none)',
+      url: siteUrl,
+      domain: explored.domain,
+      count: room,
+      pages: pagesExplored(verdict, 1500),
+      siblings:
+        site.instructions
+          .filter((i) => i !== explored.instruction)
+          .map((i) => `- ${i}`)
+          .join('\n') || '(none)',
     }),
-    schema: ProposalOutput, schemaName: 'Proposal', signal,
+    schema: ProposalOutput,
+    schemaName: 'Proposal',
+    signal,
   });
   const tasks: Task[] = [];
   const dropped: string[] = [];
@@ -137,23 +177,49 @@ async function proposeFromExploration(verdict: Verdict, site: SiteTasks, deps: R
       continue;
     }
     tasks.push({
-      taskId: stableId('task', 'explored', explored.taskId, explored.submissionId, instruction), domain: explored.domain,
-      startUrl: startUrlOnSite(proposed.startUrl, siteUrl), instruction, steps: proposed.steps, successCriteria: proposed.successCriteria,
-      generatorVersion: refinerVersion(deps, deps.explorePrompt), createdAtMs: deps.now(), usage: reply.usage, submissionId: explored.submissionId, kind: 'task',
+      taskId: stableId('task', 'explored', explored.taskId, explored.submissionId, instruction),
+      domain: explored.domain,
+      startUrl: startUrlOnSite(proposed.startUrl, siteUrl),
+      instruction,
+      steps: proposed.steps,
+      successCriteria: proposed.successCriteria,
+      generatorVersion: refinerVersion(deps, deps.explorePrompt),
+      createdAtMs: deps.now(),
+      usage: reply.usage,
+      submissionId: explored.submissionId,
+      kind: 'task',
       lineage: {
-        parentTaskId: explored.taskId, rootTaskId: explored.taskId, round: nextRound(explored), direction: 'explored',
-        reason: 'proposed from the pages the exploration saw', verdictId: verdict.verdictId, parentSuccess: verdict.success,
+        parentTaskId: explored.taskId,
+        rootTaskId: explored.taskId,
+        round: nextRound(explored),
+        direction: 'explored',
+        reason: 'proposed from the pages the exploration saw',
+        verdictId: verdict.verdictId,
+        parentSuccess: verdict.success,
       },
     });
   }
-  if (tasks.length === 0) return { kind: 'none', why: `the exploration gave no usable task${dropped.length ? ` (${dropped.join('; ')})` : ''}`, asked: true };
+  if (tasks.length === 0)
+    return {
+      kind: 'none',
+      why: `the exploration gave no usable task${dropped.length ? ` (${dropped.join('; ')})` : ''}`,
+      asked: true,
+    };
   return { kind: 'follow-up', tasks };
 }
 
 /** The pages a trajectory went through, a line each. */
-const pagesSeen = (verdict: Verdict) => pagesVisited(verdict.trajectory).map((p) => `- ${p.url}${p.title ? ` (${p.title})` : ''}`).join('\n');
+const pagesSeen = (verdict: Verdict) =>
+  pagesVisited(verdict.trajectory)
+    .map((p) => `- ${p.url}${p.title ? ` (${p.title})` : ''}`)
+    .join('\n');
 
-export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: RefinerDeps, signal: AbortSignal): Promise<RefineResult> {
+export async function refineVerdict(
+  verdict: Verdict,
+  site: SiteTasks,
+  deps: RefinerDeps,
+  signal: AbortSignal,
+): Promise<RefineResult> {
   const refused = refusal(verdict, site, deps.config);
   if (refused) return { kind: 'none', why: refused, asked: false };
   if (verdict.trajectory.task.kind === 'explore') return proposeFromExploration(verdict, site, deps, signal);
@@ -164,24 +230,38 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
   const round = nextRound(parent);
   const reply = await deps.llm.complete({
     messages: deps.prompt.render({
-      url: siteUrl, domain: parent.domain, round, maxRounds: deps.config.rounds,
+      url: siteUrl,
+      domain: parent.domain,
+      round,
+      maxRounds: deps.config.rounds,
       instruction: parent.instruction,
       steps: parent.steps.length ? parent.steps.join('; ') : '(none given)',
       criteria: parent.successCriteria.length ? parent.successCriteria.join('; ') : '(none given)',
-      outcome: succeeded ? 'success' : 'failure', success: verdict.success, reasoning: verdict.reasoning || '(none given)',
+      outcome: succeeded ? 'success' : 'failure',
+      success: verdict.success,
+      reasoning: verdict.reasoning || '(none given)',
       finalAnswer: trajectory.finalAnswer ?? '(none)',
-      stepCount: trajectory.steps.length, status: trajectory.status,
+      stepCount: trajectory.steps.length,
+      status: trajectory.status,
       history: formatHistory(trajectory.steps, 30),
       pages: pagesSeen(verdict),
       finalObservation: clipText(trajectory.finalObservation, 4000),
       siblings: site.instructions.map((i) => `- ${i}`).join('\n') || '(none)',
     }),
-    schema: RefinementOutput, schemaName: 'Refinement', signal,
+    schema: RefinementOutput,
+    schemaName: 'Refinement',
+    signal,
   });
   const { decision, reason, task: proposed } = reply.value;
-  if (decision === 'none' || !proposed) return { kind: 'none', why: `the refiner proposed none: ${reason || 'no reason given'}`, asked: true };
+  if (decision === 'none' || !proposed)
+    return { kind: 'none', why: `the refiner proposed none: ${reason || 'no reason given'}`, asked: true };
   const expected = succeeded ? 'harder' : 'repair';
-  if (decision !== expected) return { kind: 'none', why: `the refiner proposed a ${decision} task after a ${succeeded ? 'success' : 'failure'}`, asked: true };
+  if (decision !== expected)
+    return {
+      kind: 'none',
+      why: `the refiner proposed a ${decision} task after a ${succeeded ? 'success' : 'failure'}`,
+      asked: true,
+    };
   const instruction = proposed.instruction.trim();
   const problem = proposedTaskProblem({ ...proposed, instruction });
   if (problem) return { kind: 'none', why: `the follow-up ${problem}`, asked: true };
@@ -189,15 +269,30 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
   if (twin) return { kind: 'none', why: `the follow-up repeats a task the site has: ${twin}`, asked: true };
   return {
     kind: 'follow-up',
-    tasks: [{
-      taskId: followUpTaskId(parent), domain: parent.domain, startUrl: startUrlOnSite(proposed.startUrl, siteUrl), instruction,
-      steps: proposed.steps, successCriteria: proposed.successCriteria,
-      generatorVersion: refinerVersion(deps), createdAtMs: deps.now(), usage: reply.usage, submissionId: parent.submissionId, kind: 'task',
-      lineage: {
-        parentTaskId: parent.taskId, rootTaskId: parent.lineage?.rootTaskId ?? parent.taskId, round, direction: decision,
-        reason: reason || (succeeded ? 'harder after a success' : 'repaired after a failure'), verdictId: verdict.verdictId, parentSuccess: verdict.success,
+    tasks: [
+      {
+        taskId: followUpTaskId(parent),
+        domain: parent.domain,
+        startUrl: startUrlOnSite(proposed.startUrl, siteUrl),
+        instruction,
+        steps: proposed.steps,
+        successCriteria: proposed.successCriteria,
+        generatorVersion: refinerVersion(deps),
+        createdAtMs: deps.now(),
+        usage: reply.usage,
+        submissionId: parent.submissionId,
+        kind: 'task',
+        lineage: {
+          parentTaskId: parent.taskId,
+          rootTaskId: parent.lineage?.rootTaskId ?? parent.taskId,
+          round,
+          direction: decision,
+          reason: reason || (succeeded ? 'harder after a success' : 'repaired after a failure'),
+          verdictId: verdict.verdictId,
+          parentSuccess: verdict.success,
+        },
       },
-    }],
+    ],
   };
 }
 
@@ -209,13 +304,17 @@ export async function refineVerdict(verdict: Verdict, site: SiteTasks, deps: Ref
 export class SiteRefiner {
   private readonly oneSiteAtATime = new KeyedLimiter(1);
 
-  constructor(private readonly known: KnownTasks, private readonly deps: RefinerDeps) {}
+  constructor(
+    private readonly known: KnownTasks,
+    private readonly deps: RefinerDeps,
+  ) {}
 
   refine(verdict: Verdict, signal: AbortSignal): Promise<RefineResult> {
     const parent = verdict.trajectory.task;
     return this.oneSiteAtATime.run(parent.domain, async () => {
       const result = await refineVerdict(verdict, this.known.site(parent, verdict.verdictId), this.deps, signal);
-      if (result.kind === 'follow-up') for (const task of result.tasks) this.known.hold({ ...task, lineage: task.lineage! }, verdict.verdictId);
+      if (result.kind === 'follow-up')
+        for (const task of result.tasks) this.known.hold({ ...task, lineage: task.lineage! }, verdict.verdictId);
       return result;
     });
   }

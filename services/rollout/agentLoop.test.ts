@@ -5,28 +5,66 @@ import type { Observation } from '../../browser/observation.ts';
 import { actionsTaken, attemptSeed, attemptsFor, loopSignature, targetBoxOf } from './agentLoop.ts';
 
 const step = (kind: NonNullable<Step['action']>['kind'], ok: boolean): Step => ({
-  ...trajectory().steps[0]!, action: { kind, elementId: null, value: null, submit: false },
-  result: { ok, error: ok ? null : 'no such element', navigated: false, newTab: false, url: 'https://shop.example.com/' },
+  ...trajectory().steps[0]!,
+  action: { kind, elementId: null, value: null, submit: false },
+  result: {
+    ok,
+    error: ok ? null : 'no such element',
+    navigated: false,
+    newTab: false,
+    url: 'https://shop.example.com/',
+  },
 });
 
 describe('the actions an agent is told it has taken', () => {
   it('counts what acted on the page: not waits for a slow page, not failures, not the answer', () => {
     // click ✓, wait ✓, type ✓, click ✗, scroll ✓, wait ✓, answer: 3 by hand.
-    expect(actionsTaken([step('click', true), step('wait', true), step('type', true), step('click', false), step('scroll', true), step('wait', true), step('answer', true)])).toBe(3);
+    expect(
+      actionsTaken([
+        step('click', true),
+        step('wait', true),
+        step('type', true),
+        step('click', false),
+        step('scroll', true),
+        step('wait', true),
+        step('answer', true),
+      ]),
+    ).toBe(3);
   });
 });
 
 describe('the acted-on element outlined in the screenshot', () => {
-  const element = (id: number, box: { x: number; y: number; width: number; height: number }) => ({ id, box }) as Observation['elements'][number];
+  const element = (id: number, box: { x: number; y: number; width: number; height: number }) =>
+    ({ id, box }) as Observation['elements'][number];
   const observation = {
-    text: '', tokens: 0, groups: [], omitted: { proseLines: 0, elements: 0, groups: 0, domTruncated: false },
-    elements: [element(3, { x: 40, y: 900, width: 120, height: 30 }), element(7, { x: 5, y: 10, width: 20, height: 20 })],
-    facts: { url: 'https://shop.example.com/', title: 'Shop', scrollY: 600, viewportHeight: 720, viewportWidth: 1280, pageHeight: 3000 },
+    text: '',
+    tokens: 0,
+    groups: [],
+    omitted: { proseLines: 0, elements: 0, groups: 0, domTruncated: false },
+    elements: [
+      element(3, { x: 40, y: 900, width: 120, height: 30 }),
+      element(7, { x: 5, y: 10, width: 20, height: 20 }),
+    ],
+    facts: {
+      url: 'https://shop.example.com/',
+      title: 'Shop',
+      scrollY: 600,
+      viewportHeight: 720,
+      viewportWidth: 1280,
+      pageHeight: 3000,
+    },
   } satisfies Observation;
 
   it('is the element box moved by the scroll, since the screenshot shows the viewport', () => {
     // Page y 900 with the page scrolled 600 px down: 300 px from the viewport's top.
-    expect(targetBoxOf(observation, { kind: 'click', elementId: 3, value: null, submit: false })).toEqual({ x: 40, y: 300, width: 120, height: 30, viewportWidth: 1280, viewportHeight: 720 });
+    expect(targetBoxOf(observation, { kind: 'click', elementId: 3, value: null, submit: false })).toEqual({
+      x: 40,
+      y: 300,
+      width: 120,
+      height: 30,
+      viewportWidth: 1280,
+      viewportHeight: 720,
+    });
   });
 
   it('is null for an action without an element, or one the agent made up', () => {
@@ -36,12 +74,15 @@ describe('the acted-on element outlined in the screenshot', () => {
 });
 
 describe('what counts as the same step for loop detection', () => {
-  const page = (first: number) => `# Shop\n[${first}] link "Mugs" → /mugs\n[${first + 1}] button "Add to cart"\nPrice: $12.50`;
+  const page = (first: number) =>
+    `# Shop\n[${first}] link "Mugs" → /mugs\n[${first + 1}] button "Add to cart"\nPrice: $12.50`;
   const click = (id: number) => ({ kind: 'click' as const, elementId: id, value: null, submit: false });
 
   it('is the same page and the same element, whatever numbers the observations gave them', () => {
     // Observed twice, numbered from 45 and then from 63: "Add to cart" is 46, then 64.
-    expect(loopSignature({ observation: page(45), action: click(46) })).toBe(loopSignature({ observation: page(63), action: click(64) }));
+    expect(loopSignature({ observation: page(45), action: click(46) })).toBe(
+      loopSignature({ observation: page(63), action: click(64) }),
+    );
   });
 
   it('differs for another element, another value or another page', () => {
@@ -54,7 +95,18 @@ describe('what counts as the same step for loop detection', () => {
 
 describe('how many attempts a task gets (best-of-n)', () => {
   const base = trajectory().task;
-  const followUp = (round: number) => ({ ...base, lineage: { parentTaskId: 'p', rootTaskId: 'r', round, direction: 'harder', reason: '', verdictId: 'v', parentSuccess: 1 } });
+  const followUp = (round: number) => ({
+    ...base,
+    lineage: {
+      parentTaskId: 'p',
+      rootTaskId: 'r',
+      round,
+      direction: 'harder',
+      reason: '',
+      verdictId: 'v',
+      parentSuccess: 1,
+    },
+  });
 
   it('is the setting for every task from the named round on, one before it, and one for an exploration', () => {
     expect(attemptsFor(base, { attempts: 3, attemptsFromRound: 0 })).toBe(3);

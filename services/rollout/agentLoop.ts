@@ -1,7 +1,18 @@
 // tasks → trajectories: observe → LLM → act until the agent answers, hits the step limit or fails.
 // Every step is recorded: observation, screenshot reference, raw LLM output, parsed action, result,
 // errors, timings and tokens. Plain function: the browser session, LLM and blob store come in.
-import { addUsage, AgentOutput, describeAction, EXPLORE_MAX_PAGES, formatHistory, LlmCallError, type LlmClient, LlmOutputError, type Prompt, zeroUsage } from '../../llm/index.ts';
+import {
+  addUsage,
+  AgentOutput,
+  describeAction,
+  EXPLORE_MAX_PAGES,
+  formatHistory,
+  LlmCallError,
+  type LlmClient,
+  LlmOutputError,
+  type Prompt,
+  zeroUsage,
+} from '../../llm/index.ts';
 import { createHash } from 'node:crypto';
 import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/index.ts';
 import { ATTRS, type BlobStore, errorMessage, inSpan, SPANS, stableId } from '../../platform/index.ts';
@@ -35,24 +46,34 @@ export function agentVersion(deps: Pick<RolloutDeps, 'llm' | 'prompt'>): string 
   return `${deps.llm.model}@${deps.prompt.id}`;
 }
 
-const CRASHED = "memory: the page's renderer crashed, most often by going over the script heap limit (WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB); the browser was kept";
+const CRASHED =
+  "memory: the page's renderer crashed, most often by going over the script heap limit (WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB); the browser was kept";
 
 /**
  * The actions that did something to the page: not an answer, not a wait (waiting for a slow page is not
  * progress, and an agent that counts its actions must not think it is), and not one that failed.
  */
-export const actionsTaken = (steps: Step[]) => steps.filter((s) => s.action && s.action.kind !== 'answer' && s.action.kind !== 'wait' && s.result?.ok).length;
+export const actionsTaken = (steps: Step[]) =>
+  steps.filter((s) => s.action && s.action.kind !== 'answer' && s.action.kind !== 'wait' && s.result?.ok).length;
 
 /** The acted-on element's box in the screenshot's coordinates (the viewport's), from the observation. */
 export function targetBoxOf(observation: Observation, action: Action): Step['targetBox'] {
   const element = action.elementId === null ? undefined : observation.elements.find((e) => e.id === action.elementId);
   if (!element) return null;
   const { x, y, width, height } = element.box;
-  return { x, y: y - observation.facts.scrollY, width, height, viewportWidth: observation.facts.viewportWidth, viewportHeight: observation.facts.viewportHeight };
+  return {
+    x,
+    y: y - observation.facts.scrollY,
+    width,
+    height,
+    viewportWidth: observation.facts.viewportWidth,
+    viewportHeight: observation.facts.viewportHeight,
+  };
 }
 
 /** A task's step limit: an exploration stops after a few pages more than it asks for, whatever the setting. */
-export const stepLimit = (task: Task, maxSteps: number) => (task.kind === 'explore' ? Math.min(maxSteps, EXPLORE_MAX_PAGES + 2) : maxSteps);
+export const stepLimit = (task: Task, maxSteps: number) =>
+  task.kind === 'explore' ? Math.min(maxSteps, EXPLORE_MAX_PAGES + 2) : maxSteps;
 
 /** One of a task's attempts (best-of-n): which, and of how many. */
 export interface Attempt {
@@ -70,15 +91,29 @@ export function attemptsFor(task: Task, config: Pick<RolloutConfig, 'attempts' |
 
 /** Each attempt's own sampling seed, fixed by the task: a redelivered attempt samples as its first run did. */
 export function attemptSeed(taskId: string, index: number): number {
-  return Number.parseInt(createHash('sha256').update(`${taskId}|attempt|${index}`).digest('hex').slice(0, 8), 16) & 0x7fffffff;
+  return (
+    Number.parseInt(createHash('sha256').update(`${taskId}|attempt|${index}`).digest('hex').slice(0, 8), 16) &
+    0x7fffffff
+  );
 }
 
-export async function runTrajectory(task: Task, deps: RolloutDeps, signal: AbortSignal, attempt: Attempt = ONE_ATTEMPT): Promise<Trajectory> {
+export async function runTrajectory(
+  task: Task,
+  deps: RolloutDeps,
+  signal: AbortSignal,
+  attempt: Attempt = ONE_ATTEMPT,
+): Promise<Trajectory> {
   const { config } = deps;
   const version = agentVersion(deps);
   // A task run once keeps the id it always had; each of several attempts is a trajectory of its own.
-  const trajectoryId = attempt.of === 1 ? stableId('traj', task.taskId, version) : stableId('traj', task.taskId, version, 'attempt', attempt.index);
-  const sampling = attempt.of === 1 ? undefined : { temperature: config.attemptTemperature, seed: attemptSeed(task.taskId, attempt.index) };
+  const trajectoryId =
+    attempt.of === 1
+      ? stableId('traj', task.taskId, version)
+      : stableId('traj', task.taskId, version, 'attempt', attempt.index);
+  const sampling =
+    attempt.of === 1
+      ? undefined
+      : { temperature: config.attemptTemperature, seed: attemptSeed(task.taskId, attempt.index) };
   // A task redelivered after a crash or rebalance runs again: same trajectory, a run told apart by this.
   const runId = `run_${randomUUID()}`;
   const startedAtMs = deps.now();
@@ -92,7 +127,9 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
   try {
     const opened = await browser.goto(task.startUrl);
     if (!opened.ok) {
-      const blocked = opened.error?.startsWith('blocked') || browser.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === task.startUrl);
+      const blocked =
+        opened.error?.startsWith('blocked') ||
+        browser.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === task.startUrl);
       status = blocked ? 'blocked' : 'error';
       statusReason = `the start page did not load: ${opened.error}`;
     } else {
@@ -110,7 +147,11 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
           statusReason = 'trajectory time limit reached';
           break;
         }
-        const step = await inSpan(SPANS.step, { attributes: { [ATTRS.step]: index, [ATTRS.taskId]: task.taskId } }, () => runStep(index));
+        const step = await inSpan(
+          SPANS.step,
+          { attributes: { [ATTRS.step]: index, [ATTRS.taskId]: task.taskId } },
+          () => runStep(index),
+        );
         steps.push(step);
         usage = addUsage(usage, step.usage);
         if (browser.crashed) {
@@ -145,14 +186,31 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     await browser.close();
   }
   return {
-    trajectoryId, runId, task, agentVersion: version, steps, finalAnswer,
+    trajectoryId,
+    runId,
+    task,
+    agentVersion: version,
+    steps,
+    finalAnswer,
     finalUrl: finalObservation?.facts.url ?? steps.at(-1)?.result?.url ?? task.startUrl,
-    finalObservation: finalObservation?.text ?? '', finalObservationRef: null,
-    status, statusReason, startedAtMs, endedAtMs: deps.now(), usage, attempt: attempt.index, attempts: attempt.of,
+    finalObservation: finalObservation?.text ?? '',
+    finalObservationRef: null,
+    status,
+    statusReason,
+    startedAtMs,
+    endedAtMs: deps.now(),
+    usage,
+    attempt: attempt.index,
+    attempts: attempt.of,
     agentSettings: {
-      model: deps.llm.model, prompt: deps.prompt.id, ...deps.llm.settings,
+      model: deps.llm.model,
+      prompt: deps.prompt.id,
+      ...deps.llm.settings,
       ...(sampling ? { temperature: String(sampling.temperature), seed: String(sampling.seed) } : {}),
-      maxSteps: String(config.maxSteps), historySteps: String(config.historySteps), loopRepeats: String(config.loopRepeats), maxConsecutiveErrors: String(config.maxConsecutiveErrors),
+      maxSteps: String(config.maxSteps),
+      historySteps: String(config.historySteps),
+      loopRepeats: String(config.loopRepeats),
+      maxConsecutiveErrors: String(config.maxConsecutiveErrors),
     },
   };
 
@@ -163,8 +221,25 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
   async function runStep(index: number): Promise<Step> {
     const startedAt = deps.now();
     const step: Step = {
-      index, url: '', title: '', observation: '', observationRef: null, screenshotRef: null, llmOutput: '', prompt: null, promptRef: null, action: null, result: null, error: null,
-      startedAtMs: startedAt, observeMs: 0, llmMs: 0, actMs: 0, usage: zeroUsage(), targetBox: null, guardEvents: [],
+      index,
+      url: '',
+      title: '',
+      observation: '',
+      observationRef: null,
+      screenshotRef: null,
+      llmOutput: '',
+      prompt: null,
+      promptRef: null,
+      action: null,
+      result: null,
+      error: null,
+      startedAtMs: startedAt,
+      observeMs: 0,
+      llmMs: 0,
+      actMs: 0,
+      usage: zeroUsage(),
+      targetBox: null,
+      guardEvents: [],
     };
     // What the guard did from here to the end of the action is this step's.
     const guardEventsBefore = browser.guardEvents.length;
@@ -186,22 +261,38 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
     // stays unreachable past its retry deadline fails the trajectory (retriably), so no committed record
     // refers to a screenshot that was never stored. Named by content: a redelivered step writes nothing new.
     const blobs = deps.blobs;
-    const screenshot: Promise<{ ref: string | null } | { error: unknown }> = blobs && config.screenshots
-      ? browser.screenshot().then((jpeg) => jpeg, () => null)
-        .then((jpeg) => (jpeg ? blobs.putContent('screenshots', jpeg, 'image/jpeg', 'jpg') : null))
-        .then((ref) => ({ ref }), (error: unknown) => ({ error }))
-      : Promise.resolve({ ref: null });
+    const screenshot: Promise<{ ref: string | null } | { error: unknown }> =
+      blobs && config.screenshots
+        ? browser
+            .screenshot()
+            .then(
+              (jpeg) => jpeg,
+              () => null,
+            )
+            .then((jpeg) => (jpeg ? blobs.putContent('screenshots', jpeg, 'image/jpeg', 'jpg') : null))
+            .then(
+              (ref) => ({ ref }),
+              (error: unknown) => ({ error }),
+            )
+        : Promise.resolve({ ref: null });
     t = Date.now();
     try {
       const messages = deps.prompt.render({
-        instruction: task.instruction, step: index + 1, maxSteps: stepLimit(task, config.maxSteps), actionsTaken: actionsTaken(steps),
-        history: formatHistory(steps, config.historySteps), observation: observation.text,
+        instruction: task.instruction,
+        step: index + 1,
+        maxSteps: stepLimit(task, config.maxSteps),
+        actionsTaken: actionsTaken(steps),
+        history: formatHistory(steps, config.historySteps),
+        observation: observation.text,
       });
       // Recorded as sent: the training example is built from this, never rendered again.
       step.prompt = messages.map((m) => ({ role: m.role, content: m.content }));
       const reply = await deps.llm.complete({
         messages,
-        schema: AgentOutput, schemaName: 'AgentAction', signal, ...(sampling ? { sampling } : {}),
+        schema: AgentOutput,
+        schemaName: 'AgentAction',
+        signal,
+        ...(sampling ? { sampling } : {}),
       });
       step.llmOutput = reply.raw;
       step.usage = reply.usage;
@@ -226,7 +317,9 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
       step.targetBox = targetBoxOf(observation, step.action);
       t = Date.now();
       const action = step.action;
-      step.result = await inSpan(SPANS.act, { attributes: { [ATTRS.action]: describeAction(action) } }, () => browser.act(action));
+      step.result = await inSpan(SPANS.act, { attributes: { [ATTRS.action]: describeAction(action) } }, () =>
+        browser.act(action),
+      );
       step.actMs = Date.now() - t;
     }
     step.guardEvents = guardEventsSince(guardEventsBefore);
@@ -242,7 +335,10 @@ export async function runTrajectory(task: Task, deps: RolloutDeps, signal: Abort
 export function loopSignature(step: Pick<Step, 'observation' | 'action'>): string {
   const page = step.observation.replace(/^(\s*)\[\d+\]/gm, '$1[]');
   const id = step.action?.elementId;
-  const element = id === null || id === undefined ? '' : (new RegExp(`^\\s*\\[${id}\\] (.*)$`, 'm').exec(step.observation)?.[1] ?? `#${id}`);
+  const element =
+    id === null || id === undefined
+      ? ''
+      : (new RegExp(`^\\s*\\[${id}\\] (.*)$`, 'm').exec(step.observation)?.[1] ?? `#${id}`);
   const action = step.action ? { ...step.action, elementId: null } : null;
   return `${createHash('sha1').update(page).digest('hex')}|${describeAction(action)}|${element}`;
 }

@@ -20,16 +20,19 @@ export interface RolloutConfig extends AgentPromptConfig {
 }
 
 export function loadRolloutConfig(env: Env = process.env): RolloutConfig {
-  const raw = parseEnv(z.object({
-    WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: z.coerce.number().int().min(1).default(1),
-    WEBTRAIL_ROLLOUT_SCREENSHOTS: z.enum(['true', 'false']).default('true'),
-    WEBTRAIL_ROLLOUT_LOOP_REPEATS: z.coerce.number().int().min(2).default(3),
-    WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: z.coerce.number().int().min(1).default(2),
-    WEBTRAIL_ROLLOUT_INLINE_TEXT_KB: z.coerce.number().int().min(16).default(256),
-    WEBTRAIL_ROLLOUT_ATTEMPTS: z.coerce.number().int().min(1).max(16).default(1),
-    WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND: z.coerce.number().int().min(0).default(0),
-    WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
-  }), env);
+  const raw = parseEnv(
+    z.object({
+      WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: z.coerce.number().int().min(1).default(1),
+      WEBTRAIL_ROLLOUT_SCREENSHOTS: z.enum(['true', 'false']).default('true'),
+      WEBTRAIL_ROLLOUT_LOOP_REPEATS: z.coerce.number().int().min(2).default(3),
+      WEBTRAIL_ROLLOUT_MAX_CONSECUTIVE_ERRORS: z.coerce.number().int().min(1).default(2),
+      WEBTRAIL_ROLLOUT_INLINE_TEXT_KB: z.coerce.number().int().min(16).default(256),
+      WEBTRAIL_ROLLOUT_ATTEMPTS: z.coerce.number().int().min(1).max(16).default(1),
+      WEBTRAIL_ROLLOUT_ATTEMPTS_FROM_ROUND: z.coerce.number().int().min(0).default(0),
+      WEBTRAIL_ROLLOUT_ATTEMPT_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+    }),
+    env,
+  );
   return {
     ...loadAgentPromptConfig(env),
     perDomainConcurrency: raw.WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY,

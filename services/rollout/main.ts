@@ -2,7 +2,13 @@
 import { type Task, TOPICS, type Trajectory } from '../../schemas/index.ts';
 import { ATTRS, KeyedLimiter, openBlobStore, trace } from '../../platform/index.ts';
 import { BrowserPool, loadBrowserConfig } from '../../browser/index.ts';
-import { checkContextAtStartup, loadLlmConfig, loadPrompt, minimumPromptTokens, OpenAiLlmClient } from '../../llm/index.ts';
+import {
+  checkContextAtStartup,
+  loadLlmConfig,
+  loadPrompt,
+  minimumPromptTokens,
+  OpenAiLlmClient,
+} from '../../llm/index.ts';
 import { runStageMain } from '../../bus/index.ts';
 import { runTrajectory } from './agentLoop.ts';
 import { rollOutTask } from './taskRollout.ts';
@@ -17,7 +23,12 @@ await runStageMain({
     const browserConfig = loadBrowserConfig();
     const llm = new OpenAiLlmClient(loadLlmConfig('AGENT'));
     const prompt = loadPrompt('agent', config.agentPrompt);
-    await checkContextAtStartup(llm, minimumPromptTokens([prompt], browserConfig.maxObservationTokens), 'WEBTRAIL_OBSERVATION_MAX_TOKENS', log);
+    await checkContextAtStartup(
+      llm,
+      minimumPromptTokens([prompt], browserConfig.maxObservationTokens),
+      'WEBTRAIL_OBSERVATION_MAX_TOKENS',
+      log,
+    );
     const pool = new BrowserPool(browserConfig, log);
     const limiter = new KeyedLimiter(config.perDomainConcurrency);
     const blobs = await openBlobStore();
@@ -33,7 +44,8 @@ await runStageMain({
     const rollout = {
       config,
       limiter,
-      run: (task: Task, signal: AbortSignal, attempt: { index: number; of: number }) => runTrajectory(task, deps, signal, attempt),
+      run: (task: Task, signal: AbortSignal, attempt: { index: number; of: number }) =>
+        runTrajectory(task, deps, signal, attempt),
       offload: (trajectory: Trajectory) => offloadLargeText(trajectory, blobs, config.inlineTextBytes),
     };
     return {
@@ -45,8 +57,21 @@ await runStageMain({
         trace.getActiveSpan()?.setAttributes({ [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain });
         const { records, offloaded } = await rollOutTask(task, rollout, ctx.signal);
         for (const [i, { value: trajectory }] of records.entries()) {
-          if (offloaded[i]) log.info({ taskId: task.taskId, attempt: trajectory.attempt, fields: offloaded[i] }, 'large text moved to the blob store by reference');
-          log.info({ taskId: task.taskId, ...(records.length > 1 ? { attempt: `${trajectory.attempt + 1}/${records.length}` } : {}), status: trajectory.status, steps: trajectory.steps.length, reason: trajectory.statusReason }, 'trajectory recorded');
+          if (offloaded[i])
+            log.info(
+              { taskId: task.taskId, attempt: trajectory.attempt, fields: offloaded[i] },
+              'large text moved to the blob store by reference',
+            );
+          log.info(
+            {
+              taskId: task.taskId,
+              ...(records.length > 1 ? { attempt: `${trajectory.attempt + 1}/${records.length}` } : {}),
+              status: trajectory.status,
+              steps: trajectory.steps.length,
+              reason: trajectory.statusReason,
+            },
+            'trajectory recorded',
+          );
         }
         return records;
       },

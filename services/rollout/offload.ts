@@ -8,13 +8,15 @@ import type { BlobStore } from '../../platform/index.ts';
 /** What an offloaded observation keeps inline. */
 export const PREVIEW_CHARS = 8_000;
 
-const preview = (text: string, ref: string) => `${text.slice(0, PREVIEW_CHARS)}\n[… ${text.length - PREVIEW_CHARS} more characters in ${ref}]`;
+const preview = (text: string, ref: string) =>
+  `${text.slice(0, PREVIEW_CHARS)}\n[… ${text.length - PREVIEW_CHARS} more characters in ${ref}]`;
 
 /** Moves the text fields of a trajectory above `limitBytes` (UTF-8) to the store; returns how many. */
 export async function offloadLargeText(trajectory: Trajectory, blobs: BlobStore, limitBytes: number): Promise<number> {
   let moved = 0;
   const tooBig = (text: string) => Buffer.byteLength(text) > limitBytes;
-  const store = (text: string, kind: string, ext: string, type: string) => blobs.putContent(kind, Buffer.from(text), type, ext);
+  const store = (text: string, kind: string, ext: string, type: string) =>
+    blobs.putContent(kind, Buffer.from(text), type, ext);
   for (const step of trajectory.steps) {
     if (tooBig(step.observation)) {
       step.observationRef = await store(step.observation, 'observations', 'txt', 'text/plain; charset=utf-8');
@@ -31,7 +33,12 @@ export async function offloadLargeText(trajectory: Trajectory, blobs: BlobStore,
     }
   }
   if (tooBig(trajectory.finalObservation)) {
-    trajectory.finalObservationRef = await store(trajectory.finalObservation, 'observations', 'txt', 'text/plain; charset=utf-8');
+    trajectory.finalObservationRef = await store(
+      trajectory.finalObservation,
+      'observations',
+      'txt',
+      'text/plain; charset=utf-8',
+    );
     trajectory.finalObservation = preview(trajectory.finalObservation, trajectory.finalObservationRef);
     moved += 1;
   }

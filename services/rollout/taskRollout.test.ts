@@ -6,10 +6,24 @@ import { task as sampleTask, trajectory as sampleTrajectory } from '../../test/h
 import { rollOutTask, type TaskRolloutDeps } from './taskRollout.ts';
 
 const signal = new AbortController().signal;
-const followUp = (round: number): Task => ({ ...sampleTask('f1'), lineage: { parentTaskId: 't1', rootTaskId: 't1', round, direction: 'harder', reason: 'r', verdictId: 'v', parentSuccess: 1 } });
+const followUp = (round: number): Task => ({
+  ...sampleTask('f1'),
+  lineage: {
+    parentTaskId: 't1',
+    rootTaskId: 't1',
+    round,
+    direction: 'harder',
+    reason: 'r',
+    verdictId: 'v',
+    parentSuccess: 1,
+  },
+});
 
 /** Attempts that take 20 ms each and count how many of one site run at once. */
-function countingDeps(perSite: number, offloads: number[] = []): TaskRolloutDeps & { busiest: number; attempts: Array<{ index: number; of: number }> } {
+function countingDeps(
+  perSite: number,
+  offloads: number[] = [],
+): TaskRolloutDeps & { busiest: number; attempts: Array<{ index: number; of: number }> } {
   let running = 0;
   const state = { busiest: 0, attempts: [] as Array<{ index: number; of: number }> };
   return Object.assign(state, {
@@ -21,7 +35,12 @@ function countingDeps(perSite: number, offloads: number[] = []): TaskRolloutDeps
       state.busiest = Math.max(state.busiest, running);
       await new Promise((r) => setTimeout(r, 20));
       running -= 1;
-      return { ...sampleTrajectory(task.taskId), trajectoryId: `traj-${task.taskId}-${attempt.index}`, attempt: attempt.index, attempts: attempt.of };
+      return {
+        ...sampleTrajectory(task.taskId),
+        trajectoryId: `traj-${task.taskId}-${attempt.index}`,
+        attempt: attempt.index,
+        attempts: attempt.of,
+      };
     },
     offload: async () => offloads.shift() ?? 0,
   });
@@ -40,7 +59,11 @@ describe('a task rolled out', () => {
     const { records, offloaded } = await rollOutTask(followUp(1), deps, signal);
     expect(deps.attempts.map((a) => `${a.index}/${a.of}`).sort()).toEqual(['0/3', '1/3', '2/3']);
     expect(deps.busiest).toBe(2);
-    expect(records.map((r) => [r.key, r.value.trajectoryId])).toEqual([['f1', 'traj-f1-0'], ['f1', 'traj-f1-1'], ['f1', 'traj-f1-2']]);
+    expect(records.map((r) => [r.key, r.value.trajectoryId])).toEqual([
+      ['f1', 'traj-f1-0'],
+      ['f1', 'traj-f1-1'],
+      ['f1', 'traj-f1-2'],
+    ]);
     expect(offloaded).toEqual([0, 2, 0]);
   });
 });

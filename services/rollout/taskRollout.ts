@@ -25,8 +25,20 @@ export interface TaskRollout {
 
 export async function rollOutTask(task: Task, deps: TaskRolloutDeps, signal: AbortSignal): Promise<TaskRollout> {
   const of = attemptsFor(task, deps.config);
-  const trajectories = await Promise.all(Array.from({ length: of }, (_, index) => deps.limiter.run(task.domain, () => deps.run(task, signal, { index, of }))));
+  const trajectories = await Promise.all(
+    Array.from({ length: of }, (_, index) =>
+      deps.limiter.run(task.domain, () => deps.run(task, signal, { index, of })),
+    ),
+  );
   const offloaded: number[] = [];
   for (const trajectory of trajectories) offloaded.push(await deps.offload(trajectory));
-  return { records: trajectories.map((value) => ({ topic: TOPICS.trajectories.name, key: task.taskId, schema: 'Trajectory', value })), offloaded };
+  return {
+    records: trajectories.map((value) => ({
+      topic: TOPICS.trajectories.name,
+      key: task.taskId,
+      schema: 'Trajectory',
+      value,
+    })),
+    offloaded,
+  };
 }

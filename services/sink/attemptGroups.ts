@@ -66,7 +66,14 @@ export function betterAttempt(a: AttemptScore, b: AttemptScore): boolean {
 
 export function scoreOf(verdict: Verdict): AttemptScore {
   const t = verdict.trajectory;
-  return { attempt: t.attempt, trajectoryId: t.trajectoryId, runId: t.runId, success: verdict.success, efficiency: verdict.efficiency, selfCorrection: verdict.selfCorrection };
+  return {
+    attempt: t.attempt,
+    trajectoryId: t.trajectoryId,
+    runId: t.runId,
+    success: verdict.success,
+    efficiency: verdict.efficiency,
+    selfCorrection: verdict.selfCorrection,
+  };
 }
 
 const fileName = (taskId: string) => `${createHash('sha256').update(taskId).digest('hex').slice(0, 32)}.json`;
@@ -102,7 +109,10 @@ export class AttemptGroups {
   private readonly oneAtATime = new KeyedLimiter(1);
   private readonly now: () => number;
 
-  constructor(stateDir: string, private readonly options: AttemptGroupOptions) {
+  constructor(
+    stateDir: string,
+    private readonly options: AttemptGroupOptions,
+  ) {
     const root = stateDir;
     this.pendingDir = path.join(root, 'pending');
     this.recentDir = path.join(root, 'decided');
@@ -157,7 +167,14 @@ export class AttemptGroups {
     }
     let group = this.pending.get(taskId);
     if (!group) {
-      group = { taskId, judgeVersion: verdict.judgeVersion, attempts: t.attempts, firstAtMs: this.now(), seen: [], best: null };
+      group = {
+        taskId,
+        judgeVersion: verdict.judgeVersion,
+        attempts: t.attempts,
+        firstAtMs: this.now(),
+        seen: [],
+        best: null,
+      };
     }
     const held = group.seen.find((s) => s.attempt === score.attempt);
     if (held && held.runId !== score.runId) return { kind: 'repeat', keptRunId: held.runId };
@@ -168,13 +185,22 @@ export class AttemptGroups {
       writeFileDurably(path.join(this.pendingDir, fileName(taskId)), JSON.stringify(group));
       this.pending.set(taskId, group);
     }
-    if (group.seen.length < group.attempts) return { kind: 'held', judged: group.seen.length, attempts: group.attempts };
+    if (group.seen.length < group.attempts)
+      return { kind: 'held', judged: group.seen.length, attempts: group.attempts };
     return { kind: 'complete', decision: this.decisionOf(group, score.attempt), examples: group.best!.examples };
   }
 
   private decisionOf(group: Group, by: number): Decision {
     const best = group.best!.score;
-    return { taskId: group.taskId, trajectoryId: best.trajectoryId, attempt: best.attempt, by, judged: group.seen.length, attempts: group.attempts, atMs: this.now() };
+    return {
+      taskId: group.taskId,
+      trajectoryId: best.trajectoryId,
+      attempt: best.attempt,
+      by,
+      judged: group.seen.length,
+      attempts: group.attempts,
+      atMs: this.now(),
+    };
   }
 
   /** Records a decision once its examples are durable in the dataset. */

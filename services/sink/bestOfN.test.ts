@@ -18,13 +18,36 @@ function sinkIn(home: string, env: Record<string, string> = {}): Sink {
 }
 
 /** Attempt `attempt` of `of` at a task, judged with these scores. */
-function attemptVerdict(taskId: string, attempt: number, of: number, scores: { success: number; efficiency: number; selfCorrection?: number }, run = 'a'): Verdict {
+function attemptVerdict(
+  taskId: string,
+  attempt: number,
+  of: number,
+  scores: { success: number; efficiency: number; selfCorrection?: number },
+  run = 'a',
+): Verdict {
   const v = verdict(taskId);
   const trajectoryId = `traj-${taskId}-attempt-${attempt}`;
-  const steps = v.trajectory.steps.map((step) => ({ ...step, llmOutput: `{"thought":"attempt ${attempt}","action":{"kind":"click","elementId":1}}` }));
+  const steps = v.trajectory.steps.map((step) => ({
+    ...step,
+    llmOutput: `{"thought":"attempt ${attempt}","action":{"kind":"click","elementId":1}}`,
+  }));
   return {
-    ...v, verdictId: `v-${trajectoryId}-${run}`, trajectoryId, judgeVersion: VERSION, success: scores.success, efficiency: scores.efficiency, selfCorrection: scores.selfCorrection ?? 0,
-    trajectory: { ...v.trajectory, trajectoryId, runId: `run-${trajectoryId}-${run}`, agentVersion: 'm@agent.v1', steps, attempt, attempts: of },
+    ...v,
+    verdictId: `v-${trajectoryId}-${run}`,
+    trajectoryId,
+    judgeVersion: VERSION,
+    success: scores.success,
+    efficiency: scores.efficiency,
+    selfCorrection: scores.selfCorrection ?? 0,
+    trajectory: {
+      ...v.trajectory,
+      trajectoryId,
+      runId: `run-${trajectoryId}-${run}`,
+      agentVersion: 'm@agent.v1',
+      steps,
+      attempt,
+      attempts: of,
+    },
   };
 }
 
@@ -34,7 +57,14 @@ const trajectoriesOf = (examples: TrainingExample[]) => [...new Set(examples.map
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('which attempt is best', () => {
-  const score = (attempt: number, success: number, efficiency: number, selfCorrection: number): AttemptScore => ({ attempt, trajectoryId: `t${attempt}`, runId: 'r', success, efficiency, selfCorrection });
+  const score = (attempt: number, success: number, efficiency: number, selfCorrection: number): AttemptScore => ({
+    attempt,
+    trajectoryId: `t${attempt}`,
+    runId: 'r',
+    success,
+    efficiency,
+    selfCorrection,
+  });
 
   it('is the higher success, then efficiency, then self-correction, and on a tie the earlier attempt', () => {
     expect(betterAttempt(score(2, 1, 0.1, 0), score(0, 0.9, 1, 1))).toBe(true);
@@ -46,7 +76,7 @@ describe('which attempt is best', () => {
 });
 
 describe('best-of-n in the sink', () => {
-  it('holds a task\'s attempts until all are judged, then writes and sends only the best one\'s examples', async () => {
+  it("holds a task's attempts until all are judged, then writes and sends only the best one's examples", async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-bestof-'));
     const sink = sinkIn(home);
     // By hand: attempt 0 failed; attempts 1 and 2 both succeeded, 2 more efficiently. 2 is kept.
@@ -58,7 +88,11 @@ describe('best-of-n in the sink', () => {
     expect(sent.every((e) => e.attempts === 3 && e.attempt === 2)).toBe(true);
     expect(sink.attemptsWaiting).toBe(0);
     // A task run once goes straight through, beside it.
-    const once = await sink.accept({ ...verdict('t2'), judgeVersion: VERSION, trajectory: { ...attemptVerdict('t2', 0, 1, { success: 1, efficiency: 1 }).trajectory } });
+    const once = await sink.accept({
+      ...verdict('t2'),
+      judgeVersion: VERSION,
+      trajectory: { ...attemptVerdict('t2', 0, 1, { success: 1, efficiency: 1 }).trajectory },
+    });
     expect(once.length).toBeGreaterThan(0);
     await sink.close();
 
@@ -67,7 +101,9 @@ describe('best-of-n in the sink', () => {
     expect(written.map((e) => e.exampleId)).toEqual(sent.map((e) => e.exampleId));
     expect(written.every((e) => e.attempts === 3 && e.attempt === 2)).toBe(true);
     const card = readFileSync(path.join(datasetDir(home), 'README.md'), 'utf8');
-    expect(card).toContain(`| attempts per task | 1 attempt: ${once.length} examples of 1 trajectories; 3 attempts, the best judged kept: ${sent.length} examples of 1 trajectories (one per task)`);
+    expect(card).toContain(
+      `| attempts per task | 1 attempt: ${once.length} examples of 1 trajectories; 3 attempts, the best judged kept: ${sent.length} examples of 1 trajectories (one per task)`,
+    );
   });
 
   it('ranks before filtering: when the best attempt fails the filter, the task has no example at all', async () => {
@@ -84,7 +120,9 @@ describe('best-of-n in the sink', () => {
   it('takes attempts that arrive at once one at a time: one task, one set of examples', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-bestof-'));
     const sink = sinkIn(home);
-    const results = await Promise.all([0, 1, 2, 3].map((a) => sink.accept(attemptVerdict('t1', a, 4, { success: a === 1 ? 1 : 0.75, efficiency: 1 }))));
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((a) => sink.accept(attemptVerdict('t1', a, 4, { success: a === 1 ? 1 : 0.75, efficiency: 1 }))),
+    );
     await sink.close();
     expect(results.filter((r) => r.length > 0)).toHaveLength(1);
     expect(trajectoriesOf(results.flat())).toEqual(['traj-t1-attempt-1']);

@@ -35,16 +35,33 @@ export function examplesFor(verdict: Verdict, options: ExampleOptions): Training
     // What the agent was sent, as recorded by the rollout; rendered again only for a trajectory recorded
     // before webtrail kept it (and then with this process's prompt files and settings).
     const sent = step.prompt ?? legacyPrompt(trajectory, index, options);
-    const messages: ChatMessage[] = [...sent, { role: 'assistant' as const, content: step.llmOutput }].map((m) => ({ role: m.role, content: scrub(m.content) }));
+    const messages: ChatMessage[] = [...sent, { role: 'assistant' as const, content: step.llmOutput }].map((m) => ({
+      role: m.role,
+      content: scrub(m.content),
+    }));
     examples.push({
       // With the run in it, two runs of one trajectory never share an id (legacy trajectories have none).
-      exampleId: trajectory.runId ? stableId('ex', trajectory.trajectoryId, trajectory.runId, index, verdict.judgeVersion) : stableId('ex', trajectory.trajectoryId, index, verdict.judgeVersion),
-      trajectoryId: trajectory.trajectoryId, runId: trajectory.runId, taskId: trajectory.task.taskId, domain: trajectory.task.domain, step: index,
-      judgeVersion: verdict.judgeVersion, agentVersion: trajectory.agentVersion, generatorVersion: trajectory.task.generatorVersion, messages,
-      success: verdict.success, efficiency: verdict.efficiency, selfCorrection: verdict.selfCorrection, createdAtMs: options.now(),
+      exampleId: trajectory.runId
+        ? stableId('ex', trajectory.trajectoryId, trajectory.runId, index, verdict.judgeVersion)
+        : stableId('ex', trajectory.trajectoryId, index, verdict.judgeVersion),
+      trajectoryId: trajectory.trajectoryId,
+      runId: trajectory.runId,
+      taskId: trajectory.task.taskId,
+      domain: trajectory.task.domain,
+      step: index,
+      judgeVersion: verdict.judgeVersion,
+      agentVersion: trajectory.agentVersion,
+      generatorVersion: trajectory.task.generatorVersion,
+      messages,
+      success: verdict.success,
+      efficiency: verdict.efficiency,
+      selfCorrection: verdict.selfCorrection,
+      createdAtMs: options.now(),
       tokens: options.countTokens ? estimatePromptTokens(messages, options.countTokens) : 0,
-      round: trajectory.task.lineage?.round ?? 0, parentTaskId: trajectory.task.lineage?.parentTaskId ?? '',
-      attempts: trajectory.attempts, attempt: trajectory.attempt,
+      round: trajectory.task.lineage?.round ?? 0,
+      parentTaskId: trajectory.task.lineage?.parentTaskId ?? '',
+      attempts: trajectory.attempts,
+      attempt: trajectory.attempt,
     });
   });
   return examples;
@@ -54,10 +71,13 @@ function legacyPrompt(trajectory: Trajectory, index: number, options: ExampleOpt
   const prompt = options.agentPrompt(trajectory.agentVersion.split('@').pop() ?? 'agent.v1');
   const before = trajectory.steps.slice(0, index);
   return prompt.render({
-    instruction: trajectory.task.instruction, step: index + 1, maxSteps: options.maxSteps,
+    instruction: trajectory.task.instruction,
+    step: index + 1,
+    maxSteps: options.maxSteps,
     // As counted when these prompts were sent, waits included (the rollout's actionsTaken no longer counts them).
     actionsTaken: before.filter((s) => s.action && s.action.kind !== 'answer' && s.result?.ok).length,
-    history: formatHistory(before, options.historySteps), observation: trajectory.steps[index]!.observation,
+    history: formatHistory(before, options.historySteps),
+    observation: trajectory.steps[index]!.observation,
   });
 }
 

@@ -24,17 +24,26 @@ describe('settling overdue best-of-n tasks', () => {
   it('runs one settling at a time, however fast the ticks come', async () => {
     const sink = slowSink(30);
     const published: TrainingExample[][] = [];
-    const settler = new OverdueSettler(sink, async (e) => void published.push(e), () => undefined);
+    const settler = new OverdueSettler(
+      sink,
+      async (e) => void published.push(e),
+      () => undefined,
+    );
     await Promise.all([settler.tick(), settler.tick(), settler.tick()]);
     expect(sink.runs).toHaveLength(3);
-    for (let i = 1; i < sink.runs.length; i += 1) expect(sink.runs[i]!.start).toBeGreaterThanOrEqual(sink.runs[i - 1]!.end);
+    for (let i = 1; i < sink.runs.length; i += 1)
+      expect(sink.runs[i]!.start).toBeGreaterThanOrEqual(sink.runs[i - 1]!.end);
     expect(published).toHaveLength(3);
   });
 
   it('reports a failed settling and settles again on the next tick', async () => {
     const sink = slowSink(1, [1]);
     const failures: string[] = [];
-    const settler = new OverdueSettler(sink, async () => undefined, (error) => void failures.push((error as Error).message));
+    const settler = new OverdueSettler(
+      sink,
+      async () => undefined,
+      (error) => void failures.push((error as Error).message),
+    );
     await settler.tick();
     await settler.tick();
     expect(failures).toEqual(['broker away (run 1)']);
@@ -43,7 +52,11 @@ describe('settling overdue best-of-n tasks', () => {
 
   it('stops ticking, and waits for the settling under way before the sink is closed', async () => {
     const sink = slowSink(80);
-    const settler = new OverdueSettler(sink, async () => undefined, () => undefined);
+    const settler = new OverdueSettler(
+      sink,
+      async () => undefined,
+      () => undefined,
+    );
     settler.start(20);
     await new Promise((r) => setTimeout(r, 30));
     await settler.stop();

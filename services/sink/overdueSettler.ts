@@ -30,7 +30,9 @@ export class OverdueSettler {
 
   /** Settles what is overdue now, after any settling under way; never rejects. */
   tick(): Promise<void> {
-    this.settling = this.settling.then(() => this.sink.settleOverdue(this.publish)).then(() => undefined, this.onFailure);
+    this.settling = this.settling
+      .then(() => this.sink.settleOverdue(this.publish))
+      .then(() => undefined, this.onFailure);
     return this.settling;
   }
 

@@ -5,7 +5,13 @@ import { judgeVersionFolder, judgeVersionProblem, type TrainingExample, type Ver
 import { loadPrompt, type Prompt } from '../../llm/index.ts';
 import type { SinkConfig } from './config.ts';
 import { DatasetFolder, scrubPii } from '../../dataset/index.ts';
-import { BlobMismatchError, KeyedLimiter, loadTokenizer, readCheckedBlob, WebtrailError } from '../../platform/index.ts';
+import {
+  BlobMismatchError,
+  KeyedLimiter,
+  loadTokenizer,
+  readCheckedBlob,
+  WebtrailError,
+} from '../../platform/index.ts';
 import { examplesFor } from './examples.ts';
 import { AttemptGroups, heldJudgeVersions, type Decision } from './attemptGroups.ts';
 import path from 'node:path';
@@ -50,7 +56,10 @@ export class Sink {
     this.exampleProblem = options.exampleProblem ?? (() => null);
     this.options = options;
     this.countTokens = loadTokenizer(config.tokenizer).count;
-    this.datasets = new DatasetFolder(config, { ...(options.onMigrated ? { onMigrated: options.onMigrated } : {}), ...(options.lockRefreshMs ? { lockRefreshMs: options.lockRefreshMs } : {}) });
+    this.datasets = new DatasetFolder(config, {
+      ...(options.onMigrated ? { onMigrated: options.onMigrated } : {}),
+      ...(options.lockRefreshMs ? { lockRefreshMs: options.lockRefreshMs } : {}),
+    });
     try {
       // Attempts held when the sink stopped: their tasks are settled by the wait even if no verdict of that
       // judge version ever comes again.
@@ -74,7 +83,9 @@ export class Sink {
   private groupsOf(judgeVersion: string): AttemptGroups {
     let groups = this.attemptGroups.get(judgeVersion);
     if (!groups) {
-      groups = new AttemptGroups(path.join(this.attemptsRoot, judgeVersionFolder(judgeVersion)), { waitMs: this.config.attemptsWaitMs });
+      groups = new AttemptGroups(path.join(this.attemptsRoot, judgeVersionFolder(judgeVersion)), {
+        waitMs: this.config.attemptsWaitMs,
+      });
       this.attemptGroups.set(judgeVersion, groups);
     }
     return groups;
@@ -121,10 +132,20 @@ export class Sink {
 
   private async acceptNow(verdict: Verdict): Promise<TrainingExample[]> {
     const problem = judgeVersionProblem(verdict.judgeVersion);
-    if (problem) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has judge version ${JSON.stringify(verdict.judgeVersion.slice(0, 120))}: ${problem}`);
+    if (problem)
+      throw new WebtrailError(
+        `verdict for ${verdict.trajectoryId} has judge version ${JSON.stringify(verdict.judgeVersion.slice(0, 120))}: ${problem}`,
+      );
     // NaN passes no threshold, so such a verdict would vanish without a word: dead-letter it instead.
-    for (const [name, score] of [['success', verdict.success], ['efficiency', verdict.efficiency], ['selfCorrection', verdict.selfCorrection]] as const) {
-      if (!Number.isFinite(score) || score < 0 || score > 1) throw new WebtrailError(`verdict for ${verdict.trajectoryId} has ${name} ${score}: scores are numbers from 0 to 1`);
+    for (const [name, score] of [
+      ['success', verdict.success],
+      ['efficiency', verdict.efficiency],
+      ['selfCorrection', verdict.selfCorrection],
+    ] as const) {
+      if (!Number.isFinite(score) || score < 0 || score > 1)
+        throw new WebtrailError(
+          `verdict for ${verdict.trajectoryId} has ${name} ${score}: scores are numbers from 0 to 1`,
+        );
     }
     // One run per trajectory: a task redelivered after its trajectory was produced ran again under the
     // same trajectory id; its steps must not join the first run's in the dataset. The first run written wins.
@@ -172,7 +193,12 @@ export class Sink {
   /** The verdict's examples, each checked for size. */
   private async examplesOf(verdict: Verdict): Promise<TrainingExample[]> {
     const examples = examplesFor(await this.withPrompts(verdict), {
-      filter: this.config.filter, keepExploration: this.config.keepExploration, ...(this.config.scrubPii ? { scrub: this.scrub } : {}), historySteps: this.config.historySteps, maxSteps: this.config.maxSteps, now: () => verdict.judgedAtMs,
+      filter: this.config.filter,
+      keepExploration: this.config.keepExploration,
+      ...(this.config.scrubPii ? { scrub: this.scrub } : {}),
+      historySteps: this.config.historySteps,
+      maxSteps: this.config.maxSteps,
+      now: () => verdict.judgedAtMs,
       countTokens: this.countTokens,
       agentPrompt: (id) => {
         let prompt = this.prompts.get(id);
@@ -187,7 +213,10 @@ export class Sink {
     // verdict is dead-lettered whole rather than half its examples kept.
     for (const example of examples) {
       const tooBig = this.exampleProblem(example);
-      if (tooBig) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${example.step}'s example ${example.exampleId}: ${tooBig}; none of its ${examples.length} examples written`);
+      if (tooBig)
+        throw new WebtrailError(
+          `verdict for ${verdict.trajectoryId}: step ${example.step}'s example ${example.exampleId}: ${tooBig}; none of its ${examples.length} examples written`,
+        );
     }
     return examples;
   }
@@ -195,16 +224,24 @@ export class Sink {
   /** The verdict with every step's prompt in place: those the rollout moved to the blob store fetched and checked. */
   private async withPrompts(verdict: Verdict): Promise<Verdict> {
     if (!verdict.trajectory.steps.some((s) => s.promptRef && !s.prompt)) return verdict;
-    const steps = await Promise.all(verdict.trajectory.steps.map(async (step) => {
-      if (!step.promptRef || step.prompt) return step;
-      const bytes = await readCheckedBlob(step.promptRef).catch((error: unknown) => {
-        if (error instanceof BlobMismatchError) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} does not match the hash in its name`);
-        throw error;
-      });
-      const messages = ChatMessages.safeParse(JSON.parse(bytes.toString('utf8')));
-      if (!messages.success) throw new WebtrailError(`verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} is not a list of chat messages`);
-      return { ...step, prompt: messages.data };
-    }));
+    const steps = await Promise.all(
+      verdict.trajectory.steps.map(async (step) => {
+        if (!step.promptRef || step.prompt) return step;
+        const bytes = await readCheckedBlob(step.promptRef).catch((error: unknown) => {
+          if (error instanceof BlobMismatchError)
+            throw new WebtrailError(
+              `verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} does not match the hash in its name`,
+            );
+          throw error;
+        });
+        const messages = ChatMessages.safeParse(JSON.parse(bytes.toString('utf8')));
+        if (!messages.success)
+          throw new WebtrailError(
+            `verdict for ${verdict.trajectoryId}: step ${step.index}'s prompt at ${step.promptRef} is not a list of chat messages`,
+          );
+        return { ...step, prompt: messages.data };
+      }),
+    );
     return { ...verdict, trajectory: { ...verdict.trajectory, steps } };
   }
 

@@ -9,18 +9,31 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import type { SandboxTask } from '../../sandbox/types.ts';
 
 export function testPool(allowHost: string, env: Record<string, string> = {}, options: PoolOptions = {}): BrowserPool {
-  return new BrowserPool(loadBrowserConfig({ WEBTRAIL_BROWSER_ALLOW_HOSTS: allowHost, WEBTRAIL_BROWSER_SETTLE_MS: '800', ...env }), silentLogger, options);
+  return new BrowserPool(
+    loadBrowserConfig({ WEBTRAIL_BROWSER_ALLOW_HOSTS: allowHost, WEBTRAIL_BROWSER_SETTLE_MS: '800', ...env }),
+    silentLogger,
+    options,
+  );
 }
 
 /** Follows a task's plan in a session; returns the final answer and URL, or where it got stuck. */
-export async function runPlan(session: BrowserSession, task: SandboxTask): Promise<{ finalAnswer: string | null; finalUrl: string; stuck?: string }> {
+export async function runPlan(
+  session: BrowserSession,
+  task: SandboxTask,
+): Promise<{ finalAnswer: string | null; finalUrl: string; stuck?: string }> {
   for (const step of task.plan) {
     const observation = await session.observe();
     const action = planAction(observation.text, step);
-    if (!action) return { finalAnswer: null, finalUrl: observation.facts.url, stuck: `no element for ${JSON.stringify(step)} in:\n${observation.text}` };
+    if (!action)
+      return {
+        finalAnswer: null,
+        finalUrl: observation.facts.url,
+        stuck: `no element for ${JSON.stringify(step)} in:\n${observation.text}`,
+      };
     if (action.kind === 'answer') return { finalAnswer: action.value, finalUrl: observation.facts.url };
     const result = await session.act(action);
-    if (!result.ok) return { finalAnswer: null, finalUrl: result.url, stuck: `${JSON.stringify(step)} failed: ${result.error}` };
+    if (!result.ok)
+      return { finalAnswer: null, finalUrl: result.url, stuck: `${JSON.stringify(step)} failed: ${result.error}` };
   }
   return { finalAnswer: null, finalUrl: '', stuck: 'plan has no answer step' };
 }

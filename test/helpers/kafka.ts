@@ -22,19 +22,26 @@ export async function createTopic(kafka: Kafka, topic: string, partitions = 1): 
   await admin.connect();
   try {
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      });
     } catch (error) {
       // Kafka 4 (KRaft) can answer a new topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a moment,
       // which kafkajs' wait for leaders does not retry: the topic exists, wait below as ensureTopics does.
       if (!(await admin.listTopics()).includes(topic)) throw error;
     }
-    await waitFor(async () => {
-      try {
-        return (await admin.fetchTopicOffsets(topic)).length === partitions || undefined;
-      } catch {
-        return undefined;
-      }
-    }, 10_000, `the leaders of ${topic}`);
+    await waitFor(
+      async () => {
+        try {
+          return (await admin.fetchTopicOffsets(topic)).length === partitions || undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      10_000,
+      `the leaders of ${topic}`,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -60,7 +67,11 @@ export async function readTopic(topic: string): Promise<TappedRecord[]> {
 }
 
 /** Polls until check returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -70,7 +81,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }

@@ -32,16 +32,37 @@ export interface OtlpReceiver {
 const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/otlp-proto');
 const SERVICE_PROTO = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
 
-interface OtlpValue { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean }
-interface OtlpAttribute { key: string; value: OtlpValue }
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+}
+interface OtlpAttribute {
+  key: string;
+  value: OtlpValue;
+}
 interface OtlpExport {
   resourceSpans?: Array<{
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[] }> }>;
+    scopeSpans?: Array<{
+      spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        attributes?: OtlpAttribute[];
+      }>;
+    }>;
   }>;
 }
 
-const valueOf = (v: OtlpValue) => v.stringValue ?? (v.intValue !== undefined && v.intValue !== null ? Number(v.intValue) : undefined) ?? v.doubleValue ?? v.boolValue ?? '';
+const valueOf = (v: OtlpValue) =>
+  v.stringValue ??
+  (v.intValue !== undefined && v.intValue !== null ? Number(v.intValue) : undefined) ??
+  v.doubleValue ??
+  v.boolValue ??
+  '';
 const attributesOf = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
 /** Spans of an export request whose ids are hex strings (JSON) or were turned into them (protobuf). */
@@ -49,7 +70,15 @@ function collect(body: OtlpExport, spans: ReceivedSpan[]): void {
   for (const resourceSpans of body.resourceSpans ?? []) {
     const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
     for (const scope of resourceSpans.scopeSpans ?? []) {
-      for (const s of scope.spans ?? []) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, attributes: attributesOf(s.attributes) });
+      for (const s of scope.spans ?? [])
+        spans.push({
+          service,
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId ?? '',
+          name: s.name,
+          attributes: attributesOf(s.attributes),
+        });
     }
   }
 }
@@ -60,16 +89,24 @@ function decodeProtobuf(bytes: Uint8Array): OtlpExport {
   if (!requestType) {
     const root = new protobuf.Root();
     // Imports are named from the definitions' root, as protoc's include path has them.
-    root.resolvePath = (_origin: string, target: string) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
-    requestType = root.loadSync(SERVICE_PROTO).lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+    root.resolvePath = (_origin: string, target: string) =>
+      path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target);
+    requestType = root
+      .loadSync(SERVICE_PROTO)
+      .lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
   }
-  return idsToHex(requestType.toObject(requestType.decode(bytes), { longs: String, bytes: String, defaults: false }) as OtlpExport);
+  return idsToHex(
+    requestType.toObject(requestType.decode(bytes), { longs: String, bytes: String, defaults: false }) as OtlpExport,
+  );
 }
 
 /** Protobuf decoders give the ids as base64; the JSON encoding has them in hex. */
 function idsToHex(body: OtlpExport): OtlpExport {
   const hex = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('hex') : '');
-  for (const r of body.resourceSpans ?? []) for (const scope of r.scopeSpans ?? []) for (const s of scope.spans ?? []) Object.assign(s, { traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId) });
+  for (const r of body.resourceSpans ?? [])
+    for (const scope of r.scopeSpans ?? [])
+      for (const s of scope.spans ?? [])
+        Object.assign(s, { traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId) });
   return body;
 }
 
@@ -105,7 +142,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, rejected, protocols,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    rejected,
+    protocols,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -114,8 +154,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 export async function startOtlpGrpcReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const protocols = new Set<string>();
-  const definition = protoLoader.loadSync(SERVICE_PROTO, { includeDirs: [PROTO_ROOT], longs: String, bytes: String, defaults: false });
-  const proto = grpc.loadPackageDefinition(definition) as unknown as { opentelemetry: { proto: { collector: { trace: { v1: { TraceService: grpc.ServiceClientConstructor } } } } } };
+  const definition = protoLoader.loadSync(SERVICE_PROTO, {
+    includeDirs: [PROTO_ROOT],
+    longs: String,
+    bytes: String,
+    defaults: false,
+  });
+  const proto = grpc.loadPackageDefinition(definition) as unknown as {
+    opentelemetry: { proto: { collector: { trace: { v1: { TraceService: grpc.ServiceClientConstructor } } } } };
+  };
   const server = new grpc.Server();
   server.addService(proto.opentelemetry.proto.collector.trace.v1.TraceService.service, {
     Export: (call: grpc.ServerUnaryCall<OtlpExport, unknown>, callback: grpc.sendUnaryData<unknown>) => {
@@ -124,9 +171,16 @@ export async function startOtlpGrpcReceiver(): Promise<OtlpReceiver> {
       callback(null, {});
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+      error ? reject(error) : resolve(p),
+    ),
+  );
   return {
-    url: `http://127.0.0.1:${port}`, spans, rejected: [], protocols,
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    rejected: [],
+    protocols,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }

@@ -10,18 +10,34 @@ import { readTopic, testKafka, waitFor } from './kafka.ts';
 
 /** Until every service has read its input to the end; a service that exits fails the wait at once. */
 export async function waitDrained(admin: Admin, pipeline: Pipeline, timeoutMs: number, what: string): Promise<void> {
-  await waitFor(async () => {
-    for (const [name, service] of pipeline.services) if (service.child.exitCode !== null) throw new Error(`${name} exited with ${service.child.exitCode}; see ${pipeline.env.WEBTRAIL_HOME}/logs`);
-    return (await drained(admin, pipeline)) || undefined;
-  }, timeoutMs, what);
+  await waitFor(
+    async () => {
+      for (const [name, service] of pipeline.services)
+        if (service.child.exitCode !== null)
+          throw new Error(`${name} exited with ${service.child.exitCode}; see ${pipeline.env.WEBTRAIL_HOME}/logs`);
+      return (await drained(admin, pipeline)) || undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }
 
 /** Waits for a service armed with WEBTRAIL_CRASH_*_COMMIT to SIGKILL itself; `then` runs before it is started again. */
-export async function restartAfterCrashHook(pipeline: Pipeline, name: ServiceName, timeoutMs: number, then?: () => Promise<void>): Promise<void> {
+export async function restartAfterCrashHook(
+  pipeline: Pipeline,
+  name: ServiceName,
+  timeoutMs: number,
+  then?: () => Promise<void>,
+): Promise<void> {
   const service = pipeline.services.get(name)!;
   const exit = await Promise.race([
     service.exited.then((code) => ({ code, signal: service.child.signalCode })),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the ${name} did not reach its crash hook in ${timeoutMs / 1000} s`)), timeoutMs)),
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`the ${name} did not reach its crash hook in ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      ),
+    ),
   ]);
   expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
   await then?.();
@@ -46,10 +62,14 @@ export async function startTestRun(options: PipelineOptions): Promise<TestRun> {
   const startEnds = await topicEnds(admin);
   const pipeline = await startPipeline(options);
   return {
-    admin, pipeline, startEnds,
+    admin,
+    pipeline,
+    startEnds,
     async since<T>(topic: string) {
       const records = await readTopic(topic);
-      return records.filter((r) => BigInt(r.offset) >= (startEnds[topic]?.get(r.partition) ?? 0n)).map((r) => r.value as T);
+      return records
+        .filter((r) => BigInt(r.offset) >= (startEnds[topic]?.get(r.partition) ?? 0n))
+        .map((r) => r.value as T);
     },
     async stop() {
       await pipeline.stop();

@@ -12,9 +12,15 @@ export interface Finished {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Finished> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -39,7 +45,10 @@ export class ChildRunner {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(script: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    });
     let buffer = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();
