@@ -85,83 +85,42 @@ function screenshotHtml(step: Step, shot: Screenshot): Html {
     box && box.y + box.height > 0 && box.y < box.viewportHeight && box.x + box.width > 0 && box.x < box.viewportWidth;
   const outline =
     box && onScreen
-      ? html`<div
-          class="target"
-          data-target="${step.action?.elementId ?? ''}"
-          style="left:${percent(box.x, box.viewportWidth)};top:${percent(box.y, box.viewportHeight)};width:${percent(box.width, box.viewportWidth)};height:${percent(box.height, box.viewportHeight)}"
-        ></div>`
+      ? html`<div class="target" data-target="${step.action?.elementId ?? ''}" style="left:${percent(box.x, box.viewportWidth)};top:${percent(box.y, box.viewportHeight)};width:${percent(box.width, box.viewportWidth)};height:${percent(box.height, box.viewportHeight)}"></div>`
       : '';
   const note =
     box && !onScreen ? html`<p class="meta">The element acted on was outside the visible part of the page.</p>` : '';
-  return html`<div class="shot"><img alt="screenshot of step ${step.index + 1}" src="${shot.src}" />${outline}</div>
-    ${note}`;
+  return html`<div class="shot"><img alt="screenshot of step ${step.index + 1}" src="${shot.src}">${outline}</div>${note}`;
 }
 
 function resultHtml(result: Step['result']): Html | string {
   if (!result) return '';
   if (!result.ok) return html`<span class="bad">failed: ${result.error ?? ''}</span>`;
-  return html`<span class="ok">done</span
-    >${result.navigated ? html`, went to <code>${result.url}</code>` : ''}${result.newTab ? ', opened a tab' : ''}`;
+  return html`<span class="ok">done</span>${result.navigated ? html`, went to <code>${result.url}</code>` : ''}${result.newTab ? ', opened a tab' : ''}`;
 }
 
 function stepHtml(step: Step, shot: Screenshot): Html {
   const thought = thoughtOf(step.llmOutput);
   const guard = step.guardEvents.length
-    ? html`<p class="warn"><b>Guard:</b></p>
-        <ul>
-          ${step.guardEvents.map((g) => html`<li><code>${g.kind}</code> ${g.detail} <code>${g.url}</code></li>`)}
-        </ul>`
+    ? html`<p class="warn"><b>Guard:</b></p><ul>${step.guardEvents.map((g) => html`<li><code>${g.kind}</code> ${g.detail} <code>${g.url}</code></li>`)}</ul>`
     : '';
   return html`<section class="step" id="step-${step.index + 1}">
-    <header>
-      <b>Step ${step.index + 1}</b><span class="meta"><code>${step.url}</code> ${step.title}</span>
-    </header>
-    ${screenshotHtml(step, shot)}
-    <p>
-      <b>Action:</b>
-      ${step.action ? html`<code>${describeAction(step.action)}</code>` : html`<span class="bad">none</span>`}
-      ${resultHtml(step.result)}
-    </p>
-    ${step.error ? html`<p class="bad"><b>Error:</b> ${step.error}</p>` : ''}
-    ${thought ? html`<p><b>Thought:</b> ${thought}</p>` : ''} ${guard}
-    <details>
-      <summary>Raw reply</summary>
-      <pre>${step.llmOutput}</pre>
-    </details>
-    <details>
-      <summary>
-        What the agent saw (${step.observation.length.toLocaleString('en')}
-        characters${step.observationRef ? ', the beginning; all of it is in the blob store' : ''})
-      </summary>
-      <pre>${step.observation}</pre>
-    </details>
-  </section>`;
+<header><b>Step ${step.index + 1}</b><span class="meta"><code>${step.url}</code> ${step.title}</span></header>
+${screenshotHtml(step, shot)}
+<p><b>Action:</b> ${step.action ? html`<code>${describeAction(step.action)}</code>` : html`<span class="bad">none</span>`} ${resultHtml(step.result)}</p>
+${step.error ? html`<p class="bad"><b>Error:</b> ${step.error}</p>` : ''}
+${thought ? html`<p><b>Thought:</b> ${thought}</p>` : ''}
+${guard}
+<details><summary>Raw reply</summary><pre>${step.llmOutput}</pre></details>
+<details><summary>What the agent saw (${step.observation.length.toLocaleString('en')} characters${step.observationRef ? ', the beginning; all of it is in the blob store' : ''})</summary><pre>${step.observation}</pre></details>
+</section>`;
 }
 
 function verdictsHtml(verdicts: VerdictRow[], runId: string): Html {
   const mine = verdicts.filter((v) => v.runId === runId || v.runId === '');
   if (mine.length === 0) return html`<p>Not judged yet.</p>`;
-  return html`<table class="verdicts">
-    <tr>
-      <th>judge version</th>
-      <th>success</th>
-      <th>efficiency</th>
-      <th>self-correction</th>
-      <th>reasoning</th>
-      <th>judged</th>
-    </tr>
-    ${mine.map(
-      (v) =>
-        html`<tr data-judge="${v.judgeVersion}">
-          <td><code>${v.judgeVersion}</code></td>
-          <td class="n ${v.success >= 0.5 ? 'ok' : 'bad'}">${v.success}</td>
-          <td class="n">${v.efficiency}</td>
-          <td class="n">${v.selfCorrection}</td>
-          <td>${v.reasoning}</td>
-          <td>${new Date(v.judgedAtMs).toISOString()}</td>
-        </tr>`,
-    )}
-  </table>`;
+  return html`<table class="verdicts"><tr><th>judge version</th><th>success</th><th>efficiency</th><th>self-correction</th><th>reasoning</th><th>judged</th></tr>
+${mine.map((v) => html`<tr data-judge="${v.judgeVersion}"><td><code>${v.judgeVersion}</code></td><td class="n ${v.success >= 0.5 ? 'ok' : 'bad'}">${v.success}</td><td class="n">${v.efficiency}</td><td class="n">${v.selfCorrection}</td><td>${v.reasoning}</td><td>${new Date(v.judgedAtMs).toISOString()}</td></tr>`)}
+</table>`;
 }
 
 function examplesHtml(examples: ExampleRow[] | undefined, trajectory: Trajectory): Html | string {
@@ -171,27 +130,12 @@ function examplesHtml(examples: ExampleRow[] | undefined, trajectory: Trajectory
     .filter((x) => x.runId === runId)
     .sort((a, b) => a.judgeVersion.localeCompare(b.judgeVersion) || a.step - b.step);
   return html`<h2>Training examples</h2>
-    ${
-      mine.length === 0
-        ? html`<p>None from this run (not judged yet, or below the sink's filter).</p>`
-        : html`<table class="examples">
-            <tr>
-              <th>example</th>
-              <th>judge version</th>
-              <th>step</th>
-              <th>the answer it trains</th>
-            </tr>
-            ${mine.map(
-              (x) =>
-                html`<tr>
-                  <td><code>${x.exampleId}</code></td>
-                  <td><code>${x.judgeVersion}</code></td>
-                  <td class="n">${x.step + 1}</td>
-                  <td><code>${trajectory.steps[x.step]?.llmOutput ?? ''}</code></td>
-                </tr>`,
-            )}
-          </table>`
-    }`;
+${
+  mine.length === 0
+    ? html`<p>None from this run (not judged yet, or below the sink's filter).</p>`
+    : html`<table class="examples"><tr><th>example</th><th>judge version</th><th>step</th><th>the answer it trains</th></tr>
+${mine.map((x) => html`<tr><td><code>${x.exampleId}</code></td><td><code>${x.judgeVersion}</code></td><td class="n">${x.step + 1}</td><td><code>${trajectory.steps[x.step]?.llmOutput ?? ''}</code></td></tr>`)}</table>`
+}`;
 }
 
 /** The page's body: shared by the dashboard (inside its layout) and the standalone file. */
@@ -205,58 +149,34 @@ const DIRECTION_WORDS: Record<string, string> = {
 export function trajectoryBody(data: TrajectoryPageData): Html {
   const t = data.trajectory;
   const trace = data.traceId
-    ? html`trace
-        <code>${data.traceId}</code
-        >${data.traceUrl ? html` (<a href="${data.traceUrl.replaceAll('{traceId}', data.traceId)}">open in the tracing UI</a>)` : ''}`
+    ? html`trace <code>${data.traceId}</code>${data.traceUrl ? html` (<a href="${data.traceUrl.replaceAll('{traceId}', data.traceId)}">open in the tracing UI</a>)` : ''}`
     : 'no trace id recorded';
   const runs = data.otherRuns?.length
-    ? html`<p class="meta">
-        Other runs of this trajectory (a redelivered task runs again):
-        ${data.otherRuns.map((r) => (r.href ? html`<a href="${r.href}"><code>${r.runId || '(none)'}</code></a> ` : html`<code>${r.runId || '(none)'}</code> `))}
-      </p>`
+    ? html`<p class="meta">Other runs of this trajectory (a redelivered task runs again): ${data.otherRuns.map((r) => (r.href ? html`<a href="${r.href}"><code>${r.runId || '(none)'}</code></a> ` : html`<code>${r.runId || '(none)'}</code> `))}</p>`
     : '';
   return html`<h1>${t.task.instruction}</h1>
-    ${t.task.lineage ? html`<p class="meta" data-lineage>Round ${t.task.lineage.round} follow-up (${DIRECTION_WORDS[t.task.lineage.direction] ?? t.task.lineage.direction}) of task <code>${t.task.lineage.parentTaskId}</code>, first task <code>${t.task.lineage.rootTaskId}</code>: ${t.task.lineage.reason}</p>` : ''}
-    ${t.attempts > 1 ? html`<p class="meta" data-attempt>Attempt ${t.attempt + 1} of ${t.attempts} at this task (best-of-n: the dataset keeps the best judged one)${t.agentSettings.seed ? html`, seed ${t.agentSettings.seed}` : ''}</p>` : ''}
-    <p class="meta">
-      ${t.task.domain} · start <code>${t.task.startUrl}</code> · trajectory <code>${t.trajectoryId}</code> · run
-      <code>${t.runId || '–'}</code> · agent <code>${t.agentVersion}</code> · ${trace}
-    </p>
-    ${runs}
-    <p>
-      <b>Status:</b> <span class="status">${t.status}</span>${t.statusReason ? ` (${t.statusReason})` : ''} ·
-      <b>${t.steps.length}</b> steps in ${((t.endedAtMs - t.startedAtMs) / 1000).toFixed(1)} s · ${t.usage.calls} LLM
-      calls, ${t.usage.promptTokens + t.usage.completionTokens} tokens
-    </p>
-    <p>
-      <b>Final answer:</b> ${t.finalAnswer === null ? html`<span class="bad">none</span>` : t.finalAnswer} · final page
-      <code>${t.finalUrl}</code>
-    </p>
-    <h2>Verdicts</h2>
-    ${verdictsHtml(data.verdicts, t.runId)} ${examplesHtml(data.examples, t)}
-    <h2>Steps</h2>
-    ${t.steps.map((s) => stepHtml(s, data.screenshots(s)))}`;
+${t.task.lineage ? html`<p class="meta" data-lineage>Round ${t.task.lineage.round} follow-up (${DIRECTION_WORDS[t.task.lineage.direction] ?? t.task.lineage.direction}) of task <code>${t.task.lineage.parentTaskId}</code>, first task <code>${t.task.lineage.rootTaskId}</code>: ${t.task.lineage.reason}</p>` : ''}
+${t.attempts > 1 ? html`<p class="meta" data-attempt>Attempt ${t.attempt + 1} of ${t.attempts} at this task (best-of-n: the dataset keeps the best judged one)${t.agentSettings.seed ? html`, seed ${t.agentSettings.seed}` : ''}</p>` : ''}
+<p class="meta">${t.task.domain} · start <code>${t.task.startUrl}</code> · trajectory <code>${t.trajectoryId}</code> · run <code>${t.runId || '–'}</code> · agent <code>${t.agentVersion}</code> · ${trace}</p>
+${runs}
+<p><b>Status:</b> <span class="status">${t.status}</span>${t.statusReason ? ` (${t.statusReason})` : ''} · <b>${t.steps.length}</b> steps in ${((t.endedAtMs - t.startedAtMs) / 1000).toFixed(1)} s · ${t.usage.calls} LLM calls, ${t.usage.promptTokens + t.usage.completionTokens} tokens</p>
+<p><b>Final answer:</b> ${t.finalAnswer === null ? html`<span class="bad">none</span>` : t.finalAnswer} · final page <code>${t.finalUrl}</code></p>
+<h2>Verdicts</h2>
+${verdictsHtml(data.verdicts, t.runId)}
+${examplesHtml(data.examples, t)}
+<h2>Steps</h2>
+${t.steps.map((s) => stepHtml(s, data.screenshots(s)))}`;
 }
 
 /** One self-contained file: no script, no request, opens anywhere (webtrail view). */
 export function standaloneTrajectoryHtml(data: TrajectoryPageData): string {
-  return String(
-    html`<!doctype html>
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta
-            http-equiv="Content-Security-Policy"
-            content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-          />
-          <title>${data.trajectory.task.instruction.slice(0, 80)} · webtrail</title>
-          <style>
-            ${raw(STYLE)}
-          </style>
-        </head>
-        <body>
-          ${trajectoryBody(data)}
-        </body>
-      </html> `,
-  );
+  return String(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>${data.trajectory.task.instruction.slice(0, 80)} · webtrail</title>
+<style>${raw(STYLE)}</style></head>
+<body>
+${trajectoryBody(data)}
+</body></html>
+`);
 }
