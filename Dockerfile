@@ -28,6 +28,7 @@ COPY schemas ./schemas
 COPY platform ./platform
 COPY bus ./bus
 COPY browser ./browser
+COPY dataset ./dataset
 COPY llm ./llm
 COPY services ./services
 COPY prompts ./prompts

@@ -68,6 +68,7 @@ export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
   agentSettings: {},
   attempt: 0,
   attempts: 1,
+  startGuardEvents: [],
 });
 
 export const toVerdict = (trajectory: Trajectory, judgeVersion = 'bench@judge.v1'): Verdict => ({

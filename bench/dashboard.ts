@@ -111,6 +111,7 @@ function trajectory(i: number, task: Task): Trajectory {
     agentSettings: { model: 'bench' },
     attempt: 0,
     attempts: 1,
+    startGuardEvents: [],
   };
 }
 

@@ -1,8 +1,8 @@
 // Browser environment settings, from WEBTRAIL_BROWSER_* variables.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { type Env, parseEnv, tokenizerSetting } from '../platform/index.ts';
-import { invalidDenyEntries } from './egressPolicy.ts';
+import { bool, type Env, UserInputError, parseEnv, tokenizerSetting } from '../platform/index.ts';
+import { invalidDenyEntries, invalidNat64Prefixes } from './egressPolicy.ts';
 
 export interface BrowserConfig {
   /** Chromium binary; undefined lets Playwright use its own browser. */
@@ -19,10 +19,16 @@ export interface BrowserConfig {
   allowPrivateNetwork: boolean;
   /** Addresses and CIDR ranges refused even for allowed hosts or private networks. */
   denyAddresses: string[];
+  /** This network's own NAT64 prefixes (the well-known ones are always read). */
+  nat64Prefixes: string[];
   maxTabs: number;
   maxDialogs: number;
   /** Script heap one page's renderer may use before V8 stops it (the page crashes, the browser stays). */
   maxPageHeapMb: number;
+  /** Memory one renderer process may hold, array buffers and images included; over it, it is stopped. */
+  maxRendererMb: number;
+  /** Run Chromium without its renderer sandbox (an explicit opt-out, for machines that cannot sandbox). */
+  noSandbox: boolean;
   /** Contexts (trajectories) one Chromium process holds; more open another process. */
   maxContextsPerProcess: number;
   viewport: { width: number; height: number };
@@ -54,9 +60,22 @@ const schema = z.object({
       const bad = invalidDenyEntries(list(v));
       if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not an address or CIDR range: ${bad.join(', ')}` });
     }),
+  WEBTRAIL_BROWSER_NAT64_PREFIXES: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      const bad = invalidNat64Prefixes(list(v));
+      if (bad.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `not an IPv6 prefix of length 32, 40, 48, 56, 64 or 96 (RFC 6052): ${bad.join(', ')}`,
+        });
+    }),
   WEBTRAIL_BROWSER_MAX_TABS: int(5),
   WEBTRAIL_BROWSER_MAX_DIALOGS: int(10),
   WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
+  WEBTRAIL_BROWSER_MAX_RENDERER_MB: z.coerce.number().int().min(128).max(65_536).default(2048),
+  WEBTRAIL_BROWSER_NO_SANDBOX: bool.default(false),
   WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS: z.coerce.number().int().min(1).max(64).default(4),
   // Every pixel is rendered, kept and screenshotted each step: beyond 4K a page costs gigabytes.
   WEBTRAIL_BROWSER_VIEWPORT: z
@@ -80,6 +99,10 @@ export function defaultChromium(): string | undefined {
 
 export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
   const raw = parseEnv(schema, env);
+  if (raw.WEBTRAIL_BROWSER_MAX_RENDERER_MB <= raw.WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB)
+    throw new UserInputError(
+      `invalid configuration: WEBTRAIL_BROWSER_MAX_RENDERER_MB (${raw.WEBTRAIL_BROWSER_MAX_RENDERER_MB}) must be above WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB (${raw.WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB}): a renderer holds its script heap and more`,
+    );
   const [width, height] = raw.WEBTRAIL_BROWSER_VIEWPORT.split('x').map(Number) as [number, number];
   return {
     executablePath: raw.WEBTRAIL_CHROMIUM ?? defaultChromium(),
@@ -93,9 +116,12 @@ export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
     allowHosts: list(raw.WEBTRAIL_BROWSER_ALLOW_HOSTS),
     allowPrivateNetwork: raw.WEBTRAIL_BROWSER_ALLOW_PRIVATE === 'true',
     denyAddresses: list(raw.WEBTRAIL_BROWSER_DENY_ADDRESSES),
+    nat64Prefixes: list(raw.WEBTRAIL_BROWSER_NAT64_PREFIXES),
     maxTabs: raw.WEBTRAIL_BROWSER_MAX_TABS,
     maxDialogs: raw.WEBTRAIL_BROWSER_MAX_DIALOGS,
     maxPageHeapMb: raw.WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB,
+    maxRendererMb: raw.WEBTRAIL_BROWSER_MAX_RENDERER_MB,
+    noSandbox: raw.WEBTRAIL_BROWSER_NO_SANDBOX,
     maxContextsPerProcess: raw.WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS,
     viewport: { width, height },
     screenshotQuality: raw.WEBTRAIL_SCREENSHOT_QUALITY,

@@ -2,10 +2,21 @@
 // contexts, so one crash or leak costs a few trajectories, not all; a process that crashes is replaced on
 // next use, an extra one that empties is closed. A fresh context per trajectory (BrowserSession). Every connection of the browser goes through the pool's egress proxy:
 // each context through its own gate, and the browser itself through a gate that refuses everything.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { DependencyError, loadTokenizer, type Logger } from '../platform/index.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
+import {
+  descendants,
+  isRenderer,
+  killProcess,
+  listProcesses,
+  ownMemoryMb,
+  processWithArg,
+} from './chromiumProcesses.ts';
 import { EgressProxy, PROXY_LOOPBACK_TOO, systemResolver, type Gate, type Resolver } from './egressProxy.ts';
 
 /**
@@ -40,9 +51,12 @@ export const PLAYWRIGHT_DISABLED_FEATURES = [
  */
 export const QUIET_DISABLED_FEATURES = ['AutofillServerCommunication'];
 
-/** A quiet headless Chromium: no background networking, sync, updates, extensions, QUIC or autofill server. */
+/**
+ * A quiet headless Chromium: no background networking, sync, updates, extensions, QUIC, autofill server,
+ * crash reports, phishing model, domain reliability reports or field-trial downloads. Its renderer sandbox
+ * stays on (see the pool); `--no-sandbox` is added only by the explicit opt-out.
+ */
 export const BASE_ARGS = [
-  '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
@@ -54,6 +68,12 @@ export const BASE_ARGS = [
   '--no-first-run',
   '--no-default-browser-check',
   '--metrics-recording-only',
+  '--disable-breakpad',
+  '--disable-client-side-phishing-detection',
+  '--disable-domain-reliability',
+  '--disable-field-trial-config',
+  '--disable-component-extensions-with-background-pages',
+  '--no-pings',
   '--mute-audio',
   `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...QUIET_DISABLED_FEATURES].join(',')}`,
 ];
@@ -72,6 +92,12 @@ export const NO_DIRECT_UDP_ARGS = [
 
 export const CHROMIUM_ARGS = [...BASE_ARGS, ...NO_OWN_DNS_ARGS, ...NO_DIRECT_UDP_ARGS];
 
+/** Started instead of Chromium when this process is root (Chromium will not sandbox as root). */
+export const AS_USER_LAUNCHER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chromium-as-user.sh');
+
+/** How often the memory watchdog reads each renderer's memory. */
+const MEMORY_CHECK_MS = 250;
+
 export interface PoolOptions {
   /** How the proxy resolves names (tests answer without DNS). */
   resolver?: Resolver;
@@ -82,6 +108,10 @@ export interface PoolOptions {
 /** One Chromium process and the contexts it holds or is opening. */
 interface ChromiumProcess {
   browser: Promise<Browser>;
+  /** The browser process's id, found by its marker once it runs (undefined off Linux). */
+  pid?: number;
+  /** The sessions it holds, told when the memory watchdog stops one of its renderers. */
+  sessions: Set<BrowserSession>;
   contexts: number;
   /** No longer offered for new contexts (retired by the pool, or went away). */
   gone: boolean;
@@ -97,6 +127,10 @@ export class BrowserPool {
   readonly proxy: EgressProxy;
   /** Processes that went away unasked (crashed or killed). */
   restarts = 0;
+  /** Renderers the memory watchdog stopped. */
+  memoryKills = 0;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private warnedNoSandbox = false;
 
   private readonly idleProcessMs: number;
 
@@ -119,20 +153,48 @@ export class BrowserPool {
   private async launch(proc: ChromiumProcess): Promise<Browser> {
     // Traffic not tied to a context (there should be none) meets a gate that refuses everything.
     this.browserGate ??= await this.proxy.openGate({
-      policy: { allowHosts: [], allowPrivateNetwork: false, denyAddresses: ['0.0.0.0/0', '::/0'] },
+      policy: {
+        allowHosts: [],
+        allowPrivateNetwork: false,
+        denyAddresses: [],
+        refuseAll: "the browser's own requests belong to no task",
+      },
       events: {
         refused: (url, reason) => this.log.warn({ url: url.slice(0, 200), reason }, 'browser-level request refused'),
       },
     });
+    const marker = `--webtrail-browser=${randomBytes(6).toString('hex')}`;
+    const binary = this.config.executablePath;
+    const asUser = !this.config.noSandbox && process.getuid?.() === 0;
+    if (this.config.noSandbox && !this.warnedNoSandbox) {
+      this.warnedNoSandbox = true;
+      this.log.warn(
+        'Chromium runs WITHOUT its renderer sandbox (WEBTRAIL_BROWSER_NO_SANDBOX): one renderer exploit runs as this process',
+      );
+    }
+    if (asUser && !binary)
+      throw new DependencyError('running as root, Chromium is sandboxed only when WEBTRAIL_CHROMIUM names its binary', {
+        retriable: false,
+      });
     try {
       const browser = await chromium.launch({
-        executablePath: this.config.executablePath,
+        executablePath: asUser ? AS_USER_LAUNCHER : binary,
+        ...(asUser ? { env: { ...process.env, WEBTRAIL_CHROMIUM_BINARY: binary } } : {}),
         headless: true,
         timeout: 30_000,
+        // Without this Playwright adds --no-sandbox itself.
+        chromiumSandbox: !this.config.noSandbox,
         // The heap limit applies to each renderer: a page over it crashes alone, its browser goes on.
-        args: [...CHROMIUM_ARGS, `--js-flags=--max-old-space-size=${this.config.maxPageHeapMb}`],
+        args: [
+          ...CHROMIUM_ARGS,
+          ...(this.config.noSandbox ? ['--no-sandbox'] : []),
+          `--js-flags=--max-old-space-size=${this.config.maxPageHeapMb}`,
+          marker,
+        ],
         proxy: { server: this.browserGate.server, bypass: PROXY_LOOPBACK_TOO },
       });
+      proc.pid = processWithArg(marker)?.pid;
+      this.watchMemory();
       browser.on('disconnected', () => {
         if (this.closed || proc.retired) return;
         this.log.warn({ contexts: proc.contexts }, 'browser disconnected; another will be launched on next use');
@@ -142,8 +204,12 @@ export class BrowserPool {
       return browser;
     } catch (error) {
       this.forget(proc);
+      const first = (error as Error).message.split('\n')[0];
+      const sandbox = /sandbox|namespace|unshare/i.test((error as Error).message);
       throw new DependencyError(
-        `cannot launch Chromium (${this.config.executablePath ?? "Playwright's own"}): ${(error as Error).message.split('\n')[0]}; set WEBTRAIL_CHROMIUM or install chromium`,
+        sandbox && !this.config.noSandbox
+          ? `cannot start Chromium's renderer sandbox (${first}): this machine does not allow user namespaces to this process; allow them (a seccomp profile that permits them, kernel.unprivileged_userns_clone=1), or run without the sandbox with WEBTRAIL_BROWSER_NO_SANDBOX=1 where nothing else can`
+          : `cannot launch Chromium (${binary ?? "Playwright's own"}): ${first}; set WEBTRAIL_CHROMIUM or install chromium`,
         { cause: error },
       );
     }
@@ -159,7 +225,7 @@ export class BrowserPool {
     const withRoom = this.processes.filter((p) => p.contexts < this.config.maxContextsPerProcess);
     const fullest = withRoom.sort((a, b) => b.contexts - a.contexts)[0];
     if (fullest) return fullest;
-    const proc = { contexts: 0, gone: false, retired: false } as ChromiumProcess;
+    const proc = { contexts: 0, gone: false, retired: false, sessions: new Set() } as unknown as ChromiumProcess;
     proc.browser = this.launch(proc);
     this.processes.push(proc);
     return proc;
@@ -186,17 +252,62 @@ export class BrowserPool {
     clearTimeout(proc.idleTimer);
     let session: BrowserSession;
     try {
-      session = await BrowserSession.open(await proc.browser, this.config, this.proxy, options);
+      session = await BrowserSession.open(await proc.browser, this.config, this.proxy, options, {
+        // A context that does not close in time: its process is killed, the other sessions in it fail over.
+        closeStuck: () => {
+          this.log.warn({ pid: proc.pid }, 'a browser context did not close in time; its Chromium process is killed');
+          if (proc.pid) killProcess(proc.pid);
+        },
+      });
     } catch (error) {
       this.release(proc);
       throw error;
     }
-    session.onClose(() => this.release(proc));
+    proc.sessions.add(session);
+    session.onClose(() => {
+      proc.sessions.delete(session);
+      this.release(proc);
+    });
     return session;
+  }
+
+  /** The browser processes' ids (for tests and the demo, which check how they run). */
+  get browserPids(): number[] {
+    return this.processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /**
+   * The memory watchdog: every renderer of every browser, read from outside (a renderer busy in a page's
+   * script cannot answer anything), stopped once it holds more than the limit. The V8 heap flag covers
+   * only script objects; array buffers, images and canvases live outside it. The browser goes on; the
+   * sessions of that process are told, so the page that crashed ends its trajectory with `memory:`.
+   */
+  private watchMemory(): void {
+    if (this.memoryTimer) return;
+    this.memoryTimer = setInterval(() => {
+      const watched = this.processes.filter((p) => p.pid !== undefined);
+      if (watched.length === 0) return;
+      const all = listProcesses();
+      for (const proc of watched)
+        for (const renderer of descendants(proc.pid!, all).filter(isRenderer)) {
+          const mb = ownMemoryMb(renderer.pid);
+          if (mb === null || mb <= this.config.maxRendererMb) continue;
+          for (const session of proc.sessions) session.noteRendererStopped(Math.round(mb), this.config.maxRendererMb);
+          if (killProcess(renderer.pid)) {
+            this.memoryKills += 1;
+            this.log.warn(
+              { pid: renderer.pid, mb: Math.round(mb), limitMb: this.config.maxRendererMb },
+              'a renderer went over its memory limit and was stopped',
+            );
+          }
+        }
+    }, MEMORY_CHECK_MS).unref();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.memoryTimer);
+    this.memoryTimer = undefined;
     const processes = this.processes;
     this.processes = [];
     for (const proc of processes) clearTimeout(proc.idleTimer);

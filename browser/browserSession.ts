@@ -61,6 +61,22 @@ export interface GuardEvent {
   atMs: number;
 }
 
+/** What the pool does for a session that its browser cannot. */
+export interface SessionHooks {
+  /** The context did not close within CLOSE_LIMIT_MS: kill its browser process. */
+  closeStuck(): void;
+}
+
+/** How long past its limit a call may run before the watchdog stops the page (Playwright's own timeouts answer first). */
+export const WATCHDOG_GRACE_MS = 500;
+/** How long the watchdog waits for the renderer to stop a script, and for a responsiveness probe. */
+const RENDERER_ANSWER_MS = 1000;
+/** How long a memory-watchdog kill explains a crash that follows it. */
+const KILL_EXPLAINS_CRASH_MS = 5000;
+
+export const HEAP_CRASH_REASON =
+  "memory: the page's renderer crashed, most often by going over the script heap limit (WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB); the browser was kept";
+
 export interface SessionOptions {
   /** Extra hosts allowed for this session only (a local file's server). */
   allowHosts?: string[];
@@ -86,6 +102,12 @@ export class BrowserSession {
   private readonly awaitingResponse = new Set<Request>();
   /** A page's renderer died (most often: its script heap went over the limit); the browser is unaffected. */
   crashed = false;
+  /**
+   * Why nothing more can be done in this session, or null: a page that held its renderer past a limit
+   * (`hung:`), the trajectory's time (`timeout:`), a renderer that crashed or was stopped (`memory:`).
+   */
+  stopped: string | null = null;
+  private rendererStopped: { atMs: number; mb: number; limitMb: number } | undefined;
   /** Navigations a pinned page's scripts attempted (and were refused). */
   pinViolations = 0;
   /** The page's script files that did not load (refused, missing or failed): its scripts run half-equipped. */
@@ -102,6 +124,7 @@ export class BrowserSession {
     private readonly config: BrowserConfig,
     private readonly proxy: EgressProxy,
     private readonly policy: EgressPolicy,
+    private readonly hooks: SessionHooks | undefined,
   ) {
     this.deadline = Date.now() + config.trajectoryTimeoutMs;
     this.tokenizer = loadTokenizer(config.tokenizer);
@@ -114,11 +137,13 @@ export class BrowserSession {
     config: BrowserConfig,
     proxy: EgressProxy,
     options: SessionOptions,
+    hooks?: SessionHooks,
   ): Promise<BrowserSession> {
     const policy: EgressPolicy = {
       allowHosts: [...config.allowHosts, ...(options.allowHosts ?? [])],
       allowPrivateNetwork: config.allowPrivateNetwork,
       denyAddresses: config.denyAddresses,
+      nat64Prefixes: config.nat64Prefixes,
       onlyAllowedHosts: options.blockOutside,
     };
     // The session's own gate, so what it refuses is recorded on this trajectory. It opens before the
@@ -150,6 +175,7 @@ export class BrowserSession {
         { ...config, trajectoryTimeoutMs: options.trajectoryTimeoutMs ?? config.trajectoryTimeoutMs },
         proxy,
         policy,
+        hooks,
       );
       await session.install();
       return session;
@@ -214,8 +240,18 @@ export class BrowserSession {
       const answer = dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss();
       void answer.catch(() => undefined);
     });
+    // Opened now, while the renderer answers: the watchdog's way in when it no longer does.
+    void this.devtools.session(page).catch(() => undefined);
     page.on('crash', () => {
       this.crashed = true;
+      const killed = this.rendererStopped;
+      if (killed && Date.now() - killed.atMs < KILL_EXPLAINS_CRASH_MS) {
+        const reason = `memory: the page's renderer held ${killed.mb} MB, over the ${killed.limitMb} MB limit (WEBTRAIL_BROWSER_MAX_RENDERER_MB), and was stopped; the browser was kept`;
+        this.stopped ??= reason;
+        this.record('page_crashed', reason, page.url());
+        return;
+      }
+      this.stopped ??= HEAP_CRASH_REASON;
       this.record(
         'page_crashed',
         `the page's renderer crashed (script heap limit ${this.config.maxPageHeapMb} MB)`,
@@ -253,8 +289,78 @@ export class BrowserSession {
 
   private timeout(limitMs: number): number {
     const remaining = this.remainingMs;
-    if (remaining <= 0) throw new DependencyError('trajectory time limit reached', { retriable: false });
+    if (remaining <= 0) {
+      this.stopped ??= this.deadlineReason('the next action');
+      throw new DependencyError(this.stopped, { retriable: false });
+    }
     return Math.max(1, Math.min(limitMs, remaining));
+  }
+
+  private deadlineReason(what: string): string {
+    return `timeout: the trajectory's time limit (${this.config.trajectoryTimeoutMs / 1000} s) ran out during ${what}`;
+  }
+
+  /** The pool's memory watchdog stopped one of this browser's renderers (perhaps this session's). */
+  noteRendererStopped(mb: number, limitMb: number): void {
+    this.rendererStopped = { atMs: Date.now(), mb, limitMb };
+  }
+
+  /**
+   * Runs a call that needs the page's renderer, watched from outside: Playwright's timeouts and ours wait
+   * on that renderer, and a page's endless script holds it for good. Past its limit (plus a grace for
+   * Playwright's own timeout to answer first) the page's scripts are stopped and the session ends:
+   * `hung:` when the call's own limit passed, `timeout:` when the trajectory's did.
+   */
+  private async watched<T>(
+    what: string,
+    page: Page | undefined,
+    limitMs: number,
+    work: () => Promise<T>,
+    settleMs = 0,
+  ): Promise<T> {
+    if (this.stopped) throw new DependencyError(this.stopped, { retriable: false });
+    const byDeadline = this.remainingMs <= limitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => {
+          const reason = byDeadline
+            ? this.deadlineReason(what)
+            : `hung: ${what} did not finish within its ${limitMs} ms limit${settleMs ? ` (and ${settleMs} ms to settle)` : ''}: the page kept its renderer busy, and its scripts were stopped`;
+          void this.halt(page, reason).then(() => reject(new DependencyError(reason, { retriable: false })));
+        },
+        limitMs + settleMs + WATCHDOG_GRACE_MS,
+      );
+    });
+    try {
+      return await Promise.race([work(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends the session for a page that will not give its renderer back: its scripts are terminated (CDP). */
+  private async halt(page: Page | undefined, reason: string): Promise<void> {
+    this.stopped ??= reason;
+    this.record('time_limit', reason, page?.url() ?? '');
+    if (!page || page.isClosed()) return;
+    const terminated = this.devtools
+      .session(page)
+      .then((cdp) => cdp.send('Runtime.terminateExecution'))
+      .catch(() => undefined);
+    await Promise.race([terminated, sleep(RENDERER_ANSWER_MS)]);
+  }
+
+  /** Whether the page's renderer still answers (a Playwright timeout may mean a busy page, or a slow one). */
+  private async responsive(page: Page): Promise<boolean> {
+    const answered = this.devtools
+      .session(page)
+      .then((cdp) => cdp.send('Runtime.evaluate', { expression: '0' }))
+      .then(
+        () => true,
+        () => true, // an error is an answer: the renderer is not stuck
+      );
+    return Promise.race([answered, sleep(RENDERER_ANSWER_MS).then(() => false)]);
   }
 
   /** A click on a collapsed link group's [N] opens it: the next observation lists its links. */
@@ -267,7 +373,7 @@ export class BrowserSession {
 
   /** Opens a URL in the active tab, through the guard. */
   async goto(url: string): Promise<ActionResult> {
-    return this.run((page) => this.guardedGoto(page, url));
+    return this.run((page) => this.guardedGoto(page, url), this.config.navigationTimeoutMs, 'opening the page');
   }
 
   /** Observes the active tab: the whole page, frames and shadow roots included. */
@@ -275,13 +381,12 @@ export class BrowserSession {
     maxTokens = this.config.maxObservationTokens,
     options: { collapseGroups?: boolean } = {},
   ): Promise<Observation> {
-    // A crashed page never answers: without this the observation would wait out its whole timeout.
+    // A crashed or halted page never answers: without this the observation would wait out its whole timeout.
+    if (this.stopped) throw new Error(this.stopped);
     if (this.crashed) throw new Error('the page crashed');
     const page = await this.page();
-    const raw = await withTimeout(
+    const raw = await this.watched('the observation', page, this.timeout(this.config.actionTimeoutMs), () =>
       this.evaluateObservation(page),
-      this.timeout(this.config.actionTimeoutMs),
-      'observation',
     );
     if (raw.truncated) this.record('dom_cap', `DOM walk stopped after ${this.config.maxDomNodes} nodes`, page.url());
     // The tab list is part of what the model reads, so it comes out of the same budget.
@@ -338,11 +443,10 @@ export class BrowserSession {
   }
 
   async screenshot(): Promise<Buffer> {
+    if (this.stopped) throw new Error(this.stopped);
     const page = await this.page();
-    return withTimeout(
+    return this.watched('the screenshot', page, this.timeout(this.config.actionTimeoutMs), () =>
       this.devtools.jpeg(page, this.config.screenshotQuality),
-      this.timeout(this.config.actionTimeoutMs),
-      'screenshot',
     );
   }
 
@@ -356,10 +460,18 @@ export class BrowserSession {
   async act(action: Action): Promise<ActionResult> {
     if (action.kind === 'answer')
       return { ok: true, error: null, navigated: false, newTab: false, url: (await this.page()).url() };
-    return this.run((page) => this.perform(page, action));
+    return this.run((page) => this.perform(page, action), this.config.actionTimeoutMs, `the action ${action.kind}`);
   }
 
-  private async run(step: (page: Page) => Promise<void>): Promise<ActionResult> {
+  private async run(step: (page: Page) => Promise<void>, limitMs: number, what: string): Promise<ActionResult> {
+    if (this.stopped)
+      return {
+        ok: false,
+        error: this.stopped,
+        navigated: false,
+        newTab: false,
+        url: this.tabs[this.active]?.url() ?? '',
+      };
     const page = await this.page().catch(() => undefined);
     const before = page?.url() ?? '';
     const tabsBefore = this.tabs.length;
@@ -369,15 +481,37 @@ export class BrowserSession {
     };
     page?.on('framenavigated', onNavigate);
     let error: string | null = null;
+    const byDeadline = this.remainingMs <= limitMs;
     try {
       if (!page) throw new Error('no page');
-      await step(page);
-      await this.settle();
+      // The action's own limit, then settling: the watchdog allows both.
+      const limit = this.timeout(limitMs);
+      await this.watched(
+        what,
+        page,
+        limit,
+        async () => {
+          await step(page);
+          await this.settle();
+        },
+        Math.min(this.config.settleMs, limit),
+      );
     } catch (caught) {
       error = cleanError(caught);
+      // Playwright gave up waiting: a slow page, or one whose script holds its renderer for good.
+      if (page && !this.stopped && /Timeout \d+ms exceeded/.test(error) && !(await this.responsive(page))) {
+        await this.halt(
+          page,
+          byDeadline
+            ? this.deadlineReason(what)
+            : `hung: ${what} timed out and the page's renderer no longer answers: its scripts were stopped`,
+        );
+      }
+      if (this.stopped) error = this.stopped;
     } finally {
       page?.off('framenavigated', onNavigate);
     }
+    if (this.stopped) return { ok: false, error, navigated, newTab: false, url: page?.url() ?? '' };
     const after = await this.page().catch(() => undefined);
     const url = after?.url() ?? '';
     return {
@@ -568,8 +702,13 @@ export class BrowserSession {
     }
   }
 
+  /** Closes the context (browser-side: it answers even when a renderer does not); past its limit the pool kills the process. */
   async close(): Promise<void> {
-    await this.context.close().catch(() => undefined);
+    const closed = this.context.close().then(
+      () => true,
+      () => true,
+    );
+    if (!(await Promise.race([closed, sleep(CLOSE_LIMIT_MS).then(() => false)]))) this.hooks?.closeStuck();
     await this.gate.close();
   }
 
@@ -594,12 +733,7 @@ export function cleanError(error: unknown): string {
     .slice(0, 300);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DependencyError(`${what} took longer than ${ms} ms`)), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** How long a session's context may take to close before its whole browser process is killed. */
+export const CLOSE_LIMIT_MS = 4000;

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   addressDecision,
   canonicalHost,
+  embeddedIPv4,
   invalidDenyEntries,
+  invalidNat64Prefixes,
   nonPublicReason,
   schemeDecision,
   type EgressPolicy,
@@ -160,5 +162,69 @@ describe('decisions', () => {
   it('rejects deny-list entries that are not addresses or ranges', () => {
     expect(invalidDenyEntries(['10.0.0.0/8', '::1', '127.0.0.2', 'fe80::/10'])).toEqual([]);
     expect(invalidDenyEntries(['10.0.0.0/33', 'example.com', '1.2.3'])).toEqual(['10.0.0.0/33', 'example.com']);
+  });
+});
+
+// 169.254.169.254 is a9fe:a9fe; each spelling below was written out by hand from its RFC's layout.
+const METADATA_SPELLINGS: [string, string][] = [
+  ['IPv4-mapped', '::ffff:a9fe:a9fe'],
+  ['IPv4-compatible', '::a9fe:a9fe'],
+  ['NAT64, well-known prefix (RFC 6052)', '64:ff9b::a9fe:a9fe'],
+  // /48: a9fe in bits 48-63, the u octet (bits 64-71) zero, a9fe in bits 72-87
+  ['NAT64, local-use prefix (RFC 8215)', '64:ff9b:1:a9fe:a9:fe00::'],
+  ['6to4 (RFC 3056)', '2002:a9fe:a9fe::1'],
+  // the client's address is stored inverted: 169.254.169.254 xor 255 = 86.1.86.1 = 5601:5601
+  ['Teredo, as the client (RFC 4380)', '2001:0:102:304::5601:5601'],
+  ['Teredo, as the server', '2001:0:a9fe:a9fe::1'],
+];
+
+describe('every spelling of an address', () => {
+  it.each(METADATA_SPELLINGS)('reads 169.254.169.254 out of its %s form', (_form, address) => {
+    expect(embeddedIPv4(address)).toContain('169.254.169.254');
+  });
+
+  it('reads a configured NAT64 prefix of any RFC 6052 length', () => {
+    expect(embeddedIPv4('2001:db8:64::a9fe:a9fe', ['2001:db8:64::/96'])).toEqual(['169.254.169.254']);
+    expect(embeddedIPv4('2001:db8:1:2:a9:fea9:fe00:0', ['2001:db8:1:2::/64'])).toEqual(['169.254.169.254']);
+    expect(embeddedIPv4('2001:db8:64::a9fe:a9fe')).toEqual([]); // not a NAT64 prefix unless configured
+    expect(invalidNat64Prefixes(['2001:db8::/96', '2001:db8::/64', '64:ff9b:1::/48'])).toEqual([]);
+    expect(invalidNat64Prefixes(['2001:db8::/80', '10.0.0.0/8', '2001:db8::1'])).toEqual([
+      '2001:db8::/80',
+      '10.0.0.0/8',
+      '2001:db8::1',
+    ]);
+  });
+
+  it('finds nothing inside plain addresses', () => {
+    for (const address of ['::', '::1', '2606:4700:4700::1111', '8.8.8.8', 'fe80::1', 'bad'])
+      expect(embeddedIPv4(address)).toEqual([]);
+  });
+
+  const intranet: EgressPolicy = { ...open, allowPrivateNetwork: true, denyAddresses: ['169.254.0.0/16'] };
+  it.each(METADATA_SPELLINGS)('refuses the %s spelling of a denied address in intranet mode', (_form, address) => {
+    // (the mapped form is read as the IPv4 address itself, so its reason does not say "embeds")
+    const decision = addressDecision(intranet, address, '80', [address]);
+    expect(decision.allowed).toBe(false);
+    expect(decision).toHaveProperty('reason', expect.stringMatching(/^address .* in the deny list$/));
+  });
+
+  it.each(METADATA_SPELLINGS)('refuses the %s spelling in the default mode', (_form, address) => {
+    expect(addressDecision(open, address, '80', [address]).allowed).toBe(false);
+  });
+
+  it('refuses a configured NAT64 spelling in both modes, and lets intranet addresses through', () => {
+    const nat64Prefixes = ['2001:db8:64::/96'];
+    for (const policy of [
+      { ...open, nat64Prefixes },
+      { ...intranet, nat64Prefixes },
+    ])
+      expect(addressDecision(policy, 'x.test', '80', ['2001:db8:64::a9fe:a9fe']).allowed).toBe(false);
+    expect(addressDecision(intranet, 'x.test', '80', ['64:ff9b::a00:1']).allowed).toBe(true); // 10.0.0.1
+    expect(addressDecision(intranet, 'x.test', '80', ['10.0.0.1']).allowed).toBe(true);
+  });
+
+  it('refuses everything before a lookup when told to', () => {
+    const nothing: EgressPolicy = { ...open, refuseAll: 'no' };
+    expect(addressDecision(nothing, 'example.com', '443', ['93.184.216.34'])).toEqual({ allowed: false, reason: 'no' });
   });
 });

@@ -14,6 +14,10 @@ export interface EgressPolicy {
   denyAddresses: string[];
   /** Refuse every host not in allowHosts (a saved page must not reach out). */
   onlyAllowedHosts?: boolean;
+  /** Refuse everything, before any name is looked up, with this reason (the browser's own traffic). */
+  refuseAll?: string;
+  /** NAT64 prefixes of this network besides the well-known ones (RFC 6052 lengths: /32 … /96). */
+  nat64Prefixes?: string[];
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
@@ -31,8 +35,63 @@ export function canonicalHost(host: string): string | null {
   }
 }
 
+/** The NAT64 prefixes every network may use (RFC 6052 well-known, RFC 8215 local-use). */
+export const WELL_KNOWN_NAT64 = ['64:ff9b::/96', '64:ff9b:1::/48'];
+
+const NAT64_LENGTHS = new Set([32, 40, 48, 56, 64, 96]);
+
+/** The IPv4 address an RFC 6052 address carries after a prefix of this length (bits 64-71 are skipped). */
+function rfc6052Embedded(bytes: number[], prefixLength: number): number[] {
+  const out: number[] = [];
+  for (let i = prefixLength / 8; out.length < 4; i += 1) if (i !== 8) out.push(bytes[i]!);
+  return out;
+}
+
+/**
+ * Every IPv4 address an IPv6 address reaches or names inside it: IPv4-mapped (::ffff:a.b.c.d),
+ * IPv4-compatible (::a.b.c.d), NAT64 (the well-known prefixes and the configured ones), 6to4
+ * (2002:AABB:CCDD::) and Teredo (2001:0::, its server and its client, the client's bits inverted).
+ * A policy checks these as well as the address itself, so no spelling reaches a range it refuses.
+ */
+export function embeddedIPv4(address: string, nat64Prefixes: string[] = []): string[] {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address);
+  } catch {
+    return [];
+  }
+  if (parsed.kind() !== 'ipv6') return [];
+  const v6 = parsed as ipaddr.IPv6;
+  const bytes = v6.toByteArray();
+  const words = v6.parts;
+  const dotted = (b: number[]) => b.join('.');
+  const found: string[] = [];
+  if (v6.isIPv4MappedAddress()) found.push(dotted(bytes.slice(12)));
+  // ::a.b.c.d, but not :: and ::1 (which are themselves)
+  else if (words.slice(0, 6).every((w) => w === 0) && (words[6]! !== 0 || words[7]! > 1))
+    found.push(dotted(bytes.slice(12)));
+  for (const prefix of [...WELL_KNOWN_NAT64, ...nat64Prefixes]) {
+    const range = parsedEntry(prefix);
+    if (range && range[0].kind() === 'ipv6' && v6.match(range)) found.push(dotted(rfc6052Embedded(bytes, range[1])));
+  }
+  if (words[0] === 0x2002) found.push(dotted(bytes.slice(2, 6)));
+  if (words[0] === 0x2001 && words[1] === 0) {
+    found.push(dotted(bytes.slice(4, 8)));
+    found.push(dotted(bytes.slice(12).map((b) => b ^ 0xff)));
+  }
+  return [...new Set(found)];
+}
+
+/** Validates NAT64 prefixes: IPv6 CIDR ranges of an RFC 6052 length. */
+export function invalidNat64Prefixes(entries: string[]): string[] {
+  return entries.filter((e) => {
+    const range = parsedEntry(e);
+    return !e.includes('/') || !range || range[0].kind() !== 'ipv6' || !NAT64_LENGTHS.has(range[1]);
+  });
+}
+
 /** Why an address is not public unicast, or null when it is. Unparseable input is never public. */
-export function nonPublicReason(address: string): string | null {
+export function nonPublicReason(address: string, nat64Prefixes: string[] = []): string | null {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.parse(address); // reads decimal, octal, hex and short IPv4 spellings too
@@ -43,17 +102,16 @@ export function nonPublicReason(address: string): string | null {
     const v6 = parsed as ipaddr.IPv6;
     // Forms that carry an IPv4 address inside: judge the IPv4 address they reach.
     if (v6.isIPv4MappedAddress()) return nonPublicReason(v6.toIPv4Address().toString());
-    const range = v6.range();
-    if (range === 'rfc6052' || range === '6to4') {
-      const bytes = v6.toByteArray();
-      const embedded = range === '6to4' ? bytes.slice(2, 6) : bytes.slice(12, 16);
-      const inner = nonPublicReason(embedded.join('.'));
-      return inner ? `${address} embeds ${embedded.join('.')}: ${inner}` : null;
+    for (const inner of embeddedIPv4(address, nat64Prefixes)) {
+      const reason = nonPublicReason(inner);
+      if (reason) return `${address} embeds ${inner}: ${reason}`;
     }
+    const range = v6.range();
     // IPv4-compatible (::a.b.c.d, deprecated) reads as the IPv4 address on some stacks.
     const words = v6.parts;
     if (words.slice(0, 6).every((w) => w === 0) && (words[6]! !== 0 || words[7]! > 1))
       return `${address} is an IPv4-compatible IPv6 address`;
+    if (range === 'rfc6052' || range === '6to4') return null; // a public IPv4 address behind a translator
     return range === 'unicast' ? null : `${address} is ${describe(range)}`;
   }
   // ipaddr.js calls the documentation and protocol-assignment ranges `reserved`: not public either.
@@ -141,14 +199,20 @@ export function schemeDecision(protocol: string): Decision {
 
 /** The decision for one connection: a host and port, and the addresses the name resolved to. */
 export function addressDecision(policy: EgressPolicy, host: string, port: string, addresses: string[]): Decision {
+  if (policy.refuseAll) return { allowed: false, reason: policy.refuseAll };
   if (addresses.length === 0) return { allowed: false, reason: `host ${host} does not resolve` };
-  const denied = addresses.find((a) => policy.denyAddresses.some((d) => matchesCidr(a, d)));
-  if (denied) return { allowed: false, reason: `address ${denied} is in the deny list` };
+  // The deny list holds for every spelling: an IPv6 address is refused for the IPv4 address it embeds too.
+  for (const address of addresses) {
+    const spellings = [address, ...embeddedIPv4(address, policy.nat64Prefixes)];
+    const denied = spellings.find((a) => policy.denyAddresses.some((d) => matchesCidr(a, d)));
+    if (denied === address) return { allowed: false, reason: `address ${address} is in the deny list` };
+    if (denied) return { allowed: false, reason: `address ${address} embeds ${denied}, which is in the deny list` };
+  }
   if (hostAllowed(policy, host, port)) return { allowed: true };
   if (policy.onlyAllowedHosts) return { allowed: false, reason: 'outside requests are blocked for this page' };
   if (policy.allowPrivateNetwork) return { allowed: true };
   for (const address of addresses) {
-    const reason = nonPublicReason(address);
+    const reason = nonPublicReason(address, policy.nat64Prefixes);
     if (reason)
       return { allowed: false, reason: address === host ? `address ${reason}` : `host ${host} resolves to ${reason}` };
   }

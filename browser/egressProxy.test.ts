@@ -10,8 +10,8 @@ let lookups = 0;
 const refused: string[] = [];
 
 /** Sends raw bytes to the gate and returns the first line of its answer. */
-function ask(raw: string): Promise<string> {
-  const port = Number(new URL(gate.server).port);
+function ask(raw: string, through: Gate = gate): Promise<string> {
+  const port = Number(new URL(through.server).port);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port }, () => socket.write(raw));
     let reply = '';
@@ -92,5 +92,42 @@ describe('egress proxy answers', () => {
     await new Promise((r) => setTimeout(r, 500));
     // Still here, and still answering.
     expect(await ask('CONNECT 127.0.0.2:443 HTTP/1.1\r\nHost: 127.0.0.2:443\r\n\r\n')).toBe('HTTP/1.1 403 Forbidden');
+  });
+});
+
+describe('what the proxy refuses before it looks anything up', () => {
+  it("refuses the browser's own requests (no task's) without resolving their names", async () => {
+    const own = await proxy.openGate({
+      policy: { allowHosts: [], allowPrivateNetwork: true, denyAddresses: [], refuseAll: 'belongs to no task' },
+      events: { refused: (url, reason) => refused.push(`${url} — ${reason}`) },
+    });
+    try {
+      const before = lookups;
+      expect(
+        await ask('CONNECT update.googleapis.com:443 HTTP/1.1\r\nHost: update.googleapis.com:443\r\n\r\n', own),
+      ).toBe('HTTP/1.1 403 Forbidden');
+      expect(refused.at(-1)).toBe('https://update.googleapis.com:443 — belongs to no task');
+      expect(await ask('GET http://clients2.google.com/time HTTP/1.1\r\nHost: clients2.google.com\r\n\r\n', own)).toBe(
+        'HTTP/1.1 403 Forbidden',
+      );
+      expect(lookups).toBe(before);
+    } finally {
+      await own.close();
+    }
+  });
+
+  // The gate runs in intranet mode with 127.0.0.2 denied: each IPv6 spelling that embeds it is refused
+  // (the mapped one would otherwise connect to 127.0.0.2 itself).
+  it.each([
+    ['IPv4-mapped', '::ffff:127.0.0.2'],
+    ['IPv4-compatible', '::7f00:2'],
+    ['NAT64', '64:ff9b::7f00:2'],
+    ['6to4', '2002:7f00:2::1'],
+    ['Teredo', '2001:0:7f00:2::1'],
+  ])('refuses the %s spelling of a denied address in intranet mode', async (_form, address) => {
+    expect(await ask(`CONNECT [${address}]:443 HTTP/1.1\r\nHost: [${address}]:443\r\n\r\n`)).toBe(
+      'HTTP/1.1 403 Forbidden',
+    );
+    expect(refused.at(-1)).toMatch(/127\.0\.0\.2.* in the deny list$/);
   });
 });

@@ -106,6 +106,8 @@ export class EgressProxy {
   async route(policy: EgressPolicy, protocol: string, rawHost: string, port: string): Promise<Route> {
     const scheme = schemeDecision(protocol);
     if (!scheme.allowed) return scheme;
+    // Refused before any lookup: a name looked up is a DNS query leaving the cluster.
+    if (policy.refuseAll) return { allowed: false, reason: policy.refuseAll };
     const host = canonicalHost(rawHost);
     if (!host) return { allowed: false, reason: `not a valid host: ${rawHost.slice(0, 80)}` };
     let addresses: string[];

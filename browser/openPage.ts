@@ -19,7 +19,13 @@ export async function openAndObserve(pool: BrowserPool, url: string): Promise<Op
     );
     if (!result.ok && (blocked || !/Timeout/.test(result.error ?? '')))
       return { ok: false, error: result.error, blocked, observation: null };
-    const observation = await session.observe();
+    // A page that held its renderer (hung:, memory:) is a site that cannot be screened, not a failure to retry.
+    if (session.stopped) return { ok: false, error: session.stopped, blocked: false, observation: null };
+    const observation = await session.observe().catch((error: unknown) => {
+      if (session.stopped) return null;
+      throw error;
+    });
+    if (!observation) return { ok: false, error: session.stopped, blocked: false, observation: null };
     if (/^chrome-error:/.test(observation.facts.url))
       return { ok: false, error: result.error ?? 'the page did not load', blocked: false, observation: null };
     return { ok: true, error: null, blocked: false, observation };

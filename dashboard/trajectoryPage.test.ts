@@ -26,7 +26,12 @@ describe('the trajectory page', () => {
       [HERE, { src: 'data:image/jpeg;base64,/9j/' }],
     ]);
     const html = standaloneTrajectoryHtml({
-      trajectory: { ...t, steps, finalAnswer: hostile },
+      trajectory: {
+        ...t,
+        steps,
+        finalAnswer: hostile,
+        startGuardEvents: [{ kind: 'download_refused', detail: hostile, url: 'http://x.test/payload.exe', atMs: 1 }],
+      },
       verdicts: [verdictRow({ ...verdict('t1'), reasoning: hostile })],
       screenshots: (s) => shots.get(s.screenshotRef!)!,
       traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -34,8 +39,10 @@ describe('the trajectory page', () => {
     });
     expect(html).not.toContain('<script');
     expect(html).not.toContain('<img src=x');
-    // The observation, the title, the thought, the raw reply, the guard's detail, the final answer and the verdict's reasoning.
-    expect(html.split('&lt;script&gt;alert(1)&lt;/script&gt;').length - 1).toBe(7);
+    // The observation, the title, the thought, the raw reply, the guard's details (a step's and the start page's), the final answer and the verdict's reasoning.
+    expect(html.split('&lt;script&gt;alert(1)&lt;/script&gt;').length - 1).toBe(8);
+    expect(html).toContain('Guard, while the start page opened:');
+    expect(html).toContain('<code>download_refused</code>');
     expect(html).toContain(
       `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
     );

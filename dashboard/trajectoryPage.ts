@@ -98,11 +98,15 @@ function resultHtml(result: Step['result']): Html | string {
   return html`<span class="ok">done</span>${result.navigated ? html`, went to <code>${result.url}</code>` : ''}${result.newTab ? ', opened a tab' : ''}`;
 }
 
+function guardHtml(events: Step['guardEvents'], title: string): Html | string {
+  return events.length
+    ? html`<p class="warn"><b>${title}</b></p><ul>${events.map((g) => html`<li><code>${g.kind}</code> ${g.detail} <code>${g.url}</code></li>`)}</ul>`
+    : '';
+}
+
 function stepHtml(step: Step, shot: Screenshot): Html {
   const thought = thoughtOf(step.llmOutput);
-  const guard = step.guardEvents.length
-    ? html`<p class="warn"><b>Guard:</b></p><ul>${step.guardEvents.map((g) => html`<li><code>${g.kind}</code> ${g.detail} <code>${g.url}</code></li>`)}</ul>`
-    : '';
+  const guard = guardHtml(step.guardEvents, 'Guard:');
   return html`<section class="step" id="step-${step.index + 1}">
 <header><b>Step ${step.index + 1}</b><span class="meta"><code>${step.url}</code> ${step.title}</span></header>
 ${screenshotHtml(step, shot)}
@@ -165,6 +169,7 @@ ${runs}
 ${verdictsHtml(data.verdicts, t.runId)}
 ${examplesHtml(data.examples, t)}
 <h2>Steps</h2>
+${guardHtml(t.startGuardEvents ?? [], 'Guard, while the start page opened:')}
 ${t.steps.map((s) => stepHtml(s, data.screenshots(s)))}`;
 }
 

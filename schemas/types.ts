@@ -271,6 +271,8 @@ export interface Trajectory {
   attempt: number;
   /** How many attempts its task was given; with more than one the sink keeps only the best judged of them. */
   attempts: number;
+  /** Guard events while the start page opened, before the first step (a download, a dialog, a popup storm, a page stopped for holding its renderer); empty before webtrail kept them. */
+  startGuardEvents: Array<GuardEventRecord>;
 }
 
 /** A judge's scoring of a trajectory, with the trajectory the sink needs. Topic webtrail.verdicts, keyed by trajectoryId. */

@@ -10,6 +10,7 @@ import { openKafkaSession, readTopics } from '../bus/index.ts';
 import { formatTable, submitSites } from '../cli/index.ts';
 import { startKafka, stopKafka } from './localKafka.ts';
 import { countSince, drained, startPipeline, topicEnds, type Pipeline } from './pipeline.ts';
+import { listProcesses } from '../browser/index.ts';
 import { datasetDirName, loadDatasetConfig } from '../dataset/index.ts';
 import { startS3, stopS3 } from './localS3.ts';
 
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
       scripted: { agentErrors, seed: Number(process.env.WEBTRAIL_DEMO_SEED ?? 42) },
       env: refinement,
     });
+    // Every Chromium process seen while the demo runs, and those that run without the renderer sandbox.
+    const chromium = watchChromium();
     if (!process.env.OPENAI_BASE_URL)
       say(`demo: the scripted agent errs at ${agentErrors} per action (WEBTRAIL_DEMO_AGENT_ERRORS)`);
     const list = DEMO_SITES.map((s) => pipeline!.sandbox.siteUrl(s.name)).join('\n');
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
       judge_agrees_with_checks: `${Math.round(agreement * 1000) / 10}%`,
       screenshots: refs.length,
       screenshots_resolved: resolved,
+      browser_sandbox: chromium.report(pipeline.browserSandbox),
       dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null,
       wall_time_s: Math.round((Date.now() - started) / 100) / 10,
     };
@@ -237,4 +241,25 @@ function demoAgentErrors(env: NodeJS.ProcessEnv): number {
       `invalid configuration: WEBTRAIL_DEMO_AGENT_ERRORS must be a rate from 0 to 1 (e.g. 0.08), got '${text}'`,
     );
   return rate;
+}
+
+/** Samples the machine's Chromium processes every second: how many were seen, and which had --no-sandbox. */
+function watchChromium(): { report(setting: string): string } {
+  const seen = new Set<number>();
+  const unsandboxed = new Set<number>();
+  const sample = () => {
+    for (const p of listProcesses().filter((p) => /chrom/.test(p.args[0] ?? ''))) {
+      seen.add(p.pid);
+      if (p.args.includes('--no-sandbox')) unsandboxed.add(p.pid);
+    }
+  };
+  const timer = setInterval(sample, 1000);
+  timer.unref();
+  return {
+    report(setting) {
+      clearInterval(timer);
+      sample();
+      return `${setting}: ${seen.size} Chromium processes seen, ${unsandboxed.size} with --no-sandbox`;
+    },
+  };
 }

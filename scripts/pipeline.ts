@@ -24,6 +24,7 @@ import {
   startScriptedLlm,
 } from '../sandbox/index.ts';
 import { STAGE_INPUTS, allTopics } from '../schemas/index.ts';
+import { chromiumSandboxProblem, defaultChromium } from '../browser/index.ts';
 
 export interface PipelineOptions {
   home: string;
@@ -63,6 +64,8 @@ export interface Pipeline {
   llm: ScriptedLlm | undefined;
   services: Map<ServiceName, ServiceProcess>;
   env: Record<string, string>;
+  /** `on`, or `off: why` (the machine cannot sandbox, or the opt-out was set). */
+  browserSandbox: string;
   start(name: ServiceName): Promise<ServiceProcess>;
   stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
   stop(): Promise<void>;
@@ -99,6 +102,17 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       : {}),
     ...options.env,
   };
+  // Chromium runs sandboxed wherever this machine allows it; where it does not, the run says so and the
+  // browsers run without it (the explicit opt-out, never a deployment's default).
+  let browserSandbox = env.WEBTRAIL_BROWSER_NO_SANDBOX ? 'off (WEBTRAIL_BROWSER_NO_SANDBOX is set)' : 'on';
+  if (!env.WEBTRAIL_BROWSER_NO_SANDBOX) {
+    const problem = chromiumSandboxProblem(env.WEBTRAIL_CHROMIUM ?? defaultChromium());
+    if (problem) {
+      env.WEBTRAIL_BROWSER_NO_SANDBOX = '1';
+      browserSandbox = `off: this machine cannot run Chromium's sandbox (${problem})`;
+      process.stderr.write(`pipeline: Chromium runs WITHOUT its renderer sandbox: ${problem}\n`);
+    }
+  }
   const services = new Map<ServiceName, ServiceProcess>();
 
   /** A service's environment: the run's, its own, and its group under the run's suffix unless set. */
@@ -156,6 +170,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     llm,
     services,
     env,
+    browserSandbox,
     start,
     stopService,
     stop: async () => {

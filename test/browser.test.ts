@@ -560,7 +560,11 @@ describe('guards on hostile pages', () => {
       await session.goto(new URL('/', sandbox.siteUrl('shop')).toString());
       await new Promise((r) => setTimeout(r, 1600));
       const result = await session.act(act('scroll', null, 'down'));
-      expect(result).toMatchObject({ ok: false, error: 'trajectory time limit reached' });
+      expect(result).toMatchObject({
+        ok: false,
+        error: "timeout: the trajectory's time limit (1.5 s) ran out during the next action",
+      });
+      expect(session.stopped).toBe(result.error);
     } finally {
       await session.close();
     }

@@ -277,6 +277,27 @@ describe('k8s manifests', () => {
     );
   });
 
+  it('fails when a browser pod would run Chromium without its sandbox, or with a profile that cannot sandbox', () => {
+    const dir = copyOfK8s();
+    edit(path.join(dir, 'base/config.yaml'), /^data:\n/m, 'data:\n  WEBTRAIL_BROWSER_NO_SANDBOX: "1"\n');
+    edit(
+      path.join(dir, 'base/generator.yaml'),
+      'seccompProfile: { type: Localhost, localhostProfile: webtrail/chromium.json }',
+      'seccompProfile: { type: RuntimeDefault }',
+    );
+    edit(path.join(dir, 'seccomp/chromium.json'), '"acct",', '"acct", "unshare",');
+    const problems = validateK8s(dir).flatMap((r) => r.problems);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /webtrail-rollout: WEBTRAIL_BROWSER_NO_SANDBOX=1 runs Chromium without its renderer sandbox/,
+        ),
+        expect.stringMatching(/webtrail-generator: seccomp profile RuntimeDefault refuses the namespaces/),
+        expect.stringMatching(/webtrail-rollout: seccomp profile webtrail\/chromium.json refuses unshare/),
+      ]),
+    );
+  });
+
   it('fails on topics that drifted from schemas/topics.ts, through npm run k8s:validate', async () => {
     const dir = copyOfK8s();
     edit(

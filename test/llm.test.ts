@@ -410,8 +410,8 @@ describe('a rollout whose page crashes', () => {
           get remainingMs() {
             return session.remainingMs;
           },
-          get crashed() {
-            return session.crashed;
+          get stopped() {
+            return session.stopped;
           },
         };
       };

@@ -73,7 +73,7 @@ function blindBrowser(url: string): AgentBrowser {
     screenshot: async () => Buffer.alloc(0),
     guardEvents: [],
     remainingMs: 60_000,
-    crashed: false,
+    stopped: null,
     close: async () => undefined,
   } as AgentBrowser;
 }

@@ -20,6 +20,11 @@ export const HOSTILE_PAGES: Record<string, string> = {
   '/never-loads': 'a resource that never answers',
   '/huge-dom': 'a 200k-node DOM',
   '/memory-bomb': 'allocates script memory without end',
+  '/array-bomb': 'allocates and fills a 4 GB typed array, outside the script heap',
+  '/loop-on-click': 'a button whose click runs a script that never ends',
+  '/loop-at-load': 'a script that never ends, run while the page loads',
+  '/loop-later': 'a page that loads, then runs a script that never ends',
+  '/loop-in-worker': 'a worker whose script never ends, beside a page that works',
   '/file-links': 'links and a meta refresh to file:',
   '/metadata-link': 'links to the cloud metadata address 169.254.169.254',
   '/private-links': 'links to private-range addresses',
@@ -107,6 +112,39 @@ export const hostile: SandboxSite = {
             'Memory bomb',
             '<h1>Memory bomb</h1><p>Loading your prize…</p>',
             'const hog = []; const grow = setInterval(() => { for (let i = 0; i < 5; i++) hog.push(new Array(1e6).fill(i + 0.5)); if (hog.length >= 250) clearInterval(grow); }, 50);',
+          )
+        : undefined,
+    // Array buffers live outside the V8 heap, so the heap limit does not see them: only the renderer
+    // memory watchdog does. 4 GB, filled so the memory is real (a broken watchdog costs this machine 4 GB).
+    (req) =>
+      req.path === '/array-bomb'
+        ? page(
+            'Array bomb',
+            '<h1>Array bomb</h1><p>Unpacking your prize…</p>',
+            'setTimeout(() => { const parts = []; for (let i = 0; i < 16; i++) { const a = new Uint8Array(256 * 2 ** 20); a.fill(i + 1); parts.push(a); } document.title = "unpacked " + parts.length; }, 100);',
+          )
+        : undefined,
+    (req) =>
+      req.path === '/loop-on-click'
+        ? page('Spinner', '<h1>Spinner</h1><button id="spin" onclick="for (;;) {}">Spin the wheel</button>')
+        : undefined,
+    // The loop runs in the document's own parse, so the page never reaches DOMContentLoaded.
+    (req) =>
+      req.path === '/loop-at-load'
+        ? {
+            html: '<!doctype html><html><head><title>Busy</title><script>for (;;) {}</script></head><body><p>never shown</p></body></html>',
+          }
+        : undefined,
+    (req) =>
+      req.path === '/loop-later'
+        ? page('Later', '<h1>Later</h1><p>Fine for now.</p>', 'setTimeout(() => { for (;;) {} }, 300);')
+        : undefined,
+    (req) =>
+      req.path === '/loop-in-worker'
+        ? page(
+            'Worker',
+            '<h1>Worker</h1><p>A worker is busy.</p><a href="/">Home</a>',
+            'new Worker(URL.createObjectURL(new Blob(["for (;;) {}"], { type: "text/javascript" })));',
           )
         : undefined,
     (req) =>

@@ -7,7 +7,7 @@ interface SecurityContext {
   allowPrivilegeEscalation?: boolean;
   runAsNonRoot?: boolean;
   runAsUser?: number;
-  seccompProfile?: { type?: string };
+  seccompProfile?: { type?: string; localhostProfile?: string };
   capabilities?: { add?: string[]; drop?: string[] };
   procMount?: string;
   seLinuxOptions?: { type?: string };

@@ -3,7 +3,7 @@
 // KafkaTopics must match schemas/topics.ts, each ScaledObject must watch its stage's input topic and
 // consumer group, and each stage must be given the time to drain that its runtime takes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { STAGE_INPUTS, TOPIC_PREFIX } from '../../schemas/index.ts';
@@ -213,7 +213,63 @@ function servedCommandProblems(objects: K8sObject[], deployments: DeploymentLike
   return problems;
 }
 
-function codeProblems(objects: K8sObject[], settings: OverlaySettings): string[] {
+/** The stages that run Chromium. */
+const BROWSER_STAGES: ServiceName[] = ['rollout', 'generator'];
+/** The calls Chromium's renderer sandbox is built from: a profile that refuses one cannot sandbox. */
+const SANDBOX_CALLS = ['clone', 'clone3', 'unshare', 'chroot'];
+
+/**
+ * Chromium runs sandboxed in every pod that runs it: no WEBTRAIL_BROWSER_NO_SANDBOX, and a Localhost
+ * seccomp profile, shipped in k8s/seccomp, that allows the namespace calls its sandbox needs
+ * (RuntimeDefault refuses them, so Chromium would not start).
+ */
+function browserSandboxProblems(
+  objects: K8sObject[],
+  stages: Map<ServiceName, { deployment: DeploymentLike; env: Record<string, string> }>,
+  k8sDir: string,
+): string[] {
+  const problems: string[] = [];
+  const config = webtrailConfig(objects) ?? {};
+  for (const stage of BROWSER_STAGES) {
+    const found = stages.get(stage);
+    if (!found) continue;
+    const { deployment, env } = found;
+    const name = `Deployment ${deployment.metadata.name}`;
+    const optOut = env.WEBTRAIL_BROWSER_NO_SANDBOX ?? config.WEBTRAIL_BROWSER_NO_SANDBOX;
+    if (optOut !== undefined && ['1', 'true', 'yes'].includes(optOut))
+      problems.push(`${name}: WEBTRAIL_BROWSER_NO_SANDBOX=${optOut} runs Chromium without its renderer sandbox`);
+    const pod = deployment.spec.template.spec as unknown as PodSpec;
+    const profiles = [
+      pod.securityContext?.seccompProfile,
+      ...pod.containers.map((c) => c.securityContext?.seccompProfile),
+    ].filter(Boolean) as Array<{ type?: string; localhostProfile?: string }>;
+    const profile = profiles.at(-1);
+    if (profile?.type !== 'Localhost' || !profile.localhostProfile) {
+      problems.push(
+        `${name}: seccomp profile ${profile?.type ?? 'unset'} refuses the namespaces Chromium's sandbox is built from; use type Localhost with localhostProfile webtrail/chromium.json (k8s/seccomp/README.md)`,
+      );
+      continue;
+    }
+    const file = path.join(k8sDir, 'seccomp', path.basename(profile.localhostProfile));
+    if (!existsSync(file)) {
+      problems.push(`${name}: seccomp profile ${profile.localhostProfile} is not in k8s/seccomp/`);
+      continue;
+    }
+    const refused = (
+      JSON.parse(readFileSync(file, 'utf8')) as { syscalls?: Array<{ names?: string[]; action?: string }> }
+    ).syscalls
+      ?.filter((rule) => rule.action !== 'SCMP_ACT_ALLOW')
+      .flatMap((rule) => rule.names ?? [])
+      .filter((call) => SANDBOX_CALLS.includes(call));
+    if (refused?.length)
+      problems.push(
+        `${name}: seccomp profile ${profile.localhostProfile} refuses ${refused.join(', ')}, which Chromium's sandbox needs`,
+      );
+  }
+  return problems;
+}
+
+function codeProblems(objects: K8sObject[], settings: OverlaySettings, k8sDir: string): string[] {
   const problems: string[] = [];
   const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as DeploymentLike[];
   const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
@@ -242,6 +298,7 @@ function codeProblems(objects: K8sObject[], settings: OverlaySettings): string[]
   problems.push(...servedCommandProblems(objects, deployments));
   problems.push(...podSecurityProblems(objects, deployments));
   problems.push(...blobProblems(objects, stages.get('rollout')?.deployment));
+  problems.push(...browserSandboxProblems(objects, stages, k8sDir));
 
   for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
     const labels = (pdb.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
@@ -347,7 +404,7 @@ export function validateK8s(k8sDir: string, kubectl = findKubectl()): OverlayRep
     return {
       overlay,
       objects,
-      problems: [...objects.flatMap((o) => schemaProblems(o, schemas)), ...codeProblems(objects, settings)],
+      problems: [...objects.flatMap((o) => schemaProblems(o, schemas)), ...codeProblems(objects, settings, k8sDir)],
     };
   });
   // Overlays on one Kafka cluster must not share a topic (or, with it, a consumer group's offsets).

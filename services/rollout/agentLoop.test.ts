@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { Step } from '../../schemas/types.ts';
 import { trajectory } from '../../test/helpers/samples.ts';
 import type { Observation } from '../../browser/observation.ts';
-import { actionsTaken, attemptSeed, attemptsFor, loopSignature, targetBoxOf } from './agentLoop.ts';
+import type { GuardEvent } from '../../browser/browserSession.ts';
+import type { LlmClient } from '../../llm/llmClient.ts';
+import { loadPrompt } from '../../llm/prompts.ts';
+import {
+  actionsTaken,
+  type AgentBrowser,
+  attemptSeed,
+  attemptsFor,
+  loopSignature,
+  runTrajectory,
+  targetBoxOf,
+} from './agentLoop.ts';
+import { loadRolloutConfig } from './config.ts';
 
 const step = (kind: NonNullable<Step['action']>['kind'], ok: boolean): Step => ({
   ...trajectory().steps[0]!,
@@ -123,5 +135,107 @@ describe('how many attempts a task gets (best-of-n)', () => {
     expect(attemptSeed('task-2', 1)).not.toBe(seeds[1]);
     // A non-negative 31-bit integer: what every server's seed field takes.
     for (const seed of seeds) expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31).toBe(true);
+  });
+});
+
+/** A browser that shows one unchanging page; what it did is counted, and a hook may change its state. */
+function fakeBrowser(hooks: { onGoto?: (b: FakeBrowser) => void; onAct?: (b: FakeBrowser) => void } = {}) {
+  const url = 'https://shop.example.com/';
+  const observation: Observation = {
+    text: '# Shop\n[1] link "Mugs" → /mugs\n[2] button "Add to cart"',
+    tokens: 20,
+    elements: [],
+    groups: [],
+    omitted: { proseLines: 0, elements: 0, groups: 0, domTruncated: false },
+    facts: { url, title: 'Shop', scrollY: 0, viewportHeight: 800, viewportWidth: 1280, pageHeight: 800 },
+  };
+  const ok = { ok: true, error: null, navigated: false, newTab: false, url };
+  const browser: FakeBrowser = {
+    calls: { observe: 0, act: 0 },
+    guardEvents: [],
+    remainingMs: 60_000,
+    stopped: null,
+    goto: async () => (hooks.onGoto?.(browser), browser.gotoResult ?? ok),
+    observe: async () => ((browser.calls.observe += 1), observation),
+    act: async () => ((browser.calls.act += 1), hooks.onAct?.(browser), ok),
+    screenshot: async () => Buffer.alloc(0),
+    close: async () => undefined,
+  };
+  return browser;
+}
+type FakeBrowser = AgentBrowser & {
+  calls: { observe: number; act: number };
+  guardEvents: GuardEvent[];
+  stopped: string | null;
+  gotoResult?: Awaited<ReturnType<AgentBrowser['goto']>>;
+};
+
+/** A model that gives the same reply every step. */
+const sameReply = (action: object): LlmClient => ({
+  model: 'fixed',
+  complete: async <T>() => {
+    const raw = JSON.stringify({ thought: '', action });
+    return {
+      value: JSON.parse(raw) as T,
+      raw,
+      usage: { promptTokens: 1, completionTokens: 1, calls: 1, latencyMs: 0 },
+    };
+  },
+});
+
+async function run(browser: FakeBrowser, llm: LlmClient, env: Record<string, string> = {}) {
+  return runTrajectory(
+    trajectory().task,
+    {
+      openBrowser: async () => browser,
+      llm,
+      prompt: loadPrompt('agent', 'v1'),
+      blobs: null,
+      config: loadRolloutConfig(env),
+      now: () => Date.now(),
+    },
+    new AbortController().signal,
+  );
+}
+
+describe('how a trajectory ends', () => {
+  it('ends a loop: the same action on an unchanged page, the set number of times', async () => {
+    const browser = fakeBrowser();
+    const t = await run(browser, sameReply({ kind: 'click', elementId: 2 }), { WEBTRAIL_ROLLOUT_LOOP_REPEATS: '3' });
+    expect(t.status).toBe('error');
+    expect(t.statusReason).toBe('loop: click [2] repeated 3 times on an unchanged page');
+    // Found at the third identical step, not later.
+    expect(t.steps).toHaveLength(3);
+  });
+
+  it('keeps what the guard did while the start page opened, even when it never loaded', async () => {
+    const event = (kind: GuardEvent['kind'], detail: string): GuardEvent => ({
+      kind,
+      detail,
+      url: 'https://shop.example.com/',
+      atMs: 1,
+    });
+    const browser = fakeBrowser({
+      onGoto: (b) => {
+        b.guardEvents.push(event('download_refused', 'download of payload.exe refused'));
+        b.guardEvents.push(event('dialog_answered', 'alert: You won!'));
+        b.gotoResult = { ok: false, error: 'Download is starting', navigated: false, newTab: false, url: '' };
+      },
+    });
+    const t = await run(browser, sameReply({ kind: 'answer', value: 'x' }));
+    expect(t.steps).toHaveLength(0);
+    expect(t.status).toBe('error');
+    expect(t.startGuardEvents.map((e) => e.kind)).toEqual(['download_refused', 'dialog_answered']);
+  });
+
+  it("ends at once with the browser's reason when a page held its renderer, and asks nothing more of it", async () => {
+    const reason = 'hung: the action click did not finish within its 10000 ms limit';
+    const browser = fakeBrowser({ onAct: (b) => (b.stopped = reason) });
+    const t = await run(browser, sameReply({ kind: 'click', elementId: 2 }));
+    expect(t.status).toBe('error');
+    expect(t.statusReason).toBe(reason);
+    expect(t.steps).toHaveLength(1);
+    // One observation for the step; none for the final page, which would only keep the slot waiting.
+    expect(browser.calls.observe).toBe(1);
   });
 });

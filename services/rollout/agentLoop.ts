@@ -28,8 +28,11 @@ export interface AgentBrowser {
   screenshot(): Promise<Buffer>;
   readonly guardEvents: GuardEvent[];
   readonly remainingMs: number;
-  /** A page's renderer died (a memory bomb, most often): nothing more can be done on it. */
-  readonly crashed: boolean;
+  /**
+   * Why nothing more can be done in this browser (`hung:` a page that held its renderer, `timeout:` the
+   * trajectory's time, `memory:` a renderer that crashed or was stopped), or null.
+   */
+  readonly stopped: string | null;
   close(): Promise<void>;
 }
 
@@ -45,9 +48,6 @@ export interface RolloutDeps {
 export function agentVersion(deps: Pick<RolloutDeps, 'llm' | 'prompt'>): string {
   return `${deps.llm.model}@${deps.prompt.id}`;
 }
-
-const CRASHED =
-  "memory: the page's renderer crashed, most often by going over the script heap limit (WEBTRAIL_BROWSER_MAX_PAGE_HEAP_MB); the browser was kept";
 
 /**
  * The actions that did something to the page: not an answer, not a wait (waiting for a slow page is not
@@ -123,10 +123,16 @@ export async function runTrajectory(
   let statusReason: string | null = null;
   let finalAnswer: string | null = null;
   let finalObservation: Observation | null;
+  let startGuardEvents: Step['guardEvents'];
   const browser = await deps.openBrowser();
   try {
     const opened = await browser.goto(task.startUrl);
-    if (!opened.ok) {
+    // What the start page did (a download, dialogs, a popup storm) before any step: kept on the trajectory.
+    startGuardEvents = guardEventsSince(0);
+    if (browser.stopped) {
+      status = 'error';
+      statusReason = browser.stopped; // its prefix (hung:, timeout:, memory:) is the documented reason
+    } else if (!opened.ok) {
       const blocked =
         opened.error?.startsWith('blocked') ||
         browser.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === task.startUrl);
@@ -137,14 +143,14 @@ export async function runTrajectory(
       const signatures: string[] = [];
       for (let index = 0; index < stepLimit(task, config.maxSteps); index += 1) {
         if (signal.aborted) throw signal.reason;
-        if (browser.crashed) {
+        if (browser.stopped) {
           status = 'error';
-          statusReason = CRASHED;
+          statusReason = browser.stopped;
           break;
         }
         if (browser.remainingMs <= 0) {
           status = 'error';
-          statusReason = 'trajectory time limit reached';
+          statusReason = `timeout: the trajectory's time limit ran out after ${index} steps`;
           break;
         }
         const step = await inSpan(
@@ -154,9 +160,9 @@ export async function runTrajectory(
         );
         steps.push(step);
         usage = addUsage(usage, step.usage);
-        if (browser.crashed) {
+        if (browser.stopped) {
           status = 'error';
-          statusReason = CRASHED;
+          statusReason = browser.stopped;
           break;
         }
         if (step.action?.kind === 'answer') {
@@ -181,7 +187,8 @@ export async function runTrajectory(
       }
       if (status === 'step_limit') statusReason = `no answer after ${stepLimit(task, config.maxSteps)} steps`;
     }
-    finalObservation = await browser.observe().catch(() => null);
+    // A stopped browser has nothing to show (and a halted page would only make the slot wait).
+    finalObservation = browser.stopped ? null : await browser.observe().catch(() => null);
   } finally {
     await browser.close();
   }
@@ -202,6 +209,7 @@ export async function runTrajectory(
     usage,
     attempt: attempt.index,
     attempts: attempt.of,
+    startGuardEvents,
     agentSettings: {
       model: deps.llm.model,
       prompt: deps.prompt.id,

@@ -1,5 +1,6 @@
 // Browser helpers for tests: a pool allowed to reach the sandbox web, and a plan runner.
-import { loadBrowserConfig } from '../../browser/browserConfig.ts';
+import { defaultChromium, loadBrowserConfig } from '../../browser/browserConfig.ts';
+import { chromiumSandboxProblem } from '../../browser/sandboxProbe.ts';
 import { BrowserPool, type PoolOptions } from '../../browser/browserPool.ts';
 import type { BrowserSession } from '../../browser/browserSession.ts';
 import { silentLogger } from '../../platform/logger.ts';
@@ -8,9 +9,27 @@ import { planAction } from '../../sandbox/planMatcher.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import type { SandboxTask } from '../../sandbox/types.ts';
 
+/**
+ * Tests run Chromium sandboxed wherever this machine allows it; where it does not, they say so once and
+ * run it without (the explicit opt-out), so the rest of the suite still speaks.
+ */
+export function sandboxSetting(): Record<string, string> {
+  const problem = chromiumSandboxProblem(defaultChromium());
+  if (!problem) return {};
+  if (!warned) process.stderr.write(`tests: Chromium runs WITHOUT its sandbox on this machine: ${problem}\n`);
+  warned = true;
+  return { WEBTRAIL_BROWSER_NO_SANDBOX: '1' };
+}
+let warned = false;
+
 export function testPool(allowHost: string, env: Record<string, string> = {}, options: PoolOptions = {}): BrowserPool {
   return new BrowserPool(
-    loadBrowserConfig({ WEBTRAIL_BROWSER_ALLOW_HOSTS: allowHost, WEBTRAIL_BROWSER_SETTLE_MS: '800', ...env }),
+    loadBrowserConfig({
+      WEBTRAIL_BROWSER_ALLOW_HOSTS: allowHost,
+      WEBTRAIL_BROWSER_SETTLE_MS: '800',
+      ...sandboxSetting(),
+      ...env,
+    }),
     silentLogger,
     options,
   );

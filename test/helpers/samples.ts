@@ -74,6 +74,7 @@ export const trajectory = (taskId = 't1'): Trajectory => ({
   agentSettings: { model: 'm', prompt: 'agent.v1' },
   attempt: 0,
   attempts: 1,
+  startGuardEvents: [],
 });
 
 export const verdict = (taskId = 't1'): Verdict => ({
