@@ -179,7 +179,7 @@ export class BrowserPool {
     try {
       const browser = await chromium.launch({
         executablePath: asUser ? AS_USER_LAUNCHER : binary,
-        ...(asUser ? { env: { ...process.env, WEBTRAIL_CHROMIUM_BINARY: binary } } : {}),
+        ...(asUser ? { env: { ...process.env, CHROMIUM_AS_USER_BINARY: binary } } : {}),
         headless: true,
         timeout: 30_000,
         // Without this Playwright adds --no-sandbox itself.

@@ -4,5 +4,5 @@
 # (mapped to the caller, so its files stay the caller's), from which Chromium builds its own sandbox
 # (namespaces and seccomp-bpf) as it does for any user. A container that runs as a user needs none of this.
 set -eu
-: "${WEBTRAIL_CHROMIUM_BINARY:?the pool sets WEBTRAIL_CHROMIUM_BINARY to the Chromium to start}"
-exec unshare --user --map-user=1000 --map-group=1000 -- "$WEBTRAIL_CHROMIUM_BINARY" "$@"
+: "${CHROMIUM_AS_USER_BINARY:?the pool sets CHROMIUM_AS_USER_BINARY to the Chromium to start}"
+exec unshare --user --map-user=1000 --map-group=1000 -- "$CHROMIUM_AS_USER_BINARY" "$@"

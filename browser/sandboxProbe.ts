@@ -17,7 +17,7 @@ export function chromiumSandboxProblem(binary: string | undefined): string | nul
     {
       encoding: 'utf8',
       timeout: 30_000,
-      env: { ...process.env, WEBTRAIL_CHROMIUM_BINARY: binary },
+      env: { ...process.env, CHROMIUM_AS_USER_BINARY: binary },
     },
   );
   if (probe.error) return (cached = probe.error.message);

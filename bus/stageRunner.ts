@@ -20,6 +20,7 @@ import {
   extractTraceContext,
   inSpan,
   isRetriable,
+  resourceExhaustion,
   type Logger,
   retry,
   type RuntimeConfig,
@@ -32,6 +33,9 @@ import {
 import type { OutputRecord, RecordProducer } from './recordProducer.ts';
 import { deadLetterRecord } from './deadLetter.ts';
 import { PartitionOffsets } from './offsetTracker.ts';
+
+/** The longest wait between tries while a resource is out (a disk freed is seen within this). */
+const RESOURCE_RETRY_MAX_MS = 10_000;
 
 export interface HandlerContext {
   topic: string;
@@ -104,12 +108,24 @@ export class StageRunner<N extends SchemaName> {
   private stopping: Promise<void> | undefined;
   private joined = false;
   private crashed: Error | undefined;
+  /** A resource ran out (a full disk, a quota): no new work is taken until a retry succeeds. */
+  private exhausted: { reason: string; since: number; loggedAt: number } | undefined;
 
   constructor(private readonly options: StageRunnerOptions<N>) {}
 
-  /** Ready: joined the group and not draining. */
+  /** Ready: joined the group, not draining, and not waiting for a resource. */
   get ready(): boolean {
-    return this.joined && !this.draining && !this.crashed;
+    return this.joined && !this.draining && !this.crashed && !this.exhausted;
+  }
+
+  /** Why the stage is not ready, when it can say. */
+  get notReadyReason(): string | null {
+    if (this.crashed) return `the consumer crashed: ${errorMessage(this.crashed)}`;
+    if (this.exhausted)
+      return `paused for ${Math.round((Date.now() - this.exhausted.since) / 1000)} s: ${this.exhausted.reason}`;
+    if (this.draining) return 'draining';
+    if (!this.joined) return 'not in its consumer group yet';
+    return null;
   }
 
   /** Live: the consumer has not crashed for good. */
@@ -321,7 +337,7 @@ export class StageRunner<N extends SchemaName> {
 
   /** Handles one message to the end: outputs acknowledged, or a dead letter acknowledged. */
   private async process(state: PartitionState, message: KafkaMessage, signal: AbortSignal): Promise<void> {
-    const { codec, handler, input, config, producer, metrics, log } = this.options;
+    const { codec, input, config, metrics, log } = this.options;
     const source = { topic: state.topic, partition: state.partition, message };
     let value: SchemaTypes[N];
     let decodeAttempts = 0;
@@ -351,13 +367,46 @@ export class StageRunner<N extends SchemaName> {
       await this.deadLetter(source, 'decode', error, decodeAttempts, signal);
       return;
     }
-    const parent = extractTraceContext(message.headers);
     const key = message.key?.toString() ?? null;
     let handleAttempts = 0;
     try {
+      // A resource that ran out (a full disk, a quota) is waited for, however long, with no new work taken:
+      // the message is the machine's to finish, never a dead letter; its offset stays uncommitted meanwhile.
+      await retry(() => this.handleWithRetries(state, message, value, signal, (n) => (handleAttempts = n)), {
+        what: 'waiting for a resource to come back',
+        baseMs: 1000,
+        maxMs: RESOURCE_RETRY_MAX_MS,
+        signal,
+        retriable: (error) => resourceExhaustion(error) !== null,
+        onRetry: ({ error }) => this.pauseForResource(resourceExhaustion(error)!),
+      });
+      this.resourceBack();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      metrics.failed.inc({ stage: 'handle', retriable: String(isRetriable(error)) });
+      log.warn(
+        { err: errorMessage(error), attempt: handleAttempts, key, offset: message.offset },
+        'giving up on message: dead-lettered',
+      );
+      await this.deadLetter(source, 'handle', error, handleAttempts, signal);
+    }
+  }
+
+  /** Handles a message with the usual retries; a resource running out is thrown at once to the caller. */
+  private async handleWithRetries(
+    state: PartitionState,
+    message: KafkaMessage,
+    value: SchemaTypes[N],
+    signal: AbortSignal,
+    counted: (attempts: number) => void,
+  ): Promise<void> {
+    const { handler, config, producer, metrics, log } = this.options;
+    const parent = extractTraceContext(message.headers);
+    const key = message.key?.toString() ?? null;
+    {
       await retry(
         async (_bail, attempt) => {
-          handleAttempts = attempt;
+          counted(attempt);
           await inSpan(
             SPANS.handle(config.service),
             {
@@ -406,7 +455,7 @@ export class StageRunner<N extends SchemaName> {
           baseMs: config.retryBackoffMs,
           maxMs: 60_000,
           signal,
-          retriable: isRetriable,
+          retriable: (error) => isRetriable(error) && resourceExhaustion(error) === null,
           log,
           context: { key, offset: message.offset },
           onRetry: () => {
@@ -415,15 +464,38 @@ export class StageRunner<N extends SchemaName> {
           },
         },
       );
-    } catch (error) {
-      if (signal.aborted) throw error;
-      metrics.failed.inc({ stage: 'handle', retriable: String(isRetriable(error)) });
-      log.warn(
-        { err: errorMessage(error), attempt: handleAttempts, key, offset: message.offset },
-        'giving up on message: dead-lettered',
-      );
-      await this.deadLetter(source, 'handle', error, handleAttempts, signal);
     }
+  }
+
+  /** Stops taking work until a resource is back: not ready, a metric, one log line a minute. */
+  private pauseForResource(reason: string): void {
+    const { log, metrics } = this.options;
+    const now = Date.now();
+    if (!this.exhausted) {
+      this.exhausted = { reason, since: now, loggedAt: now };
+      metrics.resourcePaused.reset();
+      metrics.resourcePaused.set({ reason }, 1);
+      log.error({ reason }, 'a resource ran out: taking no new work until it is back (nothing is dead-lettered)');
+      return;
+    }
+    this.exhausted.reason = reason;
+    if (now - this.exhausted.loggedAt >= 60_000) {
+      this.exhausted.loggedAt = now;
+      log.error({ reason, pausedS: Math.round((now - this.exhausted.since) / 1000) }, 'still waiting for the resource');
+    }
+  }
+
+  private resourceBack(): void {
+    if (!this.exhausted) return;
+    const { log, metrics } = this.options;
+    log.info(
+      { reason: this.exhausted.reason, pausedS: Math.round((Date.now() - this.exhausted.since) / 1000) },
+      'the resource is back: taking work again',
+    );
+    this.exhausted = undefined;
+    metrics.resourcePaused.reset();
+    metrics.resourcePaused.set({ reason: 'none' }, 0);
+    this.resumeWhereRoom();
   }
 
   /** Writes the dead letter, retrying until Kafka takes it: the offset must not pass an unrecorded failure. */
@@ -453,6 +525,7 @@ export class StageRunner<N extends SchemaName> {
 
   private hasRoom(state: PartitionState): boolean {
     return (
+      !this.exhausted &&
       this.inFlight < this.options.config.concurrency &&
       state.offsets.inFlight < this.options.config.maxInFlightPerPartition
     );

@@ -102,7 +102,7 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
   });
   const health = await startHealthServer(
     runtime.httpPort,
-    { live: () => runner.live, ready: () => runner.ready },
+    { live: () => runner.live, ready: () => runner.ready, notReadyReason: () => runner.notReadyReason },
     metrics.registry,
   );
 

@@ -429,6 +429,7 @@ export function buildProgram(): Command {
       const config = loadDashboardConfig(process.env, opts);
       const dashboard = await startDashboard({
         ...config,
+        requireBroker: true,
         prices: loadPrices(),
         log: createLogger('dashboard', process.env.LOG_LEVEL ?? 'warn'),
       });

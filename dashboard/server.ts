@@ -7,7 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { type KafkaSession, openKafkaSession, readTopics } from '../bus/index.ts';
-import { errorMessage, type Logger, type ServiceName } from '../platform/index.ts';
+import { errorMessage, type Logger, type ServiceName, UserInputError } from '../platform/index.ts';
 import { allTopics, TOPICS } from '../schemas/index.ts';
 import { FlowHistory, sampleOffsets } from './flow.ts';
 import {
@@ -40,6 +40,8 @@ export interface DashboardOptions {
   log: Logger;
   /** How often offsets are sampled. */
   sampleMs?: number;
+  /** Refuse to start when no broker answers the first sample (the CLI: one line, exit 2); else keep trying. */
+  requireBroker?: boolean;
   /** Where whole trajectories are spilled (default: the system's temporary folder). */
   spillDir?: string;
 }
@@ -126,11 +128,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       readNewTopics(new Set(latest.records.keys()));
       reader.problem = null;
     } catch (error) {
+      // One line a minute while it lasts, not a stack trace every sample: the page shows the problem too.
+      const first = reader.problem === null;
       reader.problem = errorMessage(error);
-      log.warn({ err: error }, 'sampling offsets failed');
+      const refusingToStart = options.requireBroker && !session;
+      if (!refusingToStart && (first || Date.now() - lastSampleWarning >= 60_000)) {
+        lastSampleWarning = Date.now();
+        log.warn({ err: reader.problem }, 'sampling offsets failed; trying again');
+      }
     }
   }
+  let lastSampleWarning = 0;
   await sample();
+  if (options.requireBroker && reader.problem !== null && !session) {
+    spill.close();
+    throw new UserInputError(reader.problem);
+  }
   const sampler = setInterval(() => void sample(), options.sampleMs ?? 2000);
 
   let cached: { key: string; fragment: string } | undefined;

@@ -10,7 +10,7 @@ import { judgeVersionFolder, legacyJudgeVersionFolder, type TrainingExample } fr
 import { UserInputError, WebtrailError } from '../platform/index.ts';
 import type { DatasetConfig } from './datasetConfig.ts';
 import { datasetCard } from './datasetCard.ts';
-import { DatasetWriter, finishOpenShards, readShards, SHARD_GLOB } from './datasetWriter.ts';
+import { DatasetWriter, finishOpenShards, readShards, removeLeftoverTemps, SHARD_GLOB } from './datasetWriter.ts';
 import { describeFilter } from './exampleFilter.ts';
 import { writeFileDurably } from './durableFiles.ts';
 
@@ -29,6 +29,8 @@ function soleJudgeVersion(dir: string): string | null {
 
 export interface DatasetFolderOptions {
   onMigrated?(from: string, to: string): void;
+  /** A write that happens outside an append failed (a card, closing a shard); it is tried again later. */
+  onError?(what: string, error: unknown): void;
   /** How often the folder's lock is refreshed (tests shorten it; at least 1000). */
   lockRefreshMs?: number;
 }
@@ -39,6 +41,8 @@ export class DatasetFolder {
   private readonly dirtyCards = new Set<string>();
   /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
   readonly migrated: Array<[string, string]> = [];
+  /** What start-up found left by a crash or a full disk: shards finished and temporary files removed, by path. */
+  readonly recovered: { shards: string[]; temporaryFiles: string[] } = { shards: [], temporaryFiles: [] };
   /** Releases the folder's lock. */
   readonly release: () => void;
 
@@ -68,7 +72,10 @@ export class DatasetFolder {
     for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = path.join(this.dir, entry.name);
-      if (finishOpenShards(dir).length === 0) continue;
+      this.recovered.temporaryFiles.push(...removeLeftoverTemps(dir).map((f) => path.join(entry.name, f)));
+      const finished = finishOpenShards(dir);
+      this.recovered.shards.push(...finished.map((f) => path.join(entry.name, f)));
+      if (finished.length === 0) continue;
       const version = soleJudgeVersion(dir);
       // The card lists the shards: rewrite it for the folder's version.
       if (version !== null && datasetDirName(version) === entry.name) {
@@ -120,15 +127,26 @@ export class DatasetFolder {
 
   private markCard(judgeVersion: string): void {
     this.dirtyCards.add(judgeVersion);
+    this.armCardTimer(1000);
+  }
+
+  private armCardTimer(delayMs: number): void {
     this.cardTimer ??= setTimeout(() => {
       this.cardTimer = undefined;
-      this.writeCards();
-    }, 1000);
+      try {
+        this.writeCards();
+      } catch (error) {
+        // A full disk: the old card stays whole, and this one is written once there is room.
+        this.options.onError?.('writing a dataset card', error);
+        this.armCardTimer(5000);
+      }
+    }, delayMs);
+    this.cardTimer.unref();
   }
 
   /** Writes the cards of the datasets that changed; each card is replaced whole, never left cut. */
   writeCards(): void {
-    for (const version of this.dirtyCards) {
+    for (const version of [...this.dirtyCards]) {
       const writer = this.writers.get(version)!;
       const card = datasetCard({
         dir: writer.dir,
@@ -142,18 +160,24 @@ export class DatasetFolder {
         metadata: this.config.card,
       });
       writeFileDurably(path.join(writer.dir, 'README.md'), card);
+      this.dirtyCards.delete(version);
     }
-    this.dirtyCards.clear();
   }
 
   async close(): Promise<void> {
     if (this.cardTimer) clearTimeout(this.cardTimer);
     try {
       for (const [version, writer] of this.writers) {
-        await writer.close();
+        // A shard that cannot be finished now (a full disk) stays open with its durable length recorded:
+        // the next start finishes it. Nothing acknowledged is in what fails here.
+        await writer.close().catch((error: unknown) => this.options.onError?.('closing a dataset shard', error));
         this.dirtyCards.add(version);
       }
-      this.writeCards();
+      try {
+        this.writeCards();
+      } catch (error) {
+        this.options.onError?.('writing a dataset card', error);
+      }
     } finally {
       this.release();
     }

@@ -8,6 +8,7 @@ import { trainingExample } from '../test/helpers/samples.ts';
 import { DatasetWriter } from './datasetWriter.ts';
 import { rowLine, toRow } from './columns.ts';
 import { NODE_FS, type FileSystem } from './durableFiles.ts';
+import { PowerCutFs } from '../test/helpers/powerCutFs.ts';
 
 const example = (id: string) => ({ ...trainingExample(), exampleId: id, trajectoryId: `traj-${id}` });
 const rows = (dir: string) =>
@@ -75,11 +76,17 @@ describe('rowLine', () => {
 });
 
 /** node:fs with a fault planted: the next writes fail as a full disk fails them, after writing part of the bytes. */
-function diskThatFills(): { fs: FileSystem; fillNextWrites(n: number): void } {
+function diskThatFills(): { fs: FileSystem; fillNextWrites(n: number): void; shortNextWrite(): void } {
   let failing = 0;
+  let short = false;
   const fs: FileSystem = {
     ...NODE_FS,
     writeSync: ((fd: number, buffer: Buffer, offset?: number, length?: number, position?: number) => {
+      if (short) {
+        // The disk takes half and says so, without an error (a write near a full disk, or a signal).
+        short = false;
+        return NODE_FS.writeSync(fd, buffer, offset ?? 0, Math.floor((length ?? buffer.length) / 2), position);
+      }
       if (failing > 0) {
         failing -= 1;
         // Half the member lands before the disk is full.
@@ -89,7 +96,7 @@ function diskThatFills(): { fs: FileSystem; fillNextWrites(n: number): void } {
       return NODE_FS.writeSync(fd, buffer, offset, length, position);
     }) as FileSystem['writeSync'],
   };
-  return { fs, fillNextWrites: (n) => void (failing = n) };
+  return { fs, fillNextWrites: (n) => void (failing = n), shortNextWrite: () => void (short = true) };
 }
 
 describe('a write that fails', () => {
@@ -154,6 +161,37 @@ describe('a write that fails', () => {
     await again.close();
   });
 
+  it('finishes a short write (a disk that took part of a batch and said so) before it counts the batch', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
+    const disk = diskThatFills();
+    const options = { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1 };
+    const writer = new DatasetWriter(dir, { ...options, fs: disk.fs });
+    expect(await writer.append([example('a')])).toBe(1);
+    disk.shortNextWrite();
+    expect(await writer.append([example('b')])).toBe(1);
+    expect(await writer.append([example('c')])).toBe(1);
+    // A crash now: what recovery reads back is whole, each acknowledged example once.
+    const recovered = new DatasetWriter(dir, options);
+    expect(rows(dir)).toEqual(['a', 'b', 'c']);
+    await recovered.close();
+  });
+
+  it('finishes no empty shard when a shard whose only write failed comes of age', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
+    const disk = diskThatFills();
+    const options = { maxShardBytes: 1 << 20, maxShardAgeMs: 50, flushIntervalMs: 1 };
+    const writer = new DatasetWriter(dir, { ...options, fs: disk.fs });
+    disk.fillNextWrites(1);
+    await expect(writer.append([example('a')])).rejects.toThrow(/ENOSPC/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readdirSync(dir).filter((f) => f.startsWith('part-'))).toEqual([]);
+    expect(await writer.append([example('a')])).toBe(1);
+    await writer.close();
+    const again = new DatasetWriter(dir, options);
+    expect(rows(dir)).toEqual(['a']);
+    await again.close();
+  });
+
   it('leaves the open shard readable: a later batch is written at the durable length, not after the torn bytes', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
     const disk = diskThatFills();
@@ -171,5 +209,33 @@ describe('a write that fails', () => {
     const recovered = new DatasetWriter(dir, { maxShardBytes: 1 << 20, maxShardAgeMs: 60_000, flushIntervalMs: 1 });
     expect(rows(dir)).toEqual(['a', 'c']);
     await recovered.close();
+  });
+});
+
+describe('a power cut', () => {
+  it('keeps every example an append acknowledged, on a file system that forgets what was not synced', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-ds-'));
+    const disk = new PowerCutFs();
+    const options = { maxShardBytes: 2048, maxShardAgeMs: 60_000, flushIntervalMs: 1, fs: disk.fs };
+    const writer = new DatasetWriter(dir, options);
+    const acknowledged: string[] = [];
+    // Enough to finish a shard by size and leave the next one open, then the power goes.
+    for (let i = 0; i < 8; i += 1) {
+      const batch = Array.from({ length: 3 }, (_, j) => ({
+        ...example(`p${i}-${j}`),
+        messages: [{ role: 'user' as const, content: randomBytes(120).toString('hex') }],
+      }));
+      await writer.append(batch);
+      acknowledged.push(...batch.map((e) => e.exampleId));
+    }
+    expect(disk.fileSyncs).toBeGreaterThan(0);
+    expect(readdirSync(dir).some((f) => /^part-\d+\.jsonl\.gz$/.test(f))).toBe(true);
+    disk.powerCut();
+    // Started again on what the disk kept: the open shard is finished from its recorded length.
+    const after = new DatasetWriter(dir, { ...options, fs: NODE_FS });
+    expect(rows(dir).sort()).toEqual([...acknowledged].sort());
+    expect(after.stats.examples).toBe(acknowledged.length);
+    await after.close();
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp') || f.includes('.new'))).toEqual([]);
   });
 });

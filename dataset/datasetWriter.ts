@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { TrainingExample } from '../schemas/index.ts';
 import { fromRow, rowLine } from './columns.ts';
-import { fsyncDir, NODE_FS, writeFileDurably, type FileSystem } from './durableFiles.ts';
+import { fsyncDir, NODE_FS, writeAll, writeFileDurably, type FileSystem } from './durableFiles.ts';
 
 export interface DatasetWriterOptions {
   maxShardBytes: number;
@@ -70,6 +70,13 @@ export function finishOpenShards(dir: string, fs: FileSystem = NODE_FS): string[
   }
   if (finished.length) fsyncDir(dir, fs);
   return finished;
+}
+
+/** Temporary files a write was cut short in (a card or a sidecar replaced whole, `*.<pid>.new`): removed. */
+export function removeLeftoverTemps(dir: string, fs: FileSystem = NODE_FS): string[] {
+  const left = fs.readdirSync(dir).filter((f) => /\.\d+\.new$/.test(f));
+  for (const file of left) fs.rmSync(path.join(dir, file), { force: true });
+  return left;
 }
 
 /** The examples of a dataset folder's finished shards, in shard order. */
@@ -168,7 +175,11 @@ export class DatasetWriter {
 
   /** Finishes a shard left open by a crash and indexes every example already written. */
   private recover(): void {
+    removeLeftoverTemps(this.dir, this.fs);
     finishOpenShards(this.dir, this.fs);
+    // An empty finished shard holds nothing (an earlier webtrail finished one whose every write had failed).
+    for (const file of this.shardFiles())
+      if (this.fs.statSync(path.join(this.dir, file)).size === 0) this.fs.rmSync(path.join(this.dir, file));
     for (const file of this.shardFiles()) this.shardIndex = Math.max(this.shardIndex, Number(file.slice(5, 10)) + 1);
     for (const example of readShards(this.dir, this.fs)) {
       this.reserve(example);
@@ -231,10 +242,11 @@ export class DatasetWriter {
       }
       const member = gzipSync(`${batch.flatMap((p) => p.lines).join('\n')}\n`);
       // At the durable length, not the file's position: a write cut short (a full disk) left bytes past it.
-      fs.writeSync(this.fd, member, 0, member.length, this.shardBytes);
+      writeAll(this.fd, member, this.shardBytes, fs);
       fs.fsyncSync(this.fd);
+      // The member counts once its length is recorded; until then the next batch writes over it.
+      writeFileDurably(`${this.shardName(this.shardIndex)}.tmp.len`, String(this.shardBytes + member.length), fs);
       this.shardBytes += member.length;
-      writeFileDurably(`${this.shardName(this.shardIndex)}.tmp.len`, String(this.shardBytes), fs);
     } catch (error) {
       // Not written: forget them, so the redelivered verdict writes them again; nothing of them was counted.
       for (const p of batch) {
@@ -262,7 +274,14 @@ export class DatasetWriter {
   private rotate(): void {
     if (this.ageTimer) clearTimeout(this.ageTimer);
     this.ageTimer = undefined;
-    if (this.fd !== undefined) {
+    if (this.fd !== undefined && this.shardBytes === 0) {
+      // Opened, but nothing in it was ever written (its first write failed, a full disk): no shard at all.
+      this.fs.closeSync(this.fd);
+      this.fd = undefined;
+      const temp = `${this.shardName(this.shardIndex)}.tmp`;
+      this.fs.rmSync(temp, { force: true });
+      this.fs.rmSync(`${temp}.len`, { force: true });
+    } else if (this.fd !== undefined) {
       // Whatever a failed write left past the durable length is not part of the shard.
       this.fs.ftruncateSync(this.fd, this.shardBytes);
       this.fs.fsyncSync(this.fd);

@@ -25,6 +25,20 @@ export type FileSystem = Pick<
 
 export const NODE_FS: FileSystem = nodeFs;
 
+/**
+ * Writes every byte, at `position` (or the file's own position when null): a write near a full disk may
+ * write part of what it was given and return, and the rest then fails with ENOSPC. Ignoring that short
+ * count would record bytes that were never written as durable.
+ */
+export function writeAll(fd: number, data: Buffer, position: number | null, fs: FileSystem = NODE_FS): void {
+  let written = 0;
+  while (written < data.length) {
+    const n = fs.writeSync(fd, data, written, data.length - written, position === null ? null : position + written);
+    if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    written += n;
+  }
+}
+
 export function fsyncDir(dir: string, fs: FileSystem = NODE_FS): void {
   const fd = fs.openSync(dir, 'r');
   try {
@@ -40,7 +54,7 @@ export function writeFileDurably(file: string, data: string | Buffer, fs: FileSy
   try {
     const fd = fs.openSync(temp, 'w');
     try {
-      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data, null, fs);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -58,7 +72,7 @@ export function writeFileDurably(file: string, data: string | Buffer, fs: FileSy
 export function appendDurably(file: string, data: string, fs: FileSystem = NODE_FS): void {
   const fd = fs.openSync(file, 'a');
   try {
-    fs.writeSync(fd, data);
+    writeAll(fd, Buffer.from(data), null, fs);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

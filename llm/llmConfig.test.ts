@@ -33,4 +33,13 @@ describe('LLM settings', () => {
     expect(() => loadLlmConfig('JUDGE', { OPENAI_MODEL: 'x' })).toThrow(/set OPENAI_BASE_URL/);
     expect(() => loadLlmConfig('JUDGE', { OPENAI_BASE_URL: 'http://x/v1' })).toThrow(/set OPENAI_MODEL/);
   });
+
+  it('takes only http(s) endpoints, saying which setting and what it got', () => {
+    expect(() => loadLlmConfig('JUDGE', { OPENAI_BASE_URL: 'ftp://models.example/v1', OPENAI_MODEL: 'm' })).toThrow(
+      "invalid configuration: OPENAI_BASE_URL: an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1 (got 'ftp://models.example/v1')",
+    );
+    expect(() => loadLlmConfig('JUDGE', { WEBTRAIL_JUDGE_LLM_BASE_URL: 'localhost:8000', OPENAI_MODEL: 'm' })).toThrow(
+      /WEBTRAIL_JUDGE_LLM_BASE_URL: an http:\/\/ or https:\/\/ URL/,
+    );
+  });
 });

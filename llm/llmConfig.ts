@@ -1,6 +1,13 @@
 // LLM settings per stage: WEBTRAIL_<STAGE>_LLM_* override the shared OPENAI_* defaults.
 import { z } from 'zod';
-import { type Env, misnamedLlmSetting, parseEnv, tokenizerSetting, UserInputError } from '../platform/index.ts';
+import {
+  type Env,
+  httpUrl,
+  misnamedLlmSetting,
+  parseEnv,
+  tokenizerSetting,
+  UserInputError,
+} from '../platform/index.ts';
 
 export type LlmStage = 'GENERATOR' | 'AGENT' | 'JUDGE' | 'REFINER';
 
@@ -44,7 +51,7 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
   const p = `WEBTRAIL_${stage}_LLM_`;
   const shared = parseEnv(
     z.object({
-      OPENAI_BASE_URL: z.string().url().optional(),
+      OPENAI_BASE_URL: httpUrl('http://127.0.0.1:8000/v1').optional(),
       OPENAI_MODEL: z.string().optional(),
       WEBTRAIL_TOKENIZER: tokenizerSetting,
     }),
@@ -52,7 +59,7 @@ export function loadLlmConfig(stage: LlmStage, env: Env = process.env): LlmConfi
   );
   const raw = parseEnv(
     z.object({
-      [`${p}BASE_URL`]: z.string().url().optional(),
+      [`${p}BASE_URL`]: httpUrl('http://127.0.0.1:8000/v1').optional(),
       [`${p}MODEL`]: z.string().min(1).optional(),
       [`${p}API_KEY_VAR`]: z
         .string()

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { bool, parseEnv, webtrailHome, type Env } from './config.ts';
+import { bool, httpUrl, parseEnv, webtrailHome, type Env } from './config.ts';
 import { UserInputError, WebtrailError } from './errors.ts';
 
 export interface BlobStore {
@@ -119,8 +119,8 @@ export function loadBlobConfig(env: Env = process.env): BlobConfig {
   const raw = parseEnv(
     z.object({
       WEBTRAIL_BLOB_URL: z.string().optional(),
-      AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-      AWS_ENDPOINT_URL: z.string().url().optional(),
+      AWS_ENDPOINT_URL_S3: httpUrl('http://127.0.0.1:9300').optional(),
+      AWS_ENDPOINT_URL: httpUrl('http://127.0.0.1:9300').optional(),
       AWS_REGION: z.string().optional(),
       AWS_DEFAULT_REGION: z.string().optional(),
       WEBTRAIL_BLOB_S3_PATH_STYLE: bool.optional(),
@@ -176,7 +176,19 @@ export async function openBlobStore(env: Env = process.env): Promise<BlobStore> 
  * configured from env (the bucket in the URI, the endpoint and credentials from the AWS variables).
  */
 export async function readBlob(uri: string, env: Env = process.env): Promise<Buffer> {
-  if (uri.startsWith('file:')) return readFile(fileURLToPath(uri));
+  if (uri.startsWith('file:')) {
+    let file: string;
+    try {
+      file = fileURLToPath(uri);
+    } catch {
+      throw new UserInputError(`${JSON.stringify(uri.slice(0, 100))} is not a file:// URI of this machine`);
+    }
+    return readFile(file).catch((error: NodeJS.ErrnoException) => {
+      const why = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied' }[error.code ?? ''];
+      if (why) throw new UserInputError(`no blob at ${uri}: ${why}`, { cause: error });
+      throw error;
+    });
+  }
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!s3) throw new UserInputError(`${JSON.stringify(uri.slice(0, 100))} is not a blob URI (file:// or s3://)`);
   return (await readerFor(s3[1]!, env)).get(uri);

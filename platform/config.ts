@@ -15,6 +15,24 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
+/** A TCP port: 1-65535, or 0 too where 0 means "any free one". */
+export const port = (options: { zeroForAny?: boolean } = {}) =>
+  z.coerce
+    .number()
+    .int('a whole number')
+    .min(
+      options.zeroForAny ? 0 : 1,
+      options.zeroForAny ? 'a port from 0 (any free one) to 65535' : 'a port from 1 to 65535',
+    )
+    .max(65535, options.zeroForAny ? 'a port from 0 (any free one) to 65535' : 'a port from 1 to 65535');
+
+/** An http:// or https:// URL (what every endpoint setting takes), e.g. `example` as the hint. */
+export const httpUrl = (example: string) =>
+  z
+    .string()
+    .url(`an http:// or https:// URL, e.g. ${example}`)
+    .refine((v) => /^https?:$/.test(new URL(v).protocol), `an http:// or https:// URL, e.g. ${example}`);
+
 export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -45,7 +63,7 @@ export function webtrailHome(env: Env = process.env): string {
 
 const kafkaSchema = z.object({
   KAFKA_BROKERS: z.string().optional(),
-  WEBTRAIL_KAFKA_PORT: positiveInt.default(9092),
+  WEBTRAIL_KAFKA_PORT: port().default(9092),
   KAFKA_CLIENT_ID: z.string().optional(),
   KAFKA_SSL: bool.default(false),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
@@ -144,7 +162,7 @@ export function loadRuntimeConfig(service: ServiceName, env: Env = process.env):
     [`${p}HEARTBEAT_INTERVAL_MS`]: positiveInt.default(3_000),
     [`${p}REBALANCE_TIMEOUT_MS`]: positiveInt.default(d.rebalanceTimeoutMs),
     [`${p}COMMIT_INTERVAL_MS`]: nonNegativeInt.default(500),
-    [`${p}HTTP_PORT`]: nonNegativeInt.default(d.httpPort),
+    [`${p}HTTP_PORT`]: port({ zeroForAny: true }).default(d.httpPort),
     [`${p}DRAIN_TIMEOUT_MS`]: positiveInt.default(d.rebalanceTimeoutMs),
     [`${p}FROM_BEGINNING`]: bool.default(true),
   });

@@ -29,6 +29,49 @@ export class TimeoutError extends WebtrailError {
   }
 }
 
+/** Operating-system errors that say the machine is out of something, not that the message is bad. */
+const EXHAUSTED_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EIO: 'an I/O error on the device',
+  EMFILE: 'too many open files in this process',
+  ENFILE: 'too many open files on the machine',
+  ENOMEM: 'out of memory',
+  EROFS: 'the file system went read-only',
+};
+/** Object-store answers that mean "slow down" or "full", never "this object is wrong". */
+const EXHAUSTED_S3_NAMES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'ServiceUnavailable',
+  'QuotaExceeded',
+  'InsufficientStorage',
+]);
+
+/**
+ * Why an error means a resource ran out (a full disk, a quota, open files, an object store throttling
+ * or full), looking through its causes; null when it does not. Such an error is the machine's, not the
+ * message's: the stage pauses until the resource is back instead of dead-lettering what it holds.
+ */
+export function resourceExhaustion(error: unknown): string | null {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth += 1
+  ) {
+    const { code, name, $metadata } = e as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } };
+    if (typeof code === 'string' && code in EXHAUSTED_CODES) return `${code}: ${EXHAUSTED_CODES[code]}`;
+    if (typeof name === 'string' && EXHAUSTED_S3_NAMES.has(name)) return `the object store answered ${name}`;
+    const status = $metadata?.httpStatusCode;
+    if (status === 429 || status === 503 || status === 507) return `the object store answered HTTP ${status}`;
+  }
+  return null;
+}
+
 /** Whether an error of any origin is worth another attempt. Unknown errors are retried. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof WebtrailError) return error.retriable;

@@ -6,6 +6,8 @@ import type { Registry } from 'prom-client';
 export interface HealthSource {
   live(): boolean;
   ready(): boolean;
+  /** Why it is not ready, shown on /readyz (a full disk, say), when there is more to say than "not ok". */
+  notReadyReason?(): string | null;
 }
 
 export interface HealthServer {
@@ -16,11 +18,16 @@ export interface HealthServer {
 export async function startHealthServer(port: number, source: HealthSource, registry: Registry): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const answer = (ok: boolean) => {
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ok\n');
+    const answer = (ok: boolean, reason?: string | null) => {
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ok ? 'ok\n' : `not ok${reason ? `: ${reason}` : ''}\n`);
     };
     if (path === '/healthz') return answer(source.live());
-    if (path === '/readyz') return answer(source.ready());
+    if (path === '/readyz') {
+      const ready = source.ready();
+      return answer(ready, ready ? null : source.notReadyReason?.());
+    }
     if (path === '/metrics') {
       registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),

@@ -10,6 +10,8 @@ export {
 } from './blobStore.ts';
 export {
   bool,
+  httpUrl,
+  port,
   DECLARED_SETTINGS,
   type Env,
   type KafkaConfig,
@@ -28,6 +30,7 @@ export {
   errorMessage,
   errorName,
   isRetriable,
+  resourceExhaustion,
   TimeoutError,
   UserInputError,
   WebtrailError,

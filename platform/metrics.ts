@@ -10,6 +10,8 @@ export interface StageMetrics {
   retried: Counter;
   inFlight: Gauge;
   pausedPartitions: Gauge;
+  /** 1 while the stage waits for a resource (a full disk, a quota), with its reason; else 0. */
+  resourcePaused: Gauge<'reason'>;
   handlerSeconds: Histogram;
   lag: Gauge<'topic' | 'partition'>;
 }
@@ -54,6 +56,12 @@ export function createStageMetrics(service: string, withDefaults = true): StageM
     pausedPartitions: new Gauge({
       name: 'webtrail_paused_partitions',
       help: 'Partitions paused because the local slots are full.',
+      registers,
+    }),
+    resourcePaused: new Gauge({
+      name: 'webtrail_resource_paused',
+      help: 'The stage has stopped taking work until a resource is back (1), with why (a full disk, a quota).',
+      labelNames: ['reason'],
       registers,
     }),
     handlerSeconds: new Histogram({

@@ -15,11 +15,23 @@ export function stageEntry(stage: ServiceName): string {
 
 export function spawnTs(
   script: string,
-  options: { env: NodeJS.ProcessEnv; stdio: StdioOptions; args?: string[]; nodeArgs?: string[] },
+  options: {
+    env: NodeJS.ProcessEnv;
+    stdio: StdioOptions;
+    args?: string[];
+    nodeArgs?: string[];
+    /** A command that runs node in its place (it must exec it, so the child's pid is node's), e.g. nsenter. */
+    prefix?: string[];
+  },
 ): ChildProcess {
-  return spawn(
+  const command = [
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...(options.args ?? [])],
-    { cwd: ROOT, env: options.env, stdio: options.stdio },
-  );
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    path.join(ROOT, script),
+    ...(options.args ?? []),
+  ];
+  const [file, ...args] = [...(options.prefix ?? []), ...command];
+  return spawn(file!, args, { cwd: ROOT, env: options.env, stdio: options.stdio });
 }

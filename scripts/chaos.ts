@@ -1,12 +1,16 @@
 // npm run chaos [-- --short] [--mirrors N] [--rounds N] [--sites N] [--drain-timeout S]
 //
 // The pipeline over the sandbox web (the demo's sites and N mirrors of them) on a broker of its own, with
-// faults while work is in flight: each service SIGKILLed and restarted, the broker killed with SIGKILL
-// for 10 s and restarted. At the end it checks what must still hold (scripts/chaosInvariants.ts), prints
-// the invariants and the timings, writes chaos-report.json, and exits 1 on any breach.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// faults while work is in flight: the rollout killed after it produced a trajectory and before it committed
+// (so the task runs again and a second run of the trajectory reaches the judge and the sink), the sink's
+// datasets on a small disk that fills and is then given room, each service SIGKILLed and restarted, the
+// broker killed with SIGKILL for 10 s and restarted. At the end it checks what must still hold
+// (scripts/chaosInvariants.ts), prints the invariants and the timings, writes chaos-report.json and
+// chaos-summary.json, and exits 1 on any breach.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { retry } from '../platform/index.ts';
+import { retry, sleep } from '../platform/index.ts';
+import { makeSmallDisk, type SmallDisk } from './smallDisk.ts';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -121,6 +125,7 @@ type ChaosData = import('./chaosInvariants.ts').ChaosData;
 type ServiceName = (typeof SERVICE_NAMES)[number];
 
 interface Fault {
+  kind: 'sigkill' | 'redelivery' | 'disk_full';
   target: ServiceName | 'broker';
   round: number;
   atS: number;
@@ -132,6 +137,9 @@ interface Fault {
 }
 
 const CHAOS_MAX_TASKS_PER_SITE = 12;
+/** The datasets' disk at first (full after a few verdicts), and how long it stays full once the sink paused. */
+const DISK_FULL_KIB = 24;
+const DISK_FULL_HOLD_S = 8;
 const started = Date.now();
 const sinceStart = () => Math.round((Date.now() - started) / 100) / 10;
 const faults: Fault[] = [];
@@ -150,11 +158,25 @@ async function main(): Promise<number> {
   const kafka = await startKafka(process.env, say);
   let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
   const session = await openKafkaSession('webtrail-chaos');
+  // The sink's datasets on a disk of DISK_FULL_KIB, in a mount namespace of the run's own.
+  const datasets = path.join(home, 'datasets');
+  let disk: SmallDisk | undefined;
+  let noDisk: string | undefined;
+  try {
+    disk = await makeSmallDisk(datasets, DISK_FULL_KIB);
+  } catch (error) {
+    noDisk = (error as Error).message;
+    say(`no small disk for the datasets: ${noDisk}`);
+  }
+  // The rollout kills itself once, after it produced a trajectory and before it committed: redelivery.
+  const redeliveryMarker = path.join(home, 'rollout-killed-before-commit');
   try {
     await ensureTopics(session.admin);
     pipeline = await startPipeline({
       home,
       groupSuffix: runId,
+      serviceEnv: { rollout: { WEBTRAIL_CRASH_BEFORE_COMMIT: redeliveryMarker } },
+      ...(disk ? { wrap: { sink: disk.wrap } } : {}),
       // A real endpoint's latency keeps each stage's work in flight long enough to be killed in the middle of it.
       scripted: { latencyMs: 250 },
       env: {
@@ -185,22 +207,71 @@ async function main(): Promise<number> {
       source: `chaos-${runId}`,
     });
     say(
-      `submitted ${submitted.submitted} sites; faults: ${options.rounds} round(s) of a SIGKILL of each service and ${options.brokerDownS} s without the broker`,
+      `submitted ${submitted.submitted} sites; faults: a redelivery, a full disk, ${options.rounds} round(s) of a SIGKILL of each service and ${options.brokerDownS} s without the broker`,
     );
+
+    // Redelivery: the rollout kills itself at its first commit after writing a trajectory; started again,
+    // it gets the same tasks and runs them again. Beside the kill rounds, which leave the rollout alone until it is done.
+    const redelivery = (async () => {
+      const fault: Fault = { kind: 'redelivery', target: 'rollout', round: 0, atS: sinceStart() };
+      const rollout = pipeline.services.get('rollout')!;
+      const exited = await Promise.race([rollout.exited.then(() => true), sleep(180_000).then(() => false)]);
+      if (!exited || !existsSync(redeliveryMarker)) fault.skipped = 'the rollout did not kill itself within 180 s';
+      else {
+        fault.atS = sinceStart();
+        const killedAt = Date.now();
+        await pipeline.stopService('rollout');
+        await pipeline.start('rollout');
+        fault.backAfterS = Math.round((Date.now() - killedAt) / 100) / 10;
+        say(`the rollout killed itself before committing at ${fault.atS} s; ready again after ${fault.backAfterS} s`);
+      }
+      faults.push(fault);
+    })();
+
+    // A full disk: the sink pauses (not ready, nothing dead-lettered) until the disk is given room; the
+    // sink's kill round waits for it.
+    const diskFull = (async () => {
+      const fault: Fault = { kind: 'disk_full', target: 'sink', round: 0, atS: sinceStart() };
+      if (!disk) fault.skipped = noDisk ?? 'no small disk';
+      else {
+        const paused = await waitFor(async () => /paused .*ENOSPC/.test(await readyz(pipeline!, 'sink')), 180_000);
+        if (!paused) fault.skipped = `the sink did not pause on its ${DISK_FULL_KIB} KiB disk within 180 s`;
+        else {
+          fault.atS = sinceStart();
+          say(`the sink's disk is full at ${fault.atS} s: the sink paused; room in ${DISK_FULL_HOLD_S} s`);
+          await sleep(DISK_FULL_HOLD_S * 1000);
+          const roomAt = Date.now();
+          disk.grow(256 * 1024);
+          const back = await waitFor(async () => (await readyz(pipeline!, 'sink')).startsWith('ok'), 120_000);
+          fault.backAfterS = Math.round((Date.now() - roomAt) / 100) / 10;
+          if (!back) fault.skipped = 'the sink did not take work again within 120 s of having room';
+          else say(`the sink took work again ${fault.backAfterS} s after its disk had room`);
+        }
+      }
+      faults.push(fault);
+    })();
 
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const name of SERVICE_NAMES) {
+        if (name === 'rollout') await redelivery;
+        if (name === 'sink') await diskFull;
         // Killed while it has work in flight, or the fault proves nothing.
         const deadline = Date.now() + 180_000;
         let busy = 0;
         while (Date.now() < deadline && (busy = await inFlight(pipeline.services.get(name)!.port)) === 0)
           await new Promise((r) => setTimeout(r, 100));
         if (busy === 0) {
-          faults.push({ target: name, round, atS: sinceStart(), skipped: 'no work in flight within 180 s' });
+          faults.push({
+            kind: 'sigkill',
+            target: name,
+            round,
+            atS: sinceStart(),
+            skipped: 'no work in flight within 180 s',
+          });
           say(`round ${round}: ${name} had no work in flight; not killed`);
           continue;
         }
-        const fault: Fault = { target: name, round, atS: sinceStart(), inFlight: busy };
+        const fault: Fault = { kind: 'sigkill', target: name, round, atS: sinceStart(), inFlight: busy };
         await pipeline.stopService(name, 'SIGKILL');
         const killedAt = Date.now();
         await pipeline.start(name);
@@ -210,7 +281,7 @@ async function main(): Promise<number> {
           `round ${round}: SIGKILL ${name} with ${busy} in flight at ${fault.atS} s; ready again after ${fault.backAfterS} s`,
         );
       }
-      const fault: Fault = { target: 'broker', round, atS: sinceStart() };
+      const fault: Fault = { kind: 'sigkill', target: 'broker', round, atS: sinceStart() };
       const pid = Number(readFileSync(kafkaPaths(process.env).pidFile, 'utf8'));
       process.kill(pid, 'SIGKILL');
       say(`round ${round}: SIGKILL the broker at ${fault.atS} s; down for ${options.brokerDownS} s`);
@@ -248,6 +319,9 @@ async function main(): Promise<number> {
     // A clean shutdown finishes every open shard.
     await pipeline.stop();
     pipeline = undefined;
+    // What the small disk holds, copied out of the run's mount namespace to be read.
+    const datasetsRead = disk ? path.join(home, 'datasets-on-small-disk') : datasets;
+    disk?.copyOut(datasetsRead);
 
     const data: ChaosData = {
       sites: [],
@@ -280,9 +354,9 @@ async function main(): Promise<number> {
         else if (r.value !== undefined) into[r.topic]!.push(r.value);
       },
     });
-    const datasets = path.join(home, 'datasets');
-    for (const dir of existsSync(datasets) ? readdirSync(datasets) : []) {
-      const folder = path.join(datasets, dir);
+    for (const dir of existsSync(datasetsRead) ? readdirSync(datasetsRead) : []) {
+      const folder = path.join(datasetsRead, dir);
+      if (!statSync(folder).isDirectory()) continue;
       data.openShards.push(
         ...readdirSync(folder)
           .filter((f) => f.includes('.tmp'))
@@ -298,6 +372,24 @@ async function main(): Promise<number> {
     }
 
     const invariants = checkInvariants(data);
+    const runsOf = new Map<string, Set<string>>();
+    for (const t of data.trajectories)
+      runsOf.set(t.trajectoryId, (runsOf.get(t.trajectoryId) ?? new Set()).add(t.runId));
+    const judgedRuns = new Set(data.verdicts.map((v) => `${v.trajectoryId}|${v.trajectory.runId}`));
+    const redelivered = [...runsOf].filter(
+      ([id, runs]) => runs.size > 1 && [...runs].filter((r) => judgedRuns.has(`${id}|${r}`)).length > 1,
+    );
+    invariants.push({
+      name: 'a trajectory ran twice (redelivered) and both runs were judged and reached the sink',
+      ok: redelivered.length >= 1,
+      detail: `${redelivered.length} trajectories with more than one judged run`,
+    });
+    const fromDisk = data.deadLetters.filter((d) => /ENOSPC|EDQUOT|no space/i.test(d.error));
+    invariants.push({
+      name: 'nothing dead-lettered for the full disk',
+      ok: fromDisk.length === 0,
+      detail: `${fromDisk.length} of ${data.deadLetters.length} dead letters name the disk`,
+    });
     const skipped = faults.filter((f) => f.skipped);
     invariants.push({
       name: 'every planned fault happened while there was work in flight',
@@ -325,6 +417,21 @@ async function main(): Promise<number> {
       invariants,
     };
     writeFileSync(path.join(home, 'chaos-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const summary = {
+      faults: faults.map((f) => ({
+        kind: f.kind,
+        target: f.target,
+        at_ms: Math.round(f.atS * 1000),
+        recovered_ms: f.backAfterS === undefined ? null : Math.round(f.backAfterS * 1000),
+        ...(f.skipped ? { skipped: f.skipped } : {}),
+      })),
+      invariants: Object.fromEntries(invariants.map((i) => [i.name, i.ok])),
+      redelivered_runs: redelivered.length,
+      dead_letters: data.deadLetters.length,
+      examples_topic: new Set(data.topicExampleIds).size,
+      examples_dataset: data.datasetExamples.length,
+    };
+    writeFileSync(path.join(home, 'chaos-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`\nwebtrail chaos ${runId}: ${report.wall_s} s, Kafka ${report.kafka}`);
     console.log(
       `counts: ${Object.entries(report.counts)
@@ -334,19 +441,41 @@ async function main(): Promise<number> {
     console.log('faults:');
     for (const f of faults)
       console.log(
-        `  ${f.skipped ? 'SKIPPED' : 'SIGKILL'} ${f.target} (round ${f.round}) at ${f.atS} s${f.inFlight ? `, ${f.inFlight} in flight` : ''}${f.backAfterS !== undefined ? `, back after ${f.backAfterS} s` : ''}${f.skipped ? `: ${f.skipped}` : ''}`,
+        `  ${f.skipped ? 'SKIPPED' : f.kind.toUpperCase()} ${f.target} (round ${f.round}) at ${f.atS} s${f.inFlight ? `, ${f.inFlight} in flight` : ''}${f.backAfterS !== undefined ? `, back after ${f.backAfterS} s` : ''}${f.skipped ? `: ${f.skipped}` : ''}`,
       );
     console.log('invariants:');
     for (const i of invariants) console.log(`  ${i.ok ? 'ok    ' : 'BREACH'} ${i.name}: ${i.detail}`);
-    console.log(`report: ${path.join(home, 'chaos-report.json')}`);
+    console.log(`report: ${path.join(home, 'chaos-report.json')}, summary: ${path.join(home, 'chaos-summary.json')}`);
     const ok = invariants.every((i) => i.ok);
     console.log(ok ? 'chaos: every invariant held' : 'chaos: BREACH');
     return ok ? 0 : 1;
   } finally {
     await session.close().catch(() => undefined);
     await pipeline?.stop().catch(() => undefined);
+    disk?.close();
     await stopKafka(process.env).catch(() => undefined);
   }
+}
+
+/** The body of a service's /readyz ('ok', or 'not ok: why'); '' when it does not answer. */
+async function readyz(pipeline: Awaited<ReturnType<typeof startPipeline>>, name: ServiceName): Promise<string> {
+  const service = pipeline.services.get(name);
+  if (!service) return '';
+  try {
+    return (await (await fetch(`http://127.0.0.1:${service.port}/readyz`)).text()).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Polls until the check is true (true) or the time is up (false). */
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(500);
+  }
+  return false;
 }
 
 main().then(

@@ -3,7 +3,7 @@
 // The demo and the end-to-end tests drive it.
 import { freePort } from './freePort.ts';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from 'kafkajs';
 import { createKafka, fetchGroupPosition } from '../bus/index.ts';
@@ -32,6 +32,8 @@ export interface PipelineOptions {
   env?: Record<string, string>;
   /** Per service extra environment. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Per service, a command that runs it in its place (e.g. nsenter into a mount namespace); it must exec node. */
+  wrap?: Partial<Record<ServiceName, string[]>>;
   sandboxPort?: number;
   scripted?: ScriptedLlmOptions | false;
   /** Suffix for the consumer groups, so a run does not share offsets with another. */
@@ -132,7 +134,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
     const log = openSync(path.join(logs, `${name}.log`), 'a');
-    const child = spawnTs(stageEntry(name), { env: serviceEnv, stdio: ['ignore', log, log] });
+    const child = spawnTs(stageEntry(name), {
+      env: serviceEnv,
+      stdio: ['ignore', log, log],
+      ...(options.wrap?.[name] ? { prefix: options.wrap[name] } : {}),
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const service: ServiceProcess = { name, child, port, groupId, exited };
     services.set(name, service);
@@ -200,19 +206,57 @@ async function commitAtEnd(groups: Array<{ groupId: string; topic: string }>): P
   }
 }
 
-async function waitReady(service: ServiceProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (service.child.exitCode !== null)
-      throw new Error(`${service.name} exited with ${service.child.exitCode} during start-up; see ${logFile}`);
+/**
+ * Waits for a service to answer /readyz, for as long as it makes progress: a service still importing,
+ * connecting and joining its group (its log grows, its health endpoint comes up) is given time on a loaded
+ * machine; one that exited or logged a fatal line fails at once, and one that shows no progress for
+ * `stallMs` fails with what its log said last.
+ */
+export async function waitReady(
+  service: Pick<ServiceProcess, 'name' | 'child' | 'port'>,
+  logFile: string,
+  { stallMs = 60_000, capMs = 600_000 } = {},
+): Promise<void> {
+  const started = Date.now();
+  let lastProgress = started;
+  let logSize = -1;
+  let live = false;
+  const logTail = () => {
     try {
-      if ((await fetch(`http://127.0.0.1:${service.port}/readyz`)).ok) return;
+      return readFileSync(logFile, 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  };
+  while (Date.now() - started < capMs) {
+    if (service.child.exitCode !== null || service.child.signalCode !== null)
+      throw new Error(
+        `${service.name} exited with ${service.child.exitCode ?? service.child.signalCode} during start-up; see ${logFile}`,
+      );
+    const size = existsSync(logFile) ? statSync(logFile).size : 0;
+    if (size !== logSize) {
+      if (logSize >= 0 && size > logSize) {
+        lastProgress = Date.now();
+        const fatal = /"level":60[^\n]*"msg":"([^"]*)"/.exec(logTail());
+        if (fatal) throw new Error(`${service.name} logged a fatal error during start-up: ${fatal[1]}; see ${logFile}`);
+      }
+      logSize = size;
+    }
+    try {
+      const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (ready.ok) return;
+      if (!live) lastProgress = Date.now();
+      live = true;
     } catch {
       // not listening yet
     }
+    if (Date.now() - lastProgress > stallMs)
+      throw new Error(
+        `${service.name} made no progress towards ready for ${stallMs / 1000} s (after ${Math.round((Date.now() - started) / 1000)} s); see ${logFile}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${service.name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
+  throw new Error(`${service.name} was not ready within ${capMs / 1000} s; see ${logFile}`);
 }
 
 /** Records written to each pipeline topic since `since` (high watermarks summed). */

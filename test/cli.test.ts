@@ -147,7 +147,23 @@ describe('webtrail submit and tap', () => {
       hugeViewport,
     ])
       expect(result.stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
+
+  it('says in one line what is wrong with a setting, a blob and a dashboard without a broker, and exits 2', async () => {
+    const badPort = await runCli(['status'], { env: { WEBTRAIL_KAFKA_PORT: '70000' } });
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr.trim()).toBe(
+      "webtrail: invalid configuration: WEBTRAIL_KAFKA_PORT: a port from 1 to 65535 (got '70000')",
+    );
+    const noBlob = await runCli(['blob', 'file:///no/such/shot.jpg', '--out', '/dev/null']);
+    expect(noBlob.code).toBe(2);
+    expect(noBlob.stderr.trim()).toBe('webtrail: no blob at file:///no/such/shot.jpg: no such file');
+    const noBroker = await runCli(['dashboard', '--port', '0'], { env: { KAFKA_BROKERS: '127.0.0.1:1' } });
+    expect(noBroker.code).toBe(2);
+    expect(noBroker.stderr.trim()).toBe(
+      "webtrail: cannot reach Kafka at 127.0.0.1:1: start it with 'npm run kafka:start' or set KAFKA_BROKERS",
+    );
+  }, 120_000);
 
   it('a service stops at start on a setting nobody reads, naming the one meant; so does the dashboard', async () => {
     const misspelt = {

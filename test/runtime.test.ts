@@ -586,6 +586,46 @@ describe('stage runtime', () => {
     }
   }, 90_000);
 
+  it('pauses on a full disk instead of dead-lettering: not ready with the reason, nothing new taken, every message handled once room is back', async () => {
+    const { input, output, groupId, list } = await scenario('enospc', 1, 6);
+    let full = true;
+    const started = new Set<string>();
+    const { runner, stop } = await startRunner(
+      input,
+      groupId,
+      async (s, ctx) => {
+        started.add(s.domain);
+        if (full)
+          throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: 'ENOSPC', errno: -28 });
+        return echoTo(output)(s, ctx);
+      },
+      { WEBTRAIL_JUDGE_CONCURRENCY: '2' },
+    );
+    try {
+      await waitFor(() => (runner.notReadyReason ? true : undefined), 20_000, 'the stage to pause');
+      expect(runner.ready).toBe(false);
+      expect(runner.notReadyReason).toMatch(/^paused for \d+ s: ENOSPC: no space left on the device$/);
+      // Held while full: only what was in flight when the disk filled was tried, nothing new was taken.
+      await sleep(2500);
+      expect(started.size).toBeLessThanOrEqual(2);
+      full = false;
+      const handled = await waitFor(
+        async () => {
+          const out = await readTopic(output);
+          return out.length >= list.length ? out.map((r) => r.key) : undefined;
+        },
+        60_000,
+        'every message once the disk has room',
+      );
+      expect(handled.sort()).toEqual(list.map((s) => s.domain).sort());
+      expect(runner.ready).toBe(true);
+      const letters = (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === input);
+      expect(letters).toEqual([]);
+    } finally {
+      await stop();
+    }
+  }, 120_000);
+
   it('on SIGTERM finishes the work in flight, commits it, takes nothing new and exits 0', async () => {
     const input = uniqueName('test.term.in');
     const output = uniqueName('test.term.out');

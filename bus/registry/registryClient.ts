@@ -17,7 +17,14 @@ import {
   type SubjectStrategy,
   type TopicSpec,
 } from '../../schemas/index.ts';
-import { DependencyError, type Env, LOCAL_REGISTRY_PORT, parseEnv, UserInputError } from '../../platform/index.ts';
+import {
+  DependencyError,
+  type Env,
+  LOCAL_REGISTRY_PORT,
+  parseEnv,
+  port,
+  UserInputError,
+} from '../../platform/index.ts';
 import type { Kafka } from 'kafkajs';
 import { KafkaSchemaSource } from '../schemaStore.ts';
 
@@ -27,7 +34,7 @@ const registrySchema = z.object({
     .regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL, e.g. http://schema-registry:8081')
     .optional(),
   // Not the reference registry's 8081 locally: that is the generator's health port.
-  WEBTRAIL_SCHEMA_REGISTRY_PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_REGISTRY_PORT),
+  WEBTRAIL_SCHEMA_REGISTRY_PORT: port({ zeroForAny: true }).default(LOCAL_REGISTRY_PORT),
   SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional(),
   SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional(),
   SCHEMA_REGISTRY_BEARER_TOKEN: z.string().min(1).optional(),

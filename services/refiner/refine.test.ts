@@ -171,6 +171,19 @@ describe('refineVerdict', () => {
     expect(off).toMatchObject({ kind: 'none', asked: false });
   });
 
+  it('refuses a verdict whose start URL is not a URL, naming the field and the value (for its dead letter)', async () => {
+    const known = new KnownTasks();
+    const root = { ...sandboxTask('library-author'), startUrl: 'library.localhost/not a url' };
+    known.remember(root);
+    const before = calls();
+    const refused = refineVerdict(judged(root, 1), known.site(root), deps, signal);
+    await expect(refused).rejects.toThrow(
+      'trajectory.task.startUrl "library.localhost/not a url" is not a URL: nothing can be proposed for its site',
+    );
+    await expect(refused).rejects.toMatchObject({ retriable: false });
+    expect(calls()).toBe(before);
+  });
+
   it('drops a follow-up that repeats a task of the site, and says so when the model has none', async () => {
     const root = sandboxTask('library-author');
     const known = new KnownTasks();

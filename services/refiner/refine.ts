@@ -3,7 +3,7 @@
 // tasks per site) and idempotent (one follow-up per task, under an id fixed by the parent). Plain
 // functions: the LLM and the table of known tasks come in as arguments.
 import { type Task, TOPICS, type Verdict } from '../../schemas/index.ts';
-import { ATTRS, KeyedLimiter, newTaskTrace, SPANS, stableId } from '../../platform/index.ts';
+import { ATTRS, KeyedLimiter, newTaskTrace, SPANS, stableId, WebtrailError } from '../../platform/index.ts';
 import type { OutputRecord } from '../../bus/index.ts';
 import {
   clipText,
@@ -139,6 +139,18 @@ const pagesExplored = (verdict: Verdict, perPage: number) =>
     .map((p) => `--- ${p.url}${p.title ? ` (${p.title})` : ''}\n${clipText(p.text, perPage)}`)
     .join('\n');
 
+/** The site's root for a task's start URL; a start URL that is not one is named in the dead letter. */
+function siteRootOf(startUrl: string): string {
+  try {
+    return new URL('/', startUrl).toString();
+  } catch {
+    throw new WebtrailError(
+      `trajectory.task.startUrl ${JSON.stringify(startUrl.slice(0, 200))} is not a URL: nothing can be proposed for its site`,
+      { retriable: false },
+    );
+  }
+}
+
 /** Tasks proposed from an exploration's pages, each checked as the generator checks its own. */
 async function proposeFromExploration(
   verdict: Verdict,
@@ -147,7 +159,7 @@ async function proposeFromExploration(
   signal: AbortSignal,
 ): Promise<RefineResult> {
   const explored = verdict.trajectory.task;
-  const siteUrl = new URL('/', explored.startUrl).toString();
+  const siteUrl = siteRootOf(explored.startUrl);
   const room = Math.min(deps.config.tasksPerExploration, deps.config.maxTasksPerSite - site.count);
   const reply = await deps.llm.complete({
     messages: deps.explorePrompt.render({
@@ -225,7 +237,7 @@ export async function refineVerdict(
   if (verdict.trajectory.task.kind === 'explore') return proposeFromExploration(verdict, site, deps, signal);
   const { trajectory } = verdict;
   const parent = trajectory.task;
-  const siteUrl = new URL('/', parent.startUrl).toString();
+  const siteUrl = siteRootOf(parent.startUrl);
   const succeeded = verdict.success >= deps.config.successThreshold;
   const round = nextRound(parent);
   const reply = await deps.llm.complete({

@@ -27,6 +27,8 @@ await runStageMain({
           'another run of a trajectory already in the dataset (a redelivered rollout): not added',
         ),
       onMigrated: (from, to) => log.info({ from, to }, "dataset folder renamed to its judge version's one-to-one name"),
+      onDatasetError: (what, error) =>
+        log.error({ err: errorMessage(error) }, `${what} failed; the last good file stays, and it is tried again`),
       onAttemptHeld: (verdict, judged, attempts) =>
         log.debug(
           { taskId: verdict.trajectory.task.taskId, attempt: verdict.trajectory.attempt, judged, attempts },
@@ -57,6 +59,12 @@ await runStageMain({
         return sizeProblem(TOPICS.trainingExamples.name, bytes);
       },
     });
+    const { recovered } = sink;
+    if (recovered.shards.length > 0 || recovered.temporaryFiles.length > 0)
+      log.warn(
+        { shards: recovered.shards, temporaryFiles: recovered.temporaryFiles },
+        'recovered the datasets folder left by a crash or a full disk: open shards finished at their durable length, temporary files removed',
+      );
     log.info(
       {
         datasets: config.datasetsDir,

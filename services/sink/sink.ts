@@ -21,6 +21,8 @@ const ChatMessages = z.array(z.object({ role: z.enum(['system', 'user', 'assista
 
 export interface SinkOptions {
   onMigrated?(from: string, to: string): void;
+  /** A dataset write outside an append failed (a card, closing a shard): it is tried again later. */
+  onDatasetError?(what: string, error: unknown): void;
   /** A verdict on another run of a trajectory whose run the dataset already holds (a redelivered rollout). */
   onOtherRun?(verdict: Verdict, keptRunId: string): void;
   /** Why an example cannot go to the examples topic (its size), or null. */
@@ -59,6 +61,7 @@ export class Sink {
     this.datasets = new DatasetFolder(config, {
       ...(options.onMigrated ? { onMigrated: options.onMigrated } : {}),
       ...(options.lockRefreshMs ? { lockRefreshMs: options.lockRefreshMs } : {}),
+      ...(options.onDatasetError ? { onError: options.onDatasetError } : {}),
     });
     try {
       // Attempts held when the sink stopped: their tasks are settled by the wait even if no verdict of that
@@ -68,6 +71,11 @@ export class Sink {
       this.datasets.release();
       throw error;
     }
+  }
+
+  /** What start-up recovered in the datasets folder (shards a crash left open, temporary files). */
+  get recovered(): { shards: string[]; temporaryFiles: string[] } {
+    return this.datasets.recovered;
   }
 
   /** Datasets renamed from an earlier webtrail's folder name, as [from, to]. */
