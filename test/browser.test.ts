@@ -5,7 +5,7 @@ import { findTarget } from '../sandbox/planMatcher.ts';
 import type { BrowserPool } from '../browser/browserPool.ts';
 import type { BrowserSession } from '../browser/browserSession.ts';
 import type { Action } from '../schemas/types.ts';
-import { testPool } from './helpers/browser.ts';
+import { expectStillServing, testPool } from './helpers/browser.ts';
 import { loadTokenizer } from '../platform/tokenizer.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -583,14 +583,7 @@ describe('guards on hostile pages', () => {
       } finally {
         await session.close();
       }
-      const next = await lean.newSession();
-      try {
-        expect((await next.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
-        expect((await next.observe()).text).toContain('Apply for a permit');
-        expect(lean.restarts).toBe(0);
-      } finally {
-        await next.close();
-      }
+      await expectStillServing(lean, sandbox.siteUrl('gov'));
     } finally {
       await lean.close();
     }

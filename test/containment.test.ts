@@ -10,7 +10,7 @@ import type { BrowserSession } from '../browser/browserSession.ts';
 import { descendants, isRenderer, listProcesses, namespaceOf } from '../browser/chromiumProcesses.ts';
 import { findTarget } from '../sandbox/planMatcher.ts';
 import { openAndObserve } from '../browser/openPage.ts';
-import { sandboxSetting, testPool } from './helpers/browser.ts';
+import { expectStillServing, sandboxSetting, testPool } from './helpers/browser.ts';
 import { waitFor } from './helpers/kafka.ts';
 
 /** The limits these tests run under; the slot must be free within each + this. */
@@ -175,14 +175,7 @@ describe('memory outside the script heap', () => {
       }
       expect(Date.now() - started).toBeLessThan(LIMIT_MS + SLACK_MS + 5000);
       expect(lean.memoryKills).toBeGreaterThanOrEqual(1);
-      const next = await lean.newSession();
-      try {
-        expect((await next.goto(new URL('/', sandbox.siteUrl('gov')).toString())).ok).toBe(true);
-        expect((await next.observe()).text).toContain('Apply for a permit');
-        expect(lean.restarts).toBe(0);
-      } finally {
-        await next.close();
-      }
+      await expectStillServing(lean, sandbox.siteUrl('gov'));
     } finally {
       await lean.close();
     }

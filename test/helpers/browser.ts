@@ -4,7 +4,7 @@ import { chromiumSandboxProblem } from '../../browser/sandboxProbe.ts';
 import { BrowserPool, type PoolOptions } from '../../browser/browserPool.ts';
 import type { BrowserSession } from '../../browser/browserSession.ts';
 import { silentLogger } from '../../platform/logger.ts';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { planAction } from '../../sandbox/planMatcher.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import type { SandboxTask } from '../../sandbox/types.ts';
@@ -33,6 +33,18 @@ export function testPool(allowHost: string, env: Record<string, string> = {}, op
     silentLogger,
     options,
   );
+}
+
+/** The pool still serves a normal page (the gov site's home) after a page that hurt its renderer, with no browser restarted. */
+export async function expectStillServing(pool: BrowserPool, govUrl: string): Promise<void> {
+  const next = await pool.newSession();
+  try {
+    expect((await next.goto(new URL('/', govUrl).toString())).ok).toBe(true);
+    expect((await next.observe()).text).toContain('Apply for a permit');
+    expect(pool.restarts).toBe(0);
+  } finally {
+    await next.close();
+  }
 }
 
 /** Follows a task's plan in a session; returns the final answer and URL, or where it got stuck. */
