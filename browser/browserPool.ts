@@ -93,7 +93,23 @@ export const NO_DIRECT_UDP_ARGS = [
 export const CHROMIUM_ARGS = [...BASE_ARGS, ...NO_OWN_DNS_ARGS, ...NO_DIRECT_UDP_ARGS];
 
 /** Started instead of Chromium when this process is root (Chromium will not sandbox as root). */
-export const AS_USER_LAUNCHER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chromium-as-user.sh');
+const AS_USER_LAUNCHER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chromium-as-user.sh');
+
+/**
+ * What to start for a Chromium binary: the binary itself, or, sandboxed by a root process, the launcher
+ * that runs it as an ordinary user of a user namespace of its own (told the binary in its environment).
+ */
+export function chromiumCommand(
+  binary: string | undefined,
+  sandboxed: boolean,
+): { executablePath: string | undefined; env?: NodeJS.ProcessEnv } {
+  if (!sandboxed || process.getuid?.() !== 0) return { executablePath: binary };
+  if (!binary)
+    throw new DependencyError('running as root, Chromium is sandboxed only when WEBTRAIL_CHROMIUM names its binary', {
+      retriable: false,
+    });
+  return { executablePath: AS_USER_LAUNCHER, env: { ...process.env, CHROMIUM_AS_USER_BINARY: binary } };
+}
 
 /** How often the memory watchdog reads each renderer's memory. */
 const MEMORY_CHECK_MS = 250;
@@ -165,21 +181,15 @@ export class BrowserPool {
     });
     const marker = `--webtrail-browser=${randomBytes(6).toString('hex')}`;
     const binary = this.config.executablePath;
-    const asUser = !this.config.noSandbox && process.getuid?.() === 0;
     if (this.config.noSandbox && !this.warnedNoSandbox) {
       this.warnedNoSandbox = true;
       this.log.warn(
         'Chromium runs WITHOUT its renderer sandbox (WEBTRAIL_BROWSER_NO_SANDBOX): one renderer exploit runs as this process',
       );
     }
-    if (asUser && !binary)
-      throw new DependencyError('running as root, Chromium is sandboxed only when WEBTRAIL_CHROMIUM names its binary', {
-        retriable: false,
-      });
     try {
       const browser = await chromium.launch({
-        executablePath: asUser ? AS_USER_LAUNCHER : binary,
-        ...(asUser ? { env: { ...process.env, CHROMIUM_AS_USER_BINARY: binary } } : {}),
+        ...chromiumCommand(binary, !this.config.noSandbox),
         headless: true,
         timeout: 30_000,
         // Without this Playwright adds --no-sandbox itself.
@@ -193,7 +203,8 @@ export class BrowserPool {
         ],
         proxy: { server: this.browserGate.server, bypass: PROXY_LOOPBACK_TOO },
       });
-      proc.pid = processWithArg(marker)?.pid;
+      // Playwright starts it as a child of this process (the launcher execs in place).
+      proc.pid = processWithArg(marker, descendants(process.pid))?.pid;
       this.watchMemory();
       browser.on('disconnected', () => {
         if (this.closed || proc.retired) return;

@@ -296,6 +296,11 @@ export class BrowserSession {
     return Math.max(1, Math.min(limitMs, remaining));
   }
 
+  /** Why a call that passed its limit ended the session: the trajectory's time, or a page that held its renderer. */
+  private limitReason(what: string, byDeadline: boolean, hung: string): string {
+    return byDeadline ? this.deadlineReason(what) : `hung: ${what} ${hung}, and its scripts were stopped`;
+  }
+
   private deadlineReason(what: string): string {
     return `timeout: the trajectory's time limit (${this.config.trajectoryTimeoutMs / 1000} s) ran out during ${what}`;
   }
@@ -324,9 +329,11 @@ export class BrowserSession {
     const expired = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
         () => {
-          const reason = byDeadline
-            ? this.deadlineReason(what)
-            : `hung: ${what} did not finish within its ${limitMs} ms limit${settleMs ? ` (and ${settleMs} ms to settle)` : ''}: the page kept its renderer busy, and its scripts were stopped`;
+          const reason = this.limitReason(
+            what,
+            byDeadline,
+            `did not finish within its ${limitMs} ms limit${settleMs ? ` (and ${settleMs} ms to settle)` : ''}: the page kept its renderer busy`,
+          );
           void this.halt(page, reason).then(() => reject(new DependencyError(reason, { retriable: false })));
         },
         limitMs + settleMs + WATCHDOG_GRACE_MS,
@@ -382,8 +389,7 @@ export class BrowserSession {
     options: { collapseGroups?: boolean } = {},
   ): Promise<Observation> {
     // A crashed or halted page never answers: without this the observation would wait out its whole timeout.
-    if (this.stopped) throw new Error(this.stopped);
-    if (this.crashed) throw new Error('the page crashed');
+    if (this.stopped) throw new Error(this.stopped); // a crash sets it too
     const page = await this.page();
     const raw = await this.watched('the observation', page, this.timeout(this.config.actionTimeoutMs), () =>
       this.evaluateObservation(page),
@@ -502,9 +508,7 @@ export class BrowserSession {
       if (page && !this.stopped && /Timeout \d+ms exceeded/.test(error) && !(await this.responsive(page))) {
         await this.halt(
           page,
-          byDeadline
-            ? this.deadlineReason(what)
-            : `hung: ${what} timed out and the page's renderer no longer answers: its scripts were stopped`,
+          this.limitReason(what, byDeadline, "timed out and the page's renderer no longer answers"),
         );
       }
       if (this.stopped) error = this.stopped;

@@ -6,20 +6,37 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 export interface ProcessInfo {
   pid: number;
   ppid: number;
-  args: string[];
+  readonly args: string[];
 }
 
 const PAGE_BYTES = 4096;
+
+/** The command line of a process, as Chromium leaves it; empty when it is gone. */
+function argsOf(pid: number): string[] {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // Chromium's child processes rewrite their title as one space-separated string.
+    return args.length === 1 ? args[0]!.split(' ').filter(Boolean) : args;
+  } catch {
+    return [];
+  }
+}
 
 function readProcess(pid: number): ProcessInfo | null {
   try {
     // The command name in stat may hold spaces and parentheses: the fields after its last ')' are fixed.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    let args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    // Chromium's child processes rewrite their title as one space-separated string.
-    if (args.length === 1) args = args[0]!.split(' ').filter(Boolean);
-    return { pid, ppid, args };
+    // Read on first use: the memory watchdog lists every process 4 times a second but needs the command
+    // lines of a browser's descendants only.
+    let args: string[] | undefined;
+    return {
+      pid,
+      ppid,
+      get args() {
+        return (args ??= argsOf(pid));
+      },
+    };
   } catch {
     return null; // gone between the listing and the read
   }

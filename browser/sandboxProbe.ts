@@ -2,7 +2,7 @@
 // would make it. The local stack (demo, chaos, tests) asks before it starts the browser, and runs without
 // the sandbox only when the machine cannot, saying so; a deployment never asks, it fails closed.
 import { spawnSync } from 'node:child_process';
-import { AS_USER_LAUNCHER } from './browserPool.ts';
+import { chromiumCommand } from './browserPool.ts';
 
 let cached: string | null | undefined;
 
@@ -10,15 +10,11 @@ let cached: string | null | undefined;
 export function chromiumSandboxProblem(binary: string | undefined): string | null {
   if (cached !== undefined) return cached;
   if (!binary) return (cached = 'no Chromium binary to try (set WEBTRAIL_CHROMIUM)');
-  const asUser = process.getuid?.() === 0;
+  const command = chromiumCommand(binary, true);
   const probe = spawnSync(
-    asUser ? AS_USER_LAUNCHER : binary,
+    command.executablePath!,
     ['--headless', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--dump-dom', 'about:blank'],
-    {
-      encoding: 'utf8',
-      timeout: 30_000,
-      env: { ...process.env, CHROMIUM_AS_USER_BINARY: binary },
-    },
+    { encoding: 'utf8', timeout: 30_000, env: command.env ?? process.env },
   );
   if (probe.error) return (cached = probe.error.message);
   if (probe.status === 0 && probe.stdout.includes('<html')) return (cached = null);

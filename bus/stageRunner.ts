@@ -403,68 +403,66 @@ export class StageRunner<N extends SchemaName> {
     const { handler, config, producer, metrics, log } = this.options;
     const parent = extractTraceContext(message.headers);
     const key = message.key?.toString() ?? null;
-    {
-      await retry(
-        async (_bail, attempt) => {
-          counted(attempt);
-          await inSpan(
-            SPANS.handle(config.service),
-            {
-              parent,
-              kind: SpanKind.CONSUMER,
-              attributes: {
-                [ATTRS.system]: 'kafka',
-                [ATTRS.operationType]: 'process',
-                [ATTRS.operationName]: 'process',
-                [ATTRS.consumerGroup]: config.groupId,
-                [ATTRS.topic]: state.topic,
-                [ATTRS.partition]: String(state.partition),
-                [ATTRS.offset]: Number(message.offset),
-                [ATTRS.attempt]: attempt,
-                ...(key ? { [ATTRS.key]: key } : {}),
-              },
+    await retry(
+      async (_bail, attempt) => {
+        counted(attempt);
+        await inSpan(
+          SPANS.handle(config.service),
+          {
+            parent,
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              [ATTRS.system]: 'kafka',
+              [ATTRS.operationType]: 'process',
+              [ATTRS.operationName]: 'process',
+              [ATTRS.consumerGroup]: config.groupId,
+              [ATTRS.topic]: state.topic,
+              [ATTRS.partition]: String(state.partition),
+              [ATTRS.offset]: Number(message.offset),
+              [ATTRS.attempt]: attempt,
+              ...(key ? { [ATTRS.key]: key } : {}),
             },
-            async () => {
-              const sent: Array<() => void> = [];
-              const ctx: HandlerContext = {
-                topic: state.topic,
-                partition: state.partition,
-                offset: message.offset,
-                key,
-                attempt,
-                signal,
-                log,
-                afterSent: (callback) => sent.push(callback),
-              };
-              const outputs = await handler(value, ctx);
-              const headers = traceHeaders();
-              // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
-              const encoded = await Promise.all(
-                outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })),
-              );
-              await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
-              await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
-              for (const o of outputs) metrics.produced.inc({ topic: o.topic });
-              for (const callback of sent) callback();
-            },
-          );
-        },
-        {
-          what: 'handling a message',
-          attempts: config.maxAttempts,
-          baseMs: config.retryBackoffMs,
-          maxMs: 60_000,
-          signal,
-          retriable: (error) => isRetriable(error) && resourceExhaustion(error) === null,
-          log,
-          context: { key, offset: message.offset },
-          onRetry: () => {
-            metrics.failed.inc({ stage: 'handle', retriable: 'true' });
-            metrics.retried.inc();
           },
+          async () => {
+            const sent: Array<() => void> = [];
+            const ctx: HandlerContext = {
+              topic: state.topic,
+              partition: state.partition,
+              offset: message.offset,
+              key,
+              attempt,
+              signal,
+              log,
+              afterSent: (callback) => sent.push(callback),
+            };
+            const outputs = await handler(value, ctx);
+            const headers = traceHeaders();
+            // Every record is encoded (and sized) before any is sent; those marked afterOthers go once the rest are acknowledged.
+            const encoded = await Promise.all(
+              outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })),
+            );
+            await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
+            await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
+            for (const o of outputs) metrics.produced.inc({ topic: o.topic });
+            for (const callback of sent) callback();
+          },
+        );
+      },
+      {
+        what: 'handling a message',
+        attempts: config.maxAttempts,
+        baseMs: config.retryBackoffMs,
+        maxMs: 60_000,
+        signal,
+        retriable: (error) => isRetriable(error) && resourceExhaustion(error) === null,
+        log,
+        context: { key, offset: message.offset },
+        onRetry: () => {
+          metrics.failed.inc({ stage: 'handle', retriable: 'true' });
+          metrics.retried.inc();
         },
-      );
-    }
+      },
+    );
   }
 
   /** Stops taking work until a resource is back: not ready, a metric, one log line a minute. */

@@ -415,6 +415,13 @@ async function main(): Promise<number> {
       },
       faults,
       invariants,
+      dead_letters: data.deadLetters.map((d) => ({
+        service: d.service,
+        topic: d.topic,
+        partition: d.partition,
+        offset: Number(d.offset),
+        error: d.error,
+      })),
     };
     writeFileSync(path.join(home, 'chaos-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const summary = {
@@ -443,6 +450,11 @@ async function main(): Promise<number> {
       console.log(
         `  ${f.skipped ? 'SKIPPED' : f.kind.toUpperCase()} ${f.target} (round ${f.round}) at ${f.atS} s${f.inFlight ? `, ${f.inFlight} in flight` : ''}${f.backAfterS !== undefined ? `, back after ${f.backAfterS} s` : ''}${f.skipped ? `: ${f.skipped}` : ''}`,
       );
+    if (data.deadLetters.length) {
+      console.log('dead letters:');
+      for (const d of data.deadLetters)
+        console.log(`  ${d.service} ${d.topic}[${d.partition}]@${d.offset}: ${d.error.slice(0, 300)}`);
+    }
     console.log('invariants:');
     for (const i of invariants) console.log(`  ${i.ok ? 'ok    ' : 'BREACH'} ${i.name}: ${i.detail}`);
     console.log(`report: ${path.join(home, 'chaos-report.json')}, summary: ${path.join(home, 'chaos-summary.json')}`);
@@ -468,14 +480,15 @@ async function readyz(pipeline: Awaited<ReturnType<typeof startPipeline>>, name:
   }
 }
 
-/** Polls until the check is true (true) or the time is up (false). */
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(500);
-  }
-  return false;
+/** Polls (with the retrier) until the check is true (true) or the time is up (false). */
+function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const until = async () => {
+    if (!(await check())) throw new Error('not yet');
+  };
+  return retry(until, { what: 'waiting', deadlineMs: ms, baseMs: 500, factor: 1, jitter: false }).then(
+    () => true,
+    () => false,
+  );
 }
 
 main().then(

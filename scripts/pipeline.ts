@@ -3,7 +3,7 @@
 // The demo and the end-to-end tests drive it.
 import { freePort } from './freePort.ts';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from 'kafkajs';
 import { createKafka, fetchGroupPosition } from '../bus/index.ts';
@@ -219,13 +219,18 @@ export async function waitReady(
 ): Promise<void> {
   const started = Date.now();
   let lastProgress = started;
-  let logSize = -1;
+  // What the log held when the wait began (a restarted service appends to its old log).
+  let logSize = existsSync(logFile) ? statSync(logFile).size : 0;
   let live = false;
-  const logTail = () => {
+  /** The log's lines written since the last look (only those are read, not the whole log again). */
+  const newLines = (from: number, to: number): string => {
+    const fd = openSync(logFile, 'r');
     try {
-      return readFileSync(logFile, 'utf8').slice(-4000);
-    } catch {
-      return '';
+      const bytes = Buffer.alloc(to - from);
+      readSync(fd, bytes, 0, bytes.length, from);
+      return bytes.toString('utf8');
+    } finally {
+      closeSync(fd);
     }
   };
   while (Date.now() - started < capMs) {
@@ -234,12 +239,10 @@ export async function waitReady(
         `${service.name} exited with ${service.child.exitCode ?? service.child.signalCode} during start-up; see ${logFile}`,
       );
     const size = existsSync(logFile) ? statSync(logFile).size : 0;
-    if (size !== logSize) {
-      if (logSize >= 0 && size > logSize) {
-        lastProgress = Date.now();
-        const fatal = /"level":60[^\n]*"msg":"([^"]*)"/.exec(logTail());
-        if (fatal) throw new Error(`${service.name} logged a fatal error during start-up: ${fatal[1]}; see ${logFile}`);
-      }
+    if (size > logSize) {
+      lastProgress = Date.now();
+      const fatal = /"level":60[^\n]*"msg":"([^"]*)"/.exec(newLines(logSize, size));
+      if (fatal) throw new Error(`${service.name} logged a fatal error during start-up: ${fatal[1]}; see ${logFile}`);
       logSize = size;
     }
     try {
