@@ -20,7 +20,8 @@ import {
   extractTraceContext,
   inSpan,
   isRetriable,
-  resourceExhaustion,
+  kafkaAway,
+  outageOf,
   type Logger,
   retry,
   type RuntimeConfig,
@@ -370,15 +371,16 @@ export class StageRunner<N extends SchemaName> {
     const key = message.key?.toString() ?? null;
     let handleAttempts = 0;
     try {
-      // A resource that ran out (a full disk, a quota) is waited for, however long, with no new work taken:
-      // the message is the machine's to finish, never a dead letter; its offset stays uncommitted meanwhile.
+      // A resource that ran out (a full disk, a quota) or a Kafka cluster away for longer than the client's
+      // retries is waited for, however long, with no new work taken: the message is the machine's to
+      // finish, never a dead letter; its offset stays uncommitted meanwhile.
       await retry(() => this.handleWithRetries(state, message, value, signal, (n) => (handleAttempts = n)), {
         what: 'waiting for a resource to come back',
         baseMs: 1000,
         maxMs: RESOURCE_RETRY_MAX_MS,
         signal,
-        retriable: (error) => resourceExhaustion(error) !== null,
-        onRetry: ({ error }) => this.pauseForResource(resourceExhaustion(error)!),
+        retriable: (error) => outageOf(error) !== null,
+        onRetry: ({ error }) => this.pauseForResource(outageOf(error)!),
       });
       this.resourceBack();
     } catch (error) {
@@ -441,8 +443,18 @@ export class StageRunner<N extends SchemaName> {
             const encoded = await Promise.all(
               outputs.map(async (o) => ({ last: o.afterOthers === true, raw: await producer.encode(o, headers) })),
             );
-            await producer.send(encoded.filter((e) => !e.last).map((e) => e.raw));
-            await producer.send(encoded.filter((e) => e.last).map((e) => e.raw));
+            // The outputs are made: a cluster away is waited for by sending them again, not by doing the work again.
+            const send = (records: typeof encoded) =>
+              retry(() => producer.send(records.map((e) => e.raw)), {
+                what: 'sending the outputs while the Kafka cluster is away',
+                baseMs: 1000,
+                maxMs: RESOURCE_RETRY_MAX_MS,
+                signal,
+                retriable: (error) => kafkaAway(error) !== null,
+                onRetry: ({ error }) => this.pauseForResource(kafkaAway(error)!),
+              });
+            await send(encoded.filter((e) => !e.last));
+            await send(encoded.filter((e) => e.last));
             for (const o of outputs) metrics.produced.inc({ topic: o.topic });
             for (const callback of sent) callback();
           },
@@ -454,7 +466,7 @@ export class StageRunner<N extends SchemaName> {
         baseMs: config.retryBackoffMs,
         maxMs: 60_000,
         signal,
-        retriable: (error) => isRetriable(error) && resourceExhaustion(error) === null,
+        retriable: (error) => isRetriable(error) && outageOf(error) === null,
         log,
         context: { key, offset: message.offset },
         onRetry: () => {
@@ -473,7 +485,10 @@ export class StageRunner<N extends SchemaName> {
       this.exhausted = { reason, since: now, loggedAt: now };
       metrics.resourcePaused.reset();
       metrics.resourcePaused.set({ reason }, 1);
-      log.error({ reason }, 'a resource ran out: taking no new work until it is back (nothing is dead-lettered)');
+      log.error(
+        { reason },
+        'a resource ran out or the Kafka cluster is away: taking no new work until it is back (nothing is dead-lettered)',
+      );
       return;
     }
     this.exhausted.reason = reason;

@@ -72,6 +72,47 @@ export function resourceExhaustion(error: unknown): string | null {
   return null;
 }
 
+/** kafkajs errors that mean the cluster did not answer (down, restarting, electing a leader), not that the record is bad. */
+const KAFKA_AWAY_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+]);
+
+/**
+ * Why an error means the Kafka cluster was away for longer than the client's own retries, looking through
+ * its causes; null when it does not. kafkajs gives up with KafkaJSNumberOfRetriesExceeded (not retriable)
+ * after about ten seconds; a broker restart or a leader election can take longer, and a record is never
+ * the worse for it: the stage pauses and tries again instead of dead-lettering it.
+ */
+export function kafkaAway(error: unknown): string | null {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth += 1
+  ) {
+    const { name, message, retriable, cause } = e as {
+      name?: unknown;
+      message?: unknown;
+      retriable?: unknown;
+      cause?: unknown;
+    };
+    const said = typeof message === 'string' ? message : '';
+    if (typeof name === 'string' && KAFKA_AWAY_NAMES.has(name)) return `the Kafka cluster did not answer: ${said}`;
+    // Retries used up on an error that was itself retriable (not leader, leader not available, ...).
+    if (name === 'KafkaJSNumberOfRetriesExceeded' && cause && (cause as { retriable?: unknown }).retriable === true)
+      return `the Kafka cluster did not answer: ${said}`;
+    if (retriable === false && name !== 'KafkaJSNumberOfRetriesExceeded') return null;
+  }
+  return null;
+}
+
+/** Why the stage should wait rather than dead-letter: a resource ran out, or the Kafka cluster is away. */
+export function outageOf(error: unknown): string | null {
+  return resourceExhaustion(error) ?? kafkaAway(error);
+}
+
 /** Whether an error of any origin is worth another attempt. Unknown errors are retried. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof WebtrailError) return error.retriable;

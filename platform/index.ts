@@ -30,6 +30,8 @@ export {
   errorMessage,
   errorName,
   isRetriable,
+  kafkaAway,
+  outageOf,
   resourceExhaustion,
   TimeoutError,
   UserInputError,

@@ -1,5 +1,5 @@
 // The stage runtime against the real broker: crash recovery, long handlers, dead letters, draining.
-import type { Consumer, Kafka } from 'kafkajs';
+import { Kafka as KafkaJS, logLevel, type Consumer, type Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { dlqTopic } from '../schemas/topics.ts';
 import type { DeadLetter, Site } from '../schemas/types.ts';
@@ -616,6 +616,60 @@ describe('stage runtime', () => {
         },
         60_000,
         'every message once the disk has room',
+      );
+      expect(handled.sort()).toEqual(list.map((s) => s.domain).sort());
+      expect(runner.ready).toBe(true);
+      const letters = (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === input);
+      expect(letters).toEqual([]);
+    } finally {
+      await stop();
+    }
+  }, 120_000);
+
+  it('waits out a Kafka cluster away for longer than kafkajs retries instead of dead-lettering what it was handling', async () => {
+    // The very error kafkajs gives up with when no broker answers: a client's connect to a closed loopback port.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const away = new KafkaJS({
+      brokers: [`127.0.0.1:${closed}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 50 },
+    }).producer();
+    const given = await away.connect().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect((given as Error).name).toBe('KafkaJSNumberOfRetriesExceeded');
+    const { input, output, groupId, list } = await scenario('kafka-away', 1, 4);
+    let awayFor = 3;
+    const { runner, stop } = await startRunner(
+      input,
+      groupId,
+      async (s, ctx) => {
+        if (awayFor > 0) {
+          awayFor -= 1;
+          throw given;
+        }
+        return echoTo(output)(s, ctx);
+      },
+      { WEBTRAIL_JUDGE_CONCURRENCY: '1', WEBTRAIL_JUDGE_MAX_ATTEMPTS: '1' },
+    );
+    try {
+      await waitFor(() => (runner.notReadyReason ? true : undefined), 20_000, 'the stage to pause');
+      expect(runner.notReadyReason).toMatch(
+        /: the Kafka cluster did not answer: Connection error: connect ECONNREFUSED/,
+      );
+      const handled = await waitFor(
+        async () => {
+          const out = await readTopic(output);
+          return out.length >= list.length ? out.map((r) => r.key) : undefined;
+        },
+        60_000,
+        'every message once the cluster answers',
       );
       expect(handled.sort()).toEqual(list.map((s) => s.domain).sort());
       expect(runner.ready).toBe(true);
