@@ -8,13 +8,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TOPIC_PREFIX } from '../schemas/index.ts';
-import { createLogger, loadKafkaConfig, ROOT } from '../platform/index.ts';
+import { createLogger, DEFAULT_TOKENIZER, loadKafkaConfig, ROOT } from '../platform/index.ts';
 import { createKafka, ensureTopics } from '../bus/index.ts';
 import { pinnedVersion, startKafka } from '../scripts/index.ts';
 import { benchBus, type BusFigures } from './bus.ts';
 import { benchRollout, spawnSandboxWeb, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
 import { benchBlobs } from './blobs.ts';
 import { benchDashboard, type DashboardFigures } from './dashboard.ts';
+import { benchTokens, type TokenFigures } from './tokens.ts';
 
 const { values: raw } = parseArgs({
   options: {
@@ -49,8 +50,8 @@ const args = z
     only: z
       .string()
       .regex(
-        /^(bus|observation|rollout|blobs|dashboard)(,(bus|observation|rollout|blobs|dashboard))*$/,
-        '--only: bus, observation, rollout, blobs and/or dashboard',
+        /^(bus|observation|rollout|blobs|dashboard|tokens)(,(bus|observation|rollout|blobs|dashboard|tokens))*$/,
+        '--only: bus, observation, rollout, blobs, dashboard and/or tokens',
       )
       .optional(),
   })
@@ -61,7 +62,7 @@ if (!args.success) {
 }
 const { quick, corpus, latencyMs } = args.data;
 const levels = (args.data.levels ?? (quick ? '1,4' : '1,2,4,8,16')).split(',').map(Number);
-const only = new Set((args.data.only ?? 'bus,observation,rollout,blobs,dashboard').split(','));
+const only = new Set((args.data.only ?? 'bus,observation,rollout,blobs,dashboard,tokens').split(','));
 const say = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const started = Date.now();
 
@@ -77,11 +78,17 @@ let observation: Record<string, unknown> | null = null;
 let throughput: ThroughputRow[] = [];
 let blobs: Awaited<ReturnType<typeof benchBlobs>> | null = null;
 let dashboard: DashboardFigures | null = null;
+let tokens: TokenFigures | null = null;
 let failed = false;
 try {
   if (only.has('blobs')) blobs = await benchBlobs({ quick, home, say });
 
   if (only.has('bus')) bus = await benchBus(kafka, admin, { quick, home, say });
+
+  if (only.has('tokens')) {
+    if (existsSync(path.join(corpus, 'manifest.jsonl'))) tokens = benchTokens({ corpus, quick, say });
+    else say(`tokens: skipped, no corpus at ${corpus} (--corpus DIR)`);
+  }
 
   if (only.has('dashboard')) dashboard = await benchDashboard(kafka, { quick, say });
 
@@ -201,6 +208,7 @@ const report = {
   bus,
   blobs,
   dashboard,
+  tokens,
   machine,
   targets: {
     ratio_at_best_concurrency: best
@@ -219,6 +227,9 @@ const report = {
     bus_p50_ms: bus ? { value: bus.p50_ms, target: '<= 50', met: bus.p50_ms <= 50 } : null,
     sink_examples_per_s: bus
       ? { value: bus.sink_examples_per_s, target: '>= 5000', met: bus.sink_examples_per_s >= 5000 }
+      : null,
+    token_count_mismatches: tokens
+      ? { value: tokens.mismatches, target: `0 (of ${tokens.pages} pages)`, met: tokens.mismatches === 0 }
       : null,
     dashboard_pipeline_page_ms: dashboard
       ? {
@@ -331,6 +342,15 @@ if (blobs) {
       `| ${r.backend} | ${r.writes} | ${r.writes_per_s} | ${r.step_ms_p50} | ${r.step_ms_p95} | ${r.cpu_ms_per_write} | ${r.repeat_ms_p50} |`,
     );
   md.push('');
+}
+if (tokens) {
+  const mb = (n: number) => (n / 1e6).toFixed(2);
+  md.push(
+    '## Token counts',
+    '',
+    `Each example's \`tokens\` is counted by ${DEFAULT_TOKENIZER}'s BPE. Over ${tokens.pages} saved pages (${mb(tokens.chars)} M characters, ${tokens.tokens} tokens): the library's encode ${mb(tokens.library_chars_per_s)} M chars/s, webtrail's counter ${mb(tokens.webtrail_chars_per_s)} M chars/s (${mb(tokens.webtrail_warm_chars_per_s)} M once its pieces are known), ${tokens.mismatches} pages counted differently.`,
+    '',
+  );
 }
 md.push('## Targets', '', '| target | measured | met |', '|---|---:|---|');
 for (const [name, t] of Object.entries(report.targets))

@@ -43,7 +43,7 @@ export function loadDatasetConfig(env: Env = process.env): DatasetConfig {
         .min(1024)
         .default(64 * 1024 * 1024),
       WEBTRAIL_SINK_MAX_SHARD_AGE_MS: z.coerce.number().int().min(100).default(60_000),
-      WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
+      WEBTRAIL_SINK_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(50),
       // Written into the card's YAML: a licence identifier and task categories as the Hub names them.
       WEBTRAIL_DATASET_LICENSE: z
         .string()

@@ -1,6 +1,6 @@
 // Gzip JSONL shards under <root>/<judge-version>/, durable before offsets are committed.
 //
-// Appends are group-committed: what arrives within flushIntervalMs is written as one gzip member to
+// Appends are group-committed: what arrives together (at most one write per flushIntervalMs) is written as one gzip member to
 // the open shard (part-NNNNN.jsonl.gz.tmp), fsynced, and its length recorded in a sidecar (written to a
 // temp file, fsynced, renamed); only then do the appends resolve. At maxShardBytes, or maxShardAgeMs
 // after its first write (so a long, slow run's examples become readable), the shard is renamed to
@@ -157,6 +157,7 @@ export class DatasetWriter {
   private ageTimer: NodeJS.Timeout | undefined;
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -213,10 +214,16 @@ export class DatasetWriter {
         resolve: () => resolve(fresh.length),
         reject,
       });
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.writing = this.writing.then(() => this.flush());
-      }, this.options.flushIntervalMs);
+      // What arrived together is written together; an idle writer writes at the next turn of the event
+      // loop, a busy one at most once per flushIntervalMs, so a trickle waits for no timer and a flood
+      // still shares each fsync.
+      this.timer ??= setTimeout(
+        () => {
+          this.timer = undefined;
+          this.writing = this.writing.then(() => this.flush());
+        },
+        Math.max(0, this.lastFlushAt + this.options.flushIntervalMs - Date.now()),
+      );
     });
   }
 
@@ -224,6 +231,7 @@ export class DatasetWriter {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    this.lastFlushAt = Date.now();
     const fs = this.fs;
     try {
       if (this.fd === undefined) {

