@@ -19,7 +19,7 @@ import {
 import { spawnService, stopChild, waitForOutput } from './bus.ts';
 import { sleep, stageEntry } from '../platform/index.ts';
 import { steadyStepsPerSecond } from './steadyState.ts';
-import { childPids, commandLine, treeCpuSeconds, treePssMb } from './processTree.ts';
+import { childPids, commandLine, treeCpuSeconds, treePssMb } from '../platform/index.ts';
 
 export interface ThroughputRow {
   contexts: number;

@@ -15,6 +15,7 @@ import {
   type ServiceName,
   spawnTs,
   stageEntry,
+  treeCpuSeconds,
 } from '../platform/index.ts';
 import {
   type Sandbox,
@@ -208,7 +209,7 @@ async function commitAtEnd(groups: Array<{ groupId: string; topic: string }>): P
 
 /**
  * Waits for a service to answer /readyz, for as long as it makes progress: a service still importing,
- * connecting and joining its group (its log grows, its health endpoint comes up) is given time on a loaded
+ * connecting and joining its group (it uses CPU, its log grows, its health endpoint comes up) is given time on a loaded
  * machine; one that exited or logged a fatal line fails at once, and one that shows no progress for
  * `stallMs` fails with what its log said last.
  */
@@ -222,6 +223,11 @@ export async function waitReady(
   // What the log held when the wait began (a restarted service appends to its old log).
   let logSize = existsSync(logFile) ? statSync(logFile).size : 0;
   let live = false;
+  const cpuOf = (pid: number) => {
+    const { own, descendants } = treeCpuSeconds(pid);
+    return own + descendants;
+  };
+  let lastCpu = service.child.pid === undefined ? 0 : cpuOf(service.child.pid);
   /** The log's lines written since the last look (only those are read, not the whole log again). */
   const newLines = (from: number, to: number): string => {
     const fd = openSync(logFile, 'r');
@@ -244,6 +250,12 @@ export async function waitReady(
       const fatal = /"level":60[^\n]*"msg":"([^"]*)"/.exec(newLines(logSize, size));
       if (fatal) throw new Error(`${service.name} logged a fatal error during start-up: ${fatal[1]}; see ${logFile}`);
       logSize = size;
+    }
+    // Busy is progress: importing the tree under tsx on a machine at load 25 writes nothing for a minute.
+    const cpu = service.child.pid === undefined ? 0 : cpuOf(service.child.pid);
+    if (cpu > lastCpu + 0.05) {
+      lastProgress = Date.now();
+      lastCpu = cpu;
     }
     try {
       const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`, { signal: AbortSignal.timeout(2000) });

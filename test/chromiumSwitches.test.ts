@@ -2,7 +2,7 @@
 // last --disable-features, so webtrail's list must carry Playwright's, and must turn off its own calls home.
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { childPids, commandLine } from '../bench/processTree.ts';
+import { childPids, commandLine } from '../platform/index.ts';
 import { loadBrowserConfig } from '../browser/browserConfig.ts';
 import { PLAYWRIGHT_DISABLED_FEATURES, QUIET_DISABLED_FEATURES } from '../browser/browserPool.ts';
 import { findTask } from '../sandbox/sites/index.ts';

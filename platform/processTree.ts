@@ -1,5 +1,6 @@
 // A process and its descendants, read from Linux's /proc: who its children are, what they were started
-// with, how much memory and CPU the tree uses. For the benchmark and the tests that look at Chromium.
+// with, how much memory and CPU the tree uses. For the benchmark, the tests that look at Chromium, and the
+// start-up waits (a service still importing on a loaded machine is busy, not stuck).
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
