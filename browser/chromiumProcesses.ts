@@ -2,6 +2,7 @@
 // much memory each holds, whether it runs sandboxed. Read from outside, so a renderer stuck in a page's
 // script can neither delay nor lie about any of it.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { commandLine } from '../platform/index.ts';
 
 export interface ProcessInfo {
   pid: number;
@@ -13,13 +14,9 @@ const PAGE_BYTES = 4096;
 
 /** The command line of a process, as Chromium leaves it; empty when it is gone. */
 function argsOf(pid: number): string[] {
-  try {
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    // Chromium's child processes rewrite their title as one space-separated string.
-    return args.length === 1 ? args[0]!.split(' ').filter(Boolean) : args;
-  } catch {
-    return [];
-  }
+  const args = commandLine(pid) ?? [];
+  // Chromium's child processes rewrite their title as one space-separated string.
+  return args.length === 1 ? args[0]!.split(' ').filter(Boolean) : args;
 }
 
 function readProcess(pid: number): ProcessInfo | null {

@@ -58,11 +58,7 @@ const EXHAUSTED_S3_NAMES = new Set([
  * message's: the stage pauses until the resource is back instead of dead-lettering what it holds.
  */
 export function resourceExhaustion(error: unknown): string | null {
-  for (
-    let e = error, depth = 0;
-    e && typeof e === 'object' && depth < 8;
-    e = (e as { cause?: unknown }).cause, depth += 1
-  ) {
+  for (const e of causeChain(error)) {
     const { code, name, $metadata } = e as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } };
     if (typeof code === 'string' && code in EXHAUSTED_CODES) return `${code}: ${EXHAUSTED_CODES[code]}`;
     if (typeof name === 'string' && EXHAUSTED_S3_NAMES.has(name)) return `the object store answered ${name}`;
@@ -70,6 +66,14 @@ export function resourceExhaustion(error: unknown): string | null {
     if (status === 429 || status === 503 || status === 507) return `the object store answered HTTP ${status}`;
   }
   return null;
+}
+
+/** An error and the causes under it, outermost first (at most 8: a cycle of causes ends too). */
+function* causeChain(error: unknown): Generator<object> {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; depth += 1) {
+    yield e;
+    e = (e as { cause?: unknown }).cause;
+  }
 }
 
 /** kafkajs errors that mean the cluster did not answer (down, restarting, electing a leader), not that the record is bad. */
@@ -87,23 +91,19 @@ const KAFKA_AWAY_NAMES = new Set([
  * the worse for it: the stage pauses and tries again instead of dead-lettering it.
  */
 export function kafkaAway(error: unknown): string | null {
-  for (
-    let e = error, depth = 0;
-    e && typeof e === 'object' && depth < 8;
-    e = (e as { cause?: unknown }).cause, depth += 1
-  ) {
+  for (const e of causeChain(error)) {
     const { name, message, retriable, cause } = e as {
       name?: unknown;
       message?: unknown;
       retriable?: unknown;
-      cause?: unknown;
+      cause?: { retriable?: unknown };
     };
-    const said = typeof message === 'string' ? message : '';
-    if (typeof name === 'string' && KAFKA_AWAY_NAMES.has(name)) return `the Kafka cluster did not answer: ${said}`;
-    // Retries used up on an error that was itself retriable (not leader, leader not available, ...).
-    if (name === 'KafkaJSNumberOfRetriesExceeded' && cause && (cause as { retriable?: unknown }).retriable === true)
-      return `the Kafka cluster did not answer: ${said}`;
-    if (retriable === false && name !== 'KafkaJSNumberOfRetriesExceeded') return null;
+    const gaveUp = name === 'KafkaJSNumberOfRetriesExceeded';
+    // Retries used up on an error that was itself retriable (not leader, leader not available, ...) count too.
+    if ((typeof name === 'string' && KAFKA_AWAY_NAMES.has(name)) || (gaveUp && cause?.retriable === true))
+      return `the Kafka cluster did not answer: ${typeof message === 'string' ? message : ''}`;
+    // An error someone decided is not worth retrying wins over a connection error that caused it.
+    if (retriable === false && !gaveUp) return null;
   }
   return null;
 }

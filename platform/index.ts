@@ -48,6 +48,6 @@ export { printable } from './printable.ts';
 export { retry, sleep } from './retry.ts';
 export { ROOT, spawnTs, stageEntry } from './spawnTs.ts';
 export { ATTRS, extractTraceContext, inSpan, newTaskTrace, SpanKind, SPANS, trace, traceHeaders } from './telemetry.ts';
-export { DEFAULT_TOKENIZER, loadTokenizer, type Tokenizer, tokenizerSetting } from './tokenizer.ts';
+export { DEFAULT_TOKENIZER, libraryTokenizer, loadTokenizer, type Tokenizer, tokenizerSetting } from './tokenizer.ts';
 export { estimatePromptTokens, estimateTokens } from './tokens.ts';
 export { childPids, commandLine, treeCpuSeconds, treePssMb } from './processTree.ts';

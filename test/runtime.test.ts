@@ -41,6 +41,25 @@ async function produceSites(topic: string, list: Site[]): Promise<void> {
   );
 }
 
+/** After a pause: every input message reached the output, the stage is ready again, and nothing was dead-lettered. */
+async function expectEveryMessageHandledOnce(
+  { input, output, list, runner }: { input: string; output: string; list: Site[]; runner: { ready: boolean } },
+  what: string,
+): Promise<void> {
+  const handled = await waitFor(
+    async () => {
+      const out = await readTopic(output);
+      return out.length >= list.length ? out.map((r) => r.key) : undefined;
+    },
+    60_000,
+    what,
+  );
+  expect(handled.sort()).toEqual(list.map((s) => s.domain).sort());
+  expect(runner.ready).toBe(true);
+  const letters = (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === input);
+  expect(letters).toEqual([]);
+}
+
 async function startRunner(
   topic: string,
   groupId: string,
@@ -609,18 +628,7 @@ describe('stage runtime', () => {
       await sleep(2500);
       expect(started.size).toBeLessThanOrEqual(2);
       full = false;
-      const handled = await waitFor(
-        async () => {
-          const out = await readTopic(output);
-          return out.length >= list.length ? out.map((r) => r.key) : undefined;
-        },
-        60_000,
-        'every message once the disk has room',
-      );
-      expect(handled.sort()).toEqual(list.map((s) => s.domain).sort());
-      expect(runner.ready).toBe(true);
-      const letters = (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === input);
-      expect(letters).toEqual([]);
+      await expectEveryMessageHandledOnce({ input, output, list, runner }, 'every message once the disk has room');
     } finally {
       await stop();
     }
@@ -663,18 +671,7 @@ describe('stage runtime', () => {
       expect(runner.notReadyReason).toMatch(
         /: the Kafka cluster did not answer: Connection error: connect ECONNREFUSED/,
       );
-      const handled = await waitFor(
-        async () => {
-          const out = await readTopic(output);
-          return out.length >= list.length ? out.map((r) => r.key) : undefined;
-        },
-        60_000,
-        'every message once the cluster answers',
-      );
-      expect(handled.sort()).toEqual(list.map((s) => s.domain).sort());
-      expect(runner.ready).toBe(true);
-      const letters = (await readTopic(dlqTopic('judge').name)).filter((r) => (r.value as DeadLetter).topic === input);
-      expect(letters).toEqual([]);
+      await expectEveryMessageHandledOnce({ input, output, list, runner }, 'every message once the cluster answers');
     } finally {
       await stop();
     }
