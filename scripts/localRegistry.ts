@@ -30,6 +30,16 @@ export interface RegistryStartResult {
   startMs: number;
 }
 
+/**
+ * The detached registry outlives whoever started it and serves every pipeline on the broker, so it must not
+ * take its starter's WEBTRAIL_TOPIC_PREFIX: the bench deletes its prefixed topics when it ends, and a registry
+ * started by it lost its store with them and refused every later registration.
+ */
+export function registryChildEnv(env: Env): Env {
+  const { WEBTRAIL_TOPIC_PREFIX: _prefix, ...rest } = env;
+  return rest;
+}
+
 export async function startLocalRegistry(
   env: Env = process.env,
   log: (line: string) => void = () => undefined,
@@ -44,7 +54,7 @@ export async function startLocalRegistry(
   const logFd = openSync(paths.logFile, 'a');
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/webtrail.js'), 'schema-registry'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: registryChildEnv({ ...process.env, ...env }),
     stdio: ['ignore', logFd, logFd],
     detached: true,
   });

@@ -209,11 +209,28 @@ describe('the local schema registry', () => {
   it('is started beside the broker by the local stack (npm run kafka:start) and stopped by it, from its pid file', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'webtrail-registry-'));
     const port = await freePort(0);
-    const env = { ...process.env, WEBTRAIL_HOME: home, WEBTRAIL_SCHEMA_REGISTRY_PORT: String(port) };
+    // Started by a caller with a topic prefix (the bench), it keeps its store under the plain name: the
+    // caller deletes its prefixed topics when it ends, and the registry outlives it.
+    const prefix = `${uniqueName('starter')}.`;
+    const env = {
+      ...process.env,
+      WEBTRAIL_HOME: home,
+      WEBTRAIL_SCHEMA_REGISTRY_PORT: String(port),
+      WEBTRAIL_TOPIC_PREFIX: prefix,
+    };
     const started = await startLocalRegistry(env);
     try {
       expect(started).toMatchObject({ url: `http://127.0.0.1:${port}`, started: true, external: false });
       expect(await registryAnswers(started.url)).toBe(true);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const topics = await admin.listTopics();
+        expect(topics.filter((t) => t.startsWith(prefix))).toEqual([]);
+        expect(topics).toContain('webtrail.schema-registry');
+      } finally {
+        await admin.disconnect();
+      }
       // Already running: reused, not started twice.
       expect((await startLocalRegistry(env)).started).toBe(false);
     } finally {
