@@ -348,7 +348,7 @@ if (tokens) {
   md.push(
     '## Token counts',
     '',
-    `Each example's \`tokens\` is counted by ${DEFAULT_TOKENIZER}'s BPE. Over ${tokens.pages} saved pages (${mb(tokens.chars)} M characters, ${tokens.tokens} tokens): the library's encode ${mb(tokens.library_chars_per_s)} M chars/s, webtrail's counter ${mb(tokens.webtrail_chars_per_s)} M chars/s (${mb(tokens.webtrail_warm_chars_per_s)} M once its pieces are known), ${tokens.mismatches} pages counted differently.`,
+    `Each example's \`tokens\` is counted by ${DEFAULT_TOKENIZER}'s BPE. Over ${tokens.pages} saved pages (${mb(tokens.chars)} M characters, ${tokens.tokens} tokens): the library's encode ${mb(tokens.library_chars_per_s)} M chars/s, webtrail's counter ${mb(tokens.webtrail_chars_per_s)} M chars/s (${mb(tokens.webtrail_warm_chars_per_s)} M once its pieces are known, ${mb(tokens.webtrail_repeat_chars_per_s)} M for a text it has counted before), ${tokens.mismatches} pages counted differently.`,
     '',
   );
 }

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { trainingExample } from '../test/helpers/samples.ts';
 import { DatasetWriter } from './datasetWriter.ts';
-import { rowLine, toRow } from './columns.ts';
+import { jsonLine, rowLine, toRow } from './columns.ts';
 import { NODE_FS, type FileSystem } from './durableFiles.ts';
 import { PowerCutFs } from '../test/helpers/powerCutFs.ts';
 
@@ -72,6 +72,9 @@ describe('rowLine', () => {
     const line = rowLine({ ...trainingExample(), success: 1, efficiency: 0, selfCorrection: 0.75 });
     expect(line).toMatch(/"success":1\.0,"efficiency":0\.0,"self_correction":0\.75}$/);
     expect(JSON.parse(line)).toEqual(toRow({ ...trainingExample(), success: 1, efficiency: 0, selfCorrection: 0.75 }));
+    // The same line the export writes for the row (jsonLine), character for character.
+    const row = toRow({ ...trainingExample(), success: 1, efficiency: 0, selfCorrection: 0.75 });
+    expect(line).toBe(jsonLine(row));
   });
 });
 

@@ -23,6 +23,33 @@ interface PreTokenizerStage {
 
 /** Pieces remembered before the memory is started afresh (a few MB of short strings). */
 const MAX_PIECES = 200_000;
+/** Characters of whole texts remembered before that memory is started afresh (about 32 MB). */
+const MAX_TEXT_CHARS = 16_000_000;
+
+/**
+ * A counter that remembers whole texts too: every example of a run carries the same system prompt, and
+ * each step's prompt repeats the task, so most texts the sink counts it has counted before. A text's
+ * count is a function of the text alone, so the remembered count is the counter's own.
+ */
+export function rememberingTexts(count: (text: string) => number): (text: string) => number {
+  const texts = new Map<string, number>();
+  let chars = 0;
+  return (text: string) => {
+    let n = texts.get(text);
+    if (n === undefined) {
+      n = count(text);
+      if (chars + text.length > MAX_TEXT_CHARS) {
+        texts.clear();
+        chars = 0;
+      }
+      if (text.length <= MAX_TEXT_CHARS) {
+        texts.set(text, n);
+        chars += text.length;
+      }
+    }
+    return n;
+  };
+}
 
 /**
  * A counter equal to `tokenizer.encode(text).length`, faster; the plain count when the tokenizer is not

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './spawnTs.ts';
-import { pieceCounter, type LenmlTokenizer } from './pieceCounter.ts';
+import { pieceCounter, rememberingTexts, type LenmlTokenizer } from './pieceCounter.ts';
 import { libraryTokenizer, loadTokenizer } from './tokenizer.ts';
 
 const library = () => libraryTokenizer('qwen2_5');
@@ -44,12 +44,32 @@ describe('real token counts', () => {
       '\n',
     ];
     const texts = [...sources, readFileSync(path.join(ROOT, 'README.md'), 'utf8'), ...corners];
-    // Twice: the second pass is counted from remembered pieces.
+    // Twice: the second pass is counted from remembered texts; a fresh piece counter counts the same
+    // texts once more from remembered pieces alone.
+    const piecesOnly = pieceCounter(qwen);
+    for (const text of texts) piecesOnly(text);
+    for (const text of texts)
+      expect(piecesOnly(text), `pieces: ${text.slice(0, 40)}`).toBe(
+        qwen.encode(text, { add_special_tokens: false }).length,
+      );
     for (const pass of [1, 2])
       for (const text of texts)
         expect(count(text), `pass ${pass}: ${text.slice(0, 40)}`).toBe(
           qwen.encode(text, { add_special_tokens: false }).length,
         );
+  });
+
+  it('remembers a text by the text itself: texts that differ by one character keep their own counts', () => {
+    let calls = 0;
+    // A count that depends on every character (the sum of their codes): 'abc' 294, 'abd' 295.
+    const counted = rememberingTexts((text) => {
+      calls += 1;
+      return [...text].reduce((n, c) => n + c.charCodeAt(0), 0);
+    });
+    expect([counted('abc'), counted('abd'), counted('abc'), counted('abd'), counted('')]).toEqual([
+      294, 295, 294, 295, 0,
+    ]);
+    expect(calls).toBe(3);
   });
 
   it('counts whole with a tokenizer not built as byte-level BPE on isolated pieces', () => {

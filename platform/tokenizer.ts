@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { UserInputError } from './errors.ts';
 import { estimateTokens } from './tokens.ts';
-import { pieceCounter, type LenmlTokenizer } from './pieceCounter.ts';
+import { pieceCounter, rememberingTexts, type LenmlTokenizer } from './pieceCounter.ts';
 
 export interface Tokenizer {
   readonly family: string;
@@ -28,7 +28,7 @@ export function loadTokenizer(family: string = DEFAULT_TOKENIZER): Tokenizer {
   if (known) return known;
   let tokenizer: Tokenizer;
   if (family === 'chars4') tokenizer = { family, count: estimateTokens };
-  else tokenizer = { family, count: pieceCounter(libraryTokenizer(family)) };
+  else tokenizer = { family, count: rememberingTexts(pieceCounter(libraryTokenizer(family))) };
   loaded.set(family, tokenizer);
   return tokenizer;
 }
