@@ -33,6 +33,16 @@ export interface BrowserConfig {
   maxContextsPerProcess: number;
   viewport: { width: number; height: number };
   screenshotQuality: number;
+  /** Who is visiting: appended to Chromium's own user agent, and the robots.txt product token. */
+  identity: { productToken: string; contactUrl: string };
+  robots: {
+    respect: boolean;
+    cacheTtlMs: number;
+    unreachableRetryMs: number;
+    maxCrawlDelayMs: number;
+  };
+  /** Where the operator's opt-out list of domains is kept (files and http(s) URLs). */
+  suppressionList: string[];
 }
 
 const list = (v: string) =>
@@ -91,6 +101,23 @@ const schema = z.object({
       'each side from 200 to 4096 pixels, e.g. 1280x800',
     ),
   WEBTRAIL_SCREENSHOT_QUALITY: z.coerce.number().int().min(1).max(100).default(60),
+  // RFC 9309 2.2.1: a product token is letters, underscores and hyphens.
+  WEBTRAIL_USER_AGENT_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z_-]{1,40}$/, 'letters, "_" and "-" only (an RFC 9309 product token), e.g. webtrail')
+    .default('webtrail'),
+  WEBTRAIL_USER_AGENT_CONTACT: z
+    .string()
+    .default('')
+    .refine(
+      (v) => v === '' || /^(https?:\/\/[^\s()]+|mailto:[^\s()@]+@[^\s()]+)$/.test(v),
+      'an http(s) URL or a mailto: address where site owners can reach the operator, e.g. https://example.org/webtrail-bot',
+    ),
+  WEBTRAIL_ROBOTS: z.enum(['respect', 'ignore']).default('respect'),
+  WEBTRAIL_ROBOTS_CACHE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(86_400),
+  WEBTRAIL_ROBOTS_UNREACHABLE_RETRY_S: z.coerce.number().int().min(1).max(86_400).default(600),
+  WEBTRAIL_ROBOTS_MAX_CRAWL_DELAY_S: z.coerce.number().min(0).max(3600).default(30),
+  WEBTRAIL_SUPPRESSION_LIST: z.string().default(''),
 });
 
 export function defaultChromium(): string | undefined {
@@ -125,5 +152,13 @@ export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
     maxContextsPerProcess: raw.WEBTRAIL_BROWSER_MAX_CONTEXTS_PER_PROCESS,
     viewport: { width, height },
     screenshotQuality: raw.WEBTRAIL_SCREENSHOT_QUALITY,
+    identity: { productToken: raw.WEBTRAIL_USER_AGENT_TOKEN, contactUrl: raw.WEBTRAIL_USER_AGENT_CONTACT },
+    robots: {
+      respect: raw.WEBTRAIL_ROBOTS === 'respect',
+      cacheTtlMs: raw.WEBTRAIL_ROBOTS_CACHE_TTL_S * 1000,
+      unreachableRetryMs: raw.WEBTRAIL_ROBOTS_UNREACHABLE_RETRY_S * 1000,
+      maxCrawlDelayMs: raw.WEBTRAIL_ROBOTS_MAX_CRAWL_DELAY_S * 1000,
+    },
+    suppressionList: list(raw.WEBTRAIL_SUPPRESSION_LIST),
   };
 }

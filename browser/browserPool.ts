@@ -6,7 +6,15 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { DependencyError, loadTokenizer, type Logger } from '../platform/index.ts';
+import {
+  DependencyError,
+  errorMessage,
+  loadTokenizer,
+  type Logger,
+  RefreshingDomainList,
+  webtrailVersion,
+} from '../platform/index.ts';
+import { RobotsRules } from './robots.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import { BrowserSession, type SessionOptions } from './browserSession.ts';
 import {
@@ -134,6 +142,24 @@ interface ChromiumProcess {
   /** Closed by the pool itself (so its disconnect is not a crash). */
   retired: boolean;
   idleTimer?: NodeJS.Timeout;
+  /** Chromium's own user agent with webtrail's identification appended (read once the browser runs). */
+  userAgent?: Promise<string>;
+}
+
+/** The identification webtrail appends to Chromium's user agent: `token/version (+contact)`. */
+export function identification(identity: BrowserConfig['identity']): string {
+  return `${identity.productToken}/${webtrailVersion}${identity.contactUrl ? ` (+${identity.contactUrl})` : ''}`;
+}
+
+/** Chromium's own user agent (Browser.getVersion), with the identification after it. */
+async function identifiedUserAgent(browser: Browser, identity: BrowserConfig['identity']): Promise<string> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const { userAgent } = (await cdp.send('Browser.getVersion')) as { userAgent: string };
+    return `${userAgent} ${identification(identity)}`;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
 }
 
 export class BrowserPool {
@@ -149,6 +175,10 @@ export class BrowserPool {
   private warnedNoSandbox = false;
 
   private readonly idleProcessMs: number;
+  /** The operator's opt-out list: its domains are refused at every connection of every session. */
+  readonly suppression: RefreshingDomainList;
+  /** robots.txt of every site this process visits. */
+  readonly robots: RobotsRules;
 
   constructor(
     readonly config: BrowserConfig,
@@ -159,6 +189,26 @@ export class BrowserPool {
     // The budget's tokenizer, loaded now: a family that is not installed stops the service at start.
     loadTokenizer(config.tokenizer);
     this.idleProcessMs = options.idleProcessMs ?? 10_000;
+    this.suppression = new RefreshingDomainList(
+      config.suppressionList,
+      'WEBTRAIL_SUPPRESSION_LIST',
+      10 * 60_000,
+      (error) =>
+        this.log.warn(
+          { err: errorMessage(error) },
+          'the suppression list could not be read again; the last one read stays',
+        ),
+    );
+    this.robots = new RobotsRules({
+      respect: config.robots.respect,
+      productToken: config.identity.productToken,
+      // Chromium's own part is not known before a browser runs; robots.txt requests identify webtrail alone.
+      userAgent: identification(config.identity),
+      cacheTtlMs: config.robots.cacheTtlMs,
+      unreachableRetryMs: config.robots.unreachableRetryMs,
+      maxCrawlDelayMs: config.robots.maxCrawlDelayMs,
+      fetchTimeoutMs: Math.min(config.navigationTimeoutMs, 10_000),
+    });
   }
 
   /** Chromium processes running or starting. */
@@ -263,7 +313,18 @@ export class BrowserPool {
     clearTimeout(proc.idleTimer);
     let session: BrowserSession;
     try {
-      session = await BrowserSession.open(await proc.browser, this.config, this.proxy, options, {
+      const browser = await proc.browser;
+      proc.userAgent ??= identifiedUserAgent(browser, this.config.identity).catch((error: unknown) => {
+        proc.userAgent = undefined;
+        throw error;
+      });
+      const web = {
+        userAgent: await proc.userAgent,
+        // A saved page's session (blockOutside) reaches no website: nothing of robots.txt applies.
+        robots: options.ignoreRobots || options.blockOutside ? undefined : this.robots,
+        denyDomains: await this.suppression.domains(),
+      };
+      session = await BrowserSession.open(browser, this.config, this.proxy, options, web, {
         // A context that does not close in time: its process is killed, the other sessions in it fail over.
         closeStuck: () => {
           this.log.warn({ pid: proc.pid }, 'a browser context did not close in time; its Chromium process is killed');

@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Frame, Locator, Page, Request } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Locator, Page, Request, Route as PlaywrightRoute } from 'playwright-core';
 import type { Action, ActionResult } from '../schemas/index.ts';
 import { DependencyError, loadTokenizer, retry, type Tokenizer } from '../platform/index.ts';
 import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
-import { PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
+import { blockedPage, PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
+import type { GuardRoute, RobotsDecision, RobotsRules } from './robots.ts';
 import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
@@ -55,7 +56,8 @@ export interface GuardEvent {
     | 'popup_followed'
     | 'time_limit'
     | 'dom_cap'
-    | 'page_crashed';
+    | 'page_crashed'
+    | 'robots_disallowed';
   detail: string;
   url: string;
   atMs: number;
@@ -87,6 +89,18 @@ export interface SessionOptions {
   /** Run the page's scripts (default true). */
   javaScriptEnabled?: boolean;
   trajectoryTimeoutMs?: number;
+  /** Do not read robots.txt (implied by blockOutside: a saved page's own server is no website). */
+  ignoreRobots?: boolean;
+}
+
+/** What the pool gives every session of how to behave on the web. */
+export interface SessionWeb {
+  /** The User-Agent header and navigator.userAgent: Chromium's own, with webtrail's identification. */
+  userAgent: string | undefined;
+  /** robots.txt, applied to every top-level page load; undefined: not read. */
+  robots: RobotsRules | undefined;
+  /** The operator's opt-out list: every connection to these domains (and their subdomains) is refused. */
+  denyDomains: ReadonlySet<string>;
 }
 
 export class BrowserSession {
@@ -125,6 +139,7 @@ export class BrowserSession {
     private readonly proxy: EgressProxy,
     private readonly policy: EgressPolicy,
     private readonly hooks: SessionHooks | undefined,
+    private readonly web: SessionWeb,
   ) {
     this.deadline = Date.now() + config.trajectoryTimeoutMs;
     this.tokenizer = loadTokenizer(config.tokenizer);
@@ -137,6 +152,7 @@ export class BrowserSession {
     config: BrowserConfig,
     proxy: EgressProxy,
     options: SessionOptions,
+    web: SessionWeb,
     hooks?: SessionHooks,
   ): Promise<BrowserSession> {
     const policy: EgressPolicy = {
@@ -145,6 +161,7 @@ export class BrowserSession {
       denyAddresses: config.denyAddresses,
       nat64Prefixes: config.nat64Prefixes,
       onlyAllowedHosts: options.blockOutside,
+      denyDomains: web.denyDomains,
     };
     // The session's own gate, so what it refuses is recorded on this trajectory. It opens before the
     // context, and the context makes no request before the session exists (its first page comes in install).
@@ -168,6 +185,7 @@ export class BrowserSession {
         javaScriptEnabled: options.javaScriptEnabled ?? true,
         bypassCSP: false,
         proxy: { server: gate.server, bypass: PROXY_LOOPBACK_TOO },
+        ...(web.userAgent ? { userAgent: web.userAgent } : {}),
       });
       session = new BrowserSession(
         context,
@@ -176,6 +194,7 @@ export class BrowserSession {
         proxy,
         policy,
         hooks,
+        web,
       );
       await session.install();
       return session;
@@ -211,6 +230,8 @@ export class BrowserSession {
       if (request.resourceType() === 'script') this.scriptsFailed += 1;
     });
     this.context.on('page', (page) => this.adopt(page));
+    // Playwright's routes apply to every tab from its first request (popups included), before it is sent.
+    if (this.web.robots) await this.context.route('**/*', (route, request) => this.robotsGate(route, request));
     const first = await this.context.newPage();
     if (!this.tabs.includes(first)) this.adopt(first);
   }
@@ -583,7 +604,48 @@ export class BrowserSession {
       this.record('request_blocked', verdict.reason, url);
       throw new Error(`blocked: ${verdict.reason}`);
     }
+    // Decided here for a plain answer; the page load itself waits its Crawl-delay turn in robotsGate.
+    const robots = await this.web.robots?.decide(url, this.guardRoute);
+    if (robots && !robots.allowed) {
+      this.record('robots_disallowed', robots.reason, url);
+      throw new Error(`blocked: ${robots.reason}`);
+    }
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: this.timeout(this.config.navigationTimeoutMs) });
+  }
+
+  /** How the robots.txt fetch goes out: the session's own egress decision, to the address it checked. */
+  private readonly guardRoute: GuardRoute = (protocol, host, port) =>
+    this.proxy.route(this.policy, protocol, host, port);
+
+  /** What a trajectory records of the robots.txt policy its pages were loaded under. */
+  get robotsPolicy(): string {
+    return this.web.robots?.describe() ?? 'not read (this session opens no website)';
+  }
+
+  /**
+   * Every top-level page load (a goto, a click that navigates, a redirect's first hop, a popup) is held
+   * until robots.txt allows it and the site's Crawl-delay has passed; a disallowed one is answered here
+   * with the guard's page, and the site never sees the request.
+   */
+  private async robotsGate(route: PlaywrightRoute, request: Request): Promise<void> {
+    const robots = this.web.robots;
+    let topLevel: boolean;
+    try {
+      topLevel = request.isNavigationRequest() && request.frame().parentFrame() === null;
+    } catch {
+      topLevel = false; // a request with no frame (a worker's) is no page load
+    }
+    if (!robots || !topLevel) return route.fallback();
+    const url = request.url();
+    const decision = await robots.admit(url, this.guardRoute).catch((error: unknown): RobotsDecision => ({
+      allowed: false,
+      reason: `robots.txt could not be applied: ${cleanError(error)}`,
+    }));
+    if (decision.allowed) return route.fallback().catch(() => undefined);
+    this.record('robots_disallowed', decision.reason, url);
+    await route
+      .fulfill({ status: 403, contentType: 'text/html; charset=utf-8', body: blockedPage(url, decision.reason) })
+      .catch(() => undefined);
   }
 
   private async perform(page: Page, action: Action): Promise<void> {

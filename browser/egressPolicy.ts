@@ -18,6 +18,8 @@ export interface EgressPolicy {
   refuseAll?: string;
   /** NAT64 prefixes of this network besides the well-known ones (RFC 6052 lengths: /32 … /96). */
   nat64Prefixes?: string[];
+  /** Domains (and their subdomains) refused by name before any lookup: the operator's suppression list. */
+  denyDomains?: ReadonlySet<string>;
 }
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };

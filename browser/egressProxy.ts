@@ -17,6 +17,7 @@ import {
 } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { listedDomain } from '../platform/index.ts';
 import {
   addressDecision,
   canonicalHost,
@@ -110,6 +111,12 @@ export class EgressProxy {
     if (policy.refuseAll) return { allowed: false, reason: policy.refuseAll };
     const host = canonicalHost(rawHost);
     if (!host) return { allowed: false, reason: `not a valid host: ${rawHost.slice(0, 80)}` };
+    const suppressed = policy.denyDomains && listedDomain(host, policy.denyDomains);
+    if (suppressed)
+      return {
+        allowed: false,
+        reason: `${suppressed} is on the operator's suppression list (WEBTRAIL_SUPPRESSION_LIST): it asked not to be visited`,
+      };
     let addresses: string[];
     if (isIP(host)) addresses = [host];
     else if (isLocalhostName(host)) addresses = ['127.0.0.1'];

@@ -106,15 +106,17 @@ export function buildProgram(): Command {
         },
       });
       if (interactive && summary.sites.length > 1000) process.stderr.write('\n');
-      const skipped = [...summary.bad, ...summary.duplicates].sort((a, b) => a.line - b.line);
+      const skipped = [...summary.bad, ...summary.duplicates, ...summary.suppressed].sort((a, b) => a.line - b.line);
       for (const p of skipped)
         process.stderr.write(`line ${p.line}: skipped '${printable(p.text, 80)}': ${printable(p.reason, 120)}\n`);
       if (summary.sites.length === 0)
-        throw new UserInputError(`no valid site in ${file === '-' ? 'standard input' : file}`);
+        throw new UserInputError(
+          `no valid site in ${file === '-' ? 'standard input' : file}${summary.suppressed.length ? ` (${summary.suppressed.length} on the suppression list)` : ''}`,
+        );
       if (opts.strict && summary.bad.length > 0)
         throw new UserInputError(`${summary.bad.length} bad line(s); nothing submitted (--strict)`);
       console.log(
-        `submitted ${summary.submitted} site(s) to webtrail.sites${opts.again ? ' (--again: screened again even if already screened)' : ''}; skipped ${summary.bad.length} bad line(s) and ${summary.duplicates.length} duplicate(s)`,
+        `submitted ${summary.submitted} site(s) to webtrail.sites${opts.again ? ' (--again: screened again even if already screened)' : ''}; skipped ${summary.bad.length} bad line(s), ${summary.duplicates.length} duplicate(s) and ${summary.suppressed.length} site(s) on the suppression list`,
       );
       if (!opts.again)
         console.log(

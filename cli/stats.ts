@@ -129,6 +129,11 @@ export function formatStats(report: StatsReport): string {
       '',
     );
   }
+  const polite = report.politeness;
+  out.push(
+    `Politeness: ${polite.suppressedSites} site(s) refused as opted out (WEBTRAIL_SUPPRESSION_LIST), ${polite.suppressedRequests} connection(s) to opted-out hosts refused, ${polite.robotsRefusals} page load(s) refused by robots.txt`,
+    '',
+  );
   const st = report.steps;
   out.push(
     `Steps per trajectory: mean ${st.mean}, p50 ${st.p50}, p90 ${st.p90}, max ${st.max} over ${st.trajectories} trajectories (${

@@ -2,9 +2,10 @@
 import { Partitioners } from 'kafkajs';
 import { readFile } from 'node:fs/promises';
 import { type Site, TOPICS } from '../schemas/index.ts';
-import { UserInputError } from '../platform/index.ts';
+import { listedDomain, loadDomainLists, UserInputError } from '../platform/index.ts';
+import { loadBrowserConfig } from '../browser/index.ts';
 import { ensureTopics, openKafkaSession, RecordProducer } from '../bus/index.ts';
-import { parseSiteList, type ParsedSiteList } from './siteList.ts';
+import { parseSiteList, type ParsedSiteList, type SiteListProblem } from './siteList.ts';
 
 export async function readInput(file: string): Promise<string> {
   if (file === '-') {
@@ -24,13 +25,29 @@ export async function readInput(file: string): Promise<string> {
 
 export interface SubmitSummary extends ParsedSiteList {
   submitted: number;
+  /** Sites the operator's suppression list names: never submitted. */
+  suppressed: SiteListProblem[];
 }
 
 export async function submitSites(
   text: string,
   options: { source: string; strict?: boolean; again?: boolean; progress?: (done: number, total: number) => void },
 ): Promise<SubmitSummary> {
-  const parsed = parseSiteList(text);
+  const all = parseSiteList(text);
+  // Opted-out sites are refused here already, so they never reach the topic (the generator refuses them too).
+  const suppression = await loadDomainLists(loadBrowserConfig().suppressionList, 'WEBTRAIL_SUPPRESSION_LIST');
+  const suppressed: SiteListProblem[] = [];
+  const sites = all.sites.filter((s) => {
+    const listed = listedDomain(s.domain, suppression);
+    if (listed)
+      suppressed.push({
+        line: s.line,
+        text: s.url,
+        reason: `${listed} is on the suppression list (WEBTRAIL_SUPPRESSION_LIST)`,
+      });
+    return !listed;
+  });
+  const parsed = { ...all, sites, suppressed };
   if (options.strict && parsed.bad.length > 0) return { ...parsed, submitted: 0 };
   if (parsed.sites.length === 0) return { ...parsed, submitted: 0 };
   const session = await openKafkaSession();

@@ -1,7 +1,15 @@
 // What `webtrail stats` reports, computed from decoded records. Plain data in, plain data out: the
 // collector dedupes redelivered records by their ids, so at-least-once delivery does not inflate counts.
 import { z } from 'zod';
-import type { ScreenedSite, SiteRejection, Task, TokenUsage, Trajectory, Verdict } from '../schemas/index.ts';
+import {
+  type ScreenedSite,
+  type SiteRejection,
+  SUPPRESSED_CATEGORY,
+  type Task,
+  type TokenUsage,
+  type Trajectory,
+  type Verdict,
+} from '../schemas/index.ts';
 import { type Env, parseEnv, percentile } from '../platform/index.ts';
 
 export type Stage = 'generator' | 'agent' | 'judge' | 'refiner';
@@ -94,6 +102,15 @@ export interface StatsReport {
   };
   tokens: Array<{ stage: Stage; calls: number; promptTokens: number; completionTokens: number; costUsd: number }>;
   totalCostUsd: number;
+  /** What webtrail refused itself out of politeness: opted-out sites and pages, robots.txt refusals. */
+  politeness: {
+    /** Sites the generator refused because the operator's suppression list names them. */
+    suppressedSites: number;
+    /** Connections of agents refused because their host is on the suppression list. */
+    suppressedRequests: number;
+    /** Page loads of agents that robots.txt disallowed (refused before the site saw them). */
+    robotsRefusals: number;
+  };
 }
 
 interface TrajectorySummary {
@@ -103,6 +120,8 @@ interface TrajectorySummary {
   steps: number;
   usage: TokenUsage;
   startedAtMs: number;
+  robotsRefusals: number;
+  suppressedRequests: number;
 }
 interface VerdictSummary {
   trajectoryId: string;
@@ -113,6 +132,9 @@ interface VerdictSummary {
   usage: TokenUsage;
   judgedAtMs: number;
 }
+
+/** How the egress guard words a refusal of a suppressed host (browser/egressProxy.ts). */
+const SUPPRESSED = /suppression list/;
 
 const mean = (values: number[]) =>
   values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / 1000 : 0;
@@ -168,7 +190,10 @@ export class StatsCollector {
       }
       case 'Trajectory': {
         const t = value as Trajectory;
+        const events = [...t.startGuardEvents, ...t.steps.flatMap((s) => s.guardEvents)];
         this.trajectories.set(t.trajectoryId, {
+          robotsRefusals: events.filter((e) => e.kind === 'robots_disallowed').length,
+          suppressedRequests: events.filter((e) => e.kind === 'request_blocked' && SUPPRESSED.test(e.detail)).length,
           taskId: t.task.taskId,
           domain: t.task.domain,
           status: t.status,
@@ -328,7 +353,9 @@ export class StatsCollector {
         submitted: this.submitted.size,
         accepted: new Set(this.taskDomains.values()).size,
         rejected: this.rejections.size,
-        rejectedByReason: countBy([...this.rejections.values()], (r) => r.reason),
+        rejectedByReason: countBy([...this.rejections.values()], (r) =>
+          r.category === SUPPRESSED_CATEGORY ? 'suppressed' : r.reason,
+        ),
         resubmissionsSkipped: [...this.screened.values()].reduce((n, r) => n + r.resubmissionsSkipped, 0),
       },
       judgeVersion,
@@ -345,6 +372,11 @@ export class StatsCollector {
       },
       tokens,
       totalCostUsd: Math.round(tokens.reduce((n, t) => n + t.costUsd, 0) * 1e6) / 1e6,
+      politeness: {
+        suppressedSites: [...this.rejections.values()].filter((r) => r.category === SUPPRESSED_CATEGORY).length,
+        suppressedRequests: [...this.trajectories.values()].reduce((n, t) => n + t.suppressedRequests, 0),
+        robotsRefusals: [...this.trajectories.values()].reduce((n, t) => n + t.robotsRefusals, 0),
+      },
     };
   }
 }

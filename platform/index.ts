@@ -24,7 +24,14 @@ export {
   type ServiceName,
   webtrailHome,
 } from './config.ts';
-export { isDomainName } from './domains.ts';
+export {
+  isDomainName,
+  listedDomain,
+  loadDomainLists,
+  parseDomainList,
+  readDomainListFile,
+  RefreshingDomainList,
+} from './domains.ts';
 export {
   DependencyError,
   errorMessage,
@@ -51,3 +58,4 @@ export { ATTRS, extractTraceContext, inSpan, newTaskTrace, SpanKind, SPANS, trac
 export { DEFAULT_TOKENIZER, libraryTokenizer, loadTokenizer, type Tokenizer, tokenizerSetting } from './tokenizer.ts';
 export { estimatePromptTokens, estimateTokens } from './tokens.ts';
 export { childPids, commandLine, treeCpuSeconds, treePssMb } from './processTree.ts';
+export { webtrailVersion } from './version.ts';

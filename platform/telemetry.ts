@@ -1,6 +1,7 @@
 // OpenTelemetry as the code sees it: one trace per trajectory, carried between services in Kafka headers
 // (W3C traceparent). Span and attribute names are declared here, once. Only the OpenTelemetry API is used
 // here; the SDK that records and exports spans is started by each process in platform/telemetrySdk.ts.
+import { webtrailVersion } from './version.ts';
 import {
   context,
   propagation,
@@ -48,7 +49,7 @@ export const ATTRS = {
 } as const;
 
 export function tracer(): Tracer {
-  return trace.getTracer('webtrail', '0.1.0');
+  return trace.getTracer('webtrail', webtrailVersion);
 }
 
 /** The trace context carried by a Kafka record's headers (root when none). */

@@ -4,6 +4,7 @@
 // http/json. The exporters read the other OTEL_EXPORTER_OTLP_* variables (headers, timeout, compression,
 // certificates) as the SDK documents. Apart from platform/telemetry.ts (the API side) because the SDK and
 // its exporters take seconds to load: only a process that starts tracing loads them.
+import { webtrailVersion } from './version.ts';
 import { trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpHttpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -44,7 +45,7 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
     sdk = new NodeSDK({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: `webtrail-${serviceName}`,
-        [ATTR_SERVICE_VERSION]: '0.1.0',
+        [ATTR_SERVICE_VERSION]: webtrailVersion,
       }),
       spanProcessors,
       instrumentations: [],
@@ -56,7 +57,7 @@ export function startTelemetry(serviceName: string, env: Record<string, string |
   // not hold the pipeline up, and a crash right after a commit it did not wait for loses those spans).
   const flushMs = Math.max(0, Number(env.WEBTRAIL_TRACE_FLUSH_MS ?? 1000) || 1000);
   return {
-    tracer: trace.getTracer('webtrail', '0.1.0'),
+    tracer: trace.getTracer('webtrail', webtrailVersion),
     flush: async () => {
       if (!exporter) return;
       const flushed = exporter.forceFlush().catch(() => undefined);

@@ -315,6 +315,16 @@ function propose(user: string): object {
   const domain = line(user, 'Domain');
   const count = Number(/Propose up to (\d+) tasks/.exec(user)?.[1] ?? '5');
   const site = siteOf(domain);
+  // Offered first, as a model's list puts them anywhere: the generator has to drop them itself.
+  const unsafe = (site?.unsafeProposals ?? []).map((u) => ({
+    instruction: u.instruction,
+    startUrl: url,
+    steps: ['Open the thread', 'Delete it'],
+    successCriteria: ['The thread is gone'],
+    requiresLogin: u.requiresLogin ?? false,
+    requiresPayment: u.requiresPayment ?? false,
+    changesOthersData: u.changesOthersData ?? false,
+  }));
   const tasks = (site?.tasks ?? []).slice(0, count).map((t) => ({
     instruction: t.instruction,
     startUrl: new URL(t.startPath, url).toString(),
@@ -324,7 +334,7 @@ function propose(user: string): object {
     requiresPayment: false,
     changesOthersData: false,
   }));
-  return { tasks };
+  return { tasks: [...unsafe, ...tasks] };
 }
 
 /**

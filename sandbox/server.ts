@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SandboxState } from './state.ts';
 import { SITES, findTask, siteForHost } from './sites/index.ts';
-import type { Reply, SandboxRequest } from './types.ts';
+import { robotsTxtOf, type Reply, type SandboxRequest } from './types.ts';
 
 export interface Sandbox {
   port: number;
@@ -121,6 +121,14 @@ export async function startSandbox(
         },
         headers,
       );
+    const userAgent = String(req.headers['user-agent'] ?? '');
+    if (state.robots.userAgents.size < 50) state.robots.userAgents.add(userAgent.slice(0, 300));
+    if (site.robots && url.pathname === '/robots.txt') {
+      state.robots.fetches += 1;
+      return void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(robotsTxtOf(site.robots));
+    }
+    if (site.robots?.disallow.some((prefix) => url.pathname.startsWith(prefix)))
+      state.robots.disallowedRequests.push({ url: `${hostName}${url.pathname}`, userAgent: userAgent.slice(0, 300) });
     for (const route of site.routes) {
       const reply = route(request, state);
       if (reply) return send(res, reply, headers);
@@ -139,6 +147,7 @@ export async function startSandbox(
 
   function sandboxApi(req: SandboxRequest): Reply {
     if (req.path === '/__sandbox/state') return { json: state.toJSON() };
+    if (req.path === '/__sandbox/robots') return { json: (state.toJSON() as { robots: unknown }).robots };
     if (req.path === '/__sandbox/sites') {
       return {
         json: SITES.map((s) => ({

@@ -54,6 +54,15 @@ export class SandboxState {
   threads = new Map<string, Thread>();
   applications = new Map<string, Application>();
   drafts = new Map<string, Record<string, string>>();
+  /**
+   * What the sites saw of robots.txt: its fetches, every request for a path a site's robots.txt disallows
+   * (by simple prefix, as the site declares it: no robots parser involved), and the user agents that came.
+   */
+  robots = {
+    fetches: 0,
+    disallowedRequests: [] as Array<{ url: string; userAgent: string }>,
+    userAgents: new Set<string>(),
+  };
   private counter = 0;
 
   /** Short ids that differ per record and per run. */
@@ -74,6 +83,11 @@ export class SandboxState {
         [...m].map(([k, v]) => [k, v instanceof Set ? [...v] : v instanceof Map ? Object.fromEntries(v) : v]),
       );
     return {
+      robots: {
+        fetches: this.robots.fetches,
+        disallowedRequests: this.robots.disallowedRequests,
+        userAgents: [...this.robots.userAgents],
+      },
       orders: plain(this.orders),
       bookings: plain(this.bookings),
       reservations: plain(this.reservations),

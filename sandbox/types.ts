@@ -80,6 +80,28 @@ export interface SandboxSite {
   tasks: SandboxTask[];
   /** Follow-up tasks for the refinement rounds (none proposed from the home page). */
   followUps?: SandboxFollowUp[];
+  /**
+   * Tasks the scripted proposer offers first, flagged as a careful LLM flags them (a login, a payment,
+   * other people's data): the generator must drop every one, so none is ever a task.
+   */
+  unsafeProposals?: Array<{
+    instruction: string;
+    requiresLogin?: boolean;
+    requiresPayment?: boolean;
+    changesOthersData?: boolean;
+  }>;
+  /** The site's robots.txt, for every user agent: path prefixes it disallows, and its Crawl-delay. */
+  robots?: { disallow: string[]; crawlDelayS?: number };
+}
+
+/** A site's robots.txt text (RFC 9309), from its declaration. */
+export function robotsTxtOf(robots: NonNullable<SandboxSite['robots']>): string {
+  return [
+    'User-agent: *',
+    ...robots.disallow.map((p) => `Disallow: ${p}`),
+    ...(robots.crawlDelayS ? [`Crawl-delay: ${robots.crawlDelayS}`] : []),
+    '',
+  ].join('\n');
 }
 
 /** The record id at the end of a confirmation URL such as /order/ab12cd. */

@@ -56,3 +56,4 @@ export {
   type Trajectory,
   type Verdict,
 } from './types.ts';
+export { BLOCKLISTED_CATEGORY, SUPPRESSED_CATEGORY } from './rejectionCategories.ts';

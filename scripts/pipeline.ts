@@ -100,7 +100,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           OPENAI_BASE_URL: llm.url,
           OPENAI_MODEL: 'scripted',
           OPENAI_API_KEY: 'not-needed',
-          WEBTRAIL_GENERATOR_TASKS_PER_SITE: process.env.WEBTRAIL_GENERATOR_TASKS_PER_SITE ?? '10',
+          WEBTRAIL_GENERATOR_TASKS_PER_SITE: process.env.WEBTRAIL_GENERATOR_TASKS_PER_SITE ?? '12',
         }
       : {}),
     ...options.env,

@@ -215,6 +215,10 @@ describe('the pipeline on the sandbox web', () => {
     }
     expect(new Set(tasks.map((t) => t.taskId)).size).toBe(tasks.length);
     expect(bySite.size).toBe(DEMO_SITES.filter((s) => !s.unsafe).length);
+    // The scripted proposer offers the forum a task that changes another member's data: dropped, never a task.
+    const unsafeProposals = SITES.flatMap((s) => s.unsafeProposals ?? []).map((u) => u.instruction);
+    expect(unsafeProposals.length).toBeGreaterThan(0);
+    expect(tasks.filter((t) => unsafeProposals.includes(t.instruction)).map((t) => t.instruction)).toEqual([]);
   });
 
   it('carries each task to exactly one trajectory and each trajectory to exactly one verdict, losing nothing', async () => {

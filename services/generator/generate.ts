@@ -1,8 +1,15 @@
 // sites → tasks: open the home page, screen the site, propose tasks grounded in what it shows, keep
 // the feasible and distinct ones. Plain functions: the browser and the LLM come in as arguments.
-import type { Site, SiteRejection, Task, TokenUsage } from '../../schemas/index.ts';
+import {
+  BLOCKLISTED_CATEGORY,
+  type Site,
+  type SiteRejection,
+  SUPPRESSED_CATEGORY,
+  type Task,
+  type TokenUsage,
+} from '../../schemas/index.ts';
 import type { Observation } from '../../browser/index.ts';
-import { stableId } from '../../platform/index.ts';
+import { listedDomain, stableId } from '../../platform/index.ts';
 import {
   addUsage,
   EXPLORE_INSTRUCTION,
@@ -15,7 +22,7 @@ import {
   startUrlOnSite,
   zeroUsage,
 } from '../../llm/index.ts';
-import { blocklisted, type GeneratorConfig } from './config.ts';
+import type { GeneratorConfig } from './config.ts';
 
 export interface HomePage {
   ok: boolean;
@@ -27,6 +34,8 @@ export interface HomePage {
 
 export interface GeneratorDeps {
   openHomePage(url: string, signal: AbortSignal): Promise<HomePage>;
+  /** The operator's suppression list as it stands now (sites that asked not to be visited). */
+  suppressed(): Promise<ReadonlySet<string>>;
   llm: LlmClient;
   screenPrompt: Prompt;
   proposePrompt: Prompt;
@@ -63,9 +72,16 @@ export async function generateForSite(site: Site, deps: GeneratorDeps, signal: A
     },
   });
 
-  const listed = blocklisted(site.domain, deps.config.blocklist);
-  if (listed && deps.config.blocklistStrict)
-    return reject('unsafe', 'domain is on the blocklist (strict mode)', 'blocklisted');
+  // Both lists are read before the page is opened: a listed site sees no visit and costs no LLM call.
+  const optedOut = listedDomain(site.domain, await deps.suppressed());
+  if (optedOut)
+    return reject(
+      'blocked',
+      `${optedOut} is on the operator's suppression list (WEBTRAIL_SUPPRESSION_LIST): it asked not to be visited`,
+      SUPPRESSED_CATEGORY,
+    );
+  const listed = listedDomain(site.domain, deps.config.blocklist);
+  if (listed) return reject('unsafe', `${listed} is on the blocklist (WEBTRAIL_BLOCKLIST)`, BLOCKLISTED_CATEGORY);
 
   const home = await deps.openHomePage(site.url, signal);
   if (!home.ok || !home.observation)

@@ -33,8 +33,11 @@ await runStageMain({
       log,
     );
     const pool = new BrowserPool(browserConfig, log);
+    // Read now, so a list that cannot be read stops the service at start with its reason.
+    await pool.suppression.domains();
     const deps = {
       openHomePage: (url: string) => openAndObserve(pool, url),
+      suppressed: () => pool.suppression.domains(),
       llm,
       screenPrompt,
       proposePrompt,

@@ -33,6 +33,8 @@ export interface AgentBrowser {
    * trajectory's time, `memory:` a renderer that crashed or was stopped), or null.
    */
   readonly stopped: string | null;
+  /** The robots.txt policy its pages were loaded under (recorded in the trajectory's agentSettings). */
+  readonly robotsPolicy?: string;
   close(): Promise<void>;
 }
 
@@ -219,6 +221,7 @@ export async function runTrajectory(
       historySteps: String(config.historySteps),
       loopRepeats: String(config.loopRepeats),
       maxConsecutiveErrors: String(config.maxConsecutiveErrors),
+      ...(browser.robotsPolicy ? { robots: browser.robotsPolicy } : {}),
     },
   };
 

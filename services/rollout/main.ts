@@ -30,6 +30,8 @@ await runStageMain({
       log,
     );
     const pool = new BrowserPool(browserConfig, log);
+    // Read now, so a list that cannot be read stops the service at start with its reason.
+    await pool.suppression.domains();
     const limiter = new KeyedLimiter(config.perDomainConcurrency);
     const blobs = await openBlobStore();
     log.info({ blobs: blobs.location }, 'screenshots go to the blob store');
