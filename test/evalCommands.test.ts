@@ -188,7 +188,7 @@ describe('the sandbox as Mind2Web-format data', () => {
           },
       );
     expect(records).toHaveLength(exported.steps);
-    expect(exported.tasks).toBe(10);
+    expect(exported.tasks).toBe(11);
     const ecology = records.find((r) => r.action_uid.startsWith('sandbox-library-subject-ecology-')) as unknown as
       { previous_actions: string[] } | undefined;
     expect(ecology?.previous_actions).toEqual(['[group]  Browse by subject -> CLICK']);
