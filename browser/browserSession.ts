@@ -10,7 +10,7 @@ import { DependencyError, loadTokenizer, retry, type Tokenizer } from '../platfo
 import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
 import { blockedPage, PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
-import type { GuardRoute, RobotsDecision, RobotsRules } from './robots.ts';
+import { type GuardRoute, type RobotsDecision, type RobotsRules, retryAfterMs } from './robots.ts';
 import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
 import { renderObservation, type Observation, type RawObservation } from './observation.ts';
@@ -57,7 +57,8 @@ export interface GuardEvent {
     | 'time_limit'
     | 'dom_cap'
     | 'page_crashed'
-    | 'robots_disallowed';
+    | 'robots_disallowed'
+    | 'rate_limited';
   detail: string;
   url: string;
   atMs: number;
@@ -222,6 +223,12 @@ export class BrowserSession {
     this.context.on('request', track(true));
     this.context.on('response', (response) => {
       track(false)(response.request());
+      const status = response.status();
+      if ((status === 429 || status === 503) && this.web.robots) {
+        // The site asked to be left alone: every page load of it in this process waits (robotsGate).
+        const wait = retryAfterMs(response.headers()['retry-after']);
+        if (wait !== undefined && isTopLevel(response.request())) this.web.robots.backOff(response.url(), wait);
+      }
       if (response.status() >= 400 && response.request().resourceType() === 'script') this.scriptsFailed += 1;
     });
     this.context.on('requestfinished', track(false));
@@ -629,20 +636,18 @@ export class BrowserSession {
    */
   private async robotsGate(route: PlaywrightRoute, request: Request): Promise<void> {
     const robots = this.web.robots;
-    let topLevel: boolean;
-    try {
-      topLevel = request.isNavigationRequest() && request.frame().parentFrame() === null;
-    } catch {
-      topLevel = false; // a request with no frame (a worker's) is no page load
-    }
-    if (!robots || !topLevel) return route.fallback();
+    if (!robots || !isTopLevel(request)) return route.fallback();
     const url = request.url();
     const decision = await robots.admit(url, this.guardRoute).catch((error: unknown): RobotsDecision => ({
       allowed: false,
       reason: `robots.txt could not be applied: ${cleanError(error)}`,
     }));
     if (decision.allowed) return route.fallback().catch(() => undefined);
-    this.record('robots_disallowed', decision.reason, url);
+    this.record(
+      decision.reason.startsWith('rate_limited:') ? 'rate_limited' : 'robots_disallowed',
+      decision.reason,
+      url,
+    );
     await route
       .fulfill({ status: 403, contentType: 'text/html; charset=utf-8', body: blockedPage(url, decision.reason) })
       .catch(() => undefined);
@@ -790,6 +795,15 @@ export class BrowserSession {
 }
 
 /** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */
+/** A tab's own page load (not a frame's, not a worker's). */
+function isTopLevel(request: Request): boolean {
+  try {
+    return request.isNavigationRequest() && request.frame().parentFrame() === null;
+  } catch {
+    return false; // a request with no frame (a worker's) is no page load
+  }
+}
+
 export function cleanError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message

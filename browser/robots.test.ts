@@ -3,7 +3,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchRobots, type GuardRoute, type RobotsFetch, RobotsRules, type RobotsSettings } from './robots.ts';
+import {
+  fetchRobots,
+  type GuardRoute,
+  retryAfterMs,
+  type RobotsFetch,
+  RobotsRules,
+  type RobotsSettings,
+} from './robots.ts';
 
 const UA = 'webtrail/0.1.0 (+https://example.org/bot)';
 let server: Server;
@@ -210,5 +217,34 @@ describe('robots.txt rules', () => {
       allowed: false,
       reason: expect.stringMatching(/asks 60 s between pages, more than WEBTRAIL_ROBOTS_MAX_CRAWL_DELAY_S \(5 s\)/),
     });
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds and HTTP dates (RFC 9110 10.2.3), and nothing else', () => {
+    const now = Date.parse('2026-12-08T00:00:00Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('Tue, 08 Dec 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Mon, 07 Dec 2026 23:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
+  });
+
+  it('holds the next page load of the site that asked, and refuses one that would wait past the limit', async () => {
+    const clock = { now: 1_000_000 };
+    const rules = new RobotsRules(
+      SETTINGS,
+      async () => ({ kind: 'unavailable', status: 404 }),
+      () => clock.now,
+    );
+    rules.backOff('http://busy.test/page', 60_000);
+    expect(await rules.admit('http://busy.test/other', allowLoopback)).toEqual({
+      allowed: false,
+      reason: 'rate_limited: busy.test asked to be left alone for 60 s more (Retry-After)',
+    });
+    // Another site is not held.
+    expect((await rules.admit('http://calm.test/', allowLoopback)).allowed).toBe(true);
+    clock.now += 60_000;
+    expect((await rules.admit('http://busy.test/other', allowLoopback)).allowed).toBe(true);
   });
 });

@@ -247,16 +247,53 @@ export class RobotsRules {
 
   /**
    * Decides, and when allowed takes the origin's next page-load turn: resolves once its Crawl-delay since
-   * the previous page load of this process has passed (turns are handed out in call order).
+   * the previous page load of this process, and any back-off the site asked for, have passed (turns are
+   * handed out in call order). A wait longer than the longest Crawl-delay allowed is a refusal instead.
    */
   async admit(rawUrl: string, route: GuardRoute): Promise<RobotsDecision> {
     const decision = await this.decide(rawUrl, route);
-    if (!decision.allowed || !decision.crawlDelayMs) return decision;
-    const origin = new URL(rawUrl).origin;
+    if (!decision.allowed) return decision;
+    let origin: string;
+    try {
+      const url = new URL(rawUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return decision;
+      origin = url.origin;
+    } catch {
+      return decision;
+    }
     const now = this.now();
     const at = Math.max(now, this.nextPageAt.get(origin) ?? 0);
-    setBounded(this.nextPageAt, origin, at + decision.crawlDelayMs);
+    if (at - now > this.settings.maxCrawlDelayMs)
+      return {
+        allowed: false,
+        reason: `rate_limited: ${new URL(rawUrl).host} asked to be left alone for ${Math.ceil((at - now) / 1000)} s more (Retry-After)`,
+      };
+    if (decision.crawlDelayMs || at > now) setBounded(this.nextPageAt, origin, at + (decision.crawlDelayMs ?? 0));
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
     return { allowed: true };
   }
+
+  /** A site answered 429 or 503 with Retry-After: no page of it loads in this process before then. */
+  backOff(rawUrl: string, retryAfterMs: number): void {
+    let origin: string;
+    try {
+      origin = new URL(rawUrl).origin;
+    } catch {
+      return;
+    }
+    const until = this.now() + Math.min(Math.max(0, retryAfterMs), MAX_BACK_OFF_MS);
+    if (until > (this.nextPageAt.get(origin) ?? 0)) setBounded(this.nextPageAt, origin, until);
+  }
+}
+
+/** The longest back-off a Retry-After can impose (a longer one is capped: the site is refused meanwhile). */
+const MAX_BACK_OFF_MS = 3600_000;
+
+/** A Retry-After header's wait (RFC 9110 10.2.3: seconds, or an HTTP date), or undefined when it has none. */
+export function retryAfterMs(header: string | undefined | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -33,6 +33,7 @@ export {
   dlqTopic,
   findTopic,
   STAGE_INPUTS,
+  taskRecordKey,
   TOPIC_PREFIX,
   topicPrefix,
   TOPICS,

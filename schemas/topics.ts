@@ -77,7 +77,9 @@ export const TOPICS = {
   tasks: {
     name: `${TOPIC_PREFIX}webtrail.tasks`,
     valueSchema: 'Task',
-    key: 'taskId',
+    // By site, not by task: all of a site's tasks land on one partition, so the one rollout replica that
+    // owns it paces the site for the whole cluster (its concurrency, Crawl-delay and Retry-After back-off).
+    key: 'domain',
     partitions: 24,
     retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete',
@@ -186,3 +188,6 @@ export function allTopics(): TopicSpec[] {
 export function findTopic(name: string): TopicSpec | undefined {
   return allTopics().find((t) => t.name === name);
 }
+
+/** The key of a task record: its site's domain (see TOPICS.tasks). */
+export const taskRecordKey = (task: { domain: string }): string => task.domain;

@@ -21,6 +21,10 @@ let suppressingPool: BrowserPool;
 let slowSite: Server;
 let slowUrl = '';
 const slowArrivals: number[] = [];
+// A site that answers its first page load with 429 and Retry-After: 2, and when each page was asked for.
+let busySite: Server;
+let busyUrl = '';
+const busyArrivals: number[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
@@ -31,17 +35,29 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => slowSite.listen(0, '127.0.0.1', resolve));
   slowUrl = `http://127.0.0.1:${(slowSite.address() as AddressInfo).port}`;
+  busySite = createServer((req, res) => {
+    if (req.url === '/robots.txt') return void res.writeHead(404).end();
+    busyArrivals.push(performance.now());
+    if (busyArrivals.length === 1)
+      return void res.writeHead(429, { 'retry-after': '2', 'content-type': 'text/html' }).end('<h1>Slow down</h1>');
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Busy</title><h1>Served</h1>');
+  });
+  await new Promise<void>((resolve) => busySite.listen(0, '127.0.0.1', resolve));
+  busyUrl = `http://127.0.0.1:${(busySite.address() as AddressInfo).port}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-suppression-'));
   const list = path.join(dir, 'opted-out.txt');
   writeFileSync(list, '# sites that asked not to be visited\nlibrary.localhost\n');
-  pool = testPool(`${sandbox.allowHost},${new URL(slowUrl).host}`, { WEBTRAIL_USER_AGENT_CONTACT: CONTACT });
+  pool = testPool(`${sandbox.allowHost},${new URL(slowUrl).host},${new URL(busyUrl).host}`, {
+    WEBTRAIL_USER_AGENT_CONTACT: CONTACT,
+  });
   ignoringPool = testPool(sandbox.allowHost, { WEBTRAIL_ROBOTS: 'ignore' });
   suppressingPool = testPool(sandbox.allowHost, { WEBTRAIL_SUPPRESSION_LIST: list });
 });
 afterAll(async () => {
   await Promise.all([pool?.close(), ignoringPool?.close(), suppressingPool?.close()]);
   await sandbox?.close();
-  await new Promise<void>((resolve) => (slowSite ? slowSite.close(() => resolve()) : resolve()));
+  for (const server of [slowSite, busySite])
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 
 const disallowed = () => sandbox.state.robots.disallowedRequests.map((r) => r.url);
@@ -105,6 +121,25 @@ describe('a polite visitor', () => {
     // Crawl-delay: 1 — the site saw each page at least a second after the one before (the page itself loads in ms).
     expect(slowArrivals[1]! - slowArrivals[0]!).toBeGreaterThanOrEqual(990);
     expect(slowArrivals[2]! - slowArrivals[1]!).toBeGreaterThanOrEqual(990);
+  });
+
+  it('waits out a 429 with Retry-After before the next page of that site, in every session of the process', async () => {
+    const first = await pool.newSession();
+    try {
+      await first.goto(`${busyUrl}/a`);
+    } finally {
+      await first.close();
+    }
+    const second = await pool.newSession();
+    try {
+      expect((await second.goto(`${busyUrl}/b`)).ok).toBe(true);
+      expect((await second.observe()).text).toContain('Served');
+    } finally {
+      await second.close();
+    }
+    expect(busyArrivals).toHaveLength(2);
+    // Retry-After: 2 — the site saw the next page load at least two seconds after the 429.
+    expect(busyArrivals[1]! - busyArrivals[0]!).toBeGreaterThanOrEqual(1990);
   });
 
   it('loads the disallowed page when the operator switches robots.txt off for the run (the site counts it)', async () => {

@@ -40,9 +40,10 @@ describe('the generator with one site', () => {
       outcome: await handleSite(site(), undefined, deps, signal),
       siteTraceId: span.spanContext().traceId,
     }));
+    // Tasks are keyed by their site (one partition owner paces it), the screening by site and version.
     expect(outcome.records.map((r) => [r.topic, r.key])).toEqual([
-      [TOPICS.tasks.name, 't1'],
-      [TOPICS.tasks.name, 't2'],
+      [TOPICS.tasks.name, 'shop.example.com'],
+      [TOPICS.tasks.name, 'shop.example.com'],
       [TOPICS.sitesScreened.name, `shop.example.com ${VERSION}`],
     ]);
     expect(outcome.records.map((r) => r.afterOthers === true)).toEqual([false, false, true]);

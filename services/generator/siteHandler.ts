@@ -3,7 +3,7 @@
 // records come in the order they must be sent: the site's tasks (each starting its own trace) or its
 // rejection, then the screening record, last, so that once it exists the tasks it speaks of do too.
 import type { OutputRecord } from '../../bus/index.ts';
-import { type ScreenedSite, type Site, type SiteRejection, TOPICS } from '../../schemas/index.ts';
+import { type ScreenedSite, type Site, type SiteRejection, taskRecordKey, TOPICS } from '../../schemas/index.ts';
 import { ATTRS, SPANS, newTaskTrace } from '../../platform/index.ts';
 import type { GeneratorResult } from './generate.ts';
 import { screenedKey, screenedRecord, skippedResubmission } from './screenedSites.ts';
@@ -64,7 +64,7 @@ export async function handleSite(
   }
   const tasks = result.tasks.map((task): OutputRecord<'Task'> => ({
     topic: TOPICS.tasks.name,
-    key: task.taskId,
+    key: taskRecordKey(task),
     schema: 'Task',
     value: task,
     headers: newTaskTrace(SPANS.task, { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain }),

@@ -371,9 +371,10 @@ describe('follow-up records', () => {
       records: followUpRecords(tasks),
       verdictTrace: span.spanContext().traceId,
     }));
+    // Keyed by site, so the rollout replica that owns the site's partition paces it for the cluster.
     expect(records.map((r) => [r.topic, r.key, r.value.taskId])).toEqual([
-      [TOPICS.tasks.name, 'f1', 'f1'],
-      [TOPICS.tasks.name, 'f2', 'f2'],
+      [TOPICS.tasks.name, 'shop.example.com', 'f1'],
+      [TOPICS.tasks.name, 'shop.example.com', 'f2'],
     ]);
     const traces = records.map((r) => r.headers?.traceparent?.split('-')[1]);
     expect(new Set([...traces, verdictTrace]).size).toBe(3);

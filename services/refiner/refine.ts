@@ -2,7 +2,7 @@
 // success, repaired after a failure, none when the site has nothing more to ask. Bounded (rounds and
 // tasks per site) and idempotent (one follow-up per task, under an id fixed by the parent). Plain
 // functions: the LLM and the table of known tasks come in as arguments.
-import { type Task, TOPICS, type Verdict } from '../../schemas/index.ts';
+import { type Task, taskRecordKey, TOPICS, type Verdict } from '../../schemas/index.ts';
 import { ATTRS, KeyedLimiter, newTaskTrace, SPANS, stableId, WebtrailError } from '../../platform/index.ts';
 import type { OutputRecord } from '../../bus/index.ts';
 import {
@@ -336,7 +336,7 @@ export class SiteRefiner {
 export function followUpRecords(tasks: Task[]): Array<OutputRecord<'Task'>> {
   return tasks.map((task) => ({
     topic: TOPICS.tasks.name,
-    key: task.taskId,
+    key: taskRecordKey(task),
     schema: 'Task',
     value: task,
     headers: newTaskTrace(SPANS.followUp, { [ATTRS.taskId]: task.taskId, [ATTRS.domain]: task.domain }),
