@@ -122,6 +122,11 @@ export async function startSandbox(
         headers,
       );
     const userAgent = String(req.headers['user-agent'] ?? '');
+    const load =
+      req.headers['sec-fetch-dest'] === 'document' && state.pageLoads.length < 100_000
+        ? { host: hostName, sid, path: url.pathname, atMs: performance.now(), redirected: false }
+        : undefined;
+    if (load) state.pageLoads.push(load);
     if (state.robots.userAgents.size < 50) state.robots.userAgents.add(userAgent.slice(0, 300));
     if (site.robots && url.pathname === '/robots.txt') {
       state.robots.fetches += 1;
@@ -131,6 +136,8 @@ export async function startSandbox(
       state.robots.disallowedRequests.push({ url: `${hostName}${url.pathname}`, userAgent: userAgent.slice(0, 300) });
     for (const route of site.routes) {
       const reply = route(request, state);
+      // A redirect's next hop is the same page load (the browser follows it without asking anyone).
+      if (reply && 'redirect' in reply && load) load.redirected = true;
       if (reply) return send(res, reply, headers);
     }
     send(res, { status: 404, html: '<h1>Page not found</h1>' }, headers);

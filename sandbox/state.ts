@@ -63,6 +63,11 @@ export class SandboxState {
     disallowedRequests: [] as Array<{ url: string; userAgent: string }>,
     userAgents: new Set<string>(),
   };
+  /**
+   * Every page a tab loaded (Sec-Fetch-Dest: document), by host, session cookie and time: who visited when;
+   * `redirected` when the answer was a redirect, whose next hop belongs to the same page load.
+   */
+  pageLoads: Array<{ host: string; sid: string; path: string; atMs: number; redirected: boolean }> = [];
   private counter = 0;
 
   /** Short ids that differ per record and per run. */

@@ -47,6 +47,8 @@ export interface PipelineOptions {
   startAtEnd?: boolean;
   /** The services to start (default: all five). */
   only?: ServiceName[];
+  /** Processes per service where more than one (replicas of one consumer group, as on Kubernetes). */
+  replicas?: Partial<Record<ServiceName, number>>;
   /**
    * Health ports near each service's usual one (18081…, as the demo prints them). Off, the system picks
    * free ones: two pipelines started at once (test files side by side) would race for the same port.
@@ -126,7 +128,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     return serviceEnv;
   }
 
-  async function start(name: ServiceName): Promise<ServiceProcess> {
+  /** The replicas beyond the first of a service (options.replicas), stopped with the run. */
+  const extraReplicas: ServiceProcess[] = [];
+
+  async function start(name: ServiceName, replica = 0): Promise<ServiceProcess> {
     const upper = name.toUpperCase();
     const serviceEnv = serviceEnvOf(name);
     const port =
@@ -134,7 +139,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       (await freePort(options.usualPorts ? BASE_PORT[name] : 0));
     serviceEnv[`WEBTRAIL_${upper}_HTTP_PORT`] = String(port);
     const groupId = loadRuntimeConfig(name, serviceEnv).groupId;
-    const log = openSync(path.join(logs, `${name}.log`), 'a');
+    const logFile = path.join(logs, replica ? `${name}-${replica}.log` : `${name}.log`);
+    const log = openSync(logFile, 'a');
     const child = spawnTs(stageEntry(name), {
       env: serviceEnv,
       stdio: ['ignore', log, log],
@@ -142,9 +148,19 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const service: ServiceProcess = { name, child, port, groupId, exited };
-    services.set(name, service);
-    await waitReady(service, path.join(logs, `${name}.log`));
+    if (replica) extraReplicas.push(service);
+    else services.set(name, service);
+    await waitReady(service, logFile);
     return service;
+  }
+
+  async function stopReplicas(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await Promise.all(
+      extraReplicas.splice(0).map((service) => {
+        if (service.child.exitCode === null) service.child.kill(signal);
+        return service.exited;
+      }),
+    );
   }
 
   async function stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
@@ -164,9 +180,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         })),
       );
     }
-    await Promise.all((options.only ?? SERVICE_NAMES).map((name) => start(name)));
+    await Promise.all(
+      (options.only ?? SERVICE_NAMES).flatMap((name) =>
+        Array.from({ length: Math.max(1, options.replicas?.[name] ?? 1) }, (_, replica) => start(name, replica)),
+      ),
+    );
   } catch (error) {
     await Promise.all([...services.keys()].map((n) => stopService(n, 'SIGKILL')));
+    await stopReplicas('SIGKILL');
     await llm?.close();
     await sandbox.close();
     throw error;
@@ -182,6 +203,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     stopService,
     stop: async () => {
       await Promise.all([...services.keys()].map((n) => stopService(n)));
+      await stopReplicas();
       await llm?.close();
       await sandbox.close();
     },
