@@ -62,6 +62,7 @@ export const toTrajectory = (task: Task, steps = 1): Trajectory => ({
   finalObservationRef: null,
   status: 'answered',
   statusReason: null,
+  notExecutable: null,
   startedAtMs: task.createdAtMs,
   endedAtMs: task.createdAtMs,
   usage: noUsage(),

@@ -105,6 +105,7 @@ function trajectory(i: number, task: Task): Trajectory {
     finalObservationRef: null,
     status: statuses[i % statuses.length]!,
     statusReason: null,
+    notExecutable: null,
     startedAtMs: task.createdAtMs,
     endedAtMs: task.createdAtMs + STEPS * 3000,
     usage: usage(STEPS),

@@ -10,6 +10,7 @@ import { DependencyError, loadTokenizer, retry, type Tokenizer } from '../platfo
 import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
 import { blockedPage, PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
+import { type Obstacle, obstacleOfPage, PAGE_SIGNALS_SOURCE, type PageSignals } from './obstacles.ts';
 import { type GuardRoute, type RobotsDecision, type RobotsRules, retryAfterMs } from './robots.ts';
 import { IsolatedWorld } from './isolatedWorld.ts';
 import { PageDevtools } from './pageDevtools.ts';
@@ -112,6 +113,8 @@ export class BrowserSession {
   /** The link groups of each tab (see TabGroups). */
   private readonly tabGroups = new WeakMap<Page, TabGroups>();
   private readonly dialogCounts = new WeakMap<Page, number>();
+  /** Each tab's last page load: its HTTP status and Retry-After (what obstacle() reads of it). */
+  private readonly lastDocuments = new WeakMap<Page, { status: number; retryAfter: string | null }>();
   private readonly deadline: number;
   /** Requests still waiting for their response (what settling waits for). */
   private readonly awaitingResponse = new Set<Request>();
@@ -224,6 +227,10 @@ export class BrowserSession {
     this.context.on('response', (response) => {
       track(false)(response.request());
       const status = response.status();
+      if (isTopLevel(response.request())) {
+        const page = response.frame().page();
+        this.lastDocuments.set(page, { status, retryAfter: response.headers()['retry-after'] ?? null });
+      }
       if ((status === 429 || status === 503) && this.web.robots) {
         // The site asked to be left alone: every page load of it in this process waits (robotsGate).
         const wait = retryAfterMs(response.headers()['retry-after']);
@@ -623,6 +630,29 @@ export class BrowserSession {
   /** How the robots.txt fetch goes out: the session's own egress decision, to the address it checked. */
   private readonly guardRoute: GuardRoute = (protocol, host, port) =>
     this.proxy.route(this.policy, protocol, host, port);
+
+  /**
+   * Whether the active tab shows a page that cannot be done (a CAPTCHA, a bot wall, a login wall, rate
+   * limiting, a site answering 5xx), read from its last load's status and a few DOM markers; null if not.
+   */
+  async obstacle(): Promise<Obstacle | null> {
+    if (this.stopped) return null;
+    const page = await this.page();
+    const raw = await this.watched(
+      'reading the page for obstacles',
+      page,
+      this.timeout(this.config.actionTimeoutMs),
+      () => this.world.evaluate<Omit<PageSignals, 'url' | 'status' | 'retryAfter'>>(page, PAGE_SIGNALS_SOURCE),
+    ).catch(() => null);
+    if (!raw) return null;
+    const last = this.lastDocuments.get(page);
+    return obstacleOfPage({
+      ...raw,
+      url: page.url(),
+      status: last?.status ?? null,
+      retryAfter: last?.retryAfter ?? null,
+    });
+  }
 
   /** What a trajectory records of the robots.txt policy its pages were loaded under. */
   get robotsPolicy(): string {

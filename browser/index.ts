@@ -8,3 +8,4 @@ export { openAndObserve } from './openPage.ts';
 export { observeSnapshot } from './snapshot.ts';
 export { chromiumSandboxProblem } from './sandboxProbe.ts';
 export { descendants, listProcesses } from './chromiumProcesses.ts';
+export { type Obstacle, obstacleOfLoadError, type ObstacleReason } from './obstacles.ts';

@@ -58,7 +58,8 @@ export async function evalJudge(options: EvalJudgeOptions, print: (line: string)
   await readTopics([TOPICS.verdicts.name], {
     fromBeginning: true,
     follow: false,
-    onRecord: (r) => void verdicts.push(r.value as Verdict),
+    // A verdict on a site that could not be done is no judgement (the judge was not asked): left out.
+    onRecord: (r) => void (!(r.value as Verdict).trajectory.notExecutable && verdicts.push(r.value as Verdict)),
   });
   const present = [...new Set(verdicts.map((v) => v.judgeVersion))].sort();
   const missing = (options.judgeVersion ?? []).filter((v) => !present.includes(v));

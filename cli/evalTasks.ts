@@ -15,7 +15,7 @@ export interface EvalTasksOptions {
 }
 
 export function formatTaskFeasibility(r: FeasibilityReport): string {
-  const head = `${r.tasks} tasks proposed, ${r.attempted} rolled out: ${r.feasible} feasible (${pct(r.share)}); by program check ${r.byCheck.feasible} of ${r.byCheck.tasks}, by the judge (${r.judgeVersion ?? 'none'}, success ≥ ${r.threshold}) ${r.byJudge.feasible} of ${r.byJudge.tasks}`;
+  const head = `${r.tasks} tasks proposed, ${r.attempted} rolled out: ${r.feasible} feasible (${pct(r.share)}); by program check ${r.byCheck.feasible} of ${r.byCheck.tasks}, by the judge (${r.judgeVersion ?? 'none'}, success ≥ ${r.threshold}) ${r.byJudge.feasible} of ${r.byJudge.tasks}${r.notExecutable ? `; ${r.notExecutable} not executable (the site made them impossible), counted in neither` : ''}`;
   const sites = r.sites.map((s) => ({
     site: s.domain,
     tasks: s.tasks,
@@ -24,7 +24,7 @@ export function formatTaskFeasibility(r: FeasibilityReport): string {
     share: pct(s.share),
   }));
   const unsolved = r.outcomes
-    .filter((o) => o.decidedBy !== 'not attempted' && !o.feasible)
+    .filter((o) => o.decidedBy !== 'not attempted' && o.decidedBy !== 'not executable' && !o.feasible)
     .slice(0, 10)
     .map((o) => ({
       site: o.domain,

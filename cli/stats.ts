@@ -106,6 +106,7 @@ export function formatStats(report: StatsReport): string {
         'step limit': s.stepLimit,
         error: s.error,
         blocked: s.blocked,
+        'not executable': s.notExecutable,
         solved: s.solved,
       })),
     ),
@@ -129,6 +130,13 @@ export function formatStats(report: StatsReport): string {
       '',
     );
   }
+  const impossible = Object.entries(report.notExecutable)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
+  out.push(
+    `Not executable (the site made the task impossible; in no success rate, no training example): ${impossible || 'none'}`,
+    '',
+  );
   const polite = report.politeness;
   out.push(
     `Politeness: ${polite.suppressedSites} site(s) refused as opted out (WEBTRAIL_SUPPRESSION_LIST), ${polite.suppressedRequests} connection(s) to opted-out hosts refused, ${polite.robotsRefusals} page load(s) refused by robots.txt`,

@@ -123,6 +123,7 @@ describe('stats report', () => {
         stepLimit: 0,
         error: 0,
         blocked: 0,
+        notExecutable: 0,
         solved: 0,
       },
       {
@@ -135,6 +136,7 @@ describe('stats report', () => {
         stepLimit: 1,
         error: 0,
         blocked: 0,
+        notExecutable: 0,
         solved: 2,
       },
     ]);
@@ -175,5 +177,32 @@ describe('tasks without a trajectory', () => {
     expect(c.tasksWithoutTrajectory()).toBe(2);
     c.add('Trajectory', trajectory('t3'));
     expect(c.tasksWithoutTrajectory()).toBe(1);
+  });
+
+  it('keeps a site that could not be done out of every success rate, and counts it by reason', () => {
+    const c = new StatsCollector();
+    for (const id of ['t1', 't2', 't3']) c.add('Task', task(id));
+    c.add('Trajectory', trajectory('t1'));
+    c.add('Verdict', { ...verdict('t1'), success: 1 });
+    const impossible = (id: string, reason: string) => ({
+      ...trajectory(id),
+      steps: [],
+      status: 'blocked' as const,
+      statusReason: `${reason}: the page said so`,
+      notExecutable: { reason, detail: 'the page said so' },
+    });
+    for (const [id, reason] of [
+      ['t2', 'captcha'],
+      ['t3', 'login'],
+    ] as const) {
+      c.add('Trajectory', impossible(id, reason));
+      c.add('Verdict', { ...verdict(id), verdictId: `v-${id}`, success: 0, trajectory: impossible(id, reason) });
+    }
+    const report = c.report({ topics: [], prices });
+    // One verdict counts, a success: 100%, not the 33% that counting the two impossible sites would give.
+    expect(report.judges.map((j) => [j.verdicts, j.successRate])).toEqual([[1, 1]]);
+    expect(report.notExecutable).toEqual({ captcha: 1, login: 1 });
+    expect(report.perSite[0]).toMatchObject({ trajectories: 3, answered: 1, notExecutable: 2 });
+    expect(report.steps.byStatus).toMatchObject({ not_executable: 2 });
   });
 });

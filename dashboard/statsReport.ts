@@ -56,6 +56,8 @@ export interface SiteStats {
   stepLimit: number;
   error: number;
   blocked: number;
+  /** Trajectories the site made impossible (status not_executable): in no success rate. */
+  notExecutable: number;
   /** Trajectories judged successful by the report's judge version. */
   solved: number;
   /** Of its tasks, the refiner's follow-ups. */
@@ -111,6 +113,8 @@ export interface StatsReport {
     /** Page loads of agents that robots.txt disallowed (refused before the site saw them). */
     robotsRefusals: number;
   };
+  /** Trajectories that ended not_executable, by reason (captcha, bot_wall, login, consent, rate_limited, down, robots). */
+  notExecutable: Record<string, number>;
 }
 
 interface TrajectorySummary {
@@ -122,6 +126,7 @@ interface TrajectorySummary {
   startedAtMs: number;
   robotsRefusals: number;
   suppressedRequests: number;
+  notExecutableReason: string | null;
 }
 interface VerdictSummary {
   trajectoryId: string;
@@ -193,6 +198,7 @@ export class StatsCollector {
         const events = [...t.startGuardEvents, ...t.steps.flatMap((s) => s.guardEvents)];
         this.trajectories.set(t.trajectoryId, {
           robotsRefusals: events.filter((e) => e.kind === 'robots_disallowed').length,
+          notExecutableReason: t.notExecutable?.reason ?? null,
           suppressedRequests: events.filter((e) => e.kind === 'request_blocked' && SUPPRESSED.test(e.detail)).length,
           taskId: t.task.taskId,
           domain: t.task.domain,
@@ -205,7 +211,8 @@ export class StatsCollector {
       }
       case 'Verdict': {
         const v = value as Verdict;
-        if (v.trajectory.task.kind === 'explore') break;
+        // Explorations have no success check; a site that could not be done says nothing of the agent.
+        if (v.trajectory.task.kind === 'explore' || v.trajectory.notExecutable) break;
         this.verdicts.set(v.verdictId, {
           trajectoryId: v.trajectoryId,
           judgeVersion: v.judgeVersion,
@@ -281,6 +288,7 @@ export class StatsCollector {
             stepLimit: 0,
             error: 0,
             blocked: 0,
+            notExecutable: 0,
             solved: 0,
             followUps: 0,
           }),
@@ -315,11 +323,17 @@ export class StatsCollector {
       if (followUp?.direction === 'repair') r.repair += 1;
       if (followUp?.direction === 'explored') r.explored += 1;
     }
-    const statusKey = { answered: 'answered', step_limit: 'stepLimit', error: 'error', blocked: 'blocked' } as const;
+    const statusKey = {
+      answered: 'answered',
+      step_limit: 'stepLimit',
+      error: 'error',
+      blocked: 'blocked',
+    } as const;
     for (const [id, t] of this.trajectories) {
       const s = site(t.domain);
       s.trajectories += 1;
-      s[statusKey[t.status as keyof typeof statusKey] ?? 'error'] += 1;
+      if (t.notExecutableReason) s.notExecutable += 1;
+      else s[statusKey[t.status as keyof typeof statusKey] ?? 'error'] += 1;
       if (solvedTrajectories.has(id)) s.solved += 1;
       if (this.explorations.has(t.taskId)) continue;
       const r = round(this.followUps.get(t.taskId)?.round ?? 0);
@@ -328,7 +342,10 @@ export class StatsCollector {
     }
 
     const stepCounts = [...this.trajectories.values()].map((t) => t.steps);
-    const byStatus = countBy([...this.trajectories.values()], (t) => t.status);
+    // A site that could not be done ends blocked; it is counted as what it is.
+    const byStatus = countBy([...this.trajectories.values()], (t) =>
+      t.notExecutableReason ? 'not_executable' : t.status,
+    );
 
     const usageOf: Record<Stage, TokenUsage[]> = {
       generator: [...this.generatorUsage.values()],
@@ -377,6 +394,10 @@ export class StatsCollector {
         suppressedRequests: [...this.trajectories.values()].reduce((n, t) => n + t.suppressedRequests, 0),
         robotsRefusals: [...this.trajectories.values()].reduce((n, t) => n + t.robotsRefusals, 0),
       },
+      notExecutable: countBy(
+        [...this.trajectories.values()].filter((t) => t.notExecutableReason !== null),
+        (t) => t.notExecutableReason!,
+      ),
     };
   }
 }

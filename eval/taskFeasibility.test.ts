@@ -17,6 +17,35 @@ const verdict = (taskId: string, run: string, success: number, judgeVersion = 'j
 };
 
 describe('task feasibility', () => {
+  it('leaves a task out of the share when every run met a site that made it impossible', () => {
+    // t1 judged 1: feasible. t2: its one run not executable (a CAPTCHA) → in neither count. t3: one run
+    // not executable, another judged 0 → decided by the run that could be done: not feasible.
+    const impossible = (v: ReturnType<typeof verdict>) => ({
+      ...v,
+      trajectory: {
+        ...v.trajectory,
+        status: 'blocked' as const,
+        statusReason: 'captcha: a challenge',
+        notExecutable: { reason: 'captcha', detail: 'a challenge' },
+      },
+    });
+    const tasks = ['t1', 't2', 't3'].map((id) => task(id));
+    const verdicts = [
+      verdict('t1', 'r1', 1),
+      impossible(verdict('t2', 'r1', 0)),
+      impossible(verdict('t3', 'r1', 0)),
+      verdict('t3', 'r2', 0),
+    ];
+    const r = taskFeasibility(tasks, verdicts, null);
+    expect(r.outcomes.map((o) => [o.taskId, o.decidedBy, o.feasible])).toEqual([
+      ['t1', 'judge', true],
+      ['t2', 'not executable', false],
+      ['t3', 'judge', false],
+    ]);
+    // 1 of 2 attempted (not 1 of 3): the impossible task counts neither way.
+    expect([r.tasks, r.attempted, r.feasible, r.share, r.notExecutable]).toEqual([3, 2, 1, 0.5, 1]);
+  });
+
   it('counts a task feasible when a labelled run solved it, and asks the judge only where no run is labelled', () => {
     // t1: two runs, labelled failed and solved → feasible by check. t2: labelled failed, though the judge
     // said success → not feasible (the check wins). t3: unlabelled, judged 0.8 → feasible by the judge.

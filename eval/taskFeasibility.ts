@@ -3,7 +3,8 @@
 import type { Task, Verdict } from '../schemas/index.ts';
 import { runKey, type Labels } from './labels.ts';
 
-export type Decided = 'check' | 'judge' | 'not attempted';
+/** 'not executable': every run of the task met a site that made it impossible (a CAPTCHA, a login wall…). */
+export type Decided = 'check' | 'judge' | 'not attempted' | 'not executable';
 
 export interface TaskOutcome {
   taskId: string;
@@ -21,6 +22,8 @@ export interface FeasibilityReport {
   attempted: number;
   feasible: number;
   share: number | null;
+  /** Tasks whose every run was not executable: in no share (neither attempted nor feasible). */
+  notExecutable: number;
   byCheck: { tasks: number; feasible: number };
   byJudge: { tasks: number; feasible: number };
   sites: Array<{ domain: string; tasks: number; attempted: number; feasible: number; share: number | null }>;
@@ -53,19 +56,22 @@ export function taskFeasibility(
     else verdictsOf.set(v.trajectory.task.taskId, [v]);
   }
   const outcomes: TaskOutcome[] = [...byTask.values()].map((task) => {
-    const all = verdictsOf.get(task.taskId) ?? [];
+    const every = verdictsOf.get(task.taskId) ?? [];
+    // Runs the site made impossible say nothing of the task's feasibility: only the others count.
+    const all = every.filter((v) => !v.trajectory.notExecutable);
     const runs = new Map(all.map((v) => [runKey(v.trajectoryId, v.trajectory.runId), v]));
     const checked = [...runs.values()]
       .map((v) => labels?.of(v.trajectoryId, v.trajectory.runId))
       .filter((x): x is boolean => x !== undefined);
     const judged = all.filter((v) => v.judgeVersion === judgeVersion);
     const base = { taskId: task.taskId, domain: task.domain, instruction: task.instruction, trajectories: runs.size };
+    if (every.length > 0 && all.length === 0) return { ...base, decidedBy: 'not executable' as const, feasible: false };
     if (checked.length) return { ...base, decidedBy: 'check' as const, feasible: checked.some(Boolean) };
     if (judged.length)
       return { ...base, decidedBy: 'judge' as const, feasible: judged.some((v) => v.success >= threshold) };
     return { ...base, decidedBy: 'not attempted' as const, feasible: false };
   });
-  const attempted = outcomes.filter((o) => o.decidedBy !== 'not attempted');
+  const attempted = outcomes.filter((o) => o.decidedBy !== 'not attempted' && o.decidedBy !== 'not executable');
   const count = (of: TaskOutcome[]) => ({ tasks: of.length, feasible: of.filter((o) => o.feasible).length });
   const domains = [...new Set(outcomes.map((o) => o.domain))].sort();
   return {
@@ -75,11 +81,12 @@ export function taskFeasibility(
     attempted: attempted.length,
     feasible: attempted.filter((o) => o.feasible).length,
     share: share(attempted.filter((o) => o.feasible).length, attempted.length),
+    notExecutable: outcomes.filter((o) => o.decidedBy === 'not executable').length,
     byCheck: count(outcomes.filter((o) => o.decidedBy === 'check')),
     byJudge: count(outcomes.filter((o) => o.decidedBy === 'judge')),
     sites: domains.map((domain) => {
       const of = outcomes.filter((o) => o.domain === domain);
-      const tried = of.filter((o) => o.decidedBy !== 'not attempted');
+      const tried = of.filter((o) => o.decidedBy !== 'not attempted' && o.decidedBy !== 'not executable');
       return {
         domain,
         tasks: of.length,

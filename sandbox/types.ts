@@ -43,7 +43,9 @@ export interface TaskEvidence {
 export interface SandboxTask {
   id: string;
   /** What doing it means: finding something out (the default), changing the site's state, or seeing that the site cannot do it. */
-  kind?: 'state' | 'infeasible';
+  kind?: 'state' | 'infeasible' | 'not_executable';
+  /** For a not_executable task: the reason its trajectory must end with (its page's obstacle). */
+  obstacle?: 'captcha' | 'bot_wall' | 'login' | 'consent' | 'rate_limited' | 'down' | 'robots';
   instruction: string;
   startPath: string;
   steps: string[];

@@ -235,6 +235,13 @@ export type TrajectoryStatus = 'answered' | 'step_limit' | 'error' | 'blocked';
 
 export const TrajectoryStatusValues = ['answered', 'step_limit', 'error', 'blocked'] as const;
 
+export interface NotExecutable {
+  /** captcha, bot_wall, login, consent, rate_limited, down or robots (a string, not an enum, so that a reason can be added without breaking any reader). */
+  reason: string;
+  /** What the page showed, in words. */
+  detail: string;
+}
+
 /** An agent's attempt at a task in a real browser. Topic webtrail.trajectories, keyed by taskId. */
 export interface Trajectory {
   /** Deterministic id: hash of taskId and agent version. */
@@ -259,6 +266,8 @@ export interface Trajectory {
   status: TrajectoryStatus;
   /** Why, for error and blocked (and the loop detector). */
   statusReason: null | string;
+  /** Set when the site made the task impossible (Online-Mind2Web's 'not executable'): status is blocked, and the trajectory is kept out of success rates, training data and refinement. Null for a trajectory the agent could carry out (and before webtrail told them apart). */
+  notExecutable: null | NotExecutable;
   /** When the rollout started. */
   startedAtMs: number;
   /** When it ended. */

@@ -109,7 +109,14 @@ async function main(): Promise<void> {
     });
     // Explorations have no check and no judgement: they are counted apart.
     const explorations = everyVerdict.filter((v) => v.trajectory.task.kind === 'explore').length;
-    const verdicts = everyVerdict.filter((v) => v.trajectory.task.kind !== 'explore');
+    // And so are the sites that could not be done (not executable): by reason, in no success rate.
+    const notExecutable: Record<string, number> = {};
+    for (const v of everyVerdict)
+      if (v.trajectory.notExecutable) {
+        const { reason } = v.trajectory.notExecutable;
+        notExecutable[reason] = (notExecutable[reason] ?? 0) + 1;
+      }
+    const verdicts = everyVerdict.filter((v) => v.trajectory.task.kind !== 'explore' && !v.trajectory.notExecutable);
     const trajectories = verdicts.map((v) => v.trajectory);
     const checks = trajectories.map(
       (t) =>
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
     const summary = {
       ...counts,
       explorations,
+      not_executable: notExecutable,
       tasks_by_round: byRound,
       best_of_n: bestOfN,
       solved_by_check: solved,
@@ -204,7 +212,7 @@ async function main(): Promise<void> {
       formatTable(
         Object.entries(summary)
           .filter(([k]) => k !== 'wall_time_s')
-          .map(([k, v]) => ({ what: k, value: String(v) })),
+          .map(([k, v]) => ({ what: k, value: typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v) })),
       ),
     );
     console.log(`\ntrajectories by status: ${[...byStatus].map(([s, n]) => `${s} ${n}`).join(', ')}`);

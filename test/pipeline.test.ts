@@ -231,7 +231,8 @@ describe('the pipeline on the sandbox web', () => {
     // The chaos really happened, and every stage rode it out.
     expect(Object.values(pipeline.llm!.stats.misbehaved).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
     // Every step is recorded with what the agent saw and said, and usage sums up.
-    for (const t of trajectories) {
+    // A site that cannot be done ends before any step (nothing for the agent to do there).
+    for (const t of trajectories.filter((x) => !x.notExecutable)) {
       expect(t.steps.length, `${t.task.instruction}: ${t.statusReason}`).toBeGreaterThan(0);
       for (const s of t.steps)
         expect(s.observation.length, `${t.task.instruction}, step ${s.index}: ${s.error}`).toBeGreaterThan(0);
@@ -268,8 +269,40 @@ describe('the pipeline on the sandbox web', () => {
     expect(existsSync(path.join(home, 'blobs'))).toBe(false);
   });
 
+  it('ends every task on a page the real web would bar as not executable, with its reason, unjudged, untrained and never followed up', async () => {
+    const impossible = new Map(
+      SITES.flatMap((s) => s.tasks.filter((t) => t.kind === 'not_executable').map((t) => [t.instruction, t.obstacle!])),
+    );
+    expect(impossible.size).toBe(4);
+    const trajectories = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
+      impossible.has(t.task.instruction),
+    );
+    expect(trajectories.map((t) => [t.task.instruction, t.status, t.notExecutable?.reason]).sort()).toEqual(
+      [...impossible].map(([instruction, reason]) => [instruction, 'blocked', reason]).sort(),
+    );
+    // Not one other trajectory is not executable: the sandbox's ordinary pages are no obstacle.
+    const others = (await since<Trajectory>(TOPICS.trajectories.name)).filter(
+      (t) => !impossible.has(t.task.instruction) && t.notExecutable,
+    );
+    expect(others.map((t) => `${t.task.instruction}: ${t.statusReason}`)).toEqual([]);
+    // The agent's model was never asked, nor was the judge's.
+    expect(trajectories.map((t) => t.usage.calls)).toEqual(trajectories.map(() => 0));
+    const verdicts = (await since<Verdict>(TOPICS.verdicts.name)).filter((v) =>
+      impossible.has(v.trajectory.task.instruction),
+    );
+    expect(verdicts.map((v) => v.usage.calls)).toEqual(verdicts.map(() => 0));
+    // No training example of them, and no follow-up task from them.
+    const ids = new Set(trajectories.map((t) => t.trajectoryId));
+    const examples = await since<TrainingExample>(TOPICS.trainingExamples.name);
+    expect(examples.filter((e) => ids.has(e.trajectoryId))).toEqual([]);
+    const tasks = await since<Task>(TOPICS.tasks.name);
+    const parents = new Set(trajectories.map((t) => t.task.taskId));
+    expect(tasks.filter((t) => t.lineage && parents.has(t.lineage.parentTaskId)).map((t) => t.instruction)).toEqual([]);
+  });
+
   it('ends with solved and failed tasks by the sites own checks, which a judge seeing only the trajectories tells apart', async () => {
-    const verdicts = await since<Verdict>(TOPICS.verdicts.name);
+    // The sites that could not be done are in no success rate: their verdicts are not judgements.
+    const verdicts = (await since<Verdict>(TOPICS.verdicts.name)).filter((v) => !v.trajectory.notExecutable);
     const solved = verdicts.map((v) => checkedBySandbox(v.trajectory));
     const failed = solved.filter((x) => !x).length;
     expect(solved.filter(Boolean).length, 'solved by check').toBeGreaterThanOrEqual(10);
@@ -332,6 +365,8 @@ describe('the pipeline on the sandbox web', () => {
       // A span per step, each with its observe / LLM / act children and token counts.
       const steps = spans.filter((s) => s.name === 'rollout.step');
       expect(steps.length).toBe(t.steps.length);
+      // A site that could not be done has no step (its trace has the other stages all the same).
+      if (t.notExecutable) continue;
       const childrenOf = (id: string) => new Set(spans.filter((s) => s.parentSpanId === id).map((s) => s.name));
       expect([...childrenOf(steps[0]!.spanId)]).toEqual(expect.arrayContaining(['rollout.observe', 'llm.call']));
       expect(spans.some((s) => s.name === 'llm.call' && Number(s.attributes['gen_ai.usage.input_tokens']) > 0)).toBe(
@@ -513,8 +548,11 @@ describe('the dataset', () => {
     expect(report.versions.map((v) => v.judgeVersion)).toEqual(versions);
     for (const version of versions) {
       // Counted here from the verdicts and the checks, apart from the code under test.
-      const own = verdicts.filter((v) => v.judgeVersion === version && truth.has(runOf(v)));
-      expect(own).toHaveLength(truth.size);
+      // The four not-executable runs have verdicts that are no judgements: in no judge's figures.
+      const own = verdicts.filter(
+        (v) => v.judgeVersion === version && truth.has(runOf(v)) && !v.trajectory.notExecutable,
+      );
+      expect(own).toHaveLength(truth.size - 4);
       const count = (said: boolean, truly: boolean) =>
         own.filter((v) => v.success >= 0.5 === said && truth.get(runOf(v)) === truly).length;
       const got = report.versions.find((v) => v.judgeVersion === version)!.metrics;
@@ -530,7 +568,8 @@ describe('the dataset', () => {
     expect(cli.stdout).toMatch(/accuracy\s+precision\s+recall\s+F1\s+kappa/);
 
     // eval tasks: every task of this run was rolled out once and labelled, so each is decided by its
-    // check: feasible exactly when its one trajectory was solved.
+    // check: feasible exactly when its one trajectory was solved; but one whose trajectory was not
+    // executable is decided by nothing (the site made it impossible), and counted in no share.
     const tasksOut = path.join(home, 'eval-tasks.json');
     const feasibility = await runCli(['eval', 'tasks', '--labels', labels, '--out', tasksOut]);
     expect(feasibility.code, feasibility.stderr).toBe(0);
@@ -539,8 +578,13 @@ describe('the dataset', () => {
     const mine = new Map(first.map((v) => [v.trajectory.task.taskId, truth.get(runOf(v))!]));
     const outcomes = tasksReport.outcomes.filter((o) => mine.has(o.taskId));
     expect(outcomes).toHaveLength(mine.size);
+    const impossible = new Set(first.filter((v) => v.trajectory.notExecutable).map((v) => v.trajectory.task.taskId));
+    expect(impossible.size).toBe(4);
     for (const o of outcomes)
-      expect([o.taskId, o.decidedBy, o.feasible]).toEqual([o.taskId, 'check', mine.get(o.taskId)]);
+      expect([o.taskId, o.decidedBy, o.feasible]).toEqual(
+        impossible.has(o.taskId) ? [o.taskId, 'not executable', false] : [o.taskId, 'check', mine.get(o.taskId)],
+      );
+    expect(tasksReport.notExecutable).toBeGreaterThanOrEqual(impossible.size);
     expect(feasibility.stdout).toMatch(/tasks proposed, \d+ rolled out: \d+ feasible/);
   });
 
@@ -553,7 +597,12 @@ describe('the dataset', () => {
     expect(cli.code).toBe(0);
     const report = JSON.parse(cli.stdout) as StatsReport;
     const allVerdicts = (await readTopic(TOPICS.verdicts.name)).map((r) => r.value as Verdict);
-    const second = new Map(allVerdicts.filter((v) => v.judgeVersion === SECOND_JUDGE).map((v) => [v.verdictId, v]));
+    // Not-executable trajectories are in no judge's figures (their verdicts are not judgements).
+    const second = new Map(
+      allVerdicts
+        .filter((v) => v.judgeVersion === SECOND_JUDGE && !v.trajectory.notExecutable)
+        .map((v) => [v.verdictId, v]),
+    );
     const judge = report.judges.find((j) => j.judgeVersion === SECOND_JUDGE)!;
     expect(judge.verdicts).toBe(second.size);
     expect(judge.successRate).toBeCloseTo([...second.values()].filter((v) => v.success >= 0.5).length / second.size, 3);

@@ -70,7 +70,14 @@ describe('sandbox web', () => {
         const session = await suite.pool.newSession();
         try {
           const opened = await session.goto(start);
+          if (task.kind === 'not_executable') {
+            // A page the real web would serve instead of the site: read by the browser as the obstacle it is.
+            expect((await session.obstacle())?.reason, `${task.id}: ${opened.error}`).toBe(task.obstacle);
+            continue;
+          }
           expect(opened.ok, opened.error ?? '').toBe(true);
+          // And an ordinary page shows no obstacle.
+          if (task.startPath === '/') expect(await session.obstacle(), task.id).toBeNull();
           const outcome = await runPlan(session, task);
           expect(outcome.stuck, task.id).toBeUndefined();
           if ('unanswerable' in task) {

@@ -1,5 +1,6 @@
 // Tinkerers Forum: a thread list, threads with replies and an upvote widget (a div with role=button),
 // a new-thread form whose body is a contenteditable editor, and replies from a textarea.
+import { downPage, impossibleTask } from '../obstacles.ts';
 import { esc, layout } from '../html.ts';
 import type { SandboxState, Thread } from '../state.ts';
 import { idFromUrl, type SandboxSite } from '../types.ts';
@@ -95,6 +96,7 @@ export const forum: SandboxSite = {
   ],
   description: 'Discussion forum: threads, replies, votes, a rich-text editor for new threads.',
   routes: [
+    downPage,
     (req, state) =>
       req.path === '/'
         ? {
@@ -273,5 +275,14 @@ export const forum: SandboxSite = {
       ],
       check: (e, s) => /not possible|no way to delete/i.test(e.finalAnswer ?? '') && s.threads.has('t100'),
     },
+    impossibleTask({
+      // Down: the archive's backend answers 503.
+      id: 'forum-archive-2019',
+      obstacle: 'down',
+      instruction: 'On the Tinkerers Forum, which thread in the 2019 archive has the most replies?',
+      startPath: '/archive/2019',
+      steps: ['Open the 2019 archive', 'Find the thread with the most replies'],
+      successCriteria: ['The answer names the 2019 thread with the most replies'],
+    }),
   ],
 };

@@ -1,5 +1,6 @@
 // City Permit Office: a four-step government-style application (details, address, permit with a
 // custom ARIA checkbox and switch, review) with server-side validation messages, and a fees page.
+import { impossibleTask, rateLimited } from '../obstacles.ts';
 import { esc, layout } from '../html.ts';
 import type { SandboxState } from '../state.ts';
 import { answerHas, idFromUrl, type SandboxRequest, type SandboxSite } from '../types.ts';
@@ -119,6 +120,7 @@ export const gov: SandboxSite = {
   title: 'City Permit Office',
   description: 'Government-style service: a multi-step permit application with validation, and a fees page.',
   routes: [
+    rateLimited,
     (req) =>
       req.path === '/'
         ? {
@@ -332,6 +334,15 @@ export const gov: SandboxSite = {
         /not possible|does not issue/i.test(e.finalAnswer ?? '') &&
         ![...s.applications.values()].some((a) => /passport/i.test(JSON.stringify(a))),
     },
+    impossibleTask({
+      // Rate limited: the booking page answers 429 with Retry-After to every visit.
+      id: 'gov-first-appointment',
+      obstacle: 'rate_limited',
+      instruction: 'At the permit office, what is the first free appointment slot for an in-person visit?',
+      startPath: '/appointments',
+      steps: ['Open the appointments page', 'Read the first free slot'],
+      successCriteria: ['The answer gives the first free appointment slot'],
+    }),
   ],
   followUps: [
     {

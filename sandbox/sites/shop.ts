@@ -1,5 +1,6 @@
 // Northwind Goods: a shop with client-side rendered search, filters, a div-based sort dropdown,
 // pagination, an "added to cart" modal, a cart and a validated checkout.
+import { impossibleTask, loginWall } from '../obstacles.ts';
 import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
 import { readFirst } from '../answerRules.ts';
@@ -200,6 +201,7 @@ export const shop: SandboxSite = {
   title: 'Northwind Goods',
   description: 'Home goods shop: search, filters, sorting, pagination, cart and checkout.',
   routes: [
+    ...loginWall,
     (req) => (req.path === '/' ? { html: home() } : undefined),
     (req) => (req.path === '/api/products' ? { json: searchProducts(req.query) } : undefined),
     (req) => {
@@ -424,5 +426,14 @@ export const shop: SandboxSite = {
         /not sold|does not sell|no purple velvet sofa/i.test(e.finalAnswer ?? '') &&
         ![...s.orders.values()].some((o) => o.items.some((i) => /sofa/.test(i.slug))),
     },
+    impossibleTask({
+      // Behind a login wall: without an account there is no order to read.
+      id: 'shop-last-order',
+      obstacle: 'login',
+      instruction: 'On Northwind Goods, on which day was the last order in the order history delivered?',
+      startPath: '/account/orders',
+      steps: ['Open the order history', 'Read the delivery date of the last order'],
+      successCriteria: ['The answer gives the delivery date of the last order'],
+    }),
   ],
 };

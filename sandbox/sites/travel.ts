@@ -1,5 +1,6 @@
 // SkyHop: flight booking with ARIA comboboxes for airports, a date field, a passenger count, cabin
 // radios, client-side rendered results, per-passenger details with validation, and a confirmation.
+import { challengePage, impossibleTask } from '../obstacles.ts';
 import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type PlanStep, type SandboxSite } from '../types.ts';
 import { readFirst, readBest } from '../answerRules.ts';
@@ -149,6 +150,7 @@ export const travel: SandboxSite = {
   title: 'SkyHop',
   description: 'Flight booking: airport comboboxes, dates, passengers, cabin class, passenger details.',
   routes: [
+    challengePage,
     (req) => (req.path === '/' ? { html: home() } : undefined),
     (req) =>
       req.path === '/deals'
@@ -394,5 +396,14 @@ export const travel: SandboxSite = {
           (b) => b.flight.startsWith('SH') && /LIS/.test(JSON.stringify(b)) && /CDG/.test(JSON.stringify(b)),
         ),
     },
+    impossibleTask({
+      // Behind a bot challenge: the page never shows the deals to an automated visitor.
+      id: 'travel-member-deals',
+      obstacle: 'captcha',
+      instruction: "On SkyHop, which destination has the biggest discount among this week's member deals?",
+      startPath: '/member-deals',
+      steps: ['Open the member deals', 'Find the biggest discount'],
+      successCriteria: ['The answer names the destination with the biggest member discount'],
+    }),
   ],
 };

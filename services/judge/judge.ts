@@ -56,6 +56,22 @@ export async function judgeTrajectory(trajectory: Trajectory, deps: JudgeDeps, s
       refine: deps.refine,
     };
   }
+  // A site that could not be done says nothing of the agent: passed on without an LLM call, scored 0, and
+  // kept out of success rates, training data and refinement by its status (not by these scores).
+  if (trajectory.notExecutable)
+    return {
+      verdictId,
+      trajectoryId: trajectory.trajectoryId,
+      judgeVersion: version,
+      success: 0,
+      efficiency: 0,
+      selfCorrection: 0,
+      reasoning: `Not executable, not judged: ${trajectory.notExecutable.reason}: ${trajectory.notExecutable.detail}.`,
+      judgedAtMs: deps.now(),
+      usage: zeroUsage(),
+      trajectory,
+      refine: deps.refine,
+    };
   const reply = await deps.llm.complete({
     messages: deps.prompt.render({
       instruction: task.instruction,

@@ -127,6 +127,20 @@ describe('refineVerdict', () => {
         known,
         /ended in an error/,
       ],
+      [
+        // A failure on a site that could not be done (library-author has a harder follow-up after a success,
+        // and a repair would be offered after a failure): none, the site is the obstacle.
+        judged(root, 0, {
+          trajectory: {
+            ...sampleVerdict().trajectory,
+            task: root,
+            status: 'blocked',
+            notExecutable: { reason: 'login', detail: 'a login form' },
+          },
+        }),
+        known,
+        /the site made the task impossible \(login\)/,
+      ],
     ];
     const followedUp = new KnownTasks();
     followedUp.remember(root);
@@ -361,7 +375,7 @@ describe('refineVerdict', () => {
 });
 
 describe('follow-up records', () => {
-  it('go to the tasks topic keyed by task id, each starting its own trace linked to the verdict it came from', async () => {
+  it('go to the tasks topic keyed by site, each starting its own trace linked to the verdict it came from', async () => {
     const spans = new InMemorySpanExporter();
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

@@ -129,6 +129,9 @@ export function refusal(verdict: Verdict, site: SiteTasks, config: RefinerConfig
     return `the site has ${site.count} tasks, WEBTRAIL_REFINER_MAX_TASKS_PER_SITE=${config.maxTasksPerSite}`;
   // A rollout that broke down (browser crash, timeout) says nothing of the task.
   if (verdict.trajectory.status === 'error') return 'the trajectory ended in an error, which says nothing of the task';
+  // The site made the task impossible (a CAPTCHA, a login wall…): no follow-up would fare better.
+  if (verdict.trajectory.notExecutable)
+    return `the site made the task impossible (${verdict.trajectory.notExecutable.reason})`;
   if (task.kind === 'explore' && verdict.trajectory.steps.length === 0) return 'the exploration saw no page';
   return null;
 }

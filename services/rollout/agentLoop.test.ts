@@ -208,6 +208,57 @@ describe('how a trajectory ends', () => {
     expect(t.steps).toHaveLength(3);
   });
 
+  it('ends not executable, without asking the model, when the start page is an obstacle or never loads for the site', async () => {
+    let asked = 0;
+    const counting: LlmClient = {
+      ...sameReply({ kind: 'answer', value: 'x' }),
+      complete: async () => ((asked += 1), sameReply({ kind: 'answer', value: 'x' }).complete({} as never)),
+    };
+    const walled = fakeBrowser();
+    walled.obstacle = async () => ({ reason: 'captcha', detail: 'a CAPTCHA on the page (.cf-turnstile)' });
+    const t = await run(walled, counting);
+    expect([t.status, t.statusReason, t.notExecutable]).toEqual([
+      'blocked',
+      'captcha: a CAPTCHA on the page (.cf-turnstile)',
+      { reason: 'captcha', detail: 'a CAPTCHA on the page (.cf-turnstile)' },
+    ]);
+    expect(t.steps).toHaveLength(0);
+    const down = fakeBrowser({
+      onGoto: (b) => {
+        b.gotoResult = {
+          ok: false,
+          error: 'page.goto: net::ERR_NAME_NOT_RESOLVED at https://gone.example/',
+          navigated: false,
+          newTab: false,
+          url: '',
+        };
+      },
+    });
+    expect((await run(down, counting)).notExecutable).toEqual({
+      reason: 'down',
+      detail: 'the start page did not load (ERR_NAME_NOT_RESOLVED)',
+    });
+    expect(asked).toBe(0);
+    // A page with no obstacle: the agent is asked, and the trajectory is an ordinary one.
+    const fine = fakeBrowser();
+    fine.obstacle = async () => null;
+    const answered = await run(fine, counting);
+    expect([answered.status, answered.notExecutable, asked]).toEqual(['answered', null, 1]);
+  });
+
+  it('ends not executable when a page the agent reaches is a challenge', async () => {
+    const browser = fakeBrowser();
+    browser.obstacle = async () => null;
+    // The click navigates, and the page it reaches is a bot challenge.
+    browser.act = async () => {
+      browser.obstacle = async () => ({ reason: 'bot_wall', detail: 'a bot challenge' });
+      return { ok: true, error: null, navigated: true, newTab: false, url: 'https://shop.example.com/next' };
+    };
+    const t = await run(browser, sameReply({ kind: 'click', elementId: 2 }));
+    expect(t.notExecutable?.reason).toBe('bot_wall');
+    expect(t.steps).toHaveLength(1);
+  });
+
   it('keeps what the guard did while the start page opened, even when it never loaded', async () => {
     const event = (kind: GuardEvent['kind'], detail: string): GuardEvent => ({
       kind,

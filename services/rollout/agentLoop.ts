@@ -16,7 +16,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { Action, ActionResult, Step, Task, TokenUsage, Trajectory } from '../../schemas/index.ts';
 import { ATTRS, type BlobStore, errorMessage, inSpan, SPANS, stableId } from '../../platform/index.ts';
-import type { GuardEvent, Observation } from '../../browser/index.ts';
+import { type GuardEvent, type Obstacle, obstacleOfLoadError, type Observation } from '../../browser/index.ts';
 import { randomUUID } from 'node:crypto';
 import type { RolloutConfig } from './config.ts';
 
@@ -35,6 +35,8 @@ export interface AgentBrowser {
   readonly stopped: string | null;
   /** The robots.txt policy its pages were loaded under (recorded in the trajectory's agentSettings). */
   readonly robotsPolicy?: string;
+  /** Whether the page shown cannot be done (a CAPTCHA, a bot wall, a login wall, rate limiting, a site down). */
+  obstacle?(): Promise<Obstacle | null>;
   close(): Promise<void>;
 }
 
@@ -127,6 +129,10 @@ export async function runTrajectory(
   let finalObservation: Observation | null;
   let startGuardEvents: Step['guardEvents'];
   const browser = await deps.openBrowser();
+  // Set when the site made the task impossible: the trajectory ends blocked, marked not executable.
+  let notExecutable: Obstacle | null = null;
+  // Never fails a trajectory: a page that cannot be read for obstacles is one that shows none.
+  const readObstacle = async () => (browser.obstacle ? await browser.obstacle().catch(() => null) : null);
   try {
     const opened = await browser.goto(task.startUrl);
     // What the start page did (a download, dialogs, a popup storm) before any step: kept on the trajectory.
@@ -134,12 +140,17 @@ export async function runTrajectory(
     if (browser.stopped) {
       status = 'error';
       statusReason = browser.stopped; // its prefix (hung:, timeout:, memory:) is the documented reason
+    } else if (obstacleOfLoadError(opened.error)) {
+      // The site cannot be done (down, rate limited, closed by robots.txt): not the agent's failure.
+      notExecutable = obstacleOfLoadError(opened.error)!;
     } else if (!opened.ok) {
       const blocked =
         opened.error?.startsWith('blocked') ||
         browser.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === task.startUrl);
       status = blocked ? 'blocked' : 'error';
       statusReason = `the start page did not load: ${opened.error}`;
+    } else if ((notExecutable = await readObstacle())) {
+      // The page is an obstacle (a CAPTCHA, a login wall…): the agent is not asked at all.
     } else {
       let consecutiveErrors = 0;
       const signatures: string[] = [];
@@ -167,6 +178,12 @@ export async function runTrajectory(
           statusReason = browser.stopped;
           break;
         }
+        // A page the agent reached that cannot be done (a challenge mid-way, the site rate limiting it).
+        const reached = step.result?.navigated ? await readObstacle() : null;
+        if (reached) {
+          notExecutable = reached;
+          break;
+        }
         if (step.action?.kind === 'answer') {
           status = 'answered';
           finalAnswer = step.action.value ?? '';
@@ -189,6 +206,10 @@ export async function runTrajectory(
       }
       if (status === 'step_limit') statusReason = `no answer after ${stepLimit(task, config.maxSteps)} steps`;
     }
+    if (notExecutable) {
+      status = 'blocked';
+      statusReason = `${notExecutable.reason}: ${notExecutable.detail}`;
+    }
     // A stopped browser has nothing to show (and a halted page would only make the slot wait).
     finalObservation = browser.stopped ? null : await browser.observe().catch(() => null);
   } finally {
@@ -206,6 +227,7 @@ export async function runTrajectory(
     finalObservationRef: null,
     status,
     statusReason,
+    notExecutable: notExecutable ? { reason: notExecutable.reason, detail: notExecutable.detail } : null,
     startedAtMs,
     endedAtMs: deps.now(),
     usage,

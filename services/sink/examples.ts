@@ -25,6 +25,8 @@ export interface ExampleOptions {
 export function examplesFor(verdict: Verdict, options: ExampleOptions): TrainingExample[] {
   if (!options.filter.keeps(verdict)) return [];
   if (verdict.trajectory.task.kind === 'explore' && !options.keepExploration) return [];
+  // A site that could not be done teaches nothing, whatever the filter (even WEBTRAIL_SINK_FILTER=all).
+  if (verdict.trajectory.notExecutable) return [];
   const scrub = options.scrub ?? ((text: string) => text);
   const trajectory = verdict.trajectory;
   const examples: TrainingExample[] = [];

@@ -518,5 +518,17 @@ describe('examples of an exploration', () => {
         keepExploration: loadSinkConfig({ WEBTRAIL_SINK_KEEP_EXPLORATION: 'true' }).keepExploration,
       }),
     ).toHaveLength(1);
+    // A site that could not be done: no example, even under a filter that keeps everything.
+    const keepAll = { ...options, filter: loadSinkConfig({ WEBTRAIL_SINK_FILTER: 'all' }).filter };
+    const impossible = {
+      ...v,
+      trajectory: {
+        ...v.trajectory,
+        status: 'blocked' as const,
+        notExecutable: { reason: 'captcha', detail: 'a CAPTCHA' },
+      },
+    };
+    expect(examplesFor(v, keepAll)).toHaveLength(1);
+    expect(examplesFor(impossible, keepAll)).toEqual([]);
   });
 });

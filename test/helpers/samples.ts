@@ -68,6 +68,7 @@ export const trajectory = (taskId = 't1'): Trajectory => ({
   finalObservationRef: null,
   status: 'answered',
   statusReason: null,
+  notExecutable: null,
   startedAtMs: 1_700_000_000_000,
   endedAtMs: 1_700_000_010_000,
   usage: usage(),
