@@ -273,7 +273,7 @@ describe('the pipeline on the sandbox web', () => {
     const impossible = new Map(
       SITES.flatMap((s) => s.tasks.filter((t) => t.kind === 'not_executable').map((t) => [t.instruction, t.obstacle!])),
     );
-    expect(impossible.size).toBe(4);
+    expect(impossible.size).toBe(5);
     const trajectories = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
       impossible.has(t.task.instruction),
     );
@@ -548,11 +548,11 @@ describe('the dataset', () => {
     expect(report.versions.map((v) => v.judgeVersion)).toEqual(versions);
     for (const version of versions) {
       // Counted here from the verdicts and the checks, apart from the code under test.
-      // The four not-executable runs have verdicts that are no judgements: in no judge's figures.
+      // The five not-executable runs have verdicts that are no judgements: in no judge's figures.
       const own = verdicts.filter(
         (v) => v.judgeVersion === version && truth.has(runOf(v)) && !v.trajectory.notExecutable,
       );
-      expect(own).toHaveLength(truth.size - 4);
+      expect(own).toHaveLength(truth.size - 5);
       const count = (said: boolean, truly: boolean) =>
         own.filter((v) => v.success >= 0.5 === said && truth.get(runOf(v)) === truly).length;
       const got = report.versions.find((v) => v.judgeVersion === version)!.metrics;
@@ -579,7 +579,7 @@ describe('the dataset', () => {
     const outcomes = tasksReport.outcomes.filter((o) => mine.has(o.taskId));
     expect(outcomes).toHaveLength(mine.size);
     const impossible = new Set(first.filter((v) => v.trajectory.notExecutable).map((v) => v.trajectory.task.taskId));
-    expect(impossible.size).toBe(4);
+    expect(impossible.size).toBe(5);
     for (const o of outcomes)
       expect([o.taskId, o.decidedBy, o.feasible]).toEqual(
         impossible.has(o.taskId) ? [o.taskId, 'not executable', false] : [o.taskId, 'check', mine.get(o.taskId)],

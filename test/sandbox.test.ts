@@ -1,5 +1,6 @@
 // Every sandbox task can be solved in the real browser by following its plan, and its check tells a
 // solved task from an unsolved one.
+import { obstacleOfLoadError } from '../browser/obstacles.ts';
 import { describe, expect, it } from 'vitest';
 import { SITES } from '../sandbox/sites/index.ts';
 import { runPlan, sandboxSuite } from './helpers/browser.ts';
@@ -72,7 +73,8 @@ describe('sandbox web', () => {
           const opened = await session.goto(start);
           if (task.kind === 'not_executable') {
             // A page the real web would serve instead of the site: read by the browser as the obstacle it is.
-            expect((await session.obstacle())?.reason, `${task.id}: ${opened.error}`).toBe(task.obstacle);
+            const obstacle = obstacleOfLoadError(opened.error) ?? (await session.obstacle());
+            expect(obstacle?.reason, `${task.id}: ${opened.error}`).toBe(task.obstacle);
             continue;
           }
           expect(opened.ok, opened.error ?? '').toBe(true);

@@ -1,5 +1,6 @@
 // Riverside Library: a catalogue with a search form (field select), a results table, book pages,
 // a reservation modal with a library card field, and opening hours inside a same-origin iframe.
+import { impossibleTask } from '../obstacles.ts';
 import { esc, layout } from '../html.ts';
 import { answerHas, idFromUrl, type SandboxSite } from '../types.ts';
 import { readFirst } from '../answerRules.ts';
@@ -388,26 +389,6 @@ export const library: SandboxSite = {
       check: (e) => answerHas(e, 'closed'),
     },
     {
-      // The site's robots.txt closes the staff pages: a polite agent sees the guard's refusal and says so.
-      id: 'library-staff-head',
-      kind: 'infeasible',
-      instruction: 'Who is the head librarian of the Riverside Library, according to its staff pages?',
-      startPath: '/',
-      steps: ['Open the staff pages', 'Read who the head librarian is'],
-      successCriteria: ['The answer says the staff pages cannot be opened by an automated visitor'],
-      plan: [
-        { kind: 'click', role: 'link', target: 'Staff' },
-        {
-          kind: 'answer',
-          read: readFirst(
-            /robots\.txt/,
-            "The staff pages are closed to automated visitors by the site's robots.txt, so they cannot be opened.",
-          ),
-        },
-      ],
-      check: (e) => /robots\.txt|automated visitors|cannot be opened/i.test(e.finalAnswer ?? ''),
-    },
-    {
       id: 'library-no-harry-potter',
       kind: 'infeasible',
       instruction:
@@ -426,6 +407,15 @@ export const library: SandboxSite = {
         /not available|does not hold|not in the catalogue/i.test(e.finalAnswer ?? '') &&
         ![...s.reservations.values()].some((r) => /potter/i.test(JSON.stringify(r))),
     },
+    impossibleTask({
+      // The site's robots.txt closes the staff pages: the task starts on one, so it cannot be done politely.
+      id: 'library-staff-head',
+      obstacle: 'robots',
+      instruction: 'Who is the head librarian of the Riverside Library, according to its staff pages?',
+      startPath: '/staff/',
+      steps: ['Open the staff pages', 'Read who the head librarian is'],
+      successCriteria: ['The answer names the head librarian'],
+    }),
   ],
   followUps: [
     {
