@@ -184,14 +184,16 @@ async function main(): Promise<void> {
       // What the sites themselves saw (the sandbox counts by the prefixes its robots.txt declares): 0 is polite.
       robots_disallowed_requests: pipeline.sandbox.state.robots.disallowedRequests.length,
       robots_txt_fetches: pipeline.sandbox.state.robots.fetches,
-      robots_refusals: trajectories.reduce(
-        (n, t) =>
-          n +
-          [...t.startGuardEvents, ...t.steps.flatMap((s) => s.guardEvents)].filter(
-            (e) => e.kind === 'robots_disallowed',
-          ).length,
-        0,
-      ),
+      robots_refusals: everyVerdict
+        .map((v) => v.trajectory)
+        .reduce(
+          (n, t) =>
+            n +
+            [...t.startGuardEvents, ...t.steps.flatMap((s) => s.guardEvents)].filter(
+              (e) => e.kind === 'robots_disallowed',
+            ).length,
+          0,
+        ),
       user_agents_seen: [...pipeline.sandbox.state.robots.userAgents].join(' | '),
       dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null,
       wall_time_s: Math.round((Date.now() - started) / 100) / 10,
