@@ -228,6 +228,7 @@ export class BrowserSession {
       track(false)(response.request());
       const status = response.status();
       if (isTopLevel(response.request())) {
+        this.web.robots?.pageArrived(response.url());
         const page = response.frame().page();
         this.lastDocuments.set(page, { status, retryAfter: response.headers()['retry-after'] ?? null });
       }

@@ -153,6 +153,8 @@ export class RobotsRules {
   private readonly rules = new Map<string, Promise<Rules>>();
   /** When each origin may load its next page (its Crawl-delay, in this process). */
   private readonly nextPageAt = new Map<string, number>();
+  /** Each origin's Crawl-delay, as its robots.txt last said (for pageArrived). */
+  private readonly crawlDelays = new Map<string, number>();
 
   constructor(
     readonly settings: RobotsSettings,
@@ -268,9 +270,27 @@ export class RobotsRules {
         allowed: false,
         reason: `rate_limited: ${new URL(rawUrl).host} asked to be left alone for ${Math.ceil((at - now) / 1000)} s more (Retry-After)`,
       };
+    if (decision.crawlDelayMs) setBounded(this.crawlDelays, origin, decision.crawlDelayMs);
     if (decision.crawlDelayMs || at > now) setBounded(this.nextPageAt, origin, at + (decision.crawlDelayMs ?? 0));
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
     return { allowed: true };
+  }
+
+  /**
+   * A page of the origin arrived: its next page waits the Crawl-delay from now, not only from when this one
+   * was let go, so a slow answer does not bring two requests closer than the site asked (as it sees them).
+   */
+  pageArrived(rawUrl: string): void {
+    let origin: string;
+    try {
+      origin = new URL(rawUrl).origin;
+    } catch {
+      return;
+    }
+    const delay = this.crawlDelays.get(origin);
+    if (!delay) return;
+    const until = this.now() + delay;
+    if (until > (this.nextPageAt.get(origin) ?? 0)) setBounded(this.nextPageAt, origin, until);
   }
 
   /** A site answered 429 or 503 with Retry-After: no page of it loads in this process before then. */

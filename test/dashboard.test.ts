@@ -162,11 +162,13 @@ describe('the dashboard during a pipeline run', () => {
     const cards = async (name: string) =>
       (await page.locator(`[data-card="${name}"] b`).textContent())?.replace(/,/g, '');
     await expect.poll(() => cards('trajectories'), { timeout: 10_000 }).toBe(String(trajectories.length));
-    // The rate by hand: verdicts of the version at ≥ 0.5 over all its verdicts.
+    // The rate by hand: verdicts of the version at ≥ 0.5 over all its verdicts, but those of trajectories
+    // the site made impossible (not executable), which are no judgements.
     const version = verdicts.find((v) =>
       v.trajectory.task.startUrl.startsWith(pipeline.sandbox.siteUrl('shop')),
     )!.judgeVersion;
-    const ofVersion = verdicts.filter((v) => v.judgeVersion === version);
+    const ofVersion = verdicts.filter((v) => v.judgeVersion === version && !v.trajectory.notExecutable);
+    expect(verdicts.some((v) => v.judgeVersion === version && v.trajectory.notExecutable)).toBe(true);
     const rate = `${((Math.round((ofVersion.filter((v) => v.success >= 0.5).length / ofVersion.length) * 1000) / 1000) * 100).toFixed(1)}%`;
     expect(await page.locator(`tr[data-judge="${version}"] [data-success-rate]`).textContent()).toBe(rate);
     // The casino was screened out as unsafe: the reason is on the page.
