@@ -70,6 +70,12 @@ export interface StageRunnerOptions<N extends SchemaName> {
    * outputs are acknowledged), so a handler can rely on what it wrote for that key. Others run in parallel.
    */
   oneAtATimePerKey?: boolean;
+  /**
+   * At most this many messages with one key in flight: a partition whose next message's key is at the limit
+   * waits (offsets stay in order) and the free slots go to other partitions. The rollout keys tasks by
+   * domain and sets its per-domain concurrency here, so a slot never sits waiting for a busy site.
+   */
+  maxInFlightPerKey?: number;
   /** Longest wait of a fetch when there is nothing to read; lower means lower latency. */
   maxWaitTimeMs?: number;
   /** Runs before offsets are committed: the service exports the finished messages' spans, so committed
@@ -98,6 +104,8 @@ export class StageRunner<N extends SchemaName> {
   /** Reads the group's committed offsets back: a commit counts once the broker shows it. */
   private admin: Admin | undefined;
   private readonly partitions = new Map<string, PartitionState>();
+  /** Messages in flight per key (maxInFlightPerKey). */
+  private readonly inFlightByKey = new Map<string, number>();
   private readonly paused = new Map<string, { topic: string; partition: number }>();
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer: NodeJS.Timeout | undefined;
@@ -279,7 +287,7 @@ export class StageRunner<N extends SchemaName> {
         resolveOffset(message.offset);
         continue;
       }
-      if (state.backlog.length === 0 && this.hasRoom(state)) this.dispatch(state, message);
+      if (state.backlog.length === 0 && this.hasRoom(state) && !this.keyAtLimit(message)) this.dispatch(state, message);
       else state.backlog.push(message);
       resolveOffset(message.offset);
     }
@@ -301,6 +309,8 @@ export class StageRunner<N extends SchemaName> {
     metrics.inFlight.set(this.inFlight);
     metrics.consumed.inc({ topic: state.topic });
     const endTimer = metrics.handlerSeconds.startTimer();
+    const limitedKey = this.options.maxInFlightPerKey ? message.key?.toString() : undefined;
+    if (limitedKey !== undefined) this.inFlightByKey.set(limitedKey, (this.inFlightByKey.get(limitedKey) ?? 0) + 1);
     const key = this.options.oneAtATimePerKey ? message.key?.toString() : undefined;
     const before = key === undefined ? undefined : state.keyTails.get(key);
     const handled = before
@@ -329,6 +339,11 @@ export class StageRunner<N extends SchemaName> {
       })
       .finally(() => {
         state.controllers.delete(message.offset);
+        if (limitedKey !== undefined) {
+          const left = (this.inFlightByKey.get(limitedKey) ?? 1) - 1;
+          if (left > 0) this.inFlightByKey.set(limitedKey, left);
+          else this.inFlightByKey.delete(limitedKey);
+        }
         this.inFlight -= 1;
         metrics.inFlight.set(this.inFlight);
         this.resumeWhereRoom();
@@ -536,6 +551,13 @@ export class StageRunner<N extends SchemaName> {
     );
   }
 
+  /** Whether a message's key already has maxInFlightPerKey messages in flight (never, without the option). */
+  private keyAtLimit(message: KafkaMessage): boolean {
+    const limit = this.options.maxInFlightPerKey;
+    if (!limit || !message.key) return false;
+    return (this.inFlightByKey.get(message.key.toString()) ?? 0) >= limit;
+  }
+
   private hasRoom(state: PartitionState): boolean {
     return (
       !this.exhausted &&
@@ -577,7 +599,7 @@ export class StageRunner<N extends SchemaName> {
     while (progressed && this.inFlight < this.options.config.concurrency) {
       progressed = false;
       for (const [tp, state] of this.partitions) {
-        if (state.backlog.length === 0 || !this.hasRoom(state)) continue;
+        if (state.backlog.length === 0 || !this.hasRoom(state) || this.keyAtLimit(state.backlog[0]!)) continue;
         this.dispatch(state, state.backlog.shift()!);
         progressed = true;
         if (

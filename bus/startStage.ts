@@ -31,13 +31,12 @@ export interface StageDefinition<N extends SchemaName> {
   /** Messages with the same key are handled one at a time, in order (see StageRunnerOptions). */
   oneAtATimePerKey?: boolean;
   /** Builds the handler once Kafka is up; returns it with a close function for its own resources. */
-  setup(ctx: {
-    log: Logger;
-    runtime: RuntimeConfig;
-    metrics: StageMetrics;
-    kafka: Kafka;
-    codec: AvroCodec;
-  }): Promise<{ handler: StageHandler<SchemaTypes[N]>; close?: () => Promise<void> }>;
+  setup(ctx: { log: Logger; runtime: RuntimeConfig; metrics: StageMetrics; kafka: Kafka; codec: AvroCodec }): Promise<{
+    handler: StageHandler<SchemaTypes[N]>;
+    close?: () => Promise<void>;
+    /** At most this many messages of one key in flight (see StageRunnerOptions.maxInFlightPerKey). */
+    maxInFlightPerKey?: number;
+  }>;
   env?: Env;
   /** Overrides parts of the runtime config (re-judging uses its own group). */
   runtime?: Partial<RuntimeConfig>;
@@ -81,7 +80,8 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
   await producer.connect();
   const records = new RecordProducer(producer, codec);
 
-  const { handler, close } = await def.setup({ log, runtime, metrics, kafka, codec });
+  const stage = await def.setup({ log, runtime, metrics, kafka, codec });
+  const { handler, close } = stage;
   const crashBefore = crashHook('before', env, metrics, log);
   const crashAfter = crashHook('after', env, metrics, log);
   const runner = new StageRunner<N>({
@@ -91,6 +91,7 @@ export async function startStage<N extends SchemaName>(def: StageDefinition<N>):
     producer: records,
     input: def.input,
     oneAtATimePerKey: def.oneAtATimePerKey,
+    maxInFlightPerKey: stage.maxInFlightPerKey,
     handler,
     log,
     metrics,

@@ -203,6 +203,69 @@ describe('stage runtime', () => {
     }
   }, 60_000);
 
+  it('with maxInFlightPerKey, keeps a key under its limit by holding its partition, while other keys take the slots', async () => {
+    const { input, output } = await scenario('perkey', 1, 0);
+    const keys = ['a', 'b', 'a', 'b', 'a', 'c'];
+    await produce(
+      kafka,
+      keys.map((key, i) => ({ topic: input, key, schema: 'Site' as const, value: site(`${key}-${i}.example.com`) })),
+    );
+    const running = new Map<string, number>();
+    let together = 0;
+    let mostTogether = 0;
+    let mostPerKey = 0;
+    const handled: string[] = [];
+    const producer = kafka.producer();
+    await producer.connect();
+    const codec = testCodec(kafka);
+    const config = {
+      ...loadRuntimeConfig('rollout', { WEBTRAIL_ROLLOUT_CONCURRENCY: '4' }),
+      groupId: uniqueName('test-perkey'),
+      commitIntervalMs: 100,
+    };
+    const runner = new StageRunner({
+      config,
+      kafka,
+      codec,
+      producer: new RecordProducer(producer, codec),
+      input: { topic: input, schema: 'Site' },
+      log: silentLogger,
+      metrics: createStageMetrics('test', false),
+      maxInFlightPerKey: 1,
+      handler: async (s, ctx) => {
+        const key = ctx.key!;
+        running.set(key, (running.get(key) ?? 0) + 1);
+        together += 1;
+        mostPerKey = Math.max(mostPerKey, running.get(key)!);
+        mostTogether = Math.max(mostTogether, together);
+        await sleep(150);
+        running.set(key, running.get(key)! - 1);
+        together -= 1;
+        handled.push(s.domain);
+        return [{ topic: output, key: s.domain, schema: 'Site', value: s }];
+      },
+    });
+    await runner.start();
+    try {
+      await waitFor(() => (handled.length === keys.length ? true : undefined), 30_000, 'every message handled');
+      // Four slots, but never two of one key at once; a and b (the first two) ran side by side.
+      expect(mostPerKey).toBe(1);
+      expect(mostTogether).toBe(2);
+      await waitFor(
+        async () =>
+          [...(await committedOffsets(kafka, config.groupId, input)).values()].reduce((a, b) => a + b, 0) ===
+          keys.length
+            ? true
+            : undefined,
+        30_000,
+        'every offset committed',
+      );
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+  }, 60_000);
+
   it('holds at most its slots in flight, pausing partitions meanwhile, and handles every message once', async () => {
     const { input, output, list } = await scenario('slots', 2, 40);
     let inFlight = 0;

@@ -51,6 +51,8 @@ await runStageMain({
       offload: (trajectory: Trajectory) => offloadLargeText(trajectory, blobs, config.inlineTextBytes),
     };
     return {
+      // Tasks are keyed by domain: a site at its concurrency leaves its partition waiting, not a slot.
+      maxInFlightPerKey: config.perDomainConcurrency,
       close: async () => {
         await pool.close();
         await blobs.close();
