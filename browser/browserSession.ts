@@ -228,16 +228,14 @@ export class BrowserSession {
       track(false)(response.request());
       const status = response.status();
       if (isTopLevel(response.request())) {
+        const retryAfter = response.headers()['retry-after'] ?? null;
+        this.lastDocuments.set(response.frame().page(), { status, retryAfter });
         this.web.robots?.pageArrived(response.url());
-        const page = response.frame().page();
-        this.lastDocuments.set(page, { status, retryAfter: response.headers()['retry-after'] ?? null });
-      }
-      if ((status === 429 || status === 503) && this.web.robots) {
         // The site asked to be left alone: every page load of it in this process waits (robotsGate).
-        const wait = retryAfterMs(response.headers()['retry-after']);
-        if (wait !== undefined && isTopLevel(response.request())) this.web.robots.backOff(response.url(), wait);
+        const wait = status === 429 || status === 503 ? retryAfterMs(retryAfter) : undefined;
+        if (wait !== undefined) this.web.robots?.backOff(response.url(), wait);
       }
-      if (response.status() >= 400 && response.request().resourceType() === 'script') this.scriptsFailed += 1;
+      if (status >= 400 && response.request().resourceType() === 'script') this.scriptsFailed += 1;
     });
     this.context.on('requestfinished', track(false));
     this.context.on('requestfailed', (request) => {
@@ -825,7 +823,6 @@ export class BrowserSession {
   }
 }
 
-/** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */
 /** A tab's own page load (not a frame's, not a worker's). */
 function isTopLevel(request: Request): boolean {
   try {
@@ -835,6 +832,7 @@ function isTopLevel(request: Request): boolean {
   }
 }
 
+/** Playwright errors carry a call log; the first line is what an agent (and a person) needs. */
 export function cleanError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message

@@ -53,6 +53,16 @@ function setBounded<V>(map: Map<string, V>, key: string, value: V): void {
   while (map.size > MAX_ORIGINS) map.delete(map.keys().next().value!);
 }
 
+/** The URL of an http(s) page, or undefined for anything else (about:, data:, not a URL): none of robots.txt's business. */
+function webPage(rawUrl: string): URL | undefined {
+  try {
+    const url = new URL(rawUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function robotsUrlOf(url: URL): URL {
   return new URL('/robots.txt', url.origin);
 }
@@ -216,13 +226,8 @@ export class RobotsRules {
   /** Whether robots.txt lets webtrail open this page (http and https pages; anything else is not its business). */
   async decide(rawUrl: string, route: GuardRoute): Promise<RobotsDecision & { crawlDelayMs?: number }> {
     if (!this.settings.respect) return { allowed: true };
-    let url: URL;
-    try {
-      url = new URL(rawUrl);
-    } catch {
-      return { allowed: true };
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return { allowed: true };
+    const url = webPage(rawUrl);
+    if (!url) return { allowed: true };
     // The robots.txt itself is always allowed (RFC 9309 2.2.2).
     if (url.pathname === '/robots.txt') return { allowed: true };
     const rules = await this.rulesOf(url, route);
@@ -254,21 +259,15 @@ export class RobotsRules {
    */
   async admit(rawUrl: string, route: GuardRoute): Promise<RobotsDecision> {
     const decision = await this.decide(rawUrl, route);
-    if (!decision.allowed) return decision;
-    let origin: string;
-    try {
-      const url = new URL(rawUrl);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return decision;
-      origin = url.origin;
-    } catch {
-      return decision;
-    }
+    const url = webPage(rawUrl);
+    if (!decision.allowed || !url) return decision;
+    const { origin } = url;
     const now = this.now();
     const at = Math.max(now, this.nextPageAt.get(origin) ?? 0);
     if (at - now > this.settings.maxCrawlDelayMs)
       return {
         allowed: false,
-        reason: `rate_limited: ${new URL(rawUrl).host} asked to be left alone for ${Math.ceil((at - now) / 1000)} s more (Retry-After)`,
+        reason: `rate_limited: ${url.host} asked to be left alone for ${Math.ceil((at - now) / 1000)} s more (Retry-After)`,
       };
     if (decision.crawlDelayMs) setBounded(this.crawlDelays, origin, decision.crawlDelayMs);
     if (decision.crawlDelayMs || at > now) setBounded(this.nextPageAt, origin, at + (decision.crawlDelayMs ?? 0));
@@ -281,27 +280,19 @@ export class RobotsRules {
    * was let go, so a slow answer does not bring two requests closer than the site asked (as it sees them).
    */
   pageArrived(rawUrl: string): void {
-    let origin: string;
-    try {
-      origin = new URL(rawUrl).origin;
-    } catch {
-      return;
-    }
-    const delay = this.crawlDelays.get(origin);
-    if (!delay) return;
-    const until = this.now() + delay;
-    if (until > (this.nextPageAt.get(origin) ?? 0)) setBounded(this.nextPageAt, origin, until);
+    const origin = webPage(rawUrl)?.origin;
+    const delay = origin && this.crawlDelays.get(origin);
+    if (origin && delay) this.holdUntil(origin, this.now() + delay);
   }
 
   /** A site answered 429 or 503 with Retry-After: no page of it loads in this process before then. */
   backOff(rawUrl: string, retryAfterMs: number): void {
-    let origin: string;
-    try {
-      origin = new URL(rawUrl).origin;
-    } catch {
-      return;
-    }
-    const until = this.now() + Math.min(Math.max(0, retryAfterMs), MAX_BACK_OFF_MS);
+    const origin = webPage(rawUrl)?.origin;
+    if (origin) this.holdUntil(origin, this.now() + Math.min(Math.max(0, retryAfterMs), MAX_BACK_OFF_MS));
+  }
+
+  /** No page of the origin loads before this time (a later hold already set stays). */
+  private holdUntil(origin: string, until: number): void {
     if (until > (this.nextPageAt.get(origin) ?? 0)) setBounded(this.nextPageAt, origin, until);
   }
 }

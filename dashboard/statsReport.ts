@@ -2,6 +2,7 @@
 // collector dedupes redelivered records by their ids, so at-least-once delivery does not inflate counts.
 import { z } from 'zod';
 import {
+  guardEventsOf,
   type ScreenedSite,
   type SiteRejection,
   SUPPRESSED_CATEGORY,
@@ -195,7 +196,7 @@ export class StatsCollector {
       }
       case 'Trajectory': {
         const t = value as Trajectory;
-        const events = [...t.startGuardEvents, ...t.steps.flatMap((s) => s.guardEvents)];
+        const events = guardEventsOf(t);
         this.trajectories.set(t.trajectoryId, {
           robotsRefusals: events.filter((e) => e.kind === 'robots_disallowed').length,
           notExecutableReason: t.notExecutable?.reason ?? null,

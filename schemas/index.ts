@@ -58,3 +58,4 @@ export {
   type Verdict,
 } from './types.ts';
 export { BLOCKLISTED_CATEGORY, SUPPRESSED_CATEGORY } from './rejectionCategories.ts';
+export { guardEventsOf } from './guardEvents.ts';

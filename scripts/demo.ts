@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_SITES } from '../sandbox/index.ts';
-import { TOPICS, type Verdict } from '../schemas/index.ts';
+import { guardEventsOf, TOPICS, type Verdict } from '../schemas/index.ts';
 import { errorMessage, loadBlobConfig, readCheckedBlob, UserInputError, webtrailHome } from '../platform/index.ts';
 import { openKafkaSession, readTopics } from '../bus/index.ts';
 import { formatTable, submitSites } from '../cli/index.ts';
@@ -184,16 +184,10 @@ async function main(): Promise<void> {
       // What the sites themselves saw (the sandbox counts by the prefixes its robots.txt declares): 0 is polite.
       robots_disallowed_requests: pipeline.sandbox.state.robots.disallowedRequests.length,
       robots_txt_fetches: pipeline.sandbox.state.robots.fetches,
-      robots_refusals: everyVerdict
-        .map((v) => v.trajectory)
-        .reduce(
-          (n, t) =>
-            n +
-            [...t.startGuardEvents, ...t.steps.flatMap((s) => s.guardEvents)].filter(
-              (e) => e.kind === 'robots_disallowed',
-            ).length,
-          0,
-        ),
+      robots_refusals: everyVerdict.reduce(
+        (n, v) => n + guardEventsOf(v.trajectory).filter((e) => e.kind === 'robots_disallowed').length,
+        0,
+      ),
       user_agents_seen: [...pipeline.sandbox.state.robots.userAgents].join(' | '),
       dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null,
       wall_time_s: Math.round((Date.now() - started) / 100) / 10,

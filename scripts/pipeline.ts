@@ -154,21 +154,20 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     return service;
   }
 
+  function stopProcess(service: ServiceProcess, signal: NodeJS.Signals): Promise<number | null> {
+    if (service.child.exitCode === null) service.child.kill(signal);
+    return service.exited;
+  }
+
   async function stopReplicas(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    await Promise.all(
-      extraReplicas.splice(0).map((service) => {
-        if (service.child.exitCode === null) service.child.kill(signal);
-        return service.exited;
-      }),
-    );
+    await Promise.all(extraReplicas.splice(0).map((service) => stopProcess(service, signal)));
   }
 
   async function stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const service = services.get(name);
     if (!service) return null;
     services.delete(name);
-    if (service.child.exitCode === null) service.child.kill(signal);
-    return service.exited;
+    return stopProcess(service, signal);
   }
 
   try {

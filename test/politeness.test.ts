@@ -2,7 +2,7 @@
 // loads a page it disallows (the site itself counts what reaches it), and never connects to a site on the
 // operator's suppression list. The sandbox library's robots.txt closes /staff/ and asks 0.2 s between pages.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,33 +17,40 @@ let sandbox: Sandbox;
 let pool: BrowserPool;
 let ignoringPool: BrowserPool;
 let suppressingPool: BrowserPool;
-// A site that asks a whole second between pages, and the times its pages were asked for.
-let slowSite: Server;
+const servers: Server[] = [];
 let slowUrl = '';
 const slowArrivals: number[] = [];
-// A site that answers its first page load with 429 and Retry-After: 2, and when each page was asked for.
-let busySite: Server;
 let busyUrl = '';
 const busyArrivals: number[] = [];
 
+/** A site on loopback with its own robots.txt, recording when each of its pages was asked for. */
+async function site(
+  robots: [number, string],
+  arrivals: number[],
+  page: (res: ServerResponse, nth: number) => void,
+): Promise<string> {
+  const server = createServer((req, res) => {
+    if (req.url === '/robots.txt') return void res.writeHead(robots[0]).end(robots[1]);
+    arrivals.push(performance.now());
+    page(res, arrivals.length);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  slowSite = createServer((req, res) => {
-    if (req.url === '/robots.txt') return void res.writeHead(200).end('User-agent: *\nCrawl-delay: 1\n');
-    slowArrivals.push(performance.now());
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Slow</title><h1>A page</h1>');
-  });
-  await new Promise<void>((resolve) => slowSite.listen(0, '127.0.0.1', resolve));
-  slowUrl = `http://127.0.0.1:${(slowSite.address() as AddressInfo).port}`;
-  busySite = createServer((req, res) => {
-    if (req.url === '/robots.txt') return void res.writeHead(404).end();
-    busyArrivals.push(performance.now());
-    if (busyArrivals.length === 1)
-      return void res.writeHead(429, { 'retry-after': '2', 'content-type': 'text/html' }).end('<h1>Slow down</h1>');
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Busy</title><h1>Served</h1>');
-  });
-  await new Promise<void>((resolve) => busySite.listen(0, '127.0.0.1', resolve));
-  busyUrl = `http://127.0.0.1:${(busySite.address() as AddressInfo).port}`;
+  // A site that asks a whole second between pages.
+  slowUrl = await site([200, 'User-agent: *\nCrawl-delay: 1\n'], slowArrivals, (res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Slow</title><h1>A page</h1>'),
+  );
+  // A site that answers its first page load with 429 and Retry-After: 2.
+  busyUrl = await site([404, ''], busyArrivals, (res, nth) =>
+    nth === 1
+      ? res.writeHead(429, { 'retry-after': '2', 'content-type': 'text/html' }).end('<h1>Slow down</h1>')
+      : res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Busy</title><h1>Served</h1>'),
+  );
   const dir = mkdtempSync(path.join(tmpdir(), 'webtrail-suppression-'));
   const list = path.join(dir, 'opted-out.txt');
   writeFileSync(list, '# sites that asked not to be visited\nlibrary.localhost\n');
@@ -56,8 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([pool?.close(), ignoringPool?.close(), suppressingPool?.close()]);
   await sandbox?.close();
-  for (const server of [slowSite, busySite])
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
 const disallowed = () => sandbox.state.robots.disallowedRequests.map((r) => r.url);

@@ -119,6 +119,38 @@ function withConsumer(patch: (consumer: Consumer) => void): Kafka {
   return altered;
 }
 
+/** How many handlers run at once, in all and per key, at most. */
+class Overlap {
+  private readonly running = new Map<string, number>();
+  private together = 0;
+  mostTogether = 0;
+  mostPerKey = 0;
+
+  enter(key: string): void {
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    this.together += 1;
+    this.mostPerKey = Math.max(this.mostPerKey, this.running.get(key)!);
+    this.mostTogether = Math.max(this.mostTogether, this.together);
+  }
+
+  leave(key: string): void {
+    this.running.set(key, this.running.get(key)! - 1);
+    this.together -= 1;
+  }
+}
+
+/** Waits until the group's committed offsets of the topic add up to `count` (every message committed). */
+async function waitCommitted(groupId: string, topic: string, count: number): Promise<void> {
+  await waitFor(
+    async () =>
+      [...(await committedOffsets(kafka, groupId, topic)).values()].reduce((a, b) => a + b, 0) === count
+        ? true
+        : undefined,
+    30_000,
+    'every offset committed',
+  );
+}
+
 function echoTo(output: string): StageHandler<Site> {
   return async (s) => [{ topic: output, key: s.domain, schema: 'Site', value: s }];
 }
@@ -132,10 +164,7 @@ describe('stage runtime', () => {
       keys.map((key, i) => ({ topic: input, key, schema: 'Site' as const, value: site(`${key}-${i}.example.com`) })),
     );
     const events: string[] = [];
-    const running = new Map<string, number>();
-    let together = 0;
-    let mostTogether = 0;
-    let mostPerKey = 0;
+    const overlap = new Overlap();
     // Sees each send the runtime makes: which message's records, and whether they are the "last" ones.
     class Recording extends RecordProducer {
       override send(records: Parameters<RecordProducer['send']>[0]): Promise<void> {
@@ -163,13 +192,9 @@ describe('stage runtime', () => {
       handler: async (s, ctx) => {
         const key = ctx.key!;
         events.push(`start ${s.domain}`);
-        running.set(key, (running.get(key) ?? 0) + 1);
-        together += 1;
-        mostPerKey = Math.max(mostPerKey, running.get(key)!);
-        mostTogether = Math.max(mostTogether, together);
+        overlap.enter(key);
         await sleep(150);
-        running.set(key, running.get(key)! - 1);
-        together -= 1;
+        overlap.leave(key);
         ctx.afterSent(() => events.push(`after ${s.domain}`));
         return [
           { topic: output, key: s.domain, schema: 'Site', value: s },
@@ -185,8 +210,8 @@ describe('stage runtime', () => {
         30_000,
         'every message handled',
       );
-      expect(mostPerKey).toBe(1);
-      expect(mostTogether).toBeGreaterThan(1);
+      expect(overlap.mostPerKey).toBe(1);
+      expect(overlap.mostTogether).toBeGreaterThan(1);
       // Key a's messages started in offset order, each after the previous one's records were sent.
       const a = ['a-0', 'a-2', 'a-4'].map((d) => `${d}.example.com`);
       expect(events.filter((e) => a.some((d) => e === `start ${d}`))).toEqual(a.map((d) => `start ${d}`));
@@ -210,10 +235,7 @@ describe('stage runtime', () => {
       kafka,
       keys.map((key, i) => ({ topic: input, key, schema: 'Site' as const, value: site(`${key}-${i}.example.com`) })),
     );
-    const running = new Map<string, number>();
-    let together = 0;
-    let mostTogether = 0;
-    let mostPerKey = 0;
+    const overlap = new Overlap();
     const handled: string[] = [];
     const producer = kafka.producer();
     await producer.connect();
@@ -233,14 +255,9 @@ describe('stage runtime', () => {
       metrics: createStageMetrics('test', false),
       maxInFlightPerKey: 1,
       handler: async (s, ctx) => {
-        const key = ctx.key!;
-        running.set(key, (running.get(key) ?? 0) + 1);
-        together += 1;
-        mostPerKey = Math.max(mostPerKey, running.get(key)!);
-        mostTogether = Math.max(mostTogether, together);
+        overlap.enter(ctx.key!);
         await sleep(150);
-        running.set(key, running.get(key)! - 1);
-        together -= 1;
+        overlap.leave(ctx.key!);
         handled.push(s.domain);
         return [{ topic: output, key: s.domain, schema: 'Site', value: s }];
       },
@@ -249,17 +266,9 @@ describe('stage runtime', () => {
     try {
       await waitFor(() => (handled.length === keys.length ? true : undefined), 30_000, 'every message handled');
       // Four slots, but never two of one key at once; a and b (the first two) ran side by side.
-      expect(mostPerKey).toBe(1);
-      expect(mostTogether).toBe(2);
-      await waitFor(
-        async () =>
-          [...(await committedOffsets(kafka, config.groupId, input)).values()].reduce((a, b) => a + b, 0) ===
-          keys.length
-            ? true
-            : undefined,
-        30_000,
-        'every offset committed',
-      );
+      expect(overlap.mostPerKey).toBe(1);
+      expect(overlap.mostTogether).toBe(2);
+      await waitCommitted(config.groupId, input, keys.length);
     } finally {
       await runner.stop();
       await producer.disconnect();
@@ -305,15 +314,7 @@ describe('stage runtime', () => {
       expect(most).toBe(3);
       expect(pausedSeen).toBeGreaterThan(0);
       expect([...handled].sort()).toEqual(list.map((s) => s.domain).sort());
-      await waitFor(
-        async () =>
-          [...(await committedOffsets(kafka, config.groupId, input)).values()].reduce((a, b) => a + b, 0) ===
-          list.length
-            ? true
-            : undefined,
-        30_000,
-        'every offset committed',
-      );
+      await waitCommitted(config.groupId, input, list.length);
     } finally {
       await runner.stop();
       await producer.disconnect();

@@ -137,20 +137,20 @@ export async function runTrajectory(
     const opened = await browser.goto(task.startUrl);
     // What the start page did (a download, dialogs, a popup storm) before any step: kept on the trajectory.
     startGuardEvents = guardEventsSince(0);
+    // The site cannot be done (down, closed by robots.txt, a CAPTCHA or login wall…): the agent is not asked.
+    if (!browser.stopped)
+      notExecutable = obstacleOfLoadError(opened.error) ?? (opened.ok ? await readObstacle() : null);
     if (browser.stopped) {
       status = 'error';
       statusReason = browser.stopped; // its prefix (hung:, timeout:, memory:) is the documented reason
-    } else if (obstacleOfLoadError(opened.error)) {
-      // The site cannot be done (down, rate limited, closed by robots.txt): not the agent's failure.
-      notExecutable = obstacleOfLoadError(opened.error)!;
+    } else if (notExecutable) {
+      // ends blocked and not executable: set after the steps, as for an obstacle reached mid-way
     } else if (!opened.ok) {
       const blocked =
         opened.error?.startsWith('blocked') ||
         browser.guardEvents.some((e) => e.kind === 'request_blocked' && e.url === task.startUrl);
       status = blocked ? 'blocked' : 'error';
       statusReason = `the start page did not load: ${opened.error}`;
-    } else if ((notExecutable = await readObstacle())) {
-      // The page is an obstacle (a CAPTCHA, a login wall…): the agent is not asked at all.
     } else {
       let consecutiveErrors = 0;
       const signatures: string[] = [];
@@ -227,7 +227,7 @@ export async function runTrajectory(
     finalObservationRef: null,
     status,
     statusReason,
-    notExecutable: notExecutable ? { reason: notExecutable.reason, detail: notExecutable.detail } : null,
+    notExecutable,
     startedAtMs,
     endedAtMs: deps.now(),
     usage,
