@@ -43,6 +43,8 @@ export interface BrowserConfig {
   };
   /** Where the operator's opt-out list of domains is kept (files and http(s) URLs). */
   suppressionList: string[];
+  /** Answer cookie-consent popups by opting out (autoconsent, consent.ts) before the page is read. */
+  consentOptOut: boolean;
 }
 
 const list = (v: string) =>
@@ -118,6 +120,7 @@ const schema = z.object({
   WEBTRAIL_ROBOTS_UNREACHABLE_RETRY_S: z.coerce.number().int().min(1).max(86_400).default(600),
   WEBTRAIL_ROBOTS_MAX_CRAWL_DELAY_S: z.coerce.number().min(0).max(3600).default(30),
   WEBTRAIL_SUPPRESSION_LIST: z.string().default(''),
+  WEBTRAIL_CONSENT: z.enum(['opt_out', 'leave']).default('opt_out'),
 });
 
 export function defaultChromium(): string | undefined {
@@ -160,5 +163,6 @@ export function loadBrowserConfig(env: Env = process.env): BrowserConfig {
       maxCrawlDelayMs: raw.WEBTRAIL_ROBOTS_MAX_CRAWL_DELAY_S * 1000,
     },
     suppressionList: list(raw.WEBTRAIL_SUPPRESSION_LIST),
+    consentOptOut: raw.WEBTRAIL_CONSENT === 'opt_out',
   };
 }

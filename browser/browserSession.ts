@@ -10,6 +10,19 @@ import { DependencyError, loadTokenizer, retry, type Tokenizer } from '../platfo
 import type { BrowserConfig } from './browserConfig.ts';
 import type { EgressPolicy } from './egressPolicy.ts';
 import { blockedPage, PROXY_LOOPBACK_TOO, type EgressProxy, type Gate } from './egressProxy.ts';
+import {
+  AUTOCONSENT_VERSION,
+  CONSENT_DRAIN_SOURCE,
+  CONSENT_LIMIT_MS,
+  CONSENT_POPUP_WAIT_MS,
+  CONSENT_START_SOURCE,
+  consentProgress,
+  type ConsentMessage,
+  type ConsentOutcome,
+  evalReplySource,
+  initReplySource,
+  NO_CONSENT,
+} from './consent.ts';
 import { type Obstacle, obstacleOfPage, PAGE_SIGNALS_SOURCE, type PageSignals } from './obstacles.ts';
 import { type GuardRoute, type RobotsDecision, type RobotsRules, retryAfterMs } from './robots.ts';
 import { IsolatedWorld } from './isolatedWorld.ts';
@@ -59,7 +72,8 @@ export interface GuardEvent {
     | 'dom_cap'
     | 'page_crashed'
     | 'robots_disallowed'
-    | 'rate_limited';
+    | 'rate_limited'
+    | 'consent_opted_out';
   detail: string;
   url: string;
   atMs: number;
@@ -637,20 +651,65 @@ export class BrowserSession {
   async obstacle(): Promise<Obstacle | null> {
     if (this.stopped) return null;
     const page = await this.page();
+    const consent = this.config.consentOptOut ? await this.answerConsent(page).catch(() => null) : null;
     const raw = await this.watched(
       'reading the page for obstacles',
       page,
       this.timeout(this.config.actionTimeoutMs),
-      () => this.world.evaluate<Omit<PageSignals, 'url' | 'status' | 'retryAfter'>>(page, PAGE_SIGNALS_SOURCE),
+      () =>
+        this.world.evaluate<Omit<PageSignals, 'url' | 'status' | 'retryAfter' | 'consent'>>(page, PAGE_SIGNALS_SOURCE),
     ).catch(() => null);
     if (!raw) return null;
     const last = this.lastDocuments.get(page);
     return obstacleOfPage({
       ...raw,
+      consent,
       url: page.url(),
       status: last?.status ?? null,
       retryAfter: last?.retryAfter ?? null,
     });
+  }
+
+  /**
+   * Opts out of the page's cookie-consent popup, once per document: autoconsent runs in the isolated
+   * world and is answered from here (its configuration and rules, its checks of the page's globals) until
+   * it finds no consent manager, finishes, or runs out of time. An opt-out is recorded as a guard event.
+   */
+  private async answerConsent(page: Page): Promise<ConsentOutcome> {
+    const inWorld = <T>(what: string, expression: string) =>
+      this.watched(what, page, this.timeout(this.config.actionTimeoutMs), () =>
+        this.world.evaluate<T>(page, expression),
+      );
+    if (!(await inWorld<boolean>('starting the consent library', CONSENT_START_SOURCE))) return NO_CONSENT;
+    const until = Date.now() + Math.min(CONSENT_LIMIT_MS, Math.max(0, this.remainingMs - this.config.actionTimeoutMs));
+    let outcome = NO_CONSENT;
+    let cmpSince: number | null = null;
+    while (!outcome.finished && Date.now() < until) {
+      const messages = await inWorld<ConsentMessage[]>('reading the consent library', CONSENT_DRAIN_SOURCE);
+      for (const message of messages) {
+        if (message.type === 'init') await inWorld('configuring the consent library', initReplySource(page.url()));
+        else if (message.type === 'eval') {
+          // The library's own snippet (a test of the consent manager's globals), run where those live.
+          const result = await this.watched('a consent check', page, this.timeout(this.config.actionTimeoutMs), () =>
+            page.evaluate(message.code),
+          ).catch(() => false);
+          await inWorld('answering the consent library', evalReplySource(message.id, result === true));
+        }
+      }
+      outcome = consentProgress(outcome, messages);
+      if (outcome.cmp !== null) cmpSince ??= Date.now();
+      // A consent manager whose popup is not open (consent given before, or not asked here): nothing to do.
+      if (!outcome.popup && cmpSince !== null && Date.now() - cmpSince > CONSENT_POPUP_WAIT_MS) break;
+      // Its answers come within milliseconds of a reply: wait only when it had nothing to say.
+      if (!outcome.finished && !messages.some((m) => m.type === 'init' || m.type === 'eval')) await sleep(20);
+    }
+    if (outcome.popup && outcome.optedOut)
+      this.record(
+        'consent_opted_out',
+        `opted out of the ${outcome.cmp} consent popup (autoconsent ${AUTOCONSENT_VERSION})`,
+        page.url(),
+      );
+    return outcome;
   }
 
   /** What a trajectory records of the robots.txt policy its pages were loaded under. */

@@ -13,6 +13,8 @@ const page = (over: Partial<PageSignals>): PageSignals => ({
   links: 40,
   otherFields: 2,
   text: 'Welcome to the shop. Search products.',
+  overlayText: null,
+  consent: null,
   ...over,
 });
 
@@ -33,6 +35,24 @@ describe('a page that cannot be done', () => {
     expect(obstacleOfPage(page({ resourceHosts: ['geo.captcha-delivery.com'] }))?.reason).toBe('captcha');
     // Google's own host alone (fonts, analytics) is no CAPTCHA.
     expect(obstacleOfPage(page({ resourceHosts: ['www.google.com', 'fonts.googleapis.com'] }))).toBeNull();
+  });
+
+  it('is a consent wall when a layer with consent words covers the page, or the opt-out failed', () => {
+    const wall =
+      'Read Kitchen Notes with ads, or subscribe We and our 842 partners store and access information on your device, such as cookies';
+    expect(obstacleOfPage(page({ overlayText: wall }))?.reason).toBe('consent');
+    expect(obstacleOfPage(page({ overlayText: 'Wir und unsere Partner benötigen Ihre Einwilligung' }))?.reason).toBe(
+      'consent',
+    );
+    const failed = { cmp: 'onetrust', popup: true, optedOut: false, finished: true };
+    expect(obstacleOfPage(page({ consent: failed }))).toEqual({
+      reason: 'consent',
+      detail: 'the onetrust popup stayed: opting out failed',
+    });
+    // A popup opted out of, a newsletter modal, a site without consent manager: none is a wall.
+    expect(obstacleOfPage(page({ consent: { ...failed, optedOut: true } }))).toBeNull();
+    expect(obstacleOfPage(page({ overlayText: 'Subscribe to our newsletter for weekly deals' }))).toBeNull();
+    expect(obstacleOfPage(page({ consent: { cmp: null, popup: false, optedOut: null, finished: true } }))).toBeNull();
   });
 
   it('is a bot wall for the protection services’ interstitials', () => {

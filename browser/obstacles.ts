@@ -1,7 +1,9 @@
 // Sites that cannot be done, told apart from agents that failed: a CAPTCHA or bot challenge, a login wall,
-// rate limiting, a site that is down, a page robots.txt closes. A pure reading of what the page showed (its
+// a consent wall that stays (consent.ts opts out of the ones it knows first), rate limiting, a site that is down, a page robots.txt closes. A pure reading of what the page showed (its
 // status, title, address and a few DOM markers, gathered by the session) and of why a page did not load.
 // Online-Mind2Web labels such tasks "not executable"; they are kept out of success rates and training data.
+
+import type { ConsentOutcome } from './consent.ts';
 
 export type ObstacleReason = 'captcha' | 'bot_wall' | 'login' | 'consent' | 'rate_limited' | 'down' | 'robots';
 
@@ -27,6 +29,13 @@ export interface PageSignals {
   otherFields: number;
   /** The page's visible text, the first few hundred characters. */
   text: string;
+  /**
+   * The text of what covers the page, when a fixed or modal layer lies over most of the viewport (a
+   * dialog and its backdrop, a full-page wall); null when the page itself is on top.
+   */
+  overlayText: string | null;
+  /** What the consent library found and did on the page (null: not run). */
+  consent: ConsentOutcome | null;
 }
 
 /** The CAPTCHA widgets' own markup: Google reCAPTCHA, hCaptcha, Cloudflare Turnstile, Arkose, GeeTest. */
@@ -58,6 +67,9 @@ const BOT_WALL_TITLES = [
 ];
 const BOT_WALL_TEXT =
   /(checking (if the site connection is secure|your browser before accessing)|verify(ing)? you are (a )?human|press (&|and) hold|enable javascript and cookies to continue|request unsuccessful\. incapsula|why have i been blocked\?)/i;
+/** What a consent manager's wall says (in the languages of the consent laws' largest markets). */
+const CONSENT_TEXT =
+  /\b(cookies?|consent|gdpr|privacy|tracking|personal data|our partners|vendors|datenschutz|einwilligung|zustimm\w*|consentement|consenso)\b/i;
 const LOGIN_PATH = /\/(log-?in|sign-?in|signin|account\/login|auth|sso)(\/|$|\?)/i;
 const LOGIN_TEXT = /\b(log ?in|sign ?in)\b/i;
 
@@ -93,6 +105,13 @@ export function obstacleOfPage(page: PageSignals): Obstacle | null {
       detail: `the site answered ${page.status}${page.retryAfter ? ` (Retry-After: ${page.retryAfter.slice(0, 40)})` : ''}`,
     };
   if (page.status !== null && page.status >= 500) return { reason: 'down', detail: `the site answered ${page.status}` };
+  if (page.consent?.popup && page.consent.optedOut === false)
+    return { reason: 'consent', detail: `the ${page.consent.cmp ?? 'consent'} popup stayed: opting out failed` };
+  if (page.overlayText !== null && CONSENT_TEXT.test(page.overlayText))
+    return {
+      reason: 'consent',
+      detail: `a consent wall covers the page (“${page.overlayText.replace(/\s+/g, ' ').trim().slice(0, 80)}”)`,
+    };
   // A login wall: a password field, on a login address or with little else on the page to use.
   let path = '';
   try {
@@ -120,7 +139,24 @@ export const PAGE_SIGNALS_SOURCE = `(() => {
   const fields = [...document.querySelectorAll('input, select, textarea')].filter(visible);
   const passwords = fields.filter((f) => f.type === 'password').length;
   const others = fields.filter((f) => f.type !== 'password' && f.type !== 'hidden' && f.type !== 'submit').length;
+  // What lies over the page: at two of three points away from the header band, a fixed or modal layer on
+  // top (a dialog's backdrop counts), and that layer's text; a long one is an app's fixed root, the page.
+  const layers = new Set();
+  let covered = 0;
+  for (const [fx, fy] of [[0.5, 0.5], [0.15, 0.65], [0.85, 0.4]]) {
+    let found = null;
+    for (let el = document.elementFromPoint(innerWidth * fx, innerHeight * fy); el && el !== document.body && el !== document.documentElement; el = el.parentElement) {
+      const s = getComputedStyle(el);
+      if (s.position === 'fixed' || el.getAttribute('aria-modal') === 'true' || (el.tagName === 'DIALOG' && el.open)) found = el;
+    }
+    if (found) { covered += 1; layers.add(found); }
+  }
+  const modalDialog = document.querySelector('dialog:modal');
+  if (modalDialog) { covered = 3; layers.add(modalDialog); }
+  const layerText = [...layers].map((el) => el.innerText || el.getAttribute('aria-label') || '').join(' ').replace(/\\s+/g, ' ').trim();
+  const overlayText = covered >= 2 && layerText.length <= 1500 ? layerText.slice(0, 400) : null;
   return {
+    overlayText,
     title: document.title || '',
     captchaWidgets: widgets,
     resourceHosts: [...hosts].slice(0, 50),

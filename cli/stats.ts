@@ -139,7 +139,7 @@ export function formatStats(report: StatsReport): string {
   );
   const polite = report.politeness;
   out.push(
-    `Politeness: ${polite.suppressedSites} site(s) refused as opted out (WEBTRAIL_SUPPRESSION_LIST), ${polite.suppressedRequests} connection(s) to opted-out hosts refused, ${polite.robotsRefusals} page load(s) refused by robots.txt`,
+    `Politeness: ${polite.suppressedSites} site(s) refused as opted out (WEBTRAIL_SUPPRESSION_LIST), ${polite.suppressedRequests} connection(s) to opted-out hosts refused, ${polite.robotsRefusals} page load(s) refused by robots.txt, ${polite.consentOptOuts} consent popup(s) opted out of`,
     '',
   );
   const st = report.steps;

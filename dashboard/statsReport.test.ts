@@ -179,6 +179,29 @@ describe('tasks without a trajectory', () => {
     expect(c.tasksWithoutTrajectory()).toBe(1);
   });
 
+  it('counts what politeness refused and the consent popups opted out of, each trajectory once', () => {
+    const c = new StatsCollector();
+    const event = (kind: string, detail: string) => ({ kind, detail, url: 'https://a.example/', atMs: 1 });
+    const t = trajectory('t1');
+    const polite = {
+      ...t,
+      startGuardEvents: [event('consent_opted_out', 'opted out of the Complianz banner consent popup')],
+      steps: t.steps.map((s, i) => ({
+        ...s,
+        guardEvents:
+          i === 0 ? [event('robots_disallowed', 'robots.txt disallows /staff/'), event('dialog_answered', 'x')] : [],
+      })),
+    };
+    c.add('Trajectory', polite);
+    c.add('Trajectory', polite); // redelivered
+    expect(c.report({ topics: [], prices }).politeness).toEqual({
+      suppressedSites: 0,
+      suppressedRequests: 0,
+      robotsRefusals: 1,
+      consentOptOuts: 1,
+    });
+  });
+
   it('keeps a site that could not be done out of every success rate, and counts it by reason', () => {
     const c = new StatsCollector();
     for (const id of ['t1', 't2', 't3']) c.add('Task', task(id));

@@ -113,6 +113,8 @@ export interface StatsReport {
     suppressedRequests: number;
     /** Page loads of agents that robots.txt disallowed (refused before the site saw them). */
     robotsRefusals: number;
+    /** Cookie-consent popups the browser opted out of (autoconsent) before the agent read the page. */
+    consentOptOuts: number;
   };
   /** Trajectories that ended not_executable, by reason (captcha, bot_wall, login, consent, rate_limited, down, robots). */
   notExecutable: Record<string, number>;
@@ -126,6 +128,7 @@ interface TrajectorySummary {
   usage: TokenUsage;
   startedAtMs: number;
   robotsRefusals: number;
+  consentOptOuts: number;
   suppressedRequests: number;
   notExecutableReason: string | null;
 }
@@ -199,6 +202,7 @@ export class StatsCollector {
         const events = guardEventsOf(t);
         this.trajectories.set(t.trajectoryId, {
           robotsRefusals: events.filter((e) => e.kind === 'robots_disallowed').length,
+          consentOptOuts: events.filter((e) => e.kind === 'consent_opted_out').length,
           notExecutableReason: t.notExecutable?.reason ?? null,
           suppressedRequests: events.filter((e) => e.kind === 'request_blocked' && SUPPRESSED.test(e.detail)).length,
           taskId: t.task.taskId,
@@ -394,6 +398,7 @@ export class StatsCollector {
         suppressedSites: [...this.rejections.values()].filter((r) => r.category === SUPPRESSED_CATEGORY).length,
         suppressedRequests: [...this.trajectories.values()].reduce((n, t) => n + t.suppressedRequests, 0),
         robotsRefusals: [...this.trajectories.values()].reduce((n, t) => n + t.robotsRefusals, 0),
+        consentOptOuts: [...this.trajectories.values()].reduce((n, t) => n + t.consentOptOuts, 0),
       },
       notExecutable: countBy(
         [...this.trajectories.values()].filter((t) => t.notExecutableReason !== null),

@@ -54,6 +54,8 @@ export class SandboxState {
   threads = new Map<string, Thread>();
   applications = new Map<string, Application>();
   drafts = new Map<string, Record<string, string>>();
+  /** The cookie choices visitors made in the recipes site's Complianz banner, by session: deny or allow. */
+  consentChoices = new Map<string, 'deny' | 'allow'>();
   /**
    * What the sites saw of robots.txt: its fetches, every request for a path a site's robots.txt disallows
    * (by simple prefix, as the site declares it: no robots parser involved), and the user agents that came.
@@ -97,6 +99,7 @@ export class SandboxState {
       bookings: plain(this.bookings),
       reservations: plain(this.reservations),
       favourites: plain(this.favourites),
+      consentChoices: plain(this.consentChoices),
       threads: plain(this.threads),
       applications: plain(this.applications),
     };

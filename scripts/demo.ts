@@ -188,6 +188,12 @@ async function main(): Promise<void> {
         (n, v) => n + guardEventsOf(v.trajectory).filter((e) => e.kind === 'robots_disallowed').length,
         0,
       ),
+      // Consent popups the browser opted out of, and what the sandbox's consent manager recorded of them.
+      consent_opt_outs: everyVerdict.reduce(
+        (n, v) => n + guardEventsOf(v.trajectory).filter((e) => e.kind === 'consent_opted_out').length,
+        0,
+      ),
+      consent_choices_recorded: [...pipeline.sandbox.state.consentChoices.values()].join(', ') || 'none',
       user_agents_seen: [...pipeline.sandbox.state.robots.userAgents].join(' | '),
       dataset_dir: judgeVersion ? path.join(loadDatasetConfig().datasetsDir, datasetDirName(judgeVersion)) : null,
       wall_time_s: Math.round((Date.now() - started) / 100) / 10,

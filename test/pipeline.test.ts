@@ -273,7 +273,7 @@ describe('the pipeline on the sandbox web', () => {
     const impossible = new Map(
       SITES.flatMap((s) => s.tasks.filter((t) => t.kind === 'not_executable').map((t) => [t.instruction, t.obstacle!])),
     );
-    expect(impossible.size).toBe(5);
+    expect(impossible.size).toBe(6);
     const trajectories = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
       impossible.has(t.task.instruction),
     );
@@ -579,7 +579,7 @@ describe('the dataset', () => {
     const outcomes = tasksReport.outcomes.filter((o) => mine.has(o.taskId));
     expect(outcomes).toHaveLength(mine.size);
     const impossible = new Set(first.filter((v) => v.trajectory.notExecutable).map((v) => v.trajectory.task.taskId));
-    expect(impossible.size).toBe(5);
+    expect(impossible.size).toBe(6);
     for (const o of outcomes)
       expect([o.taskId, o.decidedBy, o.feasible]).toEqual(
         impossible.has(o.taskId) ? [o.taskId, 'not executable', false] : [o.taskId, 'check', mine.get(o.taskId)],

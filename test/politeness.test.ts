@@ -57,7 +57,7 @@ beforeAll(async () => {
   pool = testPool(`${sandbox.allowHost},${new URL(slowUrl).host},${new URL(busyUrl).host}`, {
     WEBTRAIL_USER_AGENT_CONTACT: CONTACT,
   });
-  ignoringPool = testPool(sandbox.allowHost, { WEBTRAIL_ROBOTS: 'ignore' });
+  ignoringPool = testPool(sandbox.allowHost, { WEBTRAIL_ROBOTS: 'ignore', WEBTRAIL_CONSENT: 'leave' });
   suppressingPool = testPool(sandbox.allowHost, { WEBTRAIL_SUPPRESSION_LIST: list });
 });
 afterAll(async () => {
@@ -180,5 +180,35 @@ describe('a polite visitor', () => {
     }
     // Not even its robots.txt was asked for.
     expect(sandbox.state.robots.fetches).toBe(fetchesBefore);
+  });
+
+  it("opts out of a consent manager's popup (never accepts), and tells a wall that stays from a page", async () => {
+    const mealPlan = new URL('/meal-plan', sandbox.siteUrl('recipes')).toString();
+    const session = await pool.newSession();
+    try {
+      expect((await session.goto(mealPlan)).ok).toBe(true);
+      // Complianz's banner, answered by autoconsent's own rule for it: the page is there to be read.
+      expect(await session.obstacle()).toBeNull();
+      expect(session.guardEvents.filter((e) => e.kind === 'consent_opted_out').map((e) => e.detail)).toEqual([
+        expect.stringMatching(/^opted out of the Complianz banner consent popup \(autoconsent \d+\.\d+\.\d+\)$/),
+      ]);
+      expect((await session.observe()).text).toMatch(/Wednesday: Shakshuka/);
+      // What the site recorded of this visitor's choice: refused (its cookie says so on the next page too).
+      await expect.poll(() => [...sandbox.state.consentChoices.values()]).toEqual(['deny']);
+      // A consent-or-pay wall no rule answers: the page cannot be done.
+      expect((await session.goto(new URL('/plus', sandbox.siteUrl('recipes')).toString())).ok).toBe(true);
+      expect(await session.obstacle()).toMatchObject({ reason: 'consent', detail: /^a consent wall covers the page/ });
+    } finally {
+      await session.close();
+    }
+    // With consent popups left alone for the run, the banner's wall stays and says so.
+    const leaving = await ignoringPool.newSession();
+    try {
+      expect((await leaving.goto(mealPlan)).ok).toBe(true);
+      expect(await leaving.obstacle()).toMatchObject({ reason: 'consent' });
+    } finally {
+      await leaving.close();
+    }
+    expect([...sandbox.state.consentChoices.values()]).toEqual(['deny']);
   });
 });
