@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { chromium, type Page } from 'playwright-core';
 import { allTasks, findTask, planAction, type Sandbox, sandboxSites } from '../sandbox/index.ts';
 import { createCodec, RecordProducer } from '../bus/index.ts';
-import { type Action, type Task, TOPICS, type Trajectory } from '../schemas/index.ts';
+import { type Action, type Task, taskRecordKey, TOPICS, type Trajectory } from '../schemas/index.ts';
 import {
   BASE_ARGS,
   loadBrowserConfig,
@@ -159,8 +159,9 @@ function cpuPercent(before: { busy: number; total: number }, cores: number): num
   return Math.round(((after.busy - before.busy) / Math.max(1, after.total - before.total)) * cores * 100);
 }
 
-function benchTasks(sandbox: BenchSites, tag: string, count: number): Task[] {
-  const planned = allTasks();
+function benchTasks(sandbox: BenchSites, tag: string, count: number, spread = false): Task[] {
+  // Spread: one task of each site in turn, as a run over many sites meets them (not site after site).
+  const planned = spread ? roundRobinBySite(allTasks()) : allTasks();
   return Array.from({ length: count }, (_, i) => {
     const t = planned[i % planned.length]!;
     return {
@@ -178,6 +179,15 @@ function benchTasks(sandbox: BenchSites, tag: string, count: number): Task[] {
       kind: 'task',
     };
   });
+}
+
+function roundRobinBySite<T extends { site: string }>(tasks: T[]): T[] {
+  const bySite = new Map<string, T[]>();
+  for (const t of tasks) bySite.set(t.site, [...(bySite.get(t.site) ?? []), t]);
+  const queues = [...bySite.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < tasks.length; i += 1) for (const q of queues) if (q[i]) out.push(q[i]!);
+  return out;
 }
 
 /** The bare loop: same observation script and rendering, the scripted policy in process, a sleep for the LLM. */
@@ -290,6 +300,25 @@ const median = (values: number[]) => {
  * own ratio, both sides measured back to back), so that one round on a machine that hiccupped does not
  * decide the level.
  */
+/** One side of the pacing figure: the whole run, from the tasks' send to the last trajectory. */
+export interface PacingSide {
+  seconds: number;
+  steps_per_s: number;
+  trajectories_per_min: number;
+  sites: number;
+}
+
+/** What pacing costs at the best concurrency: trajectories per minute lost to it, in percent. */
+export interface PacingRow {
+  /** Tasks one site after another in turn (spread, as over many sites), or site after site (crowded). */
+  mix: 'spread' | 'crowded';
+  contexts: number;
+  trajectories: number;
+  paced: PacingSide;
+  unpaced: PacingSide;
+  cost_percent: number;
+}
+
 export function medianRow(rows: ThroughputRow[]): ThroughputRow {
   const first = rows[0]!;
   const out: Record<string, unknown> = { ...first, rounds: rows.length, round_ratios: rows.map((r) => r.ratio) };
@@ -373,7 +402,7 @@ export async function benchRollout(
     home: string;
     say: (line: string) => void;
   },
-): Promise<ThroughputRow[]> {
+): Promise<{ rows: ThroughputRow[]; pacing: PacingRow[] }> {
   const codec = createCodec(process.env, kafka);
   const producer = kafka.producer();
   await producer.connect();
@@ -454,10 +483,104 @@ export async function benchRollout(
         await admin.deleteGroups([groupId]).catch(() => undefined);
       }
     }
-    return rows;
+    const best = rows.reduce<ThroughputRow | undefined>(
+      (b, r) => (!b || r.steps_per_s > b.steps_per_s ? r : b),
+      undefined,
+    );
+    return { rows, pacing: best ? await measurePacing(best.contexts) : [] };
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
+  }
+
+  /**
+   * What politeness costs at the best concurrency: the same tasks through the rollout service paced as it
+   * runs by default (tasks keyed by site, one trajectory per site at a time, robots.txt and its Crawl-delay)
+   * and unpaced (keyed by task id, as many per site as contexts, robots.txt ignored), one after the other.
+   */
+  async function measurePacing(contexts: number): Promise<PacingRow[]> {
+    const rows: PacingRow[] = [];
+    for (const spread of [true, false]) rows.push(await measurePacingMix(contexts, spread));
+    return rows;
+  }
+
+  async function measurePacingMix(contexts: number, spread: boolean): Promise<PacingRow> {
+    const count = Math.max(8, contexts * options.tasksPerContext * 2);
+    const mix: PacingRow['mix'] = spread ? 'spread' : 'crowded';
+    const run = async (paced: boolean): Promise<PacingSide> => {
+      const side = `${paced ? 'paced' : 'unpaced'}-${mix}`;
+      options.say(`pacing: ${contexts} context(s), ${count} trajectories ${side}`);
+      const groupId = `${TOPICS.tasks.name}-bench-pacing-${side}-${Date.now()}`;
+      const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
+      await admin.setOffsets({
+        groupId,
+        topic: TOPICS.tasks.name,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+      const service = spawnService(
+        stageEntry('rollout'),
+        {
+          LOG_LEVEL: 'warn',
+          WEBTRAIL_HOME: options.home,
+          OPENAI_BASE_URL: options.llmUrl,
+          OPENAI_MODEL: 'scripted',
+          OPENAI_API_KEY: 'unused',
+          WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost,
+          WEBTRAIL_ROLLOUT_GROUP_ID: groupId,
+          WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
+          WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts),
+          WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
+          ...(paced
+            ? { WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: '1', WEBTRAIL_ROBOTS: 'respect' }
+            : { WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts), WEBTRAIL_ROBOTS: 'ignore' }),
+        },
+        path.join(options.home, `rollout-pacing-${side}.log`),
+      );
+      const keyOf = (t: Task) => (paced ? taskRecordKey(t) : t.taskId);
+      try {
+        const [warm] = benchTasks(options.sandbox, `warm-pacing-${side}-${Date.now()}`, 1);
+        await out.send([
+          await out.encode({ topic: TOPICS.tasks.name, key: keyOf(warm!), schema: 'Task', value: warm! }),
+        ]);
+        await waitDone([warm!.taskId], 120_000);
+        const tasks = benchTasks(options.sandbox, `pacing-${side}-${Date.now()}`, count, spread);
+        const started = performance.now();
+        await out.send(
+          await Promise.all(
+            tasks.map((t) => out.encode({ topic: TOPICS.tasks.name, key: keyOf(t), schema: 'Task', value: t })),
+          ),
+        );
+        await waitDone(
+          tasks.map((t) => t.taskId),
+          600_000,
+        );
+        const seconds = (performance.now() - started) / 1000;
+        const steps = tasks.reduce((n, t) => n + finished.get(t.taskId)!.steps.length, 0);
+        return {
+          seconds: round(seconds),
+          steps_per_s: round(steps / seconds),
+          trajectories_per_min: round((count / seconds) * 60),
+          sites: new Set(tasks.map((t) => t.domain)).size,
+        };
+      } finally {
+        await stopChild(service);
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+      }
+    };
+    const paced = await run(true);
+    const unpaced = await run(false);
+    const row = {
+      mix,
+      contexts,
+      trajectories: count,
+      paced,
+      unpaced,
+      cost_percent: round((1 - paced.trajectories_per_min / unpaced.trajectories_per_min) * 100),
+    };
+    options.say(
+      `pacing: ${contexts} context(s), ${mix} over ${paced.sites} sites: paced ${paced.trajectories_per_min} trajectories/min, unpaced ${unpaced.trajectories_per_min} (cost ${row.cost_percent}%)`,
+    );
+    return row;
   }
 
   /** One round at a level: the tasks through the running rollout service, then the same tasks in a bare loop. */

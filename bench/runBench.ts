@@ -12,7 +12,7 @@ import { createLogger, DEFAULT_TOKENIZER, loadKafkaConfig, ROOT } from '../platf
 import { createKafka, ensureTopics } from '../bus/index.ts';
 import { pinnedVersion, startKafka } from '../scripts/index.ts';
 import { benchBus, type BusFigures } from './bus.ts';
-import { benchRollout, spawnSandboxWeb, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
+import { benchRollout, type PacingRow, spawnSandboxWeb, spawnScriptedLlm, type ThroughputRow } from './rollout.ts';
 import { benchBlobs } from './blobs.ts';
 import { benchDashboard, type DashboardFigures } from './dashboard.ts';
 import { benchTokens, type TokenFigures } from './tokens.ts';
@@ -76,6 +76,7 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'webtrail-bench-'));
 let bus: BusFigures | null = null;
 let observation: Record<string, unknown> | null = null;
 let throughput: ThroughputRow[] = [];
+let pacing: PacingRow[] = [];
 let blobs: Awaited<ReturnType<typeof benchBlobs>> | null = null;
 let dashboard: DashboardFigures | null = null;
 let tokens: TokenFigures | null = null;
@@ -138,7 +139,7 @@ try {
     const sandbox = await spawnSandboxWeb(path.join(home, 'sandbox-web.log'));
     const llm = await spawnScriptedLlm(latencyMs, path.join(home, 'scripted-llm.log'));
     try {
-      throughput = await benchRollout(kafka, admin, {
+      ({ rows: throughput, pacing } = await benchRollout(kafka, admin, {
         sandbox,
         llmUrl: llm.url,
         latencyMs,
@@ -147,7 +148,7 @@ try {
         rounds: args.data.rounds ?? (quick ? 1 : 3),
         home,
         say,
-      });
+      }));
     } finally {
       await llm.close();
       await sandbox.close();
@@ -204,6 +205,7 @@ const report = {
   generated_at: new Date().toISOString(),
   wall_time_s: Math.round((Date.now() - started) / 1000),
   throughput,
+  pacing,
   observation,
   bus,
   blobs,
@@ -298,6 +300,20 @@ if (throughput.length) {
       `| ${r.contexts} | ${r.chromium_cpu_s_per_step} | ${r.baseline_chromium_cpu_s_per_step} | ${r.service_cpu_s_per_step} | ${r.harness_cpu_s_per_step} | ${r.baseline_harness_cpu_s_per_step} | ${r.sandbox_cpu_s_per_step} | ${r.baseline_sandbox_cpu_s_per_step} |`,
     );
   md.push('');
+  if (pacing.length)
+    md.push(
+      '## What pacing costs',
+      '',
+      `At the best concurrency (${pacing[0]!.contexts} contexts), the same number of trajectories once paced as webtrail runs by default (tasks keyed by site: one trajectory per site at a time, robots.txt and its Crawl-delay kept) and once unpaced (keyed by task id, up to ${pacing[0]!.contexts} per site, robots.txt ignored). Whole runs, from the tasks' send to the last trajectory. *Spread*: the sites' tasks in turn, as a run over many sites meets them; *crowded*: site after site, so a few sites hold all the work at once and pacing caps the concurrency at their number.`,
+      '',
+      '| mix | sites | trajectories | paced s | unpaced s | paced steps/s | unpaced steps/s | paced trajectories/min | unpaced trajectories/min | cost |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...pacing.map(
+        (p) =>
+          `| ${p.mix} | ${p.paced.sites} | ${p.trajectories} | ${p.paced.seconds} | ${p.unpaced.seconds} | ${p.paced.steps_per_s} | ${p.unpaced.steps_per_s} | ${p.paced.trajectories_per_min} | ${p.unpaced.trajectories_per_min} | ${p.cost_percent}% |`,
+      ),
+      '',
+    );
 }
 if (observation)
   md.push(

@@ -1,6 +1,6 @@
 // The Kubernetes manifests: every overlay renders and validates offline, and the validation fails on a
 // broken manifest and on topics that drifted from schemas/topics.ts.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,16 +34,18 @@ describe('k8s manifests', () => {
           .filter((o) => o.kind === kind)
           .map((o) => o.metadata?.name)
           .sort();
-      expect(names('Deployment')).toEqual([
-        'otel-collector',
-        'webtrail-dashboard',
-        'webtrail-generator',
-        'webtrail-judge',
-        'webtrail-refiner',
-        'webtrail-rollout',
-        'webtrail-schema-registry',
-        'webtrail-sink',
-      ]);
+      expect(names('Deployment')).toEqual(
+        [
+          'otel-collector',
+          'webtrail-dashboard',
+          'webtrail-generator',
+          'webtrail-judge',
+          'webtrail-refiner',
+          'webtrail-rollout',
+          r.overlay === 'dev' ? 'webtrail-schema-registry' : 'apicurio-registry',
+          'webtrail-sink',
+        ].sort(),
+      );
       expect(names('Service')).toContain('webtrail-dashboard');
       expect(names('Namespace')).toEqual([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']);
       expect(names('ScaledObject')).toEqual(['webtrail-generator', 'webtrail-judge', 'webtrail-rollout']);
@@ -66,7 +68,12 @@ describe('k8s manifests', () => {
       ).toEqual(new Set([r.overlay === 'dev' ? 'webtrail-dev' : 'webtrail']));
       // The image from a registry, not a bare local name.
       const images = r.objects
-        .filter((o) => o.kind === 'Deployment' && o.metadata?.name !== 'otel-collector')
+        .filter(
+          (o) =>
+            o.kind === 'Deployment' &&
+            o.metadata?.name !== 'otel-collector' &&
+            o.metadata?.name !== 'apicurio-registry',
+        )
         .map(
           (o) =>
             (o.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!
@@ -84,6 +91,76 @@ describe('k8s manifests', () => {
       ).maxReplicaCount;
     expect(max('dev')).toBe(1);
     expect(max('prod')).toBeGreaterThan(max('dev'));
+  });
+
+  it("runs a real, replicated schema registry in production and webtrail's own only in dev", () => {
+    const reports = validateK8s(path.join(ROOT, 'k8s'));
+    const overlay = (name: string) => reports.find((r) => r.overlay === name)!.objects;
+    const config = (objects: ReturnType<typeof overlay>) =>
+      (
+        objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'webtrail-config') as unknown as {
+          data: Record<string, string>;
+        }
+      ).data;
+    type Pod = { replicas?: number; template: { spec: { containers: Array<{ image: string; args?: string[] }> } } };
+    const deployment = (objects: ReturnType<typeof overlay>, name: string) =>
+      objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === name)?.spec as Pod | undefined;
+    const runsOurs = (objects: ReturnType<typeof overlay>) =>
+      objects.some(
+        (o) =>
+          o.kind === 'Deployment' &&
+          (o.spec as Pod).template.spec.containers.some(
+            (c) => c.args?.slice(0, 2).join(' ') === 'cli/main.ts schema-registry',
+          ),
+      );
+    const prod = overlay('prod');
+    expect(runsOurs(prod)).toBe(false);
+    const apicurio = deployment(prod, 'apicurio-registry')!;
+    expect(apicurio.replicas).toBeGreaterThanOrEqual(2);
+    // Pinned: a release tag, never latest.
+    expect(apicurio.template.spec.containers[0]!.image).toMatch(
+      /^quay\.io\/apicurio\/apicurio-registry:\d+\.\d+\.\d+$/,
+    );
+    expect(config(prod).SCHEMA_REGISTRY_URL).toBe('http://apicurio-registry:8080/apis/ccompat/v7');
+    expect(
+      prod
+        .filter((o) => o.metadata?.name === 'apicurio-registry')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
+    const dev = overlay('dev');
+    expect(runsOurs(dev)).toBe(true);
+    expect(deployment(dev, 'webtrail-schema-registry')!.replicas).toBe(1);
+    expect(config(dev).SCHEMA_REGISTRY_URL).toBe('http://webtrail-schema-registry:8081');
+  });
+
+  it('fails when SCHEMA_REGISTRY_URL names a registry the overlay does not run, or ours runs in prod or replicated', () => {
+    const dir = copyOfK8s();
+    edit(
+      path.join(dir, 'overlays/prod/app/config.yaml'),
+      'SCHEMA_REGISTRY_URL: http://apicurio-registry:8080/apis/ccompat/v7',
+      'SCHEMA_REGISTRY_URL: http://apicurio-registry:8081/apis/ccompat/v7',
+    );
+    copyFileSync(
+      path.join(dir, 'overlays/dev/app/schema-registry.yaml'),
+      path.join(dir, 'overlays/prod/app/schema-registry.yaml'),
+    );
+    edit(
+      path.join(dir, 'overlays/prod/app/kustomization.yaml'),
+      '  - apicurio-registry.yaml',
+      '  - schema-registry.yaml',
+    );
+    edit(path.join(dir, 'overlays/dev/app/schema-registry.yaml'), 'replicas: 1', 'replicas: 2');
+    const problems = (overlay: string) => validateK8s(dir).find((r) => r.overlay === overlay)!.problems;
+    expect(problems('prod')).toEqual(
+      expect.arrayContaining([
+        'ConfigMap webtrail-config: SCHEMA_REGISTRY_URL names the Service apicurio-registry, which is not rendered here',
+        expect.stringMatching(/^Deployment webtrail-schema-registry: webtrail's own schema registry is for dev/),
+      ]),
+    );
+    expect(problems('dev')).toEqual([
+      "Deployment webtrail-schema-registry: webtrail's own schema registry runs 2 replicas; it hands out ids with no leader election, so it runs one",
+    ]);
   });
 
   it("keeps each overlay's topics generated from the topic declaration, under its prefix", () => {
@@ -220,7 +297,7 @@ describe('k8s manifests', () => {
   it('fails when the schema registry listens where its Service cannot reach it', () => {
     const dir = copyOfK8s();
     edit(
-      path.join(dir, 'base/schema-registry.yaml'),
+      path.join(dir, 'overlays/dev/app/schema-registry.yaml'),
       'args: [cli/main.ts, schema-registry, --host, 0.0.0.0, --port, "8081"]',
       'args: [cli/main.ts, schema-registry, --port, "8082"]',
     );

@@ -213,6 +213,56 @@ function servedCommandProblems(objects: K8sObject[], deployments: DeploymentLike
   return problems;
 }
 
+/**
+ * Every pod needs the schema registry to start: SCHEMA_REGISTRY_URL must name a Service the overlay
+ * renders (with the port it names), or a host outside the namespace (a registry the user runs, by FQDN).
+ * And a cluster's registry is replicated: webtrail's own (one replica, ids handed out with no leader
+ * election) is for dev only: more replicas of it, or it in a production overlay, is a problem.
+ */
+function registryProblems(objects: K8sObject[], deployments: DeploymentLike[], overlay: string): string[] {
+  const problems: string[] = [];
+  const url = webtrailConfig(objects)?.SCHEMA_REGISTRY_URL;
+  if (!url) return ['ConfigMap webtrail-config: SCHEMA_REGISTRY_URL is unset: no stage could frame a record'];
+  let host = '';
+  let portNumber = 0;
+  try {
+    const parsed = new URL(url);
+    host = parsed.hostname;
+    portNumber = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  } catch {
+    return [`ConfigMap webtrail-config: SCHEMA_REGISTRY_URL ${url} is not a URL`];
+  }
+  // A bare name is a Service in this namespace; a dotted name is the user's (another namespace, outside).
+  if (!host.includes('.')) {
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata?.name === host);
+    const ports = (service?.spec?.ports as Array<{ port: number }> | undefined) ?? [];
+    if (!service)
+      problems.push(
+        `ConfigMap webtrail-config: SCHEMA_REGISTRY_URL names the Service ${host}, which is not rendered here`,
+      );
+    else if (!ports.some((p) => p.port === portNumber))
+      problems.push(
+        `ConfigMap webtrail-config: SCHEMA_REGISTRY_URL names port ${portNumber} of Service ${host}, which serves ${ports.map((p) => p.port).join(', ')}`,
+      );
+  }
+  for (const d of deployments) {
+    const ours = d.spec.template.spec.containers.some(
+      (c) => c.args?.[0] === 'cli/main.ts' && c.args[1] === 'schema-registry',
+    );
+    if (!ours) continue;
+    const replicas = (d.spec as { replicas?: number }).replicas ?? 1;
+    if (replicas !== 1)
+      problems.push(
+        `Deployment ${d.metadata.name}: webtrail's own schema registry runs ${replicas} replicas; it hands out ids with no leader election, so it runs one`,
+      );
+    if (/prod/.test(overlay))
+      problems.push(
+        `Deployment ${d.metadata.name}: webtrail's own schema registry is for dev; production runs a replicated one (Apicurio Registry in overlays/prod)`,
+      );
+  }
+  return problems;
+}
+
 /** The stages that run Chromium. */
 const BROWSER_STAGES: ServiceName[] = ['rollout', 'generator'];
 /** The calls Chromium's renderer sandbox is built from: a profile that refuses one cannot sandbox. */
@@ -269,7 +319,7 @@ function browserSandboxProblems(
   return problems;
 }
 
-function codeProblems(objects: K8sObject[], settings: OverlaySettings, k8sDir: string): string[] {
+function codeProblems(objects: K8sObject[], settings: OverlaySettings, k8sDir: string, overlay: string): string[] {
   const problems: string[] = [];
   const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as DeploymentLike[];
   const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
@@ -296,6 +346,7 @@ function codeProblems(objects: K8sObject[], settings: OverlaySettings, k8sDir: s
   for (const stage of SERVICE_NAMES)
     if (!stages.has(stage)) problems.push(`no Deployment runs the ${stage} (services/${stage}/main.ts)`);
   problems.push(...servedCommandProblems(objects, deployments));
+  problems.push(...registryProblems(objects, deployments, overlay));
   problems.push(...podSecurityProblems(objects, deployments));
   problems.push(...blobProblems(objects, stages.get('rollout')?.deployment));
   problems.push(...browserSandboxProblems(objects, stages, k8sDir));
@@ -404,7 +455,10 @@ export function validateK8s(k8sDir: string, kubectl = findKubectl()): OverlayRep
     return {
       overlay,
       objects,
-      problems: [...objects.flatMap((o) => schemaProblems(o, schemas)), ...codeProblems(objects, settings, k8sDir)],
+      problems: [
+        ...objects.flatMap((o) => schemaProblems(o, schemas)),
+        ...codeProblems(objects, settings, k8sDir, overlay),
+      ],
     };
   });
   // Overlays on one Kafka cluster must not share a topic (or, with it, a consumer group's offsets).
