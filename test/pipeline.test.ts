@@ -20,6 +20,7 @@ import { DEMO_SITES, SITES } from '../sandbox/sites/index.ts';
 import { DLQ_SERVICES, STAGE_INPUTS, TOPICS, dlqTopic } from '../schemas/topics.ts';
 import type { DeadLetter, SiteRejection, Task, Trajectory, Verdict, TrainingExample } from '../schemas/types.ts';
 import { ensureTopics } from '../bus/client.ts';
+import { guardEventsOf } from '../schemas/guardEvents.ts';
 import { loadPrompt } from '../llm/prompts.ts';
 import { loadSinkConfig } from '../services/sink/config.ts';
 import { examplesFor } from '../services/sink/examples.ts';
@@ -298,6 +299,17 @@ describe('the pipeline on the sandbox web', () => {
     const tasks = await since<Task>(TOPICS.tasks.name);
     const parents = new Set(trajectories.map((t) => t.task.taskId));
     expect(tasks.filter((t) => t.lineage && parents.has(t.lineage.parentTaskId)).map((t) => t.instruction)).toEqual([]);
+    // A consent popup that can be refused is no obstacle: the meal plan's Complianz banner was refused
+    // (the site recorded it) before the agent read the page, and its trajectory is an ordinary one.
+    const mealPlan = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
+      t.task.startUrl.endsWith('/meal-plan'),
+    );
+    expect(mealPlan.length).toBeGreaterThan(0);
+    for (const t of mealPlan) {
+      expect(t.notExecutable).toBeNull();
+      expect(guardEventsOf(t).map((e) => e.kind)).toContain('consent_opted_out');
+    }
+    expect(new Set(pipeline.sandbox.state.consentChoices.values())).toEqual(new Set(['deny']));
   });
 
   it('ends with solved and failed tasks by the sites own checks, which a judge seeing only the trajectories tells apart', async () => {
@@ -599,10 +611,13 @@ describe('the dataset', () => {
     expect(cli.code).toBe(0);
     const report = JSON.parse(cli.stdout) as StatsReport;
     const allVerdicts = (await readTopic(TOPICS.verdicts.name)).map((r) => r.value as Verdict);
-    // Not-executable trajectories are in no judge's figures (their verdicts are not judgements).
+    // Not-executable trajectories are in no judge's figures (their verdicts are not judgements), nor are
+    // explorations (no success to judge; the broker may hold the demo's, replayed under this version).
     const second = new Map(
       allVerdicts
-        .filter((v) => v.judgeVersion === SECOND_JUDGE && !v.trajectory.notExecutable)
+        .filter(
+          (v) => v.judgeVersion === SECOND_JUDGE && !v.trajectory.notExecutable && v.trajectory.task.kind !== 'explore',
+        )
         .map((v) => [v.verdictId, v]),
     );
     const judge = report.judges.find((j) => j.judgeVersion === SECOND_JUDGE)!;

@@ -259,6 +259,34 @@ describe('how a trajectory ends', () => {
     expect(t.steps).toHaveLength(1);
   });
 
+  it('keeps the consent popups refused while a page was read: the start page on the trajectory, a reached one on its step', async () => {
+    const browser = fakeBrowser();
+    const refused = (url: string): GuardEvent => ({
+      kind: 'consent_opted_out',
+      detail: 'opted out of the Complianz banner consent popup (autoconsent 16.23.0)',
+      url,
+      atMs: 1,
+    });
+    browser.obstacle = async () => (browser.guardEvents.push(refused('https://shop.example.com/')), null);
+    let clicks = 0;
+    browser.act = async () => {
+      clicks += 1;
+      browser.obstacle = async () => (
+        clicks === 1 ? browser.guardEvents.push(refused('https://shop.example.com/next')) : 0,
+        null
+      );
+      return { ok: true, error: null, navigated: clicks === 1, newTab: false, url: 'https://shop.example.com/next' };
+    };
+    const t = await run(browser, sameReply({ kind: 'click', elementId: 2 }), { WEBTRAIL_ROLLOUT_LOOP_REPEATS: '3' });
+    expect(t.startGuardEvents.map((e) => [e.kind, e.url])).toEqual([
+      ['consent_opted_out', 'https://shop.example.com/'],
+    ]);
+    expect(t.steps[0]!.guardEvents.map((e) => [e.kind, e.url])).toEqual([
+      ['consent_opted_out', 'https://shop.example.com/next'],
+    ]);
+    expect(t.steps.slice(1).flatMap((s) => s.guardEvents)).toEqual([]);
+  });
+
   it('keeps what the guard did while the start page opened, even when it never loaded', async () => {
     const event = (kind: GuardEvent['kind'], detail: string): GuardEvent => ({
       kind,

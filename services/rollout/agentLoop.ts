@@ -135,11 +135,12 @@ export async function runTrajectory(
   const readObstacle = async () => (browser.obstacle ? await browser.obstacle().catch(() => null) : null);
   try {
     const opened = await browser.goto(task.startUrl);
-    // What the start page did (a download, dialogs, a popup storm) before any step: kept on the trajectory.
-    startGuardEvents = guardEventsSince(0);
     // The site cannot be done (down, closed by robots.txt, a CAPTCHA or login wall…): the agent is not asked.
     if (!browser.stopped)
       notExecutable = obstacleOfLoadError(opened.error) ?? (opened.ok ? await readObstacle() : null);
+    // What the start page did (a download, dialogs, a popup storm, a consent popup refused) before any
+    // step: kept on the trajectory.
+    startGuardEvents = guardEventsSince(0);
     if (browser.stopped) {
       status = 'error';
       statusReason = browser.stopped; // its prefix (hung:, timeout:, memory:) is the documented reason
@@ -179,7 +180,10 @@ export async function runTrajectory(
           break;
         }
         // A page the agent reached that cannot be done (a challenge mid-way, the site rate limiting it).
+        const eventsBefore = browser.guardEvents.length;
         const reached = step.result?.navigated ? await readObstacle() : null;
+        // What reading the page did (a consent popup refused) belongs to the step that reached it.
+        step.guardEvents.push(...guardEventsSince(eventsBefore));
         if (reached) {
           notExecutable = reached;
           break;
