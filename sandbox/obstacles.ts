@@ -91,9 +91,11 @@ export const complianzTrack: Route = (req, state) => {
 };
 
 /** A consent-or-pay wall (as German news sites run them): accept tracking or subscribe, and no way to refuse. */
-export const consentOrPayWall = `<div class="cp-wall" role="dialog" aria-modal="true" aria-labelledby="cp-title" style="position:fixed;inset:0;z-index:100;background:rgba(0,0,0,.7);display:flex;align-items:center;justify-content:center">
-<div style="background:#fff;max-width:520px;padding:24px"><h2 id="cp-title">Read Kitchen Notes with ads, or subscribe</h2>
-<p>We and our 842 partners store and access information on your device, such as cookies, and process personal data for personalised advertising and content, ad and content measurement and audience research. You can use Kitchen Notes for free with advertising and tracking, or subscribe to Kitchen Notes Plus for €3.99 a month without ads and tracking.</p>
+export const consentOrPayWall = (
+  site: string,
+) => `<div class="cp-wall" role="dialog" aria-modal="true" aria-labelledby="cp-title" style="position:fixed;inset:0;z-index:100;background:rgba(0,0,0,.7);display:flex;align-items:center;justify-content:center">
+<div style="background:#fff;max-width:520px;padding:24px"><h2 id="cp-title">Read ${site} with ads, or subscribe</h2>
+<p>We and our 842 partners store and access information on your device, such as cookies, and process personal data for personalised advertising and content, ad and content measurement and audience research. You can use ${site} for free with advertising and tracking, or subscribe to ${site} Club for €3.99 a month without ads and tracking.</p>
 <button type="button">Accept and continue</button> <button type="button">Subscribe</button>
 <p><a href="/privacy">Privacy policy</a></p></div></div>`;
 

@@ -299,13 +299,13 @@ describe('the pipeline on the sandbox web', () => {
     const tasks = await since<Task>(TOPICS.tasks.name);
     const parents = new Set(trajectories.map((t) => t.task.taskId));
     expect(tasks.filter((t) => t.lineage && parents.has(t.lineage.parentTaskId)).map((t) => t.instruction)).toEqual([]);
-    // A consent popup that can be refused is no obstacle: the meal plan's Complianz banner was refused
+    // A consent popup that can be refused is no obstacle: the shop's daily deals behind Complianz's banner was refused
     // (the site recorded it) before the agent read the page, and its trajectory is an ordinary one.
-    const mealPlan = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
-      t.task.startUrl.endsWith('/meal-plan'),
+    const deals = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
+      t.task.startUrl.endsWith('/deals'),
     );
-    expect(mealPlan.length).toBeGreaterThan(0);
-    for (const t of mealPlan) {
+    expect(deals.length).toBeGreaterThan(0);
+    for (const t of deals) {
       expect(t.notExecutable).toBeNull();
       expect(guardEventsOf(t).map((e) => e.kind)).toContain('consent_opted_out');
     }

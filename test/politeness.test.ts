@@ -183,20 +183,20 @@ describe('a polite visitor', () => {
   });
 
   it("opts out of a consent manager's popup (never accepts), and tells a wall that stays from a page", async () => {
-    const mealPlan = new URL('/meal-plan', sandbox.siteUrl('recipes')).toString();
+    const deals = new URL('/deals', sandbox.siteUrl('shop')).toString();
     const session = await pool.newSession();
     try {
-      expect((await session.goto(mealPlan)).ok).toBe(true);
+      expect((await session.goto(deals)).ok).toBe(true);
       // Complianz's banner, answered by autoconsent's own rule for it: the page is there to be read.
       expect(await session.obstacle()).toBeNull();
       expect(session.guardEvents.filter((e) => e.kind === 'consent_opted_out').map((e) => e.detail)).toEqual([
         expect.stringMatching(/^opted out of the Complianz banner consent popup \(autoconsent \d+\.\d+\.\d+\)$/),
       ]);
-      expect((await session.observe()).text).toMatch(/Wednesday: Shakshuka/);
+      expect((await session.observe()).text).toMatch(/Wednesday: Enamel Kettle/);
       // What the site recorded of this visitor's choice: refused (its cookie says so on the next page too).
       await expect.poll(() => [...sandbox.state.consentChoices.values()]).toEqual(['deny']);
       // A consent-or-pay wall no rule answers: the page cannot be done.
-      expect((await session.goto(new URL('/plus', sandbox.siteUrl('recipes')).toString())).ok).toBe(true);
+      expect((await session.goto(new URL('/club', sandbox.siteUrl('shop')).toString())).ok).toBe(true);
       expect(await session.obstacle()).toMatchObject({ reason: 'consent', detail: /^a consent wall covers the page/ });
     } finally {
       await session.close();
@@ -204,7 +204,7 @@ describe('a polite visitor', () => {
     // With consent popups left alone for the run, the banner's wall stays and says so.
     const leaving = await ignoringPool.newSession();
     try {
-      expect((await leaving.goto(mealPlan)).ok).toBe(true);
+      expect((await leaving.goto(deals)).ok).toBe(true);
       expect(await leaving.obstacle()).toMatchObject({ reason: 'consent' });
     } finally {
       await leaving.close();

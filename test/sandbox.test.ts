@@ -78,7 +78,7 @@ describe('sandbox web', () => {
             continue;
           }
           expect(opened.ok, opened.error ?? '').toBe(true);
-          // And an ordinary page shows no obstacle (a consent popup is answered first: the meal plan's).
+          // And an ordinary page shows no obstacle (a consent popup is answered first: the shop's daily deals).
           expect(await session.obstacle(), task.id).toBeNull();
           const outcome = await runPlan(session, task);
           expect(outcome.stuck, task.id).toBeUndefined();

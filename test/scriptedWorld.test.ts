@@ -83,7 +83,7 @@ describe('the scripted agent', () => {
     const { client } = await scripted({ agentErrors: 0 });
     const config = { ...loadRolloutConfig({}), maxSteps: 12, screenshots: false };
     const tasks = sandboxTasks();
-    expect(tasks).toHaveLength(56);
+    expect(tasks).toHaveLength(58);
     const solved: string[] = [];
     for (const task of tasks) {
       const t = await runTrajectory(
