@@ -301,9 +301,7 @@ describe('the pipeline on the sandbox web', () => {
     expect(tasks.filter((t) => t.lineage && parents.has(t.lineage.parentTaskId)).map((t) => t.instruction)).toEqual([]);
     // A consent popup that can be refused is no obstacle: the shop's daily deals behind Complianz's banner was refused
     // (the site recorded it) before the agent read the page, and its trajectory is an ordinary one.
-    const deals = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) =>
-      t.task.startUrl.endsWith('/deals'),
-    );
+    const deals = (await since<Trajectory>(TOPICS.trajectories.name)).filter((t) => t.task.startUrl.endsWith('/deals'));
     expect(deals.length).toBeGreaterThan(0);
     for (const t of deals) {
       expect(t.notExecutable).toBeNull();
