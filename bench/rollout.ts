@@ -437,30 +437,9 @@ export async function benchRollout(
     for (const contexts of options.levels) {
       const count = Math.max(4, contexts * options.tasksPerContext);
       options.say(`rollout: ${contexts} context(s), ${count} trajectories through the rollout service`);
-      const groupId = `${TOPICS.tasks.name}-bench-rollout-${contexts}-${Date.now()}`;
-      const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
-      await admin.setOffsets({
-        groupId,
-        topic: TOPICS.tasks.name,
-        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      const { groupId, service } = await startRollout(contexts, `${contexts}`, {
+        WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts),
       });
-      const service = spawnService(
-        stageEntry('rollout'),
-        {
-          LOG_LEVEL: 'warn',
-          WEBTRAIL_HOME: options.home,
-          OPENAI_BASE_URL: options.llmUrl,
-          OPENAI_MODEL: 'scripted',
-          OPENAI_API_KEY: 'unused',
-          WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost,
-          WEBTRAIL_ROLLOUT_GROUP_ID: groupId,
-          WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
-          WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts),
-          WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts),
-          WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
-        },
-        path.join(options.home, `rollout-${contexts}.log`),
-      );
       try {
         // One trajectory first: the service has joined its group and launched Chromium before the clock starts.
         const [warm] = benchTasks(options.sandbox, `warm-${contexts}-${Date.now()}`, 1);
@@ -493,6 +472,35 @@ export async function benchRollout(
     await producer.disconnect();
   }
 
+  /** The rollout service in a consumer group of its own that starts at the topic's end. */
+  async function startRollout(contexts: number, name: string, env: Record<string, string>) {
+    const groupId = `${TOPICS.tasks.name}-bench-rollout-${name}-${Date.now()}`;
+    const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
+    await admin.setOffsets({
+      groupId,
+      topic: TOPICS.tasks.name,
+      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    });
+    const service = spawnService(
+      stageEntry('rollout'),
+      {
+        LOG_LEVEL: 'warn',
+        WEBTRAIL_HOME: options.home,
+        OPENAI_BASE_URL: options.llmUrl,
+        OPENAI_MODEL: 'scripted',
+        OPENAI_API_KEY: 'unused',
+        WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost,
+        WEBTRAIL_ROLLOUT_GROUP_ID: groupId,
+        WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
+        WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts),
+        WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
+        ...env,
+      },
+      path.join(options.home, `rollout-${name}.log`),
+    );
+    return { groupId, service };
+  }
+
   /**
    * What politeness costs at the best concurrency: the same tasks through the rollout service paced as it
    * runs by default (tasks keyed by site, one trajectory per site at a time, robots.txt and its Crawl-delay)
@@ -510,31 +518,12 @@ export async function benchRollout(
     const run = async (paced: boolean): Promise<PacingSide> => {
       const side = `${paced ? 'paced' : 'unpaced'}-${mix}`;
       options.say(`pacing: ${contexts} context(s), ${count} trajectories ${side}`);
-      const groupId = `${TOPICS.tasks.name}-bench-pacing-${side}-${Date.now()}`;
-      const ends = await admin.fetchTopicOffsets(TOPICS.tasks.name);
-      await admin.setOffsets({
-        groupId,
-        topic: TOPICS.tasks.name,
-        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-      });
-      const service = spawnService(
-        stageEntry('rollout'),
-        {
-          LOG_LEVEL: 'warn',
-          WEBTRAIL_HOME: options.home,
-          OPENAI_BASE_URL: options.llmUrl,
-          OPENAI_MODEL: 'scripted',
-          OPENAI_API_KEY: 'unused',
-          WEBTRAIL_BROWSER_ALLOW_HOSTS: options.sandbox.allowHost,
-          WEBTRAIL_ROLLOUT_GROUP_ID: groupId,
-          WEBTRAIL_ROLLOUT_HTTP_PORT: '0',
-          WEBTRAIL_ROLLOUT_CONCURRENCY: String(contexts),
-          WEBTRAIL_AGENT_LLM_CONCURRENCY: String(contexts),
-          ...(paced
-            ? { WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: '1', WEBTRAIL_ROBOTS: 'respect' }
-            : { WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts), WEBTRAIL_ROBOTS: 'ignore' }),
-        },
-        path.join(options.home, `rollout-pacing-${side}.log`),
+      const { groupId, service } = await startRollout(
+        contexts,
+        `pacing-${side}`,
+        paced
+          ? { WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: '1', WEBTRAIL_ROBOTS: 'respect' }
+          : { WEBTRAIL_ROLLOUT_PER_DOMAIN_CONCURRENCY: String(contexts), WEBTRAIL_ROBOTS: 'ignore' },
       );
       const keyOf = (t: Task) => (paced ? taskRecordKey(t) : t.taskId);
       try {
